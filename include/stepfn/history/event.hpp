@@ -1,0 +1,112 @@
+#ifndef STEPFN_HISTORY_EVENT_HPP
+#define STEPFN_HISTORY_EVENT_HPP
+
+#include <chrono>
+#include <cstdint>
+#include <string_view>
+
+#include <stepfn/json.hpp>
+
+namespace stepfn {
+
+// The types of AWS Step Functions history events (asl-reference.md §11.2), spelled in
+// snake_case; to_string() gives AWS's name.
+enum class event_type {
+    execution_started, execution_succeeded, execution_failed, execution_timed_out, execution_aborted,
+    execution_redriven,
+    pass_state_entered, pass_state_exited,
+    task_state_entered, task_state_exited, task_state_aborted,
+    choice_state_entered, choice_state_exited,
+    wait_state_entered, wait_state_exited, wait_state_aborted,
+    succeed_state_entered, succeed_state_exited,
+    fail_state_entered,
+    parallel_state_entered, parallel_state_exited, parallel_state_started, parallel_state_succeeded,
+    parallel_state_failed, parallel_state_aborted,
+    map_state_entered, map_state_exited, map_state_started, map_state_succeeded, map_state_failed,
+    map_state_aborted,
+    map_iteration_started, map_iteration_succeeded, map_iteration_failed, map_iteration_aborted,
+    map_run_started, map_run_succeeded, map_run_failed, map_run_aborted,
+    task_scheduled, task_started, task_submitted, task_succeeded, task_failed, task_timed_out,
+    task_start_failed, task_submit_failed,
+    evaluation_failed,
+};
+
+struct event_type_info {
+    const char* name;         // "ExecutionStarted"
+    const char* details_key;  // "executionStartedEventDetails", or nullptr when it has none
+};
+
+inline event_type_info info(event_type t) noexcept {
+    switch (t) {
+    case event_type::execution_started: return {"ExecutionStarted", "executionStartedEventDetails"};
+    case event_type::execution_succeeded: return {"ExecutionSucceeded", "executionSucceededEventDetails"};
+    case event_type::execution_failed: return {"ExecutionFailed", "executionFailedEventDetails"};
+    case event_type::execution_timed_out: return {"ExecutionTimedOut", "executionTimedOutEventDetails"};
+    case event_type::execution_aborted: return {"ExecutionAborted", "executionAbortedEventDetails"};
+    case event_type::execution_redriven: return {"ExecutionRedriven", "executionRedrivenEventDetails"};
+    case event_type::pass_state_entered: return {"PassStateEntered", "stateEnteredEventDetails"};
+    case event_type::pass_state_exited: return {"PassStateExited", "stateExitedEventDetails"};
+    case event_type::task_state_entered: return {"TaskStateEntered", "stateEnteredEventDetails"};
+    case event_type::task_state_exited: return {"TaskStateExited", "stateExitedEventDetails"};
+    case event_type::task_state_aborted: return {"TaskStateAborted", nullptr};
+    case event_type::choice_state_entered: return {"ChoiceStateEntered", "stateEnteredEventDetails"};
+    case event_type::choice_state_exited: return {"ChoiceStateExited", "stateExitedEventDetails"};
+    case event_type::wait_state_entered: return {"WaitStateEntered", "stateEnteredEventDetails"};
+    case event_type::wait_state_exited: return {"WaitStateExited", "stateExitedEventDetails"};
+    case event_type::wait_state_aborted: return {"WaitStateAborted", nullptr};
+    case event_type::succeed_state_entered: return {"SucceedStateEntered", "stateEnteredEventDetails"};
+    case event_type::succeed_state_exited: return {"SucceedStateExited", "stateExitedEventDetails"};
+    case event_type::fail_state_entered: return {"FailStateEntered", "stateEnteredEventDetails"};
+    case event_type::parallel_state_entered: return {"ParallelStateEntered", "stateEnteredEventDetails"};
+    case event_type::parallel_state_exited: return {"ParallelStateExited", "stateExitedEventDetails"};
+    case event_type::parallel_state_started: return {"ParallelStateStarted", nullptr};
+    case event_type::parallel_state_succeeded: return {"ParallelStateSucceeded", nullptr};
+    case event_type::parallel_state_failed: return {"ParallelStateFailed", nullptr};
+    case event_type::parallel_state_aborted: return {"ParallelStateAborted", nullptr};
+    case event_type::map_state_entered: return {"MapStateEntered", "stateEnteredEventDetails"};
+    case event_type::map_state_exited: return {"MapStateExited", "stateExitedEventDetails"};
+    case event_type::map_state_started: return {"MapStateStarted", "mapStateStartedEventDetails"};
+    case event_type::map_state_succeeded: return {"MapStateSucceeded", nullptr};
+    case event_type::map_state_failed: return {"MapStateFailed", nullptr};
+    case event_type::map_state_aborted: return {"MapStateAborted", nullptr};
+    case event_type::map_iteration_started: return {"MapIterationStarted", "mapIterationStartedEventDetails"};
+    case event_type::map_iteration_succeeded: return {"MapIterationSucceeded", "mapIterationSucceededEventDetails"};
+    case event_type::map_iteration_failed: return {"MapIterationFailed", "mapIterationFailedEventDetails"};
+    case event_type::map_iteration_aborted: return {"MapIterationAborted", "mapIterationAbortedEventDetails"};
+    case event_type::map_run_started: return {"MapRunStarted", "mapRunStartedEventDetails"};
+    case event_type::map_run_succeeded: return {"MapRunSucceeded", nullptr};
+    case event_type::map_run_failed: return {"MapRunFailed", "mapRunFailedEventDetails"};
+    case event_type::map_run_aborted: return {"MapRunAborted", nullptr};
+    case event_type::task_scheduled: return {"TaskScheduled", "taskScheduledEventDetails"};
+    case event_type::task_started: return {"TaskStarted", "taskStartedEventDetails"};
+    case event_type::task_submitted: return {"TaskSubmitted", "taskSubmittedEventDetails"};
+    case event_type::task_succeeded: return {"TaskSucceeded", "taskSucceededEventDetails"};
+    case event_type::task_failed: return {"TaskFailed", "taskFailedEventDetails"};
+    case event_type::task_timed_out: return {"TaskTimedOut", "taskTimedOutEventDetails"};
+    case event_type::task_start_failed: return {"TaskStartFailed", "taskStartFailedEventDetails"};
+    case event_type::task_submit_failed: return {"TaskSubmitFailed", "taskSubmitFailedEventDetails"};
+    case event_type::evaluation_failed: return {"EvaluationFailed", "evaluationFailedEventDetails"};
+    }
+    return {"", nullptr};
+}
+
+inline const char* to_string(event_type t) noexcept { return info(t).name; }
+
+// One history event, shaped as AWS's: details hold the `*EventDetails` object (with `input` /
+// `output` as JSON text and their `*Details: {truncated}` companions).
+struct history_event {
+    std::int64_t id = 0;                   // 1-based, increasing per execution
+    std::int64_t previous_event_id = 0;    // the preceding event of the same branch/iteration
+    std::chrono::system_clock::time_point timestamp;
+    event_type type = event_type::execution_started;
+    json details = json::object();
+};
+
+// AWS's JSON shape: {"timestamp", "type", "id", "previousEventId", "<x>EventDetails"}.
+json to_json(const history_event& event);
+
+} // namespace stepfn
+
+#include <stepfn/history/detail/event_json.hpp>
+
+#endif

@@ -1,0 +1,22 @@
+#ifndef STEPFN_HISTORY_HISTORY_SINK_HPP
+#define STEPFN_HISTORY_HISTORY_SINK_HPP
+
+#include <string_view>
+
+#include <stepfn/history/event.hpp>
+
+namespace stepfn {
+
+// Receives every history event of every execution it is attached to, in order per execution.
+// record() may be called from several threads at once (different executions, or branches of
+// one); implementations synchronise themselves. An exception thrown here is caught by the
+// engine and never breaks the execution.
+class history_sink {
+public:
+    virtual ~history_sink() = default;
+    virtual void record(std::string_view execution_arn, const history_event& event) = 0;
+};
+
+} // namespace stepfn
+
+#endif

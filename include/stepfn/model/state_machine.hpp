@@ -1,0 +1,82 @@
+#ifndef STEPFN_MODEL_STATE_MACHINE_HPP
+#define STEPFN_MODEL_STATE_MACHINE_HPP
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <stepfn/error.hpp>
+#include <stepfn/json.hpp>
+#include <stepfn/limits.hpp>
+#include <stepfn/model/query_language.hpp>
+#include <stepfn/model/states.hpp>
+
+namespace stepfn {
+
+struct load_options {
+    limits bounds;
+    // The state machine's name (`$$.StateMachine.Name`, the ARN, the mock file's key).
+    std::string name = "StateMachine";
+};
+
+// Everything a loaded machine holds. Immutable once built.
+struct machine_definition {
+    scope top;
+    std::string name;
+    std::string comment;
+    std::string version = "1.0";
+    std::optional<std::int64_t> timeout_seconds;
+    query_language language = query_language::jsonpath;
+    json source;  // the definition as loaded, keys in their written order
+    limits bounds;
+};
+
+namespace detail {
+struct machine_access;
+}
+
+// A loaded, validated and precompiled state machine. Cheap to copy (a shared immutable
+// definition) and safe to share between threads and executions.
+class state_machine {
+public:
+    // Loads from ASL JSON text. On failure the error (States.InvalidDefinition) lists every
+    // problem found, each with the JSON Pointer of the offending node.
+    static result<state_machine> parse(std::string_view text, const load_options& options = {});
+    // Loads from a JSON value.
+    static result<state_machine> from_json(const json& definition, const load_options& options = {});
+
+    const machine_definition& definition() const noexcept { return *data_; }
+    const scope& top() const noexcept { return data_->top; }
+    const std::string& name() const noexcept { return data_->name; }
+    const json& source() const noexcept { return data_->source; }
+
+    // The same definition under another name (the name appears in ARNs and the context object).
+    state_machine renamed(std::string new_name) const {
+        auto copy = std::make_shared<machine_definition>(*data_);
+        copy->name = std::move(new_name);
+        return state_machine(std::move(copy));
+    }
+
+private:
+    friend struct detail::machine_access;
+    explicit state_machine(std::shared_ptr<const machine_definition> data) : data_(std::move(data)) {}
+    std::shared_ptr<const machine_definition> data_;
+};
+
+namespace detail {
+// The loader and the builder construct machines through this, after validation.
+struct machine_access {
+    static state_machine make(std::shared_ptr<const machine_definition> data) {
+        return state_machine(std::move(data));
+    }
+};
+} // namespace detail
+
+} // namespace stepfn
+
+#include <stepfn/load/loader.hpp>
+
+#endif

@@ -1,0 +1,13 @@
+#ifndef STEPFN_TESTS_CATCH_HPP
+#define STEPFN_TESTS_CATCH_HPP
+
+// One include for Catch2 v2 (Debian) and v3 (vcpkg, Conan).
+#if __has_include(<catch2/catch_test_macros.hpp>)
+#include <catch2/catch_approx.hpp>
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/matchers/catch_matchers_string.hpp>
+#else
+#include <catch2/catch.hpp>
+#endif
+
+#endif

@@ -1,0 +1,13 @@
+#include "catch.hpp"
+
+#include <stepfn/error.hpp>
+#include <stepfn/model/state_machine.hpp>
+#include <stepfn/history/event.hpp>
+#include <stepfn/history/history_sink.hpp>
+#include <stepfn/runtime/task_invoker.hpp>
+
+TEST_CASE("error values carry a name and a cause", "[basics]") {
+    stepfn::error e{"States.Timeout", "too slow"};
+    CHECK(e.name == "States.Timeout");
+    CHECK(e.cause == "too slow");
+}
