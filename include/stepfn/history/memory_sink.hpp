@@ -1,0 +1,84 @@
+#ifndef STEPFN_HISTORY_MEMORY_SINK_HPP
+#define STEPFN_HISTORY_MEMORY_SINK_HPP
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <stepfn/history/event.hpp>
+#include <stepfn/history/history_sink.hpp>
+
+namespace stepfn {
+
+// Keeps every event in memory: the sink for tests and for hosts that show a run's history
+// themselves. Thread-safe; readers get copies, so they never race the engine.
+class memory_sink final : public history_sink {
+public:
+    void record(std::string_view execution_arn, const history_event& event) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto execution = by_arn_.find(execution_arn);
+        if (execution == by_arn_.end()) {
+            execution = by_arn_.emplace(std::string(execution_arn), std::vector<std::size_t>{}).first;
+            arns_.push_back(execution->first);
+        }
+        execution->second.push_back(log_.size());
+        log_.push_back(event);
+    }
+
+    // One execution's events, in the order they were recorded; empty for an unknown ARN.
+    std::vector<history_event> events(std::string_view execution_arn) const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::vector<history_event> out;
+        const auto execution = by_arn_.find(execution_arn);
+        if (execution == by_arn_.end()) return out;
+        out.reserve(execution->second.size());
+        for (const std::size_t index : execution->second) out.push_back(log_[index]);
+        return out;
+    }
+
+    // Every event of every execution, in arrival order.
+    std::vector<history_event> all() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return log_;
+    }
+
+    // The ARNs seen, in the order of their first event.
+    std::vector<std::string> executions() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return arns_;
+    }
+
+    // One execution's history as AWS's GetExecutionHistory prints its `events` array.
+    json to_json(std::string_view execution_arn) const {
+        json out = json::array();
+        for (const auto& event : events(execution_arn)) out.push_back(stepfn::to_json(event));
+        return out;
+    }
+
+    std::size_t size() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return log_.size();
+    }
+
+    void clear() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        log_.clear();
+        by_arn_.clear();
+        arns_.clear();
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::vector<history_event> log_;  // arrival order
+    std::map<std::string, std::vector<std::size_t>, std::less<>> by_arn_;  // indices into log_
+    std::vector<std::string> arns_;
+};
+
+} // namespace stepfn
+
+#endif

@@ -1,0 +1,51 @@
+#ifndef STEPFN_RUNTIME_EXECUTOR_TRAITS_HPP
+#define STEPFN_RUNTIME_EXECUTOR_TRAITS_HPP
+
+#include <type_traits>
+#include <utility>
+
+#include <stepfn/detail/unique_function.hpp>
+#include <stepfn/runtime/timer.hpp>
+
+namespace stepfn {
+
+// The Executor concept: where an execution's steps run.
+//   void post(detail::unique_function<void()> fn);   // thread-safe; runs fn once, later, anywhere
+// A drivable executor also lets the caller's thread do the work (tests, single-threaded hosts):
+//   std::size_t run();                                // runs what is queued, until empty
+//   bool wait_for_work(time_point deadline);          // blocks until work, wake() or deadline
+// execution::wait() drives a drivable executor itself and merely blocks on any other.
+
+template <class E, class = void>
+struct is_executor : std::false_type {};
+
+template <class E>
+struct is_executor<E, std::void_t<decltype(std::declval<E&>().post(
+                          std::declval<detail::unique_function<void()>>()))>> : std::true_type {};
+
+template <class E>
+inline constexpr bool is_executor_v = is_executor<E>::value;
+
+template <class E, class = void>
+struct is_drivable_executor : std::false_type {};
+
+template <class E>
+struct is_drivable_executor<
+    E, std::void_t<decltype(std::declval<E&>().run()),
+                   decltype(static_cast<bool>(std::declval<E&>().wait_for_work(std::declval<time_point>())))>>
+    : std::bool_constant<is_executor_v<E>> {};
+
+template <class E>
+inline constexpr bool is_drivable_executor_v = is_drivable_executor<E>::value;
+
+#if defined(__cpp_concepts) && __cpp_concepts >= 201907L
+template <class E>
+concept executor = is_executor_v<E>;
+
+template <class E>
+concept drivable_executor = is_drivable_executor_v<E>;
+#endif
+
+} // namespace stepfn
+
+#endif
