@@ -1,0 +1,174 @@
+#include "catch.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <stepfn/runtime/executor_traits.hpp>
+#include <stepfn/runtime/manual_executor.hpp>
+
+namespace {
+
+using namespace std::chrono_literals;
+
+struct post_only {
+    void post(stepfn::detail::unique_function<void()>) {}
+};
+struct not_an_executor {
+    void run() {}
+};
+struct drivable_without_post {
+    std::size_t run() { return 0; }
+    bool wait_for_work(stepfn::time_point) { return false; }
+};
+
+static_assert(stepfn::is_executor_v<stepfn::manual_executor>);
+static_assert(stepfn::is_drivable_executor_v<stepfn::manual_executor>);
+static_assert(stepfn::is_executor_v<post_only>);
+static_assert(!stepfn::is_drivable_executor_v<post_only>);
+static_assert(!stepfn::is_executor_v<not_an_executor>);
+static_assert(!stepfn::is_executor_v<int>);
+static_assert(!stepfn::is_drivable_executor_v<drivable_without_post>);
+#if defined(__cpp_concepts) && __cpp_concepts >= 201907L
+static_assert(stepfn::executor<stepfn::manual_executor>);
+static_assert(stepfn::drivable_executor<stepfn::manual_executor>);
+static_assert(!stepfn::drivable_executor<post_only>);
+#endif
+
+stepfn::time_point in(std::chrono::milliseconds d) { return std::chrono::system_clock::now() + d; }
+
+} // namespace
+
+TEST_CASE("manual_executor runs nothing until driven, then in FIFO order", "[executor]") {
+    stepfn::manual_executor ex;
+    std::vector<int> order;
+    for (int i = 0; i < 5; ++i) ex.post([&order, i] { order.push_back(i); });
+    CHECK(order.empty());
+    CHECK(ex.pending() == 5);
+    CHECK(ex.run() == 5);
+    CHECK(order == std::vector<int>{0, 1, 2, 3, 4});
+    CHECK(ex.pending() == 0);
+    CHECK(ex.run() == 0);
+}
+
+TEST_CASE("manual_executor::run also runs work posted by running work", "[executor]") {
+    stepfn::manual_executor ex;
+    std::vector<std::string> order;
+    ex.post([&] {
+        order.push_back("a");
+        ex.post([&] {
+            order.push_back("c");
+            ex.post([&] { order.push_back("e"); });
+        });
+    });
+    ex.post([&] { order.push_back("b"); ex.post([&] { order.push_back("d"); }); });
+    CHECK(ex.run() == 5);
+    CHECK(order == std::vector<std::string>{"a", "b", "c", "d", "e"});
+}
+
+TEST_CASE("manual_executor::run_one runs exactly one item", "[executor]") {
+    stepfn::manual_executor ex;
+    int ran = 0;
+    CHECK_FALSE(ex.run_one());
+    ex.post([&] { ++ran; ex.post([&] { ran += 10; }); });
+    ex.post([&] { ran += 100; });
+    CHECK(ex.run_one());
+    CHECK(ran == 1);
+    CHECK(ex.pending() == 2);
+    CHECK(ex.run_one());
+    CHECK(ran == 101);
+    CHECK(ex.run_one());
+    CHECK(ran == 111);
+    CHECK_FALSE(ex.run_one());
+}
+
+TEST_CASE("manual_executor runs move-only work", "[executor]") {
+    stepfn::manual_executor ex;
+    auto owned = std::make_unique<int>(42);
+    int seen = 0;
+    ex.post([p = std::move(owned), &seen] { seen = *p; });
+    CHECK(ex.run() == 1);
+    CHECK(seen == 42);
+}
+
+TEST_CASE("manual_executor keeps its queue when work throws", "[executor]") {
+    stepfn::manual_executor ex;
+    int ran = 0;
+    ex.post([] { throw std::runtime_error("boom"); });
+    ex.post([&] { ++ran; });
+    CHECK_THROWS_AS(ex.run(), std::runtime_error);
+    CHECK(ex.pending() == 1);
+    CHECK(ex.run() == 1);
+    CHECK(ran == 1);
+}
+
+TEST_CASE("manual_executor::wait_for_work", "[executor]") {
+    stepfn::manual_executor ex;
+
+    SECTION("returns at once when work is queued") {
+        ex.post([] {});
+        CHECK(ex.wait_for_work(in(10s)));
+        CHECK(ex.pending() == 1);
+    }
+    SECTION("times out when nothing comes") {
+        const auto start = std::chrono::steady_clock::now();
+        CHECK_FALSE(ex.wait_for_work(in(5ms)));
+        CHECK(std::chrono::steady_clock::now() - start >= 4ms);
+    }
+    SECTION("a deadline in the past does not block") {
+        CHECK_FALSE(ex.wait_for_work(std::chrono::system_clock::now() - 1h));
+    }
+    SECTION("a wake() before the wait is kept for it, once") {
+        ex.wake();
+        CHECK_FALSE(ex.wait_for_work((stepfn::time_point::max)()));
+        CHECK_FALSE(ex.wait_for_work(in(1ms)));
+    }
+}
+
+TEST_CASE("manual_executor::wait_for_work wakes for work and wake() from other threads", "[executor][concurrency]") {
+    stepfn::manual_executor ex;
+
+    SECTION("work posted from another thread") {
+        std::thread poster([&] {
+            std::this_thread::sleep_for(5ms);
+            ex.post([] {});
+        });
+        CHECK(ex.wait_for_work((stepfn::time_point::max)()));
+        poster.join();
+        CHECK(ex.run() == 1);
+    }
+    SECTION("wake() from another thread") {
+        std::thread waker([&] {
+            std::this_thread::sleep_for(5ms);
+            ex.wake();
+        });
+        CHECK_FALSE(ex.wait_for_work((stepfn::time_point::max)()));
+        waker.join();
+    }
+}
+
+TEST_CASE("manual_executor accepts posts from many threads while one drives it", "[executor][concurrency]") {
+    stepfn::manual_executor ex;
+    constexpr int threads = 4;
+    constexpr int per_thread = 500;
+    std::atomic<int> posted_by_all{0};
+    long long sum = 0;  // touched only by the driving thread
+    std::vector<std::thread> posters;
+    for (int t = 0; t < threads; ++t)
+        posters.emplace_back([&, t] {
+            for (int i = 1; i <= per_thread; ++i) ex.post([&sum, v = t * per_thread + i] { sum += v; });
+            ++posted_by_all;
+        });
+    std::size_t ran = 0;
+    while (posted_by_all.load() < threads || ex.pending() > 0) {
+        ran += ex.run();
+        ex.wait_for_work(in(1ms));
+    }
+    for (auto& p : posters) p.join();
+    ran += ex.run();
+    constexpr long long n = threads * per_thread;
+    CHECK(ran == static_cast<std::size_t>(n));
+    CHECK(sum == n * (n + 1) / 2);
+}
