@@ -1,70 +1,145 @@
 #ifndef STEPFN_RUNTIME_ENGINE_HPP
 #define STEPFN_RUNTIME_ENGINE_HPP
 
-// STUB API: the engine is being written; the public surface below is the contract.
-
-#include <cstdint>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 #include <stepfn/error.hpp>
-#include <stepfn/history/history_sink.hpp>
 #include <stepfn/json.hpp>
-#include <stepfn/limits.hpp>
 #include <stepfn/model/state_machine.hpp>
+#include <stepfn/runtime/detail/engine_core.hpp>
+#include <stepfn/runtime/execution.hpp>
 #include <stepfn/runtime/invoker_registry.hpp>
-#include <stepfn/runtime/task_invoker.hpp>
 #include <stepfn/runtime/timer.hpp>
 
 namespace stepfn {
 
-enum class execution_status { running, succeeded, failed, timed_out, aborted };
+namespace detail {
+template <class E, class = void>
+struct can_post : std::false_type {};
+template <class E>
+struct can_post<E, std::void_t<decltype(std::declval<E&>().post(std::declval<unique_function<void()>>()))>>
+    : std::true_type {};
 
-// AWS's spelling: "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED".
-const char* to_string(execution_status s) noexcept;
+template <class E, class = void>
+struct can_drive : std::false_type {};
+template <class E>
+struct can_drive<E, std::void_t<decltype(std::declval<E&>().run()),
+                                decltype(std::declval<E&>().wait_for_work(std::declval<time_point>()))>>
+    : std::true_type {};
 
-struct engine_options {
-    limits bounds;
-    std::shared_ptr<history_sink> history;   // receives the events of every execution
-    std::string region = "us-east-1";
-    std::string account = "123456789012";
-    std::uint64_t seed = 0;                  // random source (jitter, UUIDs); 0 = from the OS
-};
+template <class C, class = void>
+struct is_clock_like : std::false_type {};
+template <class C>
+struct is_clock_like<C, std::void_t<decltype(time_point(std::declval<const C&>().now())),
+                                    decltype(timer_id(std::declval<C&>().schedule_at(
+                                        std::declval<time_point>(), std::declval<unique_function<void()>>()))),
+                                    decltype(bool(std::declval<C&>().cancel(timer_id{})))>> : std::true_type {};
 
-struct start_options {
-    std::string name;                        // execution name; a UUID when empty
-    std::shared_ptr<history_sink> history;   // this execution's events only
-};
+template <class C, class = void>
+struct can_advance : std::false_type {};
+template <class C>
+struct can_advance<C, std::void_t<decltype(bool(std::declval<C&>().advance_to_next()))>> : std::true_type {};
+} // namespace detail
 
-// A handle to one execution; cheap to copy, safe to use from any thread.
-class execution {
-public:
-    const std::string& arn() const;
-    const std::string& name() const;
-    execution_status status() const;
-    bool done() const;
-    // Blocks (driving a manual executor and a virtual clock when those are the engine's) until
-    // the execution ends. The output when it succeeded; otherwise the error name and cause.
-    result<json> wait();
-};
-
+// The engine: runs executions of loaded state machines on the host's executor and clock.
+//
+// Executor: anything with `post(F)` accepting a move-only `void()` callable. When it also has
+// `run()` and `wait_for_work(time_point)` (stepfn::manual_executor), execution::wait() drives it
+// on the waiting thread. Clock: `now()`, `schedule_at(time_point, F)`, `cancel(timer_id)`; with
+// `advance_to_next()` (stepfn::virtual_clock) time jumps to the next timer whenever nothing is
+// runnable, so a Wait of a week takes no real time.
+//
+// The engine, its executor and its clock must outlive the executions' wait() calls; destroy the
+// engine before the executor and clock it uses. Thread-safe: start, stop and the task-token
+// calls may come from any thread.
 template <class Executor, class Clock>
 class basic_engine {
+    static_assert(detail::can_post<Executor>::value,
+                  "stepfn::basic_engine: Executor needs post(callable) accepting a move-only void() callable");
+    static_assert(detail::is_clock_like<Clock>::value,
+                  "stepfn::basic_engine: Clock needs now(), schedule_at(time_point, callable) and cancel(timer_id)");
+
 public:
-    basic_engine(Executor& executor, Clock& clock, engine_options options = {});
+    using executor_type = Executor;
+    using clock_type = Clock;
 
-    // Resource → invoker routing (exact match, then longest prefix).
-    invoker_registry& invokers() noexcept;
+    basic_engine(Executor& executor, Clock& clock, engine_options options = {})
+        : core_(std::make_shared<detail::engine_core>(std::make_unique<executor_adapter>(executor),
+                                                      std::make_unique<clock_adapter>(clock), std::move(options))) {
+        if constexpr (detail::can_drive<Executor>::value) {
+            core_->driver = [&executor, &clock](const std::function<bool()>& done) {
+                while (!done()) {
+                    if (executor.run() > 0) continue;
+                    if (done()) break;
+                    if constexpr (detail::can_advance<Clock>::value) {
+                        if (clock.advance_to_next()) continue;
+                    } else {
+                        (void)clock;
+                    }
+                    executor.wait_for_work(std::chrono::system_clock::now() + std::chrono::milliseconds(50));
+                }
+            };
+        }
+    }
+    basic_engine(const basic_engine&) = delete;
+    basic_engine& operator=(const basic_engine&) = delete;
+    ~basic_engine() { core_->shutdown(); }
 
-    result<execution> start(const state_machine& machine, json input, start_options options = {});
+    // Resource → invoker routing (exact match, then longest prefix, then the default).
+    invoker_registry& invokers() noexcept { return core_->invokers(); }
+
+    // Starts an execution. Errors: an execution input over the payload limit
+    // (States.DataLimitExceeded), a name over 80 characters, a name already running.
+    result<execution> start(const state_machine& machine, json input = json::object(), start_options options = {}) {
+        return core_->start(machine, std::move(input), std::move(options));
+    }
     // Aborts a running execution (ExecutionAborted with the given error and cause).
-    result<void> stop(std::string_view execution_arn, std::string error = {}, std::string cause = {});
+    result<void> stop(std::string_view execution_arn, std::string error_name = {}, std::string cause = {}) {
+        return core_->stop(execution_arn, std::move(error_name), std::move(cause));
+    }
+    result<void> stop(const execution& e, std::string error_name = {}, std::string cause = {}) {
+        return stop(e.arn(), std::move(error_name), std::move(cause));
+    }
 
-    // Callback pattern (.waitForTaskToken).
-    result<void> send_task_success(std::string_view task_token, json output);
-    result<void> send_task_failure(std::string_view task_token, std::string error, std::string cause);
-    result<void> send_task_heartbeat(std::string_view task_token);
+    // The callback pattern (`.waitForTaskToken`): the token is `$$.Task.Token` of the attempt.
+    result<void> send_task_success(std::string_view task_token, json output) {
+        return core_->send_task_success(task_token, std::move(output));
+    }
+    result<void> send_task_failure(std::string_view task_token, std::string error_name = {}, std::string cause = {}) {
+        return core_->send_task_failure(task_token, std::move(error_name), std::move(cause));
+    }
+    result<void> send_task_heartbeat(std::string_view task_token) { return core_->send_task_heartbeat(task_token); }
+
+    const engine_options& options() const noexcept { return core_->options(); }
+
+private:
+    struct executor_adapter final : detail::executor_iface {
+        explicit executor_adapter(Executor& e) : executor(e) {}
+        void post(detail::unique_function<void()> fn) override { executor.post(std::move(fn)); }
+        Executor& executor;
+    };
+    struct clock_adapter final : detail::clock_iface {
+        explicit clock_adapter(Clock& c) : clock(c) {}
+        time_point now() const override { return clock.now(); }
+        timer_id schedule_at(time_point when, detail::unique_function<void()> fn) override {
+            return clock.schedule_at(when, std::move(fn));
+        }
+        bool cancel(timer_id id) override { return clock.cancel(id); }
+        bool is_virtual() const noexcept override { return detail::can_advance<Clock>::value; }
+        bool advance_to_next() override {
+            if constexpr (detail::can_advance<Clock>::value) return clock.advance_to_next();
+            else return false;
+        }
+        Clock& clock;
+    };
+
+    std::shared_ptr<detail::engine_core> core_;
 };
 
 } // namespace stepfn

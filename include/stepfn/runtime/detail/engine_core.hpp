@@ -1,0 +1,1276 @@
+#ifndef STEPFN_RUNTIME_DETAIL_ENGINE_CORE_HPP
+#define STEPFN_RUNTIME_DETAIL_ENGINE_CORE_HPP
+
+// The interpreter: a non-template core over type-erased executor and clock handles, so the
+// basic_engine<Executor, Clock> shell instantiates almost nothing per user type.
+//
+// An execution is data. Each thread of control (the top level, later each Parallel branch and
+// Map iteration) is a `frame`: the current state, its raw input and what it waits for. Frames
+// advance in jobs posted to the executor through a per-frame strand, so one frame's steps are
+// serialised without a lock held while they run, and no state ever recurses on the C++ stack.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <stepfn/detail/timestamp.hpp>
+#include <stepfn/detail/unique_function.hpp>
+#include <stepfn/error.hpp>
+#include <stepfn/history/event.hpp>
+#include <stepfn/history/history_sink.hpp>
+#include <stepfn/json.hpp>
+#include <stepfn/model/state_machine.hpp>
+#include <stepfn/paths/eval_env.hpp>
+#include <stepfn/runtime/detail/json_size.hpp>
+#include <stepfn/runtime/execution.hpp>
+#include <stepfn/runtime/invoker_registry.hpp>
+#include <stepfn/runtime/retry_policy.hpp>
+#include <stepfn/runtime/task_invoker.hpp>
+#include <stepfn/runtime/timer.hpp>
+
+namespace stepfn::detail {
+
+class executor_iface {
+public:
+    virtual ~executor_iface() = default;
+    virtual void post(unique_function<void()> fn) = 0;
+};
+
+class clock_iface {
+public:
+    virtual ~clock_iface() = default;
+    virtual time_point now() const = 0;
+    virtual timer_id schedule_at(time_point when, unique_function<void()> fn) = 0;
+    virtual bool cancel(timer_id id) = 0;
+    virtual bool is_virtual() const noexcept = 0;
+    virtual bool advance_to_next() = 0;
+};
+
+class engine_core;
+struct frame;
+class task_attempt;
+
+// Workflow variables of one scope; inner scopes (branches, iterations) read outer ones.
+struct variable_scope {
+    std::unordered_map<std::string, json> values;
+    std::shared_ptr<const variable_scope> parent;
+
+    const json* find(std::string_view name) const {
+        for (const variable_scope* s = this; s; s = s->parent.get()) {
+            auto it = s->values.find(std::string(name));
+            if (it != s->values.end()) return &it->second;
+        }
+        return nullptr;
+    }
+};
+
+struct execution_record {
+    explicit execution_record(state_machine m) : machine(std::move(m)) {}
+
+    std::shared_ptr<engine_core> core;
+    state_machine machine;
+    std::string arn;
+    std::string name;
+    std::string machine_arn;
+    std::string role_arn;
+    json input;
+    time_point start_time;
+    json execution_context;  // the Execution and StateMachine parts of `$$`, built once
+    std::shared_ptr<history_sink> sink;  // per execution
+
+    std::atomic<bool> ended{false};
+    std::atomic<std::int64_t> event_count{0};
+    std::mutex history_mutex;
+
+    mutable std::mutex mutex;
+    std::condition_variable finished;
+    execution_status status = execution_status::running;
+    json output;
+    error failure;
+    std::optional<timer_id> timeout_timer;
+    std::vector<std::weak_ptr<frame>> frames;  // live frames, to abort on stop or timeout
+};
+
+// One thread of control inside an execution.
+struct frame : std::enable_shared_from_this<frame> {
+    std::shared_ptr<execution_record> exec;
+    const scope* states = nullptr;
+    std::function<void(std::shared_ptr<frame>, result<json>)> on_finish;  // branches, iterations
+    bool is_root = false;
+
+    // Strand: jobs run one at a time, in order.
+    std::mutex strand_mutex;
+    std::deque<unique_function<void()>> jobs;
+    bool scheduled = false;
+
+    // The state being executed.
+    state_index current = no_state;
+    json input;                      // the state's raw input (kept for ResultPath and Catch)
+    time_point entered_time;
+    std::int64_t entered_event = 0;
+    std::int64_t retry_count = 0;
+    std::vector<std::int64_t> retrier_attempts;
+    std::uint64_t generation = 0;    // bumped whenever what the frame waits for changes
+    std::optional<timer_id> timer;
+    std::optional<timer_id> heartbeat_timer;
+    std::shared_ptr<task_attempt> attempt;
+    bool waiting = false;
+    bool done = false;
+    bool first_state = true;
+    std::int64_t prev_event = 0;
+
+    std::shared_ptr<variable_scope> variables;
+};
+
+// The engine's side of one Task attempt: the invoker's completion handle points here.
+class task_attempt final : public completion_target {
+public:
+    task_attempt(std::shared_ptr<engine_core> core, std::weak_ptr<frame> owner, std::uint64_t generation)
+        : core_(std::move(core)), owner_(std::move(owner)), generation_(generation) {}
+
+    void complete(result<json> outcome) override;
+    void heartbeat() override;
+    bool cancelled() const override { return cancelled_.load(); }
+    void on_cancel(std::function<void()> handler) override {
+        bool run_now = false;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (cancelled_.load()) run_now = true;
+            else cancel_handler_ = std::move(handler);
+        }
+        if (run_now && handler) handler();
+    }
+    void cancel() {
+        std::function<void()> handler;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (cancelled_.exchange(true)) return;
+            handler = std::move(cancel_handler_);
+        }
+        if (handler) call_quietly(handler);
+    }
+    std::uint64_t generation() const noexcept { return generation_; }
+    std::string token;
+
+private:
+    static void call_quietly(const std::function<void()>& fn) {
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+        try {
+            fn();
+        } catch (...) {
+        }
+#else
+        fn();
+#endif
+    }
+    std::shared_ptr<engine_core> core_;
+    std::weak_ptr<frame> owner_;
+    std::uint64_t generation_;
+    std::atomic<bool> completed_{false};
+    std::atomic<bool> cancelled_{false};
+    std::mutex mutex_;
+    std::function<void()> cancel_handler_;
+};
+
+// What paths and templates see while a state runs: `$$` built on first use, variables, random.
+class frame_env final : public eval_env {
+public:
+    frame_env(engine_core& core, const frame& f, const state& s) : core_(core), frame_(f), state_(s) {}
+    const json* context() const override;
+    const json* variable(std::string_view name) const override {
+        return frame_.variables ? frame_.variables->find(name) : nullptr;
+    }
+    std::uint64_t random() const override;
+    void set_task_token(std::string token) { task_token_ = std::move(token); context_.reset(); }
+
+private:
+    engine_core& core_;
+    const frame& frame_;
+    const state& state_;
+    std::string task_token_;
+    mutable std::optional<json> context_;
+};
+
+class engine_core : public std::enable_shared_from_this<engine_core> {
+public:
+    engine_core(std::unique_ptr<executor_iface> executor, std::unique_ptr<clock_iface> clock, engine_options options)
+        : executor_(std::move(executor)), clock_(std::move(clock)), options_(std::move(options)) {
+        std::uint64_t seed = options_.seed;
+        if (seed == 0) {
+            std::random_device device;
+            seed = (static_cast<std::uint64_t>(device()) << 32) ^ device();
+        }
+        rng_.seed(seed);
+    }
+
+    invoker_registry& invokers() noexcept { return invokers_; }
+    const engine_options& options() const noexcept { return options_; }
+    clock_iface& clock() noexcept { return *clock_; }
+
+    // Set by the shell when its executor can be driven from the waiting thread.
+    std::function<void(const std::function<bool()>&)> driver;
+
+    result<execution> start(const state_machine& machine, json input, start_options options);
+    result<void> stop(std::string_view arn, std::string error_name, std::string cause);
+    result<void> send_task_success(std::string_view token, json output);
+    result<void> send_task_failure(std::string_view token, std::string error_name, std::string cause);
+    result<void> send_task_heartbeat(std::string_view token);
+
+    // Called when the engine is destroyed: abort what still runs so nothing touches it later.
+    void shutdown() {
+        std::vector<std::shared_ptr<execution_record>> live;
+        {
+            std::lock_guard<std::mutex> lock(registry_mutex_);
+            for (auto& entry : executions_)
+                if (auto r = entry.second.lock()) live.push_back(std::move(r));
+        }
+        for (auto& r : live) end_execution(r, execution_status::aborted, json(), error{"", "the engine was destroyed"});
+    }
+
+    std::uint64_t random_u64() {
+        std::lock_guard<std::mutex> lock(rng_mutex_);
+        return rng_();
+    }
+    double random_unit() { return static_cast<double>(random_u64() >> 11) * (1.0 / 9007199254740992.0); }
+
+    // ---- scheduling ---------------------------------------------------------------------
+    void post_to(const std::shared_ptr<frame>& f, unique_function<void()> job) {
+        bool schedule = false;
+        {
+            std::lock_guard<std::mutex> lock(f->strand_mutex);
+            f->jobs.push_back(std::move(job));
+            if (!f->scheduled) schedule = f->scheduled = true;
+        }
+        if (schedule) schedule_drain(f);
+    }
+
+    void run_frame(const std::shared_ptr<frame>& f);
+    void on_task_result(const std::shared_ptr<frame>& f, std::uint64_t generation, result<json> outcome);
+    void on_task_heartbeat(const std::shared_ptr<frame>& f, std::uint64_t generation);
+    void unregister_token(const std::string& token) {
+        if (token.empty()) return;
+        std::lock_guard<std::mutex> lock(registry_mutex_);
+        tokens_.erase(token);
+    }
+
+private:
+    friend class frame_env;
+
+    void schedule_drain(const std::shared_ptr<frame>& f) {
+        busy_.fetch_add(1);
+        auto self = shared_from_this();
+        executor_->post([self, f]() { self->drain(f); });
+    }
+
+    void drain(const std::shared_ptr<frame>& f) {
+        constexpr int batch = 64;  // then yield the thread to other frames
+        bool more = false;
+        for (int ran = 0;; ++ran) {
+            unique_function<void()> job;
+            {
+                std::lock_guard<std::mutex> lock(f->strand_mutex);
+                if (f->jobs.empty()) {
+                    f->scheduled = false;
+                    break;
+                }
+                if (ran == batch) {
+                    more = true;
+                    break;
+                }
+                job = std::move(f->jobs.front());
+                f->jobs.pop_front();
+            }
+            job();
+        }
+        if (more) schedule_drain(f);
+        work_done();
+    }
+
+    // A virtual clock jumps to its next timer as soon as nothing is runnable.
+    void work_done() {
+        if (busy_.fetch_sub(1) == 1 && clock_->is_virtual()) clock_->advance_to_next();
+    }
+
+    // ---- history --------------------------------------------------------------------------
+    template <class Details>
+    void emit(execution_record& rec, std::int64_t& prev, event_type type, Details&& details, bool link = true) {
+        const std::int64_t previous = link ? prev : 0;
+        if (!rec.sink && !options_.history) {
+            prev = rec.event_count.fetch_add(1) + 1;
+            return;
+        }
+        std::lock_guard<std::mutex> lock(rec.history_mutex);
+        history_event event;
+        event.id = rec.event_count.fetch_add(1) + 1;
+        event.previous_event_id = previous;
+        event.timestamp = clock_->now();
+        event.type = type;
+        event.details = details();
+        prev = event.id;
+        record_quietly(rec.sink.get(), rec.arn, event);
+        record_quietly(options_.history.get(), rec.arn, event);
+    }
+    static void record_quietly(history_sink* sink, const std::string& arn, const history_event& event) {
+        if (!sink) return;
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+        try {
+            sink->record(arn, event);
+        } catch (...) {
+            // A failing sink must not break the execution.
+        }
+#else
+        sink->record(arn, event);
+#endif
+    }
+
+    static std::string text(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+    static json io_details(const char* key, const json& value) {
+        json details = json::object();
+        details[key] = text(value);
+        details[std::string(key) + "Details"] = json{{"truncated", false}};
+        return details;
+    }
+
+    // ---- states ---------------------------------------------------------------------------
+    void execute_state(const std::shared_ptr<frame>& f);
+    void run_pass(const std::shared_ptr<frame>& f, const state& s, const pass_state& p);
+    void run_choice(const std::shared_ptr<frame>& f, const state& s, const choice_state& c);
+    void run_wait(const std::shared_ptr<frame>& f, const state& s, const wait_state& w);
+    void run_succeed(const std::shared_ptr<frame>& f, const state& s);
+    void run_fail(const std::shared_ptr<frame>& f, const state& s, const fail_state& fs);
+    void start_task_attempt(const std::shared_ptr<frame>& f, const state& s, const task_state& t);
+    void on_task_timeout(const std::shared_ptr<frame>& f, std::uint64_t generation, bool heartbeat);
+
+    void exit_state(const std::shared_ptr<frame>& f, const state& s, json output, const transition* target,
+                    const json* assigned = nullptr);
+    void handle_error(const std::shared_ptr<frame>& f, const state& s, error e, bool heartbeat = false);
+    void fail_frame(const std::shared_ptr<frame>& f, error e);
+    void finish_frame(const std::shared_ptr<frame>& f, json output);
+    void end_execution(const std::shared_ptr<execution_record>& rec, execution_status status, json output, error e);
+    void abort_frame(const std::shared_ptr<frame>& f);
+
+    // Data-flow helpers.
+    error state_error(const frame& f, const state& s, error e) const {
+        if (e.name == errors::runtime)
+            e.cause = "An error occurred while executing the state '" + s.name + "' (entered at the event id #" +
+                      std::to_string(f.entered_event) + "). " + e.cause;
+        return e;
+    }
+    result<json> effective_input(const state& s, json raw, const eval_env& env) const {
+        if (!s.input_path) return json::object();
+        if (s.input_path->is_root()) return raw;
+        return s.input_path->extract(std::move(raw), env);
+    }
+    result<json> apply_output_path(const state& s, json data, const eval_env& env) const {
+        if (!s.output_path) return json::object();
+        if (s.output_path->is_root()) return data;
+        return s.output_path->extract(std::move(data), env);
+    }
+    static result<json> apply_result_path(const std::optional<json_path>& path, json raw, json value) {
+        if (!path) return raw;
+        if (path->is_root()) return value;
+        auto assigned = path->assign(raw, std::move(value));
+        if (!assigned) return tl::make_unexpected(std::move(assigned.error()));
+        return raw;
+    }
+    result<void> check_size(const json& value, const std::string& what) const {
+        if (exceeds_size(value, options_.bounds.max_payload_bytes))
+            return make_error(errors::data_limit_exceeded,
+                              "The state/task '" + what +
+                                  "' returned a result with a size exceeding the maximum number of bytes service limit.");
+        return {};
+    }
+    result<std::int64_t> positive_from_path(const json_path& path, const json& input, const eval_env& env,
+                                            const char* field, bool allow_zero) const;
+    // Evaluates an Assign block against `value` and returns the new variables (not yet visible).
+    result<json> evaluate_assign(const std::optional<assign_block>& assign, const json& value, const eval_env& env) const {
+        if (!assign || !assign->jsonpath) return json();
+        return assign->jsonpath->evaluate(value, env);
+    }
+
+    std::unique_ptr<executor_iface> executor_;
+    std::unique_ptr<clock_iface> clock_;
+    engine_options options_;
+    invoker_registry invokers_;
+    std::atomic<std::int64_t> busy_{0};
+
+    std::mutex rng_mutex_;
+    std::mt19937_64 rng_;
+
+    std::mutex registry_mutex_;
+    std::unordered_map<std::string, std::weak_ptr<execution_record>> executions_;
+    std::unordered_map<std::string, std::weak_ptr<task_attempt>> tokens_;
+    std::unordered_map<std::string, std::weak_ptr<frame>> token_frames_;
+};
+
+// ---- implementation -------------------------------------------------------------------------
+
+inline std::string make_uuid(engine_core& core) {
+    std::uint64_t hi = core.random_u64(), lo = core.random_u64();
+    hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
+    lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // RFC 4122 variant
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(36);
+    for (int i = 0; i < 32; ++i) {
+        const std::uint64_t word = i < 16 ? hi : lo;
+        const int shift = 60 - 4 * (i % 16);
+        out += digits[(word >> shift) & 0xF];
+        if (i == 7 || i == 11 || i == 15 || i == 19) out += '-';
+    }
+    return out;
+}
+
+inline const json* frame_env::context() const {
+    if (!context_) {
+        json ctx = frame_.exec->execution_context;
+        json state_part = json::object();
+        state_part["Name"] = state_.name;
+        state_part["EnteredTime"] = format_iso8601(frame_.entered_time);
+        const auto type = state_.type();
+        if (type == state_type::task || type == state_type::parallel || type == state_type::map)
+            state_part["RetryCount"] = frame_.retry_count;
+        ctx["State"] = std::move(state_part);
+        if (!task_token_.empty()) ctx["Task"] = json{{"Token", task_token_}};
+        context_ = std::move(ctx);
+    }
+    return &*context_;
+}
+
+inline std::uint64_t frame_env::random() const { return core_.random_u64(); }
+
+inline void task_attempt::complete(result<json> outcome) {
+    if (completed_.exchange(true)) return;
+    auto f = owner_.lock();
+    if (!f) return;
+    auto core = core_;
+    const auto generation = generation_;
+    core->post_to(f, [core, f, generation, outcome = std::move(outcome)]() mutable {
+        core->on_task_result(f, generation, std::move(outcome));
+    });
+}
+
+inline void task_attempt::heartbeat() {
+    auto f = owner_.lock();
+    if (!f || completed_.load()) return;
+    auto core = core_;
+    const auto generation = generation_;
+    core->post_to(f, [core, f, generation]() { core->on_task_heartbeat(f, generation); });
+}
+
+inline result<execution> engine_core::start(const state_machine& machine, json input, start_options options) {
+    if (options.name.empty()) options.name = make_uuid(*this);
+    if (options.name.size() > 80)
+        return make_error("InvalidName", "the execution name '" + options.name + "' is longer than 80 characters");
+    if (exceeds_size(input, options_.bounds.max_payload_bytes))
+        return make_error(errors::data_limit_exceeded,
+                          "the execution input exceeds the maximum payload size of " +
+                              std::to_string(options_.bounds.max_payload_bytes) + " bytes");
+
+    auto rec = std::make_shared<execution_record>(machine);
+    rec->core = shared_from_this();
+    rec->name = options.name;
+    const std::string prefix = "arn:aws:states:" + options_.region + ":" + options_.account + ":";
+    rec->machine_arn = prefix + "stateMachine:" + machine.name();
+    rec->arn = prefix + "execution:" + machine.name() + ":" + options.name;
+    rec->role_arn = "arn:aws:iam::" + options_.account + ":role/stepfn";
+    rec->start_time = clock_->now();
+    rec->sink = std::move(options.history);
+    rec->input = std::move(input);
+    {
+        json exec_part = json::object();
+        exec_part["Id"] = rec->arn;
+        exec_part["Input"] = rec->input;
+        exec_part["StartTime"] = format_iso8601(rec->start_time);
+        exec_part["Name"] = rec->name;
+        exec_part["RoleArn"] = rec->role_arn;
+        exec_part["RedriveCount"] = 0;
+        rec->execution_context = json::object();
+        rec->execution_context["Execution"] = std::move(exec_part);
+        rec->execution_context["StateMachine"] = json{{"Id", rec->machine_arn}, {"Name", machine.name()}};
+    }
+    {
+        std::lock_guard<std::mutex> lock(registry_mutex_);
+        auto& slot = executions_[rec->arn];
+        if (auto existing = slot.lock())
+            return make_error("ExecutionAlreadyExists", "an execution named '" + rec->name + "' is already running");
+        slot = rec;
+    }
+
+    auto root = std::make_shared<frame>();
+    root->exec = rec;
+    root->states = &machine.top();
+    root->is_root = true;
+    root->current = machine.top().start;
+    root->input = rec->input;
+    root->variables = std::make_shared<variable_scope>();
+    {
+        std::lock_guard<std::mutex> lock(rec->mutex);
+        rec->frames.push_back(root);
+    }
+
+    std::int64_t prev = 0;
+    emit(*rec, prev, event_type::execution_started, [&] {
+        json details = io_details("input", rec->input);
+        details["roleArn"] = rec->role_arn;
+        return details;
+    });
+    root->prev_event = prev;
+
+    if (const auto& timeout = machine.definition().timeout_seconds) {
+        auto self = shared_from_this();
+        std::weak_ptr<execution_record> weak = rec;
+        const std::int64_t seconds = *timeout;
+        const auto id = clock_->schedule_at(rec->start_time + std::chrono::seconds(seconds), [self, weak, seconds]() {
+            if (auto r = weak.lock())
+                self->end_execution(r, execution_status::timed_out, json(),
+                                    error{errors::timeout, "The execution timed out after " + std::to_string(seconds) +
+                                                               " seconds (TimeoutSeconds)."});
+        });
+        std::lock_guard<std::mutex> lock(rec->mutex);
+        rec->timeout_timer = id;
+    }
+
+    auto self = shared_from_this();
+    post_to(root, [self, root]() { self->run_frame(root); });
+    return execution(rec);
+}
+
+inline void engine_core::run_frame(const std::shared_ptr<frame>& f) {
+    // Bounded batches keep one long execution from starving the others on the same executor.
+    for (int budget = 256; budget > 0; --budget) {
+        if (f->done || f->waiting || f->exec->ended.load()) return;
+        execute_state(f);
+    }
+    if (!f->done && !f->waiting) {
+        auto self = shared_from_this();
+        post_to(f, [self, f]() { self->run_frame(f); });
+    }
+}
+
+inline void engine_core::execute_state(const std::shared_ptr<frame>& f) {
+    const state& s = f->states->states[f->current];
+    static constexpr event_type entered_events[] = {
+        event_type::task_state_entered, event_type::parallel_state_entered, event_type::map_state_entered,
+        event_type::pass_state_entered, event_type::wait_state_entered,     event_type::choice_state_entered,
+        event_type::succeed_state_entered, event_type::fail_state_entered};
+    f->entered_time = clock_->now();
+    f->retry_count = 0;
+    f->retrier_attempts.clear();
+    // AWS links the first state's Entered event to nothing (previousEventId 0).
+    emit(*f->exec, f->prev_event, entered_events[static_cast<int>(s.type())],
+         [&] {
+             json details = json::object();
+             details["name"] = s.name;
+             auto io = io_details("input", f->input);
+             details["input"] = std::move(io["input"]);
+             details["inputDetails"] = std::move(io["inputDetails"]);
+             return details;
+         },
+         !(f->is_root && f->first_state));
+    f->first_state = false;
+    f->entered_event = f->prev_event;
+
+    if (f->exec->event_count.load() > static_cast<std::int64_t>(options_.bounds.max_history_events)) {
+        fail_frame(f, error{errors::runtime, "The execution reached the maximum number of history events (" +
+                                                 std::to_string(options_.bounds.max_history_events) + ")."});
+        return;
+    }
+
+    switch (s.type()) {
+    case state_type::pass: run_pass(f, s, std::get<pass_state>(s.body)); break;
+    case state_type::choice: run_choice(f, s, std::get<choice_state>(s.body)); break;
+    case state_type::wait: run_wait(f, s, std::get<wait_state>(s.body)); break;
+    case state_type::succeed: run_succeed(f, s); break;
+    case state_type::fail: run_fail(f, s, std::get<fail_state>(s.body)); break;
+    case state_type::task: {
+        const auto& t = std::get<task_state>(s.body);
+        f->retrier_attempts.assign(t.recover.retry.size(), 0);
+        start_task_attempt(f, s, t);
+        break;
+    }
+    case state_type::parallel:
+    case state_type::map:
+        fail_frame(f, state_error(*f, s, error{errors::runtime, std::string(to_string(s.type())) +
+                                                                     " states are not supported by this engine yet."}));
+        break;
+    }
+}
+
+inline void engine_core::exit_state(const std::shared_ptr<frame>& f, const state& s, json output,
+                                    const transition* target, const json* assigned) {
+    static constexpr event_type exited_events[] = {
+        event_type::task_state_exited, event_type::parallel_state_exited, event_type::map_state_exited,
+        event_type::pass_state_exited, event_type::wait_state_exited,     event_type::choice_state_exited,
+        event_type::succeed_state_exited, event_type::fail_state_entered};
+    if (assigned && assigned->is_object() && !assigned->empty()) {
+        for (auto& item : assigned->items()) f->variables->values[item.key()] = item.value();
+    }
+    emit(*f->exec, f->prev_event, exited_events[static_cast<int>(s.type())], [&] {
+        json details = json::object();
+        details["name"] = s.name;
+        auto io = io_details("output", output);
+        details["output"] = std::move(io["output"]);
+        details["outputDetails"] = std::move(io["outputDetails"]);
+        if (assigned && assigned->is_object() && !assigned->empty()) {
+            json vars = json::object();
+            for (auto& item : assigned->items()) vars[item.key()] = text(item.value());
+            details["assignedVariables"] = std::move(vars);
+            details["assignedVariablesDetails"] = json{{"truncated", false}};
+        }
+        return details;
+    });
+    if (target) {
+        f->current = target->index;
+        f->input = std::move(output);
+    } else {
+        finish_frame(f, std::move(output));
+    }
+}
+
+inline void engine_core::run_pass(const std::shared_ptr<frame>& f, const state& s, const pass_state& p) {
+    frame_env env(*this, *f, s);
+    result<json> out;
+    json assigned;
+    if (!p.result && !p.parameters && p.result_path && p.result_path->is_root() && !s.assign) {
+        // The common identity-like Pass: move the input through, no copy.
+        out = effective_input(s, std::move(f->input), env);
+    } else {
+        json raw = std::move(f->input);
+        result<json> value;
+        if (p.result) {
+            value = *p.result;
+        } else if (s.input_path && s.input_path->is_root() && !p.parameters) {
+            value = raw;
+        } else {
+            auto eff = effective_input(s, raw, env);
+            if (!eff) return fail_frame(f, state_error(*f, s, std::move(eff.error())));
+            value = p.parameters ? p.parameters->evaluate(*eff, env) : std::move(eff);
+        }
+        if (!value) return fail_frame(f, state_error(*f, s, std::move(value.error())));
+        auto vars = evaluate_assign(s.assign, *value, env);
+        if (!vars) return fail_frame(f, state_error(*f, s, std::move(vars.error())));
+        assigned = std::move(*vars);
+        out = apply_result_path(p.result_path, std::move(raw), std::move(*value));
+    }
+    if (!out) return fail_frame(f, state_error(*f, s, std::move(out.error())));
+    auto final_output = apply_output_path(s, std::move(*out), env);
+    if (!final_output) return fail_frame(f, state_error(*f, s, std::move(final_output.error())));
+    if (auto size = check_size(*final_output, s.name); !size) return fail_frame(f, std::move(size.error()));
+    exit_state(f, s, std::move(*final_output), s.next ? &*s.next : nullptr, &assigned);
+}
+
+inline void engine_core::run_choice(const std::shared_ptr<frame>& f, const state& s, const choice_state& c) {
+    frame_env env(*this, *f, s);
+    auto eff = effective_input(s, std::move(f->input), env);
+    if (!eff) return fail_frame(f, state_error(*f, s, std::move(eff.error())));
+    const transition* target = nullptr;
+    const std::optional<assign_block>* assign = &s.assign;
+    for (const auto& branch : c.choices) {
+        auto matched = branch.rule.evaluate(*eff, env);
+        if (!matched) return fail_frame(f, state_error(*f, s, std::move(matched.error())));
+        if (*matched) {
+            target = &branch.next;
+            assign = &branch.assign;  // the chosen rule's Assign replaces the state's
+            break;
+        }
+    }
+    if (!target) {
+        if (!c.default_)
+            return fail_frame(f, error{errors::no_choice_matched,
+                                       "No Matches! The Choice state '" + s.name + "' matched no rule and has no Default."});
+        target = &*c.default_;
+    }
+    auto vars = evaluate_assign(*assign, *eff, env);
+    if (!vars) return fail_frame(f, state_error(*f, s, std::move(vars.error())));
+    auto out = apply_output_path(s, std::move(*eff), env);
+    if (!out) return fail_frame(f, state_error(*f, s, std::move(out.error())));
+    exit_state(f, s, std::move(*out), target, &*vars);
+}
+
+inline result<std::int64_t> engine_core::positive_from_path(const json_path& path, const json& input,
+                                                           const eval_env& env, const char* field,
+                                                           bool allow_zero) const {
+    const json* value = path.is_definite() ? path.find(input, env) : nullptr;
+    if (!value)
+        return make_error(errors::runtime, std::string("The ") + field +
+                                               " parameter does not reference an input value: " + path.text());
+    std::optional<std::int64_t> number;
+    if (value->is_number_integer()) {
+        number = value->get<std::int64_t>();
+    } else if (value->is_number_float()) {
+        const double d = value->get<double>();
+        if (d == static_cast<double>(static_cast<std::int64_t>(d))) number = static_cast<std::int64_t>(d);
+    } else if (value->is_string()) {
+        // AWS accepts numeric strings such as "1" (asl-reference.md §13.15).
+        const auto& s = value->get_ref<const std::string&>();
+        if (!s.empty() && s.size() < 19 &&
+            std::all_of(s.begin() + (s[0] == '-' ? 1 : 0), s.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+            s != "-")
+            number = std::stoll(s);
+    }
+    if (!number)
+        return make_error(errors::runtime, std::string("The ") + field + " parameter cannot be parsed as a long value: " +
+                                               path.text() + " == " + text(*value));
+    if (*number < 0 || (!allow_zero && *number == 0))
+        return make_error(errors::runtime, std::string("The ") + field + " parameter references a " +
+                                               (*number < 0 ? "negative" : "zero") + " value: " + path.text() +
+                                               " == " + std::to_string(*number));
+    return *number;
+}
+
+inline void engine_core::run_wait(const std::shared_ptr<frame>& f, const state& s, const wait_state& w) {
+    frame_env env(*this, *f, s);
+    auto eff = effective_input(s, std::move(f->input), env);
+    if (!eff) return fail_frame(f, state_error(*f, s, std::move(eff.error())));
+    const time_point now = clock_->now();
+    time_point wake = now;
+    constexpr std::int64_t max_delay_seconds = 2147483647;  // AWS: "Wait state delay is too long."
+    if (w.seconds) {
+        wake = now + std::chrono::seconds(*w.seconds);
+    } else if (w.seconds_path) {
+        auto seconds = positive_from_path(*w.seconds_path, *eff, env, "SecondsPath", true);
+        if (!seconds) return fail_frame(f, state_error(*f, s, std::move(seconds.error())));
+        if (*seconds > max_delay_seconds)
+            return fail_frame(f, state_error(*f, s, error{errors::runtime, "Wait state delay is too long."}));
+        wake = now + std::chrono::seconds(*seconds);
+    } else {
+        std::optional<instant> at;
+        std::string shown;
+        if (w.timestamp) {
+            at = parse_rfc3339(*w.timestamp);
+            shown = *w.timestamp;
+        } else if (w.timestamp_path) {
+            const json* value = w.timestamp_path->is_definite() ? w.timestamp_path->find(*eff, env) : nullptr;
+            if (!value)
+                return fail_frame(f, state_error(*f, s, error{errors::runtime,
+                                                              "The TimestampPath parameter does not reference an input value: " +
+                                                                  w.timestamp_path->text()}));
+            if (value->is_string()) at = parse_rfc3339(value->get_ref<const std::string&>());
+            if (!at)
+                return fail_frame(
+                    f, state_error(*f, s, error{errors::runtime,
+                                                "The TimestampPath parameter does not reference a valid ISO-8601 extended "
+                                                "offset date-time format string: " +
+                                                    w.timestamp_path->text() + " == " + text(*value)}));
+        }
+        if (at) {
+            const auto seconds_ahead = at->seconds - std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+            if (seconds_ahead > max_delay_seconds)
+                return fail_frame(f, state_error(*f, s, error{errors::runtime, "Wait state delay is too long."}));
+            wake = (std::max)(now, to_time_point(*at));
+        }
+        (void)shown;
+    }
+    auto vars = evaluate_assign(s.assign, *eff, env);
+    if (!vars) return fail_frame(f, state_error(*f, s, std::move(vars.error())));
+    auto out = apply_output_path(s, std::move(*eff), env);
+    if (!out) return fail_frame(f, state_error(*f, s, std::move(out.error())));
+
+    // Park the frame: the output waits in `input` until the timer fires.
+    f->input = std::move(*out);
+    f->waiting = true;
+    const auto generation = ++f->generation;
+    auto self = shared_from_this();
+    std::weak_ptr<frame> weak = f;
+    auto assigned = std::make_shared<json>(std::move(*vars));
+    f->timer = clock_->schedule_at(wake, [self, weak, generation, assigned]() {
+        auto fr = weak.lock();
+        if (!fr) return;
+        self->post_to(fr, [self, fr, generation, assigned]() {
+            if (fr->generation != generation || fr->exec->ended.load()) return;
+            fr->waiting = false;
+            fr->timer.reset();
+            const state& st = fr->states->states[fr->current];
+            self->exit_state(fr, st, std::move(fr->input), st.next ? &*st.next : nullptr, assigned.get());
+            self->run_frame(fr);
+        });
+    });
+}
+
+inline void engine_core::run_succeed(const std::shared_ptr<frame>& f, const state& s) {
+    frame_env env(*this, *f, s);
+    auto eff = effective_input(s, std::move(f->input), env);
+    if (!eff) return fail_frame(f, state_error(*f, s, std::move(eff.error())));
+    auto out = apply_output_path(s, std::move(*eff), env);
+    if (!out) return fail_frame(f, state_error(*f, s, std::move(out.error())));
+    exit_state(f, s, std::move(*out), nullptr);
+}
+
+inline void engine_core::run_fail(const std::shared_ptr<frame>& f, const state& s, const fail_state& fs) {
+    frame_env env(*this, *f, s);
+    auto field = [&](const std::optional<std::string>& literal, const std::optional<value_expression>& path,
+                     const char* name) -> result<std::string> {
+        if (literal) return *literal;
+        if (!path) return std::string();
+        auto value = path->evaluate(f->input, env);
+        if (!value)
+            return make_error(errors::runtime, "The JSONPath '" + path->text() + "' specified for the field '" + name +
+                                                   "' could not be found in the input '" + text(f->input) + "'");
+        return value->is_string() ? value->get<std::string>() : text(*value);
+    };
+    auto error_name = field(fs.error, fs.error_path, "ErrorPath");
+    if (!error_name) return fail_frame(f, state_error(*f, s, std::move(error_name.error())));
+    auto cause = field(fs.cause, fs.cause_path, "CausePath");
+    if (!cause) return fail_frame(f, state_error(*f, s, std::move(cause.error())));
+    fail_frame(f, error{std::move(*error_name), std::move(*cause)});
+}
+
+// ---- tasks ------------------------------------------------------------------------------------
+
+// AWS history splits a Resource into a service and an action.
+inline std::pair<std::string, std::string> split_resource(const std::string& resource) {
+    static const std::string integration = "arn:aws:states:::";
+    if (resource.compare(0, integration.size(), integration) == 0) {
+        std::string rest = resource.substr(integration.size());
+        const auto colon = rest.rfind(':');
+        if (colon != std::string::npos) return {rest.substr(0, colon), rest.substr(colon + 1)};
+        return {rest, std::string()};
+    }
+    static const std::string lambda = "arn:aws:lambda:";
+    if (resource.compare(0, lambda.size(), lambda) == 0) return {"lambda", resource};
+    return {"custom", resource};
+}
+
+inline bool ends_with(std::string_view text, std::string_view suffix) {
+    return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+inline void engine_core::start_task_attempt(const std::shared_ptr<frame>& f, const state& s, const task_state& t) {
+    frame_env env(*this, *f, s);
+    const bool callback = ends_with(t.resource, ".waitForTaskToken");
+    std::string token;
+    if (callback) {
+        token = make_uuid(*this) + make_uuid(*this);
+        env.set_task_token(token);
+    }
+    result<json> params;
+    {
+        auto eff = effective_input(s, f->input, env);
+        if (!eff) return handle_error(f, s, state_error(*f, s, std::move(eff.error())));
+        params = t.parameters ? t.parameters->evaluate(*eff, env) : std::move(eff);
+    }
+    if (!params) return handle_error(f, s, state_error(*f, s, std::move(params.error())));
+    if (exceeds_size(*params, options_.bounds.max_payload_bytes))
+        return handle_error(f, s, error{errors::data_limit_exceeded,
+                                        "The state/task '" + s.name +
+                                            "' returned a result with a size exceeding the maximum number of bytes service limit."});
+    std::optional<std::int64_t> timeout = t.timeout_seconds.value, heartbeat = t.heartbeat_seconds.value;
+    if (t.timeout_seconds.path) {
+        auto v = positive_from_path(*t.timeout_seconds.path, f->input, env, "TimeoutSecondsPath", false);
+        if (!v) return handle_error(f, s, state_error(*f, s, std::move(v.error())));
+        timeout = *v;
+    }
+    if (t.heartbeat_seconds.path) {
+        auto v = positive_from_path(*t.heartbeat_seconds.path, f->input, env, "HeartbeatSecondsPath", false);
+        if (!v) return handle_error(f, s, state_error(*f, s, std::move(v.error())));
+        heartbeat = *v;
+    }
+    json credentials;
+    if (t.credentials_template) {
+        auto c = t.credentials_template->evaluate(f->input, env);
+        if (!c) return handle_error(f, s, state_error(*f, s, std::move(c.error())));
+        credentials = std::move(*c);
+    }
+
+    const auto [resource_type, resource_name] = split_resource(t.resource);
+    emit(*f->exec, f->prev_event, event_type::task_scheduled, [&] {
+        json details = json::object();
+        details["resourceType"] = resource_type;
+        details["resource"] = resource_name;
+        details["region"] = options_.region;
+        details["parameters"] = text(*params);
+        if (timeout) details["timeoutInSeconds"] = *timeout;
+        if (heartbeat) details["heartbeatInSeconds"] = *heartbeat;
+        return details;
+    });
+
+    auto invoker = invokers_.find(t.resource);
+    if (!invoker) {
+        emit(*f->exec, f->prev_event, event_type::task_start_failed, [&] {
+            return json{{"resourceType", resource_type}, {"resource", resource_name}, {"error", errors::runtime},
+                        {"cause", "no task invoker is registered for resource '" + t.resource + "'"}};
+        });
+        return handle_error(f, s,
+                            state_error(*f, s, error{errors::runtime, "No task invoker is registered for resource '" +
+                                                                          t.resource + "'."}));
+    }
+    emit(*f->exec, f->prev_event, event_type::task_started,
+         [&] { return json{{"resourceType", resource_type}, {"resource", resource_name}}; });
+
+    const auto generation = ++f->generation;
+    auto attempt = std::make_shared<task_attempt>(shared_from_this(), f, generation);
+    attempt->token = token;
+    f->attempt = attempt;
+    f->waiting = true;
+    const time_point now = clock_->now();
+    auto self = shared_from_this();
+    std::weak_ptr<frame> weak = f;
+    auto arm = [&](std::int64_t seconds, bool is_heartbeat) {
+        return clock_->schedule_at(now + std::chrono::seconds(seconds), [self, weak, generation, is_heartbeat]() {
+            if (auto fr = weak.lock())
+                self->post_to(fr, [self, fr, generation, is_heartbeat]() {
+                    self->on_task_timeout(fr, generation, is_heartbeat);
+                });
+        });
+    };
+    if (timeout) f->timer = arm(*timeout, false);
+    if (heartbeat) f->heartbeat_timer = arm(*heartbeat, true);
+    if (!token.empty()) {
+        std::lock_guard<std::mutex> lock(registry_mutex_);
+        tokens_[token] = attempt;
+    }
+
+    task_request request;
+    request.resource = t.resource;
+    request.input = std::move(*params);
+    request.execution_id = f->exec->arn;
+    request.execution_name = f->exec->name;
+    request.state_name = s.name;
+    request.attempt = f->retry_count;
+    if (timeout) request.deadline = now + std::chrono::seconds(*timeout);
+    request.heartbeat_seconds = heartbeat;
+    request.task_token = token;
+    request.credentials = std::move(credentials);
+    task_completion done(attempt);
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+    try {
+        invoker->invoke(std::move(request), std::move(done));
+    } catch (const task_error& e) {
+        attempt->complete(tl::make_unexpected(error{e.name, e.cause}));
+    } catch (const std::exception& e) {
+        attempt->complete(tl::make_unexpected(error{errors::task_failed, e.what()}));
+    } catch (...) {
+        attempt->complete(tl::make_unexpected(error{errors::task_failed, "the task invoker threw an unknown exception"}));
+    }
+#else
+    invoker->invoke(std::move(request), std::move(done));
+#endif
+}
+
+inline void engine_core::on_task_result(const std::shared_ptr<frame>& f, std::uint64_t generation, result<json> outcome) {
+    if (f->generation != generation || !f->attempt || f->exec->ended.load()) return;
+    const state& s = f->states->states[f->current];
+    const auto& t = std::get<task_state>(s.body);
+    if (f->timer) clock_->cancel(*f->timer);
+    if (f->heartbeat_timer) clock_->cancel(*f->heartbeat_timer);
+    f->timer.reset();
+    f->heartbeat_timer.reset();
+    unregister_token(f->attempt->token);
+    f->attempt.reset();
+    f->waiting = false;
+    ++f->generation;
+
+    const auto [resource_type, resource_name] = split_resource(t.resource);
+    if (outcome && exceeds_size(*outcome, options_.bounds.max_payload_bytes))
+        outcome = make_error(errors::data_limit_exceeded,
+                             "The state/task '" + t.resource +
+                                 "' returned a result with a size exceeding the maximum number of bytes service limit.");
+    if (!outcome) {
+        emit(*f->exec, f->prev_event, event_type::task_failed, [&] {
+            return json{{"resourceType", resource_type}, {"resource", resource_name},
+                        {"error", outcome.error().name}, {"cause", outcome.error().cause}};
+        });
+        handle_error(f, s, std::move(outcome.error()));
+        run_frame(f);
+        return;
+    }
+    emit(*f->exec, f->prev_event, event_type::task_succeeded, [&] {
+        json details = json{{"resourceType", resource_type}, {"resource", resource_name}};
+        auto io = io_details("output", *outcome);
+        details["output"] = std::move(io["output"]);
+        details["outputDetails"] = std::move(io["outputDetails"]);
+        return details;
+    });
+
+    frame_env env(*this, *f, s);
+    auto fail = [&](error e) {
+        handle_error(f, s, state_error(*f, s, std::move(e)));
+        run_frame(f);
+    };
+    auto vars = evaluate_assign(s.assign, *outcome, env);
+    if (!vars) return fail(std::move(vars.error()));
+    result<json> selected = t.result_selector ? t.result_selector->evaluate(*outcome, env) : std::move(outcome);
+    if (!selected) return fail(std::move(selected.error()));
+    json raw = f->input;  // kept until the output is final: a failing ResultPath is caught with the raw input
+    auto merged = apply_result_path(t.result_path, std::move(raw), std::move(*selected));
+    if (!merged) return fail(std::move(merged.error()));
+    auto out = apply_output_path(s, std::move(*merged), env);
+    if (!out) return fail(std::move(out.error()));
+    if (auto size = check_size(*out, s.name); !size) return fail(std::move(size.error()));
+    exit_state(f, s, std::move(*out), s.next ? &*s.next : nullptr, &*vars);
+    run_frame(f);
+}
+
+inline void engine_core::on_task_heartbeat(const std::shared_ptr<frame>& f, std::uint64_t generation) {
+    if (f->generation != generation || !f->attempt || !f->heartbeat_timer || f->exec->ended.load()) return;
+    const state& s = f->states->states[f->current];
+    const auto& t = std::get<task_state>(s.body);
+    std::optional<std::int64_t> seconds = t.heartbeat_seconds.value;
+    if (!seconds && t.heartbeat_seconds.path) {
+        frame_env env(*this, *f, s);
+        auto v = positive_from_path(*t.heartbeat_seconds.path, f->input, env, "HeartbeatSecondsPath", false);
+        if (v) seconds = *v;
+    }
+    if (!seconds) return;
+    clock_->cancel(*f->heartbeat_timer);
+    auto self = shared_from_this();
+    std::weak_ptr<frame> weak = f;
+    f->heartbeat_timer = clock_->schedule_at(clock_->now() + std::chrono::seconds(*seconds), [self, weak, generation]() {
+        if (auto fr = weak.lock())
+            self->post_to(fr, [self, fr, generation]() { self->on_task_timeout(fr, generation, true); });
+    });
+}
+
+inline void engine_core::on_task_timeout(const std::shared_ptr<frame>& f, std::uint64_t generation, bool heartbeat) {
+    if (f->generation != generation || !f->attempt || f->exec->ended.load()) return;
+    const state& s = f->states->states[f->current];
+    const auto& t = std::get<task_state>(s.body);
+    if (f->timer) clock_->cancel(*f->timer);
+    if (f->heartbeat_timer) clock_->cancel(*f->heartbeat_timer);
+    f->timer.reset();
+    f->heartbeat_timer.reset();
+    auto attempt = std::move(f->attempt);
+    unregister_token(attempt->token);
+    attempt->cancel();  // tells the invoker; a late completion is ignored (stale generation)
+    f->waiting = false;
+    ++f->generation;
+    const auto [resource_type, resource_name] = split_resource(t.resource);
+    emit(*f->exec, f->prev_event, event_type::task_timed_out, [&] {
+        return json{{"resourceType", resource_type}, {"resource", resource_name}, {"error", errors::timeout},
+                    {"cause", heartbeat ? "The task missed its heartbeat (HeartbeatSeconds)." : "The task timed out (TimeoutSeconds)."}};
+    });
+    handle_error(f, s, error{errors::timeout, ""}, heartbeat);
+    run_frame(f);
+}
+
+inline void engine_core::handle_error(const std::shared_ptr<frame>& f, const state& s, error e, bool heartbeat) {
+    const recovery* recover = nullptr;
+    if (const auto* t = std::get_if<task_state>(&s.body)) recover = &t->recover;
+    if (!recover) return fail_frame(f, std::move(e));
+
+    for (std::size_t i = 0; i < recover->retry.size(); ++i) {
+        const retrier& r = recover->retry[i];
+        if (!error_matches(r.error_equals, e.name, heartbeat)) continue;
+        // The first matching retrier decides, even when it is exhausted (asl-reference.md §13.18).
+        if (f->retrier_attempts.size() <= i) f->retrier_attempts.resize(recover->retry.size(), 0);
+        if (f->retrier_attempts[i] >= r.max_attempts) break;
+        const auto delay = retry_delay(r, f->retrier_attempts[i], [this] { return random_unit(); });
+        ++f->retrier_attempts[i];
+        ++f->retry_count;
+        f->waiting = true;
+        const auto generation = ++f->generation;
+        auto self = shared_from_this();
+        std::weak_ptr<frame> weak = f;
+        f->timer = clock_->schedule_at(clock_->now() + std::chrono::duration_cast<time_point::duration>(delay),
+                                       [self, weak, generation]() {
+                                           auto fr = weak.lock();
+                                           if (!fr) return;
+                                           self->post_to(fr, [self, fr, generation]() {
+                                               if (fr->generation != generation || fr->exec->ended.load()) return;
+                                               fr->waiting = false;
+                                               fr->timer.reset();
+                                               const state& st = fr->states->states[fr->current];
+                                               if (const auto* task = std::get_if<task_state>(&st.body))
+                                                   self->start_task_attempt(fr, st, *task);
+                                               self->run_frame(fr);
+                                           });
+                                       });
+        return;
+    }
+
+    for (const catcher& c : recover->catch_) {
+        if (!error_matches(c.error_equals, e.name, heartbeat)) continue;
+        json error_output = json::object();
+        error_output["Error"] = e.name;
+        error_output["Cause"] = e.cause;
+        frame_env env(*this, *f, s);
+        auto vars = evaluate_assign(c.assign, error_output, env);
+        if (!vars) return fail_frame(f, state_error(*f, s, std::move(vars.error())));
+        auto out = apply_result_path(c.result_path, std::move(f->input), std::move(error_output));
+        if (!out) return fail_frame(f, std::move(out.error()));
+        exit_state(f, s, std::move(*out), &c.next, &*vars);
+        return;
+    }
+    fail_frame(f, std::move(e));
+}
+
+inline void engine_core::fail_frame(const std::shared_ptr<frame>& f, error e) {
+    f->done = true;
+    f->waiting = false;
+    if (f->is_root) {
+        end_execution(f->exec, execution_status::failed, json(), std::move(e));
+    } else if (f->on_finish) {
+        f->on_finish(f, tl::make_unexpected(std::move(e)));
+    }
+}
+
+inline void engine_core::finish_frame(const std::shared_ptr<frame>& f, json output) {
+    f->done = true;
+    f->waiting = false;
+    if (f->is_root) {
+        if (exceeds_size(output, options_.bounds.max_payload_bytes)) {
+            end_execution(f->exec, execution_status::failed, json(),
+                          error{errors::data_limit_exceeded, "The execution output exceeds the maximum payload size."});
+            return;
+        }
+        end_execution(f->exec, execution_status::succeeded, std::move(output), error{});
+    } else if (f->on_finish) {
+        f->on_finish(f, std::move(output));
+    }
+}
+
+inline void engine_core::abort_frame(const std::shared_ptr<frame>& f) {
+    if (f->timer) clock_->cancel(*f->timer);
+    if (f->heartbeat_timer) clock_->cancel(*f->heartbeat_timer);
+    f->timer.reset();
+    f->heartbeat_timer.reset();
+    if (f->attempt) {
+        unregister_token(f->attempt->token);
+        f->attempt->cancel();
+        f->attempt.reset();
+    }
+    ++f->generation;
+    f->done = true;
+    f->waiting = false;
+}
+
+inline void engine_core::end_execution(const std::shared_ptr<execution_record>& rec, execution_status status, json output,
+                                       error e) {
+    if (rec->ended.exchange(true)) return;
+    static constexpr event_type final_events[] = {event_type::execution_started, event_type::execution_succeeded,
+                                                  event_type::execution_failed, event_type::execution_timed_out,
+                                                  event_type::execution_aborted};
+    std::vector<std::weak_ptr<frame>> frames;
+    std::optional<timer_id> timeout;
+    {
+        std::lock_guard<std::mutex> lock(rec->mutex);
+        frames.swap(rec->frames);
+        timeout = rec->timeout_timer;
+    }
+    if (timeout) clock_->cancel(*timeout);
+    // The last event so far: frames may be running on other threads, so not a frame's own link.
+    std::int64_t prev = rec->event_count.load();
+    for (auto& weak : frames)
+        if (auto f = weak.lock()) {
+            // Abort in the frame's own strand: its data is only touched there.
+            auto self = shared_from_this();
+            post_to(f, [self, f]() { self->abort_frame(f); });
+        }
+    emit(*rec, prev, final_events[static_cast<int>(status)], [&] {
+        if (status == execution_status::succeeded) return io_details("output", output);
+        json details = json::object();
+        if (!e.name.empty()) details["error"] = e.name;
+        if (!e.cause.empty()) details["cause"] = e.cause;
+        return details;
+    });
+    {
+        std::lock_guard<std::mutex> lock(rec->mutex);
+        rec->status = status;
+        rec->output = std::move(output);
+        rec->failure = std::move(e);
+    }
+    rec->finished.notify_all();
+    {
+        std::lock_guard<std::mutex> lock(registry_mutex_);
+        auto it = executions_.find(rec->arn);
+        if (it != executions_.end() && it->second.lock() == rec) executions_.erase(it);
+    }
+}
+
+inline result<void> engine_core::stop(std::string_view arn, std::string error_name, std::string cause) {
+    std::shared_ptr<execution_record> rec;
+    {
+        std::lock_guard<std::mutex> lock(registry_mutex_);
+        auto it = executions_.find(std::string(arn));
+        if (it != executions_.end()) rec = it->second.lock();
+    }
+    if (!rec) return make_error("ExecutionDoesNotExist", "no running execution has the ARN '" + std::string(arn) + "'");
+    end_execution(rec, execution_status::aborted, json(), error{std::move(error_name), std::move(cause)});
+    return {};
+}
+
+inline result<void> engine_core::send_task_success(std::string_view token, json output) {
+    std::shared_ptr<task_attempt> attempt;
+    {
+        std::lock_guard<std::mutex> lock(registry_mutex_);
+        auto it = tokens_.find(std::string(token));
+        if (it != tokens_.end()) attempt = it->second.lock();
+    }
+    if (!attempt) return make_error("TaskDoesNotExist", "no task is waiting for the token '" + std::string(token) + "'");
+    if (exceeds_size(output, options_.bounds.max_payload_bytes))
+        return make_error("InvalidOutput", "the output exceeds the maximum payload size");
+    attempt->complete(std::move(output));
+    return {};
+}
+
+inline result<void> engine_core::send_task_failure(std::string_view token, std::string error_name, std::string cause) {
+    std::shared_ptr<task_attempt> attempt;
+    {
+        std::lock_guard<std::mutex> lock(registry_mutex_);
+        auto it = tokens_.find(std::string(token));
+        if (it != tokens_.end()) attempt = it->second.lock();
+    }
+    if (!attempt) return make_error("TaskDoesNotExist", "no task is waiting for the token '" + std::string(token) + "'");
+    attempt->complete(tl::make_unexpected(error{std::move(error_name), std::move(cause)}));
+    return {};
+}
+
+inline result<void> engine_core::send_task_heartbeat(std::string_view token) {
+    std::shared_ptr<task_attempt> attempt;
+    {
+        std::lock_guard<std::mutex> lock(registry_mutex_);
+        auto it = tokens_.find(std::string(token));
+        if (it != tokens_.end()) attempt = it->second.lock();
+    }
+    if (!attempt) return make_error("TaskDoesNotExist", "no task is waiting for the token '" + std::string(token) + "'");
+    attempt->heartbeat();
+    return {};
+}
+
+} // namespace stepfn::detail
+
+namespace stepfn {
+
+inline const std::string& execution::arn() const noexcept { return record_->arn; }
+inline const std::string& execution::name() const noexcept { return record_->name; }
+inline execution_status execution::status() const {
+    std::lock_guard<std::mutex> lock(record_->mutex);
+    return record_->status;
+}
+inline bool execution::done() const { return status() != execution_status::running; }
+
+inline result<json> execution::outcome() const {
+    std::lock_guard<std::mutex> lock(record_->mutex);
+    if (record_->status == execution_status::succeeded) return record_->output;
+    if (record_->status == execution_status::running) return make_error("ExecutionRunning", "the execution is still running");
+    return tl::make_unexpected(record_->failure);
+}
+
+inline result<json> execution::wait() const {
+    auto& core = *record_->core;
+    if (core.driver) {
+        core.driver([this] { return done(); });
+    } else {
+        std::unique_lock<std::mutex> lock(record_->mutex);
+        record_->finished.wait(lock, [this] { return record_->status != execution_status::running; });
+    }
+    return outcome();
+}
+
+} // namespace stepfn
+
+#endif

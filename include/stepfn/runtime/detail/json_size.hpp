@@ -1,0 +1,59 @@
+#ifndef STEPFN_RUNTIME_DETAIL_JSON_SIZE_HPP
+#define STEPFN_RUNTIME_DETAIL_JSON_SIZE_HPP
+
+#include <cstddef>
+#include <vector>
+
+#include <stepfn/json.hpp>
+
+namespace stepfn::detail {
+
+// The length of a string once serialised as JSON (quotes and escapes included), as dump() writes it.
+inline std::size_t serialized_string_size(const std::string& s) {
+    std::size_t n = 2;
+    for (unsigned char c : s) {
+        if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') n += 2;
+        else if (c < 0x20) n += 6;
+        else n += 1;
+    }
+    return n;
+}
+
+// Whether `value`, serialised compactly, takes more than `limit` bytes. Walks the document
+// without allocating a string and stops as soon as the limit is passed, so checking a small
+// payload costs little and a huge one costs no more than the limit. Iterative: deep documents
+// cannot overflow the stack.
+inline bool exceeds_size(const json& value, std::size_t limit) {
+    std::size_t total = 0;
+    std::vector<const json*> stack{&value};
+    while (!stack.empty()) {
+        const json* v = stack.back();
+        stack.pop_back();
+        switch (v->type()) {
+        case json::value_t::object:
+            total += 2 + (v->empty() ? 0 : v->size() - 1);  // braces and commas
+            for (auto it = v->begin(); it != v->end(); ++it) {
+                total += serialized_string_size(it.key()) + 1;
+                stack.push_back(&it.value());
+            }
+            break;
+        case json::value_t::array:
+            total += 2 + (v->empty() ? 0 : v->size() - 1);
+            for (const auto& item : *v) stack.push_back(&item);
+            break;
+        case json::value_t::string: total += serialized_string_size(v->get_ref<const std::string&>()); break;
+        case json::value_t::boolean: total += v->get<bool>() ? 4 : 5; break;
+        case json::value_t::null: total += 4; break;
+        case json::value_t::number_integer:
+        case json::value_t::number_unsigned:
+        case json::value_t::number_float: total += v->dump().size(); break;
+        default: break;
+        }
+        if (total > limit) return true;
+    }
+    return false;
+}
+
+} // namespace stepfn::detail
+
+#endif

@@ -1,0 +1,69 @@
+#ifndef STEPFN_RUNTIME_EXECUTION_HPP
+#define STEPFN_RUNTIME_EXECUTION_HPP
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <stepfn/error.hpp>
+#include <stepfn/history/history_sink.hpp>
+#include <stepfn/json.hpp>
+#include <stepfn/limits.hpp>
+
+namespace stepfn {
+
+enum class execution_status { running, succeeded, failed, timed_out, aborted };
+
+// AWS's spelling: "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED".
+inline const char* to_string(execution_status s) noexcept {
+    switch (s) {
+    case execution_status::running: return "RUNNING";
+    case execution_status::succeeded: return "SUCCEEDED";
+    case execution_status::failed: return "FAILED";
+    case execution_status::timed_out: return "TIMED_OUT";
+    case execution_status::aborted: return "ABORTED";
+    }
+    return "";
+}
+
+struct engine_options {
+    limits bounds;
+    std::shared_ptr<history_sink> history;   // receives the events of every execution
+    std::string region = "us-east-1";
+    std::string account = "123456789012";
+    std::uint64_t seed = 0;                  // random source (jitter, UUIDs, names); 0 = from the OS
+};
+
+struct start_options {
+    std::string name;                        // execution name; a UUID when empty
+    std::shared_ptr<history_sink> history;   // this execution's events only
+};
+
+namespace detail {
+struct execution_record;
+}
+
+// A handle to one execution; cheap to copy, safe to use from any thread. The engine that
+// started it must outlive calls to wait().
+class execution {
+public:
+    explicit execution(std::shared_ptr<detail::execution_record> record) : record_(std::move(record)) {}
+
+    const std::string& arn() const noexcept;
+    const std::string& name() const noexcept;
+    execution_status status() const;
+    bool done() const;
+    // Blocks until the execution ends (driving the engine's executor and virtual clock when it
+    // can, see basic_engine). The output when it succeeded; otherwise the error name and cause
+    // (both empty when a Fail state named neither).
+    result<json> wait() const;
+    // The outcome so far without blocking: the output, or the error once it ended unsuccessfully.
+    result<json> outcome() const;
+
+private:
+    std::shared_ptr<detail::execution_record> record_;
+};
+
+} // namespace stepfn
+
+#endif
