@@ -1,0 +1,173 @@
+#ifndef STEPFN_LOAD_DETAIL_TEXT_CHECKS_HPP
+#define STEPFN_LOAD_DETAIL_TEXT_CHECKS_HPP
+
+// Small text helpers for the loader: JSON Pointers, Unicode lengths, ASL name rules.
+
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <stepfn/json.hpp>
+
+namespace stepfn::detail {
+
+// `base` + "/" + `key`, escaping `~` and `/` as RFC 6901 requires.
+inline std::string pointer_child(std::string_view base, std::string_view key) {
+    std::string out;
+    out.reserve(base.size() + key.size() + 1);
+    out.append(base);
+    out += '/';
+    for (char c : key) {
+        if (c == '~') out += "~0";
+        else if (c == '/') out += "~1";
+        else out += c;
+    }
+    return out;
+}
+
+inline std::string pointer_child(std::string_view base, std::size_t index) {
+    std::string out(base);
+    out += '/';
+    out += std::to_string(index);
+    return out;
+}
+
+// Unicode code points in well-formed UTF-8 (continuation bytes are not counted).
+inline std::size_t code_point_count(std::string_view text) noexcept {
+    std::size_t n = 0;
+    for (char c : text)
+        if ((static_cast<unsigned char>(c) & 0xC0u) != 0x80u) ++n;
+    return n;
+}
+
+// A JSONata expression is a string that starts with `{%` and ends with `%}` (asl-reference §10).
+inline bool is_jsonata_expression(const json& value) noexcept {
+    if (!value.is_string()) return false;
+    const auto* s = value.get_ptr<const json::string_t*>();
+    return s->size() >= 4 && s->compare(0, 2, "{%") == 0 && s->compare(s->size() - 2, 2, "%}") == 0;
+}
+
+// A JSON integer that fits in int64 (floats such as 1.0 are not integers here).
+inline std::optional<std::int64_t> as_int64(const json& value) noexcept {
+    if (value.is_number_unsigned()) {
+        auto u = value.get<std::uint64_t>();
+        if (u > static_cast<std::uint64_t>((std::numeric_limits<std::int64_t>::max)())) return std::nullopt;
+        return static_cast<std::int64_t>(u);
+    }
+    if (value.is_number_integer()) return value.get<std::int64_t>();
+    return std::nullopt;
+}
+
+// Variable names (asl-reference §9): identifier rules, ≤ 80 characters, not `states`. Unicode
+// ID_Start/ID_Continue tables are not worth carrying: any non-ASCII code point counts as a letter.
+inline bool is_valid_variable_name(std::string_view name) noexcept {
+    if (name.empty() || name == "states" || code_point_count(name) > 80) return false;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        auto c = static_cast<unsigned char>(name[i]);
+        bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+        bool digit = c >= '0' && c <= '9';
+        if (i == 0 ? !letter : !(letter || digit)) return false;
+    }
+    return true;
+}
+
+// Map `Label` (asl-reference §3): 1–40 characters, no whitespace, control or reserved characters.
+inline std::optional<std::string> label_problem(std::string_view label) {
+    auto length = code_point_count(label);
+    if (length == 0 || length > 40) return std::string("'Label' must be 1 to 40 characters long");
+    constexpr std::string_view forbidden = "?*<>{}[]:;,\\|^~$#%&`\"";
+    for (char ch : label) {
+        auto c = static_cast<unsigned char>(ch);
+        if (c <= 0x20 || c == 0x7F) return std::string("'Label' must not contain whitespace or control characters");
+        if (forbidden.find(ch) != std::string_view::npos)
+            return std::string("'Label' must not contain the character '") + ch + "'";
+    }
+    return std::nullopt;
+}
+
+// Bytes that could upset a consumer of a message (control characters, invalid UTF-8 from a
+// broken document) are shown as '?'.
+inline std::string printable(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char ch : text) {
+        auto c = static_cast<unsigned char>(ch);
+        out += (c < 0x20 || c >= 0x7F) ? '?' : ch;
+    }
+    return out;
+}
+
+// The JSON Pointer of the first value nested deeper than `max_depth` levels (the root object
+// or array is level 1), or nullopt. Iterative, so a document nested 100,000 deep is fine.
+inline std::optional<std::string> find_too_deep(const json& root, std::size_t max_depth) {
+    if (!root.is_structured()) return std::nullopt;
+    if (max_depth == 0) return std::string();
+    struct frame {
+        const json* node;
+        json::const_iterator next;
+    };
+    std::vector<frame> stack;
+    stack.push_back({&root, root.cbegin()});
+    while (!stack.empty()) {
+        frame& top = stack.back();
+        if (top.next == top.node->cend()) {
+            stack.pop_back();
+            continue;
+        }
+        const json& child = *top.next;
+        ++top.next;
+        if (!child.is_structured()) continue;
+        if (stack.size() + 1 > max_depth) {
+            std::string pointer;
+            for (const frame& f : stack) {
+                auto current = std::prev(f.next);
+                if (f.node->is_object()) {
+                    pointer = pointer_child(pointer, current.key());
+                } else {
+                    pointer = pointer_child(
+                        pointer, static_cast<std::size_t>(std::distance(f.node->cbegin(), current)));
+                }
+            }
+            return pointer;
+        }
+        stack.push_back({&child, child.cbegin()});
+    }
+    return std::nullopt;
+}
+
+// A SAX handler that accepts everything and remembers the first syntax error, so a failed
+// parse can say where it failed.
+struct parse_error_recorder {
+    std::string message;
+
+    bool null() { return true; }
+    bool boolean(bool) { return true; }
+    bool number_integer(json::number_integer_t) { return true; }
+    bool number_unsigned(json::number_unsigned_t) { return true; }
+    bool number_float(json::number_float_t, const json::string_t&) { return true; }
+    bool string(json::string_t&) { return true; }
+    bool binary(json::binary_t&) { return true; }
+    bool start_object(std::size_t) { return true; }
+    bool key(json::string_t&) { return true; }
+    bool end_object() { return true; }
+    bool start_array(std::size_t) { return true; }
+    bool end_array() { return true; }
+    template <class Exception>
+    bool parse_error(std::size_t, const std::string&, const Exception& ex) {
+        std::string_view what = ex.what();
+        // Drop nlohmann's "[json.exception.parse_error.101] " tag; keep "parse error at line ...".
+        if (auto close = what.find("] "); !what.empty() && what.front() == '[' && close != std::string_view::npos)
+            what.remove_prefix(close + 2);
+        message = printable(what);
+        return false;
+    }
+};
+
+} // namespace stepfn::detail
+
+#endif
