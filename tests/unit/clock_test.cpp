@@ -194,10 +194,8 @@ struct firing_log {
 
     std::function<void()> add(std::string name) {
         return [this, name] {
-            {
-                std::lock_guard<std::mutex> lock(mutex);
-                names.push_back(name);
-            }
+            std::lock_guard<std::mutex> lock(mutex);
+            names.push_back(name);
             changed.notify_all();
         };
     }
@@ -224,8 +222,8 @@ TEST_CASE("system_clock reads the wall clock", "[clock]") {
 }
 
 TEST_CASE("system_clock fires timers in deadline order, not scheduling order", "[clock][concurrency]") {
+    firing_log log;  // outlives the clock, whose thread uses it
     stepfn::system_clock clock;
-    firing_log log;
     const auto start = clock.now();
     clock.schedule_at(start + 40ms, log.add("40ms"));
     clock.schedule_at(start + 10ms, log.add("10ms"));
@@ -237,8 +235,8 @@ TEST_CASE("system_clock fires timers in deadline order, not scheduling order", "
 }
 
 TEST_CASE("system_clock fires timers due at the same instant in scheduling order", "[clock][concurrency]") {
+    firing_log log;  // outlives the clock, whose thread uses it
     stepfn::system_clock clock;
-    firing_log log;
     const auto when = clock.now() + 10ms;
     for (int i = 0; i < 5; ++i) clock.schedule_at(when, log.add(std::to_string(i)));
     clock.schedule_at(clock.now() - 1s, log.add("past"));
@@ -247,8 +245,8 @@ TEST_CASE("system_clock fires timers due at the same instant in scheduling order
 }
 
 TEST_CASE("system_clock does not fire before the deadline", "[clock][concurrency]") {
+    firing_log log;  // outlives the clock, whose thread uses it
     stepfn::system_clock clock;
-    firing_log log;
     const auto start = std::chrono::system_clock::now();
     std::atomic<std::int64_t> fired_after_ns{0};
     clock.schedule_at(start + 20ms, [&] {
@@ -260,8 +258,8 @@ TEST_CASE("system_clock does not fire before the deadline", "[clock][concurrency
 }
 
 TEST_CASE("system_clock::cancel", "[clock][concurrency]") {
+    firing_log log;  // outlives the clock, whose thread uses it
     stepfn::system_clock clock;
-    firing_log log;
     const auto start = clock.now();
     const auto cancelled = clock.schedule_at(start + 10ms, log.add("cancelled"));
     const auto kept = clock.schedule_at(start + 30ms, log.add("kept"));
@@ -273,8 +271,8 @@ TEST_CASE("system_clock::cancel", "[clock][concurrency]") {
 }
 
 TEST_CASE("system_clock wakes early for a timer earlier than the one it sleeps on", "[clock][concurrency]") {
+    firing_log log;  // outlives the clock, whose thread uses it
     stepfn::system_clock clock;
-    firing_log log;
     const auto start = clock.now();
     clock.schedule_at(start + 1h, log.add("hour"));
     std::this_thread::sleep_for(5ms);  // let the thread fall asleep on the hour
@@ -285,8 +283,8 @@ TEST_CASE("system_clock wakes early for a timer earlier than the one it sleeps o
 }
 
 TEST_CASE("system_clock callbacks may schedule and cancel on the same clock", "[clock][concurrency]") {
+    firing_log log;  // outlives the clock, whose thread uses it
     stepfn::system_clock clock;
-    firing_log log;
     stepfn::timer_id doomed = clock.schedule_at(clock.now() + 1h, log.add("doomed"));
     clock.schedule_at(clock.now() + 5ms, [&] {
         clock.cancel(doomed);
@@ -298,8 +296,8 @@ TEST_CASE("system_clock callbacks may schedule and cancel on the same clock", "[
 }
 
 TEST_CASE("system_clock survives a throwing callback", "[clock][concurrency]") {
+    firing_log log;  // outlives the clock, whose thread uses it
     stepfn::system_clock clock;
-    firing_log log;
     clock.schedule_at(clock.now() + 1ms, [] { throw std::runtime_error("boom"); });
     clock.schedule_at(clock.now() + 5ms, log.add("after"));
     REQUIRE(log.wait_for(1));
@@ -323,10 +321,10 @@ TEST_CASE("system_clock's destructor drops unfired timers and releases them", "[
 }
 
 TEST_CASE("system_clock accepts timers from many threads", "[clock][concurrency]") {
-    stepfn::system_clock clock;
     std::atomic<int> fired{0};
     std::mutex mutex;
     std::condition_variable done;
+    stepfn::system_clock clock;  // destroyed first: its thread uses the above
     constexpr int threads = 4;
     constexpr int per_thread = 50;
     std::vector<std::thread> schedulers;

@@ -1,6 +1,12 @@
 #include "catch.hpp"
 
 #include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <mutex>
+#include <set>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -8,6 +14,7 @@
 
 #include <stepfn/runtime/executor_traits.hpp>
 #include <stepfn/runtime/manual_executor.hpp>
+#include <stepfn/runtime/thread_pool_executor.hpp>
 
 namespace {
 
@@ -31,6 +38,8 @@ static_assert(!stepfn::is_drivable_executor_v<post_only>);
 static_assert(!stepfn::is_executor_v<not_an_executor>);
 static_assert(!stepfn::is_executor_v<int>);
 static_assert(!stepfn::is_drivable_executor_v<drivable_without_post>);
+static_assert(stepfn::is_executor_v<stepfn::thread_pool_executor>);
+static_assert(!stepfn::is_drivable_executor_v<stepfn::thread_pool_executor>);
 #if defined(__cpp_concepts) && __cpp_concepts >= 201907L
 static_assert(stepfn::executor<stepfn::manual_executor>);
 static_assert(stepfn::drivable_executor<stepfn::manual_executor>);
@@ -171,4 +180,150 @@ TEST_CASE("manual_executor accepts posts from many threads while one drives it",
     constexpr long long n = threads * per_thread;
     CHECK(ran == static_cast<std::size_t>(n));
     CHECK(sum == n * (n + 1) / 2);
+}
+
+namespace {
+
+// Lets a test wait, with a generous bound, for work running on the pool.
+struct countdown {
+    std::mutex mutex;
+    std::condition_variable changed;
+    int remaining;
+
+    explicit countdown(int n) : remaining(n) {}
+    void done() {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (--remaining == 0) changed.notify_all();
+    }
+    bool wait() {
+        std::unique_lock<std::mutex> lock(mutex);
+        return changed.wait_for(lock, 10s, [&] { return remaining <= 0; });
+    }
+};
+
+} // namespace
+
+TEST_CASE("thread_pool_executor sizes", "[executor][concurrency]") {
+    CHECK(stepfn::thread_pool_executor::default_size() >= 1);
+    stepfn::thread_pool_executor three(3);
+    CHECK(three.size() == 3);
+    stepfn::thread_pool_executor at_least_one(0);
+    CHECK(at_least_one.size() == 1);
+    stepfn::thread_pool_executor defaulted;
+    CHECK(defaulted.size() == stepfn::thread_pool_executor::default_size());
+}
+
+TEST_CASE("thread_pool_executor runs every task posted from many threads", "[executor][concurrency]") {
+    stepfn::thread_pool_executor pool(4);
+    constexpr int posters = 4;
+    constexpr int per_poster = 2000;
+    std::atomic<long long> sum{0};
+    countdown all(posters * per_poster);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < posters; ++t)
+        threads.emplace_back([&, t] {
+            for (int i = 1; i <= per_poster; ++i)
+                pool.post([&, v = t * per_poster + i] {
+                    sum += v;
+                    all.done();
+                });
+        });
+    for (auto& t : threads) t.join();
+    REQUIRE(all.wait());
+    constexpr long long n = posters * per_poster;
+    CHECK(sum.load() == n * (n + 1) / 2);
+    CHECK(pool.failures() == 0);
+    pool.shutdown();  // before the state its work uses goes away
+}
+
+TEST_CASE("thread_pool_executor spreads work over its threads", "[executor][concurrency]") {
+    stepfn::thread_pool_executor pool(2);
+    std::mutex mutex;
+    std::condition_variable both_in;
+    int inside = 0;
+    std::set<std::thread::id> seen;
+    countdown all(2);
+    // Each task waits for the other to start: only two threads running at once get both done.
+    for (int i = 0; i < 2; ++i)
+        pool.post([&] {
+            {
+                std::unique_lock<std::mutex> lock(mutex);
+                ++inside;
+                seen.insert(std::this_thread::get_id());
+                both_in.notify_all();
+                both_in.wait_for(lock, 10s, [&] { return inside == 2; });
+            }
+            all.done();
+        });
+    REQUIRE(all.wait());
+    pool.shutdown();  // before the state its work uses goes away
+    CHECK(seen.size() == 2);
+    CHECK(seen.count(std::this_thread::get_id()) == 0);
+}
+
+TEST_CASE("thread_pool_executor::shutdown finishes queued work, then drops new work", "[executor][concurrency]") {
+    stepfn::thread_pool_executor pool(1);
+    std::atomic<int> ran{0};
+    std::atomic<int> ran_after{0};
+    std::atomic<bool> gate_open{false};
+    // The first task blocks the only thread so that the rest are surely still queued.
+    pool.post([&] {
+        while (!gate_open.load()) std::this_thread::sleep_for(1ms);
+        ++ran;
+    });
+    for (int i = 0; i < 100; ++i)
+        pool.post([&] {
+            ++ran;
+            pool.post([&] { ++ran_after; });  // posted while shutting down: dropped
+        });
+    std::thread releaser([&] {
+        std::this_thread::sleep_for(5ms);
+        gate_open = true;
+    });
+    pool.shutdown();
+    releaser.join();
+    CHECK(ran.load() == 101);
+    CHECK(ran_after.load() == 0);
+
+    auto owned = std::make_shared<int>(1);
+    std::weak_ptr<int> watch = owned;
+    pool.post([p = std::move(owned), &ran_after] { ++ran_after; });
+    CHECK(watch.expired());  // dropped and released at once
+    CHECK(ran_after.load() == 0);
+    pool.shutdown();  // a second call is harmless
+}
+
+TEST_CASE("thread_pool_executor's destructor finishes queued work", "[executor][concurrency]") {
+    std::atomic<int> ran{0};
+    {
+        stepfn::thread_pool_executor pool(2);
+        for (int i = 0; i < 500; ++i) pool.post([&] { ++ran; });
+    }
+    CHECK(ran.load() == 500);
+}
+
+TEST_CASE("thread_pool_executor survives throwing work and counts it", "[executor][concurrency]") {
+    stepfn::thread_pool_executor pool(1);
+    countdown all(1);
+    pool.post([] { throw std::runtime_error("boom"); });
+    pool.post([&] { all.done(); });
+    REQUIRE(all.wait());
+    pool.shutdown();
+    CHECK(pool.failures() == 1);
+}
+
+TEST_CASE("thread_pool_executor runs work that reposts itself", "[executor][concurrency]") {
+    stepfn::thread_pool_executor pool(3);
+    countdown all(1);
+    std::atomic<int> hops{0};
+    std::function<void()> hop = [&] {
+        if (++hops == 1000)
+            all.done();
+        else
+            pool.post([&] { hop(); });
+    };
+    pool.post([&] { hop(); });
+    REQUIRE(all.wait());
+    pool.shutdown();
+    CHECK(hops.load() == 1000);
 }
