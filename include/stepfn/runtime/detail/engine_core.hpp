@@ -104,6 +104,8 @@ struct execution_record {
     std::vector<std::weak_ptr<frame>> frames;  // live frames, to abort on stop or timeout
 };
 
+struct fanout_group;
+
 // One thread of control inside an execution.
 struct frame : std::enable_shared_from_this<frame> {
     std::shared_ptr<execution_record> exec;
@@ -133,6 +135,34 @@ struct frame : std::enable_shared_from_this<frame> {
     std::int64_t prev_event = 0;
 
     std::shared_ptr<variable_scope> variables;
+    std::shared_ptr<fanout_group> group;  // the Parallel/Map instance this frame waits on
+    std::int64_t map_index = -1;           // this frame's Map iteration, for history
+};
+
+// One run of a Parallel or Map state: its branches or iterations and their results. Shared by
+// the parent frame and the children; guarded by `mutex` because children finish on any thread.
+struct fanout_group {
+    std::shared_ptr<frame> parent;
+    std::uint64_t generation = 0;   // the parent's generation when the run started
+    const state* owner = nullptr;
+    bool is_map = false;
+
+    std::mutex mutex;
+    json items;                      // Map: the items not yet started (moved out as they start)
+    json selector_input;             // Map with ItemSelector: the Map's effective input
+    std::vector<json> results;
+    std::size_t total = 0;
+    std::size_t next = 0;            // Map: the next item to start
+    std::size_t running = 0;
+    std::size_t completed = 0;
+    std::size_t max_running = 0;
+    std::size_t failures = 0;
+    std::optional<std::int64_t> tolerated_count;
+    std::optional<double> tolerated_percentage;
+    bool finished = false;
+    std::optional<error> failure;
+    std::int64_t last_event = 0;
+    std::vector<std::weak_ptr<frame>> children;
 };
 
 // The engine's side of one Task attempt: the invoker's completion handle points here.
@@ -195,12 +225,19 @@ public:
     }
     std::uint64_t random() const override;
     void set_task_token(std::string token) { task_token_ = std::move(token); context_.reset(); }
+    void set_map_item(std::int64_t index, const json* value) {
+        map_index_ = index;
+        map_value_ = value;
+        context_.reset();
+    }
 
 private:
     engine_core& core_;
     const frame& frame_;
     const state& state_;
     std::string task_token_;
+    std::int64_t map_index_ = -1;
+    const json* map_value_ = nullptr;
     mutable std::optional<json> context_;
 };
 
@@ -353,6 +390,15 @@ private:
     void run_fail(const std::shared_ptr<frame>& f, const state& s, const fail_state& fs);
     void start_task_attempt(const std::shared_ptr<frame>& f, const state& s, const task_state& t);
     void on_task_timeout(const std::shared_ptr<frame>& f, std::uint64_t generation, bool heartbeat);
+    void start_work(const std::shared_ptr<frame>& f, const state& s);
+    void start_parallel(const std::shared_ptr<frame>& f, const state& s, const parallel_state& p);
+    void start_map(const std::shared_ptr<frame>& f, const state& s, const map_state& m);
+    void launch_iterations(const std::shared_ptr<fanout_group>& g);
+    std::shared_ptr<frame> make_child(const std::shared_ptr<frame>& parent, const scope& states, json input,
+                                      const std::shared_ptr<fanout_group>& g, std::size_t index);
+    void on_child_finished(const std::shared_ptr<fanout_group>& g, std::size_t index, const std::shared_ptr<frame>& child,
+                           result<json> outcome);
+    void on_fanout_done(const std::shared_ptr<frame>& f, const std::shared_ptr<fanout_group>& g);
 
     void exit_state(const std::shared_ptr<frame>& f, const state& s, json output, const transition* target,
                     const json* assigned = nullptr);
@@ -445,6 +491,12 @@ inline const json* frame_env::context() const {
             state_part["RetryCount"] = frame_.retry_count;
         ctx["State"] = std::move(state_part);
         if (!task_token_.empty()) ctx["Task"] = json{{"Token", task_token_}};
+        if (map_value_) {
+            json item = json::object();
+            item["Index"] = map_index_;
+            item["Value"] = *map_value_;
+            ctx["Map"] = json{{"Item", std::move(item)}};
+        }
         context_ = std::move(ctx);
     }
     return &*context_;
@@ -596,18 +648,26 @@ inline void engine_core::execute_state(const std::shared_ptr<frame>& f) {
     case state_type::wait: run_wait(f, s, std::get<wait_state>(s.body)); break;
     case state_type::succeed: run_succeed(f, s); break;
     case state_type::fail: run_fail(f, s, std::get<fail_state>(s.body)); break;
-    case state_type::task: {
-        const auto& t = std::get<task_state>(s.body);
-        f->retrier_attempts.assign(t.recover.retry.size(), 0);
-        start_task_attempt(f, s, t);
-        break;
-    }
+    case state_type::task:
     case state_type::parallel:
-    case state_type::map:
-        fail_frame(f, state_error(*f, s, error{errors::runtime, std::string(to_string(s.type())) +
-                                                                     " states are not supported by this engine yet."}));
-        break;
+    case state_type::map: start_work(f, s); break;
     }
+}
+
+inline const recovery* recovery_of(const state& s) {
+    if (const auto* t = std::get_if<task_state>(&s.body)) return &t->recover;
+    if (const auto* p = std::get_if<parallel_state>(&s.body)) return &p->recover;
+    if (const auto* m = std::get_if<map_state>(&s.body)) return &m->recover;
+    return nullptr;
+}
+
+// The retriable work of a Task, Parallel or Map state: run again on each retry.
+inline void engine_core::start_work(const std::shared_ptr<frame>& f, const state& s) {
+    if (f->retrier_attempts.empty())
+        if (const recovery* r = recovery_of(s)) f->retrier_attempts.assign(r->retry.size(), 0);
+    if (const auto* t = std::get_if<task_state>(&s.body)) start_task_attempt(f, s, *t);
+    else if (const auto* p = std::get_if<parallel_state>(&s.body)) start_parallel(f, s, *p);
+    else if (const auto* m = std::get_if<map_state>(&s.body)) start_map(f, s, *m);
 }
 
 inline void engine_core::exit_state(const std::shared_ptr<frame>& f, const state& s, json output,
@@ -1057,9 +1117,305 @@ inline void engine_core::on_task_timeout(const std::shared_ptr<frame>& f, std::u
     run_frame(f);
 }
 
+// ---- Parallel and Map -------------------------------------------------------------------------
+
+inline std::shared_ptr<frame> engine_core::make_child(const std::shared_ptr<frame>& parent, const scope& states,
+                                                      json input, const std::shared_ptr<fanout_group>& g,
+                                                      std::size_t index) {
+    auto child = std::make_shared<frame>();
+    child->exec = parent->exec;
+    child->states = &states;
+    child->current = states.start;
+    child->input = std::move(input);
+    child->first_state = false;
+    child->map_index = g->is_map ? static_cast<std::int64_t>(index) : -1;
+    auto scope_vars = std::make_shared<variable_scope>();
+    scope_vars->parent = parent->variables;
+    child->variables = std::move(scope_vars);
+    auto self = shared_from_this();
+    child->on_finish = [self, g, index](std::shared_ptr<frame> c, result<json> outcome) {
+        self->on_child_finished(g, index, c, std::move(outcome));
+    };
+    {
+        std::lock_guard<std::mutex> lock(parent->exec->mutex);
+        auto& frames = parent->exec->frames;
+        // Prune finished frames now and then so a long Map does not accumulate them.
+        if (frames.size() >= 64 && (frames.size() & (frames.size() - 1)) == 0)
+            frames.erase(std::remove_if(frames.begin(), frames.end(), [](const std::weak_ptr<frame>& w) { return w.expired(); }),
+                         frames.end());
+        frames.push_back(child);
+    }
+    return child;
+}
+
+inline void engine_core::start_parallel(const std::shared_ptr<frame>& f, const state& s, const parallel_state& p) {
+    frame_env env(*this, *f, s);
+    result<json> branch_input;
+    {
+        auto eff = effective_input(s, f->input, env);
+        if (!eff) return handle_error(f, s, state_error(*f, s, std::move(eff.error())));
+        branch_input = p.parameters ? p.parameters->evaluate(*eff, env) : std::move(eff);
+    }
+    if (!branch_input) return handle_error(f, s, state_error(*f, s, std::move(branch_input.error())));
+    emit(*f->exec, f->prev_event, event_type::parallel_state_started, [] { return json::object(); });
+
+    auto g = std::make_shared<fanout_group>();
+    g->parent = f;
+    g->owner = &s;
+    g->total = p.branches.size();
+    g->results.resize(g->total);
+    g->running = g->total;
+    g->generation = ++f->generation;
+    f->group = g;
+    f->waiting = true;
+    std::vector<std::shared_ptr<frame>> children;
+    children.reserve(g->total);
+    for (std::size_t i = 0; i < g->total; ++i) {
+        // Every branch gets the same input: copy for all but the last.
+        json input = i + 1 < g->total ? *branch_input : std::move(*branch_input);
+        auto child = make_child(f, p.branches[i], std::move(input), g, i);
+        child->prev_event = f->prev_event;
+        children.push_back(std::move(child));
+    }
+    {
+        std::lock_guard<std::mutex> lock(g->mutex);
+        for (auto& c : children) g->children.push_back(c);
+    }
+    auto self = shared_from_this();
+    for (auto& c : children) post_to(c, [self, c]() { self->run_frame(c); });
+}
+
+inline void engine_core::start_map(const std::shared_ptr<frame>& f, const state& s, const map_state& m) {
+    frame_env env(*this, *f, s);
+    auto eff = effective_input(s, f->input, env);
+    if (!eff) return handle_error(f, s, state_error(*f, s, std::move(eff.error())));
+    json items;
+    if (!m.items_path || m.items_path->is_root()) {
+        items = m.item_selector ? *eff : std::move(*eff);
+    } else {
+        auto selected = m.items_path->evaluate(*eff, env);
+        if (!selected) return handle_error(f, s, state_error(*f, s, std::move(selected.error())));
+        items = std::move(*selected);
+    }
+    if (!items.is_array())
+        return handle_error(f, s, state_error(*f, s, error{errors::runtime, "The ItemsPath field '" +
+                                                                                (m.items_path ? m.items_path->text() : "$") +
+                                                                                "' must select a JSON array, but it selected " +
+                                                                                items.type_name() + "."}));
+    auto number = [&](const int_or_path& field, const char* name) -> result<std::optional<std::int64_t>> {
+        if (field.value) return std::optional<std::int64_t>(*field.value);
+        if (!field.path) return std::optional<std::int64_t>();
+        auto v = positive_from_path(*field.path, *eff, env, name, true);
+        if (!v) return tl::make_unexpected(std::move(v.error()));
+        return std::optional<std::int64_t>(*v);
+    };
+    auto concurrency = number(m.max_concurrency, "MaxConcurrencyPath");
+    if (!concurrency) return handle_error(f, s, state_error(*f, s, std::move(concurrency.error())));
+    auto tolerated = number(m.tolerated_failure_count, "ToleratedFailureCountPath");
+    if (!tolerated) return handle_error(f, s, state_error(*f, s, std::move(tolerated.error())));
+    std::optional<double> percentage = m.tolerated_failure_percentage.value;
+    if (m.tolerated_failure_percentage.path) {
+        const json* v = m.tolerated_failure_percentage.path->find(*eff, env);
+        if (!v || !v->is_number() || v->get<double>() < 0 || v->get<double>() > 100)
+            return handle_error(f, s, state_error(*f, s, error{errors::runtime, "ToleratedFailurePercentage must be between 0 and 100."}));
+        percentage = v->get<double>();
+    }
+
+    const std::size_t cap = (std::max)(std::size_t(1), options_.bounds.max_inline_map_concurrency);
+    auto g = std::make_shared<fanout_group>();
+    g->parent = f;
+    g->owner = &s;
+    g->is_map = true;
+    g->total = items.size();
+    g->results.resize(g->total);
+    g->max_running = (!*concurrency || **concurrency == 0) ? cap : (std::min)(cap, static_cast<std::size_t>(**concurrency));
+    g->tolerated_count = *tolerated;
+    g->tolerated_percentage = percentage;
+    g->items = std::move(items);
+    if (m.item_selector) g->selector_input = std::move(*eff);
+    g->generation = ++f->generation;
+    emit(*f->exec, f->prev_event, event_type::map_state_started, [&] { return json{{"length", g->total}}; });
+    f->group = g;
+    f->waiting = true;
+    if (g->total == 0) {
+        g->finished = true;
+        auto self = shared_from_this();
+        post_to(f, [self, f, g]() { self->on_fanout_done(f, g); });
+        return;
+    }
+    launch_iterations(g);
+}
+
+// Starts Map iterations up to MaxConcurrency; each item is moved into its frame.
+inline void engine_core::launch_iterations(const std::shared_ptr<fanout_group>& g) {
+    const state& s = *g->owner;
+    const auto& m = std::get<map_state>(s.body);
+    const auto& f = g->parent;
+    std::vector<std::shared_ptr<frame>> started;
+    for (;;) {
+        std::size_t index;
+        json item;
+        {
+            std::lock_guard<std::mutex> lock(g->mutex);
+            if (g->finished || g->next >= g->total || g->running >= g->max_running) break;
+            index = g->next++;
+            ++g->running;
+            item = std::move(g->items[index]);
+        }
+        json input;
+        if (m.item_selector) {
+            frame_env env(*this, *f, s);
+            env.set_map_item(static_cast<std::int64_t>(index), &item);
+            auto selected = m.item_selector->evaluate(g->selector_input, env);
+            if (!selected) {
+                on_child_finished(g, index, nullptr, tl::make_unexpected(state_error(*f, s, std::move(selected.error()))));
+                continue;
+            }
+            input = std::move(*selected);
+        } else {
+            input = std::move(item);
+        }
+        auto child = make_child(f, *m.processor, std::move(input), g, index);
+        std::int64_t prev = 0;
+        {
+            std::lock_guard<std::mutex> lock(g->mutex);
+            prev = g->last_event ? g->last_event : f->prev_event;
+            g->children.push_back(child);
+        }
+        emit(*f->exec, prev, event_type::map_iteration_started,
+             [&] { return json{{"name", s.name}, {"index", index}}; });
+        child->prev_event = prev;
+        started.push_back(std::move(child));
+    }
+    auto self = shared_from_this();
+    for (auto& c : started) post_to(c, [self, c]() { self->run_frame(c); });
+}
+
+inline void engine_core::on_child_finished(const std::shared_ptr<fanout_group>& g, std::size_t index,
+                                           const std::shared_ptr<frame>& child, result<json> outcome) {
+    const state& s = *g->owner;
+    std::int64_t prev = child ? child->prev_event : g->parent->prev_event;
+    if (g->is_map) {
+        emit(*g->parent->exec, prev, outcome ? event_type::map_iteration_succeeded : event_type::map_iteration_failed,
+             [&] { return json{{"name", s.name}, {"index", index}}; });
+    }
+    std::vector<std::shared_ptr<frame>> to_abort;
+    bool done = false, launch = false;
+    {
+        std::lock_guard<std::mutex> lock(g->mutex);
+        if (g->finished) return;
+        g->last_event = (std::max)(g->last_event, prev);
+        --g->running;
+        ++g->completed;
+        if (outcome) {
+            g->results[index] = std::move(*outcome);
+        } else {
+            ++g->failures;
+            const auto& m = g->is_map ? &std::get<map_state>(s.body) : nullptr;
+            const bool tolerance = m && (m->mode == map_mode::distributed || m->tolerated_failure_count.present() ||
+                                         m->tolerated_failure_percentage.present());
+            bool exceeded = true;
+            if (tolerance && (g->tolerated_count || g->tolerated_percentage)) {
+                // Only the thresholds that were given apply; the run fails when one is exceeded.
+                const double pct = 100.0 * static_cast<double>(g->failures) / static_cast<double>(g->total);
+                exceeded = (g->tolerated_count && g->failures > static_cast<std::size_t>(*g->tolerated_count)) ||
+                           (g->tolerated_percentage && pct > *g->tolerated_percentage);
+            }
+            if (exceeded) {
+                g->finished = true;
+                g->failure = tolerance ? error{errors::exceed_tolerated_failure_threshold,
+                                               "The specified tolerated failure threshold was exceeded"}
+                                       : std::move(outcome.error());
+                for (auto& weak : g->children)
+                    if (auto c = weak.lock())
+                        if (c != child && !c->done) to_abort.push_back(std::move(c));
+            } else {
+                json error_output = json::object();
+                error_output["Error"] = outcome.error().name;
+                error_output["Cause"] = outcome.error().cause;
+                g->results[index] = std::move(error_output);
+            }
+        }
+        if (!g->finished && g->completed == g->total) {
+            g->finished = true;
+            done = true;
+        } else if (g->finished) {
+            done = true;
+        } else {
+            launch = g->is_map;
+        }
+    }
+    auto self = shared_from_this();
+    for (auto& c : to_abort) {
+        if (g->is_map) {
+            std::int64_t p = c->prev_event;
+            emit(*g->parent->exec, p, event_type::map_iteration_aborted,
+                 [&] { return json{{"name", s.name}, {"index", c->map_index}}; });
+        }
+        post_to(c, [self, c]() { self->abort_frame(c); });
+    }
+    if (launch) launch_iterations(g);
+    if (done) {
+        auto parent = g->parent;
+        post_to(parent, [self, parent, g]() { self->on_fanout_done(parent, g); });
+    }
+}
+
+inline void engine_core::on_fanout_done(const std::shared_ptr<frame>& f, const std::shared_ptr<fanout_group>& g) {
+    if (f->generation != g->generation || f->group != g || f->exec->ended.load()) return;
+    f->group.reset();
+    f->waiting = false;
+    ++f->generation;
+    g->children.clear();
+    const state& s = f->states->states[f->current];
+    std::int64_t last = (std::max)(g->last_event, f->prev_event);
+    if (g->failure) {
+        emit(*f->exec, last, g->is_map ? event_type::map_state_failed : event_type::parallel_state_failed,
+             [] { return json::object(); });
+        f->prev_event = last;
+        handle_error(f, s, std::move(*g->failure));
+        run_frame(f);
+        return;
+    }
+    std::int64_t link = last;
+    emit(*f->exec, link, g->is_map ? event_type::map_state_succeeded : event_type::parallel_state_succeeded,
+         [] { return json::object(); });
+    f->prev_event = last;  // AWS links both Succeeded and Exited to the last branch/iteration event
+
+    json results = json::array();
+    for (auto& r : g->results) results.push_back(std::move(r));
+    g->results.clear();
+    const std::optional<payload_template>* selector = nullptr;
+    const std::optional<json_path>* result_path = nullptr;
+    if (const auto* p = std::get_if<parallel_state>(&s.body)) {
+        selector = &p->result_selector;
+        result_path = &p->result_path;
+    } else {
+        const auto& m = std::get<map_state>(s.body);
+        selector = &m.result_selector;
+        result_path = &m.result_path;
+    }
+    frame_env env(*this, *f, s);
+    auto fail = [&](error e) {
+        handle_error(f, s, state_error(*f, s, std::move(e)));
+        run_frame(f);
+    };
+    auto vars = evaluate_assign(s.assign, results, env);
+    if (!vars) return fail(std::move(vars.error()));
+    result<json> selected = *selector ? (*selector)->evaluate(results, env) : result<json>(std::move(results));
+    if (!selected) return fail(std::move(selected.error()));
+    json raw = f->input;
+    auto merged = apply_result_path(*result_path, std::move(raw), std::move(*selected));
+    if (!merged) return fail(std::move(merged.error()));
+    auto out = apply_output_path(s, std::move(*merged), env);
+    if (!out) return fail(std::move(out.error()));
+    if (auto size = check_size(*out, s.name); !size) return fail(std::move(size.error()));
+    exit_state(f, s, std::move(*out), s.next ? &*s.next : nullptr, &*vars);
+    run_frame(f);
+}
+
 inline void engine_core::handle_error(const std::shared_ptr<frame>& f, const state& s, error e, bool heartbeat) {
-    const recovery* recover = nullptr;
-    if (const auto* t = std::get_if<task_state>(&s.body)) recover = &t->recover;
+    const recovery* recover = recovery_of(s);
     if (!recover) return fail_frame(f, std::move(e));
 
     for (std::size_t i = 0; i < recover->retry.size(); ++i) {
@@ -1083,9 +1439,7 @@ inline void engine_core::handle_error(const std::shared_ptr<frame>& f, const sta
                                                if (fr->generation != generation || fr->exec->ended.load()) return;
                                                fr->waiting = false;
                                                fr->timer.reset();
-                                               const state& st = fr->states->states[fr->current];
-                                               if (const auto* task = std::get_if<task_state>(&st.body))
-                                                   self->start_task_attempt(fr, st, *task);
+                                               self->start_work(fr, fr->states->states[fr->current]);
                                                self->run_frame(fr);
                                            });
                                        });
@@ -1142,6 +1496,17 @@ inline void engine_core::abort_frame(const std::shared_ptr<frame>& f) {
         unregister_token(f->attempt->token);
         f->attempt->cancel();
         f->attempt.reset();
+    }
+    if (auto g = std::move(f->group)) {
+        std::vector<std::shared_ptr<frame>> children;
+        {
+            std::lock_guard<std::mutex> lock(g->mutex);
+            g->finished = true;
+            for (auto& weak : g->children)
+                if (auto c = weak.lock()) children.push_back(std::move(c));
+        }
+        auto self = shared_from_this();
+        for (auto& c : children) post_to(c, [self, c]() { self->abort_frame(c); });
     }
     ++f->generation;
     f->done = true;
