@@ -1,0 +1,26 @@
+# Runs one command and checks its exit code and output: a ctest for the built `stepfn` binary.
+#   cmake -DCOMMAND="prog|arg|arg" -DEXIT=N [-DSTDOUT=regex] [-DSTDERR=regex] [-DSTDIN=file] -P expect.cmake
+# Arguments are separated by "|" because ";" does not survive the trip through add_test.
+string(REPLACE "|" ";" _command "${COMMAND}")
+set(_stdin_args)
+if(DEFINED STDIN)
+  set(_stdin_args INPUT_FILE "${STDIN}")
+endif()
+execute_process(COMMAND ${_command} ${_stdin_args}
+  RESULT_VARIABLE _exit OUTPUT_VARIABLE _out ERROR_VARIABLE _err TIMEOUT 120)
+set(_ok TRUE)
+if(NOT "${_exit}" STREQUAL "${EXIT}")
+  message(SEND_ERROR "exit status ${_exit}, expected ${EXIT}")
+  set(_ok FALSE)
+endif()
+if(DEFINED STDOUT AND NOT _out MATCHES "${STDOUT}")
+  message(SEND_ERROR "stdout does not match: ${STDOUT}")
+  set(_ok FALSE)
+endif()
+if(DEFINED STDERR AND NOT _err MATCHES "${STDERR}")
+  message(SEND_ERROR "stderr does not match: ${STDERR}")
+  set(_ok FALSE)
+endif()
+if(NOT _ok)
+  message(FATAL_ERROR "command: ${_command}\n--- stdout ---\n${_out}\n--- stderr ---\n${_err}")
+endif()

@@ -1,0 +1,56 @@
+# Installs a stepfn build tree into a scratch prefix, then configures, builds and runs
+# tests/consumer against that prefix alone. Run by ctest as `package_consumer`; works offline.
+#   -DSTEPFN_BUILD_DIR -DSTEPFN_CONFIG -DCONSUMER_SOURCE_DIR -DWORK_DIR [-DCXX_COMPILER]
+#   [-DCXX_STANDARD] [-DGENERATOR]
+foreach(_required STEPFN_BUILD_DIR CONSUMER_SOURCE_DIR WORK_DIR)
+  if(NOT DEFINED ${_required})
+    message(FATAL_ERROR "run_consumer_test.cmake needs -D${_required}=...")
+  endif()
+endforeach()
+
+set(_prefix ${WORK_DIR}/prefix)
+set(_build ${WORK_DIR}/build)
+file(REMOVE_RECURSE ${WORK_DIR})
+file(MAKE_DIRECTORY ${WORK_DIR})
+
+function(run_step what)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE _exit OUTPUT_VARIABLE _out ERROR_VARIABLE _out)
+  if(NOT _exit EQUAL 0)
+    message(FATAL_ERROR "${what} failed (${_exit}):\n${ARGN}\n${_out}")
+  endif()
+  message(STATUS "${what}: ok")
+  set(step_output "${_out}" PARENT_SCOPE)
+endfunction()
+
+set(_config_args)
+if(STEPFN_CONFIG)
+  set(_config_args --config ${STEPFN_CONFIG})
+endif()
+run_step("install into ${_prefix}" ${CMAKE_COMMAND} --install ${STEPFN_BUILD_DIR} --prefix ${_prefix} ${_config_args})
+
+if(NOT EXISTS ${_prefix}/share/cmake/stepfn/stepfnConfig.cmake)
+  message(FATAL_ERROR "the install has no share/cmake/stepfn/stepfnConfig.cmake")
+endif()
+
+set(_configure ${CMAKE_COMMAND} -S ${CONSUMER_SOURCE_DIR} -B ${_build} -DCMAKE_PREFIX_PATH=${_prefix})
+if(GENERATOR)
+  list(APPEND _configure -G ${GENERATOR})
+endif()
+if(CXX_COMPILER)
+  list(APPEND _configure -DCMAKE_CXX_COMPILER=${CXX_COMPILER})
+endif()
+if(CXX_STANDARD)
+  list(APPEND _configure -DCMAKE_CXX_STANDARD=${CXX_STANDARD})
+endif()
+if(STEPFN_CONFIG)
+  list(APPEND _configure -DCMAKE_BUILD_TYPE=${STEPFN_CONFIG})
+endif()
+run_step("configure the consumer" ${_configure})
+run_step("build the consumer" ${CMAKE_COMMAND} --build ${_build} ${_config_args})
+
+find_program(_consumer NAMES consumer PATHS ${_build} ${_build}/${STEPFN_CONFIG} NO_DEFAULT_PATH)
+if(NOT _consumer)
+  message(FATAL_ERROR "the consumer program was not built")
+endif()
+run_step("run the consumer" ${_consumer})
+message(STATUS "${step_output}")

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs the Debian packages stepfn needs, only those missing. Sourced by run-example.sh and
+# run-tests.sh; can also be run alone: ./tools/setup-deps.sh [package ...]
+set -eu
+
+stepfn_say() { printf '\n==> %s\n' "$*"; }
+
+# stepfn_ensure_packages PACKAGE...: apt-get update + install only when something is missing;
+# sudo only when we are not root.
+stepfn_ensure_packages() {
+    local missing=() package
+    for package in "$@"; do
+        if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+            missing+=("$package")
+        fi
+    done
+    if [ "${#missing[@]}" -eq 0 ]; then
+        stepfn_say "Debian packages already installed: $*"
+        return 0
+    fi
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        if ! command -v sudo >/dev/null 2>&1; then
+            echo "error: need root (or sudo) to install: ${missing[*]}" >&2
+            return 1
+        fi
+        sudo="sudo"
+    fi
+    stepfn_say "Installing missing Debian packages: ${missing[*]}"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+}
+
+# What building stepfn and its command needs (Catch2 too: the default presets build the tests).
+STEPFN_BUILD_PACKAGES=(cmake make g++ nlohmann-json3-dev libexpected-dev libfmt-dev catch2)
+# What the whole test suite needs on top: the conformance runner and the clang preset.
+STEPFN_TEST_PACKAGES=(python3 clang)
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+    if [ "$#" -gt 0 ]; then
+        stepfn_ensure_packages "$@"
+    else
+        stepfn_ensure_packages "${STEPFN_BUILD_PACKAGES[@]}" "${STEPFN_TEST_PACKAGES[@]}"
+    fi
+fi
