@@ -717,6 +717,7 @@ private:
 
     pass_state load_pass(const json& body, const std::string& pointer, query_language language) {
         pass_state out;
+        out.result_path = root_path_;
         if (language != query_language::jsonpath) return out;
         if (const json* result = get(body, "Result")) out.result = *result;
         out.parameters = template_field(body, pointer, "Parameters");
