@@ -1,0 +1,95 @@
+// Data-driven ASL cases (tests/data/conformance/<area>/<case>.json, the format of
+// shared/conformance): definition, input, per-state mock answers and the expected outcome,
+// run in-process on the manual executor and the virtual clock with the mock invoker.
+#include "catch.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <stepfn/model/state_machine.hpp>
+#include <stepfn/runtime/engine.hpp>
+#include <stepfn/runtime/manual_executor.hpp>
+#include <stepfn/runtime/virtual_clock.hpp>
+#include <stepfn/testing/mock_config.hpp>
+#include <stepfn/testing/mock_invoker.hpp>
+
+using stepfn::json;
+
+namespace {
+
+// Values compared as AWS's tests do: object key order aside, 1 == 1.0.
+bool same(const json& a, const json& b) { return nlohmann::json::parse(a.dump()) == nlohmann::json::parse(b.dump()); }
+
+// The case's mocks as a Step Functions Local file: answers counted per state; the last repeats.
+json mock_file(const json& mocks) {
+    json responses = json::object(), test_case = json::object();
+    for (auto& [state, entries] : mocks.items()) {
+        json table = json::object();
+        for (std::size_t i = 0; i < entries.size(); ++i) {
+            const std::string key = i + 1 < entries.size() ? std::to_string(i) : std::to_string(i) + "-99999";
+            table[key] = entries[i];
+        }
+        responses[state + "::mock"] = table;
+        test_case[state] = state + "::mock";
+    }
+    return json{{"StateMachines", {{"Case", {{"TestCases", {{"T", test_case}}}}}}}, {"MockedResponses", responses}};
+}
+
+std::string run_case(const json& c) {
+    const json& expect = c["expect"];
+    stepfn::load_options load;
+    load.name = "Case";
+    auto machine = stepfn::state_machine::from_json(c["definition"], load);
+    if (expect["status"] == "INVALID") return machine ? "definition accepted, expected INVALID" : "";
+    if (!machine) return "definition rejected: " + machine.error().cause;
+
+    stepfn::manual_executor executor;
+    stepfn::virtual_clock clock;
+    stepfn::engine_options options;
+    options.seed = 1;
+    stepfn::basic_engine<stepfn::manual_executor, stepfn::virtual_clock> engine(executor, clock, options);
+    if (c.contains("mocks") && !c["mocks"].is_null()) {
+        auto config = stepfn::testing::mock_config::parse(mock_file(c["mocks"]));
+        if (!config) return "mock file rejected: " + config.error().cause;
+        auto invoker = stepfn::testing::mock_invoker::create(*config, "Case", "T");
+        if (!invoker) return "mock invoker: " + invoker.error().cause;
+        engine.invokers().set_default(*invoker);
+    }
+    auto run = engine.start(*machine, c.value("input", json::object()));
+    if (!run) return "start failed: " + run.error().cause;
+    auto outcome = run->wait();
+    const std::string status = stepfn::to_string(run->status());
+    if (status != expect["status"])
+        return "status " + status + " (" + (outcome ? outcome->dump() : outcome.error().name + ": " + outcome.error().cause) +
+               "), expected " + expect["status"].get<std::string>();
+    if (status == "SUCCEEDED" && !same(*outcome, expect["output"]))
+        return "output " + outcome->dump() + ", expected " + expect["output"].dump();
+    if (status == "FAILED") {
+        if (expect.contains("error") && outcome.error().name != expect["error"])
+            return "error " + outcome.error().name + ", expected " + expect["error"].get<std::string>();
+        if (expect.contains("cause") && outcome.error().cause != expect["cause"])
+            return "cause " + outcome.error().cause + ", expected " + expect["cause"].get<std::string>();
+    }
+    return "";
+}
+
+} // namespace
+
+TEST_CASE("Data-driven ASL cases", "[conformance]") {
+    const std::filesystem::path root = std::filesystem::path(STEPFN_TEST_DATA_DIR) / "conformance";
+    std::vector<std::filesystem::path> files;
+    for (auto& entry : std::filesystem::recursive_directory_iterator(root))
+        if (entry.path().extension() == ".json") files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    REQUIRE(files.size() >= 30);
+    for (const auto& file : files) {
+        std::ifstream in(file);
+        json c = json::parse(in, nullptr, false);
+        REQUIRE_FALSE(c.is_discarded());
+        INFO(file.parent_path().filename().string() + "/" + file.filename().string() + ": " + c.value("about", ""));
+        CHECK(run_case(c) == "");
+    }
+}

@@ -1,0 +1,508 @@
+// The engine end to end: data flow, the state types, history, timeouts, stop, recovery and
+// fan-out, on the manual executor and the virtual clock (deterministic), plus a thread-pool run.
+#include "catch.hpp"
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <stepfn/history/memory_sink.hpp>
+#include <stepfn/model/state_machine.hpp>
+#include <stepfn/runtime/engine.hpp>
+#include <stepfn/runtime/manual_executor.hpp>
+#include <stepfn/runtime/system_clock.hpp>
+#include <stepfn/runtime/thread_pool_executor.hpp>
+#include <stepfn/runtime/virtual_clock.hpp>
+
+using stepfn::json;
+
+namespace {
+
+// A task invoker from a lambda, for tests that should not depend on the callable adapters.
+struct lambda_invoker final : stepfn::task_invoker {
+    std::function<void(stepfn::task_request, stepfn::task_completion)> fn;
+    explicit lambda_invoker(std::function<void(stepfn::task_request, stepfn::task_completion)> f) : fn(std::move(f)) {}
+    void invoke(stepfn::task_request request, stepfn::task_completion done) override {
+        fn(std::move(request), std::move(done));
+    }
+};
+
+std::shared_ptr<stepfn::task_invoker> answer(std::function<stepfn::result<json>(const stepfn::task_request&)> f) {
+    return std::make_shared<lambda_invoker>([f](stepfn::task_request r, stepfn::task_completion done) { done.complete(f(r)); });
+}
+
+stepfn::state_machine load(const std::string& text, stepfn::load_options options = {}) {
+    auto m = stepfn::state_machine::parse(text, options);
+    if (!m) FAIL("definition rejected: " << m.error().cause);
+    return *m;
+}
+
+struct harness {
+    stepfn::manual_executor executor;
+    stepfn::virtual_clock clock;
+    std::shared_ptr<stepfn::memory_sink> sink = std::make_shared<stepfn::memory_sink>();
+    stepfn::basic_engine<stepfn::manual_executor, stepfn::virtual_clock> engine;
+
+    explicit harness(stepfn::limits bounds = {}) : engine(executor, clock, options(bounds)) {}
+
+    stepfn::engine_options options(stepfn::limits bounds) {
+        stepfn::engine_options o;
+        o.history = sink;
+        o.bounds = bounds;
+        o.seed = 42;
+        return o;
+    }
+
+    struct outcome {
+        stepfn::execution_status status;
+        stepfn::result<json> value;
+        std::string arn;
+    };
+
+    outcome run(const std::string& definition, json input = json::object()) {
+        auto machine = load(definition);
+        auto e = engine.start(machine, std::move(input));
+        REQUIRE(e);
+        auto r = e->wait();
+        return {e->status(), std::move(r), e->arn()};
+    }
+
+    std::vector<std::string> types(const std::string& arn) const {
+        std::vector<std::string> out;
+        for (auto& ev : sink->events(arn)) out.push_back(stepfn::to_string(ev.type));
+        return out;
+    }
+};
+
+} // namespace
+
+TEST_CASE("Pass: Result, Parameters, ResultPath, InputPath and OutputPath", "[engine][pass]") {
+    harness h;
+    SECTION("Result replaces the input") {
+        auto r = h.run(R"({"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"greeting":"hi"},"End":true}}})", {{"x", 1}});
+        CHECK(r.status == stepfn::execution_status::succeeded);
+        CHECK(*r.value == json{{"greeting", "hi"}});
+    }
+    SECTION("no Result passes the input through") {
+        auto r = h.run(R"({"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}})", {{"x", 1}});
+        CHECK(*r.value == json{{"x", 1}});
+    }
+    SECTION("ResultPath merges into the raw input, creating intermediate objects") {
+        auto r = h.run(R"({"StartAt":"P","States":{"P":{"Type":"Pass","Result":7,"ResultPath":"$.a.b","End":true}}})",
+                       {{"x", 1}});
+        CHECK(*r.value == json::parse(R"({"x":1,"a":{"b":7}})"));
+    }
+    SECTION("ResultPath null keeps the input") {
+        auto r = h.run(R"({"StartAt":"P","States":{"P":{"Type":"Pass","Result":7,"ResultPath":null,"End":true}}})",
+                       {{"x", 1}});
+        CHECK(*r.value == json{{"x", 1}});
+    }
+    SECTION("Parameters with paths and the context object, keys in written order") {
+        auto r = h.run(R"({"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"z":1,"v.$":"$.v","name.$":"$$.State.Name","a":2},"End":true}}})",
+                       {{"v", "x"}});
+        REQUIRE(r.value);
+        CHECK(r.value->dump() == R"({"z":1,"v":"x","name":"P","a":2})");
+    }
+    SECTION("InputPath and OutputPath select; null gives {}") {
+        auto r = h.run(R"({"StartAt":"P","States":{"P":{"Type":"Pass","InputPath":"$.a","OutputPath":"$.b","End":true}}})",
+                       json::parse(R"({"a":{"b":[1,2]}})"));
+        CHECK(*r.value == json::array({1, 2}));
+        auto n = h.run(R"({"StartAt":"P","States":{"P":{"Type":"Pass","InputPath":null,"End":true}}})", {{"a", 1}});
+        CHECK(*n.value == json::object());
+    }
+    SECTION("a path that does not match fails with States.Runtime naming the state") {
+        auto r = h.run(R"({"StartAt":"P","States":{"P":{"Type":"Pass","InputPath":"$.missing","End":true}}})", {{"a", 1}});
+        CHECK(r.status == stepfn::execution_status::failed);
+        REQUIRE_FALSE(r.value);
+        CHECK(r.value.error().name == "States.Runtime");
+        CHECK_THAT(r.value.error().cause, Catch::Matchers::Contains("An error occurred while executing the state 'P'"));
+        CHECK_THAT(r.value.error().cause, Catch::Matchers::Contains("$.missing"));
+    }
+    SECTION("ResultPath into a non-object fails with States.ResultPathMatchFailure") {
+        auto r = h.run(R"({"StartAt":"P","States":{"P":{"Type":"Pass","Result":1,"ResultPath":"$.x","End":true}}})", "foo");
+        REQUIRE_FALSE(r.value);
+        CHECK(r.value.error().name == "States.ResultPathMatchFailure");
+    }
+}
+
+TEST_CASE("Choice: rules, Default, NoChoiceMatched, and Succeed/Fail", "[engine][choice]") {
+    harness h;
+    const std::string machine = R"({"StartAt":"C","States":{
+        "C":{"Type":"Choice","Choices":[
+            {"Variable":"$.n","NumericLessThan":10,"Next":"Small"},
+            {"And":[{"Variable":"$.n","NumericGreaterThanEquals":10},{"Variable":"$.kind","StringEquals":"big"}],"Next":"Big"}],
+          "Default":"Other"},
+        "Small":{"Type":"Pass","Result":"small","End":true},
+        "Big":{"Type":"Succeed"},
+        "Other":{"Type":"Fail","Error":"Unexpected","Cause":"neither small nor big"}}})";
+    CHECK(*h.run(machine, {{"n", 3}}).value == "small");
+    CHECK(*h.run(machine, json::parse(R"({"n":30,"kind":"big"})")).value == json::parse(R"({"n":30,"kind":"big"})"));
+    auto other = h.run(machine, json::parse(R"({"n":30,"kind":"odd"})"));
+    CHECK(other.status == stepfn::execution_status::failed);
+    CHECK(other.value.error().name == "Unexpected");
+    CHECK(other.value.error().cause == "neither small nor big");
+
+    auto none = h.run(R"({"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericEquals":1,"Next":"A"}]},"A":{"Type":"Succeed"}}})",
+                      {{"n", 2}});
+    CHECK(none.value.error().name == "States.NoChoiceMatched");
+}
+
+TEST_CASE("Fail: ErrorPath and CausePath, and a bare Fail", "[engine][fail]") {
+    harness h;
+    auto r = h.run(R"({"StartAt":"F","States":{"F":{"Type":"Fail","ErrorPath":"$.e","CausePath":"$$.State.Name"}}})", {{"e", "Boom"}});
+    CHECK(r.value.error().name == "Boom");
+    CHECK(r.value.error().cause == "F");
+    auto bare = h.run(R"({"StartAt":"F","States":{"F":{"Type":"Fail"}}})");
+    CHECK(bare.status == stepfn::execution_status::failed);
+    CHECK(bare.value.error().name.empty());
+    auto events = h.sink->events(bare.arn);
+    REQUIRE(events.size() == 3);
+    CHECK(events[2].type == stepfn::event_type::execution_failed);
+    CHECK(events[2].details == json::object());
+}
+
+TEST_CASE("Wait: every form runs on the virtual clock without real time", "[engine][wait]") {
+    harness h;
+    const auto start = h.clock.now();
+    auto r = h.run(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":86400,"Next":"S"},
+                       "S":{"Type":"Wait","SecondsPath":"$.s","Next":"T"},
+                       "T":{"Type":"Wait","Timestamp":"2024-03-01T00:00:00Z","End":true}}})",
+                   {{"s", 3600}});
+    CHECK(r.status == stepfn::execution_status::succeeded);
+    CHECK(h.clock.now() == stepfn::detail::to_time_point(*stepfn::detail::parse_rfc3339("2024-03-01T00:00:00Z")));
+    const auto events = h.sink->events(r.arn);
+    // Exited of W a day after Entered, S an hour after that.
+    CHECK(events[2].timestamp - events[1].timestamp == std::chrono::hours(24));
+    CHECK(events[4].timestamp - events[3].timestamp == std::chrono::hours(1));
+    CHECK(events[1].timestamp == start);
+
+    auto past = h.run(R"({"StartAt":"W","States":{"W":{"Type":"Wait","TimestampPath":"$.t","End":true}}})",
+                      {{"t", "2000-01-01T00:00:00.5Z"}});
+    CHECK(past.status == stepfn::execution_status::succeeded);
+
+    auto negative = h.run(R"({"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.s","End":true}}})", {{"s", -1}});
+    CHECK(negative.value.error().name == "States.Runtime");
+    CHECK_THAT(negative.value.error().cause, Catch::Matchers::Contains("negative"));
+    auto bad = h.run(R"({"StartAt":"W","States":{"W":{"Type":"Wait","TimestampPath":"$.t","End":true}}})", {{"t", "soon"}});
+    CHECK_THAT(bad.value.error().cause, Catch::Matchers::Contains("ISO-8601"));
+}
+
+TEST_CASE("History: AWS event types, ids and links", "[engine][history]") {
+    harness h;
+    auto r = h.run(R"({"StartAt":"A","States":{"A":{"Type":"Pass","Next":"C"},
+        "C":{"Type":"Choice","Choices":[{"Variable":"$.go","BooleanEquals":true,"Next":"W"}]},
+        "W":{"Type":"Wait","Seconds":1,"Next":"S"},"S":{"Type":"Succeed"}}})",
+                   {{"go", true}});
+    CHECK(h.types(r.arn) == std::vector<std::string>{"ExecutionStarted", "PassStateEntered", "PassStateExited",
+                                                     "ChoiceStateEntered", "ChoiceStateExited", "WaitStateEntered",
+                                                     "WaitStateExited", "SucceedStateEntered", "SucceedStateExited",
+                                                     "ExecutionSucceeded"});
+    auto events = h.sink->events(r.arn);
+    for (std::size_t i = 0; i < events.size(); ++i) CHECK(events[i].id == static_cast<std::int64_t>(i + 1));
+    CHECK(events[1].previous_event_id == 0);  // AWS: the first state's Entered links to nothing
+    CHECK(events[2].previous_event_id == 2);
+    auto shaped = stepfn::to_json(events[1]);
+    CHECK(shaped["stateEnteredEventDetails"]["name"] == "A");
+    CHECK(shaped["stateEnteredEventDetails"]["input"] == R"({"go":true})");
+    CHECK(shaped["stateEnteredEventDetails"]["inputDetails"]["truncated"] == false);
+}
+
+TEST_CASE("Execution TimeoutSeconds times the execution out", "[engine][timeout]") {
+    harness h;
+    auto r = h.run(R"({"TimeoutSeconds":60,"StartAt":"W1","States":{"W1":{"Type":"Wait","Seconds":40,"Next":"W2"},
+                       "W2":{"Type":"Wait","Seconds":40,"End":true}}})");
+    CHECK(r.status == stepfn::execution_status::timed_out);
+    CHECK(r.value.error().name == "States.Timeout");
+    CHECK(h.types(r.arn).back() == "ExecutionTimedOut");
+}
+
+TEST_CASE("stop() aborts a waiting execution", "[engine][stop]") {
+    harness h;
+    auto machine = load(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100,"End":true}}})");
+    auto e = h.engine.start(machine, json::object(), {"my-run", nullptr});
+    REQUIRE(e);
+    h.executor.run();
+    CHECK(e->status() == stepfn::execution_status::running);
+    CHECK(e->name() == "my-run");
+    REQUIRE(h.engine.stop(*e, "Operator.Stop", "maintenance"));
+    CHECK(e->status() == stepfn::execution_status::aborted);
+    auto r = e->wait();
+    CHECK(r.error().name == "Operator.Stop");
+    CHECK(h.types(e->arn()).back() == "ExecutionAborted");
+    CHECK_FALSE(h.engine.stop(*e));  // no longer running
+}
+
+TEST_CASE("A 100,000-state loop does not grow the stack", "[engine][loop]") {
+    stepfn::limits bounds;
+    bounds.max_history_events = 1000000;
+    harness h(bounds);
+    auto r = h.run(R"J({"StartAt":"C","States":{
+        "C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericLessThan":50000,"Next":"Inc"}],"Default":"Done"},
+        "Inc":{"Type":"Pass","Parameters":{"n.$":"States.MathAdd($.n, 1)"},"Next":"C"},
+        "Done":{"Type":"Succeed"}}})J",
+                   {{"n", 0}});
+    REQUIRE(r.value);
+    CHECK((*r.value)["n"] == 50000);
+}
+
+TEST_CASE("The history limit fails a runaway loop", "[engine][loop]") {
+    stepfn::limits bounds;
+    bounds.max_history_events = 100;
+    harness h(bounds);
+    auto r = h.run(R"({"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Next":"A"}}})");
+    CHECK(r.status == stepfn::execution_status::failed);
+    CHECK_THAT(r.value.error().cause, Catch::Matchers::Contains("maximum number of history events"));
+}
+
+TEST_CASE("Task: invoker, ResultSelector, ResultPath, history", "[engine][task]") {
+    harness h;
+    std::vector<json> seen;
+    h.engine.invokers().add("arn:aws:states:::lambda:invoke", answer([&](const stepfn::task_request& r) {
+        seen.push_back(r.input);
+        return stepfn::result<json>(json{{"Payload", {{"a", 1}, {"b", 2}}}, {"StatusCode", 200}});
+    }));
+    auto r = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+        "Parameters":{"FunctionName":"Foo","Payload.$":"$"},"ResultSelector":{"a.$":"$.Payload.a","code.$":"$.StatusCode"},
+        "ResultPath":"$.r","End":true}}})",
+                   {{"x", 1}});
+    REQUIRE(r.value);
+    CHECK(*r.value == json::parse(R"({"x":1,"r":{"a":1,"code":200}})"));
+    REQUIRE(seen.size() == 1);
+    CHECK(seen[0] == json::parse(R"({"FunctionName":"Foo","Payload":{"x":1}})"));
+    CHECK(h.types(r.arn) == std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted",
+                                                     "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded"});
+    auto scheduled = stepfn::to_json(h.sink->events(r.arn)[2]);
+    CHECK(scheduled["taskScheduledEventDetails"]["resourceType"] == "lambda");
+    CHECK(scheduled["taskScheduledEventDetails"]["resource"] == "invoke");
+    CHECK(scheduled["taskScheduledEventDetails"]["parameters"] == R"({"FunctionName":"Foo","Payload":{"x":1}})");
+}
+
+TEST_CASE("Task without an invoker fails naming the resource", "[engine][task]") {
+    harness h;
+    auto r = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"my-service","End":true}}})");
+    CHECK(r.value.error().name == "States.Runtime");
+    CHECK_THAT(r.value.error().cause, Catch::Matchers::Contains("my-service"));
+}
+
+TEST_CASE("Retry: delays follow the back-off formula on the virtual clock", "[engine][retry]") {
+    harness h;
+    int calls = 0;
+    h.engine.invokers().set_default(answer([&](const stepfn::task_request& r) -> stepfn::result<json> {
+        CHECK(r.attempt == calls);
+        if (++calls < 4) return stepfn::make_error("Temp", "try " + std::to_string(calls));
+        return json("ok");
+    }));
+    auto r = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc",
+        "Retry":[{"ErrorEquals":["Other"],"MaxAttempts":5},{"ErrorEquals":["Temp"],"IntervalSeconds":3,"BackoffRate":2,"MaxAttempts":3,"MaxDelaySeconds":10}],
+        "End":true}}})");
+    REQUIRE(r.value);
+    CHECK(*r.value == "ok");
+    CHECK(calls == 4);
+    std::vector<std::chrono::system_clock::time_point> scheduled;
+    for (auto& ev : h.sink->events(r.arn))
+        if (ev.type == stepfn::event_type::task_scheduled) scheduled.push_back(ev.timestamp);
+    REQUIRE(scheduled.size() == 4);
+    CHECK(scheduled[1] - scheduled[0] == std::chrono::seconds(3));
+    CHECK(scheduled[2] - scheduled[1] == std::chrono::seconds(6));
+    CHECK(scheduled[3] - scheduled[2] == std::chrono::seconds(10));  // 12 capped by MaxDelaySeconds
+}
+
+TEST_CASE("Retry: MaxAttempts 0, exhaustion, and the first matching retrier is final", "[engine][retry]") {
+    harness h;
+    int calls = 0;
+    h.engine.invokers().set_default(answer([&](const stepfn::task_request&) -> stepfn::result<json> {
+        ++calls;
+        return stepfn::make_error("Temp", "attempt " + std::to_string(calls));
+    }));
+    auto never = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","Retry":[{"ErrorEquals":["Temp"],"MaxAttempts":0},{"ErrorEquals":["States.ALL"]}],"End":true}}})");
+    CHECK(calls == 1);
+    CHECK(never.value.error().name == "Temp");
+    CHECK(never.value.error().cause == "attempt 1");
+    calls = 0;
+    auto exhausted = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","Retry":[{"ErrorEquals":["Temp"],"MaxAttempts":2}],"End":true}}})");
+    CHECK(calls == 3);
+    CHECK(exhausted.value.error().cause == "attempt 3");
+}
+
+TEST_CASE("Catch: first matching catcher, ResultPath, and States.Runtime is never caught", "[engine][catch]") {
+    harness h;
+    h.engine.invokers().set_default(
+        answer([](const stepfn::task_request&) -> stepfn::result<json> { return stepfn::make_error("Boom", "kaboom"); }));
+    auto r = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","Next":"Done",
+        "Catch":[{"ErrorEquals":["Other"],"Next":"Done"},{"ErrorEquals":["Boom"],"ResultPath":"$.error","Next":"H"},{"ErrorEquals":["States.ALL"],"Next":"Done"}]},
+        "H":{"Type":"Pass","End":true},"Done":{"Type":"Pass","Result":"wrong","End":true}}})",
+                   {{"in", 1}});
+    REQUIRE(r.value);
+    CHECK(*r.value == json::parse(R"({"in":1,"error":{"Error":"Boom","Cause":"kaboom"}})"));
+    CHECK(h.types(r.arn) == std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted",
+                                                     "TaskFailed", "TaskStateExited", "PassStateEntered", "PassStateExited",
+                                                     "ExecutionSucceeded"});
+
+    auto runtime = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","InputPath":"$.nope","End":true,
+        "Catch":[{"ErrorEquals":["States.ALL","States.Runtime"],"Next":"H"}]},"H":{"Type":"Succeed"}}})");
+    CHECK(runtime.value.error().name == "States.Runtime");
+}
+
+TEST_CASE("Task TimeoutSeconds and HeartbeatSeconds raise States.Timeout", "[engine][timeout][task]") {
+    harness h;
+    std::vector<stepfn::task_completion> parked;  // never completed
+    std::atomic<int> cancelled{0};
+    h.engine.invokers().set_default(std::make_shared<lambda_invoker>([&](stepfn::task_request, stepfn::task_completion done) {
+        done.on_cancel([&] { ++cancelled; });
+        parked.push_back(std::move(done));
+    }));
+    auto r = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","TimeoutSeconds":5,"End":true}}})");
+    CHECK(r.value.error().name == "States.Timeout");
+    CHECK(cancelled == 1);
+    CHECK(h.types(r.arn)[4] == "TaskTimedOut");
+
+    auto hb = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","TimeoutSeconds":100,"HeartbeatSeconds":2,"End":true,
+        "Catch":[{"ErrorEquals":["States.HeartbeatTimeout"],"Next":"H"}]},"H":{"Type":"Pass","End":true}}})");
+    REQUIRE(hb.value);
+    CHECK((*hb.value)["Error"] == "States.Timeout");
+    parked.clear();  // late completions after a timeout are ignored
+}
+
+TEST_CASE("Callback tokens: send_task_success from another thread", "[engine][task][concurrency]") {
+    stepfn::thread_pool_executor pool(2);
+    stepfn::system_clock clock;
+    stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock> engine(pool, clock);
+    std::string token;
+    std::mutex m;
+    std::condition_variable cv;
+    engine.invokers().set_default(std::make_shared<lambda_invoker>([&](stepfn::task_request r, stepfn::task_completion) {
+        std::lock_guard<std::mutex> lock(m);
+        token = r.task_token;
+        cv.notify_all();
+    }));
+    auto machine = load(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters":{"token.$":"$$.Task.Token"},"End":true}}})");
+    auto e = engine.start(machine);
+    REQUIRE(e);
+    {
+        std::unique_lock<std::mutex> lock(m);
+        cv.wait(lock, [&] { return !token.empty(); });
+    }
+    CHECK_FALSE(engine.send_task_success("not-a-token", json(1)));
+    std::thread other([&] { CHECK(engine.send_task_success(token, json{{"ok", true}})); });
+    other.join();
+    auto r = e->wait();
+    REQUIRE(r);
+    CHECK(*r == json{{"ok", true}});
+    CHECK_FALSE(engine.send_task_success(token, json(2)));  // stale token
+}
+
+TEST_CASE("Parallel: branch outputs in branch order, branch failure propagates", "[engine][parallel]") {
+    harness h;
+    auto r = h.run(R"({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+        {"StartAt":"Slow","States":{"Slow":{"Type":"Wait","Seconds":10,"Next":"A"},"A":{"Type":"Pass","Result":"first","End":true}}},
+        {"StartAt":"B","States":{"B":{"Type":"Pass","InputPath":"$.v","End":true}}}]}}})",
+                   {{"v", 2}});
+    REQUIRE(r.value);
+    CHECK(*r.value == json::array({"first", 2}));
+    auto types = h.types(r.arn);
+    CHECK(types[1] == "ParallelStateEntered");
+    CHECK(types[2] == "ParallelStateStarted");
+    CHECK(types[types.size() - 3] == "ParallelStateSucceeded");
+    CHECK(types[types.size() - 2] == "ParallelStateExited");
+
+    auto failed = h.run(R"({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+        {"StartAt":"Ok","States":{"Ok":{"Type":"Wait","Seconds":1,"End":true}}},
+        {"StartAt":"Bad","States":{"Bad":{"Type":"Fail","Error":"PaymentDeclined","Cause":"card expired"}}}]}}})");
+    CHECK(failed.value.error().name == "PaymentDeclined");
+    CHECK(failed.value.error().cause == "card expired");
+
+    auto caught = h.run(R"({"StartAt":"P","States":{"P":{"Type":"Parallel","Next":"Done","Branches":[
+        {"StartAt":"Bad","States":{"Bad":{"Type":"Fail","Error":"E"}}}],"Catch":[{"ErrorEquals":["E"],"Next":"Done","ResultPath":"$.err"}]},
+        "Done":{"Type":"Pass","End":true}}})",
+                        {{"x", 1}});
+    REQUIRE(caught.value);
+    CHECK((*caught.value)["err"]["Error"] == "E");
+}
+
+TEST_CASE("Map: items in order, ItemSelector with the item context, MaxConcurrency, tolerated failures", "[engine][map]") {
+    harness h;
+    auto r = h.run(R"({"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":2,
+        "ItemSelector":{"i.$":"$$.Map.Item.Index","v.$":"$$.Map.Item.Value","k.$":"$.k"},
+        "ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.v","End":true}}},"End":true}}})",
+                   json::parse(R"({"k":"x","items":[3,1,2]})"));
+    REQUIRE(r.value);
+    CHECK(*r.value == json::parse(R"([{"i":0,"v":3,"k":"x"},{"i":1,"v":1,"k":"x"},{"i":2,"v":2,"k":"x"}])"));
+    auto types = h.types(r.arn);
+    CHECK(std::count(types.begin(), types.end(), "MapIterationStarted") == 3);
+    CHECK(std::count(types.begin(), types.end(), "MapIterationSucceeded") == 3);
+
+    auto empty = h.run(R"({"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}})",
+                       json::array());
+    CHECK(*empty.value == json::array());
+
+    int in_flight = 0, peak = 0;
+    std::vector<stepfn::task_completion> pending;
+    h.engine.invokers().set_default(std::make_shared<lambda_invoker>([&](stepfn::task_request r2, stepfn::task_completion done) {
+        ++in_flight;
+        peak = (std::max)(peak, in_flight);
+        // Complete on the next executor turn, so several iterations overlap.
+        h.executor.post([&, input = r2.input, d = std::make_shared<stepfn::task_completion>(std::move(done))]() mutable {
+            --in_flight;
+            if (input == 2) d->fail("Bad", "two");
+            else d->succeed(input);
+        });
+    }));
+    auto bounded = h.run(R"({"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":3,"ToleratedFailureCount":1,
+        "ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","End":true}}},"End":true}}})",
+                         json::array({1, 2, 3, 4, 5, 6, 7}));
+    REQUIRE(bounded.value);
+    CHECK(peak == 3);
+    CHECK((*bounded.value)[1]["Error"] == "Bad");
+    CHECK((*bounded.value)[6] == 7);
+
+    auto exceeded = h.run(R"({"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailureCount":0,
+        "ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","End":true}}},"End":true}}})",
+                          json::array({1, 2, 3}));
+    CHECK(exceeded.value.error().name == "States.ExceedToleratedFailureThreshold");
+
+    auto plain = h.run(R"({"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","End":true}}},"End":true}}})",
+                       json::array({1, 2, 3}));
+    CHECK(plain.value.error().name == "Bad");
+}
+
+TEST_CASE("Variables: Assign, visible from the next state, read in branches", "[engine][variables]") {
+    harness h;
+    auto r = h.run(R"({"StartAt":"Set","States":{
+        "Set":{"Type":"Pass","Assign":{"guess":"g","limit":5},"Next":"C"},
+        "C":{"Type":"Choice","Choices":[{"And":[{"Variable":"$guess","StringEquals":"g"},{"Variable":"$limit","NumericLessThan":10}],"Next":"P"}],"Default":"Wrong"},
+        "P":{"Type":"Parallel","Branches":[{"StartAt":"B","States":{"B":{"Type":"Pass","Parameters":{"l.$":"$limit"},"End":true}}}],"End":true},
+        "Wrong":{"Type":"Fail"}}})");
+    REQUIRE(r.value);
+    CHECK(*r.value == json::parse(R"([{"l":5}])"));
+    auto events = h.sink->events(r.arn);
+    CHECK(stepfn::to_json(events[2])["stateExitedEventDetails"]["assignedVariables"] == json::parse(R"({"guess":"\"g\"","limit":"5"})"));
+}
+
+TEST_CASE("Many executions run concurrently on a thread pool", "[engine][concurrency]") {
+    stepfn::thread_pool_executor pool(4);
+    stepfn::system_clock clock;
+    auto sink = std::make_shared<stepfn::memory_sink>();
+    stepfn::engine_options options;
+    options.history = sink;
+    stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock> engine(pool, clock, options);
+    engine.invokers().set_default(answer([](const stepfn::task_request& r) { return stepfn::result<json>(r.input["n"]); }));
+    auto machine = load(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","ResultPath":"$.r","Next":"M"},
+        "M":{"Type":"Map","ItemsPath":"$.xs","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"ResultPath":"$.xs","End":true}}})");
+    std::vector<stepfn::execution> runs;
+    for (int i = 0; i < 200; ++i) {
+        auto e = engine.start(machine, json{{"n", i}, {"xs", json::array({i, i + 1})}});
+        REQUIRE(e);
+        runs.push_back(*e);
+    }
+    for (int i = 0; i < 200; ++i) {
+        auto r = runs[static_cast<std::size_t>(i)].wait();
+        REQUIRE(r);
+        CHECK((*r)["r"] == i);
+        CHECK((*r)["xs"] == json::array({i, i + 1}));
+    }
+    CHECK(sink->executions().size() == 200);
+}
