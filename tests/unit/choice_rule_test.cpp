@@ -524,6 +524,14 @@ TEST_CASE("Choice rule validation reports every problem with its pointer", "[cho
               diags{problem("/Variable", "'Variable' must be a string holding a path")});
         CHECK(problems_of({{"Variable", "$.a"}, {"StringEqualsPath", 3}}) ==
               diags{problem("/StringEqualsPath", "'StringEqualsPath' must be a string holding a path")});
+        auto bad_variable = problems_of({{"Variable", "a.b"}, {"IsPresent", true}});
+        REQUIRE(bad_variable.size() == 1);
+        CHECK(bad_variable[0].pointer == base + "/Variable");
+        CHECK_THAT(bad_variable[0].message, Catch::Matchers::Contains("'Variable' is not a valid path: "));
+        auto bad_operand = problems_of({{"Variable", "$.a"}, {"NumericLessThanPath", "$.b["}});
+        REQUIRE(bad_operand.size() == 1);
+        CHECK(bad_operand[0].pointer == base + "/NumericLessThanPath");
+        CHECK_THAT(bad_operand[0].message, Catch::Matchers::Contains("'NumericLessThanPath' is not a valid path: "));
     }
     SECTION("literal comparand types") {
         auto one = [&](const char* op, const json& operand, const std::string& message) {
