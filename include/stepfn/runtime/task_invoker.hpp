@@ -36,6 +36,13 @@ class completion_target {
 public:
     virtual ~completion_target() = default;
     virtual void complete(result<json> outcome) = 0;
+    // As SendTaskSuccess/SendTaskFailure with this attempt's token would; for attempts without
+    // a token, the same as complete().
+    virtual void resolve(result<json> outcome) { complete(std::move(outcome)); }
+    // The invoker let go of its handle without completing.
+    virtual void abandoned() {
+        complete(tl::make_unexpected(error{"States.TaskFailed", "the task invoker dropped its completion handle without completing"}));
+    }
     virtual void heartbeat() = 0;
     virtual bool cancelled() const = 0;
     // Called once when the attempt is abandoned (timeout, execution stopped, branch aborted).
@@ -47,6 +54,11 @@ public:
 // later ones (or completions after a timeout) are ignored. Dropping the handle without
 // completing fails the attempt with States.TaskFailed, so a lost callback cannot hang an
 // execution.
+//
+// For a `.waitForTaskToken` resource the invoker's job is to hand the token to someone (send a
+// message, enqueue a job): succeed() then records that call's response (TaskSubmitted) and the
+// attempt keeps waiting for the token (engine.send_task_success / send_task_failure), and
+// dropping the handle is fine. resolve() answers for the token directly, as a mock does.
 class task_completion {
 public:
     task_completion() = default;
@@ -68,6 +80,10 @@ public:
         finish(tl::make_unexpected(error{std::move(error_name), std::move(cause)}));
     }
     void complete(result<json> outcome) { finish(std::move(outcome)); }
+    // Completes the attempt as the task token's callback would (see above).
+    void resolve(result<json> outcome) {
+        if (auto t = std::move(target_)) t->resolve(std::move(outcome));
+    }
     // Resets the heartbeat clock (HeartbeatSeconds).
     void heartbeat() {
         if (target_) target_->heartbeat();
@@ -84,8 +100,7 @@ private:
         if (auto t = std::move(target_)) t->complete(std::move(outcome));
     }
     void abandon() {
-        if (auto t = std::move(target_))
-            t->complete(tl::make_unexpected(error{"States.TaskFailed", "the task invoker dropped its completion handle without completing"}));
+        if (auto t = std::move(target_)) t->abandoned();
     }
     std::shared_ptr<detail::completion_target> target_;
 };

@@ -168,10 +168,19 @@ struct fanout_group {
 // The engine's side of one Task attempt: the invoker's completion handle points here.
 class task_attempt final : public completion_target {
 public:
-    task_attempt(std::shared_ptr<engine_core> core, std::weak_ptr<frame> owner, std::uint64_t generation)
-        : core_(std::move(core)), owner_(std::move(owner)), generation_(generation) {}
+    task_attempt(std::shared_ptr<engine_core> core, std::weak_ptr<frame> owner, std::uint64_t generation, bool callback)
+        : core_(std::move(core)), owner_(std::move(owner)), generation_(generation), callback_(callback) {}
 
-    void complete(result<json> outcome) override;
+    // For a callback task, the invoker's success is only the submission; the token decides.
+    void complete(result<json> outcome) override {
+        if (callback_ && outcome) return submitted(std::move(*outcome));
+        resolve(std::move(outcome));
+    }
+    void resolve(result<json> outcome) override;
+    void abandoned() override {
+        if (!callback_) complete(tl::make_unexpected(error{errors::task_failed, "the task invoker dropped its completion handle without completing"}));
+    }
+    void submitted(json response);
     void heartbeat() override;
     bool cancelled() const override { return cancelled_.load(); }
     void on_cancel(std::function<void()> handler) override {
@@ -209,6 +218,7 @@ private:
     std::shared_ptr<engine_core> core_;
     std::weak_ptr<frame> owner_;
     std::uint64_t generation_;
+    bool callback_;
     std::atomic<bool> completed_{false};
     std::atomic<bool> cancelled_{false};
     std::mutex mutex_;
@@ -297,6 +307,7 @@ public:
     void run_frame(const std::shared_ptr<frame>& f);
     void on_task_result(const std::shared_ptr<frame>& f, std::uint64_t generation, result<json> outcome);
     void on_task_heartbeat(const std::shared_ptr<frame>& f, std::uint64_t generation);
+    void on_task_submitted(const std::shared_ptr<frame>& f, std::uint64_t generation, json response);
     void unregister_token(const std::string& token) {
         if (token.empty()) return;
         std::lock_guard<std::mutex> lock(registry_mutex_);
@@ -504,7 +515,7 @@ inline const json* frame_env::context() const {
 
 inline std::uint64_t frame_env::random() const { return core_.random_u64(); }
 
-inline void task_attempt::complete(result<json> outcome) {
+inline void task_attempt::resolve(result<json> outcome) {
     if (completed_.exchange(true)) return;
     auto f = owner_.lock();
     if (!f) return;
@@ -512,6 +523,16 @@ inline void task_attempt::complete(result<json> outcome) {
     const auto generation = generation_;
     core->post_to(f, [core, f, generation, outcome = std::move(outcome)]() mutable {
         core->on_task_result(f, generation, std::move(outcome));
+    });
+}
+
+inline void task_attempt::submitted(json response) {
+    auto f = owner_.lock();
+    if (!f || completed_.load()) return;
+    auto core = core_;
+    const auto generation = generation_;
+    core->post_to(f, [core, f, generation, response = std::move(response)]() mutable {
+        core->on_task_submitted(f, generation, std::move(response));
     });
 }
 
@@ -972,7 +993,7 @@ inline void engine_core::start_task_attempt(const std::shared_ptr<frame>& f, con
          [&] { return json{{"resourceType", resource_type}, {"resource", resource_name}}; });
 
     const auto generation = ++f->generation;
-    auto attempt = std::make_shared<task_attempt>(shared_from_this(), f, generation);
+    auto attempt = std::make_shared<task_attempt>(shared_from_this(), f, generation, callback);
     attempt->token = token;
     f->attempt = attempt;
     f->waiting = true;
@@ -1073,6 +1094,19 @@ inline void engine_core::on_task_result(const std::shared_ptr<frame>& f, std::ui
     if (auto size = check_size(*out, s.name); !size) return fail(std::move(size.error()));
     exit_state(f, s, std::move(*out), s.next ? &*s.next : nullptr, &*vars);
     run_frame(f);
+}
+
+inline void engine_core::on_task_submitted(const std::shared_ptr<frame>& f, std::uint64_t generation, json response) {
+    if (f->generation != generation || !f->attempt || f->exec->ended.load()) return;
+    const auto& t = std::get<task_state>(f->states->states[f->current].body);
+    const auto [resource_type, resource_name] = split_resource(t.resource);
+    emit(*f->exec, f->prev_event, event_type::task_submitted, [&] {
+        json details = json{{"resourceType", resource_type}, {"resource", resource_name}};
+        auto io = io_details("output", response);
+        details["output"] = std::move(io["output"]);
+        details["outputDetails"] = std::move(io["outputDetails"]);
+        return details;
+    });
 }
 
 inline void engine_core::on_task_heartbeat(const std::shared_ptr<frame>& f, std::uint64_t generation) {
@@ -1578,7 +1612,7 @@ inline result<void> engine_core::send_task_success(std::string_view token, json 
     if (!attempt) return make_error("TaskDoesNotExist", "no task is waiting for the token '" + std::string(token) + "'");
     if (exceeds_size(output, options_.bounds.max_payload_bytes))
         return make_error("InvalidOutput", "the output exceeds the maximum payload size");
-    attempt->complete(std::move(output));
+    attempt->resolve(std::move(output));
     return {};
 }
 
@@ -1590,7 +1624,7 @@ inline result<void> engine_core::send_task_failure(std::string_view token, std::
         if (it != tokens_.end()) attempt = it->second.lock();
     }
     if (!attempt) return make_error("TaskDoesNotExist", "no task is waiting for the token '" + std::string(token) + "'");
-    attempt->complete(tl::make_unexpected(error{std::move(error_name), std::move(cause)}));
+    attempt->resolve(tl::make_unexpected(error{std::move(error_name), std::move(cause)}));
     return {};
 }
 
