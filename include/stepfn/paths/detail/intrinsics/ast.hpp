@@ -115,6 +115,7 @@ struct arg_node {
     json_path path;
     std::shared_ptr<const call_node> call;
     std::size_t column = 0;  // 1-based, for messages
+    const signature* folded_from = nullptr;  // the function a folded literal came from
 };
 
 struct call_node {

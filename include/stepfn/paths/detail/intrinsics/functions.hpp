@@ -161,16 +161,23 @@ inline result<json> fn_array_range(const signature& sig, const arg_list& args, c
     const std::int64_t start = v[0], end = v[1], step = v[2];
     if (step == 0) return fail(sig, "the step must not be 0");
     // Counted in unsigned arithmetic: end - start may not fit in an int64.
-    std::uint64_t count = 0;
+    // `steps` + 1 items; 2^64 of them cannot be counted in a uint64.
+    std::uint64_t steps = 0;
+    bool empty = false;
     if (step > 0 && end >= start)
-        count = (static_cast<std::uint64_t>(end) - static_cast<std::uint64_t>(start)) /
-                    static_cast<std::uint64_t>(step) + 1U;
+        steps = (static_cast<std::uint64_t>(end) - static_cast<std::uint64_t>(start)) / static_cast<std::uint64_t>(step);
     else if (step < 0 && start >= end)
-        count = (static_cast<std::uint64_t>(start) - static_cast<std::uint64_t>(end)) /
-                    (static_cast<std::uint64_t>(-(step + 1)) + 1U) + 1U;
-    if (count > bounds.max_array_range_items)
-        return fail(sig, "the range would have " + std::to_string(count) + " items, more than the limit of " +
+        steps = (static_cast<std::uint64_t>(start) - static_cast<std::uint64_t>(end)) /
+                (static_cast<std::uint64_t>(-(step + 1)) + 1U);
+    else
+        empty = true;
+    if (!empty && steps >= bounds.max_array_range_items) {
+        const std::string count = steps == (std::numeric_limits<std::uint64_t>::max)() ? "18446744073709551616"
+                                                                                      : std::to_string(steps + 1);
+        return fail(sig, "the range would have " + count + " items, more than the limit of " +
                              std::to_string(bounds.max_array_range_items));
+    }
+    const std::uint64_t count = empty ? 0 : steps + 1;
     json out = json::array();
     std::uint64_t value = static_cast<std::uint64_t>(start);  // wraps like int64 but without UB
     for (std::uint64_t i = 0; i < count; ++i, value += static_cast<std::uint64_t>(step))

@@ -139,8 +139,14 @@ private:
             const value_type expected = sig.param(i);
             const std::string which = std::string(sig.name) + ": argument " + std::to_string(i + 1) + " must be " +
                                       describe(expected);
-            if (arg.what == arg_node::kind::literal && !matches(expected, arg.literal))
-                return error_at(arg.column - 1, which + ", not the literal " + compact_json(arg.literal));
+            if (arg.what == arg_node::kind::literal && !matches(expected, arg.literal)) {
+                if (arg.folded_from == nullptr)
+                    return error_at(arg.column - 1, which + ", not the literal " + compact_json(arg.literal));
+                return error_at(arg.column - 1, which + ", but " + std::string(arg.folded_from->name) + " returns " +
+                                                    (arg.folded_from->returns == value_type::any
+                                                         ? std::string(arg.literal.type_name()) + " " + snippet(arg.literal)
+                                                         : std::string(describe(arg.folded_from->returns))));
+            }
             if (arg.what == arg_node::kind::call && !compatible(expected, arg.call->sig->returns))
                 return error_at(arg.column - 1, which + ", but " + std::string(arg.call->sig->name) +
                                                     " returns " + describe(arg.call->sig->returns));
@@ -223,6 +229,7 @@ private:
             auto value = evaluate_call(*call, json(), env, bounds_);
             if (value) {
                 node.literal = std::move(*value);
+                node.folded_from = call->sig;
                 return node;
             }
         }
