@@ -386,6 +386,7 @@ private:
         const json* states = get(machine, "States");
         std::string states_pointer = pointer_child(pointer, "States");
         scope_names names;
+        bool graph_known = true;
         if (states && expect_object(*states, states_pointer, "States")) {
             out.states.resize(states->size());
             names.index.reserve(states->size());
@@ -396,12 +397,15 @@ private:
             for (auto it = states->cbegin(); it != states->cend(); ++it, ++i) {
                 std::string state_pointer = pointer_child(states_pointer, it.key());
                 check_state_name(it.key(), state_pointer);
-                load_state(it.value(), it.key(), state_pointer, out.language, names, out.states[i]);
+                if (!load_state(it.value(), it.key(), state_pointer, out.language, names, out.states[i]))
+                    graph_known = false;
             }
         }
         if (const json* start = get(machine, "StartAt"))
             out.start = resolve(*start, pointer_child(pointer, "StartAt"), "StartAt", names).index;
-        check_graph(out, pointer);
+        // A state whose type or Next/End could not be read might end the scope or reach
+        // others; guessing would only add false alarms.
+        if (graph_known) check_graph(out, pointer);
     }
 
     void check_state_name(const std::string& name, const std::string& pointer) {
@@ -458,26 +462,27 @@ private:
 
     // ---- states -------------------------------------------------------------------------
 
-    void load_state(const json& body, const std::string& name, const std::string& pointer,
+    // Returns false when the state's transitions are unknown (no usable Type, Next or End).
+    bool load_state(const json& body, const std::string& name, const std::string& pointer,
                     query_language scope_language, const scope_names& names, state& out) {
         out.name = name;
         out.pointer = pointer;
         out.language = scope_language;
         if (!body.is_object()) {
             report(pointer, "a state must be a JSON object");
-            return;
+            return false;
         }
         const json* type_value = get(body, "Type");
         if (!type_value) {
             report(pointer, "These fields are required: [Type]");
-            return;
+            return false;
         }
         std::optional<state_type> type;
         if (type_value->is_string()) type = state_type_from_name(type_value->get_ref<const std::string&>());
         if (!type) {
             report(pointer_child(pointer, "Type"),
                    "'Type' must be one of Task, Pass, Choice, Wait, Succeed, Fail, Parallel, Map");
-            return;
+            return false;
         }
         out.language = language_override(body, pointer, scope_language);
         const query_language language = out.language;
@@ -512,12 +517,13 @@ private:
             if (const json* assign = get(body, "Assign"))
                 out.assign = read_assign(*assign, pointer_child(pointer, "Assign"), language);
 
+        bool transitions_known = true;
         switch (*type) {
         case state_type::task:
         case state_type::parallel:
         case state_type::map:
         case state_type::pass:
-        case state_type::wait: read_next_or_end(body, pointer, names, out); break;
+        case state_type::wait: transitions_known = read_next_or_end(body, pointer, names, out); break;
         default: break;
         }
 
@@ -531,9 +537,11 @@ private:
         case state_type::succeed: out.body = succeed_state{}; break;
         case state_type::fail: out.body = load_fail(body, pointer, language); break;
         }
+        return transitions_known;
     }
 
-    void read_next_or_end(const json& body, const std::string& pointer, const scope_names& names, state& out) {
+    // Returns false when neither a Next nor an End could be read.
+    bool read_next_or_end(const json& body, const std::string& pointer, const scope_names& names, state& out) {
         const json* next = get(body, "Next");
         const json* end = get(body, "End");
         if (end) {
@@ -542,14 +550,15 @@ private:
         }
         if (next && out.end) {
             report(pointer_child(pointer, "End"), "'Next' and \"End\": true cannot both be set");
-            return;
+            return true;
         }
         if (next) {
             out.next = resolve(*next, pointer_child(pointer, "Next"), "Next", names);
-            return;
+            return true;
         }
-        if (!out.end && !(end && !end->is_boolean()))
-            report(pointer, "the state needs either 'Next' or \"End\": true");
+        if (out.end) return true;
+        if (!end || end->is_boolean()) report(pointer, "the state needs either 'Next' or \"End\": true");
+        return false;
     }
 
     std::optional<assign_block> read_assign(const json& value, const std::string& pointer, query_language language) {
@@ -1120,7 +1129,7 @@ private:
         resource_arguments(writer, pointer, language);
         if ((get(writer, "Parameters") || get(writer, "Arguments")) && !get(writer, "Resource"))
             report(pointer, "These fields are required: [Resource]");
-        if (!get(writer, "Resource") && !get(writer, "WriterConfig"))
+        else if (!get(writer, "Resource") && !get(writer, "WriterConfig"))
             report(pointer, "'ResultWriter' needs 'Resource' or 'WriterConfig'");
         const json* config = get(writer, "WriterConfig");
         if (!config) return;

@@ -1,0 +1,612 @@
+#include "catch.hpp"
+
+#include <string>
+#include <string_view>
+
+#include <stepfn/model/state_machine.hpp>
+
+// Definition validation, rule by rule (docs/validation.md): each rule has a definition that
+// breaks it (pointer and message checked) and one that passes.
+
+namespace {
+
+using Catch::Matchers::Contains;
+
+// Every problem as "\n<pointer>: <message>" lines (the error's cause, with "/" for the root),
+// or "" when the definition loads. A leading newline lets a test match a pointer exactly.
+std::string problems(std::string_view text, const stepfn::load_options& options = {}) {
+    auto loaded = stepfn::state_machine::parse(text, options);
+    if (loaded) return "";
+    return "\n" + loaded.error().cause;
+}
+
+// A machine whose top-level States object is `states` and whose StartAt is "S".
+std::string machine(std::string_view states) {
+    return R"asl({"StartAt": "S", "States": {)asl" + std::string(states) + "}}";
+}
+
+// A JSONata machine, same shape.
+std::string jsonata_machine(std::string_view states) {
+    return R"asl({"QueryLanguage": "JSONata", "StartAt": "S", "States": {)asl" + std::string(states) + "}}";
+}
+
+std::string task_with(std::string_view fields) {
+    return machine(R"asl("S": {"Type": "Task", "Resource": "arn:r", "End": true, )asl" + std::string(fields) + "}");
+}
+
+std::string map_with(std::string_view fields) {
+    return machine(R"asl("S": {"Type": "Map", "End": true,
+        "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}, )asl" +
+                   std::string(fields) + "}");
+}
+
+std::string distributed_map_with(std::string_view fields) {
+    return machine(R"asl("S": {"Type": "Map", "End": true,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                          "StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}, )asl" +
+                   std::string(fields) + "}");
+}
+
+} // namespace
+
+// ---- top level ------------------------------------------------------------------------------
+
+TEST_CASE("StartAt and States are required", "[validation]") {
+    CHECK(problems("{}") == "\n/: These fields are required: [States, StartAt]");
+    CHECK(problems(R"asl({"States": {}})asl") == "\n/: These fields are required: [StartAt]");
+    CHECK_THAT(problems(R"asl({"StartAt": "A"})asl"), Contains("\n/: These fields are required: [States]"));
+    CHECK_THAT(problems(R"asl({"StartAt": "A", "States": []})asl"), Contains("\n/States: 'States' must be an object"));
+    CHECK_THAT(problems(R"asl({"StartAt": 1, "States": {"A": {"Type": "Succeed"}}})asl"),
+               Contains("\n/StartAt: 'StartAt' must be a string"));
+}
+
+TEST_CASE("StartAt must name a state", "[validation]") {
+    CHECK_THAT(problems(R"asl({"StartAt": "Nope", "States": {"A": {"Type": "Succeed"}}})asl"),
+               Contains("\n/StartAt: no state named \"Nope\" in this scope"));
+    CHECK_THAT(problems(R"asl({"StartAt": "a", "States": {"A": {"Type": "Succeed"}}})asl"),
+               Contains("\n/StartAt: no state named \"a\" in this scope"));
+    CHECK(problems(R"asl({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}})asl").empty());
+}
+
+TEST_CASE("top-level fields: only the documented ones, with their values", "[validation]") {
+    const std::string ok_states = R"asl("StartAt": "A", "States": {"A": {"Type": "Succeed"}})asl";
+    CHECK(problems("{" + ok_states + R"asl(, "_comment": "x"})asl") == "\n/_comment: Field '_comment' is not supported");
+    CHECK(problems("{" + ok_states + R"asl(, "Version": "2.0"})asl") == "\n/Version: 'Version' must be \"1.0\"");
+    CHECK(problems("{" + ok_states + R"asl(, "Version": "1.0", "Comment": "c"})asl").empty());
+    CHECK(problems("{" + ok_states + R"asl(, "Comment": 5})asl") == "\n/Comment: 'Comment' must be a string");
+    for (std::string bad : {"-1", "100000000", "\"60\"", "1.5", "null"})
+        CHECK(problems("{" + ok_states + ", \"TimeoutSeconds\": " + bad + "}") ==
+              "\n/TimeoutSeconds: 'TimeoutSeconds' must be an integer between 0 and 99999999");
+    for (std::string good : {"0", "99999999"}) CHECK(problems("{" + ok_states + ", \"TimeoutSeconds\": " + good + "}").empty());
+    CHECK(problems("{" + ok_states + R"asl(, "QueryLanguage": "jsonpath"})asl") ==
+          "\n/QueryLanguage: 'QueryLanguage' must be \"JSONPath\" or \"JSONata\"");
+    CHECK(problems("{" + ok_states + R"asl(, "QueryLanguage": "JSONPath"})asl").empty());
+}
+
+TEST_CASE("nested machines accept only StartAt, States, Comment, QueryLanguage", "[validation]") {
+    std::string parallel = machine(R"asl("S": {"Type": "Parallel", "End": true, "Branches": [
+        {"StartAt": "A", "States": {"A": {"Type": "Succeed"}}, "TimeoutSeconds": 5, "Version": "1.0",
+         "ProcessorConfig": {}, "Comment": "fine", "QueryLanguage": "JSONPath"}]})asl");
+    auto found = problems(parallel);
+    CHECK_THAT(found, Contains("\n/States/S/Branches/0/TimeoutSeconds: Field 'TimeoutSeconds' is not supported"));
+    CHECK_THAT(found, Contains("\n/States/S/Branches/0/Version: Field 'Version' is not supported"));
+    CHECK_THAT(found, Contains("\n/States/S/Branches/0/ProcessorConfig: Field 'ProcessorConfig' is not supported"));
+    CHECK_THAT(found, !Contains("Comment"));
+
+    CHECK_THAT(problems(map_with(R"asl("Comment": "c")asl")), !Contains("ProcessorConfig"));
+    std::string processor = machine(R"asl("S": {"Type": "Map", "End": true, "ItemProcessor": {
+        "StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}, "TimeoutSeconds": 1}})asl");
+    CHECK(problems(processor) == "\n/States/S/ItemProcessor/TimeoutSeconds: Field 'TimeoutSeconds' is not supported");
+}
+
+// ---- states: Type and fields ----------------------------------------------------------------
+
+TEST_CASE("Type is required and is one of the eight, case-sensitively", "[validation]") {
+    CHECK(problems(machine(R"asl("S": {"End": true})asl")) == "\n/States/S: These fields are required: [Type]");
+    CHECK(problems(machine(R"asl("S": {"Type": "pass", "End": true})asl")) ==
+          "\n/States/S/Type: 'Type' must be one of Task, Pass, Choice, Wait, Succeed, Fail, Parallel, Map");
+    CHECK_THAT(problems(machine(R"asl("S": {"Type": 3})asl")), Contains("\n/States/S/Type: 'Type' must be one of"));
+    CHECK(problems(machine(R"asl("S": "Pass")asl")) == "\n/States/S: a state must be a JSON object");
+}
+
+TEST_CASE("unknown and misplaced fields are rejected", "[validation]") {
+    CHECK(problems(machine(R"asl("S": {"Type": "Pass", "End": true, "_comment": "x"})asl")) ==
+          "\n/States/S/_comment: Field '_comment' is not supported in a Pass state");
+    CHECK(problems(machine(R"asl("S": {"Type": "Wait", "Seconds": 1, "End": true, "ResultPath": "$.x"})asl")) ==
+          "\n/States/S/ResultPath: Field 'ResultPath' is not supported in a Wait state");
+    CHECK(problems(machine(R"asl("S": {"Type": "Fail", "InputPath": "$"})asl")) ==
+          "\n/States/S/InputPath: Field 'InputPath' is not supported in a Fail state");
+    CHECK(problems(machine(R"asl("S": {"Type": "Succeed", "Assign": {"x": 1}})asl")) ==
+          "\n/States/S/Assign: Field 'Assign' is not supported in a Succeed state");
+    CHECK(problems(machine(R"asl("S": {"Type": "Pass", "End": true, "Retry": []})asl")) ==
+          "\n/States/S/Retry: Field 'Retry' is not supported in a Pass state");
+    CHECK(problems(machine(R"asl("S": {"Type": "Pass", "End": true, "ResultSelector": {}})asl")) ==
+          "\n/States/S/ResultSelector: Field 'ResultSelector' is not supported in a Pass state");
+    CHECK(problems(machine(R"asl("S": {"Type": "Task", "Resource": "r", "End": true, "Result": 1})asl")) ==
+          "\n/States/S/Result: Field 'Result' is not supported in a Task state");
+    CHECK(problems(machine(R"asl("S": {"Type": "Pass", "End": true, "Comment": 1})asl")) ==
+          "\n/States/S/Comment: 'Comment' must be a string");
+}
+
+TEST_CASE("the JSONPath and JSONata field sets differ", "[validation]") {
+    CHECK(problems(jsonata_machine(R"asl("S": {"Type": "Pass", "End": true, "InputPath": "$.a"})asl")) ==
+          "\n/States/S/InputPath: Field 'InputPath' is not supported when QueryLanguage is JSONata");
+    CHECK(problems(jsonata_machine(R"asl("S": {"Type": "Task", "Resource": "r", "End": true, "Parameters": {}})asl")) ==
+          "\n/States/S/Parameters: Field 'Parameters' is not supported when QueryLanguage is JSONata");
+    CHECK(problems(jsonata_machine(R"asl("S": {"Type": "Task", "Resource": "r", "End": true, "TimeoutSecondsPath": "$.t"})asl")) ==
+          "\n/States/S/TimeoutSecondsPath: Field 'TimeoutSecondsPath' is not supported when QueryLanguage is JSONata");
+    CHECK(problems(machine(R"asl("S": {"Type": "Pass", "End": true, "Output": {}})asl")) ==
+          "\n/States/S/Output: Field 'Output' is not supported when QueryLanguage is JSONPath");
+    CHECK(problems(jsonata_machine(R"asl("S": {"Type": "Pass", "End": true, "Arguments": {}})asl")) ==
+          "\n/States/S/Arguments: Field 'Arguments' is not supported in a Pass state");
+    CHECK(problems(jsonata_machine(R"asl("S": {"Type": "Task", "Resource": "r", "End": true,
+        "Arguments": {"a": "{% $states.input %}"}, "Output": "{% $states.result %}",
+        "TimeoutSeconds": "{% $states.input.t %}", "HeartbeatSeconds": 5})asl"))
+              .empty());
+    // A state may opt into JSONata under a JSONPath machine.
+    CHECK(problems(machine(R"asl("S": {"Type": "Pass", "QueryLanguage": "JSONata", "Output": 1, "End": true})asl")).empty());
+}
+
+TEST_CASE("a JSONata machine cannot be downgraded to JSONPath", "[validation]") {
+    CHECK(problems(jsonata_machine(R"asl("S": {"Type": "Pass", "QueryLanguage": "JSONPath", "End": true})asl")) ==
+          "\n/States/S/QueryLanguage: 'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine");
+    CHECK_THAT(problems(jsonata_machine(R"asl("S": {"Type": "Parallel", "End": true, "Branches": [
+        {"QueryLanguage": "JSONPath", "StartAt": "A", "States": {"A": {"Type": "Succeed"}}}]})asl")),
+               Contains("\n/States/S/Branches/0/QueryLanguage: 'QueryLanguage' can not be 'JSONPath'"));
+    CHECK(problems(machine(R"asl("S": {"Type": "Pass", "QueryLanguage": "XPath", "End": true})asl")) ==
+          "\n/States/S/QueryLanguage: 'QueryLanguage' must be \"JSONPath\" or \"JSONata\"");
+}
+
+// ---- Next / End ----------------------------------------------------------------------------
+
+TEST_CASE("Next or End: true, exactly one, where the type needs it", "[validation]") {
+    CHECK(problems(machine(R"asl("S": {"Type": "Pass"})asl")) ==
+          "\n/States/S: the state needs either 'Next' or \"End\": true");
+    CHECK(problems(machine(R"asl("S": {"Type": "Wait", "Seconds": 1, "End": false})asl")) ==
+          "\n/States/S: the state needs either 'Next' or \"End\": true");
+    CHECK(problems(machine(R"asl("S": {"Type": "Pass", "Next": "S", "End": true})asl")) ==
+          "\n/States/S/End: 'Next' and \"End\": true cannot both be set");
+    CHECK(problems(machine(R"asl("S": {"Type": "Pass", "End": "true"})asl")) == "\n/States/S/End: 'End' must be a boolean");
+    CHECK(problems(machine(R"asl("S": {"Type": "Pass", "End": false, "Next": "T"}, "T": {"Type": "Succeed"})asl")).empty());
+    CHECK(problems(machine(R"asl("S": {"Type": "Succeed", "Next": "T"}, "T": {"Type": "Succeed"})asl")) ==
+          "\n/States/S/Next: Field 'Next' is not supported in a Succeed state\n/States/T: state \"T\" is not reachable");
+    CHECK(problems(machine(R"asl("S": {"Type": "Fail", "End": true})asl")) ==
+          "\n/States/S/End: Field 'End' is not supported in a Fail state");
+    CHECK_THAT(problems(machine(R"asl("S": {"Type": "Choice", "Choices": [{"Variable": "$", "IsNull": true, "Next": "T"}],
+                                   "End": true}, "T": {"Type": "Succeed"})asl")),
+               Contains("\n/States/S/End: Field 'End' is not supported in a Choice state"));
+}
+
+// ---- transitions and names -----------------------------------------------------------------
+
+TEST_CASE("every transition names a state of the same scope", "[validation]") {
+    CHECK(problems(machine(R"asl("S": {"Type": "Task", "Resource": "r", "Next": "Chrage"}, "Charge": {"Type": "Succeed"})asl")) ==
+          "\n/States/S/Next: no state named \"Chrage\" in this scope\n/States/Charge: state \"Charge\" is not reachable");
+    CHECK_THAT(problems(machine(R"asl("S": {"Type": "Choice", "Choices": [{"Variable": "$.a", "IsPresent": true, "Next": "X"}],
+                                  "Default": "Y"}, "T": {"Type": "Succeed"})asl")),
+               Contains("\n/States/S/Choices/0/Next: no state named \"X\" in this scope\n/States/S/Default: no state named \"Y\" in this scope"));
+    CHECK_THAT(problems(task_with(R"asl("Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Z"}])asl")),
+               Contains("\n/States/S/Catch/0/Next: no state named \"Z\" in this scope"));
+}
+
+TEST_CASE("a transition into or out of a nested scope says where the name lives", "[validation]") {
+    auto found = problems(machine(R"asl(
+        "S": {"Type": "Parallel", "Next": "Inner", "Branches": [
+            {"StartAt": "Inner", "States": {"Inner": {"Type": "Pass", "Next": "Done"}}}]},
+        "Done": {"Type": "Succeed"})asl"));
+    CHECK_THAT(found, Contains("\n/States/S/Next: no state named \"Inner\" in this scope (a state of that name is at "
+                               "/States/S/Branches/0/States/Inner, in another scope; transitions cannot leave their scope)"));
+    CHECK_THAT(found, Contains("\n/States/S/Branches/0/States/Inner/Next: no state named \"Done\" in this scope (a state of "
+                               "that name is at /States/Done"));
+}
+
+TEST_CASE("state names are unique in the whole machine, non-empty and not too long", "[validation]") {
+    CHECK_THAT(problems(machine(R"asl(
+        "S": {"Type": "Parallel", "End": true, "Branches": [
+            {"StartAt": "S", "States": {"S": {"Type": "Succeed"}}}]})asl")),
+               Contains("\n/States/S/Branches/0/States/S: state name \"S\" is already used at /States/S (state names must "
+                        "be unique in the whole machine)"));
+    CHECK_THAT(problems(R"asl({"StartAt": "", "States": {"": {"Type": "Succeed"}}})asl"),
+               Contains("\n/States/: a state name must not be empty"));
+
+    std::string name80(80, 'n');
+    std::string name81(81, 'n');
+    CHECK(problems(R"asl({"StartAt": ")asl" + name80 + R"asl(", "States": {")asl" + name80 + R"asl(": {"Type": "Succeed"}}})asl")
+              .empty());
+    CHECK(problems(R"asl({"StartAt": ")asl" + name81 + R"asl(", "States": {")asl" + name81 + R"asl(": {"Type": "Succeed"}}})asl") ==
+          "\n/States/" + name81 + ": state name is longer than 80 characters");
+    // Characters, not bytes: 80 two-byte characters are fine.
+    std::string accented;
+    for (int i = 0; i < 80; ++i) accented += "\xc3\xa9";
+    CHECK(problems(R"asl({"StartAt": ")asl" + accented + R"asl(", "States": {")asl" + accented + R"asl(": {"Type": "Succeed"}}})asl")
+              .empty());
+    stepfn::load_options options;
+    options.bounds.max_state_name_length = 3;
+    CHECK(problems(R"asl({"StartAt": "Four", "States": {"Four": {"Type": "Succeed"}}})asl", options) ==
+          "\n/States/Four: state name is longer than 3 characters");
+    // Spaces and slashes are allowed; the pointer escapes '/' and '~'.
+    CHECK(problems(R"asl({"StartAt": "a/b ~c", "States": {"a/b ~c": {"Type": "Pass"}}})asl") ==
+          "\n/States/a~1b ~0c: the state needs either 'Next' or \"End\": true");
+}
+
+TEST_CASE("unreachable states and scopes without a terminal state", "[validation]") {
+    CHECK(problems(machine(R"asl("S": {"Type": "Succeed"}, "Orphan": {"Type": "Pass", "End": true})asl")) ==
+          "\n/States/Orphan: state \"Orphan\" is not reachable");
+    // Reachable through Choices, Default and Catch.
+    CHECK(problems(machine(R"asl(
+        "S": {"Type": "Choice", "Choices": [{"Variable": "$.a", "IsPresent": true, "Next": "A"}], "Default": "B"},
+        "A": {"Type": "Task", "Resource": "r", "End": true, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "C"}]},
+        "B": {"Type": "Succeed"},
+        "C": {"Type": "Fail"})asl"))
+              .empty());
+    CHECK(problems(machine(R"asl("S": {"Type": "Pass", "Next": "T"}, "T": {"Type": "Pass", "Next": "S"})asl")) ==
+          "\n/: no terminal state: the scope needs a state with \"End\": true, or a Succeed or Fail state");
+    CHECK_THAT(problems(machine(R"asl("S": {"Type": "Parallel", "End": true, "Branches": [
+            {"StartAt": "L", "States": {"L": {"Type": "Wait", "Seconds": 1, "Next": "L"}}}]})asl")),
+               Contains("\n/States/S/Branches/0: no terminal state"));
+    // A Choice alone cannot end a scope.
+    CHECK_THAT(problems(machine(R"asl("S": {"Type": "Choice", "Choices": [{"Variable": "$.a", "IsPresent": true, "Next": "S"}]})asl")),
+               Contains("\n/: no terminal state"));
+}
+
+// ---- Choice --------------------------------------------------------------------------------
+
+TEST_CASE("Choice needs a non-empty Choices whose rules have Next", "[validation]") {
+    CHECK(problems(machine(R"asl("S": {"Type": "Choice", "Default": "T"}, "T": {"Type": "Succeed"})asl")) ==
+          "\n/States/S: These fields are required: [Choices]");
+    CHECK(problems(machine(R"asl("S": {"Type": "Choice", "Choices": [], "Default": "T"}, "T": {"Type": "Succeed"})asl")) ==
+          "\n/States/S/Choices: 'Choices' must be a non-empty array of choice rules");
+    CHECK_THAT(problems(machine(R"asl("S": {"Type": "Choice", "Choices": [{"Variable": "$.a", "IsPresent": true}],
+                                   "Default": "T"}, "T": {"Type": "Succeed"})asl")),
+               Contains("\n/States/S/Choices/0: These fields are required: [Next]"));
+    CHECK(problems(machine(R"asl("S": {"Type": "Choice", "Choices": [{"Variable": "$.a", "IsPresent": true, "Next": "T",
+                              "Comment": "c", "Assign": {"v": 1}}]}, "T": {"Type": "Succeed"})asl"))
+              .empty());
+}
+
+TEST_CASE("choice rules are compiled by the choice compiler, at their pointers", "[validation][choice]") {
+    // Depends on choice_rule::compile's rejections; it reports each at the rule's pointer.
+    auto found = problems(machine(R"asl("S": {"Type": "Choice", "Choices": [
+        {"Variable": "$.a", "Next": "T"},
+        {"And": [{"Variable": "$.a", "IsPresent": true, "Next": "T"}], "Next": "T"}],
+        "Default": "T"}, "T": {"Type": "Succeed"})asl"));
+    CHECK_THAT(found, Contains("\n/States/S/Choices/0"));
+    CHECK_THAT(found, Contains("\n/States/S/Choices/1/And/0"));
+}
+
+// ---- Task ----------------------------------------------------------------------------------
+
+TEST_CASE("Task Resource, TimeoutSeconds and HeartbeatSeconds", "[validation]") {
+    CHECK(problems(machine(R"asl("S": {"Type": "Task", "End": true})asl")) ==
+          "\n/States/S: These fields are required: [Resource]");
+    CHECK(problems(machine(R"asl("S": {"Type": "Task", "Resource": 7, "End": true})asl")) ==
+          "\n/States/S/Resource: 'Resource' must be a string");
+    for (std::string bad : {"0", "-5", "1.5", "\"10\"", "100000000"})
+        CHECK(problems(task_with("\"TimeoutSeconds\": " + bad)) ==
+              "\n/States/S/TimeoutSeconds: 'TimeoutSeconds' must be an integer between 1 and 99999999");
+    CHECK(problems(task_with(R"asl("HeartbeatSeconds": 0)asl")) ==
+          "\n/States/S/HeartbeatSeconds: 'HeartbeatSeconds' must be an integer between 1 and 99999999");
+    CHECK(problems(task_with(R"asl("TimeoutSeconds": 10, "HeartbeatSeconds": 10)asl")) ==
+          "\n/States/S/HeartbeatSeconds: 'HeartbeatSeconds' must be smaller than 'TimeoutSeconds'");
+    CHECK(problems(task_with(R"asl("TimeoutSeconds": 10, "HeartbeatSeconds": 9)asl")).empty());
+    CHECK(problems(task_with(R"asl("TimeoutSecondsPath": "$.t", "HeartbeatSeconds": 9)asl")).empty());
+    CHECK(problems(task_with(R"asl("TimeoutSeconds": 10, "TimeoutSecondsPath": "$.t")asl")) ==
+          "\n/States/S/TimeoutSecondsPath: Fields 'TimeoutSeconds' and 'TimeoutSecondsPath' are mutually exclusive");
+    CHECK(problems(task_with(R"asl("HeartbeatSeconds": 1, "HeartbeatSecondsPath": "$.h")asl")) ==
+          "\n/States/S/HeartbeatSecondsPath: Fields 'HeartbeatSeconds' and 'HeartbeatSecondsPath' are mutually exclusive");
+}
+
+TEST_CASE("Task Credentials", "[validation]") {
+    CHECK(problems(task_with(R"asl("Credentials": {"RoleArn": "arn:aws:iam::1:role/R"})asl")).empty());
+    CHECK(problems(task_with(R"asl("Credentials": {"RoleArnPath": "$.role"})asl")).empty());
+    CHECK(problems(task_with(R"asl("Credentials": {"RoleArn.$": "$.role"})asl")).empty());
+    CHECK(problems(task_with(R"asl("Credentials": {})asl")) ==
+          "\n/States/S/Credentials: 'Credentials' requires 'RoleArn' or 'RoleArnPath'");
+    CHECK(problems(task_with(R"asl("Credentials": {"RoleArn": "a", "RoleArnPath": "$.b"})asl")) ==
+          "\n/States/S/Credentials: only one of 'RoleArn', 'RoleArn.$' and 'RoleArnPath' may be set");
+    CHECK_THAT(problems(task_with(R"asl("Credentials": {"RoleArn": "a", "Role": "b"})asl")),
+               Contains("\n/States/S/Credentials/Role: Field 'Role' is not supported"));
+    CHECK(problems(task_with(R"asl("Credentials": "arn")asl")) == "\n/States/S/Credentials: 'Credentials' must be an object");
+    CHECK(problems(jsonata_machine(R"asl("S": {"Type": "Task", "Resource": "r", "End": true,
+        "Credentials": {"RoleArnPath": "$.r"}})asl")) ==
+          "\n/States/S/Credentials: These fields are required: [RoleArn]\n"
+          "/States/S/Credentials/RoleArnPath: Field 'RoleArnPath' is not supported");
+}
+
+// ---- Retry and Catch -----------------------------------------------------------------------
+
+TEST_CASE("retriers: ErrorEquals and the ranges of their fields", "[validation]") {
+    CHECK(problems(task_with(R"asl("Retry": [], "Catch": [])asl")).empty());
+    CHECK(problems(task_with(R"asl("Retry": [{"IntervalSeconds": 1}])asl")) ==
+          "\n/States/S/Retry/0: These fields are required: [ErrorEquals]");
+    CHECK(problems(task_with(R"asl("Retry": [{"ErrorEquals": []}])asl")) ==
+          "\n/States/S/Retry/0/ErrorEquals: 'ErrorEquals' must be a non-empty array of error names");
+    CHECK(problems(task_with(R"asl("Retry": [{"ErrorEquals": [42]}])asl")) ==
+          "\n/States/S/Retry/0/ErrorEquals/0: an error name must be a string");
+    CHECK(problems(task_with(R"asl("Retry": [{"ErrorEquals": ["States.ALL", "X"]}])asl")) ==
+          "\n/States/S/Retry/0/ErrorEquals: 'States.ALL' must appear alone in 'ErrorEquals'");
+    CHECK(problems(task_with(R"asl("Retry": [{"ErrorEquals": ["States.ALL"]}, {"ErrorEquals": ["X"]}])asl")) ==
+          "\n/States/S/Retry/0/ErrorEquals: a retrier with 'States.ALL' must be the last retrier");
+    CHECK(problems(task_with(R"asl("Retry": [{"ErrorEquals": ["States.Tiemout"]}])asl")) ==
+          "\n/States/S/Retry/0/ErrorEquals/0: \"States.Tiemout\" is not a predefined error name (names starting with "
+          "'States.' are reserved)");
+    CHECK(problems(task_with(R"asl("Retry": [{"ErrorEquals": ["States.Timeout", "States.TaskFailed", "Lambda.Unknown"]},
+                                           {"ErrorEquals": ["States.ALL"]}])asl"))
+              .empty());
+    CHECK(problems(task_with(R"asl("Retry": [{"ErrorEquals": ["X"], "IntervalSeconds": 0}])asl")) ==
+          "\n/States/S/Retry/0/IntervalSeconds: 'IntervalSeconds' must be an integer between 1 and 99999999");
+    CHECK(problems(task_with(R"asl("Retry": [{"ErrorEquals": ["X"], "MaxAttempts": -1}])asl")) ==
+          "\n/States/S/Retry/0/MaxAttempts: 'MaxAttempts' must be an integer between 0 and 99999999");
+    CHECK(problems(task_with(R"asl("Retry": [{"ErrorEquals": ["X"], "BackoffRate": 0.5}])asl")) ==
+          "\n/States/S/Retry/0/BackoffRate: 'BackoffRate' must be a number of at least 1.0");
+    CHECK(problems(task_with(R"asl("Retry": [{"ErrorEquals": ["X"], "MaxDelaySeconds": 31622401}])asl")) ==
+          "\n/States/S/Retry/0/MaxDelaySeconds: 'MaxDelaySeconds' must be an integer between 1 and 31622400");
+    CHECK(problems(task_with(R"asl("Retry": [{"ErrorEquals": ["X"], "JitterStrategy": "full"}])asl")) ==
+          "\n/States/S/Retry/0/JitterStrategy: 'JitterStrategy' must be \"FULL\" or \"NONE\"");
+    CHECK(problems(task_with(R"asl("Retry": [{"ErrorEquals": ["X"], "Next": "S"}])asl")) ==
+          "\n/States/S/Retry/0/Next: Field 'Next' is not supported");
+    CHECK(problems(task_with(R"asl("Retry": [{"ErrorEquals": ["X"], "IntervalSeconds": 99999999, "MaxAttempts": 0,
+                                            "BackoffRate": 1, "MaxDelaySeconds": 31622400, "JitterStrategy": "NONE",
+                                            "Comment": "c"}])asl"))
+              .empty());
+    CHECK(problems(task_with(R"asl("Retry": {})asl")) == "\n/States/S/Retry: 'Retry' must be an array");
+    CHECK(problems(task_with(R"asl("Retry": ["X"])asl")) == "\n/States/S/Retry/0: a retrier must be an object");
+}
+
+TEST_CASE("catchers: Next, ResultPath, Output and States.ALL last", "[validation]") {
+    CHECK(problems(task_with(R"asl("Catch": [{"ErrorEquals": ["X"]}])asl")) ==
+          "\n/States/S/Catch/0: These fields are required: [Next]");
+    CHECK(problems(machine(R"asl("S": {"Type": "Task", "Resource": "r", "End": true,
+        "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "T"}, {"ErrorEquals": ["X"], "Next": "T"}]},
+        "T": {"Type": "Succeed"})asl")) ==
+          "\n/States/S/Catch/0/ErrorEquals: a catcher with 'States.ALL' must be the last catcher");
+    CHECK(problems(machine(R"asl("S": {"Type": "Task", "Resource": "r", "End": true,
+        "Catch": [{"ErrorEquals": ["X"], "Next": "T", "ResultPath": "$$.Execution"}]},
+        "T": {"Type": "Succeed"})asl")) ==
+          "\n/States/S/Catch/0/ResultPath: 'ResultPath' must not reference the context object ($$)");
+    CHECK(problems(machine(R"asl("S": {"Type": "Task", "Resource": "r", "End": true,
+        "Catch": [{"ErrorEquals": ["X"], "Next": "T", "Output": {}}]},
+        "T": {"Type": "Succeed"})asl")) ==
+          "\n/States/S/Catch/0/Output: Field 'Output' is not supported");
+    CHECK(problems(jsonata_machine(R"asl("S": {"Type": "Task", "Resource": "r", "End": true,
+        "Catch": [{"ErrorEquals": ["X"], "Next": "T", "ResultPath": "$.e"}]},
+        "T": {"Type": "Succeed"})asl")) ==
+          "\n/States/S/Catch/0/ResultPath: Field 'ResultPath' is not supported");
+    CHECK(problems(machine(R"asl("S": {"Type": "Task", "Resource": "r", "End": true,
+        "Catch": [{"ErrorEquals": ["X"], "Next": "T", "ResultPath": null, "Assign": {"e.$": "$.Error"}, "Comment": "c"}]},
+        "T": {"Type": "Succeed"})asl"))
+              .empty());
+}
+
+// ---- paths ---------------------------------------------------------------------------------
+
+TEST_CASE("ResultPath is a reference into the input", "[validation]") {
+    CHECK(problems(machine(R"asl("S": {"Type": "Pass", "End": true, "ResultPath": "$$.x"})asl")) ==
+          "\n/States/S/ResultPath: 'ResultPath' must not reference the context object ($$)");
+    CHECK(problems(machine(R"asl("S": {"Type": "Pass", "End": true, "ResultPath": "$myVar"})asl")) ==
+          "\n/States/S/ResultPath: 'ResultPath' must not reference a variable");
+    CHECK(problems(machine(R"asl("S": {"Type": "Pass", "End": true, "ResultPath": 5})asl")) ==
+          "\n/States/S/ResultPath: 'ResultPath' must be a string");
+    CHECK(problems(machine(R"asl("S": {"Type": "Pass", "End": true, "ResultPath": "$.a.b"})asl")).empty());
+    CHECK(problems(machine(R"asl("S": {"Type": "Pass", "End": true, "ResultPath": "$"})asl")).empty());
+}
+
+TEST_CASE("paths are compiled by the path compiler, at their pointers", "[validation][paths]") {
+    // Depend on json_path's rejections; checked by pointer only, the message is the path compiler's.
+    CHECK_THAT(problems(machine(R"asl("S": {"Type": "Pass", "End": true, "InputPath": "no dollar"})asl")),
+               Contains("\n/States/S/InputPath: "));
+    CHECK_THAT(problems(machine(R"asl("S": {"Type": "Pass", "End": true, "ResultPath": "$.a[*]"})asl")),
+               Contains("\n/States/S/ResultPath: "));
+    CHECK_THAT(problems(task_with(R"asl("TimeoutSecondsPath": "$..t")asl")),
+               Contains("\n/States/S/TimeoutSecondsPath: "));
+    CHECK_THAT(problems(map_with(R"asl("ItemsPath": "$.items[?(@.a)]")asl")), Contains("\n/States/S/ItemsPath: "));
+    CHECK_THAT(problems(machine(R"asl("S": {"Type": "Fail", "ErrorPath": "States.Nope(1)"})asl")),
+               Contains("\n/States/S/ErrorPath: "));
+    CHECK_THAT(problems(machine(R"asl("S": {"Type": "Pass", "End": true, "Parameters": {"a.$": "not a path"}})asl")),
+               Contains("\n/States/S/Parameters"));
+    // Full JSONPath is fine where it is allowed.
+    CHECK(problems(machine(R"asl("S": {"Type": "Pass", "End": true, "InputPath": "$.a[*].b", "OutputPath": "$..c"})asl"))
+              .empty());
+    CHECK(problems(map_with(R"asl("ItemsPath": "$$.Execution.Input.items")asl")).empty());
+}
+
+// ---- Wait and Fail -------------------------------------------------------------------------
+
+TEST_CASE("Wait needs exactly one of its four fields", "[validation]") {
+    CHECK(problems(machine(R"asl("S": {"Type": "Wait", "End": true})asl")) ==
+          "\n/States/S: the Wait state needs one of 'Seconds', 'SecondsPath', 'Timestamp' or 'TimestampPath'");
+    CHECK(problems(machine(R"asl("S": {"Type": "Wait", "Seconds": 1, "TimestampPath": "$.t", "End": true})asl")) ==
+          "\n/States/S: only one of 'Seconds', 'SecondsPath', 'Timestamp' and 'TimestampPath' may be set");
+    CHECK(problems(machine(R"asl("S": {"Type": "Wait", "Seconds": -1, "End": true})asl")) ==
+          "\n/States/S/Seconds: 'Seconds' must be an integer between 0 and 99999999");
+    CHECK(problems(machine(R"asl("S": {"Type": "Wait", "Seconds": 100000000, "End": true})asl")) ==
+          "\n/States/S/Seconds: 'Seconds' must be an integer between 0 and 99999999");
+    CHECK(problems(machine(R"asl("S": {"Type": "Wait", "Seconds": 99999999, "End": true})asl")).empty());
+    CHECK(problems(machine(R"asl("S": {"Type": "Wait", "Timestamp": "2024-03-01", "End": true})asl")) ==
+          "\n/States/S/Timestamp: String does not match RFC3339 timestamp");
+    CHECK(problems(machine(R"asl("S": {"Type": "Wait", "Timestamp": "2024-03-01T10:00:00.000Z", "End": true})asl")).empty());
+    CHECK(problems(jsonata_machine(R"asl("S": {"Type": "Wait", "Timestamp": "{% $states.input.at %}", "End": true})asl")).empty());
+    CHECK(problems(jsonata_machine(R"asl("S": {"Type": "Wait", "Seconds": "soon", "End": true})asl")) ==
+          "\n/States/S/Seconds: 'Seconds' must be an integer between 0 and 99999999");
+}
+
+TEST_CASE("Fail Error/ErrorPath and Cause/CausePath", "[validation]") {
+    CHECK(problems(machine(R"asl("S": {"Type": "Fail"})asl")).empty());
+    CHECK(problems(machine(R"asl("S": {"Type": "Fail", "Error": "E", "ErrorPath": "$.e"})asl")) ==
+          "\n/States/S/ErrorPath: Fields 'Error' and 'ErrorPath' are mutually exclusive");
+    CHECK(problems(machine(R"asl("S": {"Type": "Fail", "Cause": "C", "CausePath": "$.c"})asl")) ==
+          "\n/States/S/CausePath: Fields 'Cause' and 'CausePath' are mutually exclusive");
+    CHECK(problems(machine(R"asl("S": {"Type": "Fail", "Error": 1})asl")) == "\n/States/S/Error: 'Error' must be a string");
+    CHECK(problems(machine(R"asl("S": {"Type": "Fail", "ErrorPath": "$$.State.Name", "CausePath": "$.cause"})asl")).empty());
+}
+
+// ---- Parallel and Map ----------------------------------------------------------------------
+
+TEST_CASE("Parallel needs non-empty Branches of machines", "[validation]") {
+    CHECK(problems(machine(R"asl("S": {"Type": "Parallel", "End": true})asl")) ==
+          "\n/States/S: These fields are required: [Branches]");
+    CHECK(problems(machine(R"asl("S": {"Type": "Parallel", "End": true, "Branches": []})asl")) ==
+          "\n/States/S/Branches: 'Branches' must be a non-empty array of state machines");
+    CHECK(problems(machine(R"asl("S": {"Type": "Parallel", "End": true, "Branches": [1]})asl")) ==
+          "\n/States/S/Branches/0: 'Branches[0]' must be an object");
+    CHECK(problems(machine(R"asl("S": {"Type": "Parallel", "End": true, "Branches": [{"States": {"A": {"Type": "Succeed"}}}]})asl")) ==
+          "\n/States/S/Branches/0: These fields are required: [StartAt]");
+}
+
+TEST_CASE("Map processor and ProcessorConfig", "[validation]") {
+    CHECK(problems(machine(R"asl("S": {"Type": "Map", "End": true})asl")) ==
+          "\n/States/S: These fields are required: [ItemProcessor]");
+    CHECK_THAT(problems(map_with(R"asl("Iterator": {"StartAt": "J", "States": {"J": {"Type": "Succeed"}}})asl")),
+               Contains("\n/States/S/Iterator: Fields 'ItemProcessor' and 'Iterator' are mutually exclusive"));
+    auto config = [](std::string_view fields) {
+        return machine(R"asl("S": {"Type": "Map", "End": true, "ItemProcessor": {"ProcessorConfig": )asl" +
+                       std::string(fields) + R"asl(, "StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}})asl");
+    };
+    CHECK(problems(config(R"asl({"Mode": "FAST"})asl")) ==
+          "\n/States/S/ItemProcessor/ProcessorConfig/Mode: 'Mode' must be \"INLINE\" or \"DISTRIBUTED\"");
+    CHECK(problems(config(R"asl({"Mode": "DISTRIBUTED"})asl")) ==
+          "\n/States/S/ItemProcessor/ProcessorConfig: These fields are required: [ExecutionType] (Mode is DISTRIBUTED)");
+    CHECK(problems(config(R"asl({"Mode": "INLINE", "ExecutionType": "STANDARD"})asl")) ==
+          "\n/States/S/ItemProcessor/ProcessorConfig/ExecutionType: Field 'ExecutionType' is not supported when Mode is INLINE");
+    CHECK(problems(config(R"asl({"ExecutionType": "EXPRESS"})asl")) ==
+          "\n/States/S/ItemProcessor/ProcessorConfig/ExecutionType: Field 'ExecutionType' is not supported when Mode is INLINE");
+    CHECK(problems(config(R"asl({"Mode": "DISTRIBUTED", "ExecutionType": "FAST"})asl")) ==
+          "\n/States/S/ItemProcessor/ProcessorConfig/ExecutionType: 'ExecutionType' must be \"STANDARD\" or \"EXPRESS\"");
+    CHECK(problems(config(R"asl({"Mode": "INLINE", "Speed": 1})asl")) ==
+          "\n/States/S/ItemProcessor/ProcessorConfig/Speed: Field 'Speed' is not supported");
+    CHECK(problems(config(R"asl({"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"})asl")).empty());
+}
+
+TEST_CASE("Map items, selector and numeric fields", "[validation]") {
+    CHECK(problems(map_with(R"asl("ItemSelector": {}, "Parameters": {})asl")) ==
+          "\n/States/S/Parameters: Fields 'ItemSelector' and 'Parameters' are mutually exclusive");
+    CHECK(problems(map_with(R"asl("Items": [1, 2])asl")) ==
+          "\n/States/S/Items: Field 'Items' is not supported when QueryLanguage is JSONPath");
+    CHECK(problems(map_with(R"asl("MaxConcurrency": -1)asl")) ==
+          "\n/States/S/MaxConcurrency: 'MaxConcurrency' must be a non-negative integer");
+    CHECK(problems(map_with(R"asl("MaxConcurrency": 0)asl")).empty());
+    CHECK(problems(map_with(R"asl("MaxConcurrency": 1, "MaxConcurrencyPath": "$.m")asl")) ==
+          "\n/States/S/MaxConcurrencyPath: Fields 'MaxConcurrency' and 'MaxConcurrencyPath' are mutually exclusive");
+    CHECK(problems(map_with(R"asl("ToleratedFailureCount": -1)asl")) ==
+          "\n/States/S/ToleratedFailureCount: 'ToleratedFailureCount' must be a non-negative integer");
+    CHECK(problems(map_with(R"asl("ToleratedFailureCount": 1, "ToleratedFailureCountPath": "$.c")asl")) ==
+          "\n/States/S/ToleratedFailureCountPath: Fields 'ToleratedFailureCount' and 'ToleratedFailureCountPath' are "
+          "mutually exclusive");
+    CHECK(problems(map_with(R"asl("ToleratedFailurePercentage": 100.5)asl")) ==
+          "\n/States/S/ToleratedFailurePercentage: 'ToleratedFailurePercentage' must be a number between 0.0 and 100.0");
+    CHECK(problems(map_with(R"asl("ToleratedFailurePercentage": 5, "ToleratedFailurePercentagePath": "$.p")asl")) ==
+          "\n/States/S/ToleratedFailurePercentagePath: Fields 'ToleratedFailurePercentage' and "
+          "'ToleratedFailurePercentagePath' are mutually exclusive");
+    CHECK(problems(map_with(R"asl("ToleratedFailurePercentage": 0, "ToleratedFailureCount": 0)asl")).empty());
+    CHECK(problems(jsonata_machine(R"asl("S": {"Type": "Map", "End": true, "Items": "abc",
+        "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}})asl")) ==
+          "\n/States/S/Items: 'Items' must be an array or a JSONata expression");
+    CHECK(problems(jsonata_machine(R"asl("S": {"Type": "Map", "End": true, "ItemsPath": "$.a",
+        "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}})asl")) ==
+          "\n/States/S/ItemsPath: Field 'ItemsPath' is not supported when QueryLanguage is JSONata");
+}
+
+TEST_CASE("Map Label", "[validation]") {
+    CHECK(problems(map_with(R"asl("Label": "ok_label-1")asl")).empty());
+    CHECK(problems(map_with(R"asl("Label": "")asl")) == "\n/States/S/Label: 'Label' must be 1 to 40 characters long");
+    CHECK(problems(map_with("\"Label\": \"" + std::string(41, 'x') + "\"")) ==
+          "\n/States/S/Label: 'Label' must be 1 to 40 characters long");
+    CHECK(problems(map_with(R"asl("Label": "has space")asl")) ==
+          "\n/States/S/Label: 'Label' must not contain whitespace or control characters");
+    CHECK(problems(map_with(R"asl("Label": "a:b")asl")) == "\n/States/S/Label: 'Label' must not contain the character ':'");
+    CHECK(problems(map_with(R"asl("Label": 3)asl")) == "\n/States/S/Label: 'Label' must be a string");
+}
+
+TEST_CASE("distributed-only Map fields", "[validation]") {
+    CHECK(problems(map_with(R"asl("ItemReader": {"Resource": "arn:aws:states:::s3:getObject"})asl")) ==
+          "\n/States/S/ItemReader: Field 'ItemReader' is not supported unless ProcessorConfig.Mode is DISTRIBUTED");
+    CHECK(problems(map_with(R"asl("ItemBatcher": {"MaxItemsPerBatch": 2})asl")) ==
+          "\n/States/S/ItemBatcher: Field 'ItemBatcher' is not supported unless ProcessorConfig.Mode is DISTRIBUTED");
+    CHECK(problems(map_with(R"asl("ResultWriter": {"Resource": "arn:aws:states:::s3:putObject"})asl")) ==
+          "\n/States/S/ResultWriter: Field 'ResultWriter' is not supported unless ProcessorConfig.Mode is DISTRIBUTED");
+
+    CHECK(problems(distributed_map_with(R"asl("ItemBatcher": {"BatchInput": {}})asl")) ==
+          "\n/States/S/ItemBatcher: 'ItemBatcher' needs at least one of 'MaxItemsPerBatch', 'MaxItemsPerBatchPath', "
+          "'MaxInputBytesPerBatch' or 'MaxInputBytesPerBatchPath'");
+    CHECK(problems(distributed_map_with(R"asl("ItemBatcher": {"MaxInputBytesPerBatch": 262145})asl")) ==
+          "\n/States/S/ItemBatcher/MaxInputBytesPerBatch: 'MaxInputBytesPerBatch' must be an integer between 1 and 262144");
+    CHECK(problems(distributed_map_with(R"asl("ItemBatcher": {"MaxInputBytesPerBatch": 262144})asl")).empty());
+    CHECK(problems(distributed_map_with(R"asl("ItemBatcher": {"MaxItemsPerBatch": 2, "MaxItemsPerBatchPath": "$.n"})asl")) ==
+          "\n/States/S/ItemBatcher/MaxItemsPerBatchPath: Fields 'MaxItemsPerBatch' and 'MaxItemsPerBatchPath' are "
+          "mutually exclusive");
+    CHECK(problems(distributed_map_with(R"asl("ItemBatcher": {"MaxItemsPerBatch": 2, "Size": 1})asl")) ==
+          "\n/States/S/ItemBatcher/Size: Field 'Size' is not supported");
+
+    CHECK(problems(distributed_map_with(R"asl("ItemReader": {"ReaderConfig": {}})asl")) ==
+          "\n/States/S/ItemReader: These fields are required: [Resource]");
+    CHECK(problems(distributed_map_with(R"asl("ItemReader": {"Resource": "r", "ReaderConfig": {"InputType": "XML"}})asl")) ==
+          "\n/States/S/ItemReader/ReaderConfig/InputType: 'InputType' must be one of CSV, JSON, JSONL, PARQUET, MANIFEST");
+    CHECK(problems(distributed_map_with(R"asl("ItemReader": {"Resource": "r", "ReaderConfig": {"MaxItems": -1}})asl")) ==
+          "\n/States/S/ItemReader/ReaderConfig/MaxItems: 'MaxItems' must be an integer between 0 and 100000000");
+    CHECK(problems(distributed_map_with(R"asl("ItemReader": {"Resource": "r", "ReaderConfig": {"MaxItems": 1, "MaxItemsPath": "$.m"}})asl")) ==
+          "\n/States/S/ItemReader/ReaderConfig/MaxItemsPath: Fields 'MaxItems' and 'MaxItemsPath' are mutually exclusive");
+    CHECK(problems(distributed_map_with(R"asl("ItemReader": {"Resource": "r", "Extra": 1})asl")) ==
+          "\n/States/S/ItemReader/Extra: Field 'Extra' is not supported");
+    CHECK(problems(distributed_map_with(R"asl("ItemReader": {"Resource": "r", "Parameters": {"Bucket": "b"},
+        "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "GIVEN", "CSVHeaders": ["a", "b"],
+                         "CSVDelimiter": "PIPE", "MaxItems": 0}})asl"))
+              .empty());
+
+    CHECK(problems(distributed_map_with(R"asl("ResultWriter": {"WriterConfig": {"OutputType": "CSV"}})asl")) ==
+          "\n/States/S/ResultWriter/WriterConfig/OutputType: 'OutputType' must be one of JSON, JSONL");
+    CHECK(problems(distributed_map_with(R"asl("ResultWriter": {"Parameters": {"Bucket": "b"}})asl")) ==
+          "\n/States/S/ResultWriter: These fields are required: [Resource]");
+    CHECK(problems(distributed_map_with(R"asl("ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+        "Parameters": {"Bucket": "b", "Prefix": "p"}, "WriterConfig": {"Transformation": "COMPACT", "OutputType": "JSONL"}})asl"))
+              .empty());
+}
+
+// ---- Assign --------------------------------------------------------------------------------
+
+TEST_CASE("Assign keys are variable names", "[validation]") {
+    auto pass_assign = [](std::string_view assign) {
+        return machine(R"asl("S": {"Type": "Pass", "End": true, "Assign": )asl" + std::string(assign) + "}");
+    };
+    CHECK(problems(pass_assign(R"asl({"ok": 1, "_also": 2, "x1.$": "$.a", "caf\u00e9": 3})asl")).empty());
+    CHECK(problems(pass_assign(R"asl({"x.y": 1})asl")) == "\n/States/S/Assign/x.y: 'x.y' is not a valid variable name");
+    CHECK(problems(pass_assign(R"asl({"x[0]": 1})asl")) == "\n/States/S/Assign/x[0]: 'x[0]' is not a valid variable name");
+    CHECK(problems(pass_assign(R"asl({"1x": 1})asl")) == "\n/States/S/Assign/1x: '1x' is not a valid variable name");
+    CHECK(problems(pass_assign(R"asl({"states": 1})asl")) ==
+          "\n/States/S/Assign/states: 'states' is not a valid variable name ('states' is reserved)");
+    CHECK(problems(pass_assign("{\"" + std::string(81, 'v') + "\": 1}")) ==
+          "\n/States/S/Assign/" + std::string(81, 'v') + ": '" + std::string(81, 'v') +
+              "' is not a valid variable name (longer than 80 characters)");
+    CHECK(problems(pass_assign(R"asl([1])asl")) == "\n/States/S/Assign: 'Assign' must be an object");
+    // In JSONata there is no `.$` suffix to strip.
+    CHECK(problems(jsonata_machine(R"asl("S": {"Type": "Pass", "End": true, "Assign": {"a.$": "$.x"}})asl")) ==
+          "\n/States/S/Assign/a.$: 'a.$' is not a valid variable name");
+    CHECK(problems(jsonata_machine(R"asl("S": {"Type": "Pass", "End": true, "Assign": {"a": "{% $states.input %}"}})asl")).empty());
+}
+
+// ---- the whole list ------------------------------------------------------------------------
+
+TEST_CASE("every problem is reported, in document order", "[validation]") {
+    auto loaded = stepfn::state_machine::parse(R"asl({
+        "StartAt": "First",
+        "Extra": true,
+        "States": {
+            "First": {"Type": "Task", "Next": "Secnod", "Retry": [{"ErrorEquals": ["X"], "MaxAttempts": -1}]},
+            "Second": {"Type": "Wait", "Seconds": 5, "SecondsPath": "$.s", "End": true},
+            "Third": {"Type": "Bogus"}
+        }
+    })asl");
+    REQUIRE_FALSE(loaded);
+    CHECK(loaded.error().name == "States.InvalidDefinition");
+    const auto& list = loaded.error().problems;
+    REQUIRE(list.size() == 8);
+    CHECK(list[0] == stepfn::diagnostic{"/Extra", "Field 'Extra' is not supported"});
+    CHECK(list[1] == stepfn::diagnostic{"/States/First", "These fields are required: [Resource]"});
+    CHECK(list[2] == stepfn::diagnostic{"/States/First/Next", "no state named \"Secnod\" in this scope"});
+    CHECK(list[3] == stepfn::diagnostic{"/States/First/Retry/0/MaxAttempts",
+                                        "'MaxAttempts' must be an integer between 0 and 99999999"});
+    CHECK(list[4] == stepfn::diagnostic{"/States/Second",
+                                        "only one of 'Seconds', 'SecondsPath', 'Timestamp' and 'TimestampPath' may be set"});
+    CHECK(list[5] == stepfn::diagnostic{"/States/Second", "state \"Second\" is not reachable"});
+    CHECK(list[6] == stepfn::diagnostic{"/States/Third", "state \"Third\" is not reachable"});
+    CHECK(list[7].pointer == "/States/Third/Type");
+}
