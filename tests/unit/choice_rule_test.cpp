@@ -254,6 +254,15 @@ TEST_CASE("Variable `$` tests the whole input", "[choice]") {
     CHECK(matches({{"Variable", "$"}, {"IsNull", true}}, nullptr));
 }
 
+TEST_CASE("An indefinite Variable path yields the array of its matches", "[choice]") {
+    const json input = {{"items", {{{"x", "a"}}, {{"x", "b"}}}}};
+    CHECK(matches({{"Variable", "$.items[*].x"}, {"IsPresent", true}}, input));
+    CHECK_FALSE(matches({{"Variable", "$.items[*].x"}, {"IsString", true}}, input));
+    CHECK_FALSE(matches({{"Variable", "$.items[*].x"}, {"StringEquals", "a"}}, input));
+    CHECK(matches({{"Variable", "$.items[*].y"}, {"IsPresent", true}}, input));  // [] is present
+    CHECK(matches({{"Variable", "$.items[0].x"}, {"StringEquals", "a"}}, input));
+}
+
 TEST_CASE("Type tests", "[choice]") {
     const json input = {{"null", nullptr}, {"int", 1}, {"float", 1.5}, {"string", "x"}, {"empty", ""},
                         {"ts", "2016-03-14T01:59:00Z"}, {"bool", false}, {"array", json::array()},
