@@ -71,35 +71,49 @@ struct signature {
     }
 };
 
-inline const std::array<signature, 18>& signatures() noexcept {
-    using v = value_type;
-    using f = function_id;
-    static const std::array<signature, 18> table = {{
-        {"States.Format", f::format, 1, unbounded, v::string, {v::string, v::any, v::any}, true},
-        {"States.StringToJson", f::string_to_json, 1, 1, v::any, {v::string, v::any, v::any}, true},
-        {"States.JsonToString", f::json_to_string, 1, 1, v::string, {v::any, v::any, v::any}, true},
-        {"States.Array", f::array, 0, unbounded, v::array, {v::any, v::any, v::any}, true},
-        {"States.ArrayPartition", f::array_partition, 2, 2, v::array, {v::array, v::integer, v::any}, true},
-        {"States.ArrayContains", f::array_contains, 2, 2, v::boolean, {v::array, v::any, v::any}, true},
-        {"States.ArrayRange", f::array_range, 3, 3, v::array, {v::integer, v::integer, v::integer}, true},
-        {"States.ArrayGetItem", f::array_get_item, 2, 2, v::any, {v::array, v::integer, v::any}, true},
-        {"States.ArrayLength", f::array_length, 1, 1, v::integer, {v::array, v::any, v::any}, true},
-        {"States.ArrayUnique", f::array_unique, 1, 1, v::array, {v::array, v::any, v::any}, true},
-        {"States.Base64Encode", f::base64_encode, 1, 1, v::string, {v::string, v::any, v::any}, true},
-        {"States.Base64Decode", f::base64_decode, 1, 1, v::string, {v::string, v::any, v::any}, true},
-        {"States.Hash", f::hash, 2, 2, v::string, {v::any, v::string, v::any}, true},
-        {"States.JsonMerge", f::json_merge, 3, 3, v::object, {v::object, v::object, v::boolean}, true},
-        // Pure only with a seed; see is_pure().
-        {"States.MathRandom", f::math_random, 2, 3, v::integer, {v::integer, v::integer, v::integer}, false},
-        {"States.MathAdd", f::math_add, 2, 2, v::integer, {v::number, v::number, v::any}, true},
-        {"States.StringSplit", f::string_split, 2, 2, v::array, {v::string, v::string, v::any}, true},
-        {"States.UUID", f::uuid, 0, 0, v::string, {v::any, v::any, v::any}, false},
-    }};
-    return table;
-}
+// Constant data, so no function-local static (and no guard) is needed.
+inline constexpr std::array<signature, 18> signature_table = {{
+    {"States.Format", function_id::format, 1, unbounded, value_type::string,
+     {value_type::string, value_type::any, value_type::any}, true},
+    {"States.StringToJson", function_id::string_to_json, 1, 1, value_type::any,
+     {value_type::string, value_type::any, value_type::any}, true},
+    {"States.JsonToString", function_id::json_to_string, 1, 1, value_type::string,
+     {value_type::any, value_type::any, value_type::any}, true},
+    {"States.Array", function_id::array, 0, unbounded, value_type::array,
+     {value_type::any, value_type::any, value_type::any}, true},
+    {"States.ArrayPartition", function_id::array_partition, 2, 2, value_type::array,
+     {value_type::array, value_type::integer, value_type::any}, true},
+    {"States.ArrayContains", function_id::array_contains, 2, 2, value_type::boolean,
+     {value_type::array, value_type::any, value_type::any}, true},
+    {"States.ArrayRange", function_id::array_range, 3, 3, value_type::array,
+     {value_type::integer, value_type::integer, value_type::integer}, true},
+    {"States.ArrayGetItem", function_id::array_get_item, 2, 2, value_type::any,
+     {value_type::array, value_type::integer, value_type::any}, true},
+    {"States.ArrayLength", function_id::array_length, 1, 1, value_type::integer,
+     {value_type::array, value_type::any, value_type::any}, true},
+    {"States.ArrayUnique", function_id::array_unique, 1, 1, value_type::array,
+     {value_type::array, value_type::any, value_type::any}, true},
+    {"States.Base64Encode", function_id::base64_encode, 1, 1, value_type::string,
+     {value_type::string, value_type::any, value_type::any}, true},
+    {"States.Base64Decode", function_id::base64_decode, 1, 1, value_type::string,
+     {value_type::string, value_type::any, value_type::any}, true},
+    {"States.Hash", function_id::hash, 2, 2, value_type::string,
+     {value_type::any, value_type::string, value_type::any}, true},
+    {"States.JsonMerge", function_id::json_merge, 3, 3, value_type::object,
+     {value_type::object, value_type::object, value_type::boolean}, true},
+    // Pure only with a seed; see is_pure().
+    {"States.MathRandom", function_id::math_random, 2, 3, value_type::integer,
+     {value_type::integer, value_type::integer, value_type::integer}, false},
+    {"States.MathAdd", function_id::math_add, 2, 2, value_type::integer,
+     {value_type::number, value_type::number, value_type::any}, true},
+    {"States.StringSplit", function_id::string_split, 2, 2, value_type::array,
+     {value_type::string, value_type::string, value_type::any}, true},
+    {"States.UUID", function_id::uuid, 0, 0, value_type::string,
+     {value_type::any, value_type::any, value_type::any}, false},
+}};
 
 inline const signature* find_signature(std::string_view name) noexcept {
-    for (const auto& s : signatures())
+    for (const auto& s : signature_table)
         if (s.name == name) return &s;
     return nullptr;
 }
