@@ -586,13 +586,14 @@ TEST_CASE("Assign keys are variable names", "[validation]") {
 // ---- the whole list ------------------------------------------------------------------------
 
 TEST_CASE("every problem is reported, in document order", "[validation]") {
+    // Parents before children; at one pointer, in the order they were found.
     auto loaded = stepfn::state_machine::parse(R"asl({
         "StartAt": "First",
         "Extra": true,
         "States": {
             "First": {"Type": "Task", "Next": "Secnod", "Retry": [{"ErrorEquals": ["X"], "MaxAttempts": -1}]},
             "Second": {"Type": "Wait", "Seconds": 5, "SecondsPath": "$.s", "End": true},
-            "Third": {"Type": "Bogus"}
+            "Third": {"Type": "Pass", "Bogus": 1, "End": true}
         }
     })asl");
     REQUIRE_FALSE(loaded);
@@ -608,5 +609,5 @@ TEST_CASE("every problem is reported, in document order", "[validation]") {
                                         "only one of 'Seconds', 'SecondsPath', 'Timestamp' and 'TimestampPath' may be set"});
     CHECK(list[5] == stepfn::diagnostic{"/States/Second", "state \"Second\" is not reachable"});
     CHECK(list[6] == stepfn::diagnostic{"/States/Third", "state \"Third\" is not reachable"});
-    CHECK(list[7].pointer == "/States/Third/Type");
+    CHECK(list[7] == stepfn::diagnostic{"/States/Third/Bogus", "Field 'Bogus' is not supported in a Pass state"});
 }

@@ -28,6 +28,7 @@
 #include <stepfn/model/choice_rule.hpp>
 #include <stepfn/model/state_machine.hpp>
 #include <stepfn/model/states.hpp>
+#include <stepfn/paths/intrinsic.hpp>
 #include <stepfn/paths/json_path.hpp>
 #include <stepfn/paths/payload_template.hpp>
 
@@ -203,8 +204,11 @@ private:
         if (!text) return std::nullopt;
         auto parsed = reference ? json_path::parse_reference(*text) : json_path::parse(*text);
         if (!parsed) {
+            // The path compiler's cause names the text, the kind of path and the column.
             merge(parsed.error(), pointer,
-                  quoted(field) + (reference ? " is not a valid reference path" : " is not a valid JSONPath"));
+                  parsed.error().cause.empty()
+                      ? quoted(field) + (reference ? " is not a valid reference path" : " is not a valid JSONPath")
+                      : std::string_view());
             return std::nullopt;
         }
         return std::move(*parsed);
@@ -265,8 +269,11 @@ private:
         if (!text) return std::nullopt;
         auto parsed = value_expression::parse(*text, bounds_);
         if (!parsed) {
-            merge(parsed.error(), pointer,
-                  quoted(field) + " must be a valid JSONPath or a valid intrinsic function call");
+            std::string expected = quoted(field) + " must be a valid JSONPath or a valid intrinsic function call";
+            // Say why only when the text was meant as a path or a call, as payload templates do.
+            bool attempted = (!text->empty() && text->front() == '$') || intrinsic_call::looks_like_call(*text);
+            if (attempted && !parsed.error().cause.empty()) expected += ": " + parsed.error().cause;
+            report(pointer, std::move(expected));
             return std::nullopt;
         }
         return std::move(*parsed);
