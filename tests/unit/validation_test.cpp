@@ -611,3 +611,32 @@ TEST_CASE("every problem is reported, in document order", "[validation]") {
     CHECK(list[6] == stepfn::diagnostic{"/States/Third", "state \"Third\" is not reachable"});
     CHECK(list[7] == stepfn::diagnostic{"/States/Third/Bogus", "Field 'Bogus' is not supported in a Pass state"});
 }
+
+TEST_CASE("an inner scope may not assign a variable of an enclosing scope", "[validation]") {
+    CHECK(problems(machine(R"asl(
+        "S": {"Type": "Pass", "Assign": {"total": 0}, "Next": "P"},
+        "P": {"Type": "Parallel", "End": true, "Branches": [
+            {"StartAt": "B", "States": {"B": {"Type": "Pass", "Assign": {"total.$": "$.n"}, "End": true}}}]})asl")) ==
+          "\n/States/P/Branches/0/States/B/Assign/total.$: variable \"total\" is already assigned in an enclosing scope "
+          "(at /States/S/Assign/total); a Parallel branch or Map iteration may read it but not assign it");
+    // Assigned later in the outer scope, or by the Map state itself or its catcher: still the outer scope.
+    CHECK_THAT(problems(machine(R"asl(
+        "S": {"Type": "Map", "Next": "T", "Assign": {"a": 1},
+              "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "T", "Assign": {"b": 1}}],
+              "ItemProcessor": {"StartAt": "I", "States": {
+                  "I": {"Type": "Choice", "Choices": [{"Variable": "$", "IsNull": true, "Next": "J", "Assign": {"c": 1}}],
+                        "Default": "J"},
+                  "J": {"Type": "Pass", "Assign": {"a": 2, "b": 2}, "End": true}}}},
+        "T": {"Type": "Pass", "Assign": {"c": 3}, "End": true})asl")),
+               Contains("\n/States/S/ItemProcessor/States/I/Choices/0/Assign/c: variable \"c\" is already assigned in an "
+                        "enclosing scope (at /States/T/Assign/c)") &&
+                   Contains("\n/States/S/ItemProcessor/States/J/Assign/a: variable \"a\"") &&
+                   Contains("\n/States/S/ItemProcessor/States/J/Assign/b: variable \"b\""));
+    // Sibling branches do not see each other, and reading is always fine.
+    CHECK(problems(machine(R"asl(
+        "S": {"Type": "Pass", "Assign": {"seen": true}, "Next": "P"},
+        "P": {"Type": "Parallel", "End": true, "Branches": [
+            {"StartAt": "L", "States": {"L": {"Type": "Pass", "Assign": {"x": 1}, "Parameters": {"s.$": "$seen"}, "End": true}}},
+            {"StartAt": "R", "States": {"R": {"Type": "Pass", "Assign": {"x": 2}, "End": true}}}]})asl"))
+              .empty());
+}

@@ -71,6 +71,7 @@ public:
         collect_names(definition, "");
         load_scope(definition, "", scope_kind::top, out.top);
         out.comment = out.top.comment;
+        check_variable_scopes();
     }
 
 private:
@@ -85,6 +86,18 @@ private:
     // Every state name in the machine → the pointer of the first state with that name.
     std::unordered_map<std::string_view, std::string> first_declared_;
     std::optional<json_path> root_path_;
+
+    // Variable scopes (asl-reference §9): each States object is one; Assign names are recorded
+    // as they are read and checked against the enclosing scopes once everything is loaded.
+    struct assignment {
+        std::size_t scope_id;
+        std::string name;
+        std::string pointer;
+    };
+    static constexpr std::size_t no_scope = (std::numeric_limits<std::size_t>::max)();
+    std::vector<std::size_t> scope_parent_;
+    std::size_t current_scope_ = no_scope;
+    std::vector<assignment> assignments_;
 
     // ---- reporting ----------------------------------------------------------------------
 
@@ -372,6 +385,14 @@ private:
     // ---- scopes -------------------------------------------------------------------------
 
     void load_scope(const json& machine, const std::string& pointer, scope_kind kind, scope& out) {
+        const std::size_t enclosing = current_scope_;
+        current_scope_ = scope_parent_.size();
+        scope_parent_.push_back(enclosing);
+        load_scope_body(machine, pointer, kind, out);
+        current_scope_ = enclosing;
+    }
+
+    void load_scope_body(const json& machine, const std::string& pointer, scope_kind kind, scope& out) {
         out.pointer = pointer;
         out.language = machine_language_;
         if (kind != scope_kind::top) {
@@ -581,6 +602,8 @@ private:
                 if (name == "states") message += " ('states' is reserved)";
                 else if (code_point_count(name) > 80) message += " (longer than 80 characters)";
                 report(pointer_child(pointer, it.key()), std::move(message));
+            } else {
+                assignments_.push_back({current_scope_, std::string(name), pointer_child(pointer, it.key())});
             }
         }
         assign_block block;
@@ -592,6 +615,24 @@ private:
         }
         if (!names_ok) return std::nullopt;
         return block;
+    }
+
+    // An inner scope (Parallel branch, Map processor) may read an enclosing scope's variables
+    // but not assign one of the same name.
+    void check_variable_scopes() {
+        if (assignments_.empty()) return;
+        std::vector<std::unordered_map<std::string_view, const std::string*>> first(scope_parent_.size());
+        for (const auto& a : assignments_) first[a.scope_id].emplace(std::string_view(a.name), &a.pointer);
+        for (const auto& a : assignments_) {
+            for (std::size_t outer = scope_parent_[a.scope_id]; outer != no_scope; outer = scope_parent_[outer]) {
+                auto found = first[outer].find(std::string_view(a.name));
+                if (found == first[outer].end()) continue;
+                report(a.pointer, "variable \"" + printable(a.name) + "\" is already assigned in an enclosing scope (at " +
+                                      *found->second + "); a Parallel branch or Map iteration may read it but not "
+                                      "assign it");
+                break;
+            }
+        }
     }
 
     // ---- Retry and Catch ----------------------------------------------------------------
