@@ -512,11 +512,11 @@ inline outcome<run_settings> parse_run_arguments(const std::vector<std::string>&
 }
 
 // The single result line of `stepfn run`.
-inline json result_line(execution_status status, const result<json>& outcome) {
+inline json result_line(execution_status status, result<json> outcome) {
     json line = json::object();
     line["status"] = to_string(status);
     if (status == execution_status::succeeded) {
-        line["output"] = outcome ? *outcome : json();
+        line["output"] = outcome ? std::move(*outcome) : json();
         return line;
     }
     if (!outcome) {
@@ -547,7 +547,7 @@ int execute(const state_machine& machine, json input, const run_settings& settin
     }
     auto outcome = execution->wait();
     const execution_status status = execution->status();
-    write_line(out, dump(result_line(status, outcome)));
+    write_line(out, dump(result_line(status, std::move(outcome))));
     std::fflush(out);
     return status == execution_status::succeeded ? exit_ok : exit_failed;
 }
@@ -647,7 +647,7 @@ inline int dispatch(const std::vector<std::string>& args, std::FILE* in, std::FI
     if (command == "validate") return validate_command(rest, in, out, err);
     if (command == "run") return run_command(rest, in, out, err);
     if (command == "-h" || command == "--help" || command == "help") {
-        if (command != "help" || rest.empty()) {
+        if (command != "help" || rest.empty() || rest[0] == "-h" || rest[0] == "--help") {
             write(out, main_usage);
             return exit_ok;
         }
