@@ -1,3 +1,7 @@
+// Outside the guard on purpose: state_machine.hpp includes loader.hpp, which needs this file
+// complete, so when this header is included first the model header must lead.
+#include <stepfn/model/state_machine.hpp>
+
 #ifndef STEPFN_LOAD_DETAIL_DEFINITION_LOADER_HPP
 #define STEPFN_LOAD_DETAIL_DEFINITION_LOADER_HPP
 
