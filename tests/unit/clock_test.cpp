@@ -53,6 +53,14 @@ TEST_CASE("virtual_clock starts at a fixed instant and moves only when told", "[
         CHECK(clock.now() == t0 + 1h);
     }
 
+    SECTION("the longest advance fires everything without overflowing") {
+        int fired = 0;
+        clock.schedule_at(t0 + 24h * 365 * 100, [&] { ++fired; });
+        clock.advance((std::chrono::nanoseconds::max)());
+        CHECK(fired == 1);
+        CHECK(clock.now() == (stepfn::time_point::max)());
+    }
+
     stepfn::virtual_clock other(t0 + 24h);
     CHECK(other.now() == t0 + 24h);
 }

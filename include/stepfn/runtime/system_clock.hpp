@@ -51,11 +51,12 @@ public:
         {
             std::lock_guard<std::mutex> lock(mutex_);
             id = timers_.add(when, std::move(fn));
-            if (!worker_.joinable() && !stopping_)
+            if (!worker_.joinable() && !stopping_) {
                 worker_ = std::thread([this] { loop(); });
-            // The sleeper only needs waking when its deadline moved earlier.
-            else
+            } else {
+                // The sleeper only needs waking when its deadline moved earlier.
                 notify = timers_.earliest_id() == id;
+            }
         }
         if (notify) changed_.notify_one();
         return id;

@@ -69,7 +69,15 @@ public:
         time_point target;
         {
             std::lock_guard<std::mutex> lock(mutex_);
-            target = now_ + std::chrono::duration_cast<time_point::duration>(d);
+            // Saturates rather than overflowing: advance(nanoseconds::max()) means "fire everything".
+            using duration = time_point::duration;
+            const auto step = std::chrono::duration_cast<duration>(d);
+            if (step <= duration::zero())
+                target = now_;
+            else if (now_.time_since_epoch() > (duration::max)() - step)
+                target = (time_point::max)();
+            else
+                target = now_ + step;
         }
         advance_to(target);
     }
