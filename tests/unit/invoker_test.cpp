@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -103,7 +104,7 @@ std::string which(const stepfn::invoker_registry& registry, std::string_view res
 
 } // namespace invoker_test
 
-namespace app {
+namespace invoker_test_shop {
 struct order {
     std::string id;
     int quantity = 0;
@@ -126,7 +127,7 @@ inline void from_json(const stepfn::json& j, point& p) {
     j.at("x").get_to(p.x);
     j.at("y").get_to(p.y);
 }
-} // namespace app
+} // namespace invoker_test_shop
 
 using namespace invoker_test;
 
@@ -231,6 +232,25 @@ TEST_CASE("make_invoker: json(json) by value, a free function, a generic lambda"
     CHECK(run(*nothing, 1)->is_null());
 }
 
+TEST_CASE("make_invoker: std::function, mutable and noexcept callables, result<void>", "[invoker]") {
+    std::function<json(const json&)> function = [](const json& in) { return json::array({in}); };
+    CHECK(*run(*stepfn::make_invoker(function), 1) == json::array({1}));
+
+    auto counter = stepfn::make_invoker([count = 0](const json&) mutable { return ++count; });
+    CHECK(*run(*counter, {}) == 1);
+    CHECK(*run(*counter, {}) == 2);
+
+    auto quiet = stepfn::make_invoker([](const json& in) noexcept { return in; });
+    CHECK(*run(*quiet, "same") == "same");
+
+    auto checked = stepfn::make_invoker([](int n) -> stepfn::result<void> {
+        if (n < 0) return stepfn::make_error("Check.Negative", "negative");
+        return {};
+    });
+    CHECK(run(*checked, 3)->is_null());
+    check_error(run(*checked, -3), "Check.Negative", "negative");
+}
+
 TEST_CASE("make_invoker: result<json> errors fail the task with their name and cause", "[invoker]") {
     auto invoker = stepfn::make_invoker([](const json& in) -> stepfn::result<json> {
         if (in.value("amount", 0) > 100) return stepfn::make_error("Payment.Declined", "over the limit");
@@ -254,13 +274,13 @@ TEST_CASE("make_invoker: json(const task_request&) sees the whole request", "[in
 
 TEST_CASE("make_invoker: typed R(A) through from_json/to_json", "[invoker]") {
     SECTION("NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE in and INTRUSIVE out") {
-        auto invoker = stepfn::make_invoker([](const app::order& o) { return app::receipt{o.id, o.quantity * 10}; });
+        auto invoker = stepfn::make_invoker([](const invoker_test_shop::order& o) { return invoker_test_shop::receipt{o.id, o.quantity * 10}; });
         auto outcome = run(*invoker, json{{"id", "o-1"}, {"quantity", 3}});
         REQUIRE(outcome.has_value());
         CHECK(*outcome == json{{"order_id", "o-1"}, {"total", 30}});
     }
     SECTION("conversions written for stepfn::json keep their key order") {
-        auto invoker = stepfn::make_invoker([](app::point p) {
+        auto invoker = stepfn::make_invoker([](invoker_test_shop::point p) {
             p.x += 1;
             return p;
         });
@@ -279,11 +299,11 @@ TEST_CASE("make_invoker: typed R(A) through from_json/to_json", "[invoker]") {
         CHECK(*run(*strings, "hi") == "hi!");
     }
     SECTION("an input that does not convert fails with States.TaskFailed and says why") {
-        auto invoker = stepfn::make_invoker([](const app::order& o) { return o.quantity; });
+        auto invoker = stepfn::make_invoker([](const invoker_test_shop::order& o) { return o.quantity; });
         auto outcome = run(*invoker, json{{"id", "o-1"}});
         REQUIRE_FALSE(outcome.has_value());
         CHECK(outcome.error().name == "States.TaskFailed");
-        CHECK_THAT(outcome.error().cause, Catch::Matchers::Contains("the task input could not be converted to app::order"));
+        CHECK_THAT(outcome.error().cause, Catch::Matchers::Contains("the task input could not be converted to invoker_test_shop::order"));
         CHECK_THAT(outcome.error().cause, Catch::Matchers::Contains("quantity"));
 
         auto numbers = stepfn::make_invoker([](int n) { return n; });
@@ -294,9 +314,9 @@ TEST_CASE("make_invoker: typed R(A) through from_json/to_json", "[invoker]") {
         CHECK_THAT(wrong_type.error().cause, Catch::Matchers::Contains("type must be number"));
     }
     SECTION("result<T> of a typed value") {
-        auto invoker = stepfn::make_invoker([](const app::order& o) -> stepfn::result<app::receipt> {
+        auto invoker = stepfn::make_invoker([](const invoker_test_shop::order& o) -> stepfn::result<invoker_test_shop::receipt> {
             if (o.quantity == 0) return stepfn::make_error("Order.Empty", "nothing ordered");
-            return app::receipt{o.id, o.quantity};
+            return invoker_test_shop::receipt{o.id, o.quantity};
         });
         CHECK(*run(*invoker, json{{"id", "a"}, {"quantity", 2}}) == json{{"order_id", "a"}, {"total", 2}});
         check_error(run(*invoker, json{{"id", "a"}, {"quantity", 0}}), "Order.Empty", "nothing ordered");
@@ -319,7 +339,7 @@ TEST_CASE("make_invoker: exceptions from host code become ASL errors", "[invoker
     CHECK(outcome.error().name == "States.TaskFailed");
     CHECK_THAT(outcome.error().cause, Catch::Matchers::Contains("missing"));
 
-    auto typed = stepfn::make_invoker([](const app::order&) -> app::receipt { throw stepfn::task_error("Typed.Failure", "typed"); });
+    auto typed = stepfn::make_invoker([](const invoker_test_shop::order&) -> invoker_test_shop::receipt { throw stepfn::task_error("Typed.Failure", "typed"); });
     check_error(run(*typed, json{{"id", "a"}, {"quantity", 1}}), "Typed.Failure", "typed");
 
     auto request_form = stepfn::make_invoker([](const stepfn::task_request&) -> json { throw std::logic_error("bad request"); });
