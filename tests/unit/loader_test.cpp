@@ -575,3 +575,14 @@ TEST_CASE("renamed() keeps the definition", "[loader]") {
     CHECK(machine.name() == "StateMachine");
     CHECK(other.top().states[0].name == "A");
 }
+
+TEST_CASE("messages keep Unicode names and mask broken bytes", "[loader]") {
+    auto loaded = stepfn::state_machine::parse(R"asl({"StartAt": "Caf\u00e9", "States": {"Caf\u00e9": {"Type": "Pass", "Next": "Th\u00e9"}}})asl");
+    REQUIRE_FALSE(loaded);
+    CHECK_THAT(loaded.error().cause, Catch::Matchers::Contains("no state named \"Th\xc3\xa9\" in this scope"));
+
+    stepfn::json definition = {{"StartAt", "A"}, {"States", {{"A", {{"Type", "Pass"}, {"Next", "bad\xff\x01name"}}}}}};
+    auto built = stepfn::state_machine::from_json(definition);
+    REQUIRE_FALSE(built);
+    CHECK_THAT(built.error().cause, Catch::Matchers::Contains("no state named \"bad??name\""));
+}

@@ -90,14 +90,39 @@ inline std::optional<std::string> label_problem(std::string_view label) {
     return std::nullopt;
 }
 
-// Bytes that could upset a consumer of a message (control characters, invalid UTF-8 from a
-// broken document) are shown as '?'.
+// Text for a message: control characters and bytes that are not well-formed UTF-8 (from a
+// value built in code, or a parser's "last read" excerpt cut mid-character) become '?', so a
+// consumer that dumps the message as JSON cannot trip over it.
 inline std::string printable(std::string_view text) {
     std::string out;
     out.reserve(text.size());
-    for (char ch : text) {
-        auto c = static_cast<unsigned char>(ch);
-        out += (c < 0x20 || c >= 0x7F) ? '?' : ch;
+    for (std::size_t i = 0; i < text.size();) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x80) {
+            out += (c < 0x20 || c == 0x7F) ? '?' : static_cast<char>(c);
+            ++i;
+            continue;
+        }
+        std::size_t length = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 0;
+        if (c >= 0xF5) length = 0;
+        bool ok = length != 0 && i + length <= text.size();
+        for (std::size_t k = 1; ok && k < length; ++k)
+            ok = (static_cast<unsigned char>(text[i + k]) & 0xC0u) == 0x80u;
+        if (ok && length == 3) {  // no overlongs, no surrogates
+            auto c1 = static_cast<unsigned char>(text[i + 1]);
+            ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);
+        }
+        if (ok && length == 4) {  // no overlongs, nothing past U+10FFFF
+            auto c1 = static_cast<unsigned char>(text[i + 1]);
+            ok = !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
+        }
+        if (ok) {
+            out.append(text.substr(i, length));
+            i += length;
+        } else {
+            out += '?';
+            ++i;
+        }
     }
     return out;
 }
