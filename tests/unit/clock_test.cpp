@@ -3,7 +3,11 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -349,4 +353,16 @@ TEST_CASE("system_clock accepts timers from many threads", "[clock][concurrency]
     for (auto& s : schedulers) s.join();
     std::unique_lock<std::mutex> lock(mutex);
     CHECK(done.wait_for(lock, 5s, [&] { return fired.load() == threads * per_thread; }));
+}
+
+TEST_CASE("virtual_clock keeps its other timers when a callback throws", "[clock]") {
+    stepfn::virtual_clock clock;
+    int fired = 0;
+    clock.schedule_at(t0 + 1s, [] { throw std::runtime_error("boom"); });
+    clock.schedule_at(t0 + 1s, [&] { ++fired; });
+    CHECK_THROWS_AS(clock.advance_to_next(), std::runtime_error);
+    CHECK(clock.pending() == 1);
+    CHECK(clock.now() == t0 + 1s);
+    CHECK(clock.advance_to_next());
+    CHECK(fired == 1);
 }

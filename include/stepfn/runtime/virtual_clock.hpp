@@ -20,7 +20,9 @@ namespace stepfn {
 //
 // Thread-safe. Callbacks run on the thread that moves time, with no lock held, so they may
 // schedule and cancel timers; when they do, now() already reads the timer's deadline. Time
-// never moves backwards: a deadline already past fires at the current time.
+// never moves backwards: a deadline already past fires at the current time. When several
+// threads advance at once, each fires timers in order but their callbacks may overlap. A
+// callback that throws propagates out of the advancing call; the other timers stay pending.
 class virtual_clock {
 public:
     // 2024-01-01T00:00:00Z, so that timestamps in tests are reproducible.
