@@ -586,3 +586,42 @@ TEST_CASE("messages keep Unicode names and mask broken bytes", "[loader]") {
     REQUIRE_FALSE(built);
     CHECK_THAT(built.error().cause, Catch::Matchers::Contains("no state named \"bad??name\""));
 }
+
+namespace {
+
+// A Parallel state nested `levels` deep: each branch holds the next Parallel.
+stepfn::json nested_parallels(int levels) {
+    stepfn::json inner = {{"StartAt", "Leaf"}, {"States", {{"Leaf", {{"Type", "Succeed"}}}}}};
+    for (int i = 0; i < levels; ++i) {
+        std::string name = "P" + std::to_string(i);
+        stepfn::json parallel = {{"Type", "Parallel"}, {"End", true}, {"Branches", stepfn::json::array({inner})}};
+        inner = {{"StartAt", name}, {"States", {{name, std::move(parallel)}}}};
+    }
+    return inner;
+}
+
+} // namespace
+
+TEST_CASE("nested Parallel scopes load to any depth the JSON limit allows", "[loader]") {
+    // Each Parallel level costs four JSON levels (state, Branches, branch, States).
+    auto loaded = stepfn::state_machine::from_json(nested_parallels(14));
+    REQUIRE(loaded);
+    const stepfn::scope* scope = &loaded->top();
+    int depth = 0;
+    while (const auto* parallel = std::get_if<stepfn::parallel_state>(&scope->states[0].body)) {
+        scope = &parallel->branches[0];
+        ++depth;
+    }
+    CHECK(depth == 14);
+    CHECK(scope->states[0].name == "Leaf");
+    CHECK(scope->pointer.rfind("/States/P13/Branches/0/States/P12/Branches/0", 0) == 0);
+
+    auto too_deep = stepfn::state_machine::from_json(nested_parallels(16));
+    REQUIRE_FALSE(too_deep);
+    REQUIRE(too_deep.error().problems.size() == 1);
+    CHECK(too_deep.error().problems[0].message == "the definition is nested deeper than 64 levels");
+
+    stepfn::load_options roomy;
+    roomy.bounds.max_nesting_depth = 1000;
+    CHECK(stepfn::state_machine::from_json(nested_parallels(200), roomy));
+}
