@@ -386,7 +386,7 @@ TEST_CASE("ResultPath is a reference into the input", "[validation]") {
     CHECK(problems(machine(R"asl("S": {"Type": "Pass", "End": true, "ResultPath": "$myVar"})asl")) ==
           "\n/States/S/ResultPath: 'ResultPath' must not reference a variable");
     CHECK(problems(machine(R"asl("S": {"Type": "Pass", "End": true, "ResultPath": 5})asl")) ==
-          "\n/States/S/ResultPath: 'ResultPath' must be a string");
+          "\n/States/S/ResultPath: 'ResultPath' must be a string or null");
     CHECK(problems(machine(R"asl("S": {"Type": "Pass", "End": true, "ResultPath": "$.a.b"})asl")).empty());
     CHECK(problems(machine(R"asl("S": {"Type": "Pass", "End": true, "ResultPath": "$"})asl")).empty());
 }

@@ -216,10 +216,13 @@ private:
     // ---- paths and templates ------------------------------------------------------------
 
     std::optional<json_path> compile_path(const json& value, const std::string& pointer, std::string_view field,
-                                          bool reference) {
-        auto text = read_string(value, pointer, field);
-        if (!text) return std::nullopt;
-        auto parsed = reference ? json_path::parse_reference(*text) : json_path::parse(*text);
+                                          bool reference, bool nullable = false) {
+        if (!value.is_string()) {
+            report(pointer, quoted(field) + (nullable ? " must be a string or null" : " must be a string"));
+            return std::nullopt;
+        }
+        const auto& text = value.get_ref<const std::string&>();
+        auto parsed = reference ? json_path::parse_reference(text) : json_path::parse(text);
         if (!parsed) {
             // The path compiler's cause names the text, the kind of path and the column.
             merge(parsed.error(), pointer,
@@ -236,7 +239,7 @@ private:
         const json* value = get(object, field);
         if (!value) return root_path_;
         if (value->is_null()) return std::nullopt;
-        return compile_path(*value, pointer_child(pointer, field), field, false);
+        return compile_path(*value, pointer_child(pointer, field), field, false, true);
     }
 
     // ResultPath (state or catcher): absent → `$`, null → nullopt, else a reference path into
@@ -257,7 +260,7 @@ private:
                 return std::nullopt;
             }
         }
-        auto path = compile_path(*value, at, "ResultPath", true);
+        auto path = compile_path(*value, at, "ResultPath", true, true);
         if (path && path->root() != json_path::root_kind::input) {
             report(at, "'ResultPath' must be a path into the state's input");
             return std::nullopt;
