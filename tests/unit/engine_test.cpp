@@ -252,7 +252,8 @@ TEST_CASE("The history limit fails a runaway loop", "[engine][loop]") {
     stepfn::limits bounds;
     bounds.max_history_events = 100;
     harness h(bounds);
-    auto r = h.run(R"({"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Next":"A"}}})");
+    auto r = h.run(R"({"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},
+        "B":{"Type":"Choice","Choices":[{"Variable":"$.stop","IsPresent":true,"Next":"End"}],"Default":"A"},"End":{"Type":"Succeed"}}})");
     CHECK(r.status == stepfn::execution_status::failed);
     CHECK_THAT(r.value.error().cause, Catch::Matchers::Contains("maximum number of history events"));
 }
@@ -342,7 +343,7 @@ TEST_CASE("Catch: first matching catcher, ResultPath, and States.Runtime is neve
                                                      "ExecutionSucceeded"});
 
     auto runtime = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","InputPath":"$.nope","End":true,
-        "Catch":[{"ErrorEquals":["States.ALL","States.Runtime"],"Next":"H"}]},"H":{"Type":"Succeed"}}})");
+        "Catch":[{"ErrorEquals":["States.Runtime"],"Next":"H"},{"ErrorEquals":["States.ALL"],"Next":"H"}]},"H":{"Type":"Succeed"}}})");
     CHECK(runtime.value.error().name == "States.Runtime");
 }
 

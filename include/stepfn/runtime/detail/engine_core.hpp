@@ -102,6 +102,9 @@ struct execution_record {
     error failure;
     std::optional<timer_id> timeout_timer;
     std::vector<std::weak_ptr<frame>> frames;  // live frames, to abort on stop or timeout
+    // Owns the top-level frame while the execution runs (timers and task attempts only hold weak
+    // references); released when it ends, which breaks the record ↔ frame cycle.
+    std::shared_ptr<frame> root;
 };
 
 struct fanout_group;
@@ -162,7 +165,9 @@ struct fanout_group {
     bool finished = false;
     std::optional<error> failure;
     std::int64_t last_event = 0;
-    std::vector<std::weak_ptr<frame>> children;
+    // The running branches/iterations, owned here; a finished one is released at once so a long
+    // Map keeps only outputs.
+    std::unordered_map<std::size_t, std::shared_ptr<frame>> children;
 };
 
 // The engine's side of one Task attempt: the invoker's completion handle points here.
@@ -267,7 +272,8 @@ public:
     const engine_options& options() const noexcept { return options_; }
     clock_iface& clock() noexcept { return *clock_; }
 
-    // Set by the shell when its executor can be driven from the waiting thread.
+    // Set by the shell when its executor can be driven from the waiting thread; then virtual
+    // time moves only in wait() or by hand, so a test can observe an execution mid-way.
     std::function<void(const std::function<bool()>&)> driver;
 
     result<execution> start(const state_machine& machine, json input, start_options options);
@@ -347,9 +353,10 @@ private:
         work_done();
     }
 
-    // A virtual clock jumps to its next timer as soon as nothing is runnable.
+    // On an executor nobody drives (a thread pool), a virtual clock jumps to its next timer as
+    // soon as nothing is runnable.
     void work_done() {
-        if (busy_.fetch_sub(1) == 1 && clock_->is_virtual()) clock_->advance_to_next();
+        if (busy_.fetch_sub(1) == 1 && clock_->is_virtual() && !driver) clock_->advance_to_next();
     }
 
     // ---- history --------------------------------------------------------------------------
@@ -593,6 +600,7 @@ inline result<execution> engine_core::start(const state_machine& machine, json i
     {
         std::lock_guard<std::mutex> lock(rec->mutex);
         rec->frames.push_back(root);
+        rec->root = root;
     }
 
     std::int64_t prev = 0;
@@ -1213,7 +1221,7 @@ inline void engine_core::start_parallel(const std::shared_ptr<frame>& f, const s
     }
     {
         std::lock_guard<std::mutex> lock(g->mutex);
-        for (auto& c : children) g->children.push_back(c);
+        for (std::size_t i = 0; i < children.size(); ++i) g->children.emplace(i, children[i]);
     }
     auto self = shared_from_this();
     for (auto& c : children) post_to(c, [self, c]() { self->run_frame(c); });
@@ -1314,7 +1322,7 @@ inline void engine_core::launch_iterations(const std::shared_ptr<fanout_group>& 
         {
             std::lock_guard<std::mutex> lock(g->mutex);
             prev = g->last_event ? g->last_event : f->prev_event;
-            g->children.push_back(child);
+            g->children.emplace(index, child);
         }
         emit(*f->exec, prev, event_type::map_iteration_started,
              [&] { return json{{"name", s.name}, {"index", index}}; });
@@ -1339,6 +1347,7 @@ inline void engine_core::on_child_finished(const std::shared_ptr<fanout_group>& 
         std::lock_guard<std::mutex> lock(g->mutex);
         if (g->finished) return;
         g->last_event = (std::max)(g->last_event, prev);
+        g->children.erase(index);
         --g->running;
         ++g->completed;
         if (outcome) {
@@ -1360,9 +1369,8 @@ inline void engine_core::on_child_finished(const std::shared_ptr<fanout_group>& 
                 g->failure = tolerance ? error{errors::exceed_tolerated_failure_threshold,
                                                "The specified tolerated failure threshold was exceeded"}
                                        : std::move(outcome.error());
-                for (auto& weak : g->children)
-                    if (auto c = weak.lock())
-                        if (c != child && !c->done) to_abort.push_back(std::move(c));
+                for (auto& entry : g->children) to_abort.push_back(std::move(entry.second));
+                g->children.clear();
             } else {
                 json error_output = json::object();
                 error_output["Error"] = outcome.error().name;
@@ -1381,12 +1389,14 @@ inline void engine_core::on_child_finished(const std::shared_ptr<fanout_group>& 
     }
     auto self = shared_from_this();
     for (auto& c : to_abort) {
-        if (g->is_map) {
-            std::int64_t p = c->prev_event;
-            emit(*g->parent->exec, p, event_type::map_iteration_aborted,
-                 [&] { return json{{"name", s.name}, {"index", c->map_index}}; });
-        }
-        post_to(c, [self, c]() { self->abort_frame(c); });
+        // In the child's own strand: its history link and state are only touched there.
+        post_to(c, [self, c, g]() {
+            if (g->is_map && !c->done) {
+                self->emit(*c->exec, c->prev_event, event_type::map_iteration_aborted,
+                     [&] { return json{{"name", g->owner->name}, {"index", c->map_index}}; });
+            }
+            self->abort_frame(c);
+        });
     }
     if (launch) launch_iterations(g);
     if (done) {
@@ -1400,7 +1410,10 @@ inline void engine_core::on_fanout_done(const std::shared_ptr<frame>& f, const s
     f->group.reset();
     f->waiting = false;
     ++f->generation;
-    g->children.clear();
+    {
+        std::lock_guard<std::mutex> lock(g->mutex);
+        g->children.clear();
+    }
     const state& s = f->states->states[f->current];
     std::int64_t last = (std::max)(g->last_event, f->prev_event);
     if (g->failure) {
@@ -1536,8 +1549,8 @@ inline void engine_core::abort_frame(const std::shared_ptr<frame>& f) {
         {
             std::lock_guard<std::mutex> lock(g->mutex);
             g->finished = true;
-            for (auto& weak : g->children)
-                if (auto c = weak.lock()) children.push_back(std::move(c));
+            for (auto& entry : g->children) children.push_back(std::move(entry.second));
+            g->children.clear();
         }
         auto self = shared_from_this();
         for (auto& c : children) post_to(c, [self, c]() { self->abort_frame(c); });
@@ -1555,10 +1568,12 @@ inline void engine_core::end_execution(const std::shared_ptr<execution_record>& 
                                                   event_type::execution_aborted};
     std::vector<std::weak_ptr<frame>> frames;
     std::optional<timer_id> timeout;
+    std::shared_ptr<frame> root;
     {
         std::lock_guard<std::mutex> lock(rec->mutex);
         frames.swap(rec->frames);
         timeout = rec->timeout_timer;
+        root = std::move(rec->root);
     }
     if (timeout) clock_->cancel(*timeout);
     // The last event so far: frames may be running on other threads, so not a frame's own link.
