@@ -507,3 +507,98 @@ TEST_CASE("Many executions run concurrently on a thread pool", "[engine][concurr
     }
     CHECK(sink->executions().size() == 200);
 }
+
+TEST_CASE("Callback tasks: submission, then the token decides; mocks answer for the token", "[engine][task]") {
+    harness h;
+    std::string token;
+    h.engine.invokers().set_default(std::make_shared<lambda_invoker>([&](stepfn::task_request r, stepfn::task_completion done) {
+        token = r.task_token;
+        done.succeed(json{{"MessageId", "m-1"}});  // the queue accepted the message
+    }));
+    auto machine = load(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters":{"token.$":"$$.Task.Token"},"HeartbeatSeconds":60,"TimeoutSeconds":600,"End":true}}})");
+    auto e = h.engine.start(machine);
+    REQUIRE(e);
+    h.executor.run();
+    REQUIRE_FALSE(token.empty());
+    CHECK(e->status() == stepfn::execution_status::running);  // still waiting for the token
+    h.clock.advance(std::chrono::seconds(50));
+    REQUIRE(h.engine.send_task_heartbeat(token));
+    h.executor.run();
+    h.clock.advance(std::chrono::seconds(50));  // 100 s in, but the heartbeat reset the 60 s clock
+    h.executor.run();
+    CHECK(e->status() == stepfn::execution_status::running);
+    REQUIRE(h.engine.send_task_failure(token, "Review.Rejected", "missing documents"));
+    auto r = e->wait();
+    CHECK(r.error().name == "Review.Rejected");
+    CHECK(h.types(e->arn()) == std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted",
+                                                        "TaskSubmitted", "TaskFailed", "ExecutionFailed"});
+}
+
+TEST_CASE("Retry with FULL jitter draws delays below the cap, deterministically per seed", "[engine][retry]") {
+    auto delays = [] {
+        harness h;
+        h.engine.invokers().set_default(
+            answer([](const stepfn::task_request&) -> stepfn::result<json> { return stepfn::make_error("Temp", ""); }));
+        auto r = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc",
+            "Retry":[{"ErrorEquals":["Temp"],"IntervalSeconds":10,"MaxAttempts":3,"JitterStrategy":"FULL"}],"End":true}}})");
+        std::vector<std::chrono::system_clock::duration> out;
+        std::chrono::system_clock::time_point last{};
+        for (auto& ev : h.sink->events(r.arn))
+            if (ev.type == stepfn::event_type::task_scheduled) {
+                if (last.time_since_epoch().count() != 0) out.push_back(ev.timestamp - last);
+                last = ev.timestamp;
+            }
+        return out;
+    };
+    auto first = delays();
+    REQUIRE(first.size() == 3);
+    CHECK(first[0] < std::chrono::seconds(10));
+    CHECK(first[1] < std::chrono::seconds(20));
+    CHECK(first[2] < std::chrono::seconds(40));
+    CHECK(first == delays());  // same seed, same jitter
+}
+
+TEST_CASE("A throwing history sink does not break the execution", "[engine][history]") {
+    struct throwing_sink final : stepfn::history_sink {
+        void record(std::string_view, const stepfn::history_event&) override { throw std::runtime_error("disk full"); }
+    };
+    stepfn::manual_executor executor;
+    stepfn::virtual_clock clock;
+    stepfn::engine_options options;
+    options.history = std::make_shared<throwing_sink>();
+    stepfn::basic_engine<stepfn::manual_executor, stepfn::virtual_clock> engine(executor, clock, options);
+    auto e = engine.start(load(R"({"StartAt":"P","States":{"P":{"Type":"Pass","Result":1,"End":true}}})"));
+    REQUIRE(e);
+    CHECK(*e->wait() == 1);
+}
+
+TEST_CASE("Payload limits: oversized input is refused, oversized task results fail the state", "[engine][limits]") {
+    stepfn::limits bounds;
+    bounds.max_payload_bytes = 64;
+    harness h(bounds);
+    auto machine = load(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","End":true,
+        "Catch":[{"ErrorEquals":["States.DataLimitExceeded"],"Next":"Big"}]},"Big":{"Type":"Pass","Result":"too big","End":true}}})");
+    auto refused = h.engine.start(machine, json{{"blob", std::string(100, 'x')}});
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().name == "States.DataLimitExceeded");
+    h.engine.invokers().set_default(answer([](const stepfn::task_request&) { return stepfn::result<json>(std::string(100, 'y')); }));
+    auto e = h.engine.start(machine);
+    REQUIRE(e);
+    CHECK(*e->wait() == "too big");
+}
+
+TEST_CASE("Time can be advanced by hand to observe an execution mid-way", "[engine][wait]") {
+    harness h;
+    auto machine = load(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"Next":"P"},"P":{"Type":"Pass","End":true}}})");
+    auto e = h.engine.start(machine);
+    REQUIRE(e);
+    h.executor.run();
+    h.clock.advance(std::chrono::minutes(59));
+    h.executor.run();
+    CHECK(e->status() == stepfn::execution_status::running);
+    CHECK(h.types(e->arn()).back() == "WaitStateEntered");
+    h.clock.advance(std::chrono::minutes(1));
+    h.executor.run();
+    CHECK(e->status() == stepfn::execution_status::succeeded);
+}

@@ -74,10 +74,12 @@ public:
                                            std::to_string(invocation) + " of state \"" + request.state_name + "\"");
             return;
         }
+        // As Step Functions Local does, a mocked `.waitForTaskToken` task is answered as if its
+        // token's callback arrived: resolve() rather than the submission a real invoker makes.
         if (entry->throws)
-            done.fail(entry->error, entry->cause);
+            done.resolve(tl::make_unexpected(error{entry->error, entry->cause}));
         else
-            done.succeed(entry->value);
+            done.resolve(entry->value);
     }
 
     // How many times a mocked state has been invoked in an execution so far.
