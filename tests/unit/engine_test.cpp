@@ -222,7 +222,9 @@ TEST_CASE("Execution TimeoutSeconds times the execution out", "[engine][timeout]
 TEST_CASE("stop() aborts a waiting execution", "[engine][stop]") {
     harness h;
     auto machine = load(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100,"End":true}}})");
-    auto e = h.engine.start(machine, json::object(), {"my-run", nullptr});
+    stepfn::start_options named;
+    named.name = "my-run";
+    auto e = h.engine.start(machine, json::object(), named);
     REQUIRE(e);
     h.executor.run();
     CHECK(e->status() == stepfn::execution_status::running);
@@ -601,4 +603,37 @@ TEST_CASE("Time can be advanced by hand to observe an execution mid-way", "[engi
     h.clock.advance(std::chrono::minutes(1));
     h.executor.run();
     CHECK(e->status() == stepfn::execution_status::succeeded);
+}
+
+TEST_CASE("An inspector sees each data-flow stage and the error decisions", "[engine][inspect]") {
+    struct recorder final : stepfn::state_inspector {
+        std::vector<std::pair<std::string, json>> stages;
+        std::vector<stepfn::error_decision> decisions;
+        void stage(std::string_view, std::string_view name, const json& v) override { stages.emplace_back(std::string(name), v); }
+        void decision(std::string_view, const stepfn::error&, const stepfn::error_decision& d) override { decisions.push_back(d); }
+    };
+    harness h;
+    int calls = 0;
+    h.engine.invokers().set_default(answer([&](const stepfn::task_request&) -> stepfn::result<json> {
+        if (++calls == 1) return stepfn::make_error("Temp", "");
+        return json{{"v", 5}};
+    }));
+    auto rec = std::make_shared<recorder>();
+    stepfn::start_options options;
+    options.inspector = rec;
+    auto e = h.engine.start(load(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","InputPath":"$.in",
+        "Parameters":{"x.$":"$.x"},"ResultSelector":{"v.$":"$.v"},"ResultPath":"$.r","OutputPath":"$.r",
+        "Retry":[{"ErrorEquals":["Temp"],"IntervalSeconds":4}],"End":true}}})"),
+                            json{{"in", {{"x", 1}}}}, options);
+    REQUIRE(e);
+    CHECK(*e->wait() == json{{"v", 5}});
+    REQUIRE(rec->decisions.size() == 1);
+    CHECK(rec->decisions[0].action == stepfn::error_decision::kind::retry);
+    CHECK(rec->decisions[0].delay_seconds == 4.0);
+    std::vector<std::string> names;
+    for (auto& st : rec->stages) names.push_back(st.first);
+    CHECK(names == std::vector<std::string>{"input", "afterInputPath", "afterParameters", "input", "afterInputPath",
+                                            "afterParameters", "result", "afterResultSelector", "afterResultPath", "output"});
+    CHECK(rec->stages[2].second == json{{"x", 1}});
+    CHECK(rec->stages[8].second == json::parse(R"({"in":{"x":1},"r":{"v":5}})"));
 }

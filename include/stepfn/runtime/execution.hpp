@@ -9,6 +9,7 @@
 #include <stepfn/history/history_sink.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/limits.hpp>
+#include <stepfn/runtime/state_inspector.hpp>
 
 namespace stepfn {
 
@@ -37,6 +38,7 @@ struct engine_options {
 struct start_options {
     std::string name;                        // execution name; a UUID when empty
     std::shared_ptr<history_sink> history;   // this execution's events only
+    std::shared_ptr<state_inspector> inspector;  // sees every stage of every state (tests, tools)
 };
 
 namespace detail {

@@ -90,6 +90,7 @@ struct execution_record {
     time_point start_time;
     json execution_context;  // the Execution and StateMachine parts of `$$`, built once
     std::shared_ptr<history_sink> sink;  // per execution
+    std::shared_ptr<state_inspector> inspector;
 
     std::atomic<bool> ended{false};
     std::atomic<std::int64_t> event_count{0};
@@ -427,6 +428,15 @@ private:
     void abort_frame(const std::shared_ptr<frame>& f);
 
     // Data-flow helpers.
+    static void inspect(const frame& f, const state& s, const char* stage, const json& value) {
+        if (f.exec->inspector) f.exec->inspector->stage(s.name, stage, value);
+    }
+    static void inspect(const frame& f, const state& s, const char* stage, const result<json>& value) {
+        if (f.exec->inspector && value) f.exec->inspector->stage(s.name, stage, *value);
+    }
+    static void decide(const frame& f, const state& s, const error& e, const error_decision& d) {
+        if (f.exec->inspector) f.exec->inspector->decision(s.name, e, d);
+    }
     error state_error(const frame& f, const state& s, error e) const {
         if (e.name == errors::runtime)
             e.cause = "An error occurred while executing the state '" + s.name + "' (entered at the event id #" +
@@ -569,6 +579,7 @@ inline result<execution> engine_core::start(const state_machine& machine, json i
     rec->role_arn = "arn:aws:iam::" + options_.account + ":role/stepfn";
     rec->start_time = clock_->now();
     rec->sink = std::move(options.history);
+    rec->inspector = std::move(options.inspector);
     rec->input = std::move(input);
     {
         json exec_part = json::object();
@@ -747,8 +758,11 @@ inline void engine_core::run_pass(const std::shared_ptr<frame>& f, const state& 
         } else {
             auto eff = effective_input(s, raw, env);
             if (!eff) return fail_frame(f, state_error(*f, s, std::move(eff.error())));
+            inspect(*f, s, "afterInputPath", eff);
             value = p.parameters ? p.parameters->evaluate(*eff, env) : std::move(eff);
+            if (p.parameters) inspect(*f, s, "afterParameters", value);
         }
+        inspect(*f, s, "result", value);
         if (!value) return fail_frame(f, state_error(*f, s, std::move(value.error())));
         auto vars = evaluate_assign(s.assign, *value, env);
         if (!vars) return fail_frame(f, state_error(*f, s, std::move(vars.error())));
@@ -756,16 +770,20 @@ inline void engine_core::run_pass(const std::shared_ptr<frame>& f, const state& 
         out = apply_result_path(p.result_path, std::move(raw), std::move(*value));
     }
     if (!out) return fail_frame(f, state_error(*f, s, std::move(out.error())));
+    inspect(*f, s, "afterResultPath", out);
     auto final_output = apply_output_path(s, std::move(*out), env);
     if (!final_output) return fail_frame(f, state_error(*f, s, std::move(final_output.error())));
     if (auto size = check_size(*final_output, s.name); !size) return fail_frame(f, std::move(size.error()));
+    inspect(*f, s, "output", final_output);
     exit_state(f, s, std::move(*final_output), s.next ? &*s.next : nullptr, &assigned);
 }
 
 inline void engine_core::run_choice(const std::shared_ptr<frame>& f, const state& s, const choice_state& c) {
     frame_env env(*this, *f, s);
+    inspect(*f, s, "input", f->input);
     auto eff = effective_input(s, std::move(f->input), env);
     if (!eff) return fail_frame(f, state_error(*f, s, std::move(eff.error())));
+    inspect(*f, s, "afterInputPath", eff);
     const transition* target = nullptr;
     const std::optional<assign_block>* assign = &s.assign;
     for (const auto& branch : c.choices) {
@@ -787,6 +805,7 @@ inline void engine_core::run_choice(const std::shared_ptr<frame>& f, const state
     if (!vars) return fail_frame(f, state_error(*f, s, std::move(vars.error())));
     auto out = apply_output_path(s, std::move(*eff), env);
     if (!out) return fail_frame(f, state_error(*f, s, std::move(out.error())));
+    inspect(*f, s, "output", out);
     exit_state(f, s, std::move(*out), target, &*vars);
 }
 
@@ -950,9 +969,12 @@ inline void engine_core::start_task_attempt(const std::shared_ptr<frame>& f, con
     {
         auto eff = effective_input(s, f->input, env);
         if (!eff) return handle_error(f, s, state_error(*f, s, std::move(eff.error())));
+        inspect(*f, s, "input", f->input);
+        inspect(*f, s, "afterInputPath", eff);
         params = t.parameters ? t.parameters->evaluate(*eff, env) : std::move(eff);
     }
     if (!params) return handle_error(f, s, state_error(*f, s, std::move(params.error())));
+    inspect(*f, s, "afterParameters", params);
     if (exceeds_size(*params, options_.bounds.max_payload_bytes))
         return handle_error(f, s, error{errors::data_limit_exceeded,
                                         "The state/task '" + s.name +
@@ -1092,14 +1114,18 @@ inline void engine_core::on_task_result(const std::shared_ptr<frame>& f, std::ui
     };
     auto vars = evaluate_assign(s.assign, *outcome, env);
     if (!vars) return fail(std::move(vars.error()));
+    inspect(*f, s, "result", outcome);
     result<json> selected = t.result_selector ? t.result_selector->evaluate(*outcome, env) : std::move(outcome);
     if (!selected) return fail(std::move(selected.error()));
+    inspect(*f, s, "afterResultSelector", selected);
     json raw = f->input;  // kept until the output is final: a failing ResultPath is caught with the raw input
     auto merged = apply_result_path(t.result_path, std::move(raw), std::move(*selected));
     if (!merged) return fail(std::move(merged.error()));
+    inspect(*f, s, "afterResultPath", merged);
     auto out = apply_output_path(s, std::move(*merged), env);
     if (!out) return fail(std::move(out.error()));
     if (auto size = check_size(*out, s.name); !size) return fail(std::move(size.error()));
+    inspect(*f, s, "output", out);
     exit_state(f, s, std::move(*out), s.next ? &*s.next : nullptr, &*vars);
     run_frame(f);
 }
@@ -1449,14 +1475,18 @@ inline void engine_core::on_fanout_done(const std::shared_ptr<frame>& f, const s
     };
     auto vars = evaluate_assign(s.assign, results, env);
     if (!vars) return fail(std::move(vars.error()));
+    inspect(*f, s, "result", results);
     result<json> selected = *selector ? (*selector)->evaluate(results, env) : result<json>(std::move(results));
     if (!selected) return fail(std::move(selected.error()));
+    inspect(*f, s, "afterResultSelector", selected);
     json raw = f->input;
     auto merged = apply_result_path(*result_path, std::move(raw), std::move(*selected));
     if (!merged) return fail(std::move(merged.error()));
+    inspect(*f, s, "afterResultPath", merged);
     auto out = apply_output_path(s, std::move(*merged), env);
     if (!out) return fail(std::move(out.error()));
     if (auto size = check_size(*out, s.name); !size) return fail(std::move(size.error()));
+    inspect(*f, s, "output", out);
     exit_state(f, s, std::move(*out), s.next ? &*s.next : nullptr, &*vars);
     run_frame(f);
 }
@@ -1464,14 +1494,26 @@ inline void engine_core::on_fanout_done(const std::shared_ptr<frame>& f, const s
 inline void engine_core::handle_error(const std::shared_ptr<frame>& f, const state& s, error e, bool heartbeat) {
     const recovery* recover = recovery_of(s);
     if (!recover) return fail_frame(f, std::move(e));
+    std::optional<std::size_t> exhausted;
 
     for (std::size_t i = 0; i < recover->retry.size(); ++i) {
         const retrier& r = recover->retry[i];
         if (!error_matches(r.error_equals, e.name, heartbeat)) continue;
         // The first matching retrier decides, even when it is exhausted (asl-reference.md §13.18).
         if (f->retrier_attempts.size() <= i) f->retrier_attempts.resize(recover->retry.size(), 0);
-        if (f->retrier_attempts[i] >= r.max_attempts) break;
+        if (f->retrier_attempts[i] >= r.max_attempts) {
+            exhausted = i;
+            break;
+        }
         const auto delay = retry_delay(r, f->retrier_attempts[i], [this] { return random_unit(); });
+        {
+            error_decision d;
+            d.action = error_decision::kind::retry;
+            d.retrier = i;
+            d.retry_count = f->retrier_attempts[i];
+            d.delay_seconds = std::chrono::duration<double>(delay).count();
+            decide(*f, s, e, d);
+        }
         ++f->retrier_attempts[i];
         ++f->retry_count;
         f->waiting = true;
@@ -1493,8 +1535,17 @@ inline void engine_core::handle_error(const std::shared_ptr<frame>& f, const sta
         return;
     }
 
-    for (const catcher& c : recover->catch_) {
+    for (std::size_t ci = 0; ci < recover->catch_.size(); ++ci) {
+        const catcher& c = recover->catch_[ci];
         if (!error_matches(c.error_equals, e.name, heartbeat)) continue;
+        {
+            error_decision d;
+            d.action = error_decision::kind::catch_;
+            d.retrier = exhausted;
+            d.catcher = ci;
+            d.next = c.next.name;
+            decide(*f, s, e, d);
+        }
         json error_output = json::object();
         error_output["Error"] = e.name;
         error_output["Cause"] = e.cause;
@@ -1505,6 +1556,11 @@ inline void engine_core::handle_error(const std::shared_ptr<frame>& f, const sta
         if (!out) return fail_frame(f, std::move(out.error()));
         exit_state(f, s, std::move(*out), &c.next, &*vars);
         return;
+    }
+    {
+        error_decision d;
+        d.retrier = exhausted;
+        decide(*f, s, e, d);
     }
     fail_frame(f, std::move(e));
 }
