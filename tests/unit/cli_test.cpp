@@ -275,6 +275,13 @@ TEST_CASE("validate lists every problem with its JSON Pointer and exits 1", "[cl
     }
     CHECK(count >= 2);
 
+    SECTION("a problem stays on one line even when a name holds a newline") {
+        auto multi = run_cli({"validate", dir.write("newline.json", R"({"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B\nC\u001b"}}})")});
+        CHECK(multi.code == 1);
+        CHECK(multi.err.find('\x1b') == std::string::npos);
+        std::istringstream problems(multi.err);
+        for (std::string problem; std::getline(problems, problem);) CHECK(problem.rfind('/', 0) == 0);
+    }
     SECTION("the root is written /") {
         auto root = run_cli({"validate", dir.write("empty.json", "{}")});
         CHECK(root.code == 1);

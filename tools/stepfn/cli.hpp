@@ -166,10 +166,11 @@ inline void write_line(std::FILE* stream, std::string_view text) {
     std::fputc('\n', stream);
 }
 
-// Names of files and user text go into messages quoted; never let a control byte reach a
-// terminal unescaped.
-inline std::string in_quotes(std::string_view text) {
-    std::string out = "'";
+// Text from the user (file names, state names in diagnostics) reaches the terminal with its
+// control bytes escaped: a message stays one line and cannot drive the terminal.
+inline std::string one_line(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
     for (char c : text) {
         const auto byte = static_cast<unsigned char>(c);
         if (byte < 0x20 || byte == 0x7f) {
@@ -181,8 +182,11 @@ inline std::string in_quotes(std::string_view text) {
             out += c;
         }
     }
-    out += '\'';
     return out;
+}
+
+inline std::string in_quotes(std::string_view text) {
+    return "'" + one_line(text) + "'";
 }
 
 inline std::string dump(const json& value) {
@@ -237,9 +241,9 @@ inline outcome<parsed_arguments> parse_arguments(const std::vector<std::string>&
         for (const auto& candidate : specs)
             if (candidate.name == name) spec = &candidate;
         if (spec == nullptr) return fail_usage("unknown option " + in_quotes(name));
-        if (parsed.has(name)) return fail_usage(std::string(name) + " was given more than once");
+        if (parsed.has(name)) return fail_usage(name + " was given more than once");
         if (!spec->takes_value) {
-            if (inline_value) return fail_usage(std::string(name) + " takes no value");
+            if (inline_value) return fail_usage(name + " takes no value");
             parsed.options.emplace_back(std::move(name), std::string());
             continue;
         }
@@ -248,7 +252,7 @@ inline outcome<parsed_arguments> parse_arguments(const std::vector<std::string>&
         } else if (i + 1 < args.size()) {
             parsed.options.emplace_back(std::move(name), args[++i]);
         } else {
-            return fail_usage(std::string(name) + " needs a value");
+            return fail_usage(name + " needs a value");
         }
     }
     return parsed;
@@ -388,11 +392,11 @@ struct loaded_definition {
 inline void print_problems(const error& problem, std::FILE* err) {
     if (!problem.problems.empty()) {
         for (const auto& d : problem.problems)
-            write_line(err, (d.pointer.empty() ? std::string("/") : d.pointer) + ": " + d.message);
+            write_line(err, one_line(d.pointer.empty() ? std::string("/") : d.pointer) + ": " + one_line(d.message));
         return;
     }
     // Not a list of diagnostics (should not happen for a load): print what there is.
-    write_line(err, "/: " + (problem.cause.empty() ? problem.name : problem.cause));
+    write_line(err, "/: " + one_line(problem.cause.empty() ? problem.name : problem.cause));
 }
 
 inline outcome<loaded_definition> load_definition(const std::string& path, std::FILE* in,
@@ -424,7 +428,7 @@ inline std::string machine_name_from_path(const std::string& path) {
 // ---- commands ----
 
 inline int report(const usage_error& problem, std::string_view help_hint, std::FILE* err) {
-    write_line(err, "stepfn: " + problem.message);
+    write_line(err, "stepfn: " + one_line(problem.message));
     if (problem.show_hint) write_line(err, "Try '" + std::string(help_hint) + "' for more information.");
     return exit_usage;
 }
