@@ -637,3 +637,48 @@ TEST_CASE("An inspector sees each data-flow stage and the error decisions", "[en
     CHECK(rec->stages[2].second == json{{"x", 1}});
     CHECK(rec->stages[8].second == json::parse(R"({"in":{"x":1},"r":{"v":5}})"));
 }
+
+TEST_CASE("Variables: Assign sees values as of state entry; catchers and Map scopes", "[engine][variables]") {
+    harness h;
+    SECTION("all assignments of one state see the old values (a swap)") {
+        auto r = h.run(R"({"StartAt":"Init","States":{
+            "Init":{"Type":"Pass","Assign":{"x":1,"y":2},"Next":"Swap"},
+            "Swap":{"Type":"Pass","Assign":{"x.$":"$y","y.$":"$x"},"Next":"Show"},
+            "Show":{"Type":"Pass","Parameters":{"x.$":"$x","y.$":"$y"},"End":true}}})");
+        CHECK(*r.value == json::parse(R"({"x":2,"y":1})"));
+    }
+    SECTION("a catcher's Assign sees the error output") {
+        h.engine.invokers().set_default(
+            answer([](const stepfn::task_request&) -> stepfn::result<json> { return stepfn::make_error("Boom", "bad"); }));
+        auto r = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","End":true,
+            "Catch":[{"ErrorEquals":["States.ALL"],"Assign":{"why.$":"$.Cause"},"Next":"Show"}]},
+            "Show":{"Type":"Pass","Parameters":{"why.$":"$why"},"End":true}}})");
+        CHECK(*r.value == json{{"why", "bad"}});
+    }
+    SECTION("a Map iteration reads outer variables; its own vanish with it") {
+        auto r = h.run(R"({"StartAt":"Set","States":{"Set":{"Type":"Pass","Assign":{"factor":10},"Next":"M"},
+            "M":{"Type":"Map","ItemProcessor":{"StartAt":"I","States":{
+                "I":{"Type":"Pass","Assign":{"inner.$":"$"},"Next":"J"},
+                "J":{"Type":"Pass","Parameters":{"v.$":"$inner","f.$":"$factor"},"End":true}}},"Next":"After"},
+            "After":{"Type":"Pass","Parameters":{"inner.$":"$inner"},"End":true}}})",
+                       json::array({1, 2}));
+        // `$inner` does not exist outside the iteration.
+        CHECK(r.status == stepfn::execution_status::failed);
+        CHECK(r.value.error().name == "States.Runtime");
+        auto events = h.sink->events(r.arn);
+        bool saw_iteration_output = false;
+        for (auto& ev : events)
+            if (ev.type == stepfn::event_type::pass_state_exited && ev.details["name"] == "J")
+                saw_iteration_output = saw_iteration_output || ev.details["output"] == R"({"v":1,"f":10})";
+        CHECK(saw_iteration_output);
+    }
+    SECTION("one Assign over 256 KiB is refused") {
+        const json input{{"blob", std::string(150000, 'x')}};
+        auto one = h.run(R"({"StartAt":"P","States":{"P":{"Type":"Pass","Assign":{"a.$":"$.blob"},"End":true}}})", input);
+        CHECK(one.status == stepfn::execution_status::succeeded);
+        auto two = h.run(R"({"StartAt":"P","States":{"P":{"Type":"Pass","Assign":{"a.$":"$.blob","b.$":"$.blob"},"End":true}}})",
+                         input);
+        CHECK(two.value.error().name == "States.DataLimitExceeded");
+        CHECK_THAT(two.value.error().cause, Catch::Matchers::Contains("one Assign"));
+    }
+}

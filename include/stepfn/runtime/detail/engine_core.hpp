@@ -469,10 +469,24 @@ private:
     }
     result<std::int64_t> positive_from_path(const json_path& path, const json& input, const eval_env& env,
                                             const char* field, bool allow_zero) const;
-    // Evaluates an Assign block against `value` and returns the new variables (not yet visible).
+    // Evaluates an Assign block against `value` and returns the new variables (not yet visible:
+    // every expression of one state sees the values as of its entry). AWS's quotas: 256 KiB per
+    // variable and per Assign.
     result<json> evaluate_assign(const std::optional<assign_block>& assign, const json& value, const eval_env& env) const {
         if (!assign || !assign->jsonpath) return json();
-        return assign->jsonpath->evaluate(value, env);
+        auto assigned = assign->jsonpath->evaluate(value, env);
+        if (!assigned || !assigned->is_object()) return assigned;
+        constexpr std::size_t max_variable_bytes = 262144;
+        if (exceeds_size(*assigned, max_variable_bytes)) {
+            for (auto& item : assigned->items())
+                if (exceeds_size(item.value(), max_variable_bytes))
+                    return make_error(errors::data_limit_exceeded,
+                                      "The value assigned to the variable '" + item.key() +
+                                          "' exceeds the maximum size of 262144 bytes.");
+            return make_error(errors::data_limit_exceeded,
+                              "The values assigned by one Assign exceed the maximum size of 262144 bytes.");
+        }
+        return assigned;
     }
 
     std::unique_ptr<executor_iface> executor_;
