@@ -1,7 +1,7 @@
 # Installs a stepfn build tree into a scratch prefix, then configures, builds and runs
 # tests/consumer against that prefix alone. Run by ctest as `package_consumer`; works offline.
 #   -DSTEPFN_BUILD_DIR -DSTEPFN_CONFIG -DCONSUMER_SOURCE_DIR -DWORK_DIR [-DCXX_COMPILER]
-#   [-DCXX_STANDARD] [-DGENERATOR]
+#   [-DCXX_STANDARD] [-DGENERATOR] [-DPARENT_PREFIX_PATH=a|b] [-DTOOLCHAIN_FILE]
 foreach(_required STEPFN_BUILD_DIR CONSUMER_SOURCE_DIR WORK_DIR)
   if(NOT DEFINED ${_required})
     message(FATAL_ERROR "run_consumer_test.cmake needs -D${_required}=...")
@@ -32,7 +32,18 @@ if(NOT EXISTS ${_prefix}/share/cmake/stepfn/stepfnConfig.cmake)
   message(FATAL_ERROR "the install has no share/cmake/stepfn/stepfnConfig.cmake")
 endif()
 
-set(_configure ${CMAKE_COMMAND} -S ${CONSUMER_SOURCE_DIR} -B ${_build} -DCMAKE_PREFIX_PATH=${_prefix})
+# The scratch prefix first, so the consumer gets this build's stepfn and not an installed one.
+set(_prefixes ${_prefix})
+if(PARENT_PREFIX_PATH)
+  string(REPLACE "|" ";" _parent "${PARENT_PREFIX_PATH}")
+  list(APPEND _prefixes ${_parent})
+endif()
+# A list does not survive a command line; an initial cache file carries it intact.
+file(WRITE ${WORK_DIR}/initial-cache.cmake "set(CMAKE_PREFIX_PATH \"${_prefixes}\" CACHE STRING \"\")\n")
+set(_configure ${CMAKE_COMMAND} -C ${WORK_DIR}/initial-cache.cmake -S ${CONSUMER_SOURCE_DIR} -B ${_build})
+if(TOOLCHAIN_FILE)
+  list(APPEND _configure -DCMAKE_TOOLCHAIN_FILE=${TOOLCHAIN_FILE})
+endif()
 if(GENERATOR)
   list(APPEND _configure -G ${GENERATOR})
 endif()
