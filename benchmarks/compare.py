@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Side by side: stepfn and aws-local-stepfunctions on workloads 1-3, plus every target figure.
+
+One command (from anywhere):  python3 benchmarks/compare.py
+It builds the Release benchmarks (build/benchmark, or --build-dir), installs the peer engine
+(aws-local-stepfunctions, pinned) into benchmarks/.peer, then runs both engines in turns,
+`--rounds` times, and prints the median of each figure. Both sides run in the same invocation,
+interleaved, so that a noisy machine slows both alike and the ratio stays meaningful.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+PEER_PACKAGE = "aws-local-stepfunctions"
+PEER_VERSION = "3.0.0"
+
+
+def run(cmd, **kw):
+    print("+ " + " ".join(cmd), file=sys.stderr, flush=True)
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def build(build_dir):
+    if not os.path.exists(os.path.join(build_dir, "CMakeCache.txt")):
+        run(["cmake", "-S", ROOT, "-B", build_dir, "-DCMAKE_BUILD_TYPE=Release", "-DSTEPFN_BUILD_BENCHMARKS=ON",
+             "-DSTEPFN_BUILD_TESTS=OFF", "-DSTEPFN_BUILD_EXAMPLES=OFF", "-DSTEPFN_BUILD_TOOLS=OFF"])
+    run(["cmake", "--build", build_dir, "--target", "stepfn_bench", "stepfn_bench_memory"])
+
+
+def install_peer(peer_dir):
+    marker = os.path.join(peer_dir, "node_modules", PEER_PACKAGE, "package.json")
+    if os.path.exists(marker):
+        with open(marker) as f:
+            if json.load(f).get("version") == PEER_VERSION:
+                return
+    os.makedirs(peer_dir, exist_ok=True)
+    with open(os.path.join(peer_dir, "package.json"), "w") as f:
+        json.dump({"private": True, "dependencies": {PEER_PACKAGE: PEER_VERSION}}, f, indent=2)
+    # The package declares node >= 22; peer.mjs polyfills the one API it misses on Node 20.
+    run(["npm", "install", "--no-audit", "--no-fund", "--engine-strict=false"], cwd=peer_dir)
+
+
+def google_benchmark(binary, pattern, min_time):
+    out = subprocess.run([binary, f"--benchmark_filter={pattern}", f"--benchmark_min_time={min_time}",
+                          "--benchmark_format=json"], check=True, capture_output=True, text=True).stdout
+    return {b["name"]: b for b in json.loads(out)["benchmarks"] if "error_occurred" not in b}
+
+
+def median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def human(rate):
+    for unit, scale in (("M", 1e6), ("k", 1e3)):
+        if rate >= scale:
+            return f"{rate / scale:.2f} {unit}"
+    return f"{rate:.1f}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build-dir", default=os.path.join(ROOT, "build", "benchmark"))
+    parser.add_argument("--peer-dir", default=os.path.join(HERE, ".peer"))
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=2.0, help="minimum time per figure and round")
+    parser.add_argument("--no-build", action="store_true")
+    args = parser.parse_args()
+
+    if not args.no_build:
+        build(args.build_dir)
+    install_peer(args.peer_dir)
+    bench = os.path.join(args.build_dir, "benchmarks", "stepfn_bench")
+    memory = os.path.join(args.build_dir, "benchmarks", "stepfn_bench_memory")
+    definitions = os.path.join(HERE, "definitions")
+
+    ours = {}
+    peer = {}
+    for round_no in range(args.rounds):
+        print(f"round {round_no + 1}/{args.rounds}", file=sys.stderr, flush=True)
+        for name, b in google_benchmark(bench, ".", args.seconds).items():
+            ours.setdefault(name, []).append(b)
+        out = subprocess.run(["node", os.path.join(HERE, "peer.mjs"), args.peer_dir, definitions, str(args.seconds)],
+                             check=True, capture_output=True, text=True).stdout
+        for name, rate in json.loads(out).items():
+            peer.setdefault(name, []).append(rate)
+    mem = google_benchmark(memory, ".", 0.01)
+
+    def runs(name):
+        # Every stepfn figure is wall-clock (UseRealTime), as the peer's are.
+        return ours.get(name) or ours.get(name + "/real_time", [])
+
+    def rate(name):
+        return median([b["items_per_second"] for b in runs(name)])
+
+    def time_ms(name):
+        # Google Benchmark reports per-iteration time in the benchmark's unit.
+        scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}
+        return median([b["real_time"] * scale[b["time_unit"]] for b in runs(name)])
+
+    rows = [
+        ("1. Pass chain (transitions/s)", "pass_chain/history:0", "pass_chain"),
+        ("2. Map 10,000 items, manual executor (items/s)", "map_manual/history:0", "map"),
+        ("2. Map 10,000 items, thread pool (items/s)", "map_pool/history:0/threads:0", "map"),
+        ("3. Five-state executions (executions/s)", "five_states/history:0", "five_states"),
+    ]
+    print("\n## Side by side (median of %d rounds, wall-clock)\n" % args.rounds)
+    print("| workload | stepfn | aws-local-stepfunctions %s | ratio |" % PEER_VERSION)
+    print("| --- | ---: | ---: | ---: |")
+    for label, ours_name, peer_name in rows:
+        a, b = rate(ours_name), median(peer.get(peer_name, []))
+        print(f"| {label} | {human(a)} | {human(b)} | {a / b:.1f}x |")
+
+    print("\n## With an in-memory history sink\n")
+    print("| workload | without | with | cost |")
+    print("| --- | ---: | ---: | ---: |")
+    for label, name in (("1. Pass chain (transitions/s)", "pass_chain"),
+                        ("2. Map, manual executor (items/s)", "map_manual"),
+                        ("3. Five-state executions (executions/s)", "five_states"),
+                        ("4. Task with ResultSelector/ResultPath (states/s)", "task_selector"),
+                        ("4. Choice with ten rules (states/s)", "choice_ten_rules")):
+        a, b = rate(f"{name}/history:0"), rate(f"{name}/history:1")
+        print(f"| {label} | {human(a)} | {human(b)} | {a / b:.1f}x slower |")
+
+    print("\n## Targets\n")
+    print("| target | figure | met |")
+    print("| --- | --- | --- |")
+    for label, ours_name, peer_name in rows:
+        ratio = rate(ours_name) / median(peer.get(peer_name, []))
+        print(f"| >= 20x the peer: {label} | {ratio:.1f}x | {'yes' if ratio >= 20 else 'NO'} |")
+    for label, engine, baseline in (("1. Pass chain", "pass_chain/history:0", "baseline_pass_chain"),
+                                    ("2. Map, manual executor", "map_manual/history:0", "baseline_map")):
+        overhead = rate(baseline) / rate(engine)
+        print(f"| engine <= 3x the hand-written baseline: {label} | {overhead:.2f}x "
+              f"({human(rate(engine))} vs {human(rate(baseline))} items/s) | {'yes' if overhead <= 3 else 'NO'} |")
+    one, pool = rate("map_pool/history:0/threads:1"), rate("map_pool/history:0/threads:0")
+    threads = ours["map_pool/history:0/threads:0"][0].get("threads", 0) if ours.get(
+        "map_pool/history:0/threads:0") else 0
+    print(f"| Map on the pool ({threads:.0f} threads) >= 1.7x one thread | {pool / one:.2f}x "
+          f"({human(pool)} vs {human(one)} items/s) | {'yes' if pool / one >= 1.7 else 'NO'} |")
+    manual = rate("map_manual/history:0")
+    print(f"| (the same against the manual executor) | {pool / manual:.2f}x | |")
+    for key, label in (("parked_executions/history:0/iterations:1", "<= 4 KiB per parked execution"),
+                       ("parked_executions/history:1/iterations:1", "(with an in-memory history sink)")):
+        if key in mem:
+            per = mem[key]["bytes_per_execution"]
+            met = ("yes" if per <= 4096 else "NO") if "history:0" in key else ""
+            print(f"| {label} | {per:.0f} bytes | {met} |")
+    load = time_ms("load_500_states")
+    print(f"| 500-state definition loads in < 5 ms | {load:.2f} ms | {'yes' if load < 5 else 'NO'} |")
+    per_task = 1e9 / rate("task_selector/history:0")
+    per_choice = 1e9 / rate("choice_ten_rules/history:0")
+    per_pass = 1e9 / rate("pass_chain/history:0")
+    print(f"\nPer state (workload 4): Task with ResultSelector/ResultPath {per_task:.0f} ns, "
+          f"Choice with ten rules {per_choice:.0f} ns, plain Pass {per_pass:.0f} ns.")
+
+
+if __name__ == "__main__":
+    main()

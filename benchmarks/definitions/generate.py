@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Writes the benchmark definitions (both engines run these same files).
+
+Run it again after changing a workload; the outputs are committed so that a checkout can
+benchmark without Python.
+"""
+import json
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:"
+
+
+def write(name, definition):
+    with open(os.path.join(HERE, name), "w") as f:
+        json.dump(definition, f, indent=1)
+        f.write("\n")
+
+
+def pass_chain(count):
+    names = [f"Step{i:04d}" for i in range(count)]
+    states = {}
+    for i, name in enumerate(names):
+        states[name] = {"Type": "Pass"}
+        if i + 1 < count:
+            states[name]["Next"] = names[i + 1]
+        else:
+            states[name]["End"] = True
+    return {"Comment": f"{count} Pass states in a chain", "StartAt": names[0], "States": states}
+
+
+def map_items():
+    return {
+        "Comment": "A Map whose iteration is one Pass state with Parameters",
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "MaxConcurrency": 0,
+                "ItemProcessor": {
+                    "StartAt": "Shape",
+                    "States": {
+                        "Shape": {
+                            "Type": "Pass",
+                            "Parameters": {"id.$": "$.id", "name.$": "$.name", "kind": "item"},
+                            "End": True,
+                        }
+                    },
+                },
+                "End": True,
+            }
+        },
+    }
+
+
+def five_states():
+    return {
+        "Comment": "Pass, Choice, Pass, Task, Succeed",
+        "StartAt": "Prepare",
+        "States": {
+            "Prepare": {"Type": "Pass", "Result": {"tier": "gold"}, "ResultPath": "$.meta", "Next": "Route"},
+            "Route": {
+                "Type": "Choice",
+                "Choices": [
+                    {"Variable": "$.amount", "NumericGreaterThan": 1000, "Next": "Large"},
+                    {"Variable": "$.meta.tier", "StringEquals": "gold", "Next": "Large"},
+                ],
+                "Default": "Large",
+            },
+            "Large": {"Type": "Pass", "Parameters": {"order.$": "$.order", "amount.$": "$.amount"}, "Next": "Charge"},
+            "Charge": {"Type": "Task", "Resource": LAMBDA + "charge", "ResultPath": "$.receipt", "Next": "Done"},
+            "Done": {"Type": "Succeed"},
+        },
+    }
+
+
+def task_chain(count):
+    names = [f"Task{i:03d}" for i in range(count)]
+    states = {}
+    for i, name in enumerate(names):
+        states[name] = {
+            "Type": "Task",
+            "Resource": LAMBDA + "lookup",
+            "ResultSelector": {"price.$": "$.price", "currency.$": "$.currency"},
+            "ResultPath": "$.quote",
+        }
+        if i + 1 < count:
+            states[name]["Next"] = names[i + 1]
+        else:
+            states[name]["End"] = True
+    return {"Comment": f"{count} Tasks with ResultSelector and ResultPath", "StartAt": names[0], "States": states}
+
+
+def choice_chain(count):
+    names = [f"Choose{i:03d}" for i in range(count)]
+    states = {}
+    for i, name in enumerate(names):
+        target = names[i + 1] if i + 1 < count else "Done"
+        rules = [{"Variable": "$.value", "NumericEquals": r, "Next": target} for r in range(9)]
+        # The tenth rule is the one that matches, so every rule is evaluated.
+        rules.append({"Variable": "$.value", "NumericEquals": 42, "Next": target})
+        states[name] = {"Type": "Choice", "Choices": rules, "Default": "Done"}
+    states["Done"] = {"Type": "Succeed"}
+    return {"Comment": f"{count} Choice states with ten rules each", "StartAt": names[0], "States": states}
+
+
+def parked():
+    return {
+        "Comment": "One hour in a Wait",
+        "StartAt": "Park",
+        "States": {"Park": {"Type": "Wait", "Seconds": 3600, "Next": "Done"}, "Done": {"Type": "Succeed"}},
+    }
+
+
+def large_definition(count):
+    """A realistic mix: every group of five is Task, Choice, Pass, Wait, Pass."""
+    groups = count // 5
+    states = {}
+    for g in range(groups):
+        nxt = f"Task{g + 1:03d}" if g + 1 < groups else "Finish"
+        states[f"Task{g:03d}"] = {
+            "Type": "Task",
+            "Resource": LAMBDA + f"worker-{g % 7}",
+            "Parameters": {"id.$": "$.id", "attempt.$": "$$.State.RetryCount", "label": f"group {g}"},
+            "ResultSelector": {"status.$": "$.status", "items.$": "$.items[0:2]"},
+            "ResultPath": f"$.results.g{g}",
+            "TimeoutSeconds": 30,
+            "Retry": [{"ErrorEquals": ["States.Timeout"], "IntervalSeconds": 1, "MaxAttempts": 2, "BackoffRate": 2}],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": f"Recover{g:03d}"}],
+            "Next": f"Check{g:03d}",
+        }
+        states[f"Check{g:03d}"] = {
+            "Type": "Choice",
+            "Choices": [
+                {"Variable": f"$.results.g{g}.status", "StringEquals": "ok", "Next": f"Pause{g:03d}"},
+                {"And": [{"Variable": "$.id", "IsPresent": True}, {"Variable": "$.id", "NumericGreaterThan": 10}],
+                 "Next": f"Recover{g:03d}"},
+                {"Variable": "$.name", "StringMatches": "bench-*", "Next": f"Pause{g:03d}"},
+            ],
+            "Default": f"Recover{g:03d}",
+        }
+        states[f"Recover{g:03d}"] = {
+            "Type": "Pass",
+            "Parameters": {"note.$": "States.Format('group {} recovered', $.id)", "id.$": "$.id"},
+            "ResultPath": "$.recovered",
+            "Next": f"Pause{g:03d}",
+        }
+        states[f"Pause{g:03d}"] = {"Type": "Wait", "SecondsPath": "$.delay", "Next": f"Note{g:03d}"}
+        states[f"Note{g:03d}"] = {"Type": "Pass", "Result": {"group": g}, "ResultPath": "$.last", "Next": nxt}
+    states["Finish"] = {"Type": "Succeed"}
+    # `count` states in all, counting Finish in place of the last group's Note.
+    del states[f"Note{groups - 1:03d}"]
+    states[f"Pause{groups - 1:03d}"]["Next"] = "Finish"
+    assert len(states) == count, len(states)
+    return {"Comment": f"{count} states of mixed types", "StartAt": "Task000", "States": states}
+
+
+if __name__ == "__main__":
+    write("pass_chain_1000.json", pass_chain(1000))
+    write("map_10000.json", map_items())
+    write("five_states.json", five_states())
+    write("task_selector_100.json", task_chain(100))
+    write("choice_ten_rules_100.json", choice_chain(100))
+    write("wait_parked.json", parked())
+    write("mixed_500.json", large_definition(500))

@@ -1,0 +1,226 @@
+// Workloads 1-4 and 6 of the benchmark suite (docs/performance.md), and the hand-written
+// baselines for workloads 1 and 2. Every engine workload runs without and with an in-memory
+// history sink (the `history` argument) so that the sink's cost is visible.
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <stepfn/runtime/callable_invoker.hpp>
+#include <stepfn/runtime/manual_executor.hpp>
+#include <stepfn/runtime/system_clock.hpp>
+#include <stepfn/runtime/thread_pool_executor.hpp>
+#include <stepfn/runtime/virtual_clock.hpp>
+
+#include "bench_support.hpp"
+
+namespace {
+
+using stepfn::json;
+using manual_engine = stepfn::basic_engine<stepfn::manual_executor, stepfn::virtual_clock>;
+using pool_engine = stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock>;
+
+std::shared_ptr<stepfn::memory_sink> sink_for(const benchmark::State& state) {
+    return state.range(0) != 0 ? std::make_shared<stepfn::memory_sink>() : nullptr;
+}
+
+template <class Engine>
+void run_once(benchmark::State& state, Engine& engine, const stepfn::state_machine& machine, json input) {
+    auto run = engine.start(machine, std::move(input));
+    if (!run) {
+        state.SkipWithError(run.error().cause.c_str());
+        return;
+    }
+    auto output = run->wait();
+    if (!output) state.SkipWithError((output.error().name + ": " + output.error().cause).c_str());
+    benchmark::DoNotOptimize(output);
+}
+
+// Lambda-style answers, at once and in process.
+void add_invokers(stepfn::invoker_registry& invokers) {
+    const std::string prefix = "arn:aws:lambda:us-east-1:123456789012:function:";
+    invokers.add(prefix + "charge", stepfn::make_invoker([](const json& in) {
+                     return json{{"charged", in.value("amount", 0)}, {"status", "ok"}};
+                 }));
+    invokers.add(prefix + "lookup", stepfn::make_invoker([](const json&) {
+                     return json{{"price", 12.5}, {"currency", "EUR"}, {"warehouse", "north"}, {"stock", 3}};
+                 }));
+}
+
+// ---- 1. A chain of 1,000 Pass states ------------------------------------------------------
+
+void pass_chain(benchmark::State& state) {
+    const auto machine = stepfn_bench::load("pass_chain_1000.json");
+    const json input = stepfn_bench::small_payload();
+    auto history = sink_for(state);
+    stepfn::manual_executor executor;
+    stepfn::virtual_clock clock;
+    manual_engine engine(executor, clock, stepfn_bench::engine_options(history));
+    for (auto _ : state) {
+        run_once(state, engine, machine, input);
+        if (history) history->clear();
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 1000);
+}
+BENCHMARK(pass_chain)->ArgName("history")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The same JSON work without an engine: each Pass state's output is a new document made from
+// its input (ASL keeps the raw input for ResultPath and Catch), and the next state is found by
+// name, as a definition names it.
+void baseline_pass_chain(benchmark::State& state) {
+    const json definition = json::parse(stepfn_bench::read_definition("pass_chain_1000.json"));
+    std::unordered_map<std::string, std::string> next;
+    for (const auto& [name, body] : definition["States"].items())
+        next[name] = body.contains("Next") ? body["Next"].get<std::string>() : std::string();
+    const std::string start = definition["StartAt"].get<std::string>();
+    const json input = stepfn_bench::small_payload();
+    for (auto _ : state) {
+        json current = input;
+        for (const std::string* name = &start; !name->empty(); name = &next[*name]) {
+            json output = current;
+            current = std::move(output);
+        }
+        benchmark::DoNotOptimize(current);
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 1000);
+}
+BENCHMARK(baseline_pass_chain)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// ---- 2. A Map over 10,000 items -----------------------------------------------------------
+
+constexpr std::size_t map_items = 10'000;
+
+void map_manual(benchmark::State& state) {
+    const auto machine = stepfn_bench::load("map_10000.json");
+    const json input = stepfn_bench::map_input(map_items);
+    auto history = sink_for(state);
+    stepfn::manual_executor executor;
+    stepfn::virtual_clock clock;
+    manual_engine engine(executor, clock, stepfn_bench::engine_options(history));
+    for (auto _ : state) {
+        run_once(state, engine, machine, input);
+        if (history) history->clear();
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * map_items));
+}
+BENCHMARK(map_manual)->ArgName("history")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// range(1): pool threads; 0 = one per core.
+void map_pool(benchmark::State& state) {
+    const auto machine = stepfn_bench::load("map_10000.json");
+    const json input = stepfn_bench::map_input(map_items);
+    auto history = sink_for(state);
+    const auto threads = state.range(1) > 0 ? static_cast<std::size_t>(state.range(1))
+                                            : stepfn::thread_pool_executor::default_size();
+    stepfn::thread_pool_executor executor(threads);
+    stepfn::system_clock clock;
+    {
+        pool_engine engine(executor, clock, stepfn_bench::engine_options(history));
+        for (auto _ : state) {
+            run_once(state, engine, machine, input);
+            if (history) history->clear();
+        }
+    }
+    state.counters["threads"] = static_cast<double>(threads);
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * map_items));
+}
+BENCHMARK(map_pool)
+    ->ArgNames({"history", "threads"})
+    ->Args({0, 1})
+    ->Args({0, 0})
+    ->Args({1, 1})
+    ->Args({1, 0})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// The same JSON work without an engine: each item through the iteration's Parameters
+// ({"id.$": "$.id", "name.$": "$.name", "kind": "item"}), the results collected in order.
+void baseline_map(benchmark::State& state) {
+    const json input = stepfn_bench::map_input(map_items);
+    for (auto _ : state) {
+        json execution_input = input;
+        json results = json::array();
+        for (const json& item : execution_input["items"]) {
+            json shaped = json::object();
+            shaped["id"] = item["id"];
+            shaped["name"] = item["name"];
+            shaped["kind"] = "item";
+            results.push_back(std::move(shaped));
+        }
+        benchmark::DoNotOptimize(results);
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * map_items));
+}
+BENCHMARK(baseline_map)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// ---- 3. 1,000 sequential executions of a five-state machine -------------------------------
+
+void five_states(benchmark::State& state) {
+    const auto machine = stepfn_bench::load("five_states.json");
+    const json input = stepfn_bench::small_payload();
+    auto history = sink_for(state);
+    stepfn::manual_executor executor;
+    stepfn::virtual_clock clock;
+    manual_engine engine(executor, clock, stepfn_bench::engine_options(history));
+    add_invokers(engine.invokers());
+    for (auto _ : state) {
+        for (int i = 0; i < 1000; ++i) run_once(state, engine, machine, input);
+        if (history) history->clear();
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 1000);
+}
+BENCHMARK(five_states)->ArgName("history")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// ---- 4. Per-state cost: a Task with ResultSelector/ResultPath; a Choice with ten rules ------
+
+void task_selector(benchmark::State& state) {
+    const auto machine = stepfn_bench::load("task_selector_100.json");
+    const json input = stepfn_bench::small_payload();
+    auto history = sink_for(state);
+    stepfn::manual_executor executor;
+    stepfn::virtual_clock clock;
+    manual_engine engine(executor, clock, stepfn_bench::engine_options(history));
+    add_invokers(engine.invokers());
+    for (auto _ : state) {
+        run_once(state, engine, machine, input);
+        if (history) history->clear();
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 100);
+}
+BENCHMARK(task_selector)->ArgName("history")->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+void choice_ten_rules(benchmark::State& state) {
+    const auto machine = stepfn_bench::load("choice_ten_rules_100.json");
+    json input = stepfn_bench::small_payload();
+    input["value"] = 42;
+    auto history = sink_for(state);
+    stepfn::manual_executor executor;
+    stepfn::virtual_clock clock;
+    manual_engine engine(executor, clock, stepfn_bench::engine_options(history));
+    for (auto _ : state) {
+        run_once(state, engine, machine, input);
+        if (history) history->clear();
+    }
+    // 100 Choice states and the Succeed state.
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 101);
+}
+BENCHMARK(choice_ten_rules)->ArgName("history")->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+// ---- 6. Loading and validating a 500-state definition ----------------------------------------
+
+void load_500_states(benchmark::State& state) {
+    const std::string text = stepfn_bench::read_definition("mixed_500.json");
+    for (auto _ : state) {
+        auto machine = stepfn::state_machine::parse(text);
+        if (!machine) state.SkipWithError(machine.error().cause.c_str());
+        benchmark::DoNotOptimize(machine);
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(load_500_states)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+} // namespace
+
+BENCHMARK_MAIN();

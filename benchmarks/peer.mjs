@@ -1,0 +1,74 @@
+// Runs workloads 1-3 on aws-local-stepfunctions (the peer engine) with the same definitions and
+// inputs as stepfn_bench, and prints one JSON object: {workload: items per second}.
+// Usage: node peer.mjs <folder with node_modules> <definitions dir> [min seconds per workload]
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+// aws-local-stepfunctions 3.0.0 calls Promise.withResolvers, which Node only has from 22 on.
+if (typeof Promise.withResolvers !== 'function') {
+  Promise.withResolvers = function withResolvers() {
+    let resolve;
+    let reject;
+    const promise = new this((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { promise, resolve, reject };
+  };
+}
+
+// The package lives in a folder of its own (compare.py installs it), not next to this script.
+const peerRequire = createRequire(join(resolve(process.argv[2]), 'package.json'));
+const { StateMachine } = await import(pathToFileURL(peerRequire.resolve('aws-local-stepfunctions')).href);
+
+const dir = process.argv[3];
+const minSeconds = Number(process.argv[4] ?? 2);
+const load = (file) => new StateMachine(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+
+const smallPayload = () => ({ order: 'A-1001', amount: 250, customer: { id: 17, tier: 'gold' }, tags: ['x', 'y'] });
+const mapInput = (count) => ({
+  items: Array.from({ length: count }, (_, i) => ({ id: i, name: `item-${i}` })),
+});
+const overrides = {
+  taskResourceLocalHandlers: {
+    Charge: (input) => ({ charged: input.amount ?? 0, status: 'ok' }),
+  },
+};
+
+// Repeats `once` (which processes `items` items) until minSeconds have passed, after a warm-up.
+async function measure(items, once) {
+  await once();
+  let rounds = 0;
+  const start = process.hrtime.bigint();
+  let elapsed = 0;
+  do {
+    await once();
+    rounds += 1;
+    elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  } while (elapsed < minSeconds);
+  return (rounds * items) / elapsed;
+}
+
+const results = {};
+
+const chain = load('pass_chain_1000.json');
+results.pass_chain = await measure(1000, () => chain.run(smallPayload()).result);
+
+const map = load('map_10000.json');
+const items = mapInput(10000);
+results.map = await measure(10000, async () => {
+  const output = await map.run(items).result;
+  if (output.length !== 10000 || output[9999].id !== 9999) throw new Error('unexpected Map output');
+});
+
+const five = load('five_states.json');
+results.five_states = await measure(1000, async () => {
+  for (let i = 0; i < 1000; i += 1) {
+    const output = await five.run(smallPayload(), { overrides }).result;
+    if (output.receipt?.status !== 'ok') throw new Error(`unexpected output ${JSON.stringify(output)}`);
+  }
+});
+
+process.stdout.write(`${JSON.stringify(results)}\n`);
