@@ -1,0 +1,45 @@
+#ifndef STEPFN_BUILD_DETAIL_DISPATCH_INVOKER_HPP
+#define STEPFN_BUILD_DETAIL_DISPATCH_INVOKER_HPP
+
+// When several Task states share one Resource (AWS's "arn:aws:states:::lambda:invoke" is the
+// usual case) and each is bound to its own callable, the registry still maps the Resource to a
+// single invoker: this one, which picks the callable by the requesting state's name.
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <stepfn/error.hpp>
+#include <stepfn/runtime/task_invoker.hpp>
+
+namespace stepfn::detail {
+
+class dispatch_invoker final : public task_invoker {
+public:
+    struct route {
+        std::string state_name;
+        std::shared_ptr<task_invoker> invoker;
+    };
+
+    dispatch_invoker(std::vector<route> routes, std::shared_ptr<task_invoker> fallback)
+        : routes_(std::move(routes)), fallback_(std::move(fallback)) {}
+
+    void invoke(task_request request, task_completion done) override {
+        // A handful of states per resource: a linear scan beats hashing here.
+        for (const auto& r : routes_)
+            if (r.state_name == request.state_name) return r.invoker->invoke(std::move(request), std::move(done));
+        if (fallback_) return fallback_->invoke(std::move(request), std::move(done));
+        std::string cause = "No task invoker is bound to state '" + request.state_name + "' for resource '" +
+                            request.resource + "'.";
+        done.fail(errors::runtime, std::move(cause));
+    }
+
+private:
+    std::vector<route> routes_;
+    std::shared_ptr<task_invoker> fallback_;
+};
+
+} // namespace stepfn::detail
+
+#endif
