@@ -570,7 +570,7 @@ private:
         case state_type::wait: out.body = load_wait(body, pointer, language); break;
         case state_type::choice: out.body = load_choice(body, pointer, language, names); break;
         case state_type::succeed: out.body = succeed_state{}; break;
-        case state_type::fail: out.body = load_fail(body, pointer, language); break;
+        case state_type::fail: out.body = load_fail(body, pointer); break;
         }
         return transitions_known;
     }
@@ -930,9 +930,9 @@ private:
         return out;
     }
 
-    fail_state load_fail(const json& body, const std::string& pointer, query_language language) {
+    // JSONata expressions in Error/Cause are strings too, kept as written.
+    fail_state load_fail(const json& body, const std::string& pointer) {
         fail_state out;
-        (void)language;  // JSONata expressions in Error/Cause are kept as the string written
         exclusive(body, pointer, "Error", "ErrorPath");
         exclusive(body, pointer, "Cause", "CausePath");
         if (const json* v = get(body, "Error")) out.error = read_string(*v, pointer_child(pointer, "Error"), "Error");
@@ -1096,7 +1096,7 @@ private:
         report(pointer_child(pointer, field), quoted(field) + " must be one of " + list);
     }
 
-    // Parameters (JSONPath) or Arguments (JSONata) of an ItemReader or ResultWriter.
+    // Resource and Parameters of an ItemReader or ResultWriter (JSONata Arguments are kept as written).
     void resource_arguments(const json& object, const std::string& pointer, query_language language) {
         if (language == query_language::jsonpath) {
             if (const json* parameters = get(object, "Parameters"))
@@ -1159,12 +1159,10 @@ private:
                                                            "BatchInput"};
             check_fields(batcher, pointer, allowed);
         }
-        auto items = int_or_path_field(batcher, pointer, language, "MaxItemsPerBatch", "MaxItemsPerBatchPath", 1,
-                                       unbounded);
-        auto bytes = int_or_path_field(batcher, pointer, language, "MaxInputBytesPerBatch",
-                                       "MaxInputBytesPerBatchPath", 1, max_batch_bytes);
-        (void)items;
-        (void)bytes;
+        // Validated only: the model keeps distributed-mode objects as written.
+        int_or_path_field(batcher, pointer, language, "MaxItemsPerBatch", "MaxItemsPerBatchPath", 1, unbounded);
+        int_or_path_field(batcher, pointer, language, "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath", 1,
+                          max_batch_bytes);
         if (!get(batcher, "MaxItemsPerBatch") && !get(batcher, "MaxItemsPerBatchPath") &&
             !get(batcher, "MaxInputBytesPerBatch") && !get(batcher, "MaxInputBytesPerBatchPath"))
             report(pointer, "'ItemBatcher' needs at least one of 'MaxItemsPerBatch', 'MaxItemsPerBatchPath', "
