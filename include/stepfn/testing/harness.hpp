@@ -372,6 +372,13 @@ public:
 
     // Starts an execution; drive it with the returned test_run.
     result<test_run> start(json input = json::object(), std::string execution_name = {}) {
+        start_options options;
+        options.name = std::move(execution_name);
+        return start(std::move(input), std::move(options));
+    }
+
+    // With every start option: a name, a history sink of its own, a state_inspector.
+    result<test_run> start(json input, start_options options) {
         test_case mocks;
         mocks.machine = parts_->machine.name();
         mocks.name = "workflow_test";
@@ -379,8 +386,6 @@ public:
         for (const auto& [state, script] : parts_->scripted) mocks.states.insert_or_assign(state, script.to_response());
         auto invoker = std::make_shared<mock_invoker>(std::move(mocks), parts_->dispatcher->resource_router());
 
-        start_options options;
-        options.name = std::move(execution_name);
         auto started = parts_->engine.start(parts_->machine, std::move(input), std::move(options));
         if (!started) return tl::make_unexpected(std::move(started.error()));
         // Nothing has run yet: the manual executor runs the first state only when driven.
