@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include <stepfn/testing/catch2.hpp>
 #include <stepfn/testing/harness.hpp>
 #include <stepfn/testing/history_view.hpp>
 
@@ -323,4 +324,27 @@ TEST_CASE("history of Parallel branches counts every branch's states", "[testing
     CHECK(run.history.expect_task_input("Right", json{{"k", 1}}));
     CHECK(run.history.expect_visited_in_order({"Both", "Left"}));
     CHECK(run.history.expect_visited_in_order({"Both", "Right"}));
+}
+
+TEST_CASE("the Catch2 matchers wrap the history checks", "[testing][history]") {
+    auto test = make_test(order_flow);
+    test.mock("Charge").throws("Payment.Timeout", "slow").returns(json{{"id", 1}});
+    auto run = test.run(json{{"order", 1}});
+    REQUIRE(run.succeeded());
+
+    using namespace stepfn::testing;
+    CHECK_THAT(run.history, visited({"Wait a day", "Charge", "Done"}));
+    CHECK_THAT(run.history, visited_in_order({"Charge", "Done"}));
+    CHECK_THAT(run.history, not_visited("Refund"));
+    CHECK_THAT(run.history, entered("Charge", 1));
+    CHECK_THAT(run.history, attempted("Charge", 2));
+    CHECK_THAT(run.history, received("Charge", json{{"order", 1}, {"attempt", 1}}, 1));
+
+    auto wrong = attempted("Charge", 5);
+    CHECK(wrong.describe() == "invoked task \"Charge\" 5 times");
+    CHECK_FALSE(wrong.match(run.history));
+    CHECK(wrong.describe() == "\n  expected task \"Charge\" to be invoked 5 times\n  but it was invoked 2 times; its "
+                              "failures were:\n    Payment.Timeout: slow");
+    CHECK(Catch::StringMaker<history_view>::convert(run.history) ==
+          "history visiting [\"Wait a day\", \"Charge\", \"Done\"]");
 }
