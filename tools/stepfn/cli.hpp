@@ -29,6 +29,7 @@
 #include <stepfn/history/jsonl_sink.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/limits.hpp>
+#include <stepfn/model/graph.hpp>
 #include <stepfn/model/state_machine.hpp>
 #include <stepfn/runtime/engine.hpp>
 #include <stepfn/runtime/manual_executor.hpp>
@@ -67,6 +68,7 @@ Checks and runs Amazon States Language (AWS Step Functions) state machines local
 Commands:
   validate FILE     Check a definition: prints "valid", or one problem per line on stderr
   run FILE          Run a definition to completion and print its result as one line of JSON
+  graph FILE        Print the state machine as a Graphviz (DOT) or Mermaid graph
   help [COMMAND]    Show this help, or the help of COMMAND
   version           Print the version
 
@@ -139,6 +141,23 @@ Examples:
   stepfn run hello.asl.json --input '{"who":"world"}'
   stepfn run order.asl.json --input-file order.json --virtual-time \
       --mock-config mocks.json --test-case HappyPath --history history.jsonl
+)";
+
+inline constexpr std::string_view graph_usage =
+    R"(Usage: stepfn graph FILE [--format dot|mermaid]
+
+Loads the state machine in FILE (- for standard input) and prints it as a graph on stdout:
+every state a node shaped by its type, transitions, Choice rules (labelled with the rule),
+Default and Catch edges (dashed, labelled with the errors), and each Parallel branch and Map
+item processor as a cluster.
+
+Options:
+  --format dot       Graphviz DOT (the default): stepfn graph f.asl.json | dot -Tsvg > f.svg
+  --format mermaid   A Mermaid flowchart, for Markdown that renders Mermaid
+  -h, --help         Show this help
+
+Exit status: 0 the graph was printed; 1 the definition is invalid (its problems are printed
+on stderr as by `stepfn validate`); 2 usage errors, unreadable files, text that is not JSON.
 )";
 
 // A problem that ends the command before anything was judged: exit 2 with this message.
@@ -458,6 +477,34 @@ inline int validate_command(const std::vector<std::string>& args, std::FILE* in,
     return exit_ok;
 }
 
+inline int graph_command(const std::vector<std::string>& args, std::FILE* in, std::FILE* out, std::FILE* err) {
+    constexpr std::string_view hint = "stepfn graph --help";
+    auto parsed = parse_arguments(args, {{"--format", true}});
+    if (!parsed) return report(parsed.error(), hint, err);
+    if (parsed->help) {
+        write(out, graph_usage);
+        return exit_ok;
+    }
+    if (parsed->positional.empty()) return report({"graph needs a FILE (or - for standard input)", true}, hint, err);
+    if (parsed->positional.size() > 1)
+        return report({"graph takes one FILE; unexpected " + in_quotes(parsed->positional[1]), true}, hint, err);
+    const std::string format = parsed->find("--format") ? *parsed->find("--format") : std::string("dot");
+    if (format != "dot" && format != "mermaid")
+        return report({"--format must be dot or mermaid, not " + in_quotes(format), true}, hint, err);
+
+    const std::string& path = parsed->positional[0];
+    load_options options;
+    options.name = machine_name_from_path(path);
+    auto loaded = load_definition(path, in, options);
+    if (!loaded) return report(loaded.error(), hint, err);
+    if (!loaded->machine) {
+        print_problems(loaded->machine.error(), err);
+        return exit_failed;
+    }
+    write(out, format == "dot" ? to_dot(*loaded->machine) : to_mermaid(*loaded->machine));
+    return exit_ok;
+}
+
 struct run_settings {
     std::string definition_path;
     std::optional<std::string> input_text;
@@ -650,6 +697,7 @@ inline int dispatch(const std::vector<std::string>& args, std::FILE* in, std::FI
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (command == "validate") return validate_command(rest, in, out, err);
     if (command == "run") return run_command(rest, in, out, err);
+    if (command == "graph") return graph_command(rest, in, out, err);
     if (command == "-h" || command == "--help" || command == "help") {
         if (command != "help" || rest.empty() || rest[0] == "-h" || rest[0] == "--help") {
             write(out, main_usage);
@@ -658,6 +706,7 @@ inline int dispatch(const std::vector<std::string>& args, std::FILE* in, std::FI
         if (rest.size() > 1) return report({"help takes at most one COMMAND", true}, hint, err);
         const std::string_view* usage = rest[0] == "validate" ? &validate_usage
                                         : rest[0] == "run"    ? &run_usage
+                                        : rest[0] == "graph"  ? &graph_usage
                                         : rest[0] == "help" || rest[0] == "version" ? &main_usage
                                                                                     : nullptr;
         if (usage == nullptr) return report({"unknown command " + in_quotes(rest[0]), true}, hint, err);
