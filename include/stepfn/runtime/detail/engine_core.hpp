@@ -696,6 +696,14 @@ inline void engine_core::execute_state(const std::shared_ptr<frame>& f) {
         return;
     }
 
+    if (s.language == query_language::jsonata) {
+        // Loaded and validated, but not evaluated yet: fail loudly rather than ignore fields.
+        fail_frame(f, state_error(*f, s, error{errors::runtime,
+                                               "The state '" + s.name +
+                                                   "' uses QueryLanguage JSONata, which this version of stepfn "
+                                                   "validates but cannot run yet."}));
+        return;
+    }
     switch (s.type()) {
     case state_type::pass: run_pass(f, s, std::get<pass_state>(s.body)); break;
     case state_type::choice: run_choice(f, s, std::get<choice_state>(s.body)); break;
@@ -1292,9 +1300,22 @@ inline void engine_core::start_map(const std::shared_ptr<frame>& f, const state&
         return std::optional<std::int64_t>(*v);
     };
     auto concurrency = number(m.max_concurrency, "MaxConcurrencyPath");
-    if (!concurrency) return handle_error(f, s, state_error(*f, s, std::move(concurrency.error())));
+    if (!concurrency) {
+        // AWS words this one differently from the other *Path fields.
+        const json* value = m.max_concurrency.path->find(*eff, env);
+        return handle_error(f, s, state_error(*f, s, error{errors::runtime,
+                                                           "The MaxConcurrencyPath field refers to value " +
+                                                               (value ? text(*value) : std::string("null")) +
+                                                               " which is not a valid integer: " +
+                                                               m.max_concurrency.path->text()}));
+    }
     auto tolerated = number(m.tolerated_failure_count, "ToleratedFailureCountPath");
-    if (!tolerated) return handle_error(f, s, state_error(*f, s, std::move(tolerated.error())));
+    if (!tolerated) {
+        const json* value = m.tolerated_failure_count.path->find(*eff, env);
+        const bool negative = value && value->is_number() && value->get<double>() < 0;
+        return handle_error(f, s, state_error(*f, s, negative ? error{errors::runtime, "ToleratedFailureCount cannot be negative."}
+                                                              : std::move(tolerated.error())));
+    }
     std::optional<double> percentage = m.tolerated_failure_percentage.value;
     if (m.tolerated_failure_percentage.path) {
         const json* v = m.tolerated_failure_percentage.path->find(*eff, env);
