@@ -31,8 +31,9 @@ stepfn_ensure_packages() {
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 }
 
-# What building stepfn and its command needs (Catch2 too: the default presets build the tests).
-STEPFN_BUILD_PACKAGES=(cmake make g++ nlohmann-json3-dev libexpected-dev libfmt-dev catch2)
+# What building stepfn and its command needs (Catch2 too: the default presets build the tests;
+# yaml-cpp because the dev preset builds the YAML front end).
+STEPFN_BUILD_PACKAGES=(cmake make g++ nlohmann-json3-dev libexpected-dev libfmt-dev catch2 libyaml-cpp-dev)
 # What the whole test suite needs on top: the conformance runner and the clang preset.
 STEPFN_TEST_PACKAGES=(python3 clang)
 
