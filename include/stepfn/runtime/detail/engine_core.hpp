@@ -1019,7 +1019,9 @@ inline void engine_core::start_task_attempt(const std::shared_ptr<frame>& f, con
         credentials = std::move(*c);
     }
 
-    const auto [resource_type, resource_name] = split_resource(t.resource);
+    const auto resource_parts = split_resource(t.resource);
+    const std::string& resource_type = resource_parts.first;
+    const std::string& resource_name = resource_parts.second;
     emit(*f->exec, f->prev_event, event_type::task_scheduled, [&] {
         json details = json::object();
         details["resourceType"] = resource_type;
@@ -1107,7 +1109,9 @@ inline void engine_core::on_task_result(const std::shared_ptr<frame>& f, std::ui
     f->waiting = false;
     ++f->generation;
 
-    const auto [resource_type, resource_name] = split_resource(t.resource);
+    const auto resource_parts = split_resource(t.resource);
+    const std::string& resource_type = resource_parts.first;
+    const std::string& resource_name = resource_parts.second;
     if (outcome && exceeds_size(*outcome, options_.bounds.max_payload_bytes))
         outcome = make_error(errors::data_limit_exceeded,
                              "The state/task '" + t.resource +
@@ -1155,7 +1159,9 @@ inline void engine_core::on_task_result(const std::shared_ptr<frame>& f, std::ui
 inline void engine_core::on_task_submitted(const std::shared_ptr<frame>& f, std::uint64_t generation, json response) {
     if (f->generation != generation || !f->attempt || f->exec->ended.load()) return;
     const auto& t = std::get<task_state>(f->states->states[f->current].body);
-    const auto [resource_type, resource_name] = split_resource(t.resource);
+    const auto resource_parts = split_resource(t.resource);
+    const std::string& resource_type = resource_parts.first;
+    const std::string& resource_name = resource_parts.second;
     emit(*f->exec, f->prev_event, event_type::task_submitted, [&] {
         json details = json{{"resourceType", resource_type}, {"resource", resource_name}};
         auto io = io_details("output", response);
@@ -1198,7 +1204,9 @@ inline void engine_core::on_task_timeout(const std::shared_ptr<frame>& f, std::u
     attempt->cancel();  // tells the invoker; a late completion is ignored (stale generation)
     f->waiting = false;
     ++f->generation;
-    const auto [resource_type, resource_name] = split_resource(t.resource);
+    const auto resource_parts = split_resource(t.resource);
+    const std::string& resource_type = resource_parts.first;
+    const std::string& resource_name = resource_parts.second;
     emit(*f->exec, f->prev_event, event_type::task_timed_out, [&] {
         return json{{"resourceType", resource_type}, {"resource", resource_name}, {"error", errors::timeout},
                     {"cause", heartbeat ? "The task missed its heartbeat (HeartbeatSeconds)." : "The task timed out (TimeoutSeconds)."}};

@@ -2,6 +2,7 @@
 #define STEPFN_RUNTIME_DETAIL_JSON_SIZE_HPP
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include <stepfn/json.hpp>
@@ -11,12 +12,19 @@ namespace stepfn::detail {
 // The length of a string once serialised as JSON (quotes and escapes included), as dump() writes it.
 inline std::size_t serialized_string_size(const std::string& s) {
     std::size_t n = 2;
-    for (unsigned char c : s) {
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
         if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') n += 2;
         else if (c < 0x20) n += 6;
         else n += 1;
     }
     return n;
+}
+
+inline std::size_t decimal_digits(std::uint64_t n) {
+    std::size_t digits = 1;
+    for (; n >= 10; n /= 10) ++digits;
+    return digits;
 }
 
 // Whether `value`, serialised compactly, takes more than `limit` bytes. Walks the document
@@ -25,7 +33,9 @@ inline std::size_t serialized_string_size(const std::string& s) {
 // cannot overflow the stack.
 inline bool exceeds_size(const json& value, std::size_t limit) {
     std::size_t total = 0;
-    std::vector<const json*> stack{&value};
+    std::vector<const json*> stack;
+    stack.reserve(16);  // one allocation serves most payloads' walk
+    stack.push_back(&value);
     while (!stack.empty()) {
         const json* v = stack.back();
         stack.pop_back();
@@ -44,9 +54,14 @@ inline bool exceeds_size(const json& value, std::size_t limit) {
         case json::value_t::string: total += serialized_string_size(v->get_ref<const std::string&>()); break;
         case json::value_t::boolean: total += v->get<bool>() ? 4 : 5; break;
         case json::value_t::null: total += 4; break;
-        case json::value_t::number_integer:
-        case json::value_t::number_unsigned:
-        case json::value_t::number_float: total += v->dump().size(); break;
+        case json::value_t::number_integer: {
+            const auto n = v->get<std::int64_t>();
+            // Negate in unsigned arithmetic: -INT64_MIN does not fit in int64.
+            total += n < 0 ? 1 + decimal_digits(0 - static_cast<std::uint64_t>(n)) : decimal_digits(static_cast<std::uint64_t>(n));
+            break;
+        }
+        case json::value_t::number_unsigned: total += decimal_digits(v->get<std::uint64_t>()); break;
+        case json::value_t::number_float: total += v->dump().size(); break;  // shortest round-trip form: let nlohmann format it
         default: break;
         }
         if (total > limit) return true;
