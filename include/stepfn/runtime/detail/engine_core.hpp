@@ -765,6 +765,7 @@ inline void engine_core::exit_state(const std::shared_ptr<frame>& f, const state
 
 inline void engine_core::run_pass(const std::shared_ptr<frame>& f, const state& s, const pass_state& p) {
     frame_env env(*this, *f, s);
+    inspect(*f, s, "input", f->input);
     result<json> out;
     json assigned;
     if (!p.result && !p.parameters && p.result_path && p.result_path->is_root() && !s.assign) {
