@@ -39,6 +39,11 @@
 #include <stepfn/testing/mock_invoker.hpp>
 #include <stepfn/version.hpp>
 
+// YAML definitions when the build has yaml-cpp (CMake: STEPFN_WITH_YAML=ON).
+#if defined(STEPFN_WITH_YAML) && __has_include(<yaml-cpp/yaml.h>)
+#include <stepfn/load/yaml.hpp>
+#endif
+
 namespace stepfn::cli {
 
 inline constexpr int exit_ok = 0;
@@ -76,7 +81,8 @@ Options:
   -h, --help        Show help (also after a command: stepfn run --help)
   --version         Print the version
 
-FILE may be - to read standard input.
+FILE may be - to read standard input. Files ending in .yaml or .yml are read as YAML when
+stepfn was built with YAML support.
 
 Exit status:
   0  the definition is valid / the execution SUCCEEDED
@@ -406,9 +412,28 @@ inline outcome<json> parse_data(std::string_view text, std::string_view label) {
 // A definition that was read and is JSON, but may still be invalid (exit 1 for validate).
 struct loaded_definition {
     result<state_machine> machine;
+    bool yaml = false;  // problems are placed by YAML line and column
 };
 
-inline void print_problems(const error& problem, std::FILE* err) {
+inline bool is_yaml_path(const std::string& path) {
+    const auto ends_with = [&](std::string_view suffix) {
+        return path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    return ends_with(".yaml") || ends_with(".yml");
+}
+
+inline void print_problems(const error& problem, std::FILE* err, bool yaml = false) {
+    if (yaml && !problem.cause.empty()) {
+        // "line 7, column 5: /States/Charge/Next: ...", one per line (the YAML loader's cause).
+        std::size_t start = 0;
+        while (start <= problem.cause.size()) {
+            std::size_t end = problem.cause.find('\n', start);
+            if (end == std::string::npos) end = problem.cause.size();
+            write_line(err, one_line(std::string_view(problem.cause).substr(start, end - start)));
+            start = end + 1;
+        }
+        return;
+    }
     if (!problem.problems.empty()) {
         for (const auto& d : problem.problems)
             write_line(err, one_line(d.pointer.empty() ? std::string("/") : d.pointer) + ": " + one_line(d.message));
@@ -423,6 +448,13 @@ inline outcome<loaded_definition> load_definition(const std::string& path, std::
     auto text = read_bounded(path, in, options.bounds.max_definition_bytes, "a definition");
     if (!text) return tl::make_unexpected(std::move(text.error()));
     const std::string label = path == "-" ? std::string("standard input") : in_quotes(path);
+    if (is_yaml_path(path)) {
+#if defined(STEPFN_WITH_YAML) && __has_include(<yaml-cpp/yaml.h>)
+        return loaded_definition{load_yaml(*text, options), true};
+#else
+        return fail_input(label + " is YAML, and this stepfn was built without YAML support (STEPFN_WITH_YAML=ON)");
+#endif
+    }
     // Far deeper than any definition the loader accepts (its limit is max_nesting_depth), so
     // the loader, not this pre-check, explains ordinary nesting problems.
     const std::size_t depth_guard = (std::max)(options.bounds.max_nesting_depth * 4, std::size_t{256});
@@ -470,7 +502,7 @@ inline int validate_command(const std::vector<std::string>& args, std::FILE* in,
     auto loaded = load_definition(path, in, options);
     if (!loaded) return report(loaded.error(), hint, err);
     if (!loaded->machine) {
-        print_problems(loaded->machine.error(), err);
+        print_problems(loaded->machine.error(), err, loaded->yaml);
         return exit_failed;
     }
     write_line(out, "valid");
@@ -498,7 +530,7 @@ inline int graph_command(const std::vector<std::string>& args, std::FILE* in, st
     auto loaded = load_definition(path, in, options);
     if (!loaded) return report(loaded.error(), hint, err);
     if (!loaded->machine) {
-        print_problems(loaded->machine.error(), err);
+        print_problems(loaded->machine.error(), err, loaded->yaml);
         return exit_failed;
     }
     write(out, format == "dot" ? to_dot(*loaded->machine) : to_mermaid(*loaded->machine));
@@ -646,7 +678,7 @@ inline int run_command(const std::vector<std::string>& args, std::FILE* in, std:
     if (!loaded) return report(loaded.error(), hint, err);
     if (!loaded->machine) {
         write_line(err, "stepfn: the definition is not valid:");
-        print_problems(loaded->machine.error(), err);
+        print_problems(loaded->machine.error(), err, loaded->yaml);
         return exit_usage;
     }
 
