@@ -138,8 +138,8 @@ def main():
         print(f"| engine <= 3x the hand-written baseline: {label} | {overhead:.2f}x "
               f"({human(rate(engine))} vs {human(rate(baseline))} items/s) | {'yes' if overhead <= 3 else 'NO'} |")
     one, pool = rate("map_pool/history:0/threads:1"), rate("map_pool/history:0/threads:0")
-    threads = ours["map_pool/history:0/threads:0"][0].get("threads", 0) if ours.get(
-        "map_pool/history:0/threads:0") else 0
+    pool_runs = runs("map_pool/history:0/threads:0")
+    threads = pool_runs[0].get("pool_threads", 0) if pool_runs else 0
     print(f"| Map on the pool ({threads:.0f} threads) >= 1.7x one thread | {pool / one:.2f}x "
           f"({human(pool)} vs {human(one)} items/s) | {'yes' if pool / one >= 1.7 else 'NO'} |")
     manual = rate("map_manual/history:0")

@@ -123,7 +123,7 @@ void map_pool(benchmark::State& state) {
             if (history) history->clear();
         }
     }
-    state.counters["threads"] = static_cast<double>(threads);
+    state.counters["pool_threads"] = static_cast<double>(threads);
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * map_items));
 }
 BENCHMARK(map_pool)
