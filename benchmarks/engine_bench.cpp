@@ -103,7 +103,7 @@ void map_manual(benchmark::State& state) {
         run_once(state, engine, machine, input);
         if (history) history->clear();
     }
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * map_items));
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(map_items));
 }
 BENCHMARK(map_manual)->ArgName("history")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -124,7 +124,7 @@ void map_pool(benchmark::State& state) {
         }
     }
     state.counters["pool_threads"] = static_cast<double>(threads);
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * map_items));
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(map_items));
 }
 BENCHMARK(map_pool)
     ->ArgNames({"history", "threads"})
@@ -151,7 +151,7 @@ void baseline_map(benchmark::State& state) {
         }
         benchmark::DoNotOptimize(results);
     }
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * map_items));
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(map_items));
 }
 BENCHMARK(baseline_map)->Unit(benchmark::kMillisecond)->UseRealTime();
 

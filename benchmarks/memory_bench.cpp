@@ -78,7 +78,7 @@ void parked_executions(benchmark::State& state) {
         }  // the engine aborts what still waits
         state.counters["bytes_per_execution"] = static_cast<double>(after - before) / static_cast<double>(count);
     }
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * count));
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(count));
 }
 BENCHMARK(parked_executions)->ArgName("history")->Arg(0)->Arg(1)->Iterations(1)->Unit(benchmark::kMillisecond);
 
