@@ -84,6 +84,8 @@ public:
                     }
                     executor.wait_for_work(std::chrono::system_clock::now() + std::chrono::milliseconds(50));
                 }
+                // Let the ended execution's clean-up jobs (aborting its frames) run now.
+                executor.run();
             };
         }
     }

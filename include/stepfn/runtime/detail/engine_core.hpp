@@ -324,10 +324,36 @@ public:
 private:
     friend class frame_env;
 
+    // The executor's job for one frame. Jobs queued on a frame capture the frame, so if the
+    // executor drops this job unrun (it was destroyed, or never driven again) the frame's queue
+    // is cleared here; otherwise frame → job → frame would never be freed.
+    struct drain_job {
+        std::shared_ptr<engine_core> core;
+        std::shared_ptr<frame> owner;
+        drain_job(std::shared_ptr<engine_core> c, std::shared_ptr<frame> f) : core(std::move(c)), owner(std::move(f)) {}
+        drain_job(drain_job&&) noexcept = default;
+        drain_job& operator=(drain_job&&) noexcept = default;
+        drain_job(const drain_job&) = delete;
+        drain_job& operator=(const drain_job&) = delete;
+        void operator()() {
+            auto c = std::move(core);
+            auto f = std::move(owner);
+            c->drain(f);
+        }
+        ~drain_job() {
+            if (!owner) return;
+            std::deque<unique_function<void()>> dropped;
+            {
+                std::lock_guard<std::mutex> lock(owner->strand_mutex);
+                dropped.swap(owner->jobs);
+                owner->scheduled = false;
+            }
+        }
+    };
+
     void schedule_drain(const std::shared_ptr<frame>& f) {
         busy_.fetch_add(1);
-        auto self = shared_from_this();
-        executor_->post([self, f]() { self->drain(f); });
+        executor_->post(drain_job(shared_from_this(), f));
     }
 
     void drain(const std::shared_ptr<frame>& f) {
