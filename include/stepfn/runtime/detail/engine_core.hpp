@@ -63,6 +63,26 @@ class engine_core;
 struct frame;
 class task_attempt;
 
+// A frame's FIFO of jobs. std::deque allocates a 512-byte block even when empty, which a parked
+// execution would hold for nothing; this keeps only what is queued.
+class job_queue {
+public:
+    bool empty() const noexcept { return head_ == jobs_.size(); }
+    void push(unique_function<void()> job) { jobs_.push_back(std::move(job)); }
+    unique_function<void()> pop() {
+        unique_function<void()> job = std::move(jobs_[head_++]);
+        if (head_ == jobs_.size()) {
+            jobs_.clear();
+            head_ = 0;
+        }
+        return job;
+    }
+
+private:
+    std::vector<unique_function<void()>> jobs_;
+    std::size_t head_ = 0;
+};
+
 // Workflow variables of one scope; inner scopes (branches, iterations) read outer ones.
 struct variable_scope {
     std::unordered_map<std::string, json> values;
@@ -86,9 +106,8 @@ struct execution_record {
     std::string name;
     std::string machine_arn;
     std::string role_arn;
-    json input;
+    json input;              // as started: `$$.Execution.Input`
     time_point start_time;
-    json execution_context;  // the Execution and StateMachine parts of `$$`, built once
     std::shared_ptr<history_sink> sink;  // per execution
     std::shared_ptr<state_inspector> inspector;
 
@@ -119,7 +138,7 @@ struct frame : std::enable_shared_from_this<frame> {
 
     // Strand: jobs run one at a time, in order.
     std::mutex strand_mutex;
-    std::deque<unique_function<void()>> jobs;
+    job_queue jobs;
     bool scheduled = false;
 
     // The state being executed.
@@ -305,7 +324,7 @@ public:
         bool schedule = false;
         {
             std::lock_guard<std::mutex> lock(f->strand_mutex);
-            f->jobs.push_back(std::move(job));
+            f->jobs.push(std::move(job));
             if (!f->scheduled) schedule = f->scheduled = true;
         }
         if (schedule) schedule_drain(f);
@@ -371,8 +390,7 @@ private:
                     more = true;
                     break;
                 }
-                job = std::move(f->jobs.front());
-                f->jobs.pop_front();
+                job = f->jobs.pop();
             }
             job();
         }
@@ -550,7 +568,18 @@ inline std::string make_uuid(engine_core& core) {
 
 inline const json* frame_env::context() const {
     if (!context_) {
-        json ctx = frame_.exec->execution_context;
+        // Built on demand: most states never read `$$`, and a parked execution should not hold it.
+        const execution_record& rec = *frame_.exec;
+        json exec_part = json::object();
+        exec_part["Id"] = rec.arn;
+        exec_part["Input"] = rec.input;
+        exec_part["StartTime"] = format_iso8601(rec.start_time);
+        exec_part["Name"] = rec.name;
+        exec_part["RoleArn"] = rec.role_arn;
+        exec_part["RedriveCount"] = 0;
+        json ctx = json::object();
+        ctx["Execution"] = std::move(exec_part);
+        ctx["StateMachine"] = json{{"Id", rec.machine_arn}, {"Name", rec.machine.name()}};
         json state_part = json::object();
         state_part["Name"] = state_.name;
         state_part["EnteredTime"] = format_iso8601(frame_.entered_time);
@@ -620,19 +649,7 @@ inline result<execution> engine_core::start(const state_machine& machine, json i
     rec->start_time = clock_->now();
     rec->sink = std::move(options.history);
     rec->inspector = std::move(options.inspector);
-    rec->input = std::move(input);
-    {
-        json exec_part = json::object();
-        exec_part["Id"] = rec->arn;
-        exec_part["Input"] = rec->input;
-        exec_part["StartTime"] = format_iso8601(rec->start_time);
-        exec_part["Name"] = rec->name;
-        exec_part["RoleArn"] = rec->role_arn;
-        exec_part["RedriveCount"] = 0;
-        rec->execution_context = json::object();
-        rec->execution_context["Execution"] = std::move(exec_part);
-        rec->execution_context["StateMachine"] = json{{"Id", rec->machine_arn}, {"Name", machine.name()}};
-    }
+    rec->input = input;
     {
         std::lock_guard<std::mutex> lock(registry_mutex_);
         auto& slot = executions_[rec->arn];
@@ -646,7 +663,7 @@ inline result<execution> engine_core::start(const state_machine& machine, json i
     root->states = &machine.top();
     root->is_root = true;
     root->current = machine.top().start;
-    root->input = rec->input;
+    root->input = std::move(input);
     root->variables = std::make_shared<variable_scope>();
     {
         std::lock_guard<std::mutex> lock(rec->mutex);
