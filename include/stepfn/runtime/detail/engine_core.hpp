@@ -361,10 +361,10 @@ private:
         }
         ~drain_job() {
             if (!owner) return;
-            std::deque<unique_function<void()>> dropped;
+            job_queue dropped;  // destroyed after the lock is released
             {
                 std::lock_guard<std::mutex> lock(owner->strand_mutex);
-                dropped.swap(owner->jobs);
+                std::swap(dropped, owner->jobs);
                 owner->scheduled = false;
             }
         }
