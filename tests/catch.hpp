@@ -6,6 +6,13 @@
 #include <catch2/catch_approx.hpp>
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
+#include <string>
+namespace Catch::Matchers {
+// v2's substring matcher is Contains; v3 renamed it ContainsSubstring.
+inline auto Contains(const std::string& text, CaseSensitive sensitivity = CaseSensitive::Yes) {
+    return ContainsSubstring(text, sensitivity);
+}
+} // namespace Catch::Matchers
 #else
 #include <catch2/catch.hpp>
 #endif
