@@ -839,7 +839,14 @@ inline void engine_core::run_pass(const std::shared_ptr<frame>& f, const state& 
     inspect(*f, s, "afterResultPath", out);
     auto final_output = apply_output_path(s, std::move(*out), env);
     if (!final_output) return fail_frame(f, state_error(*f, s, std::move(final_output.error())));
-    if (auto size = check_size(*final_output, s.name); !size) return fail_frame(f, std::move(size.error()));
+    // A definite selection of the input (an identity Pass, definite InputPath/OutputPath) is
+    // never larger than the input, which was checked when it was produced. (An indefinite path
+    // such as `$..*` can be larger, so it is checked.)
+    const auto definite = [](const std::optional<json_path>& path) { return !path || path->is_definite(); };
+    const bool selection_only = !p.result && !p.parameters && p.result_path && p.result_path->is_root() &&
+                                definite(s.input_path) && definite(s.output_path);
+    if (!selection_only)
+        if (auto size = check_size(*final_output, s.name); !size) return fail_frame(f, std::move(size.error()));
     inspect(*f, s, "output", final_output);
     exit_state(f, s, std::move(*final_output), s.next ? &*s.next : nullptr, &assigned);
 }
