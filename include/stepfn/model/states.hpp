@@ -158,6 +158,13 @@ struct map_state {
     json item_reader;                           // distributed fields, validated, kept as written
     json item_batcher;
     json result_writer;
+    // The distributed fields' templates and numbers, compiled by the loader (JSONPath).
+    std::optional<payload_template> reader_parameters;   // ItemReader.Parameters
+    int_or_path reader_max_items;                         // ReaderConfig.MaxItems / MaxItemsPath
+    int_or_path batch_max_items;                          // ItemBatcher.MaxItemsPerBatch(Path)
+    int_or_path batch_max_bytes;                          // ItemBatcher.MaxInputBytesPerBatch(Path)
+    std::optional<payload_template> batch_input;          // ItemBatcher.BatchInput
+    std::optional<payload_template> writer_parameters;   // ResultWriter.Parameters
     std::optional<std::string> label;
     std::optional<payload_template> result_selector;
     std::optional<json_path> result_path;

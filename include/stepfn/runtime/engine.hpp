@@ -95,6 +95,10 @@ public:
 
     // Resource → invoker routing (exact match, then longest prefix, then the default).
     invoker_registry& invokers() noexcept { return core_->invokers(); }
+    // Distributed Map: ItemReader and ResultWriter routing by Resource (exact match, then longest
+    // prefix, then the default). stepfn::local_storage serves both from a directory.
+    item_reader_registry& item_readers() noexcept { return core_->item_readers(); }
+    result_writer_registry& result_writers() noexcept { return core_->result_writers(); }
 
     // Starts an execution. Errors: an execution input over the payload limit
     // (States.DataLimitExceeded), a name over 80 characters, a name already running.

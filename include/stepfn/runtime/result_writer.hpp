@@ -145,9 +145,10 @@ inline std::vector<result_file> export_files(const result_write_request& request
     json succeeded = json::array(), failed = json::array(), pending = json::array();
     if (request.runs)
         for (const auto& run : *request.runs) {
-            json& list = run.status == execution_status::succeeded ? succeeded
-                         : run.status == execution_status::running ? pending
-                                                                   : failed;
+            if (run.arn.empty()) continue;  // never started
+            // Children stopped because the run failed are PENDING: they could run again.
+            const bool stopped = run.status == execution_status::running || run.status == execution_status::aborted;
+            json& list = run.status == execution_status::succeeded ? succeeded : stopped ? pending : failed;
             append_entry(list, result_entry(run, request.state_machine_arn, t), run, t);
         }
     const bool lines = request.config.output_type == writer_output_type::jsonl;

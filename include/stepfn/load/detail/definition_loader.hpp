@@ -1041,13 +1041,13 @@ private:
             }
             if (!expect_object(*value, at, field)) continue;
             if (field == "ItemReader") {
-                load_item_reader(*value, at, language);
+                load_item_reader(*value, at, language, out);
                 out.item_reader = *value;
             } else if (field == "ItemBatcher") {
-                load_item_batcher(*value, at, language);
+                load_item_batcher(*value, at, language, out);
                 out.item_batcher = *value;
             } else {
-                load_result_writer(*value, at, language);
+                load_result_writer(*value, at, language, out);
                 out.result_writer = *value;
             }
         }
@@ -1096,17 +1096,21 @@ private:
         report(pointer_child(pointer, field), quoted(field) + " must be one of " + list);
     }
 
-    // Resource and Parameters of an ItemReader or ResultWriter (JSONata Arguments are kept as written).
-    void resource_arguments(const json& object, const std::string& pointer, query_language language) {
+    // Resource and Parameters of an ItemReader or ResultWriter, the Parameters compiled for the
+    // engine (JSONata Arguments are kept as written).
+    std::optional<payload_template> resource_arguments(const json& object, const std::string& pointer,
+                                                       query_language language) {
+        std::optional<payload_template> compiled;
         if (language == query_language::jsonpath) {
             if (const json* parameters = get(object, "Parameters"))
-                compile_template(*parameters, pointer_child(pointer, "Parameters"));
+                compiled = compile_template(*parameters, pointer_child(pointer, "Parameters"));
         }
         if (const json* resource = get(object, "Resource"))
             read_string(*resource, pointer_child(pointer, "Resource"), "Resource");
+        return compiled;
     }
 
-    void load_item_reader(const json& reader, const std::string& pointer, query_language language) {
+    void load_item_reader(const json& reader, const std::string& pointer, query_language language, map_state& out) {
         if (language == query_language::jsonpath) {
             static constexpr std::string_view allowed[] = {"Resource", "Parameters", "ReaderConfig"};
             check_fields(reader, pointer, allowed);
@@ -1116,7 +1120,7 @@ private:
         }
         static constexpr std::string_view required[] = {"Resource"};
         require_fields(reader, pointer, required);
-        resource_arguments(reader, pointer, language);
+        out.reader_parameters = resource_arguments(reader, pointer, language);
         const json* config = get(reader, "ReaderConfig");
         if (!config) return;
         std::string at = pointer_child(pointer, "ReaderConfig");
@@ -1145,10 +1149,10 @@ private:
         }
         if (const json* items_pointer = get(*config, "ItemsPointer"))
             read_string(*items_pointer, pointer_child(at, "ItemsPointer"), "ItemsPointer");
-        int_or_path_field(*config, at, language, "MaxItems", "MaxItemsPath", 0, max_reader_items);
+        out.reader_max_items = int_or_path_field(*config, at, language, "MaxItems", "MaxItemsPath", 0, max_reader_items);
     }
 
-    void load_item_batcher(const json& batcher, const std::string& pointer, query_language language) {
+    void load_item_batcher(const json& batcher, const std::string& pointer, query_language language, map_state& out) {
         if (language == query_language::jsonpath) {
             static constexpr std::string_view allowed[] = {"MaxItemsPerBatch", "MaxItemsPerBatchPath",
                                                            "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath",
@@ -1159,19 +1163,22 @@ private:
                                                            "BatchInput"};
             check_fields(batcher, pointer, allowed);
         }
-        // Validated only: the model keeps distributed-mode objects as written.
-        int_or_path_field(batcher, pointer, language, "MaxItemsPerBatch", "MaxItemsPerBatchPath", 1, unbounded);
-        int_or_path_field(batcher, pointer, language, "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath", 1,
-                          max_batch_bytes);
+        auto items = int_or_path_field(batcher, pointer, language, "MaxItemsPerBatch", "MaxItemsPerBatchPath", 1,
+                                       unbounded);
+        auto bytes = int_or_path_field(batcher, pointer, language, "MaxInputBytesPerBatch",
+                                       "MaxInputBytesPerBatchPath", 1, max_batch_bytes);
+        out.batch_max_items = std::move(items);
+        out.batch_max_bytes = std::move(bytes);
         if (!get(batcher, "MaxItemsPerBatch") && !get(batcher, "MaxItemsPerBatchPath") &&
             !get(batcher, "MaxInputBytesPerBatch") && !get(batcher, "MaxInputBytesPerBatchPath"))
             report(pointer, "'ItemBatcher' needs at least one of 'MaxItemsPerBatch', 'MaxItemsPerBatchPath', "
                             "'MaxInputBytesPerBatch' or 'MaxInputBytesPerBatchPath'");
         if (language == query_language::jsonpath)
-            if (const json* input = get(batcher, "BatchInput")) compile_template(*input, pointer_child(pointer, "BatchInput"));
+            if (const json* input = get(batcher, "BatchInput"))
+                out.batch_input = compile_template(*input, pointer_child(pointer, "BatchInput"));
     }
 
-    void load_result_writer(const json& writer, const std::string& pointer, query_language language) {
+    void load_result_writer(const json& writer, const std::string& pointer, query_language language, map_state& out) {
         if (language == query_language::jsonpath) {
             static constexpr std::string_view allowed[] = {"Resource", "Parameters", "WriterConfig"};
             check_fields(writer, pointer, allowed);
@@ -1179,7 +1186,7 @@ private:
             static constexpr std::string_view allowed[] = {"Resource", "Arguments", "WriterConfig"};
             check_fields(writer, pointer, allowed);
         }
-        resource_arguments(writer, pointer, language);
+        out.writer_parameters = resource_arguments(writer, pointer, language);
         if ((get(writer, "Parameters") || get(writer, "Arguments")) && !get(writer, "Resource"))
             report(pointer, "These fields are required: [Resource]");
         else if (!get(writer, "Resource") && !get(writer, "WriterConfig"))

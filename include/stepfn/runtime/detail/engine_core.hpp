@@ -37,6 +37,8 @@
 #include <stepfn/runtime/detail/json_size.hpp>
 #include <stepfn/runtime/execution.hpp>
 #include <stepfn/runtime/invoker_registry.hpp>
+#include <stepfn/runtime/item_reader.hpp>
+#include <stepfn/runtime/result_writer.hpp>
 #include <stepfn/runtime/retry_policy.hpp>
 #include <stepfn/runtime/task_invoker.hpp>
 #include <stepfn/runtime/timer.hpp>
@@ -125,6 +127,10 @@ struct execution_record {
     // Owns the top-level frame while the execution runs (timers and task attempts only hold weak
     // references); released when it ends, which breaks the record ↔ frame cycle.
     std::shared_ptr<frame> root;
+    time_point stop_time;
+    std::string machine_name;  // `$$.StateMachine.Name` when not the machine's own (a Map Run's children)
+    // A distributed Map's child execution reports its end to the Map Run (called once, last).
+    std::function<void(execution_record&)> on_end;
 };
 
 struct fanout_group;
@@ -162,6 +168,18 @@ struct frame : std::enable_shared_from_this<frame> {
     std::int64_t map_index = -1;           // this frame's Map iteration, for history
 };
 
+// A distributed Map's run: its ARNs, batches and, with a ResultWriter, every child's record.
+struct map_run {
+    std::string arn;                       // arn:...:mapRun:<machine>/<label>:<uuid>
+    std::string child_arn_prefix;          // arn:...:execution:<machine>/<label>:
+    std::string machine_arn;               // arn:...:stateMachine:<machine>/<label>
+    std::string machine_name;              // <machine>/<label>
+    std::vector<std::size_t> batch_sizes;  // items per child when batching; empty = one each
+    std::size_t total_items = 0;
+    bool keep_runs = false;                // a ResultWriter needs each child's record
+    std::vector<child_run> runs;           // by child index (guarded by the group's mutex)
+};
+
 // One run of a Parallel or Map state: its branches or iterations and their results. Shared by
 // the parent frame and the children; guarded by `mutex` because children finish on any thread.
 struct fanout_group {
@@ -188,6 +206,7 @@ struct fanout_group {
     // The running branches/iterations, owned here; a finished one is released at once so a long
     // Map keeps only outputs.
     std::unordered_map<std::size_t, std::shared_ptr<frame>> children;
+    std::shared_ptr<map_run> run;    // distributed Map only: children are executions
 };
 
 // The engine's side of one Task attempt: the invoker's completion handle points here.
@@ -289,6 +308,8 @@ public:
     }
 
     invoker_registry& invokers() noexcept { return invokers_; }
+    item_reader_registry& item_readers() noexcept { return item_readers_; }
+    result_writer_registry& result_writers() noexcept { return result_writers_; }
     const engine_options& options() const noexcept { return options_; }
     clock_iface& clock() noexcept { return *clock_; }
 
@@ -457,6 +478,11 @@ private:
     void start_parallel(const std::shared_ptr<frame>& f, const state& s, const parallel_state& p);
     void start_map(const std::shared_ptr<frame>& f, const state& s, const map_state& m);
     void launch_iterations(const std::shared_ptr<fanout_group>& g);
+    // Distributed Map: the items (reader or input), batched, and each child as an execution.
+    result<json> distributed_items(const frame& f, const state& s, const map_state& m, json& eff, const eval_env& env,
+                                   map_run& run);
+    void start_child_execution(const std::shared_ptr<fanout_group>& g, std::size_t index, json input);
+    result<json> write_map_results(const frame& f, const state& s, const map_state& m, map_run& run, json results);
     std::shared_ptr<frame> make_child(const std::shared_ptr<frame>& parent, const scope& states, json input,
                                       const std::shared_ptr<fanout_group>& g, std::size_t index);
     void on_child_finished(const std::shared_ptr<fanout_group>& g, std::size_t index, const std::shared_ptr<frame>& child,
@@ -537,6 +563,8 @@ private:
     std::unique_ptr<clock_iface> clock_;
     engine_options options_;
     invoker_registry invokers_;
+    item_reader_registry item_readers_;
+    result_writer_registry result_writers_;
     std::atomic<std::int64_t> busy_{0};
 
     std::mutex rng_mutex_;
@@ -579,7 +607,8 @@ inline const json* frame_env::context() const {
         exec_part["RedriveCount"] = 0;
         json ctx = json::object();
         ctx["Execution"] = std::move(exec_part);
-        ctx["StateMachine"] = json{{"Id", rec.machine_arn}, {"Name", rec.machine.name()}};
+        ctx["StateMachine"] = json{{"Id", rec.machine_arn},
+                                   {"Name", rec.machine_name.empty() ? rec.machine.name() : rec.machine_name}};
         json state_part = json::object();
         state_part["Name"] = state_.name;
         state_part["EnteredTime"] = format_iso8601(frame_.entered_time);
@@ -1339,7 +1368,28 @@ inline void engine_core::start_map(const std::shared_ptr<frame>& f, const state&
     auto eff = effective_input(s, f->input, env);
     if (!eff) return handle_error(f, s, state_error(*f, s, std::move(eff.error())));
     json items;
-    if (!m.items_path || m.items_path->is_root()) {
+    std::shared_ptr<map_run> run;
+    if (m.mode == map_mode::distributed) {
+        run = std::make_shared<map_run>();
+        const auto& machine = f->exec->machine.name();
+        const std::string label = m.label ? *m.label : make_uuid(*this).substr(0, 8);
+        const std::string prefix = "arn:aws:states:" + options_.region + ":" + options_.account + ":";
+        run->machine_name = machine + "/" + label;
+        run->arn = prefix + "mapRun:" + run->machine_name + ":" + make_uuid(*this);
+        run->machine_arn = prefix + "stateMachine:" + run->machine_name;
+        run->child_arn_prefix = prefix +
+                                (m.execution_type == map_execution_type::express ? "express:" : "execution:") +
+                                run->machine_name + ":";
+        emit(*f->exec, f->prev_event, event_type::map_run_started, [&] { return json{{"mapRunArn", run->arn}}; });
+        auto read = distributed_items(*f, s, m, *eff, env, *run);
+        if (!read) {
+            error e = state_error(*f, s, std::move(read.error()));
+            emit(*f->exec, f->prev_event, event_type::map_run_failed,
+                 [&] { return json{{"error", e.name}, {"cause", e.cause}}; });
+            return handle_error(f, s, std::move(e));
+        }
+        items = std::move(*read);
+    } else if (!m.items_path || m.items_path->is_root()) {
         items = m.item_selector ? *eff : std::move(*eff);
     } else {
         auto selected = m.items_path->evaluate(*eff, env);
@@ -1383,20 +1433,30 @@ inline void engine_core::start_map(const std::shared_ptr<frame>& f, const state&
         percentage = v->get<double>();
     }
 
-    const std::size_t cap = (std::max)(std::size_t(1), options_.bounds.max_inline_map_concurrency);
+    // A distributed Map runs up to 10,000 children at once by default, as AWS.
+    const std::size_t cap = run ? std::size_t(10000) : (std::max)(std::size_t(1), options_.bounds.max_inline_map_concurrency);
     auto g = std::make_shared<fanout_group>();
     g->parent = f;
     g->owner = &s;
     g->is_map = true;
     g->total = items.size();
     g->results.resize(g->total);
-    g->max_running = (!*concurrency || **concurrency == 0) ? cap : (std::min)(cap, static_cast<std::size_t>(**concurrency));
+    g->max_running = (!*concurrency || **concurrency == 0)
+                         ? cap
+                         : (run ? static_cast<std::size_t>(**concurrency)
+                                : (std::min)(cap, static_cast<std::size_t>(**concurrency)));
+    if (run) {
+        run->keep_runs = m.result_writer.is_object();
+        if (run->keep_runs) run->runs.resize(g->total);
+        g->run = std::move(run);
+    }
     g->tolerated_count = *tolerated;
     g->tolerated_percentage = percentage;
     g->items = std::move(items);
     if (m.item_selector) g->selector_input = std::move(*eff);
     g->generation = ++f->generation;
-    emit(*f->exec, f->prev_event, event_type::map_state_started, [&] { return json{{"length", g->total}}; });
+    if (!g->run)
+        emit(*f->exec, f->prev_event, event_type::map_state_started, [&] { return json{{"length", g->total}}; });
     f->group = g;
     f->waiting = true;
     if (g->total == 0) {
@@ -1425,7 +1485,7 @@ inline void engine_core::launch_iterations(const std::shared_ptr<fanout_group>& 
             item = std::move(g->items[index]);
         }
         json input;
-        if (m.item_selector) {
+        if (m.item_selector && !(g->run && !g->run->batch_sizes.empty())) {  // batches were selected already
             frame_env env(*this, *f, s);
             env.set_map_item(static_cast<std::int64_t>(index), &item);
             auto selected = m.item_selector->evaluate(g->selector_input, env);
@@ -1436,6 +1496,10 @@ inline void engine_core::launch_iterations(const std::shared_ptr<fanout_group>& 
             input = std::move(*selected);
         } else {
             input = std::move(item);
+        }
+        if (g->run) {
+            start_child_execution(g, index, std::move(input));
+            continue;
         }
         auto child = make_child(f, *m.processor, std::move(input), g, index);
         std::int64_t prev = 0;
@@ -1456,8 +1520,9 @@ inline void engine_core::launch_iterations(const std::shared_ptr<fanout_group>& 
 inline void engine_core::on_child_finished(const std::shared_ptr<fanout_group>& g, std::size_t index,
                                            const std::shared_ptr<frame>& child, result<json> outcome) {
     const state& s = *g->owner;
-    std::int64_t prev = child ? child->prev_event : g->parent->prev_event;
-    if (g->is_map) {
+    // A distributed Map's children are executions with their own histories: nothing to link.
+    std::int64_t prev = child ? child->prev_event : (g->run ? 0 : g->parent->prev_event);
+    if (g->is_map && !g->run) {
         emit(*g->parent->exec, prev, outcome ? event_type::map_iteration_succeeded : event_type::map_iteration_failed,
              [&] { return json{{"name", s.name}, {"index", index}}; });
     }
@@ -1473,14 +1538,16 @@ inline void engine_core::on_child_finished(const std::shared_ptr<fanout_group>& 
         if (outcome) {
             g->results[index] = std::move(*outcome);
         } else {
-            ++g->failures;
+            // A failed batch fails each of its items.
+            g->failures += g->run && index < g->run->batch_sizes.size() ? g->run->batch_sizes[index] : 1;
             const auto& m = g->is_map ? &std::get<map_state>(s.body) : nullptr;
             const bool tolerance = m && (m->mode == map_mode::distributed || m->tolerated_failure_count.present() ||
                                          m->tolerated_failure_percentage.present());
             bool exceeded = true;
             if (tolerance && (g->tolerated_count || g->tolerated_percentage)) {
                 // Only the thresholds that were given apply; the run fails when one is exceeded.
-                const double pct = 100.0 * static_cast<double>(g->failures) / static_cast<double>(g->total);
+                const std::size_t items = g->run ? g->run->total_items : g->total;
+                const double pct = 100.0 * static_cast<double>(g->failures) / static_cast<double>((std::max)(items, std::size_t(1)));
                 exceeded = (g->tolerated_count && g->failures > static_cast<std::size_t>(*g->tolerated_count)) ||
                            (g->tolerated_percentage && pct > *g->tolerated_percentage);
             }
@@ -1509,6 +1576,10 @@ inline void engine_core::on_child_finished(const std::shared_ptr<fanout_group>& 
     }
     auto self = shared_from_this();
     for (auto& c : to_abort) {
+        if (c->exec != g->parent->exec) {  // a distributed Map's child execution
+            end_execution(c->exec, execution_status::aborted, json(), error{});
+            continue;
+        }
         // In the child's own strand: its history link and state are only touched there.
         post_to(c, [self, c, g]() {
             if (g->is_map && !c->done) {
@@ -1536,22 +1607,50 @@ inline void engine_core::on_fanout_done(const std::shared_ptr<frame>& f, const s
     }
     const state& s = f->states->states[f->current];
     std::int64_t last = (std::max)(g->last_event, f->prev_event);
+    auto map_run_failed = [&](const error& e) {
+        emit(*f->exec, f->prev_event, event_type::map_run_failed, [&] {
+            json details = json::object();
+            if (!e.name.empty()) details["error"] = e.name;
+            if (!e.cause.empty()) details["cause"] = e.cause;
+            return details;
+        });
+    };
     if (g->failure) {
-        emit(*f->exec, last, g->is_map ? event_type::map_state_failed : event_type::parallel_state_failed,
-             [] { return json::object(); });
-        f->prev_event = last;
+        if (g->run) {
+            // AWS still exports what finished; the Map fails with the run's error either way.
+            if (g->run->keep_runs) (void)write_map_results(*f, s, std::get<map_state>(s.body), *g->run, json::array());
+            map_run_failed(*g->failure);
+        } else {
+            emit(*f->exec, last, g->is_map ? event_type::map_state_failed : event_type::parallel_state_failed,
+                 [] { return json::object(); });
+            f->prev_event = last;
+        }
         handle_error(f, s, std::move(*g->failure));
         run_frame(f);
         return;
     }
-    std::int64_t link = last;
-    emit(*f->exec, link, g->is_map ? event_type::map_state_succeeded : event_type::parallel_state_succeeded,
-         [] { return json::object(); });
-    f->prev_event = last;  // AWS links both Succeeded and Exited to the last branch/iteration event
 
     json results = json::array();
     for (auto& r : g->results) results.push_back(std::move(r));
     g->results.clear();
+    if (g->run) {
+        if (g->run->keep_runs) {
+            auto written = write_map_results(*f, s, std::get<map_state>(s.body), *g->run, std::move(results));
+            if (!written) {
+                map_run_failed(written.error());
+                handle_error(f, s, std::move(written.error()));
+                run_frame(f);
+                return;
+            }
+            results = std::move(*written);
+        }
+        emit(*f->exec, f->prev_event, event_type::map_run_succeeded, [] { return json::object(); });
+    } else {
+        std::int64_t link = last;
+        emit(*f->exec, link, g->is_map ? event_type::map_state_succeeded : event_type::parallel_state_succeeded,
+             [] { return json::object(); });
+        f->prev_event = last;  // AWS links both Succeeded and Exited to the last branch/iteration event
+    }
     const std::optional<payload_template>* selector = nullptr;
     const std::optional<json_path>* result_path = nullptr;
     if (const auto* p = std::get_if<parallel_state>(&s.body)) {
@@ -1583,6 +1682,247 @@ inline void engine_core::on_fanout_done(const std::shared_ptr<frame>& f, const s
     inspect(*f, s, "output", out);
     exit_state(f, s, std::move(*out), s.next ? &*s.next : nullptr, &*vars);
     run_frame(f);
+}
+
+// ---- distributed Map -------------------------------------------------------------------------
+
+// Calls a host's reader or writer; an exception becomes an error value.
+template <class Call>
+result<json> call_host(Call&& call, const char* what) {
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+    try {
+        return call();
+    } catch (const std::exception& e) {
+        return make_error(errors::runtime, std::string(what) + " threw: " + e.what());
+    } catch (...) {
+        return make_error(errors::runtime, std::string(what) + " threw an exception");
+    }
+#else
+    (void)what;
+    return call();
+#endif
+}
+
+inline result<json> engine_core::distributed_items(const frame& f, const state& s, const map_state& m, json& eff,
+                                                   const eval_env& env, map_run& run) {
+    json items;
+    if (m.item_reader.is_object()) {
+        item_read_request request;
+        if (auto it = m.item_reader.find("Resource"); it != m.item_reader.end() && it->is_string())
+            request.resource = it->get<std::string>();
+        if (m.reader_parameters) {
+            auto parameters = m.reader_parameters->evaluate(eff, env);
+            if (!parameters) return tl::make_unexpected(std::move(parameters.error()));
+            request.parameters = std::move(*parameters);
+        } else if (auto it = m.item_reader.find("Arguments"); it != m.item_reader.end()) {
+            request.parameters = *it;
+        }
+        if (auto it = m.item_reader.find("ReaderConfig"); it != m.item_reader.end())
+            request.config = parse_reader_config(*it);
+        constexpr std::int64_t most_items = 100000000;
+        if (m.reader_max_items.value) {
+            request.config.max_items = *m.reader_max_items.value;
+        } else if (m.reader_max_items.path) {
+            const json* value = m.reader_max_items.path->find(eff, env);
+            if (value && value->is_number() && value->get<double>() < 0)
+                return make_error(errors::item_reader_failed, "field MaxItems must be positive");
+            auto n = positive_from_path(*m.reader_max_items.path, eff, env, "MaxItemsPath", true);
+            if (!n) return tl::make_unexpected(std::move(n.error()));
+            request.config.max_items = (std::min)(*n, most_items);
+        }
+        request.map_run_arn = run.arn;
+        auto reader = item_readers_.find(request.resource);
+        if (!reader)
+            return make_error(errors::item_reader_failed,
+                              "No item reader is registered for the resource '" + request.resource + "'.");
+        auto read = call_host([&] { return reader->read(request); }, "The item reader");
+        if (!read)
+            return make_error(errors::item_reader_failed, read.error().cause.empty() ? read.error().name : read.error().cause);
+        if (!read->is_array())
+            return make_error(errors::item_reader_failed, std::string("The item reader returned ") + read->type_name() +
+                                                              ", not an array of items.");
+        items = std::move(*read);
+        if (request.config.max_items > 0 && items.size() > static_cast<std::size_t>(request.config.max_items))
+            items.erase(items.begin() + request.config.max_items, items.end());
+    } else {
+        if (!m.items_path || m.items_path->is_root()) {
+            items = eff;
+        } else {
+            auto selected = m.items_path->evaluate(eff, env);
+            if (!selected) return tl::make_unexpected(std::move(selected.error()));
+            items = std::move(*selected);
+        }
+        if (!items.is_array())
+            return make_error(errors::runtime, "The ItemsPath field '" + (m.items_path ? m.items_path->text() : "$") +
+                                                   "' must select a JSON array, but it selected " + items.type_name() + ".");
+    }
+    run.total_items = items.size();
+    if (!m.item_batcher.is_object() || items.empty()) return items;
+
+    auto limit = [&](const int_or_path& field, const char* name) -> result<std::size_t> {
+        if (field.value) return static_cast<std::size_t>(*field.value);
+        if (!field.path) return std::size_t(0);
+        auto n = positive_from_path(*field.path, eff, env, name, false);
+        if (!n) return tl::make_unexpected(std::move(n.error()));
+        return static_cast<std::size_t>(*n);
+    };
+    auto max_items = limit(m.batch_max_items, "MaxItemsPerBatchPath");
+    if (!max_items) return tl::make_unexpected(std::move(max_items.error()));
+    auto max_bytes = limit(m.batch_max_bytes, "MaxInputBytesPerBatchPath");
+    if (!max_bytes) return tl::make_unexpected(std::move(max_bytes.error()));
+    constexpr std::size_t most_bytes = 262144;
+    if (*max_bytes > most_bytes) *max_bytes = most_bytes;
+
+    // ItemSelector shapes each item before it joins a batch.
+    if (m.item_selector) {
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            frame_env item_env(*this, f, s);
+            item_env.set_map_item(static_cast<std::int64_t>(i), &items[i]);
+            auto selected = m.item_selector->evaluate(eff, item_env);
+            if (!selected) return tl::make_unexpected(std::move(selected.error()));
+            items[i] = std::move(*selected);
+        }
+    }
+    std::optional<json> batch_input;
+    if (m.batch_input) {
+        auto evaluated = m.batch_input->evaluate(eff, env);
+        if (!evaluated) return tl::make_unexpected(std::move(evaluated.error()));
+        batch_input = std::move(*evaluated);
+    } else if (auto it = m.item_batcher.find("BatchInput"); it != m.item_batcher.end()) {
+        batch_input = *it;
+    }
+    // {"Items":[],"BatchInput":...}: the bytes every batch has besides its items.
+    const std::size_t overhead = 11 + (batch_input ? 14 + text(*batch_input).size() : 0);
+    json batches = json::array();
+    json current = json::array();
+    std::size_t current_bytes = overhead;
+    auto flush = [&] {
+        run.batch_sizes.push_back(current.size());
+        json batch = json::object();
+        batch["Items"] = std::move(current);
+        if (batch_input) batch["BatchInput"] = *batch_input;
+        batches.push_back(std::move(batch));
+        current = json::array();
+        current_bytes = overhead;
+    };
+    for (auto& item : items) {
+        const std::size_t item_bytes = text(item).size() + (current.empty() ? 0 : 1);
+        // An item bigger than the byte limit still runs, alone in its batch.
+        if (!current.empty() && ((*max_items && current.size() >= *max_items) ||
+                                 (*max_bytes && current_bytes + item_bytes > *max_bytes)))
+            flush();
+        current_bytes += text(item).size() + (current.empty() ? 0 : 1);
+        current.push_back(std::move(item));
+    }
+    if (!current.empty()) flush();
+    return batches;
+}
+
+inline void engine_core::start_child_execution(const std::shared_ptr<fanout_group>& g, std::size_t index, json input) {
+    const auto& parent = g->parent;
+    const auto& m = std::get<map_state>(g->owner->body);
+    const map_run& run = *g->run;
+    auto rec = std::make_shared<execution_record>(parent->exec->machine);
+    rec->core = shared_from_this();
+    rec->name = make_uuid(*this);
+    rec->arn = run.child_arn_prefix + rec->name;
+    rec->machine_arn = run.machine_arn;
+    rec->role_arn = parent->exec->role_arn;
+    rec->start_time = clock_->now();
+    rec->sink = parent->exec->sink;
+    rec->inspector = parent->exec->inspector;
+    rec->input = std::move(input);
+    rec->machine_name = run.machine_name;
+
+    auto root = std::make_shared<frame>();
+    root->exec = rec;
+    root->states = m.processor.get();
+    root->is_root = true;
+    root->current = m.processor->start;
+    root->input = rec->input;
+    root->variables = std::make_shared<variable_scope>();  // children cannot read the parent's variables
+    {
+        std::lock_guard<std::mutex> lock(rec->mutex);
+        rec->frames.push_back(root);
+        rec->root = root;
+    }
+    auto self = shared_from_this();
+    rec->on_end = [self, g, index](execution_record& r) {
+        result<json> outcome = r.status == execution_status::succeeded ? result<json>(r.output)
+                                                                      : result<json>(tl::make_unexpected(r.failure));
+        if (g->run->keep_runs) {
+            std::lock_guard<std::mutex> lock(g->mutex);
+            child_run& c = g->run->runs[index];
+            c.arn = r.arn;
+            c.name = r.name;
+            c.status = r.status;
+            c.input = r.input;
+            c.output = r.output;
+            c.failure = r.failure;
+            c.start_date = r.start_time;
+            c.stop_date = r.stop_time;
+        }
+        self->on_child_finished(g, index, nullptr, std::move(outcome));
+    };
+    {
+        std::lock_guard<std::mutex> lock(registry_mutex_);
+        executions_[rec->arn] = rec;
+    }
+    {
+        std::lock_guard<std::mutex> lock(g->mutex);
+        g->children.emplace(index, root);
+    }
+    std::int64_t prev = 0;
+    emit(*rec, prev, event_type::execution_started, [&] {
+        json details = io_details("input", rec->input);
+        details["roleArn"] = rec->role_arn;
+        return details;
+    });
+    root->prev_event = prev;
+    post_to(root, [self, root]() { self->run_frame(root); });
+}
+
+// With a ResultWriter: export through the registered writer (the Map's output becomes
+// {"MapRunArn", "ResultWriterDetails"}), or with only a WriterConfig, transform the results.
+inline result<json> engine_core::write_map_results(const frame& f, const state& s, const map_state& m, map_run& run,
+                                                   json results) {
+    const json& rw = m.result_writer;
+    auto resource = rw.find("Resource");
+    const bool exporting = resource != rw.end() && resource->is_string();
+    auto config_field = rw.find("WriterConfig");
+    const writer_config config = parse_writer_config(config_field != rw.end() ? *config_field : json(), exporting);
+    if (!exporting) {
+        if (config_field == rw.end()) return results;
+        return transformed_results(run.runs, run.machine_arn, config.transformation);
+    }
+    result_write_request request;
+    request.resource = resource->get<std::string>();
+    frame_env env(*this, f, s);
+    if (m.writer_parameters) {
+        auto eff = effective_input(s, f.input, env);
+        if (!eff) return make_error(errors::result_writer_failed, eff.error().cause);
+        auto parameters = m.writer_parameters->evaluate(*eff, env);
+        if (!parameters) return make_error(errors::result_writer_failed, parameters.error().cause);
+        request.parameters = std::move(*parameters);
+    } else if (auto it = rw.find("Arguments"); it != rw.end()) {
+        request.parameters = *it;
+    }
+    request.config = config;
+    request.map_run_arn = run.arn;
+    request.state_machine_arn = run.machine_arn;
+    request.runs = &run.runs;
+    auto writer = result_writers_.find(request.resource);
+    if (!writer)
+        return make_error(errors::result_writer_failed,
+                          "No result writer is registered for the resource '" + request.resource + "'.");
+    auto details = call_host([&] { return writer->write(request); }, "The result writer");
+    if (!details)
+        return make_error(errors::result_writer_failed,
+                          details.error().cause.empty() ? details.error().name : details.error().cause);
+    json out = json::object();
+    out["MapRunArn"] = run.arn;
+    out["ResultWriterDetails"] = std::move(*details);
+    return out;
 }
 
 inline void engine_core::handle_error(const std::shared_ptr<frame>& f, const state& s, error e, bool heartbeat) {
@@ -1703,7 +2043,10 @@ inline void engine_core::abort_frame(const std::shared_ptr<frame>& f) {
             g->children.clear();
         }
         auto self = shared_from_this();
-        for (auto& c : children) post_to(c, [self, c]() { self->abort_frame(c); });
+        for (auto& c : children) {
+            if (c->exec != f->exec) end_execution(c->exec, execution_status::aborted, json(), error{});
+            else post_to(c, [self, c]() { self->abort_frame(c); });
+        }
     }
     ++f->generation;
     f->done = true;
@@ -1741,11 +2084,14 @@ inline void engine_core::end_execution(const std::shared_ptr<execution_record>& 
         if (!e.cause.empty()) details["cause"] = e.cause;
         return details;
     });
+    std::function<void(execution_record&)> on_end;
     {
         std::lock_guard<std::mutex> lock(rec->mutex);
         rec->status = status;
         rec->output = std::move(output);
         rec->failure = std::move(e);
+        rec->stop_time = clock_->now();
+        on_end = std::move(rec->on_end);
     }
     rec->finished.notify_all();
     {
@@ -1753,6 +2099,7 @@ inline void engine_core::end_execution(const std::shared_ptr<execution_record>& 
         auto it = executions_.find(rec->arn);
         if (it != executions_.end() && it->second.lock() == rec) executions_.erase(it);
     }
+    if (on_end) on_end(*rec);
 }
 
 inline result<void> engine_core::stop(std::string_view arn, std::string error_name, std::string cause) {
