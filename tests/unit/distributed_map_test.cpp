@@ -9,6 +9,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <stepfn/history/memory_sink.hpp>
@@ -16,6 +17,8 @@
 #include <stepfn/runtime/engine.hpp>
 #include <stepfn/runtime/local_storage.hpp>
 #include <stepfn/runtime/manual_executor.hpp>
+#include <stepfn/runtime/system_clock.hpp>
+#include <stepfn/runtime/thread_pool_executor.hpp>
 #include <stepfn/runtime/virtual_clock.hpp>
 
 using stepfn::json;
@@ -123,6 +126,18 @@ std::string machine(const std::string& map_fields, const std::string& processor 
 const std::string csv_reader = R"("ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
     "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
     "Parameters": {"Bucket": "data", "Key.$": "$.key"}})";
+
+std::string machine_text_for_pool() {
+    return R"({"StartAt": "M", "States": {"M": {"Type": "Map", "MaxConcurrency": 8,
+        "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "CSV"},
+                       "Parameters": {"Bucket": "d", "Key": "numbers.csv"}},
+        "ItemBatcher": {"MaxItemsPerBatch": 5},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+          "StartAt": "Sum", "States": {"Sum": {"Type": "Task", "Resource": "sum", "End": true}}},
+        "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "o"},
+                         "WriterConfig": {"Transformation": "COMPACT"}},
+        "End": true}}})";
+}
 
 } // namespace
 
@@ -482,4 +497,60 @@ TEST_CASE("distributed Map children do not see the parent's variables", "[distri
                      json{1});
     REQUIRE_FALSE(out.value);
     CHECK(out.value.error().name == "States.ExceedToleratedFailureThreshold");
+}
+
+TEST_CASE("a parent that times out aborts its running child executions", "[distributed_map]") {
+    harness h;
+    auto out = h.run(R"({"StartAt": "M", "TimeoutSeconds": 10, "States": {
+        "M": {"Type": "Map", "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+              "StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 100, "End": true}}}, "End": true}}})",
+                     json{1, 2});
+    REQUIRE_FALSE(out.value);
+    CHECK(out.value.error().name == "States.Timeout");
+    h.executor.run();
+    auto children = h.children(out.arn);
+    REQUIRE(children.size() == 2);
+    for (const auto& child : children) CHECK(h.types(child).back() == "ExecutionAborted");
+}
+
+TEST_CASE("a distributed Map on a thread pool runs many children", "[distributed_map]") {
+    temp_root files;
+    std::string csv = "n\n";
+    for (int i = 0; i < 300; ++i) csv += std::to_string(i) + "\n";
+    files.put("d/numbers.csv", csv);
+    stepfn::thread_pool_executor executor(4);
+    stepfn::system_clock clock;
+    auto sink = std::make_shared<stepfn::memory_sink>();
+    stepfn::engine_options options;
+    options.history = sink;
+    stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock> engine(executor, clock, options);
+    auto storage = std::make_shared<stepfn::local_storage>(files.path);
+    engine.item_readers().set_default(storage);
+    engine.result_writers().set_default(storage);
+    std::atomic<int> running{0}, most{0};
+    engine.invokers().set_default(std::make_shared<lambda_invoker>([&](const stepfn::task_request& r) -> stepfn::result<json> {
+        const int now = ++running;
+        int seen = most.load();
+        while (now > seen && !most.compare_exchange_weak(seen, now)) {
+        }
+        std::this_thread::yield();
+        --running;
+        json sum = 0;
+        for (const auto& item : r.input["Items"]) sum = sum.get<int>() + std::stoi(item["n"].get<std::string>());
+        return sum;
+    }));
+    auto machine = stepfn::state_machine::parse(machine_text_for_pool());
+    REQUIRE(machine);
+    auto e = engine.start(*machine, json::object());
+    REQUIRE(e);
+    auto out = e->wait();
+    REQUIRE(out);
+    json manifest = json::parse(files.get("o/" + (*out)["ResultWriterDetails"]["Key"].get<std::string>()));
+    json results = json::parse(files.get("o/" + manifest["ResultFiles"]["SUCCEEDED"][0]["Key"].get<std::string>()));
+    REQUIRE(results.size() == 60);  // 300 items in batches of 5
+    int total = 0;
+    for (const auto& r : results) total += r.get<int>();
+    CHECK(total == 299 * 300 / 2);
+    CHECK(most.load() <= 8);
+    CHECK(sink->executions().size() == 61);
 }

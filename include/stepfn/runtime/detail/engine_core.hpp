@@ -1380,15 +1380,7 @@ inline void engine_core::start_map(const std::shared_ptr<frame>& f, const state&
         run->child_arn_prefix = prefix +
                                 (m.execution_type == map_execution_type::express ? "express:" : "execution:") +
                                 run->machine_name + ":";
-        emit(*f->exec, f->prev_event, event_type::map_run_started, [&] { return json{{"mapRunArn", run->arn}}; });
-        auto read = distributed_items(*f, s, m, *eff, env, *run);
-        if (!read) {
-            error e = state_error(*f, s, std::move(read.error()));
-            emit(*f->exec, f->prev_event, event_type::map_run_failed,
-                 [&] { return json{{"error", e.name}, {"cause", e.cause}}; });
-            return handle_error(f, s, std::move(e));
-        }
-        items = std::move(*read);
+        items = json::array();  // read below, once the Map's own fields are known to be valid
     } else if (!m.items_path || m.items_path->is_root()) {
         items = m.item_selector ? *eff : std::move(*eff);
     } else {
@@ -1431,6 +1423,17 @@ inline void engine_core::start_map(const std::shared_ptr<frame>& f, const state&
         if (!v || !v->is_number() || v->get<double>() < 0 || v->get<double>() > 100)
             return handle_error(f, s, state_error(*f, s, error{errors::runtime, "ToleratedFailurePercentage must be between 0 and 100."}));
         percentage = v->get<double>();
+    }
+    if (run) {
+        emit(*f->exec, f->prev_event, event_type::map_run_started, [&] { return json{{"mapRunArn", run->arn}}; });
+        auto read = distributed_items(*f, s, m, *eff, env, *run);
+        if (!read) {
+            error e = state_error(*f, s, std::move(read.error()));
+            emit(*f->exec, f->prev_event, event_type::map_run_failed,
+                 [&] { return json{{"error", e.name}, {"cause", e.cause}}; });
+            return handle_error(f, s, std::move(e));
+        }
+        items = std::move(*read);
     }
 
     // A distributed Map runs up to 10,000 children at once by default, as AWS.
@@ -1480,6 +1483,7 @@ inline void engine_core::launch_iterations(const std::shared_ptr<fanout_group>& 
         {
             std::lock_guard<std::mutex> lock(g->mutex);
             if (g->finished || g->next >= g->total || g->running >= g->max_running) break;
+            if (g->run && f->exec->ended.load()) break;  // the parent ended: start no more children
             index = g->next++;
             ++g->running;
             item = std::move(g->items[index]);
@@ -1848,6 +1852,7 @@ inline void engine_core::start_child_execution(const std::shared_ptr<fanout_grou
     }
     auto self = shared_from_this();
     rec->on_end = [self, g, index](execution_record& r) {
+        if (g->parent->exec->ended.load()) return;  // stopped with its parent (or the engine)
         result<json> outcome = r.status == execution_status::succeeded ? result<json>(r.output)
                                                                       : result<json>(tl::make_unexpected(r.failure));
         if (g->run->keep_runs) {
