@@ -22,6 +22,7 @@
 #include <stepfn/runtime/callable_invoker.hpp>
 #include <stepfn/runtime/engine.hpp>
 #include <stepfn/runtime/invoker_registry.hpp>
+#include <stepfn/runtime/local_storage.hpp>
 #include <stepfn/runtime/manual_executor.hpp>
 #include <stepfn/runtime/system_clock.hpp>
 #include <stepfn/runtime/task_invoker.hpp>
