@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -1810,12 +1811,12 @@ inline result<json> engine_core::distributed_items(const frame& f, const state& 
         current_bytes = overhead;
     };
     for (auto& item : items) {
-        const std::size_t item_bytes = text(item).size() + (current.empty() ? 0 : 1);
+        const std::size_t size = *max_bytes ? text(item).size() : 0;
         // An item bigger than the byte limit still runs, alone in its batch.
         if (!current.empty() && ((*max_items && current.size() >= *max_items) ||
-                                 (*max_bytes && current_bytes + item_bytes > *max_bytes)))
+                                 (*max_bytes && current_bytes + size + 1 > *max_bytes)))
             flush();
-        current_bytes += text(item).size() + (current.empty() ? 0 : 1);
+        current_bytes += size + (current.empty() ? 0 : 1);
         current.push_back(std::move(item));
     }
     if (!current.empty()) flush();
