@@ -20,6 +20,9 @@ struct task_request {
     std::string resource;            // the Task's `Resource`, as written
     json input;                      // the effective input (after InputPath and Parameters)
     std::string execution_id;        // the execution's ARN
+    // The top-level execution's ARN: execution_id itself, except in a distributed Map's child
+    // executions, where it names the execution that started the Map Run (mocks count by it).
+    std::string root_execution_id;
     std::string execution_name;
     std::string state_name;
     std::int64_t attempt = 0;        // 0 for the first attempt, then 1, 2, ... for retries

@@ -136,7 +136,9 @@ public:
             if (by_state != state_invokers_.end()) {
                 target = by_state->second;
             } else {
-                auto mocks = execution_mocks_.find(request.execution_id);
+                // A distributed Map's children use the mocks of the execution that started them.
+                auto mocks = execution_mocks_.find(request.root_execution_id.empty() ? request.execution_id
+                                                                                     : request.root_execution_id);
                 if (mocks != execution_mocks_.end()) target = mocks->second;
             }
         }

@@ -17,7 +17,8 @@ namespace stepfn::testing {
 
 // Answers Task states from one test case of a Step Functions Local mock configuration, as
 // Step Functions Local does. Invocations are counted per (execution id, state name) over the
-// whole execution, so Map iterations and Parallel branches share a state's count (use
+// whole execution, so Map iterations and Parallel branches share a state's count, and so do a
+// distributed Map's child executions with the execution that started them (use
 // MaxConcurrency 1 when the order of mocked answers must be deterministic).
 //
 // A state the test case does not mock goes to the fallback invoker when there is one, else
@@ -67,7 +68,9 @@ public:
                                            mocks_.name + "\" of state machine \"" + mocks_.machine + "\"");
             return;
         }
-        const std::uint64_t invocation = next_invocation(request.execution_id, request.state_name);
+        // A distributed Map's child executions count with the execution that started them.
+        const std::uint64_t invocation = next_invocation(
+            request.root_execution_id.empty() ? request.execution_id : request.root_execution_id, request.state_name);
         const mocked_response::entry* entry = response->find(invocation);
         if (!entry) {
             done.fail(errors::runtime, "mocked response \"" + response->name + "\" has no entry for invocation " +

@@ -130,6 +130,7 @@ struct execution_record {
     std::shared_ptr<frame> root;
     time_point stop_time;
     std::string machine_name;  // `$$.StateMachine.Name` when not the machine's own (a Map Run's children)
+    std::string root_arn;  // the top-level execution (this one, unless a distributed Map started it)
     // A distributed Map's child execution reports its end to the Map Run (called once, last).
     std::function<void(execution_record&)> on_end;
 };
@@ -675,6 +676,7 @@ inline result<execution> engine_core::start(const state_machine& machine, json i
     const std::string prefix = "arn:aws:states:" + options_.region + ":" + options_.account + ":";
     rec->machine_arn = prefix + "stateMachine:" + machine.name();
     rec->arn = prefix + "execution:" + machine.name() + ":" + options.name;
+    rec->root_arn = rec->arn;
     rec->role_arn = "arn:aws:iam::" + options_.account + ":role/stepfn";
     rec->start_time = clock_->now();
     rec->sink = std::move(options.history);
@@ -1154,6 +1156,7 @@ inline void engine_core::start_task_attempt(const std::shared_ptr<frame>& f, con
     request.resource = t.resource;
     request.input = std::move(*params);
     request.execution_id = f->exec->arn;
+    request.root_execution_id = f->exec->root_arn;
     request.execution_name = f->exec->name;
     request.state_name = s.name;
     request.attempt = f->retry_count;
@@ -1831,6 +1834,7 @@ inline void engine_core::start_child_execution(const std::shared_ptr<fanout_grou
     rec->core = shared_from_this();
     rec->name = make_uuid(*this);
     rec->arn = run.child_arn_prefix + rec->name;
+    rec->root_arn = parent->exec->root_arn;
     rec->machine_arn = run.machine_arn;
     rec->role_arn = parent->exec->role_arn;
     rec->start_time = clock_->now();
