@@ -554,3 +554,18 @@ TEST_CASE("a distributed Map on a thread pool runs many children", "[distributed
     CHECK(most.load() <= 8);
     CHECK(sink->executions().size() == 61);
 }
+
+TEST_CASE("a child execution's context names the Map Run's state machine and the child", "[distributed_map]") {
+    harness h;
+    auto out = h.run(machine(R"("Label": "lbl")",
+                             R"("Type": "Pass", "Parameters": {"sm.$": "$$.StateMachine.Name", "id.$": "$$.Execution.Id", "in.$": "$$.Execution.Input"})"),
+                     json{7});
+    REQUIRE(out.value);
+    const auto children = h.children(out.arn);
+    REQUIRE(children.size() == 1);
+    CHECK((*out.value)[0]["id"] == children[0]);
+    CHECK((*out.value)[0]["in"] == 7);
+    const std::string sm = (*out.value)[0]["sm"].get<std::string>();
+    CHECK(sm.size() > 4);
+    CHECK(sm.compare(sm.size() - 4, 4, "/lbl") == 0);
+}
