@@ -682,3 +682,12 @@ TEST_CASE("Variables: Assign sees values as of state entry; catchers and Map sco
         CHECK_THAT(two.value.error().cause, Catch::Matchers::Contains("one Assign"));
     }
 }
+
+TEST_CASE("Map: MaxConcurrencyPath still reads the input when the items are the whole input", "[engine][map]") {
+    harness h;
+    auto r = h.run(R"({"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrencyPath":"$[0]",
+        "ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}})",
+                   json::array({1, 2, 3}));
+    REQUIRE(r.value);
+    CHECK(*r.value == json::array({1, 2, 3}));
+}

@@ -1386,7 +1386,10 @@ inline void engine_core::start_map(const std::shared_ptr<frame>& f, const state&
                                 run->machine_name + ":";
         items = json::array();  // read below, once the Map's own fields are known to be valid
     } else if (!m.items_path || m.items_path->is_root()) {
-        items = m.item_selector ? *eff : std::move(*eff);
+        // Move the input into the items unless something below still reads it.
+        const bool input_needed = m.item_selector || m.max_concurrency.path || m.tolerated_failure_count.path ||
+                                  m.tolerated_failure_percentage.path;
+        items = input_needed ? *eff : std::move(*eff);
     } else {
         auto selected = m.items_path->evaluate(*eff, env);
         if (!selected) return handle_error(f, s, state_error(*f, s, std::move(selected.error())));
