@@ -12,40 +12,15 @@
 #include <stepfn/error.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/model/state_machine.hpp>
+#include <stepfn/runtime/clock_traits.hpp>
 #include <stepfn/runtime/detail/engine_core.hpp>
+#include <stepfn/runtime/executor_traits.hpp>
 #include <stepfn/runtime/execution.hpp>
 #include <stepfn/runtime/invoker_registry.hpp>
 #include <stepfn/runtime/timer.hpp>
 
 namespace stepfn {
 
-namespace detail {
-template <class E, class = void>
-struct can_post : std::false_type {};
-template <class E>
-struct can_post<E, std::void_t<decltype(std::declval<E&>().post(std::declval<unique_function<void()>>()))>>
-    : std::true_type {};
-
-template <class E, class = void>
-struct can_drive : std::false_type {};
-template <class E>
-struct can_drive<E, std::void_t<decltype(std::declval<E&>().run()),
-                                decltype(std::declval<E&>().wait_for_work(std::declval<time_point>()))>>
-    : std::true_type {};
-
-template <class C, class = void>
-struct is_clock_like : std::false_type {};
-template <class C>
-struct is_clock_like<C, std::void_t<decltype(time_point(std::declval<const C&>().now())),
-                                    decltype(timer_id(std::declval<C&>().schedule_at(
-                                        std::declval<time_point>(), std::declval<unique_function<void()>>()))),
-                                    decltype(bool(std::declval<C&>().cancel(timer_id{})))>> : std::true_type {};
-
-template <class C, class = void>
-struct can_advance : std::false_type {};
-template <class C>
-struct can_advance<C, std::void_t<decltype(bool(std::declval<C&>().advance_to_next()))>> : std::true_type {};
-} // namespace detail
 
 // The engine: runs executions of loaded state machines on the host's executor and clock.
 //
@@ -60,9 +35,9 @@ struct can_advance<C, std::void_t<decltype(bool(std::declval<C&>().advance_to_ne
 // calls may come from any thread.
 template <class Executor, class Clock>
 class basic_engine {
-    static_assert(detail::can_post<Executor>::value,
+    static_assert(is_executor<Executor>::value,
                   "stepfn::basic_engine: Executor needs post(callable) accepting a move-only void() callable");
-    static_assert(detail::is_clock_like<Clock>::value,
+    static_assert(is_clock<Clock>::value,
                   "stepfn::basic_engine: Clock needs now(), schedule_at(time_point, callable) and cancel(timer_id)");
 
 public:
@@ -72,12 +47,12 @@ public:
     basic_engine(Executor& executor, Clock& clock, engine_options options = {})
         : core_(std::make_shared<detail::engine_core>(std::make_unique<executor_adapter>(executor),
                                                       std::make_unique<clock_adapter>(clock), std::move(options))) {
-        if constexpr (detail::can_drive<Executor>::value) {
+        if constexpr (is_drivable_executor<Executor>::value) {
             core_->driver = [&executor, &clock](const std::function<bool()>& done) {
                 while (!done()) {
                     if (executor.run() > 0) continue;
                     if (done()) break;
-                    if constexpr (detail::can_advance<Clock>::value) {
+                    if constexpr (is_virtual_clock<Clock>::value) {
                         if (clock.advance_to_next()) continue;
                     } else {
                         (void)clock;
@@ -137,9 +112,9 @@ private:
             return clock.schedule_at(when, std::move(fn));
         }
         bool cancel(timer_id id) override { return clock.cancel(id); }
-        bool is_virtual() const noexcept override { return detail::can_advance<Clock>::value; }
+        bool is_virtual() const noexcept override { return is_virtual_clock<Clock>::value; }
         bool advance_to_next() override {
-            if constexpr (detail::can_advance<Clock>::value) return clock.advance_to_next();
+            if constexpr (is_virtual_clock<Clock>::value) return clock.advance_to_next();
             else return false;
         }
         Clock& clock;

@@ -324,6 +324,7 @@ public:
     result<void> send_task_success(std::string_view token, json output);
     result<void> send_task_failure(std::string_view token, std::string error_name, std::string cause);
     result<void> send_task_heartbeat(std::string_view token);
+    result<std::shared_ptr<task_attempt>> find_attempt(std::string_view token);
 
     // Called when the engine is destroyed: abort what still runs so nothing touches it later.
     void shutdown() {
@@ -490,6 +491,8 @@ private:
     void on_child_finished(const std::shared_ptr<fanout_group>& g, std::size_t index, const std::shared_ptr<frame>& child,
                            result<json> outcome);
     void on_fanout_done(const std::shared_ptr<frame>& f, const std::shared_ptr<fanout_group>& g);
+    void complete_state(const std::shared_ptr<frame>& f, const state& s, json value,
+                        const std::optional<payload_template>& selector, const std::optional<json_path>& result_path);
 
     void exit_state(const std::shared_ptr<frame>& f, const state& s, json output, const transition* target,
                     const json* assigned = nullptr);
@@ -1217,19 +1220,27 @@ inline void engine_core::on_task_result(const std::shared_ptr<frame>& f, std::ui
         return details;
     });
 
+    complete_state(f, s, std::move(*outcome), t.result_selector, t.result_path);
+}
+
+// The common end of a Task, Parallel or Map that produced `result`: Assign, ResultSelector,
+// ResultPath, OutputPath, the size check, then the transition. Errors go to Retry/Catch.
+inline void engine_core::complete_state(const std::shared_ptr<frame>& f, const state& s, json value,
+                                        const std::optional<payload_template>& selector,
+                                        const std::optional<json_path>& result_path) {
     frame_env env(*this, *f, s);
     auto fail = [&](error e) {
         handle_error(f, s, state_error(*f, s, std::move(e)));
         run_frame(f);
     };
-    auto vars = evaluate_assign(s.assign, *outcome, env);
+    auto vars = evaluate_assign(s.assign, value, env);
     if (!vars) return fail(std::move(vars.error()));
-    inspect(*f, s, "result", outcome);
-    result<json> selected = t.result_selector ? t.result_selector->evaluate(*outcome, env) : std::move(outcome);
+    inspect(*f, s, "result", value);
+    result<json> selected = selector ? selector->evaluate(value, env) : result<json>(std::move(value));
     if (!selected) return fail(std::move(selected.error()));
     inspect(*f, s, "afterResultSelector", selected);
     json raw = f->input;  // kept until the output is final: a failing ResultPath is caught with the raw input
-    auto merged = apply_result_path(t.result_path, std::move(raw), std::move(*selected));
+    auto merged = apply_result_path(result_path, std::move(raw), std::move(*selected));
     if (!merged) return fail(std::move(merged.error()));
     inspect(*f, s, "afterResultPath", merged);
     auto out = apply_output_path(s, std::move(*merged), env);
@@ -1672,27 +1683,7 @@ inline void engine_core::on_fanout_done(const std::shared_ptr<frame>& f, const s
         selector = &m.result_selector;
         result_path = &m.result_path;
     }
-    frame_env env(*this, *f, s);
-    auto fail = [&](error e) {
-        handle_error(f, s, state_error(*f, s, std::move(e)));
-        run_frame(f);
-    };
-    auto vars = evaluate_assign(s.assign, results, env);
-    if (!vars) return fail(std::move(vars.error()));
-    inspect(*f, s, "result", results);
-    result<json> selected = *selector ? (*selector)->evaluate(results, env) : result<json>(std::move(results));
-    if (!selected) return fail(std::move(selected.error()));
-    inspect(*f, s, "afterResultSelector", selected);
-    json raw = f->input;
-    auto merged = apply_result_path(*result_path, std::move(raw), std::move(*selected));
-    if (!merged) return fail(std::move(merged.error()));
-    inspect(*f, s, "afterResultPath", merged);
-    auto out = apply_output_path(s, std::move(*merged), env);
-    if (!out) return fail(std::move(out.error()));
-    if (auto size = check_size(*out, s.name); !size) return fail(std::move(size.error()));
-    inspect(*f, s, "output", out);
-    exit_state(f, s, std::move(*out), s.next ? &*s.next : nullptr, &*vars);
-    run_frame(f);
+    complete_state(f, s, std::move(results), *selector, *result_path);
 }
 
 // ---- distributed Map -------------------------------------------------------------------------
@@ -2127,7 +2118,7 @@ inline result<void> engine_core::stop(std::string_view arn, std::string error_na
     return {};
 }
 
-inline result<void> engine_core::send_task_success(std::string_view token, json output) {
+inline result<std::shared_ptr<task_attempt>> engine_core::find_attempt(std::string_view token) {
     std::shared_ptr<task_attempt> attempt;
     {
         std::lock_guard<std::mutex> lock(registry_mutex_);
@@ -2135,33 +2126,29 @@ inline result<void> engine_core::send_task_success(std::string_view token, json 
         if (it != tokens_.end()) attempt = it->second.lock();
     }
     if (!attempt) return make_error("TaskDoesNotExist", "no task is waiting for the token '" + std::string(token) + "'");
+    return attempt;
+}
+
+inline result<void> engine_core::send_task_success(std::string_view token, json output) {
+    auto attempt = find_attempt(token);
+    if (!attempt) return tl::make_unexpected(std::move(attempt.error()));
     if (exceeds_size(output, options_.bounds.max_payload_bytes))
         return make_error("InvalidOutput", "the output exceeds the maximum payload size");
-    attempt->resolve(std::move(output));
+    (*attempt)->resolve(std::move(output));
     return {};
 }
 
 inline result<void> engine_core::send_task_failure(std::string_view token, std::string error_name, std::string cause) {
-    std::shared_ptr<task_attempt> attempt;
-    {
-        std::lock_guard<std::mutex> lock(registry_mutex_);
-        auto it = tokens_.find(std::string(token));
-        if (it != tokens_.end()) attempt = it->second.lock();
-    }
-    if (!attempt) return make_error("TaskDoesNotExist", "no task is waiting for the token '" + std::string(token) + "'");
-    attempt->resolve(tl::make_unexpected(error{std::move(error_name), std::move(cause)}));
+    auto attempt = find_attempt(token);
+    if (!attempt) return tl::make_unexpected(std::move(attempt.error()));
+    (*attempt)->resolve(tl::make_unexpected(error{std::move(error_name), std::move(cause)}));
     return {};
 }
 
 inline result<void> engine_core::send_task_heartbeat(std::string_view token) {
-    std::shared_ptr<task_attempt> attempt;
-    {
-        std::lock_guard<std::mutex> lock(registry_mutex_);
-        auto it = tokens_.find(std::string(token));
-        if (it != tokens_.end()) attempt = it->second.lock();
-    }
-    if (!attempt) return make_error("TaskDoesNotExist", "no task is waiting for the token '" + std::string(token) + "'");
-    attempt->heartbeat();
+    auto attempt = find_attempt(token);
+    if (!attempt) return tl::make_unexpected(std::move(attempt.error()));
+    (*attempt)->heartbeat();
     return {};
 }
 
