@@ -11,77 +11,15 @@
 #include <string>
 #include <vector>
 
-#include "tools/stepfn/cli.hpp"
+#include "cli_runner.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct cli_result {
-    int code = -1;
-    std::string out;
-    std::string err;
-};
-
-std::string slurp(std::FILE* f) {
-    std::string text;
-    std::rewind(f);
-    char buffer[4096];
-    std::size_t got = 0;
-    while ((got = std::fread(buffer, 1, sizeof buffer, f)) > 0) text.append(buffer, got);
-    return text;
-}
-
-// Runs the command in-process with `stdin_text` as its standard input.
-cli_result run_cli(std::vector<std::string> args, const std::string& stdin_text = {}) {
-    std::vector<const char*> argv{"stepfn"};
-    for (const auto& a : args) argv.push_back(a.c_str());
-    std::FILE* in = std::tmpfile();
-    std::FILE* out = std::tmpfile();
-    std::FILE* err = std::tmpfile();
-    REQUIRE(in != nullptr);
-    REQUIRE(out != nullptr);
-    REQUIRE(err != nullptr);
-    if (!stdin_text.empty()) std::fwrite(stdin_text.data(), 1, stdin_text.size(), in);
-    std::rewind(in);
-    cli_result r;
-    r.code = stepfn::cli::stepfn_cli(static_cast<int>(argv.size()), argv.data(), in, out, err);
-    r.out = slurp(out);
-    r.err = slurp(err);
-    std::fclose(in);
-    std::fclose(out);
-    std::fclose(err);
-    return r;
-}
-
-// A scratch directory removed at the end of the test.
-class temp_dir {
-public:
-    temp_dir() {
-        static std::atomic<unsigned> counter{0};
-        std::random_device seed;
-        path_ = fs::temp_directory_path() /
-                ("stepfn-cli-" + std::to_string(seed()) + "-" + std::to_string(counter++));
-        fs::create_directories(path_);
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-
-    std::string write(const std::string& name, const std::string& content) const {
-        const fs::path file = path_ / name;
-        std::ofstream(file, std::ios::binary) << content;
-        return file.string();
-    }
-    std::string path(const std::string& name) const { return (path_ / name).string(); }
-    std::string dir() const { return path_.string(); }
-
-private:
-    fs::path path_;
-};
+using stepfn_test::cli_result;
+using stepfn_test::run_cli;
+using stepfn_test::temp_dir;
 
 stepfn::json parse_line(const std::string& text) {
     REQUIRE(!text.empty());

@@ -8,7 +8,7 @@
 
 #include <stepfn/model/graph.hpp>
 
-#include "tools/stepfn/cli.hpp"
+#include "cli_runner.hpp"
 
 using Catch::Matchers::Contains;
 using stepfn::json;
@@ -44,40 +44,7 @@ const char* const fan_out = R"({
     "Stop": {"Type": "Fail", "Error": "Stopped"}
   }})";
 
-struct graph_cli_result {
-    int code = -1;
-    std::string out, err;
-};
-
-std::string read_all(std::FILE* f) {
-    std::string text;
-    std::rewind(f);
-    char buffer[4096];
-    std::size_t got = 0;
-    while ((got = std::fread(buffer, 1, sizeof buffer, f)) > 0) text.append(buffer, got);
-    return text;
-}
-
-graph_cli_result graph_cli(std::vector<std::string> args, const std::string& stdin_text) {
-    std::vector<const char*> argv{"stepfn"};
-    for (const auto& a : args) argv.push_back(a.c_str());
-    std::FILE* in = std::tmpfile();
-    std::FILE* out = std::tmpfile();
-    std::FILE* err = std::tmpfile();
-    REQUIRE(in != nullptr);
-    REQUIRE(out != nullptr);
-    REQUIRE(err != nullptr);
-    std::fwrite(stdin_text.data(), 1, stdin_text.size(), in);
-    std::rewind(in);
-    graph_cli_result r;
-    r.code = stepfn::cli::stepfn_cli(static_cast<int>(argv.size()), argv.data(), in, out, err);
-    r.out = read_all(out);
-    r.err = read_all(err);
-    std::fclose(in);
-    std::fclose(out);
-    std::fclose(err);
-    return r;
-}
+using stepfn_test::run_cli;
 
 } // namespace
 
@@ -147,32 +114,32 @@ TEST_CASE("graph: long rules are shortened, JSONata conditions shown", "[graph]"
 
 TEST_CASE("stepfn graph", "[graph][cli]") {
     SECTION("dot by default, from standard input") {
-        auto r = graph_cli({"graph", "-"}, fan_out);
+        auto r = run_cli({"graph", "-"}, fan_out);
         CHECK(r.code == 0);
         CHECK(r.err.empty());
         CHECK(r.out.rfind("digraph \"StateMachine\" {", 0) == 0);
     }
     SECTION("mermaid") {
-        auto r = graph_cli({"graph", "--format", "mermaid", "-"}, fan_out);
+        auto r = run_cli({"graph", "--format", "mermaid", "-"}, fan_out);
         CHECK(r.code == 0);
         CHECK(r.out.rfind("flowchart TD\n", 0) == 0);
     }
     SECTION("an unknown format is a usage error") {
-        auto r = graph_cli({"graph", "--format=svg", "-"}, fan_out);
+        auto r = run_cli({"graph", "--format=svg", "-"}, fan_out);
         CHECK(r.code == 2);
         CHECK_THAT(r.err, Contains("--format must be dot or mermaid, not 'svg'"));
     }
     SECTION("an invalid definition prints its problems and exits 1") {
-        auto r = graph_cli({"graph", "-"}, R"({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}}})");
+        auto r = run_cli({"graph", "-"}, R"({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}}})");
         CHECK(r.code == 1);
         CHECK(r.out.empty());
         CHECK_THAT(r.err, Contains("/States/A/Next: "));
     }
     SECTION("help") {
-        auto r = graph_cli({"help", "graph"}, "");
+        auto r = run_cli({"help", "graph"}, "");
         CHECK(r.code == 0);
         CHECK_THAT(r.out, Contains("Usage: stepfn graph FILE [--format dot|mermaid]"));
-        auto main_help = graph_cli({"--help"}, "");
+        auto main_help = run_cli({"--help"}, "");
         CHECK_THAT(main_help.out, Contains("graph FILE"));
     }
 }

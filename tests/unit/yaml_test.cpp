@@ -13,12 +13,19 @@
 
 #include <stepfn/load/yaml.hpp>
 
-#include "tools/stepfn/cli.hpp"
+#include "cli_runner.hpp"
 
 using Catch::Matchers::Contains;
 using stepfn::json;
 
 namespace {
+
+std::string read_text(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
 
 const char* const order_yaml = R"(Comment: a small order flow
 StartAt: Charge
@@ -31,58 +38,9 @@ States:
     Type: Succeed
 )";
 
-std::string read_text(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
-struct yaml_cli_result {
-    int code = -1;
-    std::string out, err;
-};
+using stepfn_test::run_cli;
 
-std::string drain(std::FILE* f) {
-    std::string text;
-    std::rewind(f);
-    char buffer[4096];
-    std::size_t got = 0;
-    while ((got = std::fread(buffer, 1, sizeof buffer, f)) > 0) text.append(buffer, got);
-    return text;
-}
-
-yaml_cli_result yaml_cli(std::vector<std::string> args) {
-    std::vector<const char*> argv{"stepfn"};
-    for (const auto& a : args) argv.push_back(a.c_str());
-    std::FILE* in = std::tmpfile();
-    std::FILE* out = std::tmpfile();
-    std::FILE* err = std::tmpfile();
-    REQUIRE(in != nullptr);
-    REQUIRE(out != nullptr);
-    REQUIRE(err != nullptr);
-    yaml_cli_result r;
-    r.code = stepfn::cli::stepfn_cli(static_cast<int>(argv.size()), argv.data(), in, out, err);
-    r.out = drain(out);
-    r.err = drain(err);
-    std::fclose(in);
-    std::fclose(out);
-    std::fclose(err);
-    return r;
-}
-
-// A YAML file in a scratch directory, removed at the end of the test.
-struct yaml_file {
-    std::filesystem::path path;
-    yaml_file(const std::string& name, const std::string& text)
-        : path(std::filesystem::temp_directory_path() / ("stepfn_yaml_test_" + name)) {
-        std::ofstream(path) << text;
-    }
-    ~yaml_file() {
-        std::error_code ec;
-        std::filesystem::remove(path, ec);
-    }
-};
 
 } // namespace
 
@@ -253,28 +211,31 @@ TEST_CASE("yaml: the example definition as YAML runs like the JSON one", "[yaml]
 
 TEST_CASE("stepfn validate, run and graph read .yaml files", "[yaml][cli]") {
     SECTION("validate places problems by line and column") {
-        yaml_file file("broken.asl.yaml", order_yaml);
-        auto r = yaml_cli({"validate", file.path.string()});
+        stepfn_test::temp_dir scratch_file;
+        const std::string file = scratch_file.write("broken.asl.yaml", order_yaml);
+        auto r = run_cli({"validate", file});
         CHECK(r.code == 1);
         CHECK(r.err ==
               "line 7, column 5: /States/Charge/Next: no state named \"Chrage\" in this scope\n"
               "line 8, column 3: /States/Done: state \"Done\" is not reachable\n");
     }
     SECTION("valid files validate, run and graph") {
-        yaml_file file("hello.yml", "StartAt: Hi\nStates:\n  Hi:\n    Type: Pass\n    Result: {hello: world}\n    End: true\n");
-        auto valid = yaml_cli({"validate", file.path.string()});
+        stepfn_test::temp_dir scratch_file;
+        const std::string file = scratch_file.write("hello.yml", "StartAt: Hi\nStates:\n  Hi:\n    Type: Pass\n    Result: {hello: world}\n    End: true\n");
+        auto valid = run_cli({"validate", file});
         CHECK(valid.code == 0);
         CHECK(valid.out == "valid\n");
-        auto ran = yaml_cli({"run", file.path.string()});
+        auto ran = run_cli({"run", file});
         CHECK(ran.code == 0);
         CHECK(ran.out == "{\"status\":\"SUCCEEDED\",\"output\":{\"hello\":\"world\"}}\n");
-        auto graph = yaml_cli({"graph", file.path.string(), "--format", "mermaid"});
+        auto graph = run_cli({"graph", file, "--format", "mermaid"});
         CHECK(graph.code == 0);
         CHECK_THAT(graph.out, Contains("n0[\"Hi<br/><small>Pass</small>\"]"));
     }
     SECTION("run reports an invalid YAML definition as run does for JSON") {
-        yaml_file file("bad.yaml", "StartAt: [\n");
-        auto r = yaml_cli({"run", file.path.string()});
+        stepfn_test::temp_dir scratch_file;
+        const std::string file = scratch_file.write("bad.yaml", "StartAt: [\n");
+        auto r = run_cli({"run", file});
         CHECK(r.code == 2);
         CHECK_THAT(r.err, Contains("stepfn: the definition is not valid:\nline 2, column 1: /: the definition is not valid YAML"));
     }
