@@ -691,3 +691,31 @@ TEST_CASE("Map: MaxConcurrencyPath still reads the input when the items are the 
     REQUIRE(r.value);
     CHECK(*r.value == json::array({1, 2, 3}));
 }
+
+TEST_CASE("An inspector sees a Map's items and a Parallel's input", "[engine][inspect]") {
+    struct recorder final : stepfn::state_inspector {
+        std::vector<std::pair<std::string, json>> stages;
+        void stage(std::string_view state, std::string_view name, const json& v) override {
+            if (state == "M" || state == "P") stages.emplace_back(std::string(name), v);
+        }
+        void decision(std::string_view, const stepfn::error&, const stepfn::error_decision&) override {}
+    };
+    harness h;
+    auto rec = std::make_shared<recorder>();
+    stepfn::start_options options;
+    options.inspector = rec;
+    auto e = h.engine.start(load(R"J({"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","Next":"P",
+        "ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}}},
+        "P":{"Type":"Parallel","Parameters":{"n.$":"States.ArrayLength($)"},"End":true,
+        "Branches":[{"StartAt":"B","States":{"B":{"Type":"Pass","End":true}}}]}}})J"),
+                            json{{"xs", {1, 2}}}, options);
+    REQUIRE(e);
+    CHECK(*e->wait() == json::parse(R"([{"n":2}])"));
+    std::vector<std::string> names;
+    for (auto& st : rec->stages) names.push_back(st.first);
+    CHECK(names == std::vector<std::string>{"input", "afterInputPath", "afterItemsPath", "result", "afterResultSelector",
+                                            "afterResultPath", "output", "input", "afterInputPath", "afterParameters",
+                                            "result", "afterResultSelector", "afterResultPath", "output"});
+    CHECK(rec->stages[2].second == json::array({1, 2}));
+    CHECK(rec->stages[9].second == json{{"n", 2}});
+}

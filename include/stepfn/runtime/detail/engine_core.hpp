@@ -1345,11 +1345,14 @@ inline void engine_core::start_parallel(const std::shared_ptr<frame>& f, const s
     frame_env env(*this, *f, s);
     result<json> branch_input;
     {
+        inspect(*f, s, "input", f->input);
         auto eff = effective_input(s, f->input, env);
         if (!eff) return handle_error(f, s, state_error(*f, s, std::move(eff.error())));
+        inspect(*f, s, "afterInputPath", eff);
         branch_input = p.parameters ? p.parameters->evaluate(*eff, env) : std::move(eff);
     }
     if (!branch_input) return handle_error(f, s, state_error(*f, s, std::move(branch_input.error())));
+    if (p.parameters) inspect(*f, s, "afterParameters", branch_input);
     emit(*f->exec, f->prev_event, event_type::parallel_state_started, [] { return json::object(); });
 
     auto g = std::make_shared<fanout_group>();
@@ -1380,8 +1383,10 @@ inline void engine_core::start_parallel(const std::shared_ptr<frame>& f, const s
 
 inline void engine_core::start_map(const std::shared_ptr<frame>& f, const state& s, const map_state& m) {
     frame_env env(*this, *f, s);
+    inspect(*f, s, "input", f->input);
     auto eff = effective_input(s, f->input, env);
     if (!eff) return handle_error(f, s, state_error(*f, s, std::move(eff.error())));
+    inspect(*f, s, "afterInputPath", eff);
     json items;
     std::shared_ptr<map_run> run;
     if (m.mode == map_mode::distributed) {
@@ -1411,6 +1416,7 @@ inline void engine_core::start_map(const std::shared_ptr<frame>& f, const state&
                                                                                 (m.items_path ? m.items_path->text() : "$") +
                                                                                 "' must select a JSON array, but it selected " +
                                                                                 items.type_name() + "."}));
+    if (!run) inspect(*f, s, "afterItemsPath", items);
     auto number = [&](const int_or_path& field, const char* name) -> result<std::optional<std::int64_t>> {
         if (field.value) return std::optional<std::int64_t>(*field.value);
         if (!field.path) return std::optional<std::int64_t>();
