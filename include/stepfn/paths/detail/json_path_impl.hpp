@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include <stepfn/detail/json_object.hpp>
 #include <stepfn/paths/detail/json_path_ast.hpp>
 #include <stepfn/paths/detail/json_path_eval.hpp>
 #include <stepfn/paths/detail/json_path_parser.hpp>
@@ -178,7 +179,7 @@ inline result<void> json_path::assign(json& target, json&& value) const {
                 wrapper.emplace(steps[j].name, std::move(nested));
                 nested = std::move(wrapper);
             }
-            node->emplace(s.name, std::move(nested));
+            detail::add_member(*node, s.name, std::move(nested));
             return {};
         }
         std::size_t index = 0;

@@ -1,6 +1,8 @@
 #ifndef STEPFN_RUNTIME_DETAIL_JSON_SIZE_HPP
 #define STEPFN_RUNTIME_DETAIL_JSON_SIZE_HPP
 
+#include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -27,29 +29,49 @@ inline std::size_t decimal_digits(std::uint64_t n) {
     return digits;
 }
 
+// The length of a floating-point number as dump() writes it (shortest round-trip form, "null"
+// when not finite), without allocating.
+inline std::size_t serialized_float_size(double d) {
+    if (!std::isfinite(d)) return 4;
+    std::array<char, 64> buffer{};
+    return static_cast<std::size_t>(nlohmann::detail::to_chars(buffer.data(), buffer.data() + buffer.size(), d) -
+                                    buffer.data());
+}
+
 // Whether `value`, serialised compactly, takes more than `limit` bytes. Walks the document
 // without allocating a string and stops as soon as the limit is passed, so checking a small
 // payload costs little and a huge one costs no more than the limit. Iterative: deep documents
-// cannot overflow the stack.
+// cannot overflow the stack. The pending nodes live in a fixed buffer while they fit, so a
+// typical payload is checked without touching the heap.
 inline bool exceeds_size(const json& value, std::size_t limit) {
     std::size_t total = 0;
-    std::vector<const json*> stack;
-    stack.reserve(16);  // one allocation serves most payloads' walk
-    stack.push_back(&value);
-    while (!stack.empty()) {
-        const json* v = stack.back();
-        stack.pop_back();
+    std::array<const json*, 64> inline_stack;
+    std::vector<const json*> spilled;  // only for wide documents
+    std::size_t depth = 0;
+    auto push = [&](const json* v) {
+        if (depth < inline_stack.size()) inline_stack[depth++] = v;
+        else spilled.push_back(v);
+    };
+    push(&value);
+    while (depth != 0 || !spilled.empty()) {
+        const json* v;
+        if (!spilled.empty()) {
+            v = spilled.back();
+            spilled.pop_back();
+        } else {
+            v = inline_stack[--depth];
+        }
         switch (v->type()) {
         case json::value_t::object:
             total += 2 + (v->empty() ? 0 : v->size() - 1);  // braces and commas
             for (auto it = v->begin(); it != v->end(); ++it) {
                 total += serialized_string_size(it.key()) + 1;
-                stack.push_back(&it.value());
+                push(&it.value());
             }
             break;
         case json::value_t::array:
             total += 2 + (v->empty() ? 0 : v->size() - 1);
-            for (const auto& item : *v) stack.push_back(&item);
+            for (const auto& item : *v) push(&item);
             break;
         case json::value_t::string: total += serialized_string_size(v->get_ref<const std::string&>()); break;
         case json::value_t::boolean: total += v->get<bool>() ? 4 : 5; break;
@@ -61,8 +83,8 @@ inline bool exceeds_size(const json& value, std::size_t limit) {
             break;
         }
         case json::value_t::number_unsigned: total += decimal_digits(v->get<std::uint64_t>()); break;
-        case json::value_t::number_float: total += v->dump().size(); break;  // shortest round-trip form: let nlohmann format it
-        default: break;
+        case json::value_t::number_float: total += serialized_float_size(v->get<double>()); break;
+        default: total += v->dump().size(); break;  // binary values: rare, let nlohmann size them
         }
         if (total > limit) return true;
     }
