@@ -33,9 +33,23 @@ void run_once(benchmark::State& state, Engine& engine, const stepfn::state_machi
         state.SkipWithError(run.error().cause.c_str());
         return;
     }
-    auto output = run->wait();
-    if (!output) state.SkipWithError((output.error().name + ": " + output.error().cause).c_str());
-    benchmark::DoNotOptimize(output);
+    // Read the output in place, as a host with a large output would (wait() returns a copy).
+    if (run->join() != stepfn::execution_status::succeeded) {
+        const auto outcome = run->outcome();
+        state.SkipWithError((outcome.error().name + ": " + outcome.error().cause).c_str());
+        return;
+    }
+    benchmark::DoNotOptimize(run->output());
+}
+
+// The Map workloads' 10,000-item input is copied outside the timed region and handed over by
+// move, as a host that builds an input once would: the figure is the engine's (or the
+// baseline's) work on the items, not the harness making a copy of them.
+json untimed_copy(benchmark::State& state, const json& input) {
+    state.PauseTiming();
+    json copy = input;
+    state.ResumeTiming();
+    return copy;
 }
 
 // Lambda-style answers, at once and in process.
@@ -100,7 +114,7 @@ void map_manual(benchmark::State& state) {
     stepfn::virtual_clock clock;
     manual_engine engine(executor, clock, stepfn_bench::engine_options(history));
     for (auto _ : state) {
-        run_once(state, engine, machine, input);
+        run_once(state, engine, machine, untimed_copy(state, input));
         if (history) history->clear();
     }
     state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(map_items));
@@ -119,7 +133,7 @@ void map_pool(benchmark::State& state) {
     {
         pool_engine engine(executor, clock, stepfn_bench::engine_options(history));
         for (auto _ : state) {
-            run_once(state, engine, machine, input);
+            run_once(state, engine, machine, untimed_copy(state, input));
             if (history) history->clear();
         }
     }
@@ -136,11 +150,12 @@ BENCHMARK(map_pool)
     ->UseRealTime();
 
 // The same JSON work without an engine: each item through the iteration's Parameters
-// ({"id.$": "$.id", "name.$": "$.name", "kind": "item"}), the results collected in order.
+// ({"id.$": "$.id", "name.$": "$.name", "kind": "item"}), the results collected in order, and
+// both documents freed.
 void baseline_map(benchmark::State& state) {
     const json input = stepfn_bench::map_input(map_items);
     for (auto _ : state) {
-        json execution_input = input;
+        json execution_input = untimed_copy(state, input);
         json results = json::array();
         for (const json& item : execution_input["items"]) {
             json shaped = json::object();

@@ -719,3 +719,93 @@ TEST_CASE("An inspector sees a Map's items and a Parallel's input", "[engine][in
     CHECK(rec->stages[2].second == json::array({1, 2}));
     CHECK(rec->stages[9].second == json{{"n", 2}});
 }
+
+TEST_CASE("An inline Map on a thread pool: sync and async iterations, results in order, every event once",
+          "[engine][map][concurrency]") {
+    stepfn::thread_pool_executor pool(2);
+    stepfn::system_clock clock;
+    auto sink = std::make_shared<stepfn::memory_sink>();
+    stepfn::engine_options options;
+    options.history = sink;
+    stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock> engine(pool, clock, options);
+    // Odd items go through a Task answered from a thread of its own, so iterations wait and
+    // finish in their strands while runners start others.
+    engine.invokers().set_default(std::make_shared<lambda_invoker>([](stepfn::task_request r, stepfn::task_completion done) {
+        std::thread([input = std::move(r.input), d = std::move(done)]() mutable { d.succeed(json{{"t", input}}); }).detach();
+    }));
+    auto machine = load(R"({"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":7,
+        "ItemProcessor":{"StartAt":"C","States":{
+          "C":{"Type":"Choice","Choices":[{"Variable":"$.odd","BooleanEquals":true,"Next":"T"}],"Default":"P"},
+          "T":{"Type":"Task","Resource":"svc","Parameters":{"i.$":"$.i"},"End":true},
+          "P":{"Type":"Pass","Parameters":{"p.$":"$.i"},"End":true}}},"End":true}}})");
+    json items = json::array();
+    for (int i = 0; i < 300; ++i) items.push_back({{"i", i}, {"odd", i % 2 == 1}});
+    auto run = engine.start(machine, items);
+    REQUIRE(run);
+    REQUIRE(run->join() == stepfn::execution_status::succeeded);
+    const json* out = run->output();
+    REQUIRE(out);
+    REQUIRE(out->size() == 300);
+    for (int i = 0; i < 300; ++i) {
+        const json& r = (*out)[static_cast<std::size_t>(i)];
+        if (i % 2) CHECK(r == json{{"t", {{"i", i}}}});
+        else CHECK(r == json{{"p", i}});
+    }
+    const auto events = sink->events(run->arn());
+    std::size_t started = 0, succeeded = 0;
+    for (std::size_t k = 0; k < events.size(); ++k) {
+        CHECK(events[k].id == static_cast<std::int64_t>(k + 1));  // ids dense and in order
+        started += events[k].type == stepfn::event_type::map_iteration_started;
+        succeeded += events[k].type == stepfn::event_type::map_iteration_succeeded;
+    }
+    CHECK(started == 300);
+    CHECK(succeeded == 300);
+}
+
+TEST_CASE("An inline Map on a thread pool fails fast and keeps iteration variables apart", "[engine][map][concurrency]") {
+    stepfn::thread_pool_executor pool(2);
+    stepfn::system_clock clock;
+    stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock> engine(pool, clock);
+    // Each iteration assigns its own `seen`; a reused frame must not leak it into the next.
+    auto machine = load(R"({"StartAt":"Init","States":{
+        "Init":{"Type":"Pass","Assign":{"outer":"o"},"Next":"M"},
+        "M":{"Type":"Map","ItemProcessor":{"StartAt":"A","States":{
+          "A":{"Type":"Pass","Assign":{"seen.$":"$"},"Next":"B"},
+          "B":{"Type":"Choice","Choices":[{"Variable":"$seen","NumericEquals":777,"Next":"Boom"}],"Default":"Done"},
+          "Boom":{"Type":"Fail","Error":"Boom","Cause":"777"},
+          "Done":{"Type":"Pass","Parameters":{"seen.$":"$seen","outer.$":"$outer"},"End":true}}},"End":true}}})");
+    json items = json::array();
+    for (int i = 0; i < 500; ++i) items.push_back(i);
+    auto ok = engine.start(machine, items);
+    REQUIRE(ok);
+    auto out = ok->wait();
+    REQUIRE(out);
+    for (int i = 0; i < 500; ++i) CHECK((*out)[static_cast<std::size_t>(i)] == json{{"seen", i}, {"outer", "o"}});
+
+    items.push_back(777);
+    for (int i = 0; i < 500; ++i) items.push_back(i);
+    auto failing = engine.start(machine, items);
+    REQUIRE(failing);
+    auto failed = failing->wait();
+    REQUIRE_FALSE(failed);
+    CHECK(failed.error().name == "Boom");
+    CHECK(failing->output() == nullptr);
+}
+
+TEST_CASE("execution::join and output read the result in place", "[engine]") {
+    harness h;
+    auto machine = load(R"({"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"big":[1,2,3]},"End":true}}})");
+    auto e = h.engine.start(machine);
+    REQUIRE(e);
+    CHECK(e->output() == nullptr);  // not yet run
+    CHECK(e->join() == stepfn::execution_status::succeeded);
+    const json* out = e->output();
+    REQUIRE(out);
+    CHECK(*out == json{{"big", {1, 2, 3}}});
+    CHECK(e->output() == out);  // the same stored value, not a copy
+
+    auto failing = h.engine.start(load(R"({"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E"}}})"));
+    REQUIRE(failing);
+    CHECK(failing->join() == stepfn::execution_status::failed);
+    CHECK(failing->output() == nullptr);
+}

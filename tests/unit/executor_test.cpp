@@ -1,5 +1,6 @@
 #include "catch.hpp"
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <functional>
@@ -326,4 +327,58 @@ TEST_CASE("thread_pool_executor runs work that reposts itself", "[executor][conc
     REQUIRE(all.wait());
     pool.shutdown();
     CHECK(hops.load() == 1000);
+}
+
+TEST_CASE("unique_function runs, moves and destroys small and large callables once", "[executor]") {
+    using stepfn::detail::unique_function;
+    struct counted {
+        int* destroyed;
+        int* calls;
+        std::shared_ptr<int> payload;
+        counted(int* d, int* c) : destroyed(d), calls(c), payload(std::make_shared<int>(7)) {}
+        counted(counted&& other) noexcept : destroyed(other.destroyed), calls(other.calls), payload(std::move(other.payload)) {}
+        ~counted() {
+            if (payload) ++*destroyed;  // only the live copy counts
+        }
+        int operator()() { return ++*calls + *payload; }
+    };
+    int destroyed = 0, calls = 0;
+    {
+        unique_function<int()> small(counted(&destroyed, &calls));  // fits inline
+        unique_function<int()> moved(std::move(small));
+        CHECK_FALSE(small);
+        REQUIRE(moved);
+        CHECK(moved() == 8);
+        unique_function<int()> assigned;
+        assigned = std::move(moved);
+        CHECK(assigned() == 9);
+        CHECK(destroyed == 0);
+    }
+    CHECK(destroyed == 1);
+    CHECK(calls == 2);
+
+    // Too big to store inline: on the heap, same behaviour.
+    std::array<char, 256> big{};
+    big[0] = 'x';
+    destroyed = calls = 0;
+    {
+        unique_function<int()> large([c = counted(&destroyed, &calls), big]() mutable { return c() + big[0]; });
+        unique_function<int()> moved(std::move(large));
+        CHECK(moved() == 8 + 'x');
+        moved = nullptr;
+        CHECK_FALSE(moved);
+        CHECK(destroyed == 1);
+    }
+    CHECK(destroyed == 1);
+
+    // Arguments and results pass through.
+    unique_function<std::string(std::string, int)> join = [](std::string s, int n) { return s + std::to_string(n); };
+    CHECK(join("a", 1) == "a1");
+}
+
+TEST_CASE("executor_concurrency: a pool's threads, one for a drivable executor", "[executor]") {
+    stepfn::thread_pool_executor pool(3);
+    CHECK(stepfn::executor_concurrency(pool) == 3);
+    stepfn::manual_executor manual;
+    CHECK(stepfn::executor_concurrency(manual) == 1);
 }

@@ -15,6 +15,9 @@ class history_sink {
 public:
     virtual ~history_sink() = default;
     virtual void record(std::string_view execution_arn, const history_event& event) = 0;
+    // The engine's call when this sink is the only one to see the event: a sink that keeps
+    // events can take it instead of copying it. By default it is recorded like any other.
+    virtual void take(std::string_view execution_arn, history_event&& event) { record(execution_arn, event); }
 };
 
 } // namespace stepfn

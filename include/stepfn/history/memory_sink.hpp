@@ -21,13 +21,13 @@ class memory_sink final : public history_sink {
 public:
     void record(std::string_view execution_arn, const history_event& event) override {
         std::lock_guard<std::mutex> lock(mutex_);
-        auto execution = by_arn_.find(execution_arn);
-        if (execution == by_arn_.end()) {
-            execution = by_arn_.emplace(std::string(execution_arn), std::vector<std::size_t>{}).first;
-            arns_.push_back(execution->first);
-        }
-        execution->second.push_back(log_.size());
+        index_of(execution_arn).push_back(log_.size());
         log_.push_back(event);
+    }
+    void take(std::string_view execution_arn, history_event&& event) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        index_of(execution_arn).push_back(log_.size());
+        log_.push_back(std::move(event));
     }
 
     // One execution's events, in the order they were recorded; empty for an unknown ARN.
@@ -69,13 +69,28 @@ public:
         std::lock_guard<std::mutex> lock(mutex_);
         log_.clear();
         by_arn_.clear();
+        last_ = by_arn_.end();
         arns_.clear();
     }
 
 private:
+    // The indices of one execution's events. Events come in runs from the same execution, so
+    // the last one looked up is tried first.
+    std::vector<std::size_t>& index_of(std::string_view execution_arn) {
+        if (last_ != by_arn_.end() && last_->first == execution_arn) return last_->second;
+        auto execution = by_arn_.find(execution_arn);
+        if (execution == by_arn_.end()) {
+            execution = by_arn_.emplace(std::string(execution_arn), std::vector<std::size_t>{}).first;
+            arns_.push_back(execution->first);
+        }
+        last_ = execution;
+        return execution->second;
+    }
+
     mutable std::mutex mutex_;
     std::vector<history_event> log_;  // arrival order
     std::map<std::string, std::vector<std::size_t>, std::less<>> by_arn_;  // indices into log_
+    std::map<std::string, std::vector<std::size_t>, std::less<>>::iterator last_ = by_arn_.end();
     std::vector<std::string> arns_;
 };
 

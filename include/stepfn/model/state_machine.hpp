@@ -32,6 +32,9 @@ struct machine_definition {
     query_language language = query_language::jsonpath;
     json source;  // the definition as loaded, keys in their written order
     limits bounds;
+    // Whether any path, template or intrinsic may read the context object (`$$`); when none
+    // does, an execution need not keep its input for `$$.Execution.Input`.
+    bool reads_context = true;
 };
 
 namespace detail {

@@ -2,6 +2,7 @@
 #define STEPFN_RUNTIME_ENGINE_HPP
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -103,6 +104,7 @@ private:
     struct executor_adapter final : detail::executor_iface {
         explicit executor_adapter(Executor& e) : executor(e) {}
         void post(detail::unique_function<void()> fn) override { executor.post(std::move(fn)); }
+        std::size_t concurrency() const override { return executor_concurrency(executor); }
         Executor& executor;
     };
     struct clock_adapter final : detail::clock_iface {

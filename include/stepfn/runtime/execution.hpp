@@ -59,8 +59,14 @@ public:
     // can, see basic_engine). The output when it succeeded; otherwise the error name and cause
     // (both empty when a Fail state named neither).
     result<json> wait() const;
+    // Blocks like wait() and returns how the execution ended, copying nothing: then output()
+    // reads a large output in place.
+    execution_status join() const;
     // The outcome so far without blocking: the output, or the error once it ended unsuccessfully.
     result<json> outcome() const;
+    // The output of a succeeded execution, read in place (an ended execution's output never
+    // changes); valid while a handle to the execution lives. nullptr until it has succeeded.
+    const json* output() const;
 
 private:
     std::shared_ptr<detail::execution_record> record_;

@@ -61,6 +61,8 @@ public:
 
     // The number of threads.
     std::size_t size() const noexcept { return workers_.size(); }
+    // As many jobs run at once as there are threads (the Executor concept's optional hint).
+    std::size_t concurrency() const noexcept { return workers_.size(); }
 
     // Exceptions that escaped posted work.
     std::size_t failures() const noexcept { return failures_.load(std::memory_order_relaxed); }

@@ -1262,6 +1262,29 @@ inline std::vector<diagnostic> in_document_order(const json& root, std::vector<d
     return out;
 }
 
+// Whether any string of the definition, key or value, mentions `$$` (or JSONata's
+// `$states`): the only ways an expression reaches the context object. A literal that merely
+// contains them makes the answer a harmless "yes".
+inline bool mentions_context(const json& node) {
+    std::vector<const json*> pending{&node};
+    while (!pending.empty()) {
+        const json* v = pending.back();
+        pending.pop_back();
+        if (v->is_string()) {
+            const auto& text = v->get_ref<const std::string&>();
+            if (text.find("$$") != std::string::npos || text.find("$states") != std::string::npos) return true;
+        } else if (v->is_object()) {
+            for (auto it = v->begin(); it != v->end(); ++it) {
+                if (it.key().find("$$") != std::string::npos) return true;
+                pending.push_back(&it.value());
+            }
+        } else if (v->is_array()) {
+            for (const auto& item : *v) pending.push_back(&item);
+        }
+    }
+    return false;
+}
+
 // Loads an owned definition (already depth-checked) into a machine.
 inline result<state_machine> load_definition(json&& definition, const load_options& options) {
     auto machine = std::make_shared<machine_definition>();
@@ -1272,6 +1295,7 @@ inline result<state_machine> load_definition(json&& definition, const load_optio
     loader.load(machine->source, *machine);
     if (!loader.problems.empty())
         return make_invalid(in_document_order(machine->source, std::move(loader.problems)));
+    machine->reads_context = mentions_context(machine->source);
     return machine_access::make(std::move(machine));
 }
 

@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include <stepfn/detail/json_object.hpp>
 #include <stepfn/detail/timestamp.hpp>
 #include <stepfn/detail/unique_function.hpp>
 #include <stepfn/error.hpp>
@@ -50,6 +51,7 @@ class executor_iface {
 public:
     virtual ~executor_iface() = default;
     virtual void post(unique_function<void()> fn) = 0;
+    virtual std::size_t concurrency() const = 0;  // jobs run at once (>= 1)
 };
 
 class clock_iface {
@@ -107,16 +109,17 @@ struct execution_record {
     state_machine machine;
     std::string arn;
     std::string name;
-    std::string machine_arn;
-    std::string role_arn;
-    json input;              // as started: `$$.Execution.Input`
+    std::string machine_arn;  // set for a Map Run's children; otherwise derived when `$$` is read
+    json input;              // as started: `$$.Execution.Input` (kept only when the machine reads `$$`)
     time_point start_time;
     std::shared_ptr<history_sink> sink;  // per execution
     std::shared_ptr<state_inspector> inspector;
 
     std::atomic<bool> ended{false};
-    std::atomic<std::int64_t> event_count{0};
-    std::mutex history_mutex;
+    // Bumped by every event of every branch and iteration, on any thread: kept on a cache line
+    // of its own so that it does not slow down readers of the fields around it.
+    alignas(64) std::atomic<std::int64_t> event_count{0};
+    alignas(64) std::mutex history_mutex;
 
     mutable std::mutex mutex;
     std::condition_variable finished;
@@ -124,15 +127,57 @@ struct execution_record {
     json output;
     error failure;
     std::optional<timer_id> timeout_timer;
-    std::vector<std::weak_ptr<frame>> frames;  // live frames, to abort on stop or timeout
     // Owns the top-level frame while the execution runs (timers and task attempts only hold weak
-    // references); released when it ends, which breaks the record ↔ frame cycle.
+    // references); released when it ends, which breaks the record ↔ frame cycle. Stopping the
+    // execution aborts it, and it aborts its branches and iterations in turn.
     std::shared_ptr<frame> root;
     time_point stop_time;
     std::string machine_name;  // `$$.StateMachine.Name` when not the machine's own (a Map Run's children)
-    std::string root_arn;  // the top-level execution (this one, unless a distributed Map started it)
+    std::string parent_root_arn;  // a Map Run's child: the top-level execution that started it
+
+    // The top-level execution: this one, unless a distributed Map started it.
+    const std::string& root_arn() const noexcept { return parent_root_arn.empty() ? arn : parent_root_arn; }
     // A distributed Map's child execution reports its end to the Map Run (called once, last).
     std::function<void(execution_record&)> on_end;
+};
+
+// The events of an execution that records no history are only counted, for the history-size
+// limit. A job counts them on its own thread and adds them to the record when it ends, so that
+// concurrent iterations do not all write one shared counter. The count a frame checks is exact
+// for its own events; other threads' may lag by one job's worth.
+struct event_tally {
+    execution_record* rec = nullptr;
+    std::int64_t count = 0;
+    bool active = false;  // inside a job (tally_scope): events may wait in `count`
+
+    void flush() {
+        if (rec && count) rec->event_count.fetch_add(count, std::memory_order_relaxed);
+        rec = nullptr;
+        count = 0;
+    }
+    std::int64_t pending_for(const execution_record& r) const { return rec == &r ? count : 0; }
+};
+
+inline event_tally& local_tally() noexcept {
+    static thread_local event_tally tally;
+    return tally;
+}
+
+// Lets the jobs run inside it tally events; adds them up when the outermost scope ends.
+class tally_scope {
+public:
+    tally_scope() : tally_(local_tally()), outer_(tally_.active) { tally_.active = true; }
+    ~tally_scope() {
+        if (outer_) return;
+        tally_.flush();
+        tally_.active = false;
+    }
+    tally_scope(const tally_scope&) = delete;
+    tally_scope& operator=(const tally_scope&) = delete;
+
+private:
+    event_tally& tally_;
+    bool outer_;
 };
 
 struct fanout_group;
@@ -141,7 +186,12 @@ struct fanout_group;
 struct frame : std::enable_shared_from_this<frame> {
     std::shared_ptr<execution_record> exec;
     const scope* states = nullptr;
-    std::function<void(std::shared_ptr<frame>, result<json>)> on_finish;  // branches, iterations
+    // A branch or iteration reports its end to the Parallel/Map run it belongs to.
+    std::shared_ptr<fanout_group> member_of;
+    std::size_t member_index = 0;
+    // A Map iteration that succeeded while its runner ran it leaves its output here.
+    bool delivered = false;
+    json delivered_output;
     bool is_root = false;
 
     // Strand: jobs run one at a time, in order.
@@ -165,7 +215,10 @@ struct frame : std::enable_shared_from_this<frame> {
     bool first_state = true;
     std::int64_t prev_event = 0;
 
+    // The variables this frame sees. Shared with the enclosing frame until this frame's scope
+    // assigns one (`owns_variables`): most branches and iterations never do, and pay nothing.
     std::shared_ptr<variable_scope> variables;
+    bool owns_variables = false;
     std::shared_ptr<fanout_group> group;  // the Parallel/Map instance this frame waits on
     std::int64_t map_index = -1;           // this frame's Map iteration, for history
 };
@@ -193,12 +246,13 @@ struct fanout_group {
     std::mutex mutex;
     json items;                      // Map: the items not yet started (moved out as they start)
     json selector_input;             // Map with ItemSelector: the Map's effective input
-    std::vector<json> results;
+    json::array_t results;
     std::size_t total = 0;
     std::size_t next = 0;            // Map: the next item to start
     std::size_t running = 0;
     std::size_t completed = 0;
     std::size_t max_running = 0;
+    std::size_t runners = 0;         // inline Map: jobs starting iterations (see run_iterations)
     std::size_t failures = 0;
     std::optional<std::int64_t> tolerated_count;
     std::optional<double> tolerated_percentage;
@@ -300,7 +354,10 @@ private:
 class engine_core : public std::enable_shared_from_this<engine_core> {
 public:
     engine_core(std::unique_ptr<executor_iface> executor, std::unique_ptr<clock_iface> clock, engine_options options)
-        : executor_(std::move(executor)), clock_(std::move(clock)), options_(std::move(options)) {
+        : executor_(std::move(executor)), clock_(std::move(clock)), options_(std::move(options)),
+          arn_prefix_("arn:aws:states:" + options_.region + ":" + options_.account + ":"),
+          role_arn_("arn:aws:iam::" + options_.account + ":role/stepfn"),
+          parallelism_((std::max)(executor_->concurrency(), std::size_t(1))) {
         std::uint64_t seed = options_.seed;
         if (seed == 0) {
             std::random_device device;
@@ -314,6 +371,10 @@ public:
     result_writer_registry& result_writers() noexcept { return result_writers_; }
     const engine_options& options() const noexcept { return options_; }
     clock_iface& clock() noexcept { return *clock_; }
+    // "arn:aws:states:<region>:<account>:", the start of every ARN this engine makes.
+    const std::string& arn_prefix() const noexcept { return arn_prefix_; }
+    // `$$.Execution.RoleArn` of every execution.
+    const std::string& role_arn() const noexcept { return role_arn_; }
 
     // Set by the shell when its executor can be driven from the waiting thread; then virtual
     // time moves only in wait() or by hand, so a test can observe an execution mid-way.
@@ -400,26 +461,29 @@ private:
     }
 
     void drain(const std::shared_ptr<frame>& f) {
-        constexpr int batch = 64;  // then yield the thread to other frames
-        bool more = false;
+        {
+            tally_scope events;
+            drain_jobs(f);
+        }
+        work_done();
+    }
+    // Runs the frame's queued jobs, a batch at most, then yields the thread to other frames.
+    void drain_jobs(const std::shared_ptr<frame>& f) {
+        constexpr int batch = 64;
         for (int ran = 0;; ++ran) {
             unique_function<void()> job;
             {
                 std::lock_guard<std::mutex> lock(f->strand_mutex);
                 if (f->jobs.empty()) {
                     f->scheduled = false;
-                    break;
+                    return;
                 }
-                if (ran == batch) {
-                    more = true;
-                    break;
-                }
+                if (ran == batch) break;
                 job = f->jobs.pop();
             }
             job();
         }
-        if (more) schedule_drain(f);
-        work_done();
+        schedule_drain(f);
     }
 
     // On an executor nobody drives (a thread pool), a virtual clock jumps to its next timer as
@@ -433,38 +497,64 @@ private:
     void emit(execution_record& rec, std::int64_t& prev, event_type type, Details&& details, bool link = true) {
         const std::int64_t previous = link ? prev : 0;
         if (!rec.sink && !options_.history) {
-            prev = rec.event_count.fetch_add(1) + 1;
+            // Nobody sees the event, but its id still counts (the history-size limit, and error
+            // causes name the event a state was entered at): exact for a frame's own events.
+            event_tally& tally = local_tally();
+            if (!tally.active) {
+                prev = rec.event_count.fetch_add(1, std::memory_order_relaxed) + 1;
+            } else {
+                if (tally.rec != &rec) {
+                    tally.flush();
+                    tally.rec = &rec;
+                }
+                ++tally.count;
+                prev = rec.event_count.load(std::memory_order_relaxed) + tally.count;
+            }
             return;
         }
-        std::lock_guard<std::mutex> lock(rec.history_mutex);
         history_event event;
+        event.type = type;
+        event.details = details();  // before the lock: serialising payloads is the slow part
+        std::lock_guard<std::mutex> lock(rec.history_mutex);  // ids, times and order agree
         event.id = rec.event_count.fetch_add(1) + 1;
         event.previous_event_id = previous;
         event.timestamp = clock_->now();
-        event.type = type;
-        event.details = details();
         prev = event.id;
-        record_quietly(rec.sink.get(), rec.arn, event);
-        record_quietly(options_.history.get(), rec.arn, event);
+        history_sink* const own = rec.sink.get();
+        history_sink* const shared = options_.history.get();
+        if (own && shared) {
+            deliver_quietly([&] { own->record(rec.arn, event); });
+            deliver_quietly([&] { shared->record(rec.arn, event); });
+        } else {
+            history_sink* const only = own ? own : shared;
+            deliver_quietly([&] { only->take(rec.arn, std::move(event)); });
+        }
     }
-    static void record_quietly(history_sink* sink, const std::string& arn, const history_event& event) {
-        if (!sink) return;
+    template <class Call>
+    static void deliver_quietly(Call&& call) {
 #if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
         try {
-            sink->record(arn, event);
+            call();
         } catch (...) {
             // A failing sink must not break the execution.
         }
 #else
-        sink->record(arn, event);
+        call();
 #endif
     }
 
     static std::string text(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
-    static json io_details(const char* key, const json& value) {
+    // Appends AWS's {"<key>": "<value as JSON text>", "<key>Details": {"truncated": false}}.
+    static void add_io(json& details, const char* key, const char* details_key, const json& value) {
+        add_member(details, key, text(value));
+        json truncated = json::object();
+        add_member(truncated, "truncated", false);
+        add_member(details, details_key, std::move(truncated));
+    }
+    static json io_details(const char* key, const char* details_key, const json& value) {
         json details = json::object();
-        details[key] = text(value);
-        details[std::string(key) + "Details"] = json{{"truncated", false}};
+        reserve_members(details, 2);
+        add_io(details, key, details_key, value);
         return details;
     }
 
@@ -481,6 +571,8 @@ private:
     void start_parallel(const std::shared_ptr<frame>& f, const state& s, const parallel_state& p);
     void start_map(const std::shared_ptr<frame>& f, const state& s, const map_state& m);
     void launch_iterations(const std::shared_ptr<fanout_group>& g);
+    void run_iterations(const std::shared_ptr<fanout_group>& g);
+    void reuse_child(frame& child, const frame& parent, json input, std::size_t index);
     // Distributed Map: the items (reader or input), batched, and each child as an execution.
     result<json> distributed_items(const frame& f, const state& s, const map_state& m, json& eff, const eval_env& env,
                                    map_run& run);
@@ -488,6 +580,7 @@ private:
     result<json> write_map_results(const frame& f, const state& s, const map_state& m, map_run& run, json results);
     std::shared_ptr<frame> make_child(const std::shared_ptr<frame>& parent, const scope& states, json input,
                                       const std::shared_ptr<fanout_group>& g, std::size_t index);
+    void child_ended(const std::shared_ptr<frame>& child, result<json> outcome);
     void on_child_finished(const std::shared_ptr<fanout_group>& g, std::size_t index, const std::shared_ptr<frame>& child,
                            result<json> outcome);
     void on_fanout_done(const std::shared_ptr<frame>& f, const std::shared_ptr<fanout_group>& g);
@@ -567,16 +660,21 @@ private:
     std::unique_ptr<executor_iface> executor_;
     std::unique_ptr<clock_iface> clock_;
     engine_options options_;
+    const std::string arn_prefix_;
+    const std::string role_arn_;
+    const std::size_t parallelism_;  // runners an inline Map starts (the executor's concurrency)
     invoker_registry invokers_;
     item_reader_registry item_readers_;
     result_writer_registry result_writers_;
-    std::atomic<std::int64_t> busy_{0};
+    alignas(64) std::atomic<std::int64_t> busy_{0};  // changes often, from every thread: a line of its own
 
     std::mutex rng_mutex_;
     std::mt19937_64 rng_;
 
     std::mutex registry_mutex_;
-    std::unordered_map<std::string, std::weak_ptr<execution_record>> executions_;
+    // Running executions by ARN; the key views the record's own `arn`, which outlives the entry
+    // (a record is erased here when it ends, and cannot be freed before it ends).
+    std::unordered_map<std::string_view, std::weak_ptr<execution_record>> executions_;
     std::unordered_map<std::string, std::weak_ptr<task_attempt>> tokens_;
     std::unordered_map<std::string, std::weak_ptr<frame>> token_frames_;
 };
@@ -608,11 +706,12 @@ inline const json* frame_env::context() const {
         exec_part["Input"] = rec.input;
         exec_part["StartTime"] = format_iso8601(rec.start_time);
         exec_part["Name"] = rec.name;
-        exec_part["RoleArn"] = rec.role_arn;
+        exec_part["RoleArn"] = core_.role_arn();
         exec_part["RedriveCount"] = 0;
         json ctx = json::object();
         ctx["Execution"] = std::move(exec_part);
-        ctx["StateMachine"] = json{{"Id", rec.machine_arn},
+        ctx["StateMachine"] = json{{"Id", rec.machine_arn.empty() ? core_.arn_prefix() + "stateMachine:" + rec.machine.name()
+                                                                  : rec.machine_arn},
                                    {"Name", rec.machine_name.empty() ? rec.machine.name() : rec.machine_name}};
         json state_part = json::object();
         state_part["Name"] = state_.name;
@@ -675,16 +774,12 @@ inline result<execution> engine_core::start(const state_machine& machine, json i
 
     auto rec = std::make_shared<execution_record>(machine);
     rec->core = shared_from_this();
-    rec->name = options.name;
-    const std::string prefix = "arn:aws:states:" + options_.region + ":" + options_.account + ":";
-    rec->machine_arn = prefix + "stateMachine:" + machine.name();
-    rec->arn = prefix + "execution:" + machine.name() + ":" + options.name;
-    rec->root_arn = rec->arn;
-    rec->role_arn = "arn:aws:iam::" + options_.account + ":role/stepfn";
+    rec->arn.reserve(arn_prefix_.size() + 10 + machine.name().size() + 1 + options.name.size());
+    rec->arn.append(arn_prefix_).append("execution:").append(machine.name()).append(1, ':').append(options.name);
+    rec->name = std::move(options.name);
     rec->start_time = clock_->now();
     rec->sink = std::move(options.history);
     rec->inspector = std::move(options.inspector);
-    rec->input = input;
     {
         std::lock_guard<std::mutex> lock(registry_mutex_);
         auto& slot = executions_[rec->arn];
@@ -693,26 +788,28 @@ inline result<execution> engine_core::start(const state_machine& machine, json i
         slot = rec;
     }
 
+    std::int64_t prev = 0;
+    emit(*rec, prev, event_type::execution_started, [&] {
+        json details = json::object();
+        reserve_members(details, 3);
+        add_io(details, "input", "inputDetails", input);
+        add_member(details, "roleArn", role_arn_);
+        return details;
+    });
+    // `$$.Execution.Input` needs the input as it was; a machine that never reads `$$` does not.
+    if (machine.definition().reads_context) rec->input = input;
+
     auto root = std::make_shared<frame>();
     root->exec = rec;
     root->states = &machine.top();
     root->is_root = true;
     root->current = machine.top().start;
     root->input = std::move(input);
-    root->variables = std::make_shared<variable_scope>();
+    root->prev_event = prev;
     {
         std::lock_guard<std::mutex> lock(rec->mutex);
-        rec->frames.push_back(root);
         rec->root = root;
     }
-
-    std::int64_t prev = 0;
-    emit(*rec, prev, event_type::execution_started, [&] {
-        json details = io_details("input", rec->input);
-        details["roleArn"] = rec->role_arn;
-        return details;
-    });
-    root->prev_event = prev;
 
     if (const auto& timeout = machine.definition().timeout_seconds) {
         auto self = shared_from_this();
@@ -758,17 +855,17 @@ inline void engine_core::execute_state(const std::shared_ptr<frame>& f) {
     emit(*f->exec, f->prev_event, entered_events[static_cast<int>(s.type())],
          [&] {
              json details = json::object();
-             details["name"] = s.name;
-             auto io = io_details("input", f->input);
-             details["input"] = std::move(io["input"]);
-             details["inputDetails"] = std::move(io["inputDetails"]);
+             reserve_members(details, 3);
+             add_member(details, "name", s.name);
+             add_io(details, "input", "inputDetails", f->input);
              return details;
          },
          !(f->is_root && f->first_state));
     f->first_state = false;
     f->entered_event = f->prev_event;
 
-    if (f->exec->event_count.load() > static_cast<std::int64_t>(options_.bounds.max_history_events)) {
+    if (f->exec->event_count.load(std::memory_order_relaxed) + local_tally().pending_for(*f->exec) >
+        static_cast<std::int64_t>(options_.bounds.max_history_events)) {
         fail_frame(f, error{errors::runtime, "The execution reached the maximum number of history events (" +
                                                  std::to_string(options_.bounds.max_history_events) + ")."});
         return;
@@ -801,6 +898,15 @@ inline const recovery* recovery_of(const state& s) {
     return nullptr;
 }
 
+// Whether a Task, Parallel or Map state needs its raw input once its effective input is made:
+// a ResultPath merges into it (null outputs it), and Retry and Catch start again from it. When
+// it does not, the effective input is made by moving the raw input, not copying it.
+inline bool keeps_raw_input(const state& s, const std::optional<json_path>& result_path) {
+    if (!result_path || !result_path->is_root()) return true;
+    const recovery* r = recovery_of(s);
+    return r && (!r->retry.empty() || !r->catch_.empty());
+}
+
 // The retriable work of a Task, Parallel or Map state: run again on each retry.
 inline void engine_core::start_work(const std::shared_ptr<frame>& f, const state& s) {
     if (f->retrier_attempts.empty())
@@ -817,14 +923,19 @@ inline void engine_core::exit_state(const std::shared_ptr<frame>& f, const state
         event_type::pass_state_exited, event_type::wait_state_exited,     event_type::choice_state_exited,
         event_type::succeed_state_exited, event_type::fail_state_entered};
     if (assigned && assigned->is_object() && !assigned->empty()) {
+        if (!f->owns_variables) {
+            auto own = std::make_shared<variable_scope>();
+            own->parent = std::move(f->variables);
+            f->variables = std::move(own);
+            f->owns_variables = true;
+        }
         for (auto& item : assigned->items()) f->variables->values[item.key()] = item.value();
     }
     emit(*f->exec, f->prev_event, exited_events[static_cast<int>(s.type())], [&] {
         json details = json::object();
-        details["name"] = s.name;
-        auto io = io_details("output", output);
-        details["output"] = std::move(io["output"]);
-        details["outputDetails"] = std::move(io["outputDetails"]);
+        reserve_members(details, 3);
+        add_member(details, "name", s.name);
+        add_io(details, "output", "outputDetails", output);
         if (assigned && assigned->is_object() && !assigned->empty()) {
             json vars = json::object();
             for (auto& item : assigned->items()) vars[item.key()] = text(item.value());
@@ -857,7 +968,8 @@ inline void engine_core::run_pass(const std::shared_ptr<frame>& f, const state& 
         } else if (s.input_path && s.input_path->is_root() && !p.parameters) {
             value = raw;
         } else {
-            auto eff = effective_input(s, raw, env);
+            const bool keep = !p.result_path || !p.result_path->is_root();
+            auto eff = effective_input(s, keep ? json(raw) : std::move(raw), env);
             if (!eff) return fail_frame(f, state_error(*f, s, std::move(eff.error())));
             inspect(*f, s, "afterInputPath", eff);
             value = p.parameters ? p.parameters->evaluate(*eff, env) : std::move(eff);
@@ -1061,6 +1173,22 @@ inline std::pair<std::string, std::string> split_resource(const std::string& res
     return {"custom", resource};
 }
 
+// A Task's resource as its history events name it, split only when an event is recorded.
+class resource_names {
+public:
+    explicit resource_names(const std::string& resource) : resource_(resource) {}
+    const std::string& type() { return parts().first; }
+    const std::string& name() { return parts().second; }
+
+private:
+    const std::pair<std::string, std::string>& parts() {
+        if (!parts_) parts_ = split_resource(resource_);
+        return *parts_;
+    }
+    const std::string& resource_;
+    std::optional<std::pair<std::string, std::string>> parts_;
+};
+
 inline bool ends_with(std::string_view text, std::string_view suffix) {
     return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -1075,9 +1203,12 @@ inline void engine_core::start_task_attempt(const std::shared_ptr<frame>& f, con
     }
     result<json> params;
     {
-        auto eff = effective_input(s, f->input, env);
-        if (!eff) return handle_error(f, s, state_error(*f, s, std::move(eff.error())));
         inspect(*f, s, "input", f->input);
+        // TimeoutSecondsPath, HeartbeatSecondsPath and Credentials read the raw input below.
+        const bool keep = keeps_raw_input(s, t.result_path) || t.timeout_seconds.path || t.heartbeat_seconds.path ||
+                          t.credentials_template;
+        auto eff = effective_input(s, keep ? json(f->input) : std::move(f->input), env);
+        if (!eff) return handle_error(f, s, state_error(*f, s, std::move(eff.error())));
         inspect(*f, s, "afterInputPath", eff);
         params = t.parameters ? t.parameters->evaluate(*eff, env) : std::move(eff);
     }
@@ -1105,13 +1236,11 @@ inline void engine_core::start_task_attempt(const std::shared_ptr<frame>& f, con
         credentials = std::move(*c);
     }
 
-    const auto resource_parts = split_resource(t.resource);
-    const std::string& resource_type = resource_parts.first;
-    const std::string& resource_name = resource_parts.second;
+    resource_names resource(t.resource);
     emit(*f->exec, f->prev_event, event_type::task_scheduled, [&] {
         json details = json::object();
-        details["resourceType"] = resource_type;
-        details["resource"] = resource_name;
+        details["resourceType"] = resource.type();
+        details["resource"] = resource.name();
         details["region"] = options_.region;
         details["parameters"] = text(*params);
         if (timeout) details["timeoutInSeconds"] = *timeout;
@@ -1122,7 +1251,7 @@ inline void engine_core::start_task_attempt(const std::shared_ptr<frame>& f, con
     auto invoker = invokers_.find(t.resource);
     if (!invoker) {
         emit(*f->exec, f->prev_event, event_type::task_start_failed, [&] {
-            return json{{"resourceType", resource_type}, {"resource", resource_name}, {"error", errors::runtime},
+            return json{{"resourceType", resource.type()}, {"resource", resource.name()}, {"error", errors::runtime},
                         {"cause", "no task invoker is registered for resource '" + t.resource + "'"}};
         });
         return handle_error(f, s,
@@ -1130,7 +1259,7 @@ inline void engine_core::start_task_attempt(const std::shared_ptr<frame>& f, con
                                                                           t.resource + "'."}));
     }
     emit(*f->exec, f->prev_event, event_type::task_started,
-         [&] { return json{{"resourceType", resource_type}, {"resource", resource_name}}; });
+         [&] { return json{{"resourceType", resource.type()}, {"resource", resource.name()}}; });
 
     const auto generation = ++f->generation;
     auto attempt = std::make_shared<task_attempt>(shared_from_this(), f, generation, callback);
@@ -1159,7 +1288,7 @@ inline void engine_core::start_task_attempt(const std::shared_ptr<frame>& f, con
     request.resource = t.resource;
     request.input = std::move(*params);
     request.execution_id = f->exec->arn;
-    request.root_execution_id = f->exec->root_arn;
+    request.root_execution_id = f->exec->root_arn();
     request.execution_name = f->exec->name;
     request.state_name = s.name;
     request.attempt = f->retry_count;
@@ -1196,16 +1325,14 @@ inline void engine_core::on_task_result(const std::shared_ptr<frame>& f, std::ui
     f->waiting = false;
     ++f->generation;
 
-    const auto resource_parts = split_resource(t.resource);
-    const std::string& resource_type = resource_parts.first;
-    const std::string& resource_name = resource_parts.second;
+    resource_names resource(t.resource);
     if (outcome && exceeds_size(*outcome, options_.bounds.max_payload_bytes))
         outcome = make_error(errors::data_limit_exceeded,
                              "The state/task '" + t.resource +
                                  "' returned a result with a size exceeding the maximum number of bytes service limit.");
     if (!outcome) {
         emit(*f->exec, f->prev_event, event_type::task_failed, [&] {
-            return json{{"resourceType", resource_type}, {"resource", resource_name},
+            return json{{"resourceType", resource.type()}, {"resource", resource.name()},
                         {"error", outcome.error().name}, {"cause", outcome.error().cause}};
         });
         handle_error(f, s, std::move(outcome.error()));
@@ -1213,10 +1340,8 @@ inline void engine_core::on_task_result(const std::shared_ptr<frame>& f, std::ui
         return;
     }
     emit(*f->exec, f->prev_event, event_type::task_succeeded, [&] {
-        json details = json{{"resourceType", resource_type}, {"resource", resource_name}};
-        auto io = io_details("output", *outcome);
-        details["output"] = std::move(io["output"]);
-        details["outputDetails"] = std::move(io["outputDetails"]);
+        json details = json{{"resourceType", resource.type()}, {"resource", resource.name()}};
+        add_io(details, "output", "outputDetails", *outcome);
         return details;
     });
 
@@ -1239,7 +1364,13 @@ inline void engine_core::complete_state(const std::shared_ptr<frame>& f, const s
     result<json> selected = selector ? selector->evaluate(value, env) : result<json>(std::move(value));
     if (!selected) return fail(std::move(selected.error()));
     inspect(*f, s, "afterResultSelector", selected);
-    json raw = f->input;  // kept until the output is final: a failing ResultPath is caught with the raw input
+    // ResultPath "$" drops the raw input. Otherwise it is kept until the output is final when
+    // Retry or Catch may still need it (a failing ResultPath is caught with the raw input).
+    json raw;
+    if (!result_path || !result_path->is_root()) {
+        const recovery* r = recovery_of(s);
+        raw = r && (!r->retry.empty() || !r->catch_.empty()) ? json(f->input) : std::move(f->input);
+    }
     auto merged = apply_result_path(result_path, std::move(raw), std::move(*selected));
     if (!merged) return fail(std::move(merged.error()));
     inspect(*f, s, "afterResultPath", merged);
@@ -1254,14 +1385,10 @@ inline void engine_core::complete_state(const std::shared_ptr<frame>& f, const s
 inline void engine_core::on_task_submitted(const std::shared_ptr<frame>& f, std::uint64_t generation, json response) {
     if (f->generation != generation || !f->attempt || f->exec->ended.load()) return;
     const auto& t = std::get<task_state>(f->states->states[f->current].body);
-    const auto resource_parts = split_resource(t.resource);
-    const std::string& resource_type = resource_parts.first;
-    const std::string& resource_name = resource_parts.second;
+    resource_names resource(t.resource);
     emit(*f->exec, f->prev_event, event_type::task_submitted, [&] {
-        json details = json{{"resourceType", resource_type}, {"resource", resource_name}};
-        auto io = io_details("output", response);
-        details["output"] = std::move(io["output"]);
-        details["outputDetails"] = std::move(io["outputDetails"]);
+        json details = json{{"resourceType", resource.type()}, {"resource", resource.name()}};
+        add_io(details, "output", "outputDetails", response);
         return details;
     });
 }
@@ -1299,11 +1426,9 @@ inline void engine_core::on_task_timeout(const std::shared_ptr<frame>& f, std::u
     attempt->cancel();  // tells the invoker; a late completion is ignored (stale generation)
     f->waiting = false;
     ++f->generation;
-    const auto resource_parts = split_resource(t.resource);
-    const std::string& resource_type = resource_parts.first;
-    const std::string& resource_name = resource_parts.second;
+    resource_names resource(t.resource);
     emit(*f->exec, f->prev_event, event_type::task_timed_out, [&] {
-        return json{{"resourceType", resource_type}, {"resource", resource_name}, {"error", errors::timeout},
+        return json{{"resourceType", resource.type()}, {"resource", resource.name()}, {"error", errors::timeout},
                     {"cause", heartbeat ? "The task missed its heartbeat (HeartbeatSeconds)." : "The task timed out (TimeoutSeconds)."}};
     });
     handle_error(f, s, error{errors::timeout, ""}, heartbeat);
@@ -1322,22 +1447,9 @@ inline std::shared_ptr<frame> engine_core::make_child(const std::shared_ptr<fram
     child->input = std::move(input);
     child->first_state = false;
     child->map_index = g->is_map ? static_cast<std::int64_t>(index) : -1;
-    auto scope_vars = std::make_shared<variable_scope>();
-    scope_vars->parent = parent->variables;
-    child->variables = std::move(scope_vars);
-    auto self = shared_from_this();
-    child->on_finish = [self, g, index](std::shared_ptr<frame> c, result<json> outcome) {
-        self->on_child_finished(g, index, c, std::move(outcome));
-    };
-    {
-        std::lock_guard<std::mutex> lock(parent->exec->mutex);
-        auto& frames = parent->exec->frames;
-        // Prune finished frames now and then so a long Map does not accumulate them.
-        if (frames.size() >= 64 && (frames.size() & (frames.size() - 1)) == 0)
-            frames.erase(std::remove_if(frames.begin(), frames.end(), [](const std::weak_ptr<frame>& w) { return w.expired(); }),
-                         frames.end());
-        frames.push_back(child);
-    }
+    child->variables = parent->variables;  // a scope of its own on its first Assign
+    child->member_of = g;
+    child->member_index = index;
     return child;
 }
 
@@ -1346,7 +1458,7 @@ inline void engine_core::start_parallel(const std::shared_ptr<frame>& f, const s
     result<json> branch_input;
     {
         inspect(*f, s, "input", f->input);
-        auto eff = effective_input(s, f->input, env);
+        auto eff = effective_input(s, keeps_raw_input(s, p.result_path) ? json(f->input) : std::move(f->input), env);
         if (!eff) return handle_error(f, s, state_error(*f, s, std::move(eff.error())));
         inspect(*f, s, "afterInputPath", eff);
         branch_input = p.parameters ? p.parameters->evaluate(*eff, env) : std::move(eff);
@@ -1384,7 +1496,9 @@ inline void engine_core::start_parallel(const std::shared_ptr<frame>& f, const s
 inline void engine_core::start_map(const std::shared_ptr<frame>& f, const state& s, const map_state& m) {
     frame_env env(*this, *f, s);
     inspect(*f, s, "input", f->input);
-    auto eff = effective_input(s, f->input, env);
+    // A distributed Map's ResultWriter parameters read the raw input when the run ends.
+    const bool keep = keeps_raw_input(s, m.result_path) || m.mode == map_mode::distributed;
+    auto eff = effective_input(s, keep ? json(f->input) : std::move(f->input), env);
     if (!eff) return handle_error(f, s, state_error(*f, s, std::move(eff.error())));
     inspect(*f, s, "afterInputPath", eff);
     json items;
@@ -1407,7 +1521,9 @@ inline void engine_core::start_map(const std::shared_ptr<frame>& f, const state&
                                   m.tolerated_failure_percentage.path;
         items = input_needed ? *eff : std::move(*eff);
     } else {
-        auto selected = m.items_path->evaluate(*eff, env);
+        const bool input_needed = m.item_selector || m.max_concurrency.path || m.tolerated_failure_count.path ||
+                                  m.tolerated_failure_percentage.path;
+        auto selected = input_needed ? m.items_path->evaluate(*eff, env) : m.items_path->extract(std::move(*eff), env);
         if (!selected) return handle_error(f, s, state_error(*f, s, std::move(selected.error())));
         items = std::move(*selected);
     }
@@ -1495,54 +1611,195 @@ inline void engine_core::start_map(const std::shared_ptr<frame>& f, const state&
     launch_iterations(g);
 }
 
-// Starts Map iterations up to MaxConcurrency; each item is moved into its frame.
+// Starts Map iterations up to MaxConcurrency. A distributed Map starts each child execution
+// here; an inline Map hands its items to runners (run_iterations), as many as the executor runs
+// jobs at once, so that iterations are spread over its threads without one job per item.
 inline void engine_core::launch_iterations(const std::shared_ptr<fanout_group>& g) {
-    const state& s = *g->owner;
-    const auto& m = std::get<map_state>(s.body);
     const auto& f = g->parent;
-    std::vector<std::shared_ptr<frame>> started;
+    if (!g->run) {
+        std::size_t to_post = 0;
+        {
+            std::lock_guard<std::mutex> lock(g->mutex);
+            if (g->finished || g->next >= g->total || g->running >= g->max_running) return;
+            const std::size_t startable = (std::min)(g->total - g->next, g->max_running - g->running);
+            const std::size_t wanted = (std::min)(startable, parallelism_);
+            if (g->runners < wanted) {
+                to_post = wanted - g->runners;
+                g->runners = wanted;
+            }
+        }
+        auto self = shared_from_this();
+        for (std::size_t i = 0; i < to_post; ++i) {
+            busy_.fetch_add(1);
+            executor_->post([self, g]() { self->run_iterations(g); });
+        }
+        return;
+    }
     for (;;) {
         std::size_t index;
         json item;
         {
             std::lock_guard<std::mutex> lock(g->mutex);
             if (g->finished || g->next >= g->total || g->running >= g->max_running) break;
-            if (g->run && f->exec->ended.load()) break;  // the parent ended: start no more children
+            if (f->exec->ended.load()) break;  // the parent ended: start no more children
             index = g->next++;
             ++g->running;
             item = std::move(g->items[index]);
         }
-        json input;
-        if (m.item_selector && !(g->run && !g->run->batch_sizes.empty())) {  // batches were selected already
-            frame_env env(*this, *f, s);
-            env.set_map_item(static_cast<std::int64_t>(index), &item);
-            auto selected = m.item_selector->evaluate(g->selector_input, env);
-            if (!selected) {
-                on_child_finished(g, index, nullptr, tl::make_unexpected(state_error(*f, s, std::move(selected.error()))));
-                continue;
-            }
-            input = std::move(*selected);
-        } else {
-            input = std::move(item);
-        }
-        if (g->run) {
-            start_child_execution(g, index, std::move(input));
-            continue;
-        }
-        auto child = make_child(f, *m.processor, std::move(input), g, index);
-        std::int64_t prev = 0;
+        start_child_execution(g, index, std::move(item));
+    }
+}
+
+// The iteration a runner is running on this thread right now: when it succeeds before
+// run_frame returns, the runner collects its output itself (see child_ended).
+inline frame*& inline_iteration() noexcept {
+    static thread_local frame* current = nullptr;
+    return current;
+}
+
+// One runner of an inline Map: claims a few items at a time, runs each iteration on this thread
+// until it ends or waits (a Task, a Wait), and hands the outputs of those that ended back in one
+// step, so that runners on several threads rarely meet on the Map's lock. An iteration that
+// waits goes on in its own strand; when one ends and no runner is left, on_child_finished starts
+// runners again. A frame whose iteration ended is reused for the next item.
+inline void engine_core::run_iterations(const std::shared_ptr<fanout_group>& g) {
+    const state& s = *g->owner;
+    const auto& m = std::get<map_state>(s.body);
+    const auto& f = g->parent;
+    constexpr std::size_t most_per_claim = 16;
+    constexpr std::size_t yield_after = 64;  // items; then yield the thread to other work, as drain() does
+    std::optional<tally_scope> events(std::in_place);
+
+    std::vector<std::pair<std::size_t, json>> claimed;
+    std::vector<std::pair<std::size_t, json>> succeeded;
+    std::shared_ptr<frame> spare;
+    std::int64_t last_event = 0;  // this runner's latest MapIterationSucceeded, to link the next start
+    std::size_t ran = 0;
+    bool more = false;
+    for (;;) {
+        std::vector<std::shared_ptr<frame>> to_abort;
+        bool done = false, finished = false;
         {
             std::lock_guard<std::mutex> lock(g->mutex);
-            prev = g->last_event ? g->last_event : f->prev_event;
-            g->children.emplace(index, child);
+            finished = g->finished;
+            if (!finished && !succeeded.empty()) {
+                for (auto& [index, output] : succeeded) g->results[index] = std::move(output);
+                g->running -= succeeded.size();
+                g->completed += succeeded.size();
+                g->last_event = (std::max)(g->last_event, last_event);
+                if (g->completed == g->total) finished = done = g->finished = true;
+            }
+            succeeded.clear();
+            const bool stop = finished || g->next >= g->total || g->running >= g->max_running || f->exec->ended.load();
+            if (stop || ran >= yield_after) {
+                if (stop) --g->runners;
+                else more = true;
+            } else {
+                const std::size_t remaining = g->total - g->next;
+                const std::size_t fair_share = remaining / (2 * (std::max)(g->runners, std::size_t(1)));
+                const std::size_t count = (std::min)({(std::max)(fair_share, std::size_t(1)), most_per_claim,
+                                                      g->max_running - g->running});
+                for (std::size_t i = 0; i < count; ++i, ++g->next)
+                    claimed.emplace_back(g->next, std::move(g->items[g->next]));
+                g->running += count;
+                if (!last_event) last_event = g->last_event ? g->last_event : f->prev_event;
+            }
         }
-        emit(*f->exec, prev, event_type::map_iteration_started,
-             [&] { return json{{"name", s.name}, {"index", index}}; });
-        child->prev_event = prev;
-        started.push_back(std::move(child));
+        if (done) {
+            auto self = shared_from_this();
+            auto parent = f;
+            post_to(parent, [self, parent, g]() { self->on_fanout_done(parent, g); });
+        }
+        if (claimed.empty()) break;
+
+        for (auto& [index, item] : claimed) {
+            ++ran;
+            json input;
+            if (m.item_selector) {
+                frame_env env(*this, *f, s);
+                env.set_map_item(static_cast<std::int64_t>(index), &item);
+                auto selected = m.item_selector->evaluate(g->selector_input, env);
+                if (!selected) {
+                    on_child_finished(g, index, nullptr, tl::make_unexpected(state_error(*f, s, std::move(selected.error()))));
+                    continue;
+                }
+                input = std::move(*selected);
+            } else {
+                input = std::move(item);
+            }
+            std::shared_ptr<frame> child = std::move(spare);
+            if (child) reuse_child(*child, *f, std::move(input), index);
+            else child = make_child(f, *m.processor, std::move(input), g, index);
+            emit(*f->exec, last_event, event_type::map_iteration_started,
+                 [&] { return json{{"name", s.name}, {"index", index}}; });
+            child->prev_event = last_event;
+
+            // Run it on this thread as if its strand had just been scheduled: jobs posted to it
+            // meanwhile (a task's completion, an abort) queue up and run after, in order.
+            {
+                std::lock_guard<std::mutex> lock(child->strand_mutex);
+                child->scheduled = true;
+            }
+            frame* const outer = inline_iteration();
+            inline_iteration() = child.get();
+            run_frame(child);
+            inline_iteration() = outer;
+            if (child->delivered) {
+                emit(*f->exec, child->prev_event, event_type::map_iteration_succeeded,
+                     [&] { return json{{"name", s.name}, {"index", index}}; });
+                last_event = (std::max)(last_event, child->prev_event);
+                succeeded.emplace_back(index, std::move(child->delivered_output));
+            } else if (!child->done) {
+                // It waits: from now on it is one of the group's running children.
+                bool aborted = false;
+                {
+                    std::lock_guard<std::mutex> lock(g->mutex);
+                    if (g->finished) aborted = true;
+                    else g->children.emplace(index, child);
+                }
+                if (aborted) {
+                    auto self = shared_from_this();
+                    post_to(child, [self, child]() { self->abort_frame(child); });
+                }
+            }
+            drain_jobs(child);
+            if (child->delivered && child.use_count() == 1) spare = std::move(child);
+        }
+        claimed.clear();
     }
-    auto self = shared_from_this();
-    for (auto& c : started) post_to(c, [self, c]() { self->run_frame(c); });
+    if (more) {
+        busy_.fetch_add(1);
+        auto self = shared_from_this();
+        executor_->post([self, g]() { self->run_iterations(g); });
+    }
+    events.reset();
+    work_done();
+}
+
+inline void engine_core::child_ended(const std::shared_ptr<frame>& child, result<json> outcome) {
+    if (outcome && inline_iteration() == child.get()) {
+        // Its runner is waiting for it on this thread and reports it with others in one step.
+        child->delivered = true;
+        child->delivered_output = std::move(*outcome);
+        return;
+    }
+    on_child_finished(child->member_of, child->member_index, child, std::move(outcome));
+}
+
+// Makes a frame whose iteration ended ready for the next item of the same Map.
+inline void engine_core::reuse_child(frame& child, const frame& parent, json input, std::size_t index) {
+    child.current = child.states->start;
+    child.input = std::move(input);
+    child.retry_count = 0;
+    child.retrier_attempts.clear();
+    ++child.generation;
+    child.waiting = false;
+    child.done = false;
+    child.delivered = false;
+    child.variables = parent.variables;
+    child.owns_variables = false;
+    child.map_index = static_cast<std::int64_t>(index);
+    child.member_index = index;
 }
 
 inline void engine_core::on_child_finished(const std::shared_ptr<fanout_group>& g, std::size_t index,
@@ -1599,7 +1856,8 @@ inline void engine_core::on_child_finished(const std::shared_ptr<fanout_group>& 
         } else if (g->finished) {
             done = true;
         } else {
-            launch = g->is_map;
+            // A runner still going takes the freed slot itself.
+            launch = g->is_map && (g->run || g->runners == 0);
         }
     }
     auto self = shared_from_this();
@@ -1658,8 +1916,7 @@ inline void engine_core::on_fanout_done(const std::shared_ptr<frame>& f, const s
         return;
     }
 
-    json results = json::array();
-    for (auto& r : g->results) results.push_back(std::move(r));
+    json results(std::move(g->results));
     g->results.clear();
     if (g->run) {
         if (g->run->keep_runs) {
@@ -1834,9 +2091,8 @@ inline void engine_core::start_child_execution(const std::shared_ptr<fanout_grou
     rec->core = shared_from_this();
     rec->name = make_uuid(*this);
     rec->arn = run.child_arn_prefix + rec->name;
-    rec->root_arn = parent->exec->root_arn;
+    rec->parent_root_arn = parent->exec->root_arn();
     rec->machine_arn = run.machine_arn;
-    rec->role_arn = parent->exec->role_arn;
     rec->start_time = clock_->now();
     rec->sink = parent->exec->sink;
     rec->inspector = parent->exec->inspector;
@@ -1848,11 +2104,9 @@ inline void engine_core::start_child_execution(const std::shared_ptr<fanout_grou
     root->states = m.processor.get();
     root->is_root = true;
     root->current = m.processor->start;
-    root->input = rec->input;
-    root->variables = std::make_shared<variable_scope>();  // children cannot read the parent's variables
+    root->input = rec->input;  // children cannot read the parent's variables: no scope yet
     {
         std::lock_guard<std::mutex> lock(rec->mutex);
-        rec->frames.push_back(root);
         rec->root = root;
     }
     auto self = shared_from_this();
@@ -1884,8 +2138,10 @@ inline void engine_core::start_child_execution(const std::shared_ptr<fanout_grou
     }
     std::int64_t prev = 0;
     emit(*rec, prev, event_type::execution_started, [&] {
-        json details = io_details("input", rec->input);
-        details["roleArn"] = rec->role_arn;
+        json details = json::object();
+        reserve_members(details, 3);
+        add_io(details, "input", "inputDetails", rec->input);
+        add_member(details, "roleArn", role_arn_);
         return details;
     });
     root->prev_event = prev;
@@ -2014,23 +2270,20 @@ inline void engine_core::fail_frame(const std::shared_ptr<frame>& f, error e) {
     f->waiting = false;
     if (f->is_root) {
         end_execution(f->exec, execution_status::failed, json(), std::move(e));
-    } else if (f->on_finish) {
-        f->on_finish(f, tl::make_unexpected(std::move(e)));
+    } else if (f->member_of) {
+        child_ended(f, tl::make_unexpected(std::move(e)));
     }
 }
 
 inline void engine_core::finish_frame(const std::shared_ptr<frame>& f, json output) {
     f->done = true;
     f->waiting = false;
+    // Every state checked its output against the payload limit, unless it only selected from
+    // an input that was checked: no need to walk it again.
     if (f->is_root) {
-        if (exceeds_size(output, options_.bounds.max_payload_bytes)) {
-            end_execution(f->exec, execution_status::failed, json(),
-                          error{errors::data_limit_exceeded, "The execution output exceeds the maximum payload size."});
-            return;
-        }
         end_execution(f->exec, execution_status::succeeded, std::move(output), error{});
-    } else if (f->on_finish) {
-        f->on_finish(f, std::move(output));
+    } else if (f->member_of) {
+        child_ended(f, std::move(output));
     }
 }
 
@@ -2069,26 +2322,24 @@ inline void engine_core::end_execution(const std::shared_ptr<execution_record>& 
     static constexpr event_type final_events[] = {event_type::execution_started, event_type::execution_succeeded,
                                                   event_type::execution_failed, event_type::execution_timed_out,
                                                   event_type::execution_aborted};
-    std::vector<std::weak_ptr<frame>> frames;
     std::optional<timer_id> timeout;
     std::shared_ptr<frame> root;
     {
         std::lock_guard<std::mutex> lock(rec->mutex);
-        frames.swap(rec->frames);
         timeout = rec->timeout_timer;
         root = std::move(rec->root);
     }
     if (timeout) clock_->cancel(*timeout);
     // The last event so far: frames may be running on other threads, so not a frame's own link.
     std::int64_t prev = rec->event_count.load();
-    for (auto& weak : frames)
-        if (auto f = weak.lock()) {
-            // Abort in the frame's own strand: its data is only touched there.
-            auto self = shared_from_this();
-            post_to(f, [self, f]() { self->abort_frame(f); });
-        }
+    if (root) {
+        // Abort in the frame's own strand: its data is only touched there. It aborts its running
+        // branches and iterations, and they theirs.
+        auto self = shared_from_this();
+        post_to(root, [self, root]() { self->abort_frame(root); });
+    }
     emit(*rec, prev, final_events[static_cast<int>(status)], [&] {
-        if (status == execution_status::succeeded) return io_details("output", output);
+        if (status == execution_status::succeeded) return io_details("output", "outputDetails", output);
         json details = json::object();
         if (!e.name.empty()) details["error"] = e.name;
         if (!e.cause.empty()) details["cause"] = e.cause;
@@ -2177,7 +2428,12 @@ inline result<json> execution::outcome() const {
     return tl::make_unexpected(record_->failure);
 }
 
-inline result<json> execution::wait() const {
+inline const json* execution::output() const {
+    std::lock_guard<std::mutex> lock(record_->mutex);
+    return record_->status == execution_status::succeeded ? &record_->output : nullptr;
+}
+
+inline execution_status execution::join() const {
     auto& core = *record_->core;
     if (core.driver) {
         core.driver([this] { return done(); });
@@ -2185,6 +2441,11 @@ inline result<json> execution::wait() const {
         std::unique_lock<std::mutex> lock(record_->mutex);
         record_->finished.wait(lock, [this] { return record_->status != execution_status::running; });
     }
+    return status();
+}
+
+inline result<json> execution::wait() const {
+    join();
     return outcome();
 }
 
