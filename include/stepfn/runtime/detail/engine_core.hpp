@@ -256,7 +256,8 @@ struct fanout_group {
     std::size_t failures = 0;
     std::optional<std::int64_t> tolerated_count;
     std::optional<double> tolerated_percentage;
-    bool finished = false;
+    // Set under `mutex`; atomic so that a runner can stop between items without taking it.
+    std::atomic<bool> finished{false};
     std::optional<error> failure;
     std::int64_t last_event = 0;
     // The running branches/iterations, owned here; a finished one is released at once so a long
@@ -1713,6 +1714,8 @@ inline void engine_core::run_iterations(const std::shared_ptr<fanout_group>& g) 
         if (claimed.empty()) break;
 
         for (auto& [index, item] : claimed) {
+            // The Map failed or was aborted meanwhile: start nothing more.
+            if (g->finished.load(std::memory_order_relaxed)) break;
             ++ran;
             json input;
             if (m.item_selector) {
