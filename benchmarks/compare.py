@@ -45,10 +45,17 @@ def install_peer(peer_dir):
     run(["npm", "install", "--no-audit", "--no-fund", "--engine-strict=false"], cwd=peer_dir)
 
 
-def google_benchmark(binary, pattern, min_time):
+def google_benchmark(binary, pattern, min_time, preload=None):
+    env = dict(os.environ, LD_PRELOAD=preload) if preload else None
     out = subprocess.run([binary, f"--benchmark_filter={pattern}", f"--benchmark_min_time={min_time}",
-                          "--benchmark_format=json"], check=True, capture_output=True, text=True).stdout
+                          "--benchmark_format=json"], check=True, capture_output=True, text=True, env=env).stdout
     return {b["name"]: b for b in json.loads(out)["benchmarks"] if "error_occurred" not in b}
+
+
+# glibc's malloc serialises threads that free memory another thread allocated, which a Map on a
+# pool does for every item; with jemalloc (Debian's libjemalloc2, if installed) the pool figures
+# are also measured, to tell the engine's scaling from the allocator's.
+JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
 
 
 def median(values):
@@ -80,10 +87,14 @@ def main():
 
     ours = {}
     peer = {}
+    jemalloc = {}
     for round_no in range(args.rounds):
         print(f"round {round_no + 1}/{args.rounds}", file=sys.stderr, flush=True)
         for name, b in google_benchmark(bench, ".", args.seconds).items():
             ours.setdefault(name, []).append(b)
+        if os.path.exists(JEMALLOC):
+            for name, b in google_benchmark(bench, "map_pool/history:0", args.seconds, JEMALLOC).items():
+                jemalloc.setdefault(name, []).append(b)
         out = subprocess.run(["node", os.path.join(HERE, "peer.mjs"), args.peer_dir, definitions, str(args.seconds)],
                              check=True, capture_output=True, text=True).stdout
         for name, rate in json.loads(out).items():
@@ -144,6 +155,12 @@ def main():
           f"({human(pool)} vs {human(one)} items/s) | {'yes' if pool / one >= 1.7 else 'NO'} |")
     manual = rate("map_manual/history:0")
     print(f"| (the same against the manual executor) | {pool / manual:.2f}x | |")
+    if jemalloc:
+        def jrate(name):
+            return median([b["items_per_second"] for b in jemalloc.get(name + "/real_time", [])])
+        jone, jpool = jrate("map_pool/history:0/threads:1"), jrate("map_pool/history:0/threads:0")
+        print(f"| (the same with jemalloc instead of glibc's malloc) | {jpool / jone:.2f}x "
+              f"({human(jpool)} vs {human(jone)} items/s) | {'yes' if jpool / jone >= 1.7 else 'NO'} |")
     for key, label in (("parked_executions/history:0/iterations:1", "<= 4 KiB per parked execution"),
                        ("parked_executions/history:1/iterations:1", "(with an in-memory history sink)")):
         if key in mem:

@@ -70,21 +70,28 @@ class task_attempt;
 
 // A frame's FIFO of jobs. std::deque allocates a 512-byte block even when empty, which a parked
 // execution would hold for nothing; this keeps only what is queued.
+// Most of the time a frame has one job queued (its next step, or a task's answer), which
+// waits in `next_` without touching the heap; `later_` holds the rest, oldest first.
 class job_queue {
 public:
-    bool empty() const noexcept { return head_ == jobs_.size(); }
-    void push(unique_function<void()> job) { jobs_.push_back(std::move(job)); }
+    bool empty() const noexcept { return !next_ && head_ == later_.size(); }
+    void push(unique_function<void()> job) {
+        if (!next_ && head_ == later_.size()) next_ = std::move(job);  // nothing older is waiting
+        else later_.push_back(std::move(job));
+    }
     unique_function<void()> pop() {
-        unique_function<void()> job = std::move(jobs_[head_++]);
-        if (head_ == jobs_.size()) {
-            jobs_.clear();
+        if (next_) return std::move(next_);
+        unique_function<void()> job = std::move(later_[head_++]);
+        if (head_ == later_.size()) {
+            later_.clear();
             head_ = 0;
         }
         return job;
     }
 
 private:
-    std::vector<unique_function<void()>> jobs_;
+    unique_function<void()> next_;
+    std::vector<unique_function<void()>> later_;
     std::size_t head_ = 0;
 };
 
@@ -1215,7 +1222,9 @@ inline void engine_core::start_task_attempt(const std::shared_ptr<frame>& f, con
     }
     if (!params) return handle_error(f, s, state_error(*f, s, std::move(params.error())));
     inspect(*f, s, "afterParameters", params);
-    if (exceeds_size(*params, options_.bounds.max_payload_bytes))
+    // Without Parameters the task's input is a selection of the state's input, checked already.
+    const bool selection_only = !t.parameters && (!s.input_path || s.input_path->is_definite());
+    if (!selection_only && exceeds_size(*params, options_.bounds.max_payload_bytes))
         return handle_error(f, s, error{errors::data_limit_exceeded,
                                         "The state/task '" + s.name +
                                             "' returned a result with a size exceeding the maximum number of bytes service limit."});
