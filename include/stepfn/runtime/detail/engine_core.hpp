@@ -1722,9 +1722,11 @@ inline void engine_core::run_iterations(const std::shared_ptr<fanout_group>& g) 
         }
         if (claimed.empty()) break;
 
-        for (auto& [index, item] : claimed) {
+        for (auto& claim : claimed) {
             // The Map failed or was aborted meanwhile: start nothing more.
             if (g->finished.load(std::memory_order_relaxed)) break;
+            const std::size_t index = claim.first;  // not a structured binding: lambdas capture it (C++17)
+            json& item = claim.second;
             ++ran;
             json input;
             if (m.item_selector) {
