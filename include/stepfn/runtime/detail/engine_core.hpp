@@ -149,19 +149,15 @@ struct execution_record {
 };
 
 // The events of an execution that records no history are only counted, for the history-size
-// limit. A job counts them on its own thread and adds them to the record when it ends, so that
-// concurrent iterations do not all write one shared counter. The count a frame checks is exact
-// for its own events; other threads' may lag by one job's worth.
+// limit. A job of a frame counts its execution's events on its own thread and adds them to the
+// record when it ends, so that concurrent iterations do not all write one shared counter. The
+// count a frame checks is exact for its own events; other threads' may lag by one job's worth.
+// Only the job's own execution is tallied: the job keeps that record alive, while another
+// (a distributed Map's child it starts) may end and be freed on another thread meanwhile.
 struct event_tally {
-    execution_record* rec = nullptr;
+    execution_record* rec = nullptr;  // the execution of the job running on this thread
     std::int64_t count = 0;
-    bool active = false;  // inside a job (tally_scope): events may wait in `count`
 
-    void flush() {
-        if (rec && count) rec->event_count.fetch_add(count, std::memory_order_relaxed);
-        rec = nullptr;
-        count = 0;
-    }
     std::int64_t pending_for(const execution_record& r) const { return rec == &r ? count : 0; }
 };
 
@@ -170,21 +166,24 @@ inline event_tally& local_tally() noexcept {
     return tally;
 }
 
-// Lets the jobs run inside it tally events; adds them up when the outermost scope ends.
+// Tallies the events of `rec` while a job of one of its frames runs; adds them up at the end.
 class tally_scope {
 public:
-    tally_scope() : tally_(local_tally()), outer_(tally_.active) { tally_.active = true; }
+    explicit tally_scope(execution_record& rec) : tally_(local_tally()), owner_(tally_.rec == nullptr) {
+        if (owner_) tally_.rec = &rec;
+    }
     ~tally_scope() {
-        if (outer_) return;
-        tally_.flush();
-        tally_.active = false;
+        if (!owner_) return;
+        if (tally_.count) tally_.rec->event_count.fetch_add(tally_.count, std::memory_order_relaxed);
+        tally_.rec = nullptr;
+        tally_.count = 0;
     }
     tally_scope(const tally_scope&) = delete;
     tally_scope& operator=(const tally_scope&) = delete;
 
 private:
     event_tally& tally_;
-    bool outer_;
+    bool owner_;  // nested scopes leave the outer one's binding alone
 };
 
 struct fanout_group;
@@ -470,7 +469,7 @@ private:
 
     void drain(const std::shared_ptr<frame>& f) {
         {
-            tally_scope events;
+            tally_scope events(*f->exec);
             drain_jobs(f);
         }
         work_done();
@@ -508,15 +507,11 @@ private:
             // Nobody sees the event, but its id still counts (the history-size limit, and error
             // causes name the event a state was entered at): exact for a frame's own events.
             event_tally& tally = local_tally();
-            if (!tally.active) {
-                prev = rec.event_count.fetch_add(1, std::memory_order_relaxed) + 1;
-            } else {
-                if (tally.rec != &rec) {
-                    tally.flush();
-                    tally.rec = &rec;
-                }
+            if (tally.rec == &rec) {
                 ++tally.count;
                 prev = rec.event_count.load(std::memory_order_relaxed) + tally.count;
+            } else {
+                prev = rec.event_count.fetch_add(1, std::memory_order_relaxed) + 1;
             }
             return;
         }
@@ -1678,7 +1673,7 @@ inline void engine_core::run_iterations(const std::shared_ptr<fanout_group>& g) 
     const auto& f = g->parent;
     constexpr std::size_t most_per_claim = 16;
     constexpr std::size_t yield_after = 64;  // items; then yield the thread to other work, as drain() does
-    std::optional<tally_scope> events(std::in_place);
+    std::optional<tally_scope> events(std::in_place, *f->exec);
 
     std::vector<std::pair<std::size_t, json>> claimed;
     std::vector<std::pair<std::size_t, json>> succeeded;
