@@ -296,6 +296,20 @@ TEST_CASE("a distributed Map reads a CSV file and runs each row as a child execu
     CHECK(h.sink->events(children[1]).front().details["input"] == R"({"id":"2","qty":"7"})");
 }
 
+TEST_CASE("a distributed Map without a batcher shapes each child's input with ItemSelector", "[distributed_map]") {
+    harness h;
+    std::vector<json> inputs;
+    h.task([&](const stepfn::task_request& r) -> stepfn::result<json> {
+        inputs.push_back(r.input);
+        return r.input;
+    });
+    auto out = h.run(machine(R"("ItemsPath": "$.xs", "ItemSelector": {"v.$": "$$.Map.Item.Value", "i.$": "$$.Map.Item.Index", "tag.$": "$.tag"})"),
+                     {{"xs", {10, 20}}, {"tag", "t"}});
+    REQUIRE(out.value);
+    CHECK(*out.value == json::parse(R"([{"v":10,"i":0,"tag":"t"},{"v":20,"i":1,"tag":"t"}])"));
+    CHECK(inputs.size() == 2);
+}
+
 TEST_CASE("a distributed Map batches items with ItemSelector and BatchInput", "[distributed_map]") {
     harness h;
     std::vector<json> inputs;

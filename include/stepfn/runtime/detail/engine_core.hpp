@@ -575,6 +575,7 @@ private:
     void start_map(const std::shared_ptr<frame>& f, const state& s, const map_state& m);
     void launch_iterations(const std::shared_ptr<fanout_group>& g);
     void run_iterations(const std::shared_ptr<fanout_group>& g);
+    result<json> item_input(const fanout_group& g, std::size_t index, json item);
     void reuse_child(frame& child, const frame& parent, json input, std::size_t index);
     // Distributed Map: the items (reader or input), batched, and each child as an execution.
     result<json> distributed_items(const frame& f, const state& s, const map_state& m, json& eff, const eval_env& env,
@@ -1651,8 +1652,26 @@ inline void engine_core::launch_iterations(const std::shared_ptr<fanout_group>& 
             ++g->running;
             item = std::move(g->items[index]);
         }
-        start_child_execution(g, index, std::move(item));
+        auto input = item_input(*g, index, std::move(item));
+        if (!input) {
+            on_child_finished(g, index, nullptr, tl::make_unexpected(std::move(input.error())));
+            continue;
+        }
+        start_child_execution(g, index, std::move(*input));
     }
+}
+
+// An item's input to its iteration or child execution: ItemSelector applied to it, or the item
+// itself (a distributed Map's batches were shaped as they were made).
+inline result<json> engine_core::item_input(const fanout_group& g, std::size_t index, json item) {
+    const state& s = *g.owner;
+    const auto& m = std::get<map_state>(s.body);
+    if (!m.item_selector || (g.run && !g.run->batch_sizes.empty())) return item;
+    frame_env env(*this, *g.parent, s);
+    env.set_map_item(static_cast<std::int64_t>(index), &item);
+    auto selected = m.item_selector->evaluate(g.selector_input, env);
+    if (!selected) return tl::make_unexpected(state_error(*g.parent, s, std::move(selected.error())));
+    return selected;
 }
 
 // The iteration a runner is running on this thread right now: when it succeeds before
@@ -1682,7 +1701,6 @@ inline void engine_core::run_iterations(const std::shared_ptr<fanout_group>& g) 
     std::size_t ran = 0;
     bool more = false;
     for (;;) {
-        std::vector<std::shared_ptr<frame>> to_abort;
         bool done = false, finished = false;
         {
             std::lock_guard<std::mutex> lock(g->mutex);
@@ -1721,24 +1739,15 @@ inline void engine_core::run_iterations(const std::shared_ptr<fanout_group>& g) 
             // The Map failed or was aborted meanwhile: start nothing more.
             if (g->finished.load(std::memory_order_relaxed)) break;
             const std::size_t index = claim.first;  // not a structured binding: lambdas capture it (C++17)
-            json& item = claim.second;
             ++ran;
-            json input;
-            if (m.item_selector) {
-                frame_env env(*this, *f, s);
-                env.set_map_item(static_cast<std::int64_t>(index), &item);
-                auto selected = m.item_selector->evaluate(g->selector_input, env);
-                if (!selected) {
-                    on_child_finished(g, index, nullptr, tl::make_unexpected(state_error(*f, s, std::move(selected.error()))));
-                    continue;
-                }
-                input = std::move(*selected);
-            } else {
-                input = std::move(item);
+            auto input = item_input(*g, index, std::move(claim.second));
+            if (!input) {
+                on_child_finished(g, index, nullptr, tl::make_unexpected(std::move(input.error())));
+                continue;
             }
             std::shared_ptr<frame> child = std::move(spare);
-            if (child) reuse_child(*child, *f, std::move(input), index);
-            else child = make_child(f, *m.processor, std::move(input), g, index);
+            if (child) reuse_child(*child, *f, std::move(*input), index);
+            else child = make_child(f, *m.processor, std::move(*input), g, index);
             emit(*f->exec, last_event, event_type::map_iteration_started,
                  [&] { return json{{"name", s.name}, {"index", index}}; });
             child->prev_event = last_event;
