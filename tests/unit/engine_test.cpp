@@ -576,15 +576,16 @@ TEST_CASE("A throwing history sink does not break the execution", "[engine][hist
 }
 
 TEST_CASE("Payload limits: oversized input is refused, oversized task results fail the state", "[engine][limits]") {
+    // Room for the caught error's output ({"Error", "Cause"}, about 160 bytes), not for 300.
     stepfn::limits bounds;
-    bounds.max_payload_bytes = 64;
+    bounds.max_payload_bytes = 200;
     harness h(bounds);
     auto machine = load(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","End":true,
         "Catch":[{"ErrorEquals":["States.DataLimitExceeded"],"Next":"Big"}]},"Big":{"Type":"Pass","Result":"too big","End":true}}})");
-    auto refused = h.engine.start(machine, json{{"blob", std::string(100, 'x')}});
+    auto refused = h.engine.start(machine, json{{"blob", std::string(300, 'x')}});
     REQUIRE_FALSE(refused);
     CHECK(refused.error().name == "States.DataLimitExceeded");
-    h.engine.invokers().set_default(answer([](const stepfn::task_request&) { return stepfn::result<json>(std::string(100, 'y')); }));
+    h.engine.invokers().set_default(answer([](const stepfn::task_request&) { return stepfn::result<json>(std::string(300, 'y')); }));
     auto e = h.engine.start(machine);
     REQUIRE(e);
     CHECK(*e->wait() == "too big");
@@ -808,4 +809,36 @@ TEST_CASE("execution::join and output read the result in place", "[engine]") {
     REQUIRE(failing);
     CHECK(failing->join() == stepfn::execution_status::failed);
     CHECK(failing->output() == nullptr);
+}
+
+TEST_CASE("An output that grows past the payload limit fails, wherever it grows", "[engine][limits]") {
+    stepfn::limits bounds;
+    bounds.max_payload_bytes = 150;
+    harness h(bounds);
+    const std::string long_text(100, 'x');
+    const json input = {{"x", {{"a", long_text}}}};  // 112 bytes: under the limit
+    SECTION("an indefinite OutputPath repeats nodes (Succeed, Choice)") {
+        for (const char* definition :
+             {R"({"StartAt":"S","States":{"S":{"Type":"Succeed","OutputPath":"$..*"}}})",
+              R"({"StartAt":"C","States":{"C":{"Type":"Choice","OutputPath":"$..*","Choices":[{"Variable":"$.x.a","IsPresent":false,"Next":"S"}],"Default":"S"},
+                  "S":{"Type":"Succeed"}}})"}) {
+            auto r = h.run(definition, input);
+            REQUIRE_FALSE(r.value);
+            CHECK(r.value.error().name == "States.DataLimitExceeded");
+        }
+    }
+    SECTION("a definite OutputPath only selects and passes") {
+        auto r = h.run(R"({"StartAt":"S","States":{"S":{"Type":"Succeed","OutputPath":"$.x"}}})", input);
+        REQUIRE(r.value);
+        CHECK(*r.value == input["x"]);
+    }
+    SECTION("a Catch merging the error into the raw input") {
+        h.engine.invokers().set_default(answer([&](const stepfn::task_request&) -> stepfn::result<json> {
+            return stepfn::make_error("Boom", long_text);
+        }));
+        auto r = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","End":true,
+            "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.error","Next":"S"}]},"S":{"Type":"Succeed"}}})", input);
+        REQUIRE_FALSE(r.value);
+        CHECK(r.value.error().name == "States.DataLimitExceeded");
+    }
 }

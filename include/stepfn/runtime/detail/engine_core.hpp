@@ -902,13 +902,25 @@ inline const recovery* recovery_of(const state& s) {
     return nullptr;
 }
 
+// A definite path selects one node of its document, so never produces more than it was given;
+// an indefinite one (`$..*`, a filter) can repeat nodes and grow.
+inline bool definite(const std::optional<json_path>& path) { return !path || path->is_definite(); }
+
+// Whether a state's output is only a selection of its input (definite InputPath and OutputPath):
+// then it cannot exceed the payload limit, which that input was checked against.
+inline bool selects_only(const state& s) { return definite(s.input_path) && definite(s.output_path); }
+
+// Whether the state has Retry or Catch rules, which start again from its raw input.
+inline bool recovers(const state& s) {
+    const recovery* r = recovery_of(s);
+    return r && (!r->retry.empty() || !r->catch_.empty());
+}
+
 // Whether a Task, Parallel or Map state needs its raw input once its effective input is made:
 // a ResultPath merges into it (null outputs it), and Retry and Catch start again from it. When
 // it does not, the effective input is made by moving the raw input, not copying it.
 inline bool keeps_raw_input(const state& s, const std::optional<json_path>& result_path) {
-    if (!result_path || !result_path->is_root()) return true;
-    const recovery* r = recovery_of(s);
-    return r && (!r->retry.empty() || !r->catch_.empty());
+    return !result_path || !result_path->is_root() || recovers(s);
 }
 
 // The retriable work of a Task, Parallel or Map state: run again on each retry.
@@ -990,12 +1002,8 @@ inline void engine_core::run_pass(const std::shared_ptr<frame>& f, const state& 
     inspect(*f, s, "afterResultPath", out);
     auto final_output = apply_output_path(s, std::move(*out), env);
     if (!final_output) return fail_frame(f, state_error(*f, s, std::move(final_output.error())));
-    // A definite selection of the input (an identity Pass, definite InputPath/OutputPath) is
-    // never larger than the input, which was checked when it was produced. (An indefinite path
-    // such as `$..*` can be larger, so it is checked.)
-    const auto definite = [](const std::optional<json_path>& path) { return !path || path->is_definite(); };
-    const bool selection_only = !p.result && !p.parameters && p.result_path && p.result_path->is_root() &&
-                                definite(s.input_path) && definite(s.output_path);
+    // An identity Pass with definite paths only selects from its input, checked already.
+    const bool selection_only = !p.result && !p.parameters && p.result_path && p.result_path->is_root() && selects_only(s);
     if (!selection_only)
         if (auto size = check_size(*final_output, s.name); !size) return fail_frame(f, std::move(size.error()));
     inspect(*f, s, "output", final_output);
@@ -1029,6 +1037,8 @@ inline void engine_core::run_choice(const std::shared_ptr<frame>& f, const state
     if (!vars) return fail_frame(f, state_error(*f, s, std::move(vars.error())));
     auto out = apply_output_path(s, std::move(*eff), env);
     if (!out) return fail_frame(f, state_error(*f, s, std::move(out.error())));
+    if (!selects_only(s))
+        if (auto size = check_size(*out, s.name); !size) return fail_frame(f, std::move(size.error()));
     inspect(*f, s, "output", out);
     exit_state(f, s, std::move(*out), target, &*vars);
 }
@@ -1111,6 +1121,8 @@ inline void engine_core::run_wait(const std::shared_ptr<frame>& f, const state& 
     if (!vars) return fail_frame(f, state_error(*f, s, std::move(vars.error())));
     auto out = apply_output_path(s, std::move(*eff), env);
     if (!out) return fail_frame(f, state_error(*f, s, std::move(out.error())));
+    if (!selects_only(s))
+        if (auto size = check_size(*out, s.name); !size) return fail_frame(f, std::move(size.error()));
 
     // Park the frame: the output waits in `input` until the timer fires.
     f->input = std::move(*out);
@@ -1139,6 +1151,8 @@ inline void engine_core::run_succeed(const std::shared_ptr<frame>& f, const stat
     if (!eff) return fail_frame(f, state_error(*f, s, std::move(eff.error())));
     auto out = apply_output_path(s, std::move(*eff), env);
     if (!out) return fail_frame(f, state_error(*f, s, std::move(out.error())));
+    if (!selects_only(s))
+        if (auto size = check_size(*out, s.name); !size) return fail_frame(f, std::move(size.error()));
     exit_state(f, s, std::move(*out), nullptr);
 }
 
@@ -1219,8 +1233,7 @@ inline void engine_core::start_task_attempt(const std::shared_ptr<frame>& f, con
     if (!params) return handle_error(f, s, state_error(*f, s, std::move(params.error())));
     inspect(*f, s, "afterParameters", params);
     // Without Parameters the task's input is a selection of the state's input, checked already.
-    const bool selection_only = !t.parameters && (!s.input_path || s.input_path->is_definite());
-    if (!selection_only && exceeds_size(*params, options_.bounds.max_payload_bytes))
+    if ((t.parameters || !definite(s.input_path)) && exceeds_size(*params, options_.bounds.max_payload_bytes))
         return handle_error(f, s, error{errors::data_limit_exceeded,
                                         "The state/task '" + s.name +
                                             "' returned a result with a size exceeding the maximum number of bytes service limit."});
@@ -1373,10 +1386,7 @@ inline void engine_core::complete_state(const std::shared_ptr<frame>& f, const s
     // ResultPath "$" drops the raw input. Otherwise it is kept until the output is final when
     // Retry or Catch may still need it (a failing ResultPath is caught with the raw input).
     json raw;
-    if (!result_path || !result_path->is_root()) {
-        const recovery* r = recovery_of(s);
-        raw = r && (!r->retry.empty() || !r->catch_.empty()) ? json(f->input) : std::move(f->input);
-    }
+    if (!result_path || !result_path->is_root()) raw = recovers(s) ? json(f->input) : std::move(f->input);
     auto merged = apply_result_path(result_path, std::move(raw), std::move(*selected));
     if (!merged) return fail(std::move(merged.error()));
     inspect(*f, s, "afterResultPath", merged);
@@ -2272,6 +2282,8 @@ inline void engine_core::handle_error(const std::shared_ptr<frame>& f, const sta
         if (!vars) return fail_frame(f, state_error(*f, s, std::move(vars.error())));
         auto out = apply_result_path(c.result_path, std::move(f->input), std::move(error_output));
         if (!out) return fail_frame(f, std::move(out.error()));
+        // The error merged into the raw input can take it over the limit.
+        if (auto size = check_size(*out, s.name); !size) return fail_frame(f, std::move(size.error()));
         exit_state(f, s, std::move(*out), &c.next, &*vars);
         return;
     }
@@ -2296,8 +2308,8 @@ inline void engine_core::fail_frame(const std::shared_ptr<frame>& f, error e) {
 inline void engine_core::finish_frame(const std::shared_ptr<frame>& f, json output) {
     f->done = true;
     f->waiting = false;
-    // Every state checked its output against the payload limit, unless it only selected from
-    // an input that was checked: no need to walk it again.
+    // Every state checked its output against the payload limit (a Catch its merged output),
+    // unless it only selected from an input that was checked: no need to walk it again.
     if (f->is_root) {
         end_execution(f->exec, execution_status::succeeded, std::move(output), error{});
     } else if (f->member_of) {
