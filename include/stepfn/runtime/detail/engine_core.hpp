@@ -68,10 +68,9 @@ class engine_core;
 struct frame;
 class task_attempt;
 
-// A frame's FIFO of jobs. std::deque allocates a 512-byte block even when empty, which a parked
-// execution would hold for nothing; this keeps only what is queued.
-// Most of the time a frame has one job queued (its next step, or a task's answer), which
-// waits in `next_` without touching the heap; `later_` holds the rest, oldest first.
+// A frame's FIFO of jobs. Most of the time a frame has one job queued (its next step, or a
+// task's answer), which waits in `next_` without touching the heap; `later_` holds the rest,
+// oldest first. (std::deque would allocate a 512-byte block even when empty.)
 class job_queue {
 public:
     bool empty() const noexcept { return !next_ && head_ == later_.size(); }
@@ -560,6 +559,13 @@ private:
         add_io(details, key, details_key, value);
         return details;
     }
+    json execution_started_details(const json& input) const {
+        json details = json::object();
+        reserve_members(details, 3);
+        add_io(details, "input", "inputDetails", input);
+        add_member(details, "roleArn", role_arn_);
+        return details;
+    }
 
     // ---- states ---------------------------------------------------------------------------
     void execute_state(const std::shared_ptr<frame>& f);
@@ -793,13 +799,7 @@ inline result<execution> engine_core::start(const state_machine& machine, json i
     }
 
     std::int64_t prev = 0;
-    emit(*rec, prev, event_type::execution_started, [&] {
-        json details = json::object();
-        reserve_members(details, 3);
-        add_io(details, "input", "inputDetails", input);
-        add_member(details, "roleArn", role_arn_);
-        return details;
-    });
+    emit(*rec, prev, event_type::execution_started, [&] { return execution_started_details(input); });
     // `$$.Execution.Input` needs the input as it was; a machine that never reads `$$` does not.
     if (machine.definition().reads_context) rec->input = input;
 
@@ -1517,28 +1517,25 @@ inline void engine_core::start_map(const std::shared_ptr<frame>& f, const state&
     auto eff = effective_input(s, keep ? json(f->input) : std::move(f->input), env);
     if (!eff) return handle_error(f, s, state_error(*f, s, std::move(eff.error())));
     inspect(*f, s, "afterInputPath", eff);
+    // Whether the effective input is read again once the items are out of it.
+    const bool input_needed = m.item_selector || m.max_concurrency.path || m.tolerated_failure_count.path ||
+                              m.tolerated_failure_percentage.path;
     json items;
     std::shared_ptr<map_run> run;
     if (m.mode == map_mode::distributed) {
         run = std::make_shared<map_run>();
         const auto& machine = f->exec->machine.name();
         const std::string label = m.label ? *m.label : make_uuid(*this).substr(0, 8);
-        const std::string prefix = "arn:aws:states:" + options_.region + ":" + options_.account + ":";
         run->machine_name = machine + "/" + label;
-        run->arn = prefix + "mapRun:" + run->machine_name + ":" + make_uuid(*this);
-        run->machine_arn = prefix + "stateMachine:" + run->machine_name;
-        run->child_arn_prefix = prefix +
+        run->arn = arn_prefix_ + "mapRun:" + run->machine_name + ":" + make_uuid(*this);
+        run->machine_arn = arn_prefix_ + "stateMachine:" + run->machine_name;
+        run->child_arn_prefix = arn_prefix_ +
                                 (m.execution_type == map_execution_type::express ? "express:" : "execution:") +
                                 run->machine_name + ":";
         items = json::array();  // read below, once the Map's own fields are known to be valid
     } else if (!m.items_path || m.items_path->is_root()) {
-        // Move the input into the items unless something below still reads it.
-        const bool input_needed = m.item_selector || m.max_concurrency.path || m.tolerated_failure_count.path ||
-                                  m.tolerated_failure_percentage.path;
         items = input_needed ? *eff : std::move(*eff);
     } else {
-        const bool input_needed = m.item_selector || m.max_concurrency.path || m.tolerated_failure_count.path ||
-                                  m.tolerated_failure_percentage.path;
         auto selected = input_needed ? m.items_path->evaluate(*eff, env) : m.items_path->extract(std::move(*eff), env);
         if (!selected) return handle_error(f, s, state_error(*f, s, std::move(selected.error())));
         items = std::move(*selected);
@@ -2132,7 +2129,7 @@ inline void engine_core::start_child_execution(const std::shared_ptr<fanout_grou
     root->states = m.processor.get();
     root->is_root = true;
     root->current = m.processor->start;
-    root->input = rec->input;  // children cannot read the parent's variables: no scope yet
+    root->input = rec->input;  // no variable scope: children cannot read the parent's variables
     {
         std::lock_guard<std::mutex> lock(rec->mutex);
         rec->root = root;
@@ -2165,13 +2162,7 @@ inline void engine_core::start_child_execution(const std::shared_ptr<fanout_grou
         g->children.emplace(index, root);
     }
     std::int64_t prev = 0;
-    emit(*rec, prev, event_type::execution_started, [&] {
-        json details = json::object();
-        reserve_members(details, 3);
-        add_io(details, "input", "inputDetails", rec->input);
-        add_member(details, "roleArn", role_arn_);
-        return details;
-    });
+    emit(*rec, prev, event_type::execution_started, [&] { return execution_started_details(rec->input); });
     root->prev_event = prev;
     post_to(root, [self, root]() { self->run_frame(root); });
 }
@@ -2397,7 +2388,7 @@ inline result<void> engine_core::stop(std::string_view arn, std::string error_na
     std::shared_ptr<execution_record> rec;
     {
         std::lock_guard<std::mutex> lock(registry_mutex_);
-        auto it = executions_.find(std::string(arn));
+        auto it = executions_.find(arn);
         if (it != executions_.end()) rec = it->second.lock();
     }
     if (!rec) return make_error("ExecutionDoesNotExist", "no running execution has the ARN '" + std::string(arn) + "'");
