@@ -77,6 +77,24 @@ struct harness {
     }
 };
 
+// An engine on a thread pool and the system clock, with an in-memory history if asked for.
+struct pool_harness {
+    stepfn::thread_pool_executor pool;
+    stepfn::system_clock clock;
+    std::shared_ptr<stepfn::memory_sink> sink;
+    stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock> engine;
+
+    explicit pool_harness(std::size_t threads, bool history = false)
+        : pool(threads), sink(history ? std::make_shared<stepfn::memory_sink>() : nullptr),
+          engine(pool, clock, options(sink)) {}
+
+    static stepfn::engine_options options(std::shared_ptr<stepfn::memory_sink> history) {
+        stepfn::engine_options o;
+        o.history = std::move(history);
+        return o;
+    }
+};
+
 } // namespace
 
 TEST_CASE("Pass: Result, Parameters, ResultPath, InputPath and OutputPath", "[engine][pass]") {
@@ -370,9 +388,8 @@ TEST_CASE("Task TimeoutSeconds and HeartbeatSeconds raise States.Timeout", "[eng
 }
 
 TEST_CASE("Callback tokens: send_task_success from another thread", "[engine][task][concurrency]") {
-    stepfn::thread_pool_executor pool(2);
-    stepfn::system_clock clock;
-    stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock> engine(pool, clock);
+    pool_harness h(2);
+    auto& engine = h.engine;
     std::string token;
     std::mutex m;
     std::condition_variable cv;
@@ -486,12 +503,9 @@ TEST_CASE("Variables: Assign, visible from the next state, read in branches", "[
 }
 
 TEST_CASE("Many executions run concurrently on a thread pool", "[engine][concurrency]") {
-    stepfn::thread_pool_executor pool(4);
-    stepfn::system_clock clock;
-    auto sink = std::make_shared<stepfn::memory_sink>();
-    stepfn::engine_options options;
-    options.history = sink;
-    stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock> engine(pool, clock, options);
+    pool_harness h(4, true);
+    auto& engine = h.engine;
+    auto& sink = h.sink;
     engine.invokers().set_default(answer([](const stepfn::task_request& r) { return stepfn::result<json>(r.input["n"]); }));
     auto machine = load(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","ResultPath":"$.r","Next":"M"},
         "M":{"Type":"Map","ItemsPath":"$.xs","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"ResultPath":"$.xs","End":true}}})");
@@ -723,12 +737,9 @@ TEST_CASE("An inspector sees a Map's items and a Parallel's input", "[engine][in
 
 TEST_CASE("An inline Map on a thread pool: sync and async iterations, results in order, every event once",
           "[engine][map][concurrency]") {
-    stepfn::thread_pool_executor pool(2);
-    stepfn::system_clock clock;
-    auto sink = std::make_shared<stepfn::memory_sink>();
-    stepfn::engine_options options;
-    options.history = sink;
-    stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock> engine(pool, clock, options);
+    pool_harness h(2, true);
+    auto& engine = h.engine;
+    auto& sink = h.sink;
     // Odd items go through a Task answered from a thread of its own, so iterations wait and
     // finish in their strands while runners start others.
     engine.invokers().set_default(std::make_shared<lambda_invoker>([](stepfn::task_request r, stepfn::task_completion done) {
@@ -764,9 +775,8 @@ TEST_CASE("An inline Map on a thread pool: sync and async iterations, results in
 }
 
 TEST_CASE("An inline Map on a thread pool fails fast and keeps iteration variables apart", "[engine][map][concurrency]") {
-    stepfn::thread_pool_executor pool(2);
-    stepfn::system_clock clock;
-    stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock> engine(pool, clock);
+    pool_harness h(2);  // no history: the runners tally events per job
+    auto& engine = h.engine;
     // Each iteration assigns its own `seen`; a reused frame must not leak it into the next.
     auto machine = load(R"({"StartAt":"Init","States":{
         "Init":{"Type":"Pass","Assign":{"outer":"o"},"Next":"M"},
