@@ -236,6 +236,14 @@ struct parsed_arguments {
         return nullptr;
     }
     bool has(std::string_view name) const { return find(name) != nullptr; }
+
+    // The one FILE every command reads: a usage error when there is none, or more than one.
+    outcome<std::string> single_file(std::string_view command) const {
+        if (positional.empty()) return fail_usage(std::string(command) + " needs a FILE (or - for standard input)");
+        if (positional.size() > 1)
+            return fail_usage(std::string(command) + " takes one FILE; unexpected " + in_quotes(positional[1]));
+        return positional[0];
+    }
 };
 
 inline outcome<parsed_arguments> parse_arguments(const std::vector<std::string>& args,
@@ -492,11 +500,9 @@ inline int validate_command(const std::vector<std::string>& args, std::FILE* in,
         write(out, validate_usage);
         return exit_ok;
     }
-    if (parsed->positional.empty()) return report({"validate needs a FILE (or - for standard input)", true}, hint, err);
-    if (parsed->positional.size() > 1)
-        return report({"validate takes one FILE; unexpected " + in_quotes(parsed->positional[1]), true}, hint, err);
-
-    const std::string& path = parsed->positional[0];
+    const auto file = parsed->single_file("validate");
+    if (!file) return report(file.error(), hint, err);
+    const std::string& path = *file;
     load_options options;
     options.name = machine_name_from_path(path);
     auto loaded = load_definition(path, in, options);
@@ -517,14 +523,13 @@ inline int graph_command(const std::vector<std::string>& args, std::FILE* in, st
         write(out, graph_usage);
         return exit_ok;
     }
-    if (parsed->positional.empty()) return report({"graph needs a FILE (or - for standard input)", true}, hint, err);
-    if (parsed->positional.size() > 1)
-        return report({"graph takes one FILE; unexpected " + in_quotes(parsed->positional[1]), true}, hint, err);
+    const auto file = parsed->single_file("graph");
+    if (!file) return report(file.error(), hint, err);
     const std::string format = parsed->find("--format") ? *parsed->find("--format") : std::string("dot");
     if (format != "dot" && format != "mermaid")
         return report({"--format must be dot or mermaid, not " + in_quotes(format), true}, hint, err);
 
-    const std::string& path = parsed->positional[0];
+    const std::string& path = *file;
     load_options options;
     options.name = machine_name_from_path(path);
     auto loaded = load_definition(path, in, options);
@@ -559,16 +564,15 @@ inline outcome<run_settings> parse_run_arguments(const std::vector<std::string>&
     if (!parsed) return tl::make_unexpected(std::move(parsed.error()));
     help = parsed->help;
     if (help) return run_settings{};
-    if (parsed->positional.empty()) return fail_usage("run needs a FILE (or - for standard input)");
-    if (parsed->positional.size() > 1)
-        return fail_usage("run takes one FILE; unexpected " + in_quotes(parsed->positional[1]));
+    const auto file = parsed->single_file("run");
+    if (!file) return tl::make_unexpected(file.error());
 
     const auto optional_value = [&](std::string_view name) -> std::optional<std::string> {
         if (const auto* value = parsed->find(name)) return *value;
         return std::nullopt;
     };
     run_settings settings;
-    settings.definition_path = parsed->positional[0];
+    settings.definition_path = *file;
     settings.input_text = optional_value("--input");
     settings.input_path = optional_value("--input-file");
     settings.history_path = optional_value("--history");
