@@ -594,6 +594,12 @@ private:
     void on_child_finished(const std::shared_ptr<fanout_group>& g, std::size_t index, const std::shared_ptr<frame>& child,
                            result<json> outcome);
     void on_fanout_done(const std::shared_ptr<frame>& f, const std::shared_ptr<fanout_group>& g);
+    // The run ended (all done, failed or empty): its parent goes on, in its own strand.
+    void post_fanout_done(const std::shared_ptr<fanout_group>& g) {
+        auto self = shared_from_this();
+        auto parent = g->parent;
+        post_to(parent, [self, parent, g]() { self->on_fanout_done(parent, g); });
+    }
     void complete_state(const std::shared_ptr<frame>& f, const state& s, json value,
                         const std::optional<payload_template>& selector, const std::optional<json_path>& result_path);
 
@@ -1617,8 +1623,7 @@ inline void engine_core::start_map(const std::shared_ptr<frame>& f, const state&
     f->waiting = true;
     if (g->total == 0) {
         g->finished = true;
-        auto self = shared_from_this();
-        post_to(f, [self, f, g]() { self->on_fanout_done(f, g); });
+        post_fanout_done(g);
         return;
     }
     launch_iterations(g);
@@ -1735,11 +1740,7 @@ inline void engine_core::run_iterations(const std::shared_ptr<fanout_group>& g) 
                 if (!last_event) last_event = g->last_event ? g->last_event : f->prev_event;
             }
         }
-        if (done) {
-            auto self = shared_from_this();
-            auto parent = f;
-            post_to(parent, [self, parent, g]() { self->on_fanout_done(parent, g); });
-        }
+        if (done) post_fanout_done(g);
         if (claimed.empty()) break;
 
         for (auto& claim : claimed) {
@@ -1901,10 +1902,7 @@ inline void engine_core::on_child_finished(const std::shared_ptr<fanout_group>& 
         });
     }
     if (launch) launch_iterations(g);
-    if (done) {
-        auto parent = g->parent;
-        post_to(parent, [self, parent, g]() { self->on_fanout_done(parent, g); });
-    }
+    if (done) post_fanout_done(g);
 }
 
 inline void engine_core::on_fanout_done(const std::shared_ptr<frame>& f, const std::shared_ptr<fanout_group>& g) {
