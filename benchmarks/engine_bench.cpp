@@ -63,20 +63,35 @@ void add_invokers(stepfn::invoker_registry& invokers) {
                  }));
 }
 
-// ---- 1. A chain of 1,000 Pass states ------------------------------------------------------
+// A workload on the manual executor and a virtual clock: each benchmark iteration runs
+// `executions` executions of `file`, each counted as `items_per_execution` items.
+struct manual_workload {
+    const char* file;
+    json input;
+    std::int64_t items_per_execution;
+    int executions = 1;
+    bool untimed_input_copy = false;  // the Map's large input: see untimed_copy
+};
 
-void pass_chain(benchmark::State& state) {
-    const auto machine = stepfn_bench::load("pass_chain_1000.json");
-    const json input = stepfn_bench::small_payload();
+void run_manual(benchmark::State& state, const manual_workload& w) {
+    const auto machine = stepfn_bench::load(w.file);
     auto history = sink_for(state);
     stepfn::manual_executor executor;
     stepfn::virtual_clock clock;
     manual_engine engine(executor, clock, stepfn_bench::engine_options(history));
+    add_invokers(engine.invokers());
     for (auto _ : state) {
-        run_once(state, engine, machine, input);
+        for (int i = 0; i < w.executions; ++i)
+            run_once(state, engine, machine, w.untimed_input_copy ? untimed_copy(state, w.input) : w.input);
         if (history) history->clear();
     }
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 1000);
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * w.items_per_execution * w.executions);
+}
+
+// ---- 1. A chain of 1,000 Pass states ------------------------------------------------------
+
+void pass_chain(benchmark::State& state) {
+    run_manual(state, {"pass_chain_1000.json", stepfn_bench::small_payload(), 1000});
 }
 BENCHMARK(pass_chain)->ArgName("history")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -107,17 +122,7 @@ BENCHMARK(baseline_pass_chain)->Unit(benchmark::kMillisecond)->UseRealTime();
 constexpr std::size_t map_items = 10'000;
 
 void map_manual(benchmark::State& state) {
-    const auto machine = stepfn_bench::load("map_10000.json");
-    const json input = stepfn_bench::map_input(map_items);
-    auto history = sink_for(state);
-    stepfn::manual_executor executor;
-    stepfn::virtual_clock clock;
-    manual_engine engine(executor, clock, stepfn_bench::engine_options(history));
-    for (auto _ : state) {
-        run_once(state, engine, machine, untimed_copy(state, input));
-        if (history) history->clear();
-    }
-    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(map_items));
+    run_manual(state, {"map_10000.json", stepfn_bench::map_input(map_items), static_cast<std::int64_t>(map_items), 1, true});
 }
 BENCHMARK(map_manual)->ArgName("history")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -173,53 +178,21 @@ BENCHMARK(baseline_map)->Unit(benchmark::kMillisecond)->UseRealTime();
 // ---- 3. 1,000 sequential executions of a five-state machine -------------------------------
 
 void five_states(benchmark::State& state) {
-    const auto machine = stepfn_bench::load("five_states.json");
-    const json input = stepfn_bench::small_payload();
-    auto history = sink_for(state);
-    stepfn::manual_executor executor;
-    stepfn::virtual_clock clock;
-    manual_engine engine(executor, clock, stepfn_bench::engine_options(history));
-    add_invokers(engine.invokers());
-    for (auto _ : state) {
-        for (int i = 0; i < 1000; ++i) run_once(state, engine, machine, input);
-        if (history) history->clear();
-    }
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 1000);
+    run_manual(state, {"five_states.json", stepfn_bench::small_payload(), 1, 1000});
 }
 BENCHMARK(five_states)->ArgName("history")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // ---- 4. Per-state cost: a Task with ResultSelector/ResultPath; a Choice with ten rules ------
 
 void task_selector(benchmark::State& state) {
-    const auto machine = stepfn_bench::load("task_selector_100.json");
-    const json input = stepfn_bench::small_payload();
-    auto history = sink_for(state);
-    stepfn::manual_executor executor;
-    stepfn::virtual_clock clock;
-    manual_engine engine(executor, clock, stepfn_bench::engine_options(history));
-    add_invokers(engine.invokers());
-    for (auto _ : state) {
-        run_once(state, engine, machine, input);
-        if (history) history->clear();
-    }
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 100);
+    run_manual(state, {"task_selector_100.json", stepfn_bench::small_payload(), 100});
 }
 BENCHMARK(task_selector)->ArgName("history")->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 void choice_ten_rules(benchmark::State& state) {
-    const auto machine = stepfn_bench::load("choice_ten_rules_100.json");
     json input = stepfn_bench::small_payload();
     input["value"] = 42;
-    auto history = sink_for(state);
-    stepfn::manual_executor executor;
-    stepfn::virtual_clock clock;
-    manual_engine engine(executor, clock, stepfn_bench::engine_options(history));
-    for (auto _ : state) {
-        run_once(state, engine, machine, input);
-        if (history) history->clear();
-    }
-    // 100 Choice states and the Succeed state.
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 101);
+    run_manual(state, {"choice_ten_rules_100.json", std::move(input), 101});  // 100 Choice states and the Succeed
 }
 BENCHMARK(choice_ten_rules)->ArgName("history")->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
