@@ -10,10 +10,11 @@
 #include <sstream>
 #include <string>
 
+#include <stepfn/load/loader.hpp>
 #include <stepfn/history/memory_sink.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/model/state_machine.hpp>
-#include <stepfn/runtime/engine.hpp>
+#include <stepfn/engine/engine.hpp>
 
 #ifndef STEPFN_BENCH_DEFINITIONS
 #define STEPFN_BENCH_DEFINITIONS "benchmarks/definitions"
@@ -44,7 +45,7 @@ inline stepfn::limits generous_limits() {
 inline stepfn::state_machine load(const std::string& file) {
     stepfn::load_options options;
     options.bounds = generous_limits();
-    auto machine = stepfn::state_machine::parse(read_definition(file), options);
+    auto machine = stepfn::load_machine(read_definition(file), options);
     if (!machine) {
         std::fprintf(stderr, "%s does not load: %s\n", file.c_str(), machine.error().cause.c_str());
         for (const auto& p : machine.error().problems) std::fprintf(stderr, "  %s: %s\n", p.pointer.c_str(), p.message.c_str());

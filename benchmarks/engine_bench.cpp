@@ -8,11 +8,12 @@
 #include <unordered_map>
 #include <vector>
 
-#include <stepfn/runtime/callable_invoker.hpp>
-#include <stepfn/runtime/manual_executor.hpp>
-#include <stepfn/runtime/system_clock.hpp>
-#include <stepfn/runtime/thread_pool_executor.hpp>
-#include <stepfn/runtime/virtual_clock.hpp>
+#include <stepfn/load/loader.hpp>
+#include <stepfn/tasks/callable_invoker.hpp>
+#include <stepfn/executors/manual_executor.hpp>
+#include <stepfn/clocks/system_clock.hpp>
+#include <stepfn/executors/thread_pool_executor.hpp>
+#include <stepfn/clocks/virtual_clock.hpp>
 
 #include "bench_support.hpp"
 
@@ -201,7 +202,7 @@ BENCHMARK(choice_ten_rules)->ArgName("history")->Arg(0)->Arg(1)->Unit(benchmark:
 void load_500_states(benchmark::State& state) {
     const std::string text = stepfn_bench::read_definition("mixed_500.json");
     for (auto _ : state) {
-        auto machine = stepfn::state_machine::parse(text);
+        auto machine = stepfn::load_machine(text);
         if (!machine) state.SkipWithError(machine.error().cause.c_str());
         benchmark::DoNotOptimize(machine);
     }

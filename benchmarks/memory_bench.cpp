@@ -11,8 +11,8 @@
 #include <new>
 #include <vector>
 
-#include <stepfn/runtime/manual_executor.hpp>
-#include <stepfn/runtime/virtual_clock.hpp>
+#include <stepfn/executors/manual_executor.hpp>
+#include <stepfn/clocks/virtual_clock.hpp>
 
 #include "bench_support.hpp"
 

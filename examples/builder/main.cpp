@@ -5,9 +5,9 @@
 #include <string>
 
 #include <stepfn/build/builder.hpp>
-#include <stepfn/runtime/engine.hpp>
-#include <stepfn/runtime/manual_executor.hpp>
-#include <stepfn/runtime/virtual_clock.hpp>
+#include <stepfn/engine/engine.hpp>
+#include <stepfn/executors/manual_executor.hpp>
+#include <stepfn/clocks/virtual_clock.hpp>
 
 #include "order_flow.hpp"
 

@@ -11,12 +11,13 @@
 #include <memory>
 #include <string>
 
+#include <stepfn/load/loader.hpp>
 #include <stepfn/model/state_machine.hpp>
-#include <stepfn/runtime/callable_invoker.hpp>
-#include <stepfn/runtime/engine.hpp>
-#include <stepfn/runtime/local_storage.hpp>
-#include <stepfn/runtime/thread_pool_executor.hpp>
-#include <stepfn/runtime/system_clock.hpp>
+#include <stepfn/tasks/callable_invoker.hpp>
+#include <stepfn/engine/engine.hpp>
+#include <stepfn/integrations/local_storage.hpp>
+#include <stepfn/executors/thread_pool_executor.hpp>
+#include <stepfn/clocks/system_clock.hpp>
 
 using stepfn::json;
 
@@ -65,7 +66,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "usage: %s <input root> <output root>\n", argv[0]);
         return 2;
     }
-    auto machine = stepfn::state_machine::parse(definition);
+    auto machine = stepfn::load_machine(definition);
     if (!machine) {
         std::fprintf(stderr, "%s\n", machine.error().cause.c_str());
         return 2;

@@ -2,16 +2,17 @@
 // (docs/embedding.md shows this file; keep them the same.)
 #include <cstdio>
 
+#include <stepfn/load/loader.hpp>
 #include <stepfn/history/memory_sink.hpp>
 #include <stepfn/model/state_machine.hpp>
-#include <stepfn/runtime/callable_invoker.hpp>
-#include <stepfn/runtime/engine.hpp>
-#include <stepfn/runtime/manual_executor.hpp>
-#include <stepfn/runtime/system_clock.hpp>
+#include <stepfn/tasks/callable_invoker.hpp>
+#include <stepfn/engine/engine.hpp>
+#include <stepfn/executors/manual_executor.hpp>
+#include <stepfn/clocks/system_clock.hpp>
 
 int main() {
     // 1. Load once: validation and compilation of every path, template and rule happen here.
-    auto machine = stepfn::state_machine::parse(R"({
+    auto machine = stepfn::load_machine(R"({
       "StartAt": "Quote",
       "States": {
         "Quote":  {"Type": "Task", "Resource": "quote", "ResultPath": "$.price", "Next": "Cheap?"},

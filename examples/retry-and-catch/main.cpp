@@ -4,12 +4,13 @@
 #include <atomic>
 #include <cstdio>
 
+#include <stepfn/load/loader.hpp>
 #include <stepfn/history/memory_sink.hpp>
 #include <stepfn/model/state_machine.hpp>
-#include <stepfn/runtime/callable_invoker.hpp>
-#include <stepfn/runtime/engine.hpp>
-#include <stepfn/runtime/manual_executor.hpp>
-#include <stepfn/runtime/virtual_clock.hpp>
+#include <stepfn/tasks/callable_invoker.hpp>
+#include <stepfn/engine/engine.hpp>
+#include <stepfn/executors/manual_executor.hpp>
+#include <stepfn/clocks/virtual_clock.hpp>
 
 namespace {
 
@@ -43,7 +44,7 @@ const char* const definition = R"({
 } // namespace
 
 int main() {
-    auto machine = stepfn::state_machine::parse(definition);
+    auto machine = stepfn::load_machine(definition);
     if (!machine) {
         std::fprintf(stderr, "%s\n", machine.error().cause.c_str());
         return 2;

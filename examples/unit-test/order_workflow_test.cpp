@@ -19,6 +19,7 @@
 #include <iterator>
 #include <string>
 
+#include <stepfn/load/loader.hpp>
 #include <stepfn/testing/catch2.hpp>
 #include <stepfn/testing/harness.hpp>
 #include <stepfn/testing/test_state.hpp>
@@ -36,7 +37,7 @@ std::string read_file(const std::string& path) {
 stepfn::state_machine order_flow() {
     stepfn::load_options options;
     options.name = "OrderFlow";  // the machine's key in the mock file
-    auto machine = stepfn::state_machine::parse(read_file(ORDER_FLOW_DIR "/definition.asl.json"), options);
+    auto machine = stepfn::load_machine(read_file(ORDER_FLOW_DIR "/definition.asl.json"), options);
     if (!machine) FAIL("the definition does not load: " << machine.error().cause);
     return *machine;
 }

@@ -1,11 +1,12 @@
 // Built against an installed stepfn: loads a two-state machine, runs it, checks the output.
 #include <cstdio>
 
+#include <stepfn/load/loader.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/model/state_machine.hpp>
-#include <stepfn/runtime/engine.hpp>
-#include <stepfn/runtime/manual_executor.hpp>
-#include <stepfn/runtime/virtual_clock.hpp>
+#include <stepfn/engine/engine.hpp>
+#include <stepfn/executors/manual_executor.hpp>
+#include <stepfn/clocks/virtual_clock.hpp>
 
 int main() {
     constexpr const char* definition = R"({
@@ -15,7 +16,7 @@ int main() {
         "Done": { "Type": "Succeed" }
       }
     })";
-    auto machine = stepfn::state_machine::parse(definition);
+    auto machine = stepfn::load_machine(definition);
     if (!machine) {
         std::fprintf(stderr, "the definition was rejected: %s\n", machine.error().cause.c_str());
         return 1;

@@ -8,10 +8,11 @@
 #include <string>
 #include <vector>
 
+#include <stepfn/load/loader.hpp>
 #include <stepfn/build/builder.hpp>
-#include <stepfn/runtime/engine.hpp>
-#include <stepfn/runtime/manual_executor.hpp>
-#include <stepfn/runtime/virtual_clock.hpp>
+#include <stepfn/engine/engine.hpp>
+#include <stepfn/executors/manual_executor.hpp>
+#include <stepfn/clocks/virtual_clock.hpp>
 
 #include "examples/builder/order_flow.hpp"
 
@@ -55,7 +56,7 @@ TEST_CASE("builder: the order example in code is the JSON example", "[builder]")
     REQUIRE_FALSE(from_file.is_discarded());
     CHECK(same_value(built->machine.source(), from_file));
     // The model too: same states in the same order, same resolved transitions.
-    auto loaded = stepfn::state_machine::from_json(from_file);
+    auto loaded = stepfn::load_machine_json(from_file);
     REQUIRE(loaded);
     REQUIRE(built->machine.top().states.size() == loaded->top().states.size());
     for (std::size_t i = 0; i < loaded->top().states.size(); ++i) {
@@ -174,7 +175,7 @@ TEST_CASE("builder: a mistake gets the loader's diagnostic, pointer and all", "[
     b.succeed("Done");
     auto built = b.build();
     REQUIRE_FALSE(built);
-    auto from_json = stepfn::state_machine::from_json(b.to_json());
+    auto from_json = stepfn::load_machine_json(b.to_json());
     REQUIRE_FALSE(from_json);
     CHECK(built.error().name == "States.InvalidDefinition");
     CHECK(built.error().problems == from_json.error().problems);
@@ -187,7 +188,7 @@ TEST_CASE("builder: field-level mistakes are the loader's too", "[builder]") {
     b.pass("P").input_path("not a path").field("Bogus", 1).end();
     auto built = b.build();
     REQUIRE_FALSE(built);
-    auto from_json = stepfn::state_machine::from_json(b.to_json());
+    auto from_json = stepfn::load_machine_json(b.to_json());
     REQUIRE_FALSE(from_json);
     CHECK(built.error().problems == from_json.error().problems);
     CHECK(built.error().problems.size() >= 2);
@@ -220,7 +221,7 @@ TEST_CASE("builder: an empty builder is the loader's problem", "[builder]") {
     stepfn::machine_builder b;
     auto built = b.build();
     REQUIRE_FALSE(built);
-    auto from_json = stepfn::state_machine::from_json(b.to_json());
+    auto from_json = stepfn::load_machine_json(b.to_json());
     REQUIRE_FALSE(from_json);
     CHECK(built.error().problems == from_json.error().problems);
 }
@@ -334,7 +335,7 @@ TEST_CASE("builder: the machine it builds prints as ASL the loader accepts again
     auto built = order_example::order_flow(services).build();
     REQUIRE(built);
     const std::string printed = built->machine.source().dump(2);
-    auto reloaded = stepfn::state_machine::parse(printed);
+    auto reloaded = stepfn::load_machine(printed);
     REQUIRE(reloaded);
     CHECK(reloaded->source() == built->machine.source());
 }

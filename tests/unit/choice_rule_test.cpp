@@ -1,7 +1,7 @@
 #include "catch.hpp"
 
-#include <stepfn/model/choice_rule.hpp>
-#include <stepfn/model/detail/string_matches.hpp>
+#include <stepfn/expressions/choice_rule.hpp>
+#include <stepfn/expressions/detail/string_matches.hpp>
 
 #include <iterator>
 #include <string>

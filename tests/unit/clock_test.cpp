@@ -12,9 +12,9 @@
 #include <thread>
 #include <vector>
 
-#include <stepfn/runtime/clock_traits.hpp>
-#include <stepfn/runtime/system_clock.hpp>
-#include <stepfn/runtime/virtual_clock.hpp>
+#include <stepfn/clocks/clock_traits.hpp>
+#include <stepfn/clocks/system_clock.hpp>
+#include <stepfn/clocks/virtual_clock.hpp>
 
 namespace {
 

@@ -9,10 +9,11 @@
 #include <string>
 #include <vector>
 
+#include <stepfn/load/loader.hpp>
 #include <stepfn/model/state_machine.hpp>
-#include <stepfn/runtime/engine.hpp>
-#include <stepfn/runtime/manual_executor.hpp>
-#include <stepfn/runtime/virtual_clock.hpp>
+#include <stepfn/engine/engine.hpp>
+#include <stepfn/executors/manual_executor.hpp>
+#include <stepfn/clocks/virtual_clock.hpp>
 #include <stepfn/testing/mock_config.hpp>
 #include <stepfn/testing/mock_invoker.hpp>
 
@@ -42,7 +43,7 @@ std::string run_case(const json& c) {
     const json& expect = c["expect"];
     stepfn::load_options load;
     load.name = "Case";
-    auto machine = stepfn::state_machine::from_json(c["definition"], load);
+    auto machine = stepfn::load_machine_json(c["definition"], load);
     if (expect["status"] == "INVALID") return machine ? "definition accepted, expected INVALID" : "";
     if (!machine) return "definition rejected: " + machine.error().cause;
 

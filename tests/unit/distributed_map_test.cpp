@@ -12,14 +12,15 @@
 #include <thread>
 #include <vector>
 
+#include <stepfn/load/loader.hpp>
 #include <stepfn/history/memory_sink.hpp>
 #include <stepfn/model/state_machine.hpp>
-#include <stepfn/runtime/engine.hpp>
-#include <stepfn/runtime/local_storage.hpp>
-#include <stepfn/runtime/manual_executor.hpp>
-#include <stepfn/runtime/system_clock.hpp>
-#include <stepfn/runtime/thread_pool_executor.hpp>
-#include <stepfn/runtime/virtual_clock.hpp>
+#include <stepfn/engine/engine.hpp>
+#include <stepfn/integrations/local_storage.hpp>
+#include <stepfn/executors/manual_executor.hpp>
+#include <stepfn/clocks/system_clock.hpp>
+#include <stepfn/executors/thread_pool_executor.hpp>
+#include <stepfn/clocks/virtual_clock.hpp>
 
 using stepfn::json;
 namespace fs = std::filesystem;
@@ -95,7 +96,7 @@ struct harness {
         std::string arn;
     };
     outcome run(const std::string& definition, json input = json::object()) {
-        auto machine = stepfn::state_machine::parse(definition);
+        auto machine = stepfn::load_machine(definition);
         if (!machine) FAIL("definition rejected: " << machine.error().cause);
         auto e = engine.start(*machine, std::move(input));
         REQUIRE(e);
@@ -553,7 +554,7 @@ TEST_CASE("a distributed Map on a thread pool runs many children", "[distributed
         for (const auto& item : r.input["Items"]) sum = sum.get<int>() + std::stoi(item["n"].get<std::string>());
         return sum;
     }));
-    auto machine = stepfn::state_machine::parse(machine_text_for_pool());
+    auto machine = stepfn::load_machine(machine_text_for_pool());
     REQUIRE(machine);
     auto e = engine.start(*machine, json::object());
     REQUIRE(e);

@@ -9,13 +9,14 @@
 #include <thread>
 #include <vector>
 
+#include <stepfn/load/loader.hpp>
 #include <stepfn/history/memory_sink.hpp>
 #include <stepfn/model/state_machine.hpp>
-#include <stepfn/runtime/engine.hpp>
-#include <stepfn/runtime/manual_executor.hpp>
-#include <stepfn/runtime/system_clock.hpp>
-#include <stepfn/runtime/thread_pool_executor.hpp>
-#include <stepfn/runtime/virtual_clock.hpp>
+#include <stepfn/engine/engine.hpp>
+#include <stepfn/executors/manual_executor.hpp>
+#include <stepfn/clocks/system_clock.hpp>
+#include <stepfn/executors/thread_pool_executor.hpp>
+#include <stepfn/clocks/virtual_clock.hpp>
 
 using stepfn::json;
 
@@ -35,7 +36,7 @@ std::shared_ptr<stepfn::task_invoker> answer(std::function<stepfn::result<json>(
 }
 
 stepfn::state_machine load(const std::string& text, stepfn::load_options options = {}) {
-    auto m = stepfn::state_machine::parse(text, options);
+    auto m = stepfn::load_machine(text, options);
     if (!m) FAIL("definition rejected: " << m.error().cause);
     return *m;
 }

@@ -13,16 +13,16 @@
 #include <thread>
 #include <vector>
 
-#include <stepfn/runtime/executor_traits.hpp>
-#include <stepfn/runtime/manual_executor.hpp>
-#include <stepfn/runtime/thread_pool_executor.hpp>
+#include <stepfn/executors/executor_traits.hpp>
+#include <stepfn/executors/manual_executor.hpp>
+#include <stepfn/executors/thread_pool_executor.hpp>
 
 namespace {
 
 using namespace std::chrono_literals;
 
 struct post_only {
-    void post(stepfn::detail::unique_function<void()>) {}
+    void post(stepfn::job) {}
 };
 struct not_an_executor {
     void run() {}
@@ -330,7 +330,7 @@ TEST_CASE("thread_pool_executor runs work that reposts itself", "[executor][conc
 }
 
 TEST_CASE("unique_function runs, moves and destroys small and large callables once", "[executor]") {
-    using stepfn::detail::unique_function;
+    using stepfn::unique_function;
     struct counted {
         int* destroyed;
         int* calls;

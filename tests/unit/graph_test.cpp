@@ -6,7 +6,8 @@
 #include <string>
 #include <vector>
 
-#include <stepfn/model/graph.hpp>
+#include <stepfn/load/loader.hpp>
+#include <stepfn/print/graph.hpp>
 
 #include "cli_runner.hpp"
 
@@ -16,7 +17,7 @@ using stepfn::json;
 namespace {
 
 stepfn::state_machine load_graph_machine(const std::string& text) {
-    auto m = stepfn::state_machine::parse(text);
+    auto m = stepfn::load_machine(text);
     if (!m) FAIL("definition rejected: " << m.error().cause);
     return *m;
 }

@@ -4,7 +4,7 @@
 #include <stepfn/model/state_machine.hpp>
 #include <stepfn/history/event.hpp>
 #include <stepfn/history/history_sink.hpp>
-#include <stepfn/runtime/task_invoker.hpp>
+#include <stepfn/tasks/task_invoker.hpp>
 
 TEST_CASE("error values carry a name and a cause", "[basics]") {
     stepfn::error e{"States.Timeout", "too slow"};

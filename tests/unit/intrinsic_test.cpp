@@ -8,7 +8,7 @@
 
 #include <stepfn/detail/base64.hpp>
 #include <stepfn/detail/hash.hpp>
-#include <stepfn/paths/intrinsic.hpp>
+#include <stepfn/expressions/intrinsic.hpp>
 
 using stepfn::intrinsic_call;
 using stepfn::json;

@@ -1,8 +1,8 @@
 #include "catch.hpp"
 
-#include <stepfn/runtime/callable_invoker.hpp>
-#include <stepfn/runtime/invoker_registry.hpp>
-#include <stepfn/runtime/task_invoker.hpp>
+#include <stepfn/tasks/callable_invoker.hpp>
+#include <stepfn/tasks/invoker_registry.hpp>
+#include <stepfn/tasks/task_invoker.hpp>
 
 #include <atomic>
 #include <condition_variable>

@@ -3,7 +3,7 @@
 #include <map>
 #include <string>
 
-#include <stepfn/paths/json_path.hpp>
+#include <stepfn/expressions/json_path.hpp>
 
 using stepfn::json;
 using stepfn::json_path;

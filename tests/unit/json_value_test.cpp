@@ -4,7 +4,7 @@
 #include <string>
 
 #include <stepfn/detail/json_object.hpp>
-#include <stepfn/runtime/detail/json_size.hpp>
+#include <stepfn/detail/json_size.hpp>
 
 using stepfn::json;
 

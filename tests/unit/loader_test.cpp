@@ -5,6 +5,7 @@
 #include <string_view>
 #include <variant>
 
+#include <stepfn/load/loader.hpp>
 #include <stepfn/model/state_machine.hpp>
 
 // The loader's model: what a valid definition turns into (defaults, resolved transitions,
@@ -14,7 +15,7 @@
 namespace {
 
 stepfn::state_machine load_ok(std::string_view text) {
-    auto loaded = stepfn::state_machine::parse(text);
+    auto loaded = stepfn::load_machine(text);
     INFO((loaded ? std::string() : loaded.error().cause));
     REQUIRE(loaded);
     return *loaded;
@@ -70,7 +71,7 @@ TEST_CASE("a minimal machine loads with the documented defaults", "[loader]") {
 TEST_CASE("top-level fields and the load options reach the definition", "[loader]") {
     stepfn::load_options options;
     options.name = "Orders";
-    auto loaded = stepfn::state_machine::parse(R"asl({
+    auto loaded = stepfn::load_machine(R"asl({
         "Comment": "order flow", "Version": "1.0", "TimeoutSeconds": 300,
         "StartAt": "Done", "States": {"Done": {"Type": "Succeed", "Comment": "finished"}}
     })asl", options);
@@ -450,7 +451,7 @@ TEST_CASE("per-state JSONata under a JSONPath machine; nested scopes default to 
 TEST_CASE("from_json loads a value and keeps its key order", "[loader]") {
     stepfn::json definition = stepfn::json::parse(
         R"asl({"States": {"Z": {"Type": "Pass", "Next": "A"}, "A": {"Type": "Succeed"}}, "StartAt": "Z"})asl");
-    auto loaded = stepfn::state_machine::from_json(definition);
+    auto loaded = stepfn::load_machine_json(definition);
     REQUIRE(loaded);
     CHECK(loaded->source().begin().key() == "States");
     CHECK(loaded->top().states[0].name == "Z");
@@ -459,7 +460,7 @@ TEST_CASE("from_json loads a value and keeps its key order", "[loader]") {
 }
 
 TEST_CASE("text that is not JSON says where it breaks", "[loader]") {
-    auto loaded = stepfn::state_machine::parse("{\n  \"StartAt\": \"A\",\n  \"States\": {,}\n}");
+    auto loaded = stepfn::load_machine("{\n  \"StartAt\": \"A\",\n  \"States\": {,}\n}");
     REQUIRE_FALSE(loaded);
     CHECK(loaded.error().name == "States.InvalidDefinition");
     REQUIRE(loaded.error().problems.size() == 1);
@@ -469,7 +470,7 @@ TEST_CASE("text that is not JSON says where it breaks", "[loader]") {
     CHECK_THAT(problem.message, Catch::Matchers::Contains("line 3"));
 
     for (std::string_view garbage : {"", "   ", "nope", "{\"StartAt\": }", "{} trailing", "\xff\xfe{}"}) {
-        auto bad = stepfn::state_machine::parse(garbage);
+        auto bad = stepfn::load_machine(garbage);
         REQUIRE_FALSE(bad);
         REQUIRE(bad.error().problems.size() == 1);
         CHECK_THAT(bad.error().problems[0].message, Catch::Matchers::Contains("not valid JSON"));
@@ -478,7 +479,7 @@ TEST_CASE("text that is not JSON says where it breaks", "[loader]") {
 
 TEST_CASE("JSON that is not an object is not a definition", "[loader]") {
     for (std::string_view text : {"[]", "42", "\"StartAt\"", "null"}) {
-        auto loaded = stepfn::state_machine::parse(text);
+        auto loaded = stepfn::load_machine(text);
         REQUIRE_FALSE(loaded);
         REQUIRE(loaded.error().problems.size() == 1);
         CHECK(loaded.error().problems[0].message == "a state machine definition must be a JSON object");
@@ -490,18 +491,18 @@ TEST_CASE("definitions over the size limit are refused before parsing", "[loader
     options.bounds.max_definition_bytes = 64;
     std::string text = R"asl({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}, "Comment": "padding"})asl";
     REQUIRE(text.size() > 64);
-    auto loaded = stepfn::state_machine::parse(text, options);
+    auto loaded = stepfn::load_machine(text, options);
     REQUIRE_FALSE(loaded);
     CHECK_THAT(loaded.error().cause, Catch::Matchers::Contains("more than the limit of 64 bytes"));
     options.bounds.max_definition_bytes = text.size();
-    CHECK(stepfn::state_machine::parse(text, options));
+    CHECK(stepfn::load_machine(text, options));
 }
 
 TEST_CASE("deep nesting is an error, not a crash", "[loader]") {
     SECTION("100,000 nested arrays in the text") {
         std::string deep(100000, '[');
         deep += std::string(100000, ']');
-        auto loaded = stepfn::state_machine::parse(deep);
+        auto loaded = stepfn::load_machine(deep);
         REQUIRE_FALSE(loaded);
         REQUIRE(loaded.error().problems.size() == 1);
         CHECK_THAT(loaded.error().problems[0].message, Catch::Matchers::Contains("nested deeper than 64 levels"));
@@ -512,7 +513,7 @@ TEST_CASE("deep nesting is an error, not a crash", "[loader]") {
         deep += "1";
         deep += std::string(100000, '}');
         deep += "}}}";
-        auto loaded = stepfn::state_machine::parse(deep);
+        auto loaded = stepfn::load_machine(deep);
         REQUIRE_FALSE(loaded);
         REQUIRE(loaded.error().problems.size() == 1);
         CHECK_THAT(loaded.error().problems[0].pointer, Catch::Matchers::Contains("/States/P/Result/a/a/a"));
@@ -526,7 +527,7 @@ TEST_CASE("deep nesting is an error, not a crash", "[loader]") {
         }
         stepfn::json definition = {{"StartAt", "P"}, {"States", {{"P", {{"Type", "Pass"}, {"End", true}}}}}};
         definition["States"]["P"]["Result"] = std::move(value);
-        auto loaded = stepfn::state_machine::from_json(definition);
+        auto loaded = stepfn::load_machine_json(definition);
         REQUIRE_FALSE(loaded);
         CHECK_THAT(loaded.error().problems[0].message, Catch::Matchers::Contains("nested deeper"));
     }
@@ -535,9 +536,9 @@ TEST_CASE("deep nesting is an error, not a crash", "[loader]") {
         std::string text = R"asl({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true, "Result": {"x": [1]}}}})asl";
         stepfn::load_options options;
         options.bounds.max_nesting_depth = 5;
-        CHECK(stepfn::state_machine::parse(text, options));
+        CHECK(stepfn::load_machine(text, options));
         options.bounds.max_nesting_depth = 4;
-        auto loaded = stepfn::state_machine::parse(text, options);
+        auto loaded = stepfn::load_machine(text, options);
         REQUIRE_FALSE(loaded);
         CHECK(loaded.error().problems[0].pointer == "/States/P/Result/x");
         CHECK(loaded.error().problems[0].message == "the definition is nested deeper than 4 levels");
@@ -559,7 +560,7 @@ TEST_CASE("a 500-state definition loads quickly", "[loader]") {
     }
     std::string text = definition.dump();
     auto started = std::chrono::steady_clock::now();
-    auto loaded = stepfn::state_machine::parse(text);
+    auto loaded = stepfn::load_machine(text);
     auto elapsed = std::chrono::steady_clock::now() - started;
     REQUIRE(loaded);
     CHECK(loaded->top().states.size() == 500);
@@ -577,12 +578,12 @@ TEST_CASE("renamed() keeps the definition", "[loader]") {
 }
 
 TEST_CASE("messages keep Unicode names and mask broken bytes", "[loader]") {
-    auto loaded = stepfn::state_machine::parse(R"asl({"StartAt": "Caf\u00e9", "States": {"Caf\u00e9": {"Type": "Pass", "Next": "Th\u00e9"}}})asl");
+    auto loaded = stepfn::load_machine(R"asl({"StartAt": "Caf\u00e9", "States": {"Caf\u00e9": {"Type": "Pass", "Next": "Th\u00e9"}}})asl");
     REQUIRE_FALSE(loaded);
     CHECK_THAT(loaded.error().cause, Catch::Matchers::Contains("no state named \"Th\xc3\xa9\" in this scope"));
 
     stepfn::json definition = {{"StartAt", "A"}, {"States", {{"A", {{"Type", "Pass"}, {"Next", "bad\xff\x01name"}}}}}};
-    auto built = stepfn::state_machine::from_json(definition);
+    auto built = stepfn::load_machine_json(definition);
     REQUIRE_FALSE(built);
     CHECK_THAT(built.error().cause, Catch::Matchers::Contains("no state named \"bad??name\""));
 }
@@ -604,7 +605,7 @@ stepfn::json nested_parallels(int levels) {
 
 TEST_CASE("nested Parallel scopes load to any depth the JSON limit allows", "[loader]") {
     // Each Parallel level costs four JSON levels (state, Branches, branch, States).
-    auto loaded = stepfn::state_machine::from_json(nested_parallels(14));
+    auto loaded = stepfn::load_machine_json(nested_parallels(14));
     REQUIRE(loaded);
     const stepfn::scope* scope = &loaded->top();
     int depth = 0;
@@ -616,12 +617,12 @@ TEST_CASE("nested Parallel scopes load to any depth the JSON limit allows", "[lo
     CHECK(scope->states[0].name == "Leaf");
     CHECK(scope->pointer.rfind("/States/P13/Branches/0/States/P12/Branches/0", 0) == 0);
 
-    auto too_deep = stepfn::state_machine::from_json(nested_parallels(16));
+    auto too_deep = stepfn::load_machine_json(nested_parallels(16));
     REQUIRE_FALSE(too_deep);
     REQUIRE(too_deep.error().problems.size() == 1);
     CHECK(too_deep.error().problems[0].message == "the definition is nested deeper than 64 levels");
 
     stepfn::load_options roomy;
     roomy.bounds.max_nesting_depth = 1000;
-    CHECK(stepfn::state_machine::from_json(nested_parallels(200), roomy));
+    CHECK(stepfn::load_machine_json(nested_parallels(200), roomy));
 }

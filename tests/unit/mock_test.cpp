@@ -1,6 +1,6 @@
 #include "catch.hpp"
 
-#include <stepfn/runtime/task_invoker.hpp>
+#include <stepfn/tasks/task_invoker.hpp>
 #include <stepfn/testing/mock_config.hpp>
 #include <stepfn/testing/mock_invoker.hpp>
 

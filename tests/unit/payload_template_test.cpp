@@ -3,7 +3,7 @@
 #include <map>
 #include <string>
 
-#include <stepfn/paths/payload_template.hpp>
+#include <stepfn/expressions/payload_template.hpp>
 
 using stepfn::json;
 using stepfn::payload_template;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include <stepfn/load/loader.hpp>
 #include <stepfn/testing/test_state.hpp>
 
 using stepfn::json;
@@ -16,7 +17,7 @@ using stepfn::testing::test_state_status;
 namespace {
 
 stepfn::state_machine load_machine(const std::string& text) {
-    auto m = stepfn::state_machine::parse(text);
+    auto m = stepfn::load_machine(text);
     if (!m) {
         std::string problems;
         for (const auto& p : m.error().problems) problems += p.pointer + ": " + p.message + "\n";

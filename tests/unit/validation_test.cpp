@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 
+#include <stepfn/load/loader.hpp>
 #include <stepfn/model/state_machine.hpp>
 
 // Definition validation, rule by rule (docs/validation.md): each rule has a definition that
@@ -15,7 +16,7 @@ using Catch::Matchers::Contains;
 // Every problem as "\n<pointer>: <message>" lines (the error's cause, with "/" for the root),
 // or "" when the definition loads. A leading newline lets a test match a pointer exactly.
 std::string problems(std::string_view text, const stepfn::load_options& options = {}) {
-    auto loaded = stepfn::state_machine::parse(text, options);
+    auto loaded = stepfn::load_machine(text, options);
     if (loaded) return "";
     return "\n" + loaded.error().cause;
 }
@@ -587,7 +588,7 @@ TEST_CASE("Assign keys are variable names", "[validation]") {
 
 TEST_CASE("every problem is reported, in document order", "[validation]") {
     // Parents before children; at one pointer, in the order they were found.
-    auto loaded = stepfn::state_machine::parse(R"asl({
+    auto loaded = stepfn::load_machine(R"asl({
         "StartAt": "First",
         "Extra": true,
         "States": {

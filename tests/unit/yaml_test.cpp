@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include <stepfn/load/loader.hpp>
 #include <stepfn/load/yaml.hpp>
 
 #include "cli_runner.hpp"
@@ -64,7 +65,7 @@ States:
 )";
     auto machine = stepfn::load_yaml(text);
     REQUIRE(machine);
-    auto from_json = stepfn::state_machine::parse(R"asl({"StartAt": "Greet", "States": {
+    auto from_json = stepfn::load_machine(R"asl({"StartAt": "Greet", "States": {
       "Greet": {"Type": "Pass",
                 "Parameters": {"greeting.$": "States.Format('Hello, {}!', $.name)", "fixed": "42", "count": 42,
                                "ratio": 0.5, "flag": true, "nothing": null},
@@ -201,7 +202,7 @@ TEST_CASE("yaml: size and nesting limits", "[yaml]") {
 
 TEST_CASE("yaml: the example definition as YAML runs like the JSON one", "[yaml]") {
     const auto json_text = read_text(std::filesystem::path(STEPFN_EXAMPLES_DIR) / "order-flow" / "definition.asl.json");
-    auto from_json = stepfn::state_machine::parse(json_text);
+    auto from_json = stepfn::load_machine(json_text);
     REQUIRE(from_json);
     // JSON is YAML: the JSON file itself loads through the YAML front end.
     auto from_yaml = stepfn::load_yaml(json_text);

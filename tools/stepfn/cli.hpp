@@ -25,16 +25,17 @@
 
 #include <tl/expected.hpp>
 
+#include <stepfn/load/loader.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/history/jsonl_sink.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/limits.hpp>
-#include <stepfn/model/graph.hpp>
+#include <stepfn/print/graph.hpp>
 #include <stepfn/model/state_machine.hpp>
-#include <stepfn/runtime/engine.hpp>
-#include <stepfn/runtime/manual_executor.hpp>
-#include <stepfn/runtime/system_clock.hpp>
-#include <stepfn/runtime/virtual_clock.hpp>
+#include <stepfn/engine/engine.hpp>
+#include <stepfn/executors/manual_executor.hpp>
+#include <stepfn/clocks/system_clock.hpp>
+#include <stepfn/clocks/virtual_clock.hpp>
 #include <stepfn/testing/mock_config.hpp>
 #include <stepfn/testing/mock_invoker.hpp>
 #include <stepfn/version.hpp>
@@ -473,7 +474,7 @@ inline outcome<loaded_definition> load_definition(const std::string& path, std::
             "", "the definition is nested more than " + std::to_string(depth_guard) +
                     " levels deep (the limit is " + std::to_string(options.bounds.max_nesting_depth) + ")"}})};
     }
-    return loaded_definition{state_machine::parse(*text, options)};
+    return loaded_definition{load_machine(*text, options)};
 }
 
 // "orders/checkout.asl.json" → "checkout": the name a machine gets when nothing names it.

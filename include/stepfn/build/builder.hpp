@@ -10,7 +10,7 @@
 //   auto bundle = b.build();            // result<machine_bundle>
 //   bundle->register_on(engine.invokers());
 //
-// The builder writes ASL JSON and loads it through state_machine::from_json, so a builder
+// The builder writes ASL JSON and loads it through load_machine_json, so a builder
 // mistake gets exactly the diagnostics (message and JSON Pointer) the same mistake in a JSON
 // file gets, and the machine prints back (`to_json()`, or the built machine's `source()`) as a
 // definition `stepfn validate` accepts. Guide: docs/builder.md.
@@ -30,16 +30,17 @@
 #include <utility>
 #include <vector>
 
+#include <stepfn/load/loader.hpp>
 #include <stepfn/build/detail/dispatch_invoker.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/load/detail/text_checks.hpp>
-#include <stepfn/model/query_language.hpp>
+#include <stepfn/expressions/query_language.hpp>
 #include <stepfn/model/state_machine.hpp>
 #include <stepfn/model/states.hpp>
-#include <stepfn/runtime/callable_invoker.hpp>
-#include <stepfn/runtime/invoker_registry.hpp>
-#include <stepfn/runtime/task_invoker.hpp>
+#include <stepfn/tasks/callable_invoker.hpp>
+#include <stepfn/tasks/invoker_registry.hpp>
+#include <stepfn/tasks/task_invoker.hpp>
 
 namespace stepfn {
 
@@ -708,7 +709,7 @@ public:
     result<machine_bundle> build(const load_options& options = {}) const {
         std::vector<diagnostic> problems;
         json definition = emit("", &problems);
-        auto machine = state_machine::from_json(definition, options);
+        auto machine = load_machine_json(definition, options);
         if (!machine) {
             auto loader_problems = std::move(machine.error().problems);
             problems.insert(problems.end(), loader_problems.begin(), loader_problems.end());

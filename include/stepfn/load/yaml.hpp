@@ -22,6 +22,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <stepfn/load/loader.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/limits.hpp>
@@ -122,12 +123,12 @@ inline result<yaml_document> parse_yaml(std::string_view text, const limits& bou
     }
 }
 
-// Loads an ASL definition written in YAML: parse_yaml, then state_machine::from_json, with the
+// Loads an ASL definition written in YAML: parse_yaml, then load_machine_json, with the
 // loader's problems placed at their YAML line and column.
 inline result<state_machine> load_yaml(std::string_view text, const load_options& options = {}) {
     auto document = parse_yaml(text, options.bounds);
     if (!document) return tl::make_unexpected(std::move(document.error()));
-    auto machine = state_machine::from_json(document->value(), options);
+    auto machine = load_machine_json(document->value(), options);
     if (!machine) return tl::make_unexpected(document->locate_all(std::move(machine.error())));
     return machine;
 }

@@ -11,16 +11,10 @@
 #include <stepfn/error.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/limits.hpp>
-#include <stepfn/model/query_language.hpp>
+#include <stepfn/expressions/query_language.hpp>
 #include <stepfn/model/states.hpp>
 
 namespace stepfn {
-
-struct load_options {
-    limits bounds;
-    // The state machine's name (`$$.StateMachine.Name`, the ARN, the mock file's key).
-    std::string name = "StateMachine";
-};
 
 // Everything a loaded machine holds. Immutable once built.
 struct machine_definition {
@@ -45,11 +39,8 @@ struct machine_access;
 // definition) and safe to share between threads and executions.
 class state_machine {
 public:
-    // Loads from ASL JSON text. On failure the error (States.InvalidDefinition) lists every
-    // problem found, each with the JSON Pointer of the offending node.
-    static result<state_machine> parse(std::string_view text, const load_options& options = {});
-    // Loads from a JSON value.
-    static result<state_machine> from_json(const json& definition, const load_options& options = {});
+    // Machines are made by the loader (<stepfn/load/loader.hpp>: load_machine, load_machine_json,
+    // load_machine_file) or the builder, both after complete validation.
 
     const machine_definition& definition() const noexcept { return *data_; }
     const scope& top() const noexcept { return data_->top; }
@@ -79,7 +70,5 @@ struct machine_access {
 } // namespace detail
 
 } // namespace stepfn
-
-#include <stepfn/load/loader.hpp>
 
 #endif

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include <stepfn/json.hpp>
-#include <stepfn/model/choice_rule.hpp>
-#include <stepfn/model/query_language.hpp>
-#include <stepfn/paths/json_path.hpp>
-#include <stepfn/paths/payload_template.hpp>
+#include <stepfn/expressions/choice_rule.hpp>
+#include <stepfn/expressions/query_language.hpp>
+#include <stepfn/expressions/json_path.hpp>
+#include <stepfn/expressions/payload_template.hpp>
 
 namespace stepfn {
 

@@ -24,15 +24,16 @@
 #include <utility>
 #include <vector>
 
+#include <stepfn/load/loader.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/history/memory_sink.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/model/state_machine.hpp>
-#include <stepfn/runtime/engine.hpp>
-#include <stepfn/runtime/invoker_registry.hpp>
-#include <stepfn/runtime/manual_executor.hpp>
-#include <stepfn/runtime/task_invoker.hpp>
-#include <stepfn/runtime/virtual_clock.hpp>
+#include <stepfn/engine/engine.hpp>
+#include <stepfn/tasks/invoker_registry.hpp>
+#include <stepfn/executors/manual_executor.hpp>
+#include <stepfn/tasks/task_invoker.hpp>
+#include <stepfn/clocks/virtual_clock.hpp>
 #include <stepfn/testing/history_view.hpp>
 #include <stepfn/testing/mock_config.hpp>
 #include <stepfn/testing/mock_invoker.hpp>
@@ -334,7 +335,7 @@ public:
     static result<workflow_test> from_text(std::string_view asl, harness_options options = {},
                                            load_options load = {}) {
         load.bounds = options.bounds;
-        auto machine = state_machine::parse(asl, load);
+        auto machine = load_machine(asl, load);
         if (!machine) return tl::make_unexpected(std::move(machine.error()));
         return workflow_test(std::move(*machine), std::move(options));
     }

@@ -10,7 +10,7 @@
 #include <utility>
 
 #include <stepfn/error.hpp>
-#include <stepfn/runtime/task_invoker.hpp>
+#include <stepfn/tasks/task_invoker.hpp>
 #include <stepfn/testing/mock_config.hpp>
 
 namespace stepfn::testing {

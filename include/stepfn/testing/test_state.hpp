@@ -24,10 +24,11 @@
 #include <utility>
 #include <vector>
 
+#include <stepfn/load/loader.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/model/state_machine.hpp>
-#include <stepfn/runtime/state_inspector.hpp>
+#include <stepfn/observe/state_inspector.hpp>
 #include <stepfn/testing/harness.hpp>
 #include <stepfn/testing/history_view.hpp>
 
@@ -273,7 +274,7 @@ inline result<test_state_result> test_state(const state_machine& machine, std::s
     load_options load;
     load.name = machine.name();
     load.bounds = machine.definition().bounds;
-    auto one_state = state_machine::from_json(definition, load);
+    auto one_state = load_machine_json(definition, load);
     if (!one_state) {
         error e = std::move(one_state.error());
         std::string message = "state \"" + name + "\" cannot run on its own: " + e.cause;
@@ -407,7 +408,7 @@ inline result<test_state_result> test_state(const json& state_definition, test_s
     for (const auto& t : targets)
         if (t != name) states[t] = json{{"Type", "Succeed"}};
     definition["States"] = std::move(states);
-    auto machine = state_machine::from_json(definition);
+    auto machine = load_machine_json(definition);
     if (!machine) {
         std::string message = "the state definition is not valid: " + machine.error().cause;
         for (const auto& p : machine.error().problems) message += "\n  " + p.pointer + ": " + p.message;

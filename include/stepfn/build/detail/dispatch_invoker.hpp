@@ -11,7 +11,7 @@
 #include <vector>
 
 #include <stepfn/error.hpp>
-#include <stepfn/runtime/task_invoker.hpp>
+#include <stepfn/tasks/task_invoker.hpp>
 
 namespace stepfn::detail {
 

@@ -1,7 +1,3 @@
-// Outside the guard on purpose: state_machine.hpp includes loader.hpp, which needs this file
-// complete, so when this header is included first the model header must lead.
-#include <stepfn/model/state_machine.hpp>
-
 #ifndef STEPFN_LOAD_DETAIL_DEFINITION_LOADER_HPP
 #define STEPFN_LOAD_DETAIL_DEFINITION_LOADER_HPP
 
@@ -28,13 +24,14 @@
 #include <stepfn/json.hpp>
 #include <stepfn/limits.hpp>
 #include <stepfn/load/detail/field_rules.hpp>
+#include <stepfn/load/load_options.hpp>
 #include <stepfn/load/detail/text_checks.hpp>
-#include <stepfn/model/choice_rule.hpp>
+#include <stepfn/expressions/choice_rule.hpp>
 #include <stepfn/model/state_machine.hpp>
 #include <stepfn/model/states.hpp>
-#include <stepfn/paths/intrinsic.hpp>
-#include <stepfn/paths/json_path.hpp>
-#include <stepfn/paths/payload_template.hpp>
+#include <stepfn/expressions/intrinsic.hpp>
+#include <stepfn/expressions/json_path.hpp>
+#include <stepfn/expressions/payload_template.hpp>
 
 namespace stepfn::detail {
 

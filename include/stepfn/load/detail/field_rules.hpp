@@ -6,7 +6,7 @@
 #include <optional>
 #include <string_view>
 
-#include <stepfn/model/query_language.hpp>
+#include <stepfn/expressions/query_language.hpp>
 #include <stepfn/model/states.hpp>
 
 namespace stepfn::detail {

@@ -132,14 +132,14 @@ inline std::string printable(std::string_view text) {
 inline std::optional<std::string> find_too_deep(const json& root, std::size_t max_depth) {
     if (!root.is_structured()) return std::nullopt;
     if (max_depth == 0) return std::string();
-    struct frame {
+    struct pending {
         const json* node;
         json::const_iterator next;
     };
-    std::vector<frame> stack;
+    std::vector<pending> stack;
     stack.push_back({&root, root.cbegin()});
     while (!stack.empty()) {
-        frame& top = stack.back();
+        pending& top = stack.back();
         if (top.next == top.node->cend()) {
             stack.pop_back();
             continue;
@@ -149,7 +149,7 @@ inline std::optional<std::string> find_too_deep(const json& root, std::size_t ma
         if (!child.is_structured()) continue;
         if (stack.size() + 1 > max_depth) {
             std::string pointer;
-            for (const frame& f : stack) {
+            for (const pending& f : stack) {
                 auto current = std::prev(f.next);
                 if (f.node->is_object()) {
                     pointer = pointer_child(pointer, current.key());

@@ -1,0 +1,96 @@
+#ifndef STEPFN_DETAIL_JSON_SIZE_HPP
+#define STEPFN_DETAIL_JSON_SIZE_HPP
+
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include <stepfn/json.hpp>
+
+namespace stepfn::detail {
+
+// The length of a string once serialised as JSON (quotes and escapes included), as dump() writes it.
+inline std::size_t serialized_string_size(const std::string& s) {
+    std::size_t n = 2;
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') n += 2;
+        else if (c < 0x20) n += 6;
+        else n += 1;
+    }
+    return n;
+}
+
+inline std::size_t decimal_digits(std::uint64_t n) {
+    std::size_t digits = 1;
+    for (; n >= 10; n /= 10) ++digits;
+    return digits;
+}
+
+// The length of a floating-point number as dump() writes it (shortest round-trip form, "null"
+// when not finite), without allocating.
+inline std::size_t serialized_float_size(double d) {
+    if (!std::isfinite(d)) return 4;
+    std::array<char, 64> buffer{};
+    return static_cast<std::size_t>(nlohmann::detail::to_chars(buffer.data(), buffer.data() + buffer.size(), d) -
+                                    buffer.data());
+}
+
+// Whether `value`, serialised compactly, takes more than `limit` bytes. Walks the document
+// without allocating a string and stops as soon as the limit is passed, so checking a small
+// payload costs little and a huge one costs no more than the limit. Iterative: deep documents
+// cannot overflow the stack. The pending nodes live in a fixed buffer while they fit, so a
+// typical payload is checked without touching the heap.
+inline bool exceeds_size(const json& value, std::size_t limit) {
+    std::size_t total = 0;
+    std::array<const json*, 64> inline_stack;
+    std::vector<const json*> spilled;  // only for wide documents
+    std::size_t depth = 0;
+    auto push = [&](const json* v) {
+        if (depth < inline_stack.size()) inline_stack[depth++] = v;
+        else spilled.push_back(v);
+    };
+    push(&value);
+    while (depth != 0 || !spilled.empty()) {
+        const json* v;
+        if (!spilled.empty()) {
+            v = spilled.back();
+            spilled.pop_back();
+        } else {
+            v = inline_stack[--depth];
+        }
+        switch (v->type()) {
+        case json::value_t::object:
+            total += 2 + (v->empty() ? 0 : v->size() - 1);  // braces and commas
+            for (auto it = v->begin(); it != v->end(); ++it) {
+                total += serialized_string_size(it.key()) + 1;
+                push(&it.value());
+            }
+            break;
+        case json::value_t::array:
+            total += 2 + (v->empty() ? 0 : v->size() - 1);
+            for (const auto& item : *v) push(&item);
+            break;
+        case json::value_t::string: total += serialized_string_size(v->get_ref<const std::string&>()); break;
+        case json::value_t::boolean: total += v->get<bool>() ? 4 : 5; break;
+        case json::value_t::null: total += 4; break;
+        case json::value_t::number_integer: {
+            const auto n = v->get<std::int64_t>();
+            // Negate in unsigned arithmetic: -INT64_MIN does not fit in int64.
+            total += n < 0 ? 1 + decimal_digits(0 - static_cast<std::uint64_t>(n)) : decimal_digits(static_cast<std::uint64_t>(n));
+            break;
+        }
+        case json::value_t::number_unsigned: total += decimal_digits(v->get<std::uint64_t>()); break;
+        case json::value_t::number_float: total += serialized_float_size(v->get<double>()); break;
+        default: total += v->dump().size(); break;  // binary values: rare, let nlohmann size them
+        }
+        if (total > limit) return true;
+    }
+    return false;
+}
+
+} // namespace stepfn::detail
+
+#endif

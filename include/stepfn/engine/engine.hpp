@@ -1,0 +1,130 @@
+#ifndef STEPFN_ENGINE_ENGINE_HPP
+#define STEPFN_ENGINE_ENGINE_HPP
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include <stepfn/error.hpp>
+#include <stepfn/json.hpp>
+#include <stepfn/model/state_machine.hpp>
+#include <stepfn/clocks/clock_traits.hpp>
+#include <stepfn/engine/detail/engine_core.hpp>
+#include <stepfn/executors/executor_traits.hpp>
+#include <stepfn/engine/execution.hpp>
+#include <stepfn/tasks/invoker_registry.hpp>
+#include <stepfn/clocks/timer.hpp>
+
+namespace stepfn {
+
+
+// The engine: runs executions of loaded state machines on the host's executor and clock.
+//
+// Executor: anything with `post(F)` accepting a move-only `void()` callable. When it also has
+// `run()` and `wait_for_work(time_point)` (stepfn::manual_executor), execution::wait() drives it
+// on the waiting thread. Clock: `now()`, `schedule_at(time_point, F)`, `cancel(timer_id)`; with
+// `advance_to_next()` (stepfn::virtual_clock) time jumps to the next timer whenever nothing is
+// runnable, so a Wait of a week takes no real time.
+//
+// The engine, its executor and its clock must outlive the executions' wait() calls; destroy the
+// engine before the executor and clock it uses. Thread-safe: start, stop and the task-token
+// calls may come from any thread.
+template <class Executor, class Clock>
+class basic_engine {
+    static_assert(is_executor<Executor>::value,
+                  "stepfn::basic_engine: Executor needs post(callable) accepting a move-only void() callable");
+    static_assert(is_clock<Clock>::value,
+                  "stepfn::basic_engine: Clock needs now(), schedule_at(time_point, callable) and cancel(timer_id)");
+
+public:
+    using executor_type = Executor;
+    using clock_type = Clock;
+
+    basic_engine(Executor& executor, Clock& clock, engine_options options = {})
+        : core_(std::make_shared<detail::engine_core>(std::make_unique<executor_adapter>(executor),
+                                                      std::make_unique<clock_adapter>(clock), std::move(options))) {
+        if constexpr (is_drivable_executor<Executor>::value) {
+            core_->driver = [&executor, &clock](const std::function<bool()>& done) {
+                while (!done()) {
+                    if (executor.run() > 0) continue;
+                    if (done()) break;
+                    if constexpr (is_virtual_clock<Clock>::value) {
+                        if (clock.advance_to_next()) continue;
+                    } else {
+                        (void)clock;
+                    }
+                    executor.wait_for_work(std::chrono::system_clock::now() + std::chrono::milliseconds(50));
+                }
+                // Let the ended execution's clean-up jobs (aborting its frames) run now.
+                executor.run();
+            };
+        }
+    }
+    basic_engine(const basic_engine&) = delete;
+    basic_engine& operator=(const basic_engine&) = delete;
+    ~basic_engine() { core_->shutdown(); }
+
+    // Resource → invoker routing (exact match, then longest prefix, then the default).
+    invoker_registry& invokers() noexcept { return core_->invokers(); }
+    // Distributed Map: ItemReader and ResultWriter routing by Resource (exact match, then longest
+    // prefix, then the default). stepfn::local_storage serves both from a directory.
+    item_reader_registry& item_readers() noexcept { return core_->item_readers(); }
+    result_writer_registry& result_writers() noexcept { return core_->result_writers(); }
+
+    // Starts an execution. Errors: an execution input over the payload limit
+    // (States.DataLimitExceeded), a name over 80 characters, a name already running.
+    result<execution> start(const state_machine& machine, json input = json::object(), start_options options = {}) {
+        return core_->start(machine, std::move(input), std::move(options));
+    }
+    // Aborts a running execution (ExecutionAborted with the given error and cause).
+    result<void> stop(std::string_view execution_arn, std::string error_name = {}, std::string cause = {}) {
+        return core_->stop(execution_arn, std::move(error_name), std::move(cause));
+    }
+    result<void> stop(const execution& e, std::string error_name = {}, std::string cause = {}) {
+        return stop(e.arn(), std::move(error_name), std::move(cause));
+    }
+
+    // The callback pattern (`.waitForTaskToken`): the token is `$$.Task.Token` of the attempt.
+    result<void> send_task_success(std::string_view task_token, json output) {
+        return core_->send_task_success(task_token, std::move(output));
+    }
+    result<void> send_task_failure(std::string_view task_token, std::string error_name = {}, std::string cause = {}) {
+        return core_->send_task_failure(task_token, std::move(error_name), std::move(cause));
+    }
+    result<void> send_task_heartbeat(std::string_view task_token) { return core_->send_task_heartbeat(task_token); }
+
+    const engine_options& options() const noexcept { return core_->options(); }
+
+private:
+    struct executor_adapter final : detail::executor_iface {
+        explicit executor_adapter(Executor& e) : executor(e) {}
+        void post(job fn) override { executor.post(std::move(fn)); }
+        std::size_t concurrency() const override { return executor_concurrency(executor); }
+        Executor& executor;
+    };
+    struct clock_adapter final : detail::clock_iface {
+        explicit clock_adapter(Clock& c) : clock(c) {}
+        time_point now() const override { return clock.now(); }
+        timer_id schedule_at(time_point when, job fn) override {
+            return clock.schedule_at(when, std::move(fn));
+        }
+        bool cancel(timer_id id) override { return clock.cancel(id); }
+        bool is_virtual() const noexcept override { return is_virtual_clock<Clock>::value; }
+        bool advance_to_next() override {
+            if constexpr (is_virtual_clock<Clock>::value) return clock.advance_to_next();
+            else return false;
+        }
+        Clock& clock;
+    };
+
+    std::shared_ptr<detail::engine_core> core_;
+};
+
+} // namespace stepfn
+
+#endif

@@ -1,0 +1,73 @@
+#ifndef STEPFN_EXECUTORS_EXECUTOR_TRAITS_HPP
+#define STEPFN_EXECUTORS_EXECUTOR_TRAITS_HPP
+
+#include <cstddef>
+#include <thread>
+#include <type_traits>
+#include <utility>
+
+#include <stepfn/job.hpp>
+#include <stepfn/clocks/timer.hpp>
+
+namespace stepfn {
+
+// The Executor concept: where an execution's steps run.
+//   void post(job fn);   // thread-safe; runs fn once, later, anywhere
+// A drivable executor also lets the caller's thread do the work (tests, single-threaded hosts):
+//   std::size_t run();                                // runs what is queued, until empty
+//   bool wait_for_work(time_point deadline);          // blocks until work, wake() or deadline
+// execution::wait() drives a drivable executor itself and merely blocks on any other.
+// Optionally, how many jobs it runs at once, so that a Map spreads its iterations that wide:
+//   std::size_t concurrency() const;                  // e.g. a pool's thread count
+// Without it, a drivable executor counts as one thread and any other as one per core.
+
+template <class E, class = void>
+struct is_executor : std::false_type {};
+
+template <class E>
+struct is_executor<E, std::void_t<decltype(std::declval<E&>().post(
+                          std::declval<job>()))>> : std::true_type {};
+
+template <class E>
+inline constexpr bool is_executor_v = is_executor<E>::value;
+
+template <class E, class = void>
+struct is_drivable_executor : std::false_type {};
+
+template <class E>
+struct is_drivable_executor<
+    E, std::void_t<decltype(std::declval<E&>().run()),
+                   decltype(static_cast<bool>(std::declval<E&>().wait_for_work(std::declval<time_point>())))>>
+    : std::bool_constant<is_executor_v<E>> {};
+
+template <class E>
+inline constexpr bool is_drivable_executor_v = is_drivable_executor<E>::value;
+
+template <class E, class = void>
+struct has_concurrency : std::false_type {};
+
+template <class E>
+struct has_concurrency<E, std::void_t<decltype(static_cast<std::size_t>(std::declval<const E&>().concurrency()))>>
+    : std::true_type {};
+
+// How many jobs the executor runs at once (at least 1).
+template <class E>
+std::size_t executor_concurrency(const E& executor) {
+    std::size_t n = 1;
+    if constexpr (has_concurrency<E>::value) n = static_cast<std::size_t>(executor.concurrency());
+    else if constexpr (!is_drivable_executor<E>::value) n = std::thread::hardware_concurrency();
+    (void)executor;
+    return n == 0 ? 1 : n;
+}
+
+#if defined(__cpp_concepts) && __cpp_concepts >= 201907L
+template <class E>
+concept executor = is_executor_v<E>;
+
+template <class E>
+concept drivable_executor = is_drivable_executor_v<E>;
+#endif
+
+} // namespace stepfn
+
+#endif

@@ -1,0 +1,123 @@
+#ifndef STEPFN_EXECUTORS_THREAD_POOL_EXECUTOR_HPP
+#define STEPFN_EXECUTORS_THREAD_POOL_EXECUTOR_HPP
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <stepfn/job.hpp>
+
+namespace stepfn {
+
+// A fixed pool of threads sharing one FIFO queue: the executor for a service that has no
+// scheduler of its own. post() is thread-safe and wakes a thread only when one is idle.
+//
+// Posted work should not throw; an exception that escapes is caught so that the thread
+// survives, and counted in failures().
+//
+// shutdown() stops taking work, lets the threads finish everything already queued, and joins
+// them; the destructor calls it. Work posted once shutdown has begun is dropped without running
+// (and destroyed at once), including work posted by the work being finished. shutdown() must
+// not be called from the pool's own work.
+class thread_pool_executor {
+public:
+    explicit thread_pool_executor(std::size_t threads = default_size()) {
+        threads = (std::max)(threads, std::size_t{1});
+        workers_.reserve(threads);
+        try {
+            for (std::size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
+        } catch (...) {
+            // The OS refused a thread: stop the ones started, then report it like bad_alloc.
+            shutdown();
+            throw;
+        }
+    }
+
+    thread_pool_executor(const thread_pool_executor&) = delete;
+    thread_pool_executor& operator=(const thread_pool_executor&) = delete;
+
+    ~thread_pool_executor() { shutdown(); }
+
+    static std::size_t default_size() noexcept {
+        return (std::max)(std::size_t{std::thread::hardware_concurrency()}, std::size_t{1});
+    }
+
+    void post(job fn) {
+        bool notify = false;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (stopping_) return;  // `fn` is destroyed after the unlock
+            queue_.push_back(std::move(fn));
+            notify = idle_ > 0;
+        }
+        if (notify) ready_.notify_one();
+    }
+
+    // The number of threads.
+    std::size_t size() const noexcept { return workers_.size(); }
+    // As many jobs run at once as there are threads (the Executor concept's optional hint).
+    std::size_t concurrency() const noexcept { return workers_.size(); }
+
+    // Exceptions that escaped posted work.
+    std::size_t failures() const noexcept { return failures_.load(std::memory_order_relaxed); }
+
+    void shutdown() {
+        // Serialises concurrent callers: each returns only once the threads are joined.
+        std::lock_guard<std::mutex> joining(join_mutex_);
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stopping_ = true;
+        }
+        ready_.notify_all();
+        for (auto& worker : workers_)
+            if (worker.joinable()) worker.join();
+    }
+
+private:
+    void work() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        for (;;) {
+            if (queue_.empty()) {
+                if (stopping_) return;
+                ++idle_;
+                ready_.wait(lock);
+                --idle_;
+                continue;
+            }
+            job fn = std::move(queue_.front());
+            queue_.pop_front();
+            lock.unlock();
+            run(fn);
+            fn = nullptr;  // release what it captured outside the lock
+            lock.lock();
+        }
+    }
+
+    void run(job& fn) noexcept {
+        if (!fn) return;
+        try {
+            fn();
+        } catch (...) {
+            failures_.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::deque<job> queue_;
+    std::size_t idle_ = 0;
+    bool stopping_ = false;
+    std::atomic<std::size_t> failures_{0};
+    std::mutex join_mutex_;
+    std::vector<std::thread> workers_;  // last: started after everything they use exists
+};
+
+} // namespace stepfn
+
+#endif

@@ -1,0 +1,51 @@
+#ifndef STEPFN_EXPRESSIONS_EVAL_ENV_HPP
+#define STEPFN_EXPRESSIONS_EVAL_ENV_HPP
+
+#include <cstdint>
+#include <string_view>
+
+#include <stepfn/json.hpp>
+
+namespace stepfn {
+
+// What a compiled path, template or intrinsic may read besides its input document: the
+// context object (`$$`), workflow variables (`$name`) and a random source (States.UUID,
+// States.MathRandom without a seed). The engine implements it lazily, so a path that never
+// touches `$$` never pays for building the context object.
+class eval_env {
+public:
+    virtual ~eval_env() = default;
+
+    // The context object, or nullptr when none is available.
+    virtual const json* context() const = 0;
+
+    // The current value of variable `name` (without the `$`), or nullptr when it is unassigned.
+    virtual const json* variable(std::string_view name) const = 0;
+
+    // 64 random bits. Implementations may be seeded for deterministic tests.
+    virtual std::uint64_t random() const = 0;
+};
+
+// An environment with no context, no variables and a fixed-seed random source: for evaluating
+// paths and templates outside an execution (tests, tools).
+class empty_env final : public eval_env {
+public:
+    explicit empty_env(const json* context_object = nullptr) : context_(context_object) {}
+    const json* context() const override { return context_; }
+    const json* variable(std::string_view) const override { return nullptr; }
+    std::uint64_t random() const override {
+        // splitmix64: deterministic, good enough for a stand-in.
+        std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        return z ^ (z >> 31);
+    }
+
+private:
+    const json* context_;
+    mutable std::uint64_t state_ = 0;
+};
+
+} // namespace stepfn
+
+#endif

@@ -1,0 +1,134 @@
+#ifndef STEPFN_TASKS_ITEM_READER_HPP
+#define STEPFN_TASKS_ITEM_READER_HPP
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <stepfn/error.hpp>
+#include <stepfn/json.hpp>
+
+namespace stepfn {
+
+// A distributed Map's `ItemReader.ReaderConfig`, as the engine hands it to a reader.
+enum class item_input_type { unspecified, csv, json_array, jsonl, parquet, manifest };
+enum class csv_header_location { first_row, given };
+enum class manifest_type { s3_inventory, athena_data };
+
+struct reader_config {
+    item_input_type input_type = item_input_type::unspecified;  // absent: listObjectsV2 or JSON
+    csv_header_location header_location = csv_header_location::first_row;
+    std::vector<std::string> csv_headers;  // CSVHeaders, with header_location == given
+    char csv_delimiter = ',';
+    std::string items_pointer;             // ItemsPointer (JSON Pointer into a JSON document)
+    bool load_and_flatten = false;         // Transformation LOAD_AND_FLATTEN
+    manifest_type manifest = manifest_type::s3_inventory;
+    std::int64_t max_items = 0;            // MaxItems / MaxItemsPath resolved; 0 = no limit
+};
+
+// Reads a `ReaderConfig` object as the loader validated it; unknown values keep the defaults.
+// MaxItems is left at 0: the engine resolves MaxItems / MaxItemsPath.
+inline reader_config parse_reader_config(const json& config) {
+    reader_config out;
+    if (!config.is_object()) return out;
+    auto text = [&](const char* key) -> std::string_view {
+        auto it = config.find(key);
+        return it != config.end() && it->is_string() ? std::string_view(it->get_ref<const std::string&>())
+                                                     : std::string_view();
+    };
+    const auto type = text("InputType");
+    if (type == "CSV") out.input_type = item_input_type::csv;
+    else if (type == "JSON") out.input_type = item_input_type::json_array;
+    else if (type == "JSONL") out.input_type = item_input_type::jsonl;
+    else if (type == "PARQUET") out.input_type = item_input_type::parquet;
+    else if (type == "MANIFEST") out.input_type = item_input_type::manifest;
+    if (text("CSVHeaderLocation") == "GIVEN") out.header_location = csv_header_location::given;
+    if (auto it = config.find("CSVHeaders"); it != config.end() && it->is_array())
+        for (const auto& h : *it)
+            if (h.is_string()) out.csv_headers.push_back(h.get<std::string>());
+    const auto delimiter = text("CSVDelimiter");
+    if (delimiter == "PIPE") out.csv_delimiter = '|';
+    else if (delimiter == "SEMICOLON") out.csv_delimiter = ';';
+    else if (delimiter == "SPACE") out.csv_delimiter = ' ';
+    else if (delimiter == "TAB") out.csv_delimiter = '\t';
+    out.items_pointer = std::string(text("ItemsPointer"));
+    out.load_and_flatten = text("Transformation") == "LOAD_AND_FLATTEN";
+    if (text("ManifestType") == "ATHENA_DATA") out.manifest = manifest_type::athena_data;
+    return out;
+}
+
+// What a reader is asked for: the ItemReader's Resource, its evaluated Parameters (JSONPath) or
+// Arguments (JSONata), e.g. {"Bucket": "b", "Key": "k"}, and the ReaderConfig.
+struct item_read_request {
+    std::string resource;      // "arn:aws:states:::s3:getObject", "arn:aws:states:::s3:listObjectsV2", ...
+    json parameters = json::object();
+    reader_config config;
+    std::string map_run_arn;
+};
+
+// The items of a distributed Map. Return a JSON array; the engine applies MaxItems again, so a
+// reader may but need not stop early. An error becomes States.ItemReaderFailed with its cause.
+// Called on an executor thread; must be thread-safe if one reader serves several engines.
+class item_reader {
+public:
+    virtual ~item_reader() = default;
+    virtual result<json> read(const item_read_request& request) = 0;
+};
+
+namespace detail {
+// Resource → handler: exact match, then the longest prefix, then the default. Thread-safe.
+template <class Handler>
+class resource_table {
+public:
+    void add(std::string resource, std::shared_ptr<Handler> handler) {
+        std::unique_lock<std::shared_mutex> lock(mutex_);
+        exact_[std::move(resource)] = std::move(handler);
+    }
+    void add_prefix(std::string prefix, std::shared_ptr<Handler> handler) {
+        std::unique_lock<std::shared_mutex> lock(mutex_);
+        prefixes_[std::move(prefix)] = std::move(handler);
+    }
+    void set_default(std::shared_ptr<Handler> handler) {
+        std::unique_lock<std::shared_mutex> lock(mutex_);
+        default_ = std::move(handler);
+    }
+    std::shared_ptr<Handler> find(std::string_view resource) const {
+        std::shared_lock<std::shared_mutex> lock(mutex_);
+        if (auto it = exact_.find(std::string(resource)); it != exact_.end()) return it->second;
+        const std::shared_ptr<Handler>* best = nullptr;
+        std::size_t best_length = 0;
+        for (const auto& [prefix, handler] : prefixes_)
+            if (prefix.size() >= best_length && resource.substr(0, prefix.size()) == prefix) {
+                best = &handler;
+                best_length = prefix.size();
+            }
+        return best ? *best : default_;
+    }
+    void clear() {
+        std::unique_lock<std::shared_mutex> lock(mutex_);
+        exact_.clear();
+        prefixes_.clear();
+        default_.reset();
+    }
+
+private:
+    mutable std::shared_mutex mutex_;
+    std::map<std::string, std::shared_ptr<Handler>, std::less<>> exact_;
+    std::map<std::string, std::shared_ptr<Handler>, std::less<>> prefixes_;
+    std::shared_ptr<Handler> default_;
+};
+} // namespace detail
+
+// The engine's ItemReader routing, like invoker_registry: exact Resource, longest prefix, default.
+// stepfn::local_storage (local_storage.hpp) is a ready-made reader for files under a directory.
+class item_reader_registry : public detail::resource_table<item_reader> {};
+
+} // namespace stepfn
+
+#endif
