@@ -17,6 +17,7 @@
 #include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/executors/executor_traits.hpp>
 #include <stepfn/engine/execution.hpp>
+#include <stepfn/engine/options.hpp>
 #include <stepfn/tasks/invoker_registry.hpp>
 #include <stepfn/clocks/timer.hpp>
 

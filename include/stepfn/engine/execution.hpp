@@ -1,32 +1,14 @@
 #ifndef STEPFN_ENGINE_EXECUTION_HPP
 #define STEPFN_ENGINE_EXECUTION_HPP
 
-#include <cstdint>
 #include <memory>
 #include <string>
 
 #include <stepfn/error.hpp>
 #include <stepfn/execution_status.hpp>
-#include <stepfn/history/history_sink.hpp>
 #include <stepfn/json.hpp>
-#include <stepfn/limits.hpp>
-#include <stepfn/observe/state_inspector.hpp>
 
 namespace stepfn {
-
-struct engine_options {
-    limits bounds;
-    std::shared_ptr<history_sink> history;   // receives the events of every execution
-    std::string region = "us-east-1";
-    std::string account = "123456789012";
-    std::uint64_t seed = 0;                  // random source (jitter, UUIDs, names); 0 = from the OS
-};
-
-struct start_options {
-    std::string name;                        // execution name; a UUID when empty
-    std::shared_ptr<history_sink> history;   // this execution's events only
-    std::shared_ptr<state_inspector> inspector;  // sees every stage of every state (tests, tools)
-};
 
 namespace detail {
 struct execution_record;
@@ -60,5 +42,10 @@ private:
 };
 
 } // namespace stepfn
+
+#include <stepfn/config.hpp>
+#if !defined(STEPFN_SEPARATE_COMPILATION)
+#include <stepfn/engine/detail/execution_impl.hpp>
+#endif
 
 #endif

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -46,6 +48,30 @@ std::chrono::nanoseconds retry_delay(const retrier& r, std::int64_t n, Random&& 
     if (r.jitter == jitter_strategy::full) seconds *= unit_random();
     return std::chrono::nanoseconds(static_cast<std::int64_t>(seconds * 1e9));
 }
+
+// The retry policy the engine asks when a Retry rule matched an error: how long to wait before
+// the next attempt, or nothing when the rule is exhausted. Replaceable per engine
+// (engine_options::retry); the default is ASL's own (asl_retry_policy).
+class retry_policy {
+public:
+    virtual ~retry_policy() = default;
+    // `retries_made`: how many times this rule already retried the state; `unit_random`: draws
+    // uniformly from [0, 1) with the engine's seeded source (for jitter; call it only when needed,
+    // so that executions stay reproducible with a fixed seed).
+    virtual std::optional<std::chrono::nanoseconds> next_retry(const retrier& rule, std::int64_t retries_made,
+                                                               const std::function<double()>& unit_random) const = 0;
+};
+
+// ASL's: MaxAttempts retries, each after IntervalSeconds × BackoffRate^n, capped by
+// MaxDelaySeconds, with FULL jitter when the rule asks for it.
+class asl_retry_policy final : public retry_policy {
+public:
+    std::optional<std::chrono::nanoseconds> next_retry(const retrier& rule, std::int64_t retries_made,
+                                                       const std::function<double()>& unit_random) const override {
+        if (retries_made >= rule.max_attempts) return std::nullopt;
+        return retry_delay(rule, retries_made, unit_random);
+    }
+};
 
 } // namespace stepfn
 

@@ -1,0 +1,53 @@
+#ifndef STEPFN_ENGINE_DETAIL_CONTEXT_OBJECT_HPP
+#define STEPFN_ENGINE_DETAIL_CONTEXT_OBJECT_HPP
+
+// The context object (`$$`) a state's expressions read, built on first use.
+
+#include <optional>
+
+#include <stepfn/config.hpp>
+#include <stepfn/detail/timestamp.hpp>
+#include <stepfn/engine/detail/engine_core.hpp>
+
+namespace stepfn::detail {
+
+STEPFN_INLINE const json* frame_env::context() const {
+    if (!context_) {
+        // Built on demand: most states never read `$$`, and a parked execution should not hold it.
+        const execution_record& rec = *frame_.exec;
+        json exec_part = json::object();
+        exec_part["Id"] = rec.arn;
+        exec_part["Input"] = rec.input;
+        exec_part["StartTime"] = format_iso8601(rec.start_time);
+        exec_part["Name"] = rec.name;
+        exec_part["RoleArn"] = core_.role_arn();
+        exec_part["RedriveCount"] = 0;
+        json ctx = json::object();
+        ctx["Execution"] = std::move(exec_part);
+        ctx["StateMachine"] = json{{"Id", rec.machine_arn.empty() ? core_.arn_prefix() + "stateMachine:" + rec.machine.name()
+                                                                  : rec.machine_arn},
+                                   {"Name", rec.machine_name.empty() ? rec.machine.name() : rec.machine_name}};
+        json state_part = json::object();
+        state_part["Name"] = state_.name;
+        state_part["EnteredTime"] = format_iso8601(frame_.entered_time);
+        const auto type = state_.type();
+        if (type == state_type::task || type == state_type::parallel || type == state_type::map)
+            state_part["RetryCount"] = frame_.retry_count;
+        ctx["State"] = std::move(state_part);
+        if (!task_token_.empty()) ctx["Task"] = json{{"Token", task_token_}};
+        if (map_value_) {
+            json item = json::object();
+            item["Index"] = map_index_;
+            item["Value"] = *map_value_;
+            ctx["Map"] = json{{"Item", std::move(item)}};
+        }
+        context_ = std::move(ctx);
+    }
+    return &*context_;
+}
+
+STEPFN_INLINE std::uint64_t frame_env::random() const { return core_.random_u64(); }
+
+} // namespace stepfn::detail
+
+#endif

@@ -1,0 +1,266 @@
+#ifndef STEPFN_ENGINE_DETAIL_CONTROLLER_HPP
+#define STEPFN_ENGINE_DETAIL_CONTROLLER_HPP
+
+// The controller: the only code that runs frames and applies outcomes. A frame runs states in a
+// loop with a budget (then re-posts itself), so a loop of 100,000 states never recurses; each
+// state's handler returns an outcome, and so does every asynchronous completion (a task's
+// answer, a timer, a finished fan-out), which resumes the frame through resume().
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include <stepfn/config.hpp>
+#include <stepfn/engine/detail/engine_core.hpp>
+#include <stepfn/engine/detail/history.hpp>
+#include <stepfn/engine/detail/pipeline.hpp>
+#include <stepfn/engine/detail/scheduling.hpp>
+
+namespace stepfn::detail {
+
+STEPFN_INLINE void engine_core::launch(const std::shared_ptr<frame>& f) {
+    auto self = shared_from_this();
+    post_to(f, [self, f]() { self->run_frame(f); });
+}
+
+STEPFN_INLINE void engine_core::run_frame(const std::shared_ptr<frame>& f) {
+    // Bounded batches keep one long execution from starving the others on the same executor.
+    for (int budget = 256; budget > 0; --budget) {
+        if (f->done || f->waiting || f->exec->ended.load()) return;
+        const state& s = f->states->states[f->current];
+        apply(f, s, execute_state(f, s));
+    }
+    if (!f->done && !f->waiting) launch(f);
+}
+
+STEPFN_INLINE void engine_core::run_inline(const std::shared_ptr<frame>& f) { run_frame(f); }
+
+STEPFN_INLINE void engine_core::resume(const std::shared_ptr<frame>& f, const state& s, outcome o) {
+    apply(f, s, std::move(o));
+    run_frame(f);
+}
+
+STEPFN_INLINE outcome engine_core::execute_state(const std::shared_ptr<frame>& f, const state& s) {
+    static constexpr event_type entered_events[] = {
+        event_type::task_state_entered, event_type::parallel_state_entered, event_type::map_state_entered,
+        event_type::pass_state_entered, event_type::wait_state_entered,     event_type::choice_state_entered,
+        event_type::succeed_state_entered, event_type::fail_state_entered};
+    f->entered_time = clock_->now();
+    f->retry_count = 0;
+    f->retrier_attempts.clear();
+    // AWS links the first state's Entered event to nothing (previousEventId 0).
+    emit(*f->exec, f->prev_event, entered_events[static_cast<int>(s.type())],
+         [&] {
+             json details = json::object();
+             reserve_members(details, 3);
+             add_member(details, "name", s.name);
+             add_io(details, "input", "inputDetails", f->input);
+             return details;
+         },
+         !(f->is_root && f->first_state));
+    f->first_state = false;
+    f->entered_event = f->prev_event;
+
+    if (f->exec->event_count.load(std::memory_order_relaxed) + local_tally().pending_for(*f->exec) >
+        static_cast<std::int64_t>(options_.bounds.max_history_events))
+        return outcome::fail_frame(error{errors::runtime, "The execution reached the maximum number of history events (" +
+                                                              std::to_string(options_.bounds.max_history_events) + ")."});
+
+    if (s.language == query_language::jsonata) {
+        // Loaded and validated, but not evaluated yet: fail loudly rather than ignore fields.
+        return outcome::fail_frame(state_error(
+            *f, s, error{errors::runtime, "The state '" + s.name +
+                                              "' uses QueryLanguage JSONata, which this version of stepfn validates but "
+                                              "cannot run yet."}));
+    }
+    switch (s.type()) {
+    case state_type::pass: return run_pass(f, s, std::get<pass_state>(s.body));
+    case state_type::choice: return run_choice(f, s, std::get<choice_state>(s.body));
+    case state_type::wait: return run_wait(f, s, std::get<wait_state>(s.body));
+    case state_type::succeed: return run_succeed(f, s);
+    case state_type::fail: return run_fail(f, s, std::get<fail_state>(s.body));
+    case state_type::task:
+    case state_type::parallel:
+    case state_type::map: break;
+    }
+    return start_work(f, s);
+}
+
+// The retriable work of a Task, Parallel or Map state: run again on each retry.
+STEPFN_INLINE outcome engine_core::start_work(const std::shared_ptr<frame>& f, const state& s) {
+    if (f->retrier_attempts.empty())
+        if (const recovery* r = recovery_of(s)) f->retrier_attempts.assign(r->retry.size(), 0);
+    if (const auto* t = std::get_if<task_state>(&s.body)) return start_task_attempt(f, s, *t);
+    if (const auto* p = std::get_if<parallel_state>(&s.body)) return start_parallel(f, s, *p);
+    return start_map(f, s, std::get<map_state>(s.body));
+}
+
+STEPFN_INLINE void engine_core::apply(const std::shared_ptr<frame>& f, const state& s, outcome o) {
+    switch (o.what) {
+    case outcome::kind::advance:
+        exit_state(f, s, std::move(o.output), o.next, &o.assigned);
+        return;
+    case outcome::kind::park:
+        notify(*f, s, transition_kind::parked);
+        return;
+    case outcome::kind::fail: {
+        error e = o.from_state ? state_error(*f, s, std::move(o.failure)) : std::move(o.failure);
+        if (!o.recoverable) return fail_frame(f, std::move(e));
+        handle_error(f, s, std::move(e), o.heartbeat);
+        return;
+    }
+    }
+}
+
+STEPFN_INLINE void engine_core::notify(const frame& f, const state& s, transition_kind kind, const transition* next,
+                                       const json* data, const error* failure) {
+    transition_hook* const hook = options_.transitions.get();
+    if (!hook) return;
+    transition_info change;
+    change.execution_arn = f.exec->arn;
+    change.state_name = s.name;
+    change.kind = kind;
+    if (next) change.next_state = next->name;
+    change.data = data;
+    change.failure = failure;
+    change.last_event_id = f.prev_event;
+    change.top_level = f.is_root;
+    deliver_quietly([&] { hook->on_transition(change); });
+}
+
+STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, const state& s, json output,
+                                           const transition* target, const json* assigned, transition_kind kind) {
+    static constexpr event_type exited_events[] = {
+        event_type::task_state_exited, event_type::parallel_state_exited, event_type::map_state_exited,
+        event_type::pass_state_exited, event_type::wait_state_exited,     event_type::choice_state_exited,
+        event_type::succeed_state_exited, event_type::fail_state_entered};
+    const bool assigns = assigned && assigned->is_object() && !assigned->empty();
+    if (assigns) {
+        if (!f->owns_variables) {
+            auto own = std::make_shared<variable_scope>();
+            own->parent = std::move(f->variables);
+            f->variables = std::move(own);
+            f->owns_variables = true;
+        }
+        for (auto& item : assigned->items()) f->variables->values[item.key()] = item.value();
+    }
+    emit(*f->exec, f->prev_event, exited_events[static_cast<int>(s.type())], [&] {
+        json details = json::object();
+        reserve_members(details, 3);
+        add_member(details, "name", s.name);
+        add_io(details, "output", "outputDetails", output);
+        if (assigns) {
+            json vars = json::object();
+            for (auto& item : assigned->items()) vars[item.key()] = json_text(item.value());
+            details["assignedVariables"] = std::move(vars);
+            details["assignedVariablesDetails"] = json{{"truncated", false}};
+        }
+        return details;
+    });
+    if (target) {
+        f->current = target->index;
+        f->input = std::move(output);
+        notify(*f, s, kind, target, &f->input);
+    } else {
+        notify(*f, s, kind, nullptr, &output);
+        finish_frame(f, std::move(output));
+    }
+}
+
+// Retry and Catch (asl-reference.md §8): the first retrier whose ErrorEquals matches decides,
+// even when it is exhausted; then the first matching catcher; otherwise the frame fails.
+STEPFN_INLINE void engine_core::handle_error(const std::shared_ptr<frame>& f, const state& s, error e, bool heartbeat) {
+    const recovery* recover = recovery_of(s);
+    if (!recover) return fail_frame(f, std::move(e));
+    std::optional<std::size_t> exhausted;
+
+    for (std::size_t i = 0; i < recover->retry.size(); ++i) {
+        const retrier& r = recover->retry[i];
+        if (!error_matches(r.error_equals, e.name, heartbeat)) continue;
+        if (f->retrier_attempts.size() <= i) f->retrier_attempts.resize(recover->retry.size(), 0);
+        const auto delay = retry_.next_retry(r, f->retrier_attempts[i], [this] { return random_unit(); });
+        if (!delay) {
+            exhausted = i;
+            break;
+        }
+        {
+            error_decision d;
+            d.action = error_decision::kind::retry;
+            d.retrier = i;
+            d.retry_count = f->retrier_attempts[i];
+            d.delay_seconds = std::chrono::duration<double>(*delay).count();
+            decide(*f, s, e, d);
+        }
+        ++f->retrier_attempts[i];
+        ++f->retry_count;
+        f->waiting = true;
+        const auto generation = ++f->generation;
+        f->timer = arm_timer(f, clock_->now() + std::chrono::duration_cast<time_point::duration>(*delay), generation,
+                             [](engine_core& core, const std::shared_ptr<frame>& fr) {
+                                 fr->waiting = false;
+                                 fr->timer.reset();
+                                 const state& st = fr->states->states[fr->current];
+                                 core.resume(fr, st, core.start_work(fr, st));
+                             });
+        notify(*f, s, transition_kind::retrying, nullptr, nullptr, &e);
+        return;
+    }
+
+    for (std::size_t ci = 0; ci < recover->catch_.size(); ++ci) {
+        const catcher& c = recover->catch_[ci];
+        if (!error_matches(c.error_equals, e.name, heartbeat)) continue;
+        {
+            error_decision d;
+            d.action = error_decision::kind::catch_;
+            d.retrier = exhausted;
+            d.catcher = ci;
+            d.next = c.next.name;
+            decide(*f, s, e, d);
+        }
+        json error_output = json::object();
+        error_output["Error"] = e.name;
+        error_output["Cause"] = e.cause;
+        frame_env env(*this, *f, s);
+        auto vars = evaluate_assign(c.assign, error_output, env);
+        if (!vars) return fail_frame(f, state_error(*f, s, std::move(vars.error())));
+        auto out = apply_result_path(c.result_path, std::move(f->input), std::move(error_output));
+        if (!out) return fail_frame(f, std::move(out.error()));
+        // The error merged into the raw input can take it over the limit.
+        if (auto size = check_size(*out, s.name); !size) return fail_frame(f, std::move(size.error()));
+        exit_state(f, s, std::move(*out), &c.next, &*vars, transition_kind::caught);
+        return;
+    }
+    {
+        error_decision d;
+        d.retrier = exhausted;
+        decide(*f, s, e, d);
+    }
+    fail_frame(f, std::move(e));
+}
+
+STEPFN_INLINE void engine_core::fail_frame(const std::shared_ptr<frame>& f, error e) {
+    notify(*f, f->states->states[f->current], transition_kind::failed, nullptr, nullptr, &e);
+    f->done = true;
+    f->waiting = false;
+    if (f->is_root) {
+        end_execution(f->exec, execution_status::failed, json(), std::move(e));
+    } else if (f->member_of) {
+        child_ended(f, tl::make_unexpected(std::move(e)));
+    }
+}
+
+STEPFN_INLINE void engine_core::finish_frame(const std::shared_ptr<frame>& f, json output) {
+    f->done = true;
+    f->waiting = false;
+    // Every state checked its output against the payload limit (a Catch its merged output),
+    // unless it only selected from an input that was checked: no need to walk it again.
+    if (f->is_root) {
+        end_execution(f->exec, execution_status::succeeded, std::move(output), error{});
+    } else if (f->member_of) {
+        child_ended(f, std::move(output));
+    }
+}
+
+} // namespace stepfn::detail
+
+#endif

@@ -1,0 +1,51 @@
+#ifndef STEPFN_ENGINE_DETAIL_EXECUTION_IMPL_HPP
+#define STEPFN_ENGINE_DETAIL_EXECUTION_IMPL_HPP
+
+// The members of stepfn::execution, reachable from engine/execution.hpp itself.
+
+#include <mutex>
+
+#include <stepfn/config.hpp>
+#include <stepfn/engine/detail/execution_record.hpp>
+#include <stepfn/engine/execution.hpp>
+
+namespace stepfn {
+
+STEPFN_INLINE const std::string& execution::arn() const noexcept { return record_->arn; }
+STEPFN_INLINE const std::string& execution::name() const noexcept { return record_->name; }
+STEPFN_INLINE execution_status execution::status() const {
+    std::lock_guard<std::mutex> lock(record_->mutex);
+    return record_->status;
+}
+STEPFN_INLINE bool execution::done() const { return status() != execution_status::running; }
+
+STEPFN_INLINE result<json> execution::outcome() const {
+    std::lock_guard<std::mutex> lock(record_->mutex);
+    if (record_->status == execution_status::succeeded) return record_->output;
+    if (record_->status == execution_status::running) return make_error("ExecutionRunning", "the execution is still running");
+    return tl::make_unexpected(record_->failure);
+}
+
+STEPFN_INLINE const json* execution::output() const {
+    std::lock_guard<std::mutex> lock(record_->mutex);
+    return record_->status == execution_status::succeeded ? &record_->output : nullptr;
+}
+
+STEPFN_INLINE execution_status execution::join() const {
+    if (record_->driver && *record_->driver) {
+        (*record_->driver)([this] { return done(); });
+    } else {
+        std::unique_lock<std::mutex> lock(record_->mutex);
+        record_->finished.wait(lock, [this] { return record_->status != execution_status::running; });
+    }
+    return status();
+}
+
+STEPFN_INLINE result<json> execution::wait() const {
+    join();
+    return outcome();
+}
+
+} // namespace stepfn
+
+#endif

@@ -1,0 +1,126 @@
+#ifndef STEPFN_ENGINE_DETAIL_EXECUTION_RECORD_HPP
+#define STEPFN_ENGINE_DETAIL_EXECUTION_RECORD_HPP
+
+// One execution as data: its identity, status, outcome, history counter and top-level frame;
+// and the workflow variables of one scope.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include <stepfn/clocks/timer.hpp>
+#include <stepfn/error.hpp>
+#include <stepfn/execution_status.hpp>
+#include <stepfn/history/history_sink.hpp>
+#include <stepfn/json.hpp>
+#include <stepfn/model/state_machine.hpp>
+#include <stepfn/observe/state_inspector.hpp>
+
+namespace stepfn::detail {
+
+class engine_core;
+struct frame;
+
+// Workflow variables of one scope; inner scopes (branches, iterations) read outer ones.
+struct variable_scope {
+    std::unordered_map<std::string, json> values;
+    std::shared_ptr<const variable_scope> parent;
+
+    const json* find(std::string_view name) const {
+        for (const variable_scope* s = this; s; s = s->parent.get()) {
+            auto it = s->values.find(std::string(name));
+            if (it != s->values.end()) return &it->second;
+        }
+        return nullptr;
+    }
+};
+
+struct execution_record {
+    explicit execution_record(state_machine m) : machine(std::move(m)) {}
+
+    std::shared_ptr<engine_core> core;
+    state_machine machine;
+    std::string arn;
+    std::string name;
+    std::string machine_arn;  // set for a Map Run's children; otherwise derived when `$$` is read
+    json input;              // as started: `$$.Execution.Input` (kept only when the machine reads `$$`)
+    time_point start_time;
+    std::shared_ptr<history_sink> sink;  // per execution
+    std::shared_ptr<state_inspector> inspector;
+
+    std::atomic<bool> ended{false};
+    // Bumped by every event of every branch and iteration, on any thread: kept on a cache line
+    // of its own so that it does not slow down readers of the fields around it.
+    alignas(64) std::atomic<std::int64_t> event_count{0};
+    alignas(64) std::mutex history_mutex;
+
+    mutable std::mutex mutex;
+    std::condition_variable finished;
+    execution_status status = execution_status::running;
+    json output;
+    error failure;
+    std::optional<timer_id> timeout_timer;
+    // Owns the top-level frame while the execution runs (timers and task attempts only hold weak
+    // references); released when it ends, which breaks the record ↔ frame cycle. Stopping the
+    // execution aborts it, and it aborts its branches and iterations in turn.
+    std::shared_ptr<frame> root;
+    time_point stop_time;
+    std::string machine_name;  // `$$.StateMachine.Name` when not the machine's own (a Map Run's children)
+    std::string parent_root_arn;  // a Map Run's child: the top-level execution that started it
+
+    // The top-level execution: this one, unless a distributed Map started it.
+    const std::string& root_arn() const noexcept { return parent_root_arn.empty() ? arn : parent_root_arn; }
+    // A distributed Map's child execution reports its end to the Map Run (called once, last).
+    std::function<void(execution_record&)> on_end;
+    // The engine's driver (see engine_core::driver), so that wait() can drive the executor.
+    const std::function<void(const std::function<bool()>&)>* driver = nullptr;
+};
+
+// The events of an execution that records no history are only counted, for the history-size
+// limit. A job of a frame counts its execution's events on its own thread and adds them to the
+// record when it ends, so that concurrent iterations do not all write one shared counter. The
+// count a frame checks is exact for its own events; other threads' may lag by one job's worth.
+// Only the job's own execution is tallied: the job keeps that record alive, while another
+// (a distributed Map's child it starts) may end and be freed on another thread meanwhile.
+struct event_tally {
+    execution_record* rec = nullptr;  // the execution of the job running on this thread
+    std::int64_t count = 0;
+
+    std::int64_t pending_for(const execution_record& r) const { return rec == &r ? count : 0; }
+};
+
+inline event_tally& local_tally() noexcept {
+    static thread_local event_tally tally;
+    return tally;
+}
+
+// Tallies the events of `rec` while a job of one of its frames runs; adds them up at the end.
+class tally_scope {
+public:
+    explicit tally_scope(execution_record& rec) : tally_(local_tally()), owner_(tally_.rec == nullptr) {
+        if (owner_) tally_.rec = &rec;
+    }
+    ~tally_scope() {
+        if (!owner_) return;
+        if (tally_.count) tally_.rec->event_count.fetch_add(tally_.count, std::memory_order_relaxed);
+        tally_.rec = nullptr;
+        tally_.count = 0;
+    }
+    tally_scope(const tally_scope&) = delete;
+    tally_scope& operator=(const tally_scope&) = delete;
+
+private:
+    event_tally& tally_;
+    bool owner_;  // nested scopes leave the outer one's binding alone
+};
+
+} // namespace stepfn::detail
+
+#endif

@@ -1,0 +1,149 @@
+#ifndef STEPFN_ENGINE_DETAIL_FRAME_HPP
+#define STEPFN_ENGINE_DETAIL_FRAME_HPP
+
+// A frame is one thread of control inside an execution (the top level, a Parallel branch, a
+// Map iteration): the state it is in, that state's raw input, and what it waits for.
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <stepfn/clocks/timer.hpp>
+#include <stepfn/engine/detail/execution_record.hpp>
+#include <stepfn/error.hpp>
+#include <stepfn/job.hpp>
+#include <stepfn/json.hpp>
+#include <stepfn/model/states.hpp>
+#include <stepfn/tasks/result_writer.hpp>
+
+namespace stepfn::detail {
+
+class task_attempt;
+struct fanout_group;
+
+// A frame's FIFO of jobs. Most of the time a frame has one job queued (its next step, or a
+// task's answer), which waits in `next_` without touching the heap; `later_` holds the rest,
+// oldest first. (std::deque would allocate a 512-byte block even when empty.)
+class job_queue {
+public:
+    bool empty() const noexcept { return !next_ && head_ == later_.size(); }
+    void push(job work) {
+        if (!next_ && head_ == later_.size()) next_ = std::move(work);  // nothing older is waiting
+        else later_.push_back(std::move(work));
+    }
+    job pop() {
+        if (next_) return std::move(next_);
+        job work = std::move(later_[head_++]);
+        if (head_ == later_.size()) {
+            later_.clear();
+            head_ = 0;
+        }
+        return work;
+    }
+
+private:
+    job next_;
+    std::vector<job> later_;
+    std::size_t head_ = 0;
+};
+
+// One thread of control inside an execution.
+struct frame : std::enable_shared_from_this<frame> {
+    std::shared_ptr<execution_record> exec;
+    const scope* states = nullptr;
+    // A branch or iteration reports its end to the Parallel/Map run it belongs to.
+    std::shared_ptr<fanout_group> member_of;
+    std::size_t member_index = 0;
+    // A Map iteration that succeeded while its runner ran it leaves its output here.
+    bool delivered = false;
+    json delivered_output;
+    bool is_root = false;
+
+    // Strand: jobs run one at a time, in order.
+    std::mutex strand_mutex;
+    job_queue jobs;
+    bool scheduled = false;
+
+    // The state being executed.
+    state_index current = no_state;
+    json input;                      // the state's raw input (kept for ResultPath and Catch)
+    time_point entered_time;
+    std::int64_t entered_event = 0;
+    std::int64_t retry_count = 0;
+    std::vector<std::int64_t> retrier_attempts;
+    std::uint64_t generation = 0;    // bumped whenever what the frame waits for changes
+    std::optional<timer_id> timer;
+    std::optional<timer_id> heartbeat_timer;
+    std::shared_ptr<task_attempt> attempt;
+    bool waiting = false;
+    bool done = false;
+    bool first_state = true;
+    std::int64_t prev_event = 0;
+
+    // The variables this frame sees. Shared with the enclosing frame until this frame's scope
+    // assigns one (`owns_variables`): most branches and iterations never do, and pay nothing.
+    std::shared_ptr<variable_scope> variables;
+    bool owns_variables = false;
+    std::shared_ptr<fanout_group> group;  // the Parallel/Map instance this frame waits on
+    std::int64_t map_index = -1;           // this frame's Map iteration, for history
+};
+
+// A distributed Map's run: its ARNs, batches and, with a ResultWriter, every child's record.
+struct map_run {
+    std::string arn;                       // arn:...:mapRun:<machine>/<label>:<uuid>
+    std::string child_arn_prefix;          // arn:...:execution:<machine>/<label>:
+    std::string machine_arn;               // arn:...:stateMachine:<machine>/<label>
+    std::string machine_name;              // <machine>/<label>
+    std::vector<std::size_t> batch_sizes;  // items per child when batching; empty = one each
+    std::size_t total_items = 0;
+    bool keep_runs = false;                // a ResultWriter needs each child's record
+    std::vector<child_run> runs;           // by child index (guarded by the group's mutex)
+};
+
+// One run of a Parallel or Map state: its branches or iterations and their results. Shared by
+// the parent frame and the children; guarded by `mutex` because children finish on any thread.
+struct fanout_group {
+    std::shared_ptr<frame> parent;
+    std::uint64_t generation = 0;   // the parent's generation when the run started
+    const state* owner = nullptr;
+    bool is_map = false;
+
+    std::mutex mutex;
+    json items;                      // Map: the items not yet started (moved out as they start)
+    json selector_input;             // Map with ItemSelector: the Map's effective input
+    json::array_t results;
+    std::size_t total = 0;
+    std::size_t next = 0;            // Map: the next item to start
+    std::size_t running = 0;
+    std::size_t completed = 0;
+    std::size_t max_running = 0;
+    std::size_t runners = 0;         // inline Map: jobs starting iterations (see run_iterations)
+    std::size_t failures = 0;
+    std::optional<std::int64_t> tolerated_count;
+    std::optional<double> tolerated_percentage;
+    // Set under `mutex`; atomic so that a runner can stop between items without taking it.
+    std::atomic<bool> finished{false};
+    std::optional<error> failure;
+    std::int64_t last_event = 0;
+    // The running branches/iterations, owned here; a finished one is released at once so a long
+    // Map keeps only outputs.
+    std::unordered_map<std::size_t, std::shared_ptr<frame>> children;
+    std::shared_ptr<map_run> run;    // distributed Map only: children are executions
+};
+
+// The iteration a runner is running on this thread right now: when it succeeds before
+// run_frame returns, the runner collects its output itself (see child_ended).
+inline frame*& inline_iteration() noexcept {
+    static thread_local frame* current = nullptr;
+    return current;
+}
+
+} // namespace stepfn::detail
+
+#endif

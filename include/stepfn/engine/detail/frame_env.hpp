@@ -1,0 +1,46 @@
+#ifndef STEPFN_ENGINE_DETAIL_FRAME_ENV_HPP
+#define STEPFN_ENGINE_DETAIL_FRAME_ENV_HPP
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <stepfn/engine/detail/frame.hpp>
+#include <stepfn/expressions/eval_env.hpp>
+#include <stepfn/json.hpp>
+#include <stepfn/model/states.hpp>
+
+namespace stepfn::detail {
+
+class engine_core;
+
+// What paths and templates see while a state runs: `$$` built on first use, variables, random.
+class frame_env final : public eval_env {
+public:
+    frame_env(engine_core& core, const frame& f, const state& s) : core_(core), frame_(f), state_(s) {}
+    const json* context() const override;
+    const json* variable(std::string_view name) const override {
+        return frame_.variables ? frame_.variables->find(name) : nullptr;
+    }
+    std::uint64_t random() const override;
+    void set_task_token(std::string token) { task_token_ = std::move(token); context_.reset(); }
+    void set_map_item(std::int64_t index, const json* value) {
+        map_index_ = index;
+        map_value_ = value;
+        context_.reset();
+    }
+
+private:
+    engine_core& core_;
+    const frame& frame_;
+    const state& state_;
+    std::string task_token_;
+    std::int64_t map_index_ = -1;
+    const json* map_value_ = nullptr;
+    mutable std::optional<json> context_;
+};
+
+} // namespace stepfn::detail
+
+#endif

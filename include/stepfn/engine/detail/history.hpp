@@ -1,0 +1,91 @@
+#ifndef STEPFN_ENGINE_DETAIL_HISTORY_HPP
+#define STEPFN_ENGINE_DETAIL_HISTORY_HPP
+
+// History events as AWS writes them: ids from one counter per execution, each event linked to
+// the previous one of its frame, delivered to the execution's and the engine's sinks in id order.
+
+#include <mutex>
+#include <utility>
+
+#include <stepfn/config.hpp>
+#include <stepfn/detail/json_object.hpp>
+#include <stepfn/engine/detail/engine_core.hpp>
+
+namespace stepfn::detail {
+
+// A payload as the history shows it: JSON text (invalid UTF-8 replaced, never an exception).
+inline std::string json_text(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// Appends AWS's {"<key>": "<value as JSON text>", "<key>Details": {"truncated": false}}.
+inline void add_io(json& details, const char* key, const char* details_key, const json& value) {
+    add_member(details, key, json_text(value));
+    json truncated = json::object();
+    add_member(truncated, "truncated", false);
+    add_member(details, details_key, std::move(truncated));
+}
+
+inline json io_details(const char* key, const char* details_key, const json& value) {
+    json details = json::object();
+    reserve_members(details, 2);
+    add_io(details, key, details_key, value);
+    return details;
+}
+
+// A sink that throws must not break the execution.
+template <class Call>
+void deliver_quietly(Call&& call) {
+#if STEPFN_HAS_EXCEPTIONS
+    try {
+        call();
+    } catch (...) {
+    }
+#else
+    call();
+#endif
+}
+
+template <class Details>
+void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type type, Details&& details, bool link) {
+    const std::int64_t previous = link ? prev : 0;
+    if (!rec.sink && !options_.history) {
+        // Nobody sees the event, but its id still counts (the history-size limit, and error
+        // causes name the event a state was entered at): exact for a frame's own events.
+        event_tally& tally = local_tally();
+        if (tally.rec == &rec) {
+            ++tally.count;
+            prev = rec.event_count.load(std::memory_order_relaxed) + tally.count;
+        } else {
+            prev = rec.event_count.fetch_add(1, std::memory_order_relaxed) + 1;
+        }
+        return;
+    }
+    history_event event;
+    event.type = type;
+    event.details = details();  // before the lock: serialising payloads is the slow part
+    std::lock_guard<std::mutex> lock(rec.history_mutex);  // ids, times and order agree
+    event.id = rec.event_count.fetch_add(1) + 1;
+    event.previous_event_id = previous;
+    event.timestamp = clock_->now();
+    prev = event.id;
+    history_sink* const own = rec.sink.get();
+    history_sink* const shared = options_.history.get();
+    if (own && shared) {
+        deliver_quietly([&] { own->record(rec.arn, event); });
+        deliver_quietly([&] { shared->record(rec.arn, event); });
+    } else {
+        history_sink* const only = own ? own : shared;
+        deliver_quietly([&] { only->take(rec.arn, std::move(event)); });
+    }
+}
+
+STEPFN_INLINE json engine_core::execution_started_details(const json& input) const {
+    json details = json::object();
+    reserve_members(details, 3);
+    add_io(details, "input", "inputDetails", input);
+    add_member(details, "roleArn", role_arn_);
+    return details;
+}
+
+} // namespace stepfn::detail
+
+#endif

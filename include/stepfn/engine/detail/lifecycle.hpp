@@ -1,0 +1,263 @@
+#ifndef STEPFN_ENGINE_DETAIL_LIFECYCLE_HPP
+#define STEPFN_ENGINE_DETAIL_LIFECYCLE_HPP
+
+// The engine and its executions: construction, start, the end of an execution (one path for
+// success, failure, timeout and stop), and the calls that reach an execution from outside
+// (stop, task tokens).
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <stepfn/config.hpp>
+#include <stepfn/detail/json_size.hpp>
+#include <stepfn/engine/detail/engine_core.hpp>
+#include <stepfn/engine/detail/history.hpp>
+#include <stepfn/engine/detail/scheduling.hpp>
+
+namespace stepfn::detail {
+
+// A version-4 UUID from the engine's seeded source (execution names, Map Run ids, tokens).
+inline std::string make_uuid(engine_core& core) {
+    std::uint64_t hi = core.random_u64(), lo = core.random_u64();
+    hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
+    lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // RFC 4122 variant
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(36);
+    for (int i = 0; i < 32; ++i) {
+        const std::uint64_t word = i < 16 ? hi : lo;
+        const int shift = 60 - 4 * (i % 16);
+        out += digits[(word >> shift) & 0xF];
+        if (i == 7 || i == 11 || i == 15 || i == 19) out += '-';
+    }
+    return out;
+}
+
+STEPFN_INLINE engine_core::engine_core(std::unique_ptr<executor_iface> executor, std::unique_ptr<clock_iface> clock,
+                                      engine_options options)
+    : executor_(std::move(executor)), clock_(std::move(clock)), options_(std::move(options)),
+      arn_prefix_("arn:aws:states:" + options_.region + ":" + options_.account + ":"),
+      role_arn_("arn:aws:iam::" + options_.account + ":role/stepfn"),
+      parallelism_((std::max)(executor_->concurrency(), std::size_t(1))),
+      retry_(options_.retry ? *options_.retry : static_cast<const retry_policy&>(default_retry_)) {
+    std::uint64_t seed = options_.seed;
+    if (seed == 0) {
+        std::random_device device;
+        seed = (static_cast<std::uint64_t>(device()) << 32) ^ device();
+    }
+    rng_.seed(seed);
+}
+
+STEPFN_INLINE std::uint64_t engine_core::random_u64() {
+    std::lock_guard<std::mutex> lock(rng_mutex_);
+    return rng_();
+}
+
+STEPFN_INLINE double engine_core::random_unit() {
+    return static_cast<double>(random_u64() >> 11) * (1.0 / 9007199254740992.0);
+}
+
+STEPFN_INLINE void engine_core::shutdown() {
+    std::vector<std::shared_ptr<execution_record>> live;
+    {
+        std::lock_guard<std::mutex> lock(registry_mutex_);
+        for (auto& entry : executions_)
+            if (auto r = entry.second.lock()) live.push_back(std::move(r));
+    }
+    for (auto& r : live) end_execution(r, execution_status::aborted, json(), error{"", "the engine was destroyed"});
+}
+
+STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine, json input, start_options options) {
+    if (options.name.empty()) options.name = make_uuid(*this);
+    if (options.name.size() > 80)
+        return make_error("InvalidName", "the execution name '" + options.name + "' is longer than 80 characters");
+    if (exceeds_size(input, options_.bounds.max_payload_bytes))
+        return make_error(errors::data_limit_exceeded,
+                          "the execution input exceeds the maximum payload size of " +
+                              std::to_string(options_.bounds.max_payload_bytes) + " bytes");
+
+    auto rec = std::make_shared<execution_record>(machine);
+    rec->core = shared_from_this();
+    rec->driver = &driver;
+    rec->arn.reserve(arn_prefix_.size() + 10 + machine.name().size() + 1 + options.name.size());
+    rec->arn.append(arn_prefix_).append("execution:").append(machine.name()).append(1, ':').append(options.name);
+    rec->name = std::move(options.name);
+    rec->start_time = clock_->now();
+    rec->sink = std::move(options.history);
+    rec->inspector = std::move(options.inspector);
+    {
+        std::lock_guard<std::mutex> lock(registry_mutex_);
+        auto& slot = executions_[rec->arn];
+        if (auto existing = slot.lock())
+            return make_error("ExecutionAlreadyExists", "an execution named '" + rec->name + "' is already running");
+        slot = rec;
+    }
+
+    std::int64_t prev = 0;
+    emit(*rec, prev, event_type::execution_started, [&] { return execution_started_details(input); });
+    // `$$.Execution.Input` needs the input as it was; a machine that never reads `$$` does not.
+    if (machine.definition().reads_context) rec->input = input;
+
+    auto root = std::make_shared<frame>();
+    root->exec = rec;
+    root->states = &machine.top();
+    root->is_root = true;
+    root->current = machine.top().start;
+    root->input = std::move(input);
+    root->prev_event = prev;
+    {
+        std::lock_guard<std::mutex> lock(rec->mutex);
+        rec->root = root;
+    }
+
+    if (const auto& timeout = machine.definition().timeout_seconds) {
+        auto self = shared_from_this();
+        std::weak_ptr<execution_record> weak = rec;
+        const std::int64_t seconds = *timeout;
+        const auto id = clock_->schedule_at(rec->start_time + std::chrono::seconds(seconds), [self, weak, seconds]() {
+            if (auto r = weak.lock())
+                self->end_execution(r, execution_status::timed_out, json(),
+                                    error{errors::timeout, "The execution timed out after " + std::to_string(seconds) +
+                                                               " seconds (TimeoutSeconds)."});
+        });
+        std::lock_guard<std::mutex> lock(rec->mutex);
+        rec->timeout_timer = id;
+    }
+
+    launch(root);
+    return execution(rec);
+}
+
+STEPFN_INLINE void engine_core::abort_frame(const std::shared_ptr<frame>& f) {
+    if (f->timer) clock_->cancel(*f->timer);
+    if (f->heartbeat_timer) clock_->cancel(*f->heartbeat_timer);
+    f->timer.reset();
+    f->heartbeat_timer.reset();
+    if (f->attempt) {
+        unregister_token(f->attempt->token);
+        f->attempt->cancel();
+        f->attempt.reset();
+    }
+    if (auto g = std::move(f->group)) {
+        std::vector<std::shared_ptr<frame>> children;
+        {
+            std::lock_guard<std::mutex> lock(g->mutex);
+            g->finished = true;
+            for (auto& entry : g->children) children.push_back(std::move(entry.second));
+            g->children.clear();
+        }
+        auto self = shared_from_this();
+        for (auto& c : children) {
+            if (c->exec != f->exec) end_execution(c->exec, execution_status::aborted, json(), error{});
+            else post_to(c, [self, c]() { self->abort_frame(c); });
+        }
+    }
+    ++f->generation;
+    f->done = true;
+    f->waiting = false;
+}
+
+STEPFN_INLINE void engine_core::end_execution(const std::shared_ptr<execution_record>& rec, execution_status status, json output,
+                                       error e) {
+    if (rec->ended.exchange(true)) return;
+    static constexpr event_type final_events[] = {event_type::execution_started, event_type::execution_succeeded,
+                                                  event_type::execution_failed, event_type::execution_timed_out,
+                                                  event_type::execution_aborted};
+    std::optional<timer_id> timeout;
+    std::shared_ptr<frame> root;
+    {
+        std::lock_guard<std::mutex> lock(rec->mutex);
+        timeout = rec->timeout_timer;
+        root = std::move(rec->root);
+    }
+    if (timeout) clock_->cancel(*timeout);
+    // The last event so far: frames may be running on other threads, so not a frame's own link.
+    std::int64_t prev = rec->event_count.load();
+    if (root) {
+        // Abort in the frame's own strand: its data is only touched there. It aborts its running
+        // branches and iterations, and they theirs.
+        auto self = shared_from_this();
+        post_to(root, [self, root]() { self->abort_frame(root); });
+    }
+    emit(*rec, prev, final_events[static_cast<int>(status)], [&] {
+        if (status == execution_status::succeeded) return io_details("output", "outputDetails", output);
+        json details = json::object();
+        if (!e.name.empty()) details["error"] = e.name;
+        if (!e.cause.empty()) details["cause"] = e.cause;
+        return details;
+    });
+    std::function<void(execution_record&)> on_end;
+    {
+        std::lock_guard<std::mutex> lock(rec->mutex);
+        rec->status = status;
+        rec->output = std::move(output);
+        rec->failure = std::move(e);
+        rec->stop_time = clock_->now();
+        on_end = std::move(rec->on_end);
+    }
+    rec->finished.notify_all();
+    {
+        std::lock_guard<std::mutex> lock(registry_mutex_);
+        auto it = executions_.find(rec->arn);
+        if (it != executions_.end() && it->second.lock() == rec) executions_.erase(it);
+    }
+    if (on_end) on_end(*rec);
+}
+
+STEPFN_INLINE result<void> engine_core::stop(std::string_view arn, std::string error_name, std::string cause) {
+    std::shared_ptr<execution_record> rec;
+    {
+        std::lock_guard<std::mutex> lock(registry_mutex_);
+        auto it = executions_.find(arn);
+        if (it != executions_.end()) rec = it->second.lock();
+    }
+    if (!rec) return make_error("ExecutionDoesNotExist", "no running execution has the ARN '" + std::string(arn) + "'");
+    end_execution(rec, execution_status::aborted, json(), error{std::move(error_name), std::move(cause)});
+    return {};
+}
+
+STEPFN_INLINE result<std::shared_ptr<task_attempt>> engine_core::find_attempt(std::string_view token) {
+    std::shared_ptr<task_attempt> attempt;
+    {
+        std::lock_guard<std::mutex> lock(registry_mutex_);
+        auto it = tokens_.find(std::string(token));
+        if (it != tokens_.end()) attempt = it->second.lock();
+    }
+    if (!attempt) return make_error("TaskDoesNotExist", "no task is waiting for the token '" + std::string(token) + "'");
+    return attempt;
+}
+
+STEPFN_INLINE result<void> engine_core::send_task_success(std::string_view token, json output) {
+    auto attempt = find_attempt(token);
+    if (!attempt) return tl::make_unexpected(std::move(attempt.error()));
+    if (exceeds_size(output, options_.bounds.max_payload_bytes))
+        return make_error("InvalidOutput", "the output exceeds the maximum payload size");
+    (*attempt)->resolve(std::move(output));
+    return {};
+}
+
+STEPFN_INLINE result<void> engine_core::send_task_failure(std::string_view token, std::string error_name, std::string cause) {
+    auto attempt = find_attempt(token);
+    if (!attempt) return tl::make_unexpected(std::move(attempt.error()));
+    (*attempt)->resolve(tl::make_unexpected(error{std::move(error_name), std::move(cause)}));
+    return {};
+}
+
+STEPFN_INLINE result<void> engine_core::send_task_heartbeat(std::string_view token) {
+    auto attempt = find_attempt(token);
+    if (!attempt) return tl::make_unexpected(std::move(attempt.error()));
+    (*attempt)->heartbeat();
+    return {};
+}
+
+} // namespace stepfn::detail
+
+#endif

@@ -1,0 +1,47 @@
+#ifndef STEPFN_ENGINE_DETAIL_STATES_CHOICE_HPP
+#define STEPFN_ENGINE_DETAIL_STATES_CHOICE_HPP
+
+// Choice: the first rule that matches names the next state; its Assign replaces the state's.
+
+#include <utility>
+
+#include <stepfn/config.hpp>
+#include <stepfn/engine/detail/engine_core.hpp>
+#include <stepfn/engine/detail/history.hpp>
+#include <stepfn/engine/detail/pipeline.hpp>
+
+namespace stepfn::detail {
+
+STEPFN_INLINE outcome engine_core::run_choice(const std::shared_ptr<frame>& f, const state& s, const choice_state& c) {
+    frame_env env(*this, *f, s);
+    inspect(*f, s, "input", f->input);
+    auto eff = effective_input(s, std::move(f->input), env);
+    if (!eff) return outcome::fail(std::move(eff.error()));
+    inspect(*f, s, "afterInputPath", eff);
+    const transition* target = nullptr;
+    const std::optional<assign_block>* assign = &s.assign;
+    for (const auto& branch : c.choices) {
+        auto matched = branch.rule.evaluate(*eff, env);
+        if (!matched) return outcome::fail(std::move(matched.error()));
+        if (*matched) {
+            target = &branch.next;
+            assign = &branch.assign;  // the chosen rule's Assign replaces the state's
+            break;
+        }
+    }
+    if (!target) {
+        if (!c.default_)
+            return outcome::fail(error{errors::no_choice_matched,
+                                       "No Matches! The Choice state '" + s.name + "' matched no rule and has no Default."});
+        target = &*c.default_;
+    }
+    json assigned;
+    auto out = select_output(*f, s, std::move(*eff), env, *assign, assigned);
+    if (!out) return outcome::fail(std::move(out.error()));
+    inspect(*f, s, "output", out);
+    return outcome::advance(std::move(*out), target, std::move(assigned));
+}
+
+} // namespace stepfn::detail
+
+#endif

@@ -1,0 +1,196 @@
+#ifndef STEPFN_ENGINE_DETAIL_STATES_FANOUT_HPP
+#define STEPFN_ENGINE_DETAIL_STATES_FANOUT_HPP
+
+// What Parallel and Map share: child frames (branches, iterations) that report to their run,
+// the run's failure tolerance, and the parent's resumption once the run ends.
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include <stepfn/config.hpp>
+#include <stepfn/engine/detail/engine_core.hpp>
+#include <stepfn/engine/detail/history.hpp>
+#include <stepfn/engine/detail/pipeline.hpp>
+#include <stepfn/engine/detail/scheduling.hpp>
+
+namespace stepfn::detail {
+
+STEPFN_INLINE std::shared_ptr<frame> engine_core::make_child(const std::shared_ptr<frame>& parent, const scope& states,
+                                                      json input, const std::shared_ptr<fanout_group>& g,
+                                                      std::size_t index) {
+    auto child = std::make_shared<frame>();
+    child->exec = parent->exec;
+    child->states = &states;
+    child->current = states.start;
+    child->input = std::move(input);
+    child->first_state = false;
+    child->map_index = g->is_map ? static_cast<std::int64_t>(index) : -1;
+    child->variables = parent->variables;  // a scope of its own on its first Assign
+    child->member_of = g;
+    child->member_index = index;
+    return child;
+}
+
+STEPFN_INLINE void engine_core::child_ended(const std::shared_ptr<frame>& child, result<json> ended) {
+    if (ended && inline_iteration() == child.get()) {
+        // Its runner is waiting for it on this thread and reports it with others in one step.
+        child->delivered = true;
+        child->delivered_output = std::move(*ended);
+        return;
+    }
+    on_child_finished(child->member_of, child->member_index, child, std::move(ended));
+}
+
+STEPFN_INLINE void engine_core::on_child_finished(const std::shared_ptr<fanout_group>& g, std::size_t index,
+                                           const std::shared_ptr<frame>& child, result<json> ended) {
+    const state& s = *g->owner;
+    // A distributed Map's children are executions with their own histories: nothing to link.
+    std::int64_t prev = child ? child->prev_event : (g->run ? 0 : g->parent->prev_event);
+    if (g->is_map && !g->run) {
+        emit(*g->parent->exec, prev, ended ? event_type::map_iteration_succeeded : event_type::map_iteration_failed,
+             [&] { return json{{"name", s.name}, {"index", index}}; });
+    }
+    std::vector<std::shared_ptr<frame>> to_abort;
+    bool done = false, launch = false;
+    {
+        std::lock_guard<std::mutex> lock(g->mutex);
+        if (g->finished) return;
+        g->last_event = (std::max)(g->last_event, prev);
+        g->children.erase(index);
+        --g->running;
+        ++g->completed;
+        if (ended) {
+            g->results[index] = std::move(*ended);
+        } else {
+            // A failed batch fails each of its items.
+            g->failures += g->run && index < g->run->batch_sizes.size() ? g->run->batch_sizes[index] : 1;
+            const auto& m = g->is_map ? &std::get<map_state>(s.body) : nullptr;
+            const bool tolerance = m && (m->mode == map_mode::distributed || m->tolerated_failure_count.present() ||
+                                         m->tolerated_failure_percentage.present());
+            bool exceeded = true;
+            if (tolerance && (g->tolerated_count || g->tolerated_percentage)) {
+                // Only the thresholds that were given apply; the run fails when one is exceeded.
+                const std::size_t items = g->run ? g->run->total_items : g->total;
+                const double pct = 100.0 * static_cast<double>(g->failures) / static_cast<double>((std::max)(items, std::size_t(1)));
+                exceeded = (g->tolerated_count && g->failures > static_cast<std::size_t>(*g->tolerated_count)) ||
+                           (g->tolerated_percentage && pct > *g->tolerated_percentage);
+            }
+            if (exceeded) {
+                g->finished = true;
+                g->failure = tolerance ? error{errors::exceed_tolerated_failure_threshold,
+                                               "The specified tolerated failure threshold was exceeded"}
+                                       : std::move(ended.error());
+                for (auto& entry : g->children) to_abort.push_back(std::move(entry.second));
+                g->children.clear();
+            } else {
+                json error_output = json::object();
+                error_output["Error"] = ended.error().name;
+                error_output["Cause"] = ended.error().cause;
+                g->results[index] = std::move(error_output);
+            }
+        }
+        if (!g->finished && g->completed == g->total) {
+            g->finished = true;
+            done = true;
+        } else if (g->finished) {
+            done = true;
+        } else {
+            // A runner still going takes the freed slot itself.
+            launch = g->is_map && (g->run || g->runners == 0);
+        }
+    }
+    auto self = shared_from_this();
+    for (auto& c : to_abort) {
+        if (c->exec != g->parent->exec) {  // a distributed Map's child execution
+            end_execution(c->exec, execution_status::aborted, json(), error{});
+            continue;
+        }
+        // In the child's own strand: its history link and state are only touched there.
+        post_to(c, [self, c, g]() {
+            if (g->is_map && !c->done) {
+                self->emit(*c->exec, c->prev_event, event_type::map_iteration_aborted,
+                     [&] { return json{{"name", g->owner->name}, {"index", c->map_index}}; });
+            }
+            self->abort_frame(c);
+        });
+    }
+    if (launch) launch_iterations(g);
+    if (done) post_fanout_done(g);
+}
+
+// The run ended (all done, failed or empty): its parent goes on, in its own strand.
+STEPFN_INLINE void engine_core::post_fanout_done(const std::shared_ptr<fanout_group>& g) {
+    auto self = shared_from_this();
+    auto parent = g->parent;
+    post_to(parent, [self, parent, g]() { self->on_fanout_done(parent, g); });
+}
+
+STEPFN_INLINE void engine_core::on_fanout_done(const std::shared_ptr<frame>& f, const std::shared_ptr<fanout_group>& g) {
+    if (f->generation != g->generation || f->group != g || f->exec->ended.load()) return;
+    f->group.reset();
+    f->waiting = false;
+    ++f->generation;
+    {
+        std::lock_guard<std::mutex> lock(g->mutex);
+        g->children.clear();
+    }
+    const state& s = f->states->states[f->current];
+    std::int64_t last = (std::max)(g->last_event, f->prev_event);
+    auto map_run_failed = [&](const error& e) {
+        emit(*f->exec, f->prev_event, event_type::map_run_failed, [&] {
+            json details = json::object();
+            if (!e.name.empty()) details["error"] = e.name;
+            if (!e.cause.empty()) details["cause"] = e.cause;
+            return details;
+        });
+    };
+    if (g->failure) {
+        if (g->run) {
+            // AWS still exports what finished; the Map fails with the run's error either way.
+            if (g->run->keep_runs) (void)write_map_results(*f, s, std::get<map_state>(s.body), *g->run, json::array());
+            map_run_failed(*g->failure);
+        } else {
+            emit(*f->exec, last, g->is_map ? event_type::map_state_failed : event_type::parallel_state_failed,
+                 [] { return json::object(); });
+            f->prev_event = last;
+        }
+        return resume(f, s, outcome::fail_from_outside(std::move(*g->failure)));
+    }
+
+    json results(std::move(g->results));
+    g->results.clear();
+    if (g->run) {
+        if (g->run->keep_runs) {
+            auto written = write_map_results(*f, s, std::get<map_state>(s.body), *g->run, std::move(results));
+            if (!written) {
+                map_run_failed(written.error());
+                return resume(f, s, outcome::fail_from_outside(std::move(written.error())));
+            }
+            results = std::move(*written);
+        }
+        emit(*f->exec, f->prev_event, event_type::map_run_succeeded, [] { return json::object(); });
+    } else {
+        std::int64_t link = last;
+        emit(*f->exec, link, g->is_map ? event_type::map_state_succeeded : event_type::parallel_state_succeeded,
+             [] { return json::object(); });
+        f->prev_event = last;  // AWS links both Succeeded and Exited to the last branch/iteration event
+    }
+    const std::optional<payload_template>* selector = nullptr;
+    const std::optional<json_path>* result_path = nullptr;
+    if (const auto* p = std::get_if<parallel_state>(&s.body)) {
+        selector = &p->result_selector;
+        result_path = &p->result_path;
+    } else {
+        const auto& m = std::get<map_state>(s.body);
+        selector = &m.result_selector;
+        result_path = &m.result_path;
+    }
+    resume(f, s, complete_state(f, s, std::move(results), *selector, *result_path));
+}
+
+} // namespace stepfn::detail
+
+#endif

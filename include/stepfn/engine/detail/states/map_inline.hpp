@@ -1,0 +1,208 @@
+#ifndef STEPFN_ENGINE_DETAIL_STATES_MAP_INLINE_HPP
+#define STEPFN_ENGINE_DETAIL_STATES_MAP_INLINE_HPP
+
+// Inline Map runners: as many as the executor runs jobs at once, each claiming a few items at
+// a time and running their iterations on its own thread.
+
+#include <algorithm>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include <stepfn/config.hpp>
+#include <stepfn/engine/detail/engine_core.hpp>
+#include <stepfn/engine/detail/history.hpp>
+#include <stepfn/engine/detail/pipeline.hpp>
+#include <stepfn/engine/detail/scheduling.hpp>
+
+namespace stepfn::detail {
+
+// Starts Map iterations up to MaxConcurrency. A distributed Map starts each child execution
+// here; an inline Map hands its items to runners (run_iterations), as many as the executor runs
+// jobs at once, so that iterations are spread over its threads without one job per item.
+STEPFN_INLINE void engine_core::launch_iterations(const std::shared_ptr<fanout_group>& g) {
+    const auto& f = g->parent;
+    if (!g->run) {
+        std::size_t to_post = 0;
+        {
+            std::lock_guard<std::mutex> lock(g->mutex);
+            if (g->finished || g->next >= g->total || g->running >= g->max_running) return;
+            const std::size_t startable = (std::min)(g->total - g->next, g->max_running - g->running);
+            const std::size_t wanted = (std::min)(startable, parallelism_);
+            if (g->runners < wanted) {
+                to_post = wanted - g->runners;
+                g->runners = wanted;
+            }
+        }
+        auto self = shared_from_this();
+        for (std::size_t i = 0; i < to_post; ++i) {
+            busy_.fetch_add(1);
+            executor_->post([self, g]() { self->run_iterations(g); });
+        }
+        return;
+    }
+    for (;;) {
+        std::size_t index;
+        json item;
+        {
+            std::lock_guard<std::mutex> lock(g->mutex);
+            if (g->finished || g->next >= g->total || g->running >= g->max_running) break;
+            if (f->exec->ended.load()) break;  // the parent ended: start no more children
+            index = g->next++;
+            ++g->running;
+            item = std::move(g->items[index]);
+        }
+        auto input = item_input(*g, index, std::move(item));
+        if (!input) {
+            on_child_finished(g, index, nullptr, tl::make_unexpected(std::move(input.error())));
+            continue;
+        }
+        start_child_execution(g, index, std::move(*input));
+    }
+}
+
+// An item's input to its iteration or child execution: ItemSelector applied to it, or the item
+// itself (a distributed Map's batches were shaped as they were made).
+STEPFN_INLINE result<json> engine_core::item_input(const fanout_group& g, std::size_t index, json item) {
+    const state& s = *g.owner;
+    const auto& m = std::get<map_state>(s.body);
+    if (!m.item_selector || (g.run && !g.run->batch_sizes.empty())) return item;
+    frame_env env(*this, *g.parent, s);
+    env.set_map_item(static_cast<std::int64_t>(index), &item);
+    auto selected = m.item_selector->evaluate(g.selector_input, env);
+    if (!selected) return tl::make_unexpected(state_error(*g.parent, s, std::move(selected.error())));
+    return selected;
+}
+
+
+// One runner of an inline Map: claims a few items at a time, runs each iteration on this thread
+// until it ends or waits (a Task, a Wait), and hands the outputs of those that ended back in one
+// step, so that runners on several threads rarely meet on the Map's lock. An iteration that
+// waits goes on in its own strand; when one ends and no runner is left, on_child_finished starts
+// runners again. A frame whose iteration ended is reused for the next item.
+STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_group>& g) {
+    const state& s = *g->owner;
+    const auto& m = std::get<map_state>(s.body);
+    const auto& f = g->parent;
+    constexpr std::size_t most_per_claim = 16;
+    constexpr std::size_t yield_after = 64;  // items; then yield the thread to other work, as drain() does
+    std::optional<tally_scope> events(std::in_place, *f->exec);
+
+    std::vector<std::pair<std::size_t, json>> claimed;
+    std::vector<std::pair<std::size_t, json>> succeeded;
+    std::shared_ptr<frame> spare;
+    std::int64_t last_event = 0;  // this runner's latest MapIterationSucceeded, to link the next start
+    std::size_t ran = 0;
+    bool more = false;
+    for (;;) {
+        bool done = false, finished = false;
+        {
+            std::lock_guard<std::mutex> lock(g->mutex);
+            finished = g->finished;
+            if (!finished && !succeeded.empty()) {
+                for (auto& [index, output] : succeeded) g->results[index] = std::move(output);
+                g->running -= succeeded.size();
+                g->completed += succeeded.size();
+                g->last_event = (std::max)(g->last_event, last_event);
+                if (g->completed == g->total) finished = done = g->finished = true;
+            }
+            succeeded.clear();
+            const bool stop = finished || g->next >= g->total || g->running >= g->max_running || f->exec->ended.load();
+            if (stop || ran >= yield_after) {
+                if (stop) --g->runners;
+                else more = true;
+            } else {
+                const std::size_t remaining = g->total - g->next;
+                const std::size_t fair_share = remaining / (2 * (std::max)(g->runners, std::size_t(1)));
+                const std::size_t count = (std::min)({(std::max)(fair_share, std::size_t(1)), most_per_claim,
+                                                      g->max_running - g->running});
+                for (std::size_t i = 0; i < count; ++i, ++g->next)
+                    claimed.emplace_back(g->next, std::move(g->items[g->next]));
+                g->running += count;
+                if (!last_event) last_event = g->last_event ? g->last_event : f->prev_event;
+            }
+        }
+        if (done) post_fanout_done(g);
+        if (claimed.empty()) break;
+
+        for (auto& claim : claimed) {
+            // The Map failed or was aborted meanwhile: start nothing more.
+            if (g->finished.load(std::memory_order_relaxed)) break;
+            const std::size_t index = claim.first;  // not a structured binding: lambdas capture it (C++17)
+            ++ran;
+            auto input = item_input(*g, index, std::move(claim.second));
+            if (!input) {
+                on_child_finished(g, index, nullptr, tl::make_unexpected(std::move(input.error())));
+                continue;
+            }
+            std::shared_ptr<frame> child = std::move(spare);
+            if (child) reuse_child(*child, *f, std::move(*input), index);
+            else child = make_child(f, *m.processor, std::move(*input), g, index);
+            emit(*f->exec, last_event, event_type::map_iteration_started,
+                 [&] { return json{{"name", s.name}, {"index", index}}; });
+            child->prev_event = last_event;
+
+            // Run it on this thread as if its strand had just been scheduled: jobs posted to it
+            // meanwhile (a task's completion, an abort) queue up and run after, in order.
+            {
+                std::lock_guard<std::mutex> lock(child->strand_mutex);
+                child->scheduled = true;
+            }
+            frame* const outer = inline_iteration();
+            inline_iteration() = child.get();
+            run_inline(child);
+            inline_iteration() = outer;
+            if (child->delivered) {
+                emit(*f->exec, child->prev_event, event_type::map_iteration_succeeded,
+                     [&] { return json{{"name", s.name}, {"index", index}}; });
+                last_event = (std::max)(last_event, child->prev_event);
+                succeeded.emplace_back(index, std::move(child->delivered_output));
+            } else if (!child->done) {
+                // It waits: from now on it is one of the group's running children.
+                bool aborted = false;
+                {
+                    std::lock_guard<std::mutex> lock(g->mutex);
+                    if (g->finished) aborted = true;
+                    else g->children.emplace(index, child);
+                }
+                if (aborted) {
+                    auto self = shared_from_this();
+                    post_to(child, [self, child]() { self->abort_frame(child); });
+                }
+            }
+            drain_jobs(child);
+            if (child->delivered && child.use_count() == 1) spare = std::move(child);
+        }
+        claimed.clear();
+    }
+    if (more) {
+        busy_.fetch_add(1);
+        auto self = shared_from_this();
+        executor_->post([self, g]() { self->run_iterations(g); });
+    }
+    events.reset();
+    work_done();
+}
+
+// Makes a frame whose iteration ended ready for the next item of the same Map.
+STEPFN_INLINE void engine_core::reuse_child(frame& child, const frame& parent, json input, std::size_t index) {
+    child.current = child.states->start;
+    child.input = std::move(input);
+    child.retry_count = 0;
+    child.retrier_attempts.clear();
+    ++child.generation;
+    child.waiting = false;
+    child.done = false;
+    child.delivered = false;
+    child.variables = parent.variables;
+    child.owns_variables = false;
+    child.map_index = static_cast<std::int64_t>(index);
+    child.member_index = index;
+}
+
+} // namespace stepfn::detail
+
+#endif

@@ -1,0 +1,295 @@
+#ifndef STEPFN_ENGINE_DETAIL_STATES_TASK_HPP
+#define STEPFN_ENGINE_DETAIL_STATES_TASK_HPP
+
+// Task: an attempt per try, handed to the invoker the registry routes its Resource to; the
+// answer (or a timeout, a missed heartbeat, a token) comes back to the frame as an outcome.
+
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <stepfn/config.hpp>
+#include <stepfn/detail/json_size.hpp>
+#include <stepfn/engine/detail/engine_core.hpp>
+#include <stepfn/engine/detail/history.hpp>
+#include <stepfn/engine/detail/pipeline.hpp>
+#include <stepfn/engine/detail/scheduling.hpp>
+
+namespace stepfn::detail {
+
+// AWS history splits a Resource into a service and an action.
+inline std::pair<std::string, std::string> split_resource(const std::string& resource) {
+    static const std::string integration = "arn:aws:states:::";
+    if (resource.compare(0, integration.size(), integration) == 0) {
+        std::string rest = resource.substr(integration.size());
+        const auto colon = rest.rfind(':');
+        if (colon != std::string::npos) return {rest.substr(0, colon), rest.substr(colon + 1)};
+        return {rest, std::string()};
+    }
+    static const std::string lambda = "arn:aws:lambda:";
+    if (resource.compare(0, lambda.size(), lambda) == 0) return {"lambda", resource};
+    return {"custom", resource};
+}
+
+// A Task's resource as its history events name it, split only when an event is recorded.
+class resource_names {
+public:
+    explicit resource_names(const std::string& resource) : resource_(resource) {}
+    const std::string& type() { return parts().first; }
+    const std::string& name() { return parts().second; }
+
+private:
+    const std::pair<std::string, std::string>& parts() {
+        if (!parts_) parts_ = split_resource(resource_);
+        return *parts_;
+    }
+    const std::string& resource_;
+    std::optional<std::pair<std::string, std::string>> parts_;
+};
+
+inline bool ends_with(std::string_view text, std::string_view suffix) {
+    return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+STEPFN_INLINE void task_attempt::resolve(result<json> answer) {
+    if (completed_.exchange(true)) return;
+    auto f = owner_.lock();
+    if (!f) return;
+    auto core = core_;
+    const auto generation = generation_;
+    core->post_to(f, [core, f, generation, answer = std::move(answer)]() mutable {
+        core->on_task_result(f, generation, std::move(answer));
+    });
+}
+
+STEPFN_INLINE void task_attempt::submitted(json response) {
+    auto f = owner_.lock();
+    if (!f || completed_.load()) return;
+    auto core = core_;
+    const auto generation = generation_;
+    core->post_to(f, [core, f, generation, response = std::move(response)]() mutable {
+        core->on_task_submitted(f, generation, std::move(response));
+    });
+}
+
+STEPFN_INLINE void task_attempt::heartbeat() {
+    auto f = owner_.lock();
+    if (!f || completed_.load()) return;
+    auto core = core_;
+    const auto generation = generation_;
+    core->post_to(f, [core, f, generation]() { core->on_task_heartbeat(f, generation); });
+}
+
+STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<frame>& f, const state& s, const task_state& t) {
+    frame_env env(*this, *f, s);
+    const bool callback = ends_with(t.resource, ".waitForTaskToken");
+    std::string token;
+    if (callback) {
+        token = make_uuid(*this) + make_uuid(*this);
+        env.set_task_token(token);
+    }
+    result<json> params;
+    {
+        inspect(*f, s, "input", f->input);
+        // TimeoutSecondsPath, HeartbeatSecondsPath and Credentials read the raw input below.
+        const bool keep = keeps_raw_input(s, t.result_path) || t.timeout_seconds.path || t.heartbeat_seconds.path ||
+                          t.credentials_template;
+        auto eff = effective_input(s, keep ? json(f->input) : std::move(f->input), env);
+        if (!eff) return outcome::fail(std::move(eff.error()));
+        inspect(*f, s, "afterInputPath", eff);
+        params = t.parameters ? t.parameters->evaluate(*eff, env) : std::move(eff);
+    }
+    if (!params) return outcome::fail(std::move(params.error()));
+    inspect(*f, s, "afterParameters", params);
+    // Without Parameters the task's input is a selection of the state's input, checked already.
+    if ((t.parameters || !definite(s.input_path)) && exceeds_size(*params, options_.bounds.max_payload_bytes))
+        return outcome::fail(error{errors::data_limit_exceeded,
+                                        "The state/task '" + s.name +
+                                            "' returned a result with a size exceeding the maximum number of bytes service limit."});
+    std::optional<std::int64_t> timeout = t.timeout_seconds.value, heartbeat = t.heartbeat_seconds.value;
+    if (t.timeout_seconds.path) {
+        auto v = positive_from_path(*t.timeout_seconds.path, f->input, env, "TimeoutSecondsPath", false);
+        if (!v) return outcome::fail(std::move(v.error()));
+        timeout = *v;
+    }
+    if (t.heartbeat_seconds.path) {
+        auto v = positive_from_path(*t.heartbeat_seconds.path, f->input, env, "HeartbeatSecondsPath", false);
+        if (!v) return outcome::fail(std::move(v.error()));
+        heartbeat = *v;
+    }
+    json credentials;
+    if (t.credentials_template) {
+        auto c = t.credentials_template->evaluate(f->input, env);
+        if (!c) return outcome::fail(std::move(c.error()));
+        credentials = std::move(*c);
+    }
+
+    resource_names resource(t.resource);
+    emit(*f->exec, f->prev_event, event_type::task_scheduled, [&] {
+        json details = json::object();
+        details["resourceType"] = resource.type();
+        details["resource"] = resource.name();
+        details["region"] = options_.region;
+        details["parameters"] = json_text(*params);
+        if (timeout) details["timeoutInSeconds"] = *timeout;
+        if (heartbeat) details["heartbeatInSeconds"] = *heartbeat;
+        return details;
+    });
+
+    auto invoker = invokers_.find(t.resource);
+    if (!invoker) {
+        emit(*f->exec, f->prev_event, event_type::task_start_failed, [&] {
+            return json{{"resourceType", resource.type()}, {"resource", resource.name()}, {"error", errors::runtime},
+                        {"cause", "no task invoker is registered for resource '" + t.resource + "'"}};
+        });
+        return outcome::fail(error{errors::runtime, "No task invoker is registered for resource '" + t.resource + "'."});
+    }
+    emit(*f->exec, f->prev_event, event_type::task_started,
+         [&] { return json{{"resourceType", resource.type()}, {"resource", resource.name()}}; });
+
+    const auto generation = ++f->generation;
+    auto attempt = std::make_shared<task_attempt>(shared_from_this(), f, generation, callback);
+    attempt->token = token;
+    f->attempt = attempt;
+    f->waiting = true;
+    const time_point now = clock_->now();
+    auto arm = [&](std::int64_t seconds, bool is_heartbeat) {
+        return arm_timer(f, now + std::chrono::seconds(seconds), generation,
+                         [generation, is_heartbeat](engine_core& core, const std::shared_ptr<frame>& fr) {
+                             core.on_task_timeout(fr, generation, is_heartbeat);
+                         });
+    };
+    if (timeout) f->timer = arm(*timeout, false);
+    if (heartbeat) f->heartbeat_timer = arm(*heartbeat, true);
+    if (!token.empty()) {
+        std::lock_guard<std::mutex> lock(registry_mutex_);
+        tokens_[token] = attempt;
+    }
+
+    task_request request;
+    request.resource = t.resource;
+    request.input = std::move(*params);
+    request.execution_id = f->exec->arn;
+    request.root_execution_id = f->exec->root_arn();
+    request.execution_name = f->exec->name;
+    request.state_name = s.name;
+    request.attempt = f->retry_count;
+    if (timeout) request.deadline = now + std::chrono::seconds(*timeout);
+    request.heartbeat_seconds = heartbeat;
+    request.task_token = token;
+    request.credentials = std::move(credentials);
+    task_completion done(attempt);
+#if STEPFN_HAS_EXCEPTIONS
+    try {
+        invoker->invoke(std::move(request), std::move(done));
+    } catch (const task_error& e) {
+        attempt->complete(tl::make_unexpected(error{e.name, e.cause}));
+    } catch (const std::exception& e) {
+        attempt->complete(tl::make_unexpected(error{errors::task_failed, e.what()}));
+    } catch (...) {
+        attempt->complete(tl::make_unexpected(error{errors::task_failed, "the task invoker threw an unknown exception"}));
+    }
+#else
+    invoker->invoke(std::move(request), std::move(done));
+#endif
+    return outcome::parked();
+}
+
+STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, std::uint64_t generation, result<json> answer) {
+    if (f->generation != generation || !f->attempt || f->exec->ended.load()) return;
+    const state& s = f->states->states[f->current];
+    const auto& t = std::get<task_state>(s.body);
+    if (f->timer) clock_->cancel(*f->timer);
+    if (f->heartbeat_timer) clock_->cancel(*f->heartbeat_timer);
+    f->timer.reset();
+    f->heartbeat_timer.reset();
+    unregister_token(f->attempt->token);
+    f->attempt.reset();
+    f->waiting = false;
+    ++f->generation;
+
+    resource_names resource(t.resource);
+    if (answer && exceeds_size(*answer, options_.bounds.max_payload_bytes))
+        answer = make_error(errors::data_limit_exceeded,
+                             "The state/task '" + t.resource +
+                                 "' returned a result with a size exceeding the maximum number of bytes service limit.");
+    if (!answer) {
+        emit(*f->exec, f->prev_event, event_type::task_failed, [&] {
+            return json{{"resourceType", resource.type()}, {"resource", resource.name()},
+                        {"error", answer.error().name}, {"cause", answer.error().cause}};
+        });
+        return resume(f, s, outcome::fail_from_outside(std::move(answer.error())));
+    }
+    emit(*f->exec, f->prev_event, event_type::task_succeeded, [&] {
+        json details = json{{"resourceType", resource.type()}, {"resource", resource.name()}};
+        add_io(details, "output", "outputDetails", *answer);
+        return details;
+    });
+
+    resume(f, s, complete_state(f, s, std::move(*answer), t.result_selector, t.result_path));
+}
+
+STEPFN_INLINE void engine_core::on_task_submitted(const std::shared_ptr<frame>& f, std::uint64_t generation, json response) {
+    if (f->generation != generation || !f->attempt || f->exec->ended.load()) return;
+    const auto& t = std::get<task_state>(f->states->states[f->current].body);
+    resource_names resource(t.resource);
+    emit(*f->exec, f->prev_event, event_type::task_submitted, [&] {
+        json details = json{{"resourceType", resource.type()}, {"resource", resource.name()}};
+        add_io(details, "output", "outputDetails", response);
+        return details;
+    });
+}
+
+STEPFN_INLINE void engine_core::on_task_heartbeat(const std::shared_ptr<frame>& f, std::uint64_t generation) {
+    if (f->generation != generation || !f->attempt || !f->heartbeat_timer || f->exec->ended.load()) return;
+    const state& s = f->states->states[f->current];
+    const auto& t = std::get<task_state>(s.body);
+    std::optional<std::int64_t> seconds = t.heartbeat_seconds.value;
+    if (!seconds && t.heartbeat_seconds.path) {
+        frame_env env(*this, *f, s);
+        auto v = positive_from_path(*t.heartbeat_seconds.path, f->input, env, "HeartbeatSecondsPath", false);
+        if (v) seconds = *v;
+    }
+    if (!seconds) return;
+    clock_->cancel(*f->heartbeat_timer);
+    f->heartbeat_timer = arm_timer(f, clock_->now() + std::chrono::seconds(*seconds), generation,
+                                   [generation](engine_core& core, const std::shared_ptr<frame>& fr) {
+                                       core.on_task_timeout(fr, generation, true);
+                                   });
+}
+
+STEPFN_INLINE void engine_core::on_task_timeout(const std::shared_ptr<frame>& f, std::uint64_t generation, bool heartbeat) {
+    if (f->generation != generation || !f->attempt || f->exec->ended.load()) return;
+    const state& s = f->states->states[f->current];
+    const auto& t = std::get<task_state>(s.body);
+    if (f->timer) clock_->cancel(*f->timer);
+    if (f->heartbeat_timer) clock_->cancel(*f->heartbeat_timer);
+    f->timer.reset();
+    f->heartbeat_timer.reset();
+    auto attempt = std::move(f->attempt);
+    unregister_token(attempt->token);
+    attempt->cancel();  // tells the invoker; a late completion is ignored (stale generation)
+    f->waiting = false;
+    ++f->generation;
+    resource_names resource(t.resource);
+    emit(*f->exec, f->prev_event, event_type::task_timed_out, [&] {
+        return json{{"resourceType", resource.type()}, {"resource", resource.name()}, {"error", errors::timeout},
+                    {"cause", heartbeat ? "The task missed its heartbeat (HeartbeatSeconds)." : "The task timed out (TimeoutSeconds)."}};
+    });
+    resume(f, s, outcome::fail_from_outside(error{errors::timeout, ""}, heartbeat));
+}
+
+STEPFN_INLINE void engine_core::unregister_token(const std::string& token) {
+    if (token.empty()) return;
+    std::lock_guard<std::mutex> lock(registry_mutex_);
+    tokens_.erase(token);
+}
+
+} // namespace stepfn::detail
+
+#endif

@@ -1,0 +1,86 @@
+#ifndef STEPFN_ENGINE_DETAIL_TASK_ATTEMPT_HPP
+#define STEPFN_ENGINE_DETAIL_TASK_ATTEMPT_HPP
+
+// The engine's side of one Task attempt: the completion handle an invoker holds points here.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include <stepfn/config.hpp>
+#include <stepfn/error.hpp>
+#include <stepfn/json.hpp>
+#include <stepfn/tasks/task_invoker.hpp>
+
+namespace stepfn::detail {
+
+class engine_core;
+struct frame;
+
+// The engine's side of one Task attempt: the invoker's completion handle points here.
+class task_attempt final : public completion_target {
+public:
+    task_attempt(std::shared_ptr<engine_core> core, std::weak_ptr<frame> owner, std::uint64_t generation, bool callback)
+        : core_(std::move(core)), owner_(std::move(owner)), generation_(generation), callback_(callback) {}
+
+    // For a callback task, the invoker's success is only the submission; the token decides.
+    void complete(result<json> outcome) override {
+        if (callback_ && outcome) return submitted(std::move(*outcome));
+        resolve(std::move(outcome));
+    }
+    void resolve(result<json> outcome) override;
+    void abandoned() override {
+        if (!callback_) complete(tl::make_unexpected(error{errors::task_failed, "the task invoker dropped its completion handle without completing"}));
+    }
+    void submitted(json response);
+    void heartbeat() override;
+    bool cancelled() const override { return cancelled_.load(); }
+    void on_cancel(std::function<void()> handler) override {
+        bool run_now = false;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (cancelled_.load()) run_now = true;
+            else cancel_handler_ = std::move(handler);
+        }
+        if (run_now && handler) handler();
+    }
+    void cancel() {
+        std::function<void()> handler;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (cancelled_.exchange(true)) return;
+            handler = std::move(cancel_handler_);
+        }
+        if (handler) call_quietly(handler);
+    }
+    std::uint64_t generation() const noexcept { return generation_; }
+    std::string token;
+
+private:
+    static void call_quietly(const std::function<void()>& fn) {
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+        try {
+            fn();
+        } catch (...) {
+        }
+#else
+        fn();
+#endif
+    }
+    std::shared_ptr<engine_core> core_;
+    std::weak_ptr<frame> owner_;
+    std::uint64_t generation_;
+    bool callback_;
+    std::atomic<bool> completed_{false};
+    std::atomic<bool> cancelled_{false};
+    std::mutex mutex_;
+    std::function<void()> cancel_handler_;
+};
+
+} // namespace stepfn::detail
+
+#endif
