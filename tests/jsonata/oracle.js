@@ -5,6 +5,7 @@
 //   {"id": ..., "result": <value>}            the expression's value
 //   {"id": ..., "undefined": true}             no value (JSONata's undefined / empty sequence)
 //   {"id": ..., "nonfinite": "NaN"}            a number JSON cannot hold: NaN, Infinity, -Infinity
+// A result holding half a surrogate pair has it replaced by U+FFFD and "lone_surrogates": true.
 //   {"id": ..., "error": {"code", "message"}}  an error; code is null when the reference failed
 //                                              with a plain JavaScript error (no JSONata code)
 // Usage: node oracle.js OUTPUT.jsonl [--coverage] [--corpus DIR] [--documents DIR]
@@ -81,6 +82,25 @@ function not_json(value) {
     return null;
 }
 
+// JavaScript strings are UTF-16 and the reference can split a surrogate pair ($substring,
+// $split with ""). JSON text in UTF-8 cannot carry half a pair: each lone surrogate becomes
+// U+FFFD, which is what stepfn prints for one, and the line says so.
+const lone_surrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+function replace_lone_surrogates(value, found) {
+    if (typeof value === 'string') {
+        const replaced = value.replace(lone_surrogate, '\ufffd');
+        if (replaced !== value) found.any = true;
+        return replaced;
+    }
+    if (Array.isArray(value)) return value.map(v => replace_lone_surrogates(v, found));
+    if (value !== null && typeof value === 'object') {
+        const out = {};
+        for (const [k, v] of Object.entries(value)) out[replace_lone_surrogates(k, found)] = replace_lone_surrogates(v, found);
+        return out;
+    }
+    return value;
+}
+
 const builtins = ['sum', 'count', 'max', 'min', 'average', 'string', 'substring', 'substringBefore',
     'substringAfter', 'lowercase', 'uppercase', 'length', 'trim', 'pad', 'match', 'contains', 'replace',
     'split', 'join', 'formatNumber', 'formatBase', 'formatInteger', 'parseInteger', 'number', 'floor',
@@ -133,7 +153,9 @@ async function main() {
             } else {
                 const why = not_json(value);
                 if (why) problems.push(`${c.id}: the result is ${why}: ${c.expr}`);
-                line = { id: c.id, result: value };
+                const found = { any: false };
+                const clean = replace_lone_surrogates(value, found);
+                line = found.any ? { id: c.id, result: clean, lone_surrogates: true } : { id: c.id, result: value };
                 tally.result++;
             }
         } catch (err) {
