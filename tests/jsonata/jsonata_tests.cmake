@@ -1,0 +1,28 @@
+# JSONata tests that do not need the evaluator: the formatting and date functions, checked
+# against values printed by the reference implementation.
+add_executable(stepfn_jsonata_format_tests ${CMAKE_CURRENT_SOURCE_DIR}/main.cpp
+                                           ${CMAKE_CURRENT_SOURCE_DIR}/unit/jsonata_format_test.cpp)
+target_include_directories(stepfn_jsonata_format_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR} ${PROJECT_SOURCE_DIR})
+target_link_libraries(stepfn_jsonata_format_tests PRIVATE stepfn::stepfn stepfn_warnings)
+if(TARGET Catch2::Catch2WithMain AND Catch2_VERSION VERSION_GREATER_EQUAL 3)
+  target_link_libraries(stepfn_jsonata_format_tests PRIVATE Catch2::Catch2WithMain)
+else()
+  target_link_libraries(stepfn_jsonata_format_tests PRIVATE Catch2::Catch2)
+endif()
+add_test(NAME jsonata_format COMMAND stepfn_jsonata_format_tests "[jsonata]")
+set_tests_properties(jsonata_format PROPERTIES LABELS "unit;jsonata")
+
+# The differential test: every corpus case evaluated by stepfn and by the reference (npm
+# jsonata, pinned in jsonata/package.json), results compared. Needs the evaluator.
+if(EXISTS ${PROJECT_SOURCE_DIR}/include/stepfn/expressions/jsonata.hpp)
+  add_executable(stepfn_jsonata_differential ${CMAKE_CURRENT_SOURCE_DIR}/jsonata/differential.cpp)
+  target_link_libraries(stepfn_jsonata_differential PRIVATE stepfn::stepfn stepfn_warnings)
+  add_test(NAME jsonata_differential
+    COMMAND ${CMAKE_COMMAND}
+      -DSOURCE_DIR=${CMAKE_CURRENT_SOURCE_DIR}/jsonata
+      -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/jsonata
+      -DDIFFERENTIAL=$<TARGET_FILE:stepfn_jsonata_differential>
+      -P ${CMAKE_CURRENT_SOURCE_DIR}/jsonata/run_differential.cmake)
+  # Without node and npm the test fails saying so: it never passes without its oracle.
+  set_tests_properties(jsonata_differential PROPERTIES LABELS "jsonata;differential" TIMEOUT 900)
+endif()
