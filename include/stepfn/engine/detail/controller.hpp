@@ -129,7 +129,8 @@ STEPFN_INLINE void engine_core::notify(const frame& f, const state& s, transitio
 }
 
 STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, const state& s, json output,
-                                           const transition* target, const json* assigned, transition_kind kind) {
+                                           const transition* target, const json* assigned, transition_kind kind,
+                                           const error* caught) {
     static constexpr event_type exited_events[] = {
         event_type::task_state_exited, event_type::parallel_state_exited, event_type::map_state_exited,
         event_type::pass_state_exited, event_type::wait_state_exited,     event_type::choice_state_exited,
@@ -160,9 +161,9 @@ STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, cons
     if (target) {
         f->current = target->index;
         f->input = std::move(output);
-        notify(*f, s, kind, target, &f->input);
+        notify(*f, s, kind, target, &f->input, caught);
     } else {
-        notify(*f, s, kind, nullptr, &output);
+        notify(*f, s, kind, nullptr, &output, caught);
         finish_frame(f, std::move(output));
     }
 }
@@ -227,7 +228,7 @@ STEPFN_INLINE void engine_core::handle_error(const std::shared_ptr<frame>& f, co
         if (!out) return fail_frame(f, std::move(out.error()));
         // The error merged into the raw input can take it over the limit.
         if (auto size = check_size(*out, s.name); !size) return fail_frame(f, std::move(size.error()));
-        exit_state(f, s, std::move(*out), &c.next, &*vars, transition_kind::caught);
+        exit_state(f, s, std::move(*out), &c.next, &*vars, transition_kind::caught, &e);
         return;
     }
     {

@@ -113,7 +113,8 @@ private:
     void resume(const std::shared_ptr<frame>& f, const state& s, outcome o);  // apply, then run on
     void handle_error(const std::shared_ptr<frame>& f, const state& s, error e, bool heartbeat);
     void exit_state(const std::shared_ptr<frame>& f, const state& s, json output, const transition* target,
-                    const json* assigned, transition_kind kind = transition_kind::advanced);
+                    const json* assigned, transition_kind kind = transition_kind::advanced,
+                    const error* caught = nullptr);
     void fail_frame(const std::shared_ptr<frame>& f, error e);
     void finish_frame(const std::shared_ptr<frame>& f, json output);
     void notify(const frame& f, const state& s, transition_kind kind, const transition* next = nullptr,

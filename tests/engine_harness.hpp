@@ -1,0 +1,103 @@
+#ifndef STEPFN_TESTS_ENGINE_HARNESS_HPP
+#define STEPFN_TESTS_ENGINE_HARNESS_HPP
+
+// What the engine tests share: an invoker from a lambda, and engines on the manual executor and
+// virtual clock (deterministic) or on a thread pool.
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <stepfn/load/loader.hpp>
+#include <stepfn/history/memory_sink.hpp>
+#include <stepfn/model/state_machine.hpp>
+#include <stepfn/engine/engine.hpp>
+#include <stepfn/executors/manual_executor.hpp>
+#include <stepfn/clocks/system_clock.hpp>
+#include <stepfn/executors/thread_pool_executor.hpp>
+#include <stepfn/clocks/virtual_clock.hpp>
+
+using stepfn::json;
+
+namespace {
+
+// A task invoker from a lambda, for tests that should not depend on the callable adapters.
+struct lambda_invoker final : stepfn::task_invoker {
+    std::function<void(stepfn::task_request, stepfn::task_completion)> fn;
+    explicit lambda_invoker(std::function<void(stepfn::task_request, stepfn::task_completion)> f) : fn(std::move(f)) {}
+    void invoke(stepfn::task_request request, stepfn::task_completion done) override {
+        fn(std::move(request), std::move(done));
+    }
+};
+
+std::shared_ptr<stepfn::task_invoker> answer(std::function<stepfn::result<json>(const stepfn::task_request&)> f) {
+    return std::make_shared<lambda_invoker>([f](stepfn::task_request r, stepfn::task_completion done) { done.complete(f(r)); });
+}
+
+stepfn::state_machine load(const std::string& text, stepfn::load_options options = {}) {
+    auto m = stepfn::load_machine(text, options);
+    if (!m) FAIL("definition rejected: " << m.error().cause);
+    return *m;
+}
+
+struct harness {
+    stepfn::manual_executor executor;
+    stepfn::virtual_clock clock;
+    std::shared_ptr<stepfn::memory_sink> sink = std::make_shared<stepfn::memory_sink>();
+    stepfn::basic_engine<stepfn::manual_executor, stepfn::virtual_clock> engine;
+
+    explicit harness(stepfn::limits bounds = {}) : engine(executor, clock, options(bounds)) {}
+
+    stepfn::engine_options options(stepfn::limits bounds) {
+        stepfn::engine_options o;
+        o.history = sink;
+        o.bounds = bounds;
+        o.seed = 42;
+        return o;
+    }
+
+    struct outcome {
+        stepfn::execution_status status;
+        stepfn::result<json> value;
+        std::string arn;
+    };
+
+    outcome run(const std::string& definition, json input = json::object()) {
+        auto machine = load(definition);
+        auto e = engine.start(machine, std::move(input));
+        REQUIRE(e);
+        auto r = e->wait();
+        return {e->status(), std::move(r), e->arn()};
+    }
+
+    std::vector<std::string> types(const std::string& arn) const {
+        std::vector<std::string> out;
+        for (auto& ev : sink->events(arn)) out.push_back(stepfn::to_string(ev.type));
+        return out;
+    }
+};
+
+// An engine on a thread pool and the system clock, with an in-memory history if asked for.
+struct pool_harness {
+    stepfn::thread_pool_executor pool;
+    stepfn::system_clock clock;
+    std::shared_ptr<stepfn::memory_sink> sink;
+    stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock> engine;
+
+    explicit pool_harness(std::size_t threads, bool history = false)
+        : pool(threads), sink(history ? std::make_shared<stepfn::memory_sink>() : nullptr),
+          engine(pool, clock, options(sink)) {}
+
+    static stepfn::engine_options options(std::shared_ptr<stepfn::memory_sink> history) {
+        stepfn::engine_options o;
+        o.history = std::move(history);
+        return o;
+    }
+};
+
+} // namespace
+
+#endif

@@ -1,0 +1,291 @@
+// Parallel and Map in the engine, and variables across their scopes.
+
+#include "catch.hpp"
+#include "engine_harness.hpp"
+
+TEST_CASE("Parallel: branch outputs in branch order, branch failure propagates", "[engine][parallel]") {
+    harness h;
+    auto r = h.run(R"({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+        {"StartAt":"Slow","States":{"Slow":{"Type":"Wait","Seconds":10,"Next":"A"},"A":{"Type":"Pass","Result":"first","End":true}}},
+        {"StartAt":"B","States":{"B":{"Type":"Pass","InputPath":"$.v","End":true}}}]}}})",
+                   {{"v", 2}});
+    REQUIRE(r.value);
+    CHECK(*r.value == json::array({"first", 2}));
+    auto types = h.types(r.arn);
+    CHECK(types[1] == "ParallelStateEntered");
+    CHECK(types[2] == "ParallelStateStarted");
+    CHECK(types[types.size() - 3] == "ParallelStateSucceeded");
+    CHECK(types[types.size() - 2] == "ParallelStateExited");
+
+    auto failed = h.run(R"({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+        {"StartAt":"Ok","States":{"Ok":{"Type":"Wait","Seconds":1,"End":true}}},
+        {"StartAt":"Bad","States":{"Bad":{"Type":"Fail","Error":"PaymentDeclined","Cause":"card expired"}}}]}}})");
+    CHECK(failed.value.error().name == "PaymentDeclined");
+    CHECK(failed.value.error().cause == "card expired");
+
+    auto caught = h.run(R"({"StartAt":"P","States":{"P":{"Type":"Parallel","Next":"Done","Branches":[
+        {"StartAt":"Bad","States":{"Bad":{"Type":"Fail","Error":"E"}}}],"Catch":[{"ErrorEquals":["E"],"Next":"Done","ResultPath":"$.err"}]},
+        "Done":{"Type":"Pass","End":true}}})",
+                        {{"x", 1}});
+    REQUIRE(caught.value);
+    CHECK((*caught.value)["err"]["Error"] == "E");
+}
+
+TEST_CASE("Map: items in order, ItemSelector with the item context, MaxConcurrency, tolerated failures", "[engine][map]") {
+    harness h;
+    auto r = h.run(R"({"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":2,
+        "ItemSelector":{"i.$":"$$.Map.Item.Index","v.$":"$$.Map.Item.Value","k.$":"$.k"},
+        "ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.v","End":true}}},"End":true}}})",
+                   json::parse(R"({"k":"x","items":[3,1,2]})"));
+    REQUIRE(r.value);
+    CHECK(*r.value == json::parse(R"([{"i":0,"v":3,"k":"x"},{"i":1,"v":1,"k":"x"},{"i":2,"v":2,"k":"x"}])"));
+    auto types = h.types(r.arn);
+    CHECK(std::count(types.begin(), types.end(), "MapIterationStarted") == 3);
+    CHECK(std::count(types.begin(), types.end(), "MapIterationSucceeded") == 3);
+
+    auto empty = h.run(R"({"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}})",
+                       json::array());
+    CHECK(*empty.value == json::array());
+
+    int in_flight = 0, peak = 0;
+    std::vector<stepfn::task_completion> pending;
+    h.engine.invokers().set_default(std::make_shared<lambda_invoker>([&](stepfn::task_request r2, stepfn::task_completion done) {
+        ++in_flight;
+        peak = (std::max)(peak, in_flight);
+        // Complete on the next executor turn, so several iterations overlap.
+        h.executor.post([&, input = r2.input, d = std::make_shared<stepfn::task_completion>(std::move(done))]() mutable {
+            --in_flight;
+            if (input == 2) d->fail("Bad", "two");
+            else d->succeed(input);
+        });
+    }));
+    auto bounded = h.run(R"({"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":3,"ToleratedFailureCount":1,
+        "ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","End":true}}},"End":true}}})",
+                         json::array({1, 2, 3, 4, 5, 6, 7}));
+    REQUIRE(bounded.value);
+    CHECK(peak == 3);
+    CHECK((*bounded.value)[1]["Error"] == "Bad");
+    CHECK((*bounded.value)[6] == 7);
+
+    auto exceeded = h.run(R"({"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailureCount":0,
+        "ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","End":true}}},"End":true}}})",
+                          json::array({1, 2, 3}));
+    CHECK(exceeded.value.error().name == "States.ExceedToleratedFailureThreshold");
+
+    auto plain = h.run(R"({"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","End":true}}},"End":true}}})",
+                       json::array({1, 2, 3}));
+    CHECK(plain.value.error().name == "Bad");
+}
+
+TEST_CASE("Variables: Assign, visible from the next state, read in branches", "[engine][variables]") {
+    harness h;
+    auto r = h.run(R"({"StartAt":"Set","States":{
+        "Set":{"Type":"Pass","Assign":{"guess":"g","limit":5},"Next":"C"},
+        "C":{"Type":"Choice","Choices":[{"And":[{"Variable":"$guess","StringEquals":"g"},{"Variable":"$limit","NumericLessThan":10}],"Next":"P"}],"Default":"Wrong"},
+        "P":{"Type":"Parallel","Branches":[{"StartAt":"B","States":{"B":{"Type":"Pass","Parameters":{"l.$":"$limit"},"End":true}}}],"End":true},
+        "Wrong":{"Type":"Fail"}}})");
+    REQUIRE(r.value);
+    CHECK(*r.value == json::parse(R"([{"l":5}])"));
+    auto events = h.sink->events(r.arn);
+    CHECK(stepfn::to_json(events[2])["stateExitedEventDetails"]["assignedVariables"] == json::parse(R"({"guess":"\"g\"","limit":"5"})"));
+}
+
+TEST_CASE("Variables: Assign sees values as of state entry; catchers and Map scopes", "[engine][variables]") {
+    harness h;
+    SECTION("all assignments of one state see the old values (a swap)") {
+        auto r = h.run(R"({"StartAt":"Init","States":{
+            "Init":{"Type":"Pass","Assign":{"x":1,"y":2},"Next":"Swap"},
+            "Swap":{"Type":"Pass","Assign":{"x.$":"$y","y.$":"$x"},"Next":"Show"},
+            "Show":{"Type":"Pass","Parameters":{"x.$":"$x","y.$":"$y"},"End":true}}})");
+        CHECK(*r.value == json::parse(R"({"x":2,"y":1})"));
+    }
+    SECTION("a catcher's Assign sees the error output") {
+        h.engine.invokers().set_default(
+            answer([](const stepfn::task_request&) -> stepfn::result<json> { return stepfn::make_error("Boom", "bad"); }));
+        auto r = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","End":true,
+            "Catch":[{"ErrorEquals":["States.ALL"],"Assign":{"why.$":"$.Cause"},"Next":"Show"}]},
+            "Show":{"Type":"Pass","Parameters":{"why.$":"$why"},"End":true}}})");
+        CHECK(*r.value == json{{"why", "bad"}});
+    }
+    SECTION("a Map iteration reads outer variables; its own vanish with it") {
+        auto r = h.run(R"({"StartAt":"Set","States":{"Set":{"Type":"Pass","Assign":{"factor":10},"Next":"M"},
+            "M":{"Type":"Map","ItemProcessor":{"StartAt":"I","States":{
+                "I":{"Type":"Pass","Assign":{"inner.$":"$"},"Next":"J"},
+                "J":{"Type":"Pass","Parameters":{"v.$":"$inner","f.$":"$factor"},"End":true}}},"Next":"After"},
+            "After":{"Type":"Pass","Parameters":{"inner.$":"$inner"},"End":true}}})",
+                       json::array({1, 2}));
+        // `$inner` does not exist outside the iteration.
+        CHECK(r.status == stepfn::execution_status::failed);
+        CHECK(r.value.error().name == "States.Runtime");
+        auto events = h.sink->events(r.arn);
+        bool saw_iteration_output = false;
+        for (auto& ev : events)
+            if (ev.type == stepfn::event_type::pass_state_exited && ev.details["name"] == "J")
+                saw_iteration_output = saw_iteration_output || ev.details["output"] == R"({"v":1,"f":10})";
+        CHECK(saw_iteration_output);
+    }
+    SECTION("one Assign over 256 KiB is refused") {
+        const json input{{"blob", std::string(150000, 'x')}};
+        auto one = h.run(R"({"StartAt":"P","States":{"P":{"Type":"Pass","Assign":{"a.$":"$.blob"},"End":true}}})", input);
+        CHECK(one.status == stepfn::execution_status::succeeded);
+        auto two = h.run(R"({"StartAt":"P","States":{"P":{"Type":"Pass","Assign":{"a.$":"$.blob","b.$":"$.blob"},"End":true}}})",
+                         input);
+        CHECK(two.value.error().name == "States.DataLimitExceeded");
+        CHECK_THAT(two.value.error().cause, Catch::Matchers::Contains("one Assign"));
+    }
+}
+
+TEST_CASE("Map: MaxConcurrencyPath still reads the input when the items are the whole input", "[engine][map]") {
+    harness h;
+    auto r = h.run(R"({"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrencyPath":"$[0]",
+        "ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}})",
+                   json::array({1, 2, 3}));
+    REQUIRE(r.value);
+    CHECK(*r.value == json::array({1, 2, 3}));
+}
+
+TEST_CASE("An inspector sees a Map's items and a Parallel's input", "[engine][inspect]") {
+    struct recorder final : stepfn::state_inspector {
+        std::vector<std::pair<std::string, json>> stages;
+        void stage(std::string_view state, std::string_view name, const json& v) override {
+            if (state == "M" || state == "P") stages.emplace_back(std::string(name), v);
+        }
+        void decision(std::string_view, const stepfn::error&, const stepfn::error_decision&) override {}
+    };
+    harness h;
+    auto rec = std::make_shared<recorder>();
+    stepfn::start_options options;
+    options.inspector = rec;
+    auto e = h.engine.start(load(R"J({"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","Next":"P",
+        "ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}}},
+        "P":{"Type":"Parallel","Parameters":{"n.$":"States.ArrayLength($)"},"End":true,
+        "Branches":[{"StartAt":"B","States":{"B":{"Type":"Pass","End":true}}}]}}})J"),
+                            json{{"xs", {1, 2}}}, options);
+    REQUIRE(e);
+    CHECK(*e->wait() == json::parse(R"([{"n":2}])"));
+    std::vector<std::string> names;
+    for (auto& st : rec->stages) names.push_back(st.first);
+    CHECK(names == std::vector<std::string>{"input", "afterInputPath", "afterItemsPath", "result", "afterResultSelector",
+                                            "afterResultPath", "output", "input", "afterInputPath", "afterParameters",
+                                            "result", "afterResultSelector", "afterResultPath", "output"});
+    CHECK(rec->stages[2].second == json::array({1, 2}));
+    CHECK(rec->stages[9].second == json{{"n", 2}});
+}
+
+TEST_CASE("An inline Map on a thread pool: sync and async iterations, results in order, every event once",
+          "[engine][map][concurrency]") {
+    pool_harness h(2, true);
+    auto& engine = h.engine;
+    auto& sink = h.sink;
+    // Odd items go through a Task answered from a thread of its own, so iterations wait and
+    // finish in their strands while runners start others.
+    engine.invokers().set_default(std::make_shared<lambda_invoker>([](stepfn::task_request r, stepfn::task_completion done) {
+        std::thread([input = std::move(r.input), d = std::move(done)]() mutable { d.succeed(json{{"t", input}}); }).detach();
+    }));
+    auto machine = load(R"({"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":7,
+        "ItemProcessor":{"StartAt":"C","States":{
+          "C":{"Type":"Choice","Choices":[{"Variable":"$.odd","BooleanEquals":true,"Next":"T"}],"Default":"P"},
+          "T":{"Type":"Task","Resource":"svc","Parameters":{"i.$":"$.i"},"End":true},
+          "P":{"Type":"Pass","Parameters":{"p.$":"$.i"},"End":true}}},"End":true}}})");
+    json items = json::array();
+    for (int i = 0; i < 300; ++i) items.push_back({{"i", i}, {"odd", i % 2 == 1}});
+    auto run = engine.start(machine, items);
+    REQUIRE(run);
+    REQUIRE(run->join() == stepfn::execution_status::succeeded);
+    const json* out = run->output();
+    REQUIRE(out);
+    REQUIRE(out->size() == 300);
+    for (int i = 0; i < 300; ++i) {
+        const json& r = (*out)[static_cast<std::size_t>(i)];
+        if (i % 2) CHECK(r == json{{"t", {{"i", i}}}});
+        else CHECK(r == json{{"p", i}});
+    }
+    const auto events = sink->events(run->arn());
+    std::size_t started = 0, succeeded = 0;
+    for (std::size_t k = 0; k < events.size(); ++k) {
+        CHECK(events[k].id == static_cast<std::int64_t>(k + 1));  // ids dense and in order
+        started += events[k].type == stepfn::event_type::map_iteration_started;
+        succeeded += events[k].type == stepfn::event_type::map_iteration_succeeded;
+    }
+    CHECK(started == 300);
+    CHECK(succeeded == 300);
+}
+
+TEST_CASE("An inline Map on a thread pool fails fast and keeps iteration variables apart", "[engine][map][concurrency]") {
+    pool_harness h(2);  // no history: the runners tally events per job
+    auto& engine = h.engine;
+    // Each iteration assigns its own `seen`; a reused frame must not leak it into the next.
+    auto machine = load(R"({"StartAt":"Init","States":{
+        "Init":{"Type":"Pass","Assign":{"outer":"o"},"Next":"M"},
+        "M":{"Type":"Map","ItemProcessor":{"StartAt":"A","States":{
+          "A":{"Type":"Pass","Assign":{"seen.$":"$"},"Next":"B"},
+          "B":{"Type":"Choice","Choices":[{"Variable":"$seen","NumericEquals":777,"Next":"Boom"}],"Default":"Done"},
+          "Boom":{"Type":"Fail","Error":"Boom","Cause":"777"},
+          "Done":{"Type":"Pass","Parameters":{"seen.$":"$seen","outer.$":"$outer"},"End":true}}},"End":true}}})");
+    json items = json::array();
+    for (int i = 0; i < 500; ++i) items.push_back(i);
+    auto ok = engine.start(machine, items);
+    REQUIRE(ok);
+    auto out = ok->wait();
+    REQUIRE(out);
+    for (int i = 0; i < 500; ++i) CHECK((*out)[static_cast<std::size_t>(i)] == json{{"seen", i}, {"outer", "o"}});
+
+    items.push_back(777);
+    for (int i = 0; i < 500; ++i) items.push_back(i);
+    auto failing = engine.start(machine, items);
+    REQUIRE(failing);
+    auto failed = failing->wait();
+    REQUIRE_FALSE(failed);
+    CHECK(failed.error().name == "Boom");
+    CHECK(failing->output() == nullptr);
+}
+
+TEST_CASE("execution::join and output read the result in place", "[engine]") {
+    harness h;
+    auto machine = load(R"({"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"big":[1,2,3]},"End":true}}})");
+    auto e = h.engine.start(machine);
+    REQUIRE(e);
+    CHECK(e->output() == nullptr);  // not yet run
+    CHECK(e->join() == stepfn::execution_status::succeeded);
+    const json* out = e->output();
+    REQUIRE(out);
+    CHECK(*out == json{{"big", {1, 2, 3}}});
+    CHECK(e->output() == out);  // the same stored value, not a copy
+
+    auto failing = h.engine.start(load(R"({"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E"}}})"));
+    REQUIRE(failing);
+    CHECK(failing->join() == stepfn::execution_status::failed);
+    CHECK(failing->output() == nullptr);
+}
+
+TEST_CASE("An output that grows past the payload limit fails, wherever it grows", "[engine][limits]") {
+    stepfn::limits bounds;
+    bounds.max_payload_bytes = 150;
+    harness h(bounds);
+    const std::string long_text(100, 'x');
+    const json input = {{"x", {{"a", long_text}}}};  // 112 bytes: under the limit
+    SECTION("an indefinite OutputPath repeats nodes (Succeed, Choice)") {
+        for (const char* definition :
+             {R"({"StartAt":"S","States":{"S":{"Type":"Succeed","OutputPath":"$..*"}}})",
+              R"({"StartAt":"C","States":{"C":{"Type":"Choice","OutputPath":"$..*","Choices":[{"Variable":"$.x.a","IsPresent":false,"Next":"S"}],"Default":"S"},
+                  "S":{"Type":"Succeed"}}})"}) {
+            auto r = h.run(definition, input);
+            REQUIRE_FALSE(r.value);
+            CHECK(r.value.error().name == "States.DataLimitExceeded");
+        }
+    }
+    SECTION("a definite OutputPath only selects and passes") {
+        auto r = h.run(R"({"StartAt":"S","States":{"S":{"Type":"Succeed","OutputPath":"$.x"}}})", input);
+        REQUIRE(r.value);
+        CHECK(*r.value == input["x"]);
+    }
+    SECTION("a Catch merging the error into the raw input") {
+        h.engine.invokers().set_default(answer([&](const stepfn::task_request&) -> stepfn::result<json> {
+            return stepfn::make_error("Boom", long_text);
+        }));
+        auto r = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","End":true,
+            "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.error","Next":"S"}]},"S":{"Type":"Succeed"}}})", input);
+        REQUIRE_FALSE(r.value);
+        CHECK(r.value.error().name == "States.DataLimitExceeded");
+    }
+}

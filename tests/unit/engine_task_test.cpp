@@ -1,0 +1,209 @@
+// Tasks in the engine: invokers, Retry and Catch, timeouts and heartbeats, callback tokens and
+// payload limits.
+
+#include "catch.hpp"
+#include "engine_harness.hpp"
+
+TEST_CASE("Task: invoker, ResultSelector, ResultPath, history", "[engine][task]") {
+    harness h;
+    std::vector<json> seen;
+    h.engine.invokers().add("arn:aws:states:::lambda:invoke", answer([&](const stepfn::task_request& r) {
+        seen.push_back(r.input);
+        return stepfn::result<json>(json{{"Payload", {{"a", 1}, {"b", 2}}}, {"StatusCode", 200}});
+    }));
+    auto r = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+        "Parameters":{"FunctionName":"Foo","Payload.$":"$"},"ResultSelector":{"a.$":"$.Payload.a","code.$":"$.StatusCode"},
+        "ResultPath":"$.r","End":true}}})",
+                   {{"x", 1}});
+    REQUIRE(r.value);
+    CHECK(*r.value == json::parse(R"({"x":1,"r":{"a":1,"code":200}})"));
+    REQUIRE(seen.size() == 1);
+    CHECK(seen[0] == json::parse(R"({"FunctionName":"Foo","Payload":{"x":1}})"));
+    CHECK(h.types(r.arn) == std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted",
+                                                     "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded"});
+    auto scheduled = stepfn::to_json(h.sink->events(r.arn)[2]);
+    CHECK(scheduled["taskScheduledEventDetails"]["resourceType"] == "lambda");
+    CHECK(scheduled["taskScheduledEventDetails"]["resource"] == "invoke");
+    CHECK(scheduled["taskScheduledEventDetails"]["parameters"] == R"({"FunctionName":"Foo","Payload":{"x":1}})");
+}
+
+TEST_CASE("Task without an invoker fails naming the resource", "[engine][task]") {
+    harness h;
+    auto r = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"my-service","End":true}}})");
+    CHECK(r.value.error().name == "States.Runtime");
+    CHECK_THAT(r.value.error().cause, Catch::Matchers::Contains("my-service"));
+}
+
+TEST_CASE("Retry: delays follow the back-off formula on the virtual clock", "[engine][retry]") {
+    harness h;
+    int calls = 0;
+    h.engine.invokers().set_default(answer([&](const stepfn::task_request& r) -> stepfn::result<json> {
+        CHECK(r.attempt == calls);
+        if (++calls < 4) return stepfn::make_error("Temp", "try " + std::to_string(calls));
+        return json("ok");
+    }));
+    auto r = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc",
+        "Retry":[{"ErrorEquals":["Other"],"MaxAttempts":5},{"ErrorEquals":["Temp"],"IntervalSeconds":3,"BackoffRate":2,"MaxAttempts":3,"MaxDelaySeconds":10}],
+        "End":true}}})");
+    REQUIRE(r.value);
+    CHECK(*r.value == "ok");
+    CHECK(calls == 4);
+    std::vector<std::chrono::system_clock::time_point> scheduled;
+    for (auto& ev : h.sink->events(r.arn))
+        if (ev.type == stepfn::event_type::task_scheduled) scheduled.push_back(ev.timestamp);
+    REQUIRE(scheduled.size() == 4);
+    CHECK(scheduled[1] - scheduled[0] == std::chrono::seconds(3));
+    CHECK(scheduled[2] - scheduled[1] == std::chrono::seconds(6));
+    CHECK(scheduled[3] - scheduled[2] == std::chrono::seconds(10));  // 12 capped by MaxDelaySeconds
+}
+
+TEST_CASE("Retry: MaxAttempts 0, exhaustion, and the first matching retrier is final", "[engine][retry]") {
+    harness h;
+    int calls = 0;
+    h.engine.invokers().set_default(answer([&](const stepfn::task_request&) -> stepfn::result<json> {
+        ++calls;
+        return stepfn::make_error("Temp", "attempt " + std::to_string(calls));
+    }));
+    auto never = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","Retry":[{"ErrorEquals":["Temp"],"MaxAttempts":0},{"ErrorEquals":["States.ALL"]}],"End":true}}})");
+    CHECK(calls == 1);
+    CHECK(never.value.error().name == "Temp");
+    CHECK(never.value.error().cause == "attempt 1");
+    calls = 0;
+    auto exhausted = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","Retry":[{"ErrorEquals":["Temp"],"MaxAttempts":2}],"End":true}}})");
+    CHECK(calls == 3);
+    CHECK(exhausted.value.error().cause == "attempt 3");
+}
+
+TEST_CASE("Catch: first matching catcher, ResultPath, and States.Runtime is never caught", "[engine][catch]") {
+    harness h;
+    h.engine.invokers().set_default(
+        answer([](const stepfn::task_request&) -> stepfn::result<json> { return stepfn::make_error("Boom", "kaboom"); }));
+    auto r = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","Next":"Done",
+        "Catch":[{"ErrorEquals":["Other"],"Next":"Done"},{"ErrorEquals":["Boom"],"ResultPath":"$.error","Next":"H"},{"ErrorEquals":["States.ALL"],"Next":"Done"}]},
+        "H":{"Type":"Pass","End":true},"Done":{"Type":"Pass","Result":"wrong","End":true}}})",
+                   {{"in", 1}});
+    REQUIRE(r.value);
+    CHECK(*r.value == json::parse(R"({"in":1,"error":{"Error":"Boom","Cause":"kaboom"}})"));
+    CHECK(h.types(r.arn) == std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted",
+                                                     "TaskFailed", "TaskStateExited", "PassStateEntered", "PassStateExited",
+                                                     "ExecutionSucceeded"});
+
+    auto runtime = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","InputPath":"$.nope","End":true,
+        "Catch":[{"ErrorEquals":["States.Runtime"],"Next":"H"},{"ErrorEquals":["States.ALL"],"Next":"H"}]},"H":{"Type":"Succeed"}}})");
+    CHECK(runtime.value.error().name == "States.Runtime");
+}
+
+TEST_CASE("Task TimeoutSeconds and HeartbeatSeconds raise States.Timeout", "[engine][timeout][task]") {
+    harness h;
+    std::vector<stepfn::task_completion> parked;  // never completed
+    std::atomic<int> cancelled{0};
+    h.engine.invokers().set_default(std::make_shared<lambda_invoker>([&](stepfn::task_request, stepfn::task_completion done) {
+        done.on_cancel([&] { ++cancelled; });
+        parked.push_back(std::move(done));
+    }));
+    auto r = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","TimeoutSeconds":5,"End":true}}})");
+    CHECK(r.value.error().name == "States.Timeout");
+    CHECK(cancelled == 1);
+    CHECK(h.types(r.arn)[4] == "TaskTimedOut");
+
+    auto hb = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","TimeoutSeconds":100,"HeartbeatSeconds":2,"End":true,
+        "Catch":[{"ErrorEquals":["States.HeartbeatTimeout"],"Next":"H"}]},"H":{"Type":"Pass","End":true}}})");
+    REQUIRE(hb.value);
+    CHECK((*hb.value)["Error"] == "States.Timeout");
+    parked.clear();  // late completions after a timeout are ignored
+}
+
+TEST_CASE("Callback tokens: send_task_success from another thread", "[engine][task][concurrency]") {
+    pool_harness h(2);
+    auto& engine = h.engine;
+    std::string token;
+    std::mutex m;
+    std::condition_variable cv;
+    engine.invokers().set_default(std::make_shared<lambda_invoker>([&](stepfn::task_request r, stepfn::task_completion) {
+        std::lock_guard<std::mutex> lock(m);
+        token = r.task_token;
+        cv.notify_all();
+    }));
+    auto machine = load(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters":{"token.$":"$$.Task.Token"},"End":true}}})");
+    auto e = engine.start(machine);
+    REQUIRE(e);
+    {
+        std::unique_lock<std::mutex> lock(m);
+        cv.wait(lock, [&] { return !token.empty(); });
+    }
+    CHECK_FALSE(engine.send_task_success("not-a-token", json(1)));
+    std::thread other([&] { CHECK(engine.send_task_success(token, json{{"ok", true}})); });
+    other.join();
+    auto r = e->wait();
+    REQUIRE(r);
+    CHECK(*r == json{{"ok", true}});
+    CHECK_FALSE(engine.send_task_success(token, json(2)));  // stale token
+}
+
+TEST_CASE("Callback tasks: submission, then the token decides; mocks answer for the token", "[engine][task]") {
+    harness h;
+    std::string token;
+    h.engine.invokers().set_default(std::make_shared<lambda_invoker>([&](stepfn::task_request r, stepfn::task_completion done) {
+        token = r.task_token;
+        done.succeed(json{{"MessageId", "m-1"}});  // the queue accepted the message
+    }));
+    auto machine = load(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters":{"token.$":"$$.Task.Token"},"HeartbeatSeconds":60,"TimeoutSeconds":600,"End":true}}})");
+    auto e = h.engine.start(machine);
+    REQUIRE(e);
+    h.executor.run();
+    REQUIRE_FALSE(token.empty());
+    CHECK(e->status() == stepfn::execution_status::running);  // still waiting for the token
+    h.clock.advance(std::chrono::seconds(50));
+    REQUIRE(h.engine.send_task_heartbeat(token));
+    h.executor.run();
+    h.clock.advance(std::chrono::seconds(50));  // 100 s in, but the heartbeat reset the 60 s clock
+    h.executor.run();
+    CHECK(e->status() == stepfn::execution_status::running);
+    REQUIRE(h.engine.send_task_failure(token, "Review.Rejected", "missing documents"));
+    auto r = e->wait();
+    CHECK(r.error().name == "Review.Rejected");
+    CHECK(h.types(e->arn()) == std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted",
+                                                        "TaskSubmitted", "TaskFailed", "ExecutionFailed"});
+}
+
+TEST_CASE("Retry with FULL jitter draws delays below the cap, deterministically per seed", "[engine][retry]") {
+    auto delays = [] {
+        harness h;
+        h.engine.invokers().set_default(
+            answer([](const stepfn::task_request&) -> stepfn::result<json> { return stepfn::make_error("Temp", ""); }));
+        auto r = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc",
+            "Retry":[{"ErrorEquals":["Temp"],"IntervalSeconds":10,"MaxAttempts":3,"JitterStrategy":"FULL"}],"End":true}}})");
+        std::vector<std::chrono::system_clock::duration> out;
+        std::chrono::system_clock::time_point last{};
+        for (auto& ev : h.sink->events(r.arn))
+            if (ev.type == stepfn::event_type::task_scheduled) {
+                if (last.time_since_epoch().count() != 0) out.push_back(ev.timestamp - last);
+                last = ev.timestamp;
+            }
+        return out;
+    };
+    auto first = delays();
+    REQUIRE(first.size() == 3);
+    CHECK(first[0] < std::chrono::seconds(10));
+    CHECK(first[1] < std::chrono::seconds(20));
+    CHECK(first[2] < std::chrono::seconds(40));
+    CHECK(first == delays());  // same seed, same jitter
+}
+
+TEST_CASE("Payload limits: oversized input is refused, oversized task results fail the state", "[engine][limits]") {
+    // Room for the caught error's output ({"Error", "Cause"}, about 160 bytes), not for 300.
+    stepfn::limits bounds;
+    bounds.max_payload_bytes = 200;
+    harness h(bounds);
+    auto machine = load(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","End":true,
+        "Catch":[{"ErrorEquals":["States.DataLimitExceeded"],"Next":"Big"}]},"Big":{"Type":"Pass","Result":"too big","End":true}}})");
+    auto refused = h.engine.start(machine, json{{"blob", std::string(300, 'x')}});
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().name == "States.DataLimitExceeded");
+    h.engine.invokers().set_default(answer([](const stepfn::task_request&) { return stepfn::result<json>(std::string(300, 'y')); }));
+    auto e = h.engine.start(machine);
+    REQUIRE(e);
+    CHECK(*e->wait() == "too big");
+}
