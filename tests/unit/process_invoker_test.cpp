@@ -327,3 +327,121 @@ TEST_CASE("process invoker: an engine runs commands as Tasks, with Retry, Catch 
     CHECK(runner->running() == 0);
     CHECK(zombie_children().empty());
 }
+
+namespace {
+
+// Files the fake engine wrote for containers whose names start with `prefix`.
+std::vector<std::string> fake_engine_files(const std::string& prefix, const std::string& suffix) {
+    std::vector<std::string> out;
+    if (DIR* d = opendir("/tmp/stepfn-fake-engine")) {
+        while (dirent* e = readdir(d)) {
+            const std::string name = e->d_name;
+            if (name.compare(0, prefix.size(), prefix) == 0 && name.size() > suffix.size() &&
+                name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+                out.push_back("/tmp/stepfn-fake-engine/" + name);
+        }
+        closedir(d);
+    }
+    return out;
+}
+
+stepfn::container_spec fake_container(const std::string& prefix) {
+    stepfn::container_spec c;
+    c.engine = std::string(STEPFN_TEST_SERVERS_DIR) + "/fake_container_engine.sh";
+    c.image = "localhost/example:1";
+    c.name_prefix = prefix;
+    c.timeout = std::chrono::seconds(20);
+    return c;
+}
+
+} // namespace
+
+TEST_CASE("container invoker: the docker/podman command line", "[process][container]") {
+    stepfn::container_spec c;
+    c.engine = "podman";
+    c.image = "localhost/render:2";
+    c.command = {"render", "--fast"};
+    c.env = {{"TOKEN", "s3cret"}};
+    c.mounts = {"/srv/in:/in:ro"};
+    c.run_options = {"--network=none"};
+    c.kill_grace = std::chrono::milliseconds(1500);
+    auto p = stepfn::container_process(c, "stepfn-x-1");
+    CHECK(p.command == std::vector<std::string>{"podman", "run", "--rm", "-i", "--name", "stepfn-x-1", "-e", "TOKEN", "-v",
+                                                 "/srv/in:/in:ro", "--network=none", "localhost/render:2", "render", "--fast"});
+    CHECK(p.env == std::vector<std::pair<std::string, std::string>>{{"TOKEN", "s3cret"}});  // the value never on argv
+    CHECK(p.stop_command == std::vector<std::string>{"podman", "stop", "-t", "2", "stepfn-x-1"});
+}
+
+TEST_CASE("container invoker: through a stand-in engine, input on stdin, stopped by name on timeout",
+          "[process][container]") {
+    auto runner = std::make_shared<stepfn::process_runner>();
+    const std::string prefix = "stepfn-test-" + std::to_string(getpid()) + "-";
+
+    SECTION("the container's stdout is the result; variables pass by name") {
+        auto c = fake_container(prefix + "ok-");
+        c.command = {"cat"};
+        c.env = {{"STEPFN_CONTAINER_VAR", "value-1"}};
+        c.mounts = {"/tmp:/tmp:ro"};
+        stepfn::container_invoker invoker(runner, c);
+        auto out = invoke_once(invoker, request_for("render", json{{"frame", 3}}));
+        REQUIRE(out);
+        REQUIRE(*out);
+        CHECK(**out == json{{"frame", 3}});
+        auto args = fake_engine_files(prefix + "ok-", ".args");
+        REQUIRE(args.size() == 1);
+        const std::string line = read_file(args[0]);
+        CHECK_THAT(line, Catch::Matchers::Contains("--rm -i --name " + prefix + "ok-"));
+        CHECK_THAT(line, Catch::Matchers::Contains("-e STEPFN_CONTAINER_VAR -v /tmp:/tmp:ro localhost/example:1 cat"));
+        CHECK(line.find("value-1") == std::string::npos);
+        auto env = fake_engine_files(prefix + "ok-", ".env");
+        REQUIRE(env.size() == 1);
+        CHECK_THAT(read_file(env[0]), Catch::Matchers::Contains("STEPFN_CONTAINER_VAR=value-1"));
+    }
+    SECTION("a timeout runs `<engine> stop` on the container's name") {
+        auto c = fake_container(prefix + "hang-");
+        c.command = {"sleep", "30"};
+        c.timeout = std::chrono::milliseconds(300);
+        stepfn::container_invoker invoker(runner, c);
+        auto out = invoke_once(invoker, request_for("render", json::object()));
+        REQUIRE(out);
+        REQUIRE_FALSE(*out);
+        CHECK(out->error().name == "States.Timeout");
+        bool stopped = false;
+        for (int i = 0; i < 400 && !stopped; ++i) {  // bounded: 2 s for the stop command to run
+            stopped = !fake_engine_files(prefix + "hang-", ".stopped").empty();
+            if (!stopped) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        CHECK(stopped);
+    }
+    for (int i = 0; i < 400 && !zombie_children().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    CHECK(zombie_children().empty());
+}
+
+TEST_CASE("container invoker: a real docker or podman, when this machine can run a local image", "[process][container][real]") {
+    // Images cannot be pulled here: the test needs an engine that answers and a local image.
+    std::string engine;
+    for (const char* candidate : {"podman", "docker"}) {
+        const std::string probe = std::string(candidate) + " image inspect busybox >/dev/null 2>&1";
+        if (std::system(probe.c_str()) == 0) {
+            engine = candidate;
+            break;
+        }
+    }
+    if (engine.empty()) {
+        WARN("skipped: no docker or podman that can run a local 'busybox' image on this machine "
+             "(images cannot be pulled here); the stand-in engine test covers the invoker");
+        SUCCEED();
+        return;
+    }
+    auto runner = std::make_shared<stepfn::process_runner>();
+    stepfn::container_spec c;
+    c.engine = engine;
+    c.image = "busybox";
+    c.command = {"cat"};
+    c.timeout = std::chrono::seconds(60);
+    stepfn::container_invoker invoker(runner, c);
+    auto out = invoke_once(invoker, request_for("x", json{{"in", "container"}}), std::chrono::seconds(90));
+    REQUIRE(out);
+    REQUIRE(*out);
+    CHECK(**out == json{{"in", "container"}});
+}
