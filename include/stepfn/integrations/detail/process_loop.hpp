@@ -63,15 +63,18 @@ public:
     bool ready() const noexcept { return wake_[0] >= 0; }
 
     std::uint64_t submit(process_job job) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        job.id = ++next_id_;
-        const std::uint64_t id = job.id;
-        if (stopping_) {
-            finish_now(job.done, process_exit::failed(process_errors::shutdown, "the process runner is shutting down"));
-            return id;
+        std::uint64_t id = 0;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            job.id = id = ++next_id_;
+            if (!stopping_) {
+                incoming_.push_back(std::move(job));
+                wake();
+                return id;
+            }
         }
-        incoming_.push_back(std::move(job));
-        wake();
+        // Outside the lock: the callback may submit again.
+        finish_now(job.done, process_exit::failed(process_errors::shutdown, "the process runner is shutting down"));
         return id;
     }
 
