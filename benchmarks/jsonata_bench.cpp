@@ -23,7 +23,7 @@
 #if __has_include(<stepfn/expressions/eval_env.hpp>)
 #include <stepfn/expressions/eval_env.hpp>
 #else
-#include <stepfn/paths/eval_env.hpp>
+#include <stepfn/expressions/eval_env.hpp>
 #endif
 
 namespace {

@@ -33,3 +33,11 @@ stepfn_cli_test(run_hello EXIT 0 COMMAND run ${_data}/hello.asl.json --input "{\
 stepfn_cli_test(run_fail EXIT 1 COMMAND run ${_data}/fail.asl.json
   STDOUT "^{\"status\":\"FAILED\",\"error\":\"Order.Rejected\",\"cause\":\"amount too large\"}")
 stepfn_cli_test(run_bad_input EXIT 2 COMMAND run ${_data}/hello.asl.json --input "{oops" STDERR "--input is not JSON")
+
+# --invokers: the file's problems are usage errors that say where.
+stepfn_cli_test(run_invokers_not_json EXIT 2 COMMAND run ${_data}/hello.asl.json --invokers ${_data}/not-json.txt
+  STDERR "invokers file .* is not JSON")
+if(TARGET stepfn::process)
+  stepfn_cli_test(run_invokers_bad_entry EXIT 2 COMMAND run ${_data}/hello.asl.json --invokers ${_data}/invokers-bad.json
+    STDERR "\"orders\" needs exactly one of \"http\", \"command\" or \"container\"")
+endif()

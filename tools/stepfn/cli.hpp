@@ -40,6 +40,8 @@
 #include <stepfn/testing/mock_invoker.hpp>
 #include <stepfn/version.hpp>
 
+#include "invokers_file.hpp"
+
 // YAML definitions when the build has yaml-cpp (CMake: STEPFN_WITH_YAML=ON).
 #if defined(STEPFN_WITH_YAML) && __has_include(<yaml-cpp/yaml.h>)
 #include <stepfn/load/yaml.hpp>
@@ -138,6 +140,11 @@ Options:
   --state-machine NAME    The state machine's name: selects it in the mock file and appears in
                           ARNs and $$.StateMachine.Name (default: the only machine of the mock
                           file, else FILE's base name without extensions)
+  --invokers FILE         Answer Task resources with real services: a JSON file mapping
+                          resources (exact, or "prefix": true) to {"http": {...}},
+                          {"command": [...]} or {"container": {...}}, plus "connections" for
+                          the HTTP Task (arn:aws:states:::http:invoke). With --mock-config,
+                          the states the mock file does not mock go there
   -h, --help              Show this help
 
 Exit status: 0 when the execution SUCCEEDED; 1 when it FAILED, TIMED_OUT or was ABORTED;
@@ -551,6 +558,7 @@ struct run_settings {
     std::optional<std::string> mock_path;
     std::optional<std::string> test_case;
     std::optional<std::string> machine_name;
+    std::optional<std::string> invokers_path;
     std::string execution_name;
     bool virtual_time = false;
 };
@@ -559,7 +567,7 @@ inline outcome<run_settings> parse_run_arguments(const std::vector<std::string>&
     static const std::vector<option_spec> specs = {
         {"--input", true},       {"--input-file", true}, {"--history", true},
         {"--virtual-time", false}, {"--mock-config", true}, {"--test-case", true},
-        {"--state-machine", true}, {"--name", true},
+        {"--state-machine", true}, {"--name", true},       {"--invokers", true},
     };
     auto parsed = parse_arguments(args, specs);
     if (!parsed) return tl::make_unexpected(std::move(parsed.error()));
@@ -580,6 +588,7 @@ inline outcome<run_settings> parse_run_arguments(const std::vector<std::string>&
     settings.mock_path = optional_value("--mock-config");
     settings.test_case = optional_value("--test-case");
     settings.machine_name = optional_value("--state-machine");
+    settings.invokers_path = optional_value("--invokers");
     settings.execution_name = optional_value("--name").value_or("");
     settings.virtual_time = parsed->has("--virtual-time");
 
@@ -587,9 +596,11 @@ inline outcome<run_settings> parse_run_arguments(const std::vector<std::string>&
     if (settings.mock_path && !settings.test_case) return fail_usage("--mock-config needs --test-case NAME");
     if (settings.test_case && !settings.mock_path) return fail_usage("--test-case needs --mock-config FILE");
     const auto reads_stdin = [](const std::optional<std::string>& path) { return path && *path == "-"; };
-    if ((settings.definition_path == "-") + reads_stdin(settings.input_path) + reads_stdin(settings.mock_path) > 1)
-        return fail_usage("only one of FILE, --input-file and --mock-config can be standard input");
-    for (const std::string_view name : {"--input-file", "--history", "--mock-config"})
+    if ((settings.definition_path == "-") + reads_stdin(settings.input_path) + reads_stdin(settings.mock_path) +
+            reads_stdin(settings.invokers_path) >
+        1)
+        return fail_usage("only one of FILE, --input-file, --mock-config and --invokers can be standard input");
+    for (const std::string_view name : {"--input-file", "--history", "--mock-config", "--invokers"})
         if (const auto* value = parsed->find(name); value != nullptr && value->empty())
             return fail_usage(std::string(name) + " needs a file name, not an empty string");
     if (settings.history_path == std::optional<std::string>("-"))
@@ -618,11 +629,12 @@ inline json result_line(execution_status status, result<json> outcome) {
 template <class Clock>
 int execute(const state_machine& machine, json input, const run_settings& settings,
             std::shared_ptr<task_invoker> mocks, std::shared_ptr<history_sink> history, std::FILE* out,
-            std::FILE* err) {
+            std::FILE* err, const invokers_setup* invokers = nullptr) {
     manual_executor executor;
     Clock clock;
     basic_engine<manual_executor, Clock> engine(executor, clock);
     if (mocks) engine.invokers().set_default(std::move(mocks));
+    else if (invokers) invokers->apply(engine.invokers());
 
     start_options start;
     start.name = settings.execution_name;
@@ -651,7 +663,19 @@ inline int run_command(const std::vector<std::string>& args, std::FILE* in, std:
     }
     const limits bounds;
 
-    // The mock file first: it may name the state machine.
+    // The invokers file (real services), then the mock file, which may name the state machine
+    // and falls back to the invokers for the states it does not mock.
+    std::optional<invokers_setup> invokers;
+    if (settings->invokers_path) {
+        auto text = read_bounded(*settings->invokers_path, in, max_mock_file_bytes, "an invokers file");
+        if (!text) return report(text.error(), hint, err);
+        const std::string label = "the invokers file " + in_quotes(*settings->invokers_path);
+        auto document = parse_data(*text, label);
+        if (!document) return report(document.error(), hint, err);
+        auto setup = read_invokers_file(*document);
+        if (!setup) return report({label + ": " + setup.error().cause, false}, hint, err);
+        invokers = std::move(*setup);
+    }
     std::shared_ptr<task_invoker> mocks;
     std::optional<std::string> machine_name = settings->machine_name;
     if (settings->mock_path) {
@@ -673,7 +697,8 @@ inline int run_command(const std::vector<std::string>& args, std::FILE* in, std:
         }
         const testing::test_case& chosen = **selected;
         machine_name = chosen.machine;
-        mocks = std::make_shared<testing::mock_invoker>(chosen);
+        mocks = std::make_shared<testing::mock_invoker>(
+            chosen, invokers ? std::make_shared<routing_invoker>(*invokers) : std::shared_ptr<task_invoker>());
     }
 
     load_options options;
@@ -718,9 +743,9 @@ inline int run_command(const std::vector<std::string>& args, std::FILE* in, std:
 
     if (settings->virtual_time)
         return execute<virtual_clock>(*loaded->machine, std::move(input), *settings, std::move(mocks),
-                                      std::move(history), out, err);
+                                      std::move(history), out, err, invokers ? &*invokers : nullptr);
     return execute<system_clock>(*loaded->machine, std::move(input), *settings, std::move(mocks), std::move(history),
-                                 out, err);
+                                 out, err, invokers ? &*invokers : nullptr);
 }
 
 inline int dispatch(const std::vector<std::string>& args, std::FILE* in, std::FILE* out, std::FILE* err) {

@@ -85,6 +85,12 @@ inline bool is_predefined_error_name(std::string_view name) noexcept {
     };
     for (auto n : names)
         if (n == name) return true;
+    // The HTTP Task's `States.Http.StatusCode.<code>` (e.g. ...429), which its Retry matches on.
+    constexpr std::string_view status_prefix = "States.Http.StatusCode.";
+    if (name.size() == status_prefix.size() + 3 && name.substr(0, status_prefix.size()) == status_prefix) {
+        const auto code = name.substr(status_prefix.size());
+        return code[0] >= '1' && code[0] <= '5' && code[1] >= '0' && code[1] <= '9' && code[2] >= '0' && code[2] <= '9';
+    }
     return false;
 }
 
