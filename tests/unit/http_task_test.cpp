@@ -5,6 +5,7 @@
 #include "servers/test_server.hpp"
 
 #include <stepfn/history/memory_sink.hpp>
+#include <stepfn/load/loader.hpp>
 #include <stepfn/model/state_machine.hpp>
 #include <stepfn/engine/engine.hpp>
 #include <stepfn/clocks/system_clock.hpp>

@@ -4,6 +4,7 @@
 #include "servers/invoker_probe.hpp"
 
 #include <stepfn/integrations/container_invoker.hpp>
+#include <stepfn/load/loader.hpp>
 #include <stepfn/model/state_machine.hpp>
 #include <stepfn/engine/engine.hpp>
 #include <stepfn/clocks/system_clock.hpp>

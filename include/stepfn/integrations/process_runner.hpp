@@ -51,16 +51,16 @@ public:
     std::uint64_t run(process_spec spec, std::string input, std::optional<std::chrono::steady_clock::time_point> deadline,
                       F&& done) {
         static_assert(std::is_invocable_v<F&, process_exit>, "stepfn::process_runner::run: the callback must take stepfn::process_exit");
-        detail::process_job job;
-        job.spec = std::move(spec);
-        job.input = std::move(input);
-        job.deadline = deadline;
-        job.done = detail::unique_function<void(process_exit)>(std::forward<F>(done));
+        detail::process_job work;
+        work.spec = std::move(spec);
+        work.input = std::move(input);
+        work.deadline = deadline;
+        work.done = unique_function<void(process_exit)>(std::forward<F>(done));
         if (!ready()) {
-            job.done(process_exit::failed(job.spec.error_name, "the process runner could not start"));
+            work.done(process_exit::failed(work.spec.error_name, "the process runner could not start"));
             return 0;
         }
-        return state_->submit(std::move(job));
+        return state_->submit(std::move(work));
     }
 
     // Stops a process (SIGTERM to its group, SIGKILL after the grace period); its callback gets

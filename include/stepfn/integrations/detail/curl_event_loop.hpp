@@ -21,7 +21,7 @@
 
 #include <curl/curl.h>
 
-#include <stepfn/detail/unique_function.hpp>
+#include <stepfn/unique_function.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/integrations/http_message.hpp>
 

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include <stepfn/detail/unique_function.hpp>
+#include <stepfn/unique_function.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/integrations/detail/bounded_json.hpp>
 #include <stepfn/integrations/detail/http_task_encoding.hpp>

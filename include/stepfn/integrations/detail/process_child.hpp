@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <stepfn/detail/unique_function.hpp>
+#include <stepfn/unique_function.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/integrations/process_spec.hpp>
 

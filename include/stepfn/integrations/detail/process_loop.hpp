@@ -29,7 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <stepfn/detail/unique_function.hpp>
+#include <stepfn/unique_function.hpp>
 #include <stepfn/integrations/detail/process_child.hpp>
 #include <stepfn/integrations/process_spec.hpp>
 
