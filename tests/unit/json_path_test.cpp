@@ -433,7 +433,9 @@ TEST_CASE("parse errors say what and where", "[paths]") {
     CHECK_THAT(parse_error("$[?(@.a in ['x'])]"), Catch::Matchers::Contains("the operator 'in' is not supported"));
     CHECK_THAT(parse_error("$[?(@.a = 1)]"), Catch::Matchers::Contains("use '==' to compare values"));
     CHECK_THAT(parse_error("$[?(@.a == )]"), Catch::Matchers::Contains("expected a value in the filter but found ')'"));
-    CHECK_THAT(parse_error("$[?(@.a == x)]"), Catch::Matchers::Contains("unexpected 'x' in the filter (strings must be quoted)"));
+    // An unquoted word parses (AWS accepts the definition) and fails when evaluated.
+    CHECK(eval_error("$[?(@.a == x)]", json::array({json{{"a", "x"}}})) ==
+          "Invalid path '$[?(@.a == x)]' : unexpected 'x' in the filter (strings must be quoted)");
     CHECK_THAT(parse_error("$[?(@.a == 1]"), Catch::Matchers::Contains("at column 13"));
     CHECK_THAT(parse_error("$[?(1)]"), Catch::Matchers::Contains("a condition needs a path"));
     CHECK_THAT(parse_error("$[?(@.a > 1 && (@.b < 2]"), Catch::Matchers::Contains("expected ')' to match the '(' at column 16"));
@@ -689,4 +691,18 @@ TEST_CASE("the work of one evaluation is bounded", "[paths]") {
     auto big = path("$.store.book[*]").evaluate(store(), small);
     REQUIRE_FALSE(big);
     CHECK(big.error().cause == "The path '$.store.book[*]' selects more than 100 bytes (the payload limit)");
+}
+
+// Issue 13: deployed AWS samples hold filters such as $[?(@.Name==Receipt)]; AWS creates the
+// machine and Jayway fails when it evaluates the filter.
+TEST_CASE("an unquoted word in a filter loads and fails when evaluated", "[paths]") {
+    auto p = json_path::parse("$[?(@.Name==Receipt)]");
+    REQUIRE(p);
+    test_env env;
+    auto r = p->evaluate(json::parse(R"([{"Name": "Receipt"}])"), env);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().name == stepfn::errors::runtime);
+    CHECK(r.error().cause == "Invalid path '$[?(@.Name==Receipt)]' : unexpected 'Receipt' in the filter (strings must be quoted)");
+    // Nothing to test: the filter is never evaluated, so nothing fails.
+    CHECK(eval("$[?(@.Name==Receipt)]", json::array()) == json::array());
 }

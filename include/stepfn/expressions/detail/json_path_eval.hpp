@@ -24,10 +24,11 @@ namespace stepfn::detail::jsonpath {
 
 // What one evaluation may still do. Once spent, every loop stops and the caller reports why.
 struct eval_budget {
-    enum class reason : std::uint8_t { none, work, size };
+    enum class reason : std::uint8_t { none, work, size, unreadable };
     std::size_t work_left = 0;  // nodes visited, selected and copied
     std::size_t max_bytes = 0;  // the size of one selection (the payload limit)
     reason spent = reason::none;
+    std::string message;        // reason::unreadable: what the filter could not read
 
     eval_budget(std::size_t work, std::size_t bytes) : work_left(work), max_bytes(bytes) {}
 
@@ -294,6 +295,13 @@ inline void resolve_operand(const operand& o, const json& current, const json& r
                             eval_budget& budget) {
     if (o.kind == operand_kind::literal) {
         out.value = &o.literal;
+        return;
+    }
+    if (o.kind == operand_kind::unreadable) {
+        if (!budget.exhausted()) {
+            budget.spent = eval_budget::reason::unreadable;
+            budget.message = o.literal.get<std::string>();
+        }
         return;
     }
     const json& start = o.kind == operand_kind::relative ? current : root;

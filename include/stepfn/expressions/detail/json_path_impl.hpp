@@ -67,6 +67,9 @@ struct json_path::impl {
     // Why a spent budget stopped the evaluation.
     tl::unexpected<error> over_budget(const detail::jsonpath::eval_budget& budget, const eval_env& env) const {
         const limits bounds = env.bounds();
+        if (budget.spent == detail::jsonpath::eval_budget::reason::unreadable)
+            return make_error(errors::runtime,
+                              "Invalid path '" + detail::jsonpath::shorten(text) + "' : " + budget.message);
         if (budget.spent == detail::jsonpath::eval_budget::reason::size)
             return make_error(errors::data_limit_exceeded,
                               "The path '" + detail::jsonpath::shorten(text) + "' selects more than " +

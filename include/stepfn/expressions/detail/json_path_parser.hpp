@@ -408,7 +408,10 @@ private:
             if (word == "true") out.literal = true;
             else if (word == "false") out.literal = false;
             else if (word == "null") out.literal = nullptr;
-            else return fail(start, "unexpected '" + std::string(word) + "' in the filter (strings must be quoted)");
+            else {
+                out.kind = operand_kind::unreadable;
+                out.literal = "unexpected '" + std::string(word) + "' in the filter (strings must be quoted)";
+            }
             pos_ = end;
             return true;
         }
