@@ -132,8 +132,9 @@ def main():
             else:
                 c.add("mock_config", json.dumps(mock_file("M", mocks), indent=1))
     for fuzzer in ("load_machine", "json_path", "intrinsic", "payload_template", "yaml", "mock_config", "run"):
-        os.makedirs(os.path.join(out, fuzzer), exist_ok=True)
-        print(f"{fuzzer}: {c.count.get(fuzzer, 0)} seeds")
+        folder = os.path.join(out, fuzzer)
+        os.makedirs(folder, exist_ok=True)
+        print(f"{fuzzer}: {len(os.listdir(folder))} seeds ({c.count.get(fuzzer, 0)} new)")
 
 
 if __name__ == "__main__":
