@@ -18,6 +18,7 @@ struct limits {
     std::size_t max_array_range_items = 1000;        // States.ArrayRange
     std::size_t max_intrinsic_string_chars = 10000;  // Base64/Hash input
     std::size_t max_inline_map_concurrency = 40;     // engine cap for MaxConcurrency 0
+    std::size_t max_path_work = 4000000;             // nodes visited and copied by one JSONPath evaluation
 };
 
 } // namespace stepfn

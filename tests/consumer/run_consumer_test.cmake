@@ -2,6 +2,7 @@
 # tests/consumer against that prefix alone. Run by ctest as `package_consumer`; works offline.
 #   -DSTEPFN_BUILD_DIR -DSTEPFN_CONFIG -DCONSUMER_SOURCE_DIR -DWORK_DIR [-DCXX_COMPILER]
 #   [-DCXX_STANDARD] [-DGENERATOR] [-DPARENT_PREFIX_PATH=a|b] [-DTOOLCHAIN_FILE]
+#   [-DCONSUMER_PROGRAM=name of the program the project builds, `consumer` by default]
 foreach(_required STEPFN_BUILD_DIR CONSUMER_SOURCE_DIR WORK_DIR)
   if(NOT DEFINED ${_required})
     message(FATAL_ERROR "run_consumer_test.cmake needs -D${_required}=...")
@@ -59,7 +60,10 @@ endif()
 run_step("configure the consumer" ${_configure})
 run_step("build the consumer" ${CMAKE_COMMAND} --build ${_build} ${_config_args})
 
-find_program(_consumer NAMES consumer PATHS ${_build} ${_build}/${STEPFN_CONFIG} NO_DEFAULT_PATH)
+if(NOT CONSUMER_PROGRAM)
+  set(CONSUMER_PROGRAM consumer)
+endif()
+find_program(_consumer NAMES ${CONSUMER_PROGRAM} PATHS ${_build} ${_build}/${STEPFN_CONFIG} NO_DEFAULT_PATH)
 if(NOT _consumer)
   message(FATAL_ERROR "the consumer program was not built")
 endif()

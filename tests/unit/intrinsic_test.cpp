@@ -1,6 +1,8 @@
 #include "catch.hpp"
 
+#include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <map>
 #include <set>
 #include <string>
@@ -590,4 +592,19 @@ TEST_CASE("calls on literals are folded, but their failures stay run-time failur
     CHECK(v.error().name == "States.IntrinsicFailure");
     CHECK(eval_error("States.JsonMerge(States.StringToJson('{}'), States.StringToJson('{}'), true)").name ==
           "States.IntrinsicFailure");
+}
+
+// Issue 13: a path argument ending in a backslash made the parser read one byte past the text.
+// The text sits in a heap block of exactly its size, so ASan sees any read beyond it.
+TEST_CASE("a path argument ending in a backslash stays inside the text", "[intrinsic]") {
+    for (std::string_view source : {std::string_view("States.Array($\\"), std::string_view("States.Array($.a\\"),
+                                    std::string_view("States.Format('{}', $['x\\")}) {
+        INFO(source);
+        const std::unique_ptr<char[]> block(new char[source.size()]);
+        std::copy(source.begin(), source.end(), block.get());
+        const auto call = intrinsic_call::parse(std::string_view(block.get(), source.size()));
+        REQUIRE_FALSE(call);
+        CHECK(call.error().name == stepfn::errors::invalid_definition);
+    }
+    CHECK_THAT(parse_error("States.Array($.a\\"), Contains("a path must not end with '\\'"));
 }

@@ -433,7 +433,9 @@ TEST_CASE("parse errors say what and where", "[paths]") {
     CHECK_THAT(parse_error("$[?(@.a in ['x'])]"), Catch::Matchers::Contains("the operator 'in' is not supported"));
     CHECK_THAT(parse_error("$[?(@.a = 1)]"), Catch::Matchers::Contains("use '==' to compare values"));
     CHECK_THAT(parse_error("$[?(@.a == )]"), Catch::Matchers::Contains("expected a value in the filter but found ')'"));
-    CHECK_THAT(parse_error("$[?(@.a == x)]"), Catch::Matchers::Contains("unexpected 'x' in the filter (strings must be quoted)"));
+    // An unquoted word parses (AWS accepts the definition) and fails when evaluated.
+    CHECK(eval_error("$[?(@.a == x)]", json::array({json{{"a", "x"}}})) ==
+          "Invalid path '$[?(@.a == x)]' : unexpected 'x' in the filter (strings must be quoted)");
     CHECK_THAT(parse_error("$[?(@.a == 1]"), Catch::Matchers::Contains("at column 13"));
     CHECK_THAT(parse_error("$[?(1)]"), Catch::Matchers::Contains("a condition needs a path"));
     CHECK_THAT(parse_error("$[?(@.a > 1 && (@.b < 2]"), Catch::Matchers::Contains("expected ')' to match the '(' at column 16"));
@@ -582,4 +584,125 @@ TEST_CASE("a default-constructed path is inert", "[paths]") {
     CHECK_FALSE(p.evaluate(json::object(), env));
     json target = json::object();
     CHECK_FALSE(p.assign(target, json(1)));
+}
+
+// Issue 13: inside a single-quoted bracket name AWS keeps a backslash before a double quote.
+TEST_CASE("a backslash before a double quote stays inside single quotes", "[paths]") {
+    const json doc = json::parse(R"({"Test\\\"\"Name\"": 1, "a\"b": 2})");
+    CHECK(eval(R"($['Test\""Name"'])", doc) == 1);
+    CHECK(path(R"($['Test\""Name"'])").is_definite());
+    // Double-quoted names still read \" as a quote.
+    CHECK(eval(R"($["a\"b"])", doc) == 2);
+}
+
+// Issue 13: Jayway trims the path; deployed AWS samples end paths with a blank.
+TEST_CASE("trailing blanks end a path", "[paths]") {
+    const json doc = json::parse(R"({"a": {"b": 1}})");
+    CHECK(eval("$.a.b ", doc) == 1);
+    CHECK(eval("$.a['b']  ", doc) == 1);
+    CHECK(eval("$.a.* \t", doc) == json::array({1}));
+    test_env env;
+    env.context_object = json::parse(R"({"Execution": {"Name": "run-1"}})");
+    CHECK(eval("$$.Execution.Name ", doc, env) == "run-1");
+    CHECK(json_path::parse_reference("$.a.b ").has_value());
+    // A blank inside a dot-notation name is still an error.
+    CHECK_THAT(parse_error("$.a b"), Catch::Matchers::Contains("cannot contain blanks"));
+}
+
+namespace {
+// A document nested `depth` deep through members named "a" around `leaf`.
+json nested_a(std::size_t depth, json leaf = 1) {
+    json doc = std::move(leaf);
+    for (std::size_t i = 0; i < depth; ++i) {
+        json wrapper = json::object();
+        wrapper["a"] = std::move(doc);
+        doc = std::move(wrapper);
+    }
+    return doc;
+}
+
+class bounded_env final : public stepfn::eval_env {
+public:
+    stepfn::limits limits;
+    const json* context() const override { return nullptr; }
+    const json* variable(std::string_view) const override { return nullptr; }
+    std::uint64_t random() const override { return 4; }
+    stepfn::limits bounds() const override { return limits; }
+};
+} // namespace
+
+// Issue 13: `$..a` and `$..*` copy each node once per ancestor (gigabytes from 256 KB); the
+// evaluation stops as soon as the selection passes the payload limit. (Depth stays moderate:
+// copying a document nested 100,000 deep is the engine's depth check to prevent.)
+TEST_CASE("recursive descent stops at the payload limit", "[paths]") {
+    const json doc = nested_a(500, std::string(200000, 'x'));
+    REQUIRE(doc.dump().size() < stepfn::limits{}.max_payload_bytes);
+    for (const char* text : {"$..a", "$..*", "$.a..a"}) {
+        INFO(text);
+        test_env env;
+        auto r = path(text).evaluate(doc, env);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().name == stepfn::errors::data_limit_exceeded);
+        CHECK_THAT(r.error().cause, Catch::Matchers::Contains("selects more than 262144 bytes"));
+        auto moved = path(text).extract(json(doc), env);
+        REQUIRE_FALSE(moved);
+        CHECK(moved.error().name == stepfn::errors::data_limit_exceeded);
+    }
+    // A smaller document within the limit still gives every match.
+    CHECK(eval("$..a", nested_a(3)).size() == 3);
+}
+
+// Issue 13: a filter with `..` inside `..` did work quadratic in the document (a minute on
+// 12 KB); the work of one evaluation is bounded.
+TEST_CASE("the work of one evaluation is bounded", "[paths]") {
+    // 3,000 levels (about 40 KB): `@..x` under `$..` visits about 4.5 million nodes.
+    json doc = json::object();
+    json* level = &doc;
+    for (int i = 0; i < 3000; ++i) {
+        (*level)["x"] = i;
+        (*level)["n"] = json::object();
+        level = &(*level)["n"];
+    }
+    test_env env;
+    auto r = path("$..[?(@..x == 1)]").evaluate(doc, env);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().name == stepfn::errors::runtime);
+    CHECK(r.error().cause ==
+          "Invalid path '$..[?(@..x == 1)]' : the evaluation needs more than 4000000 steps (the limit of one "
+          "path evaluation, limits::max_path_work)");
+    // With `..*` in the filter each test copies its subtree: the size bound stops it first.
+    auto copies = path("$..[?(@..* == 1)]").evaluate(doc, env);
+    REQUIRE_FALSE(copies);
+    CHECK((copies.error().name == stepfn::errors::runtime ||
+           copies.error().name == stepfn::errors::data_limit_exceeded));
+
+    // The engine's limits come through eval_env::bounds().
+    bounded_env small;
+    small.limits.max_path_work = 20;
+    auto over = path("$.store.book[*].title").evaluate(store(), small);
+    REQUIRE(over);
+    auto many = path("$..price").evaluate(store(), small);
+    REQUIRE_FALSE(many);
+    CHECK(many.error().cause ==
+          "Invalid path '$..price' : the evaluation needs more than 20 steps (the limit of one path evaluation, "
+          "limits::max_path_work)");
+    small.limits.max_path_work = 1000;
+    small.limits.max_payload_bytes = 100;
+    auto big = path("$.store.book[*]").evaluate(store(), small);
+    REQUIRE_FALSE(big);
+    CHECK(big.error().cause == "The path '$.store.book[*]' selects more than 100 bytes (the payload limit)");
+}
+
+// Issue 13: deployed AWS samples hold filters such as $[?(@.Name==Receipt)]; AWS creates the
+// machine and Jayway fails when it evaluates the filter.
+TEST_CASE("an unquoted word in a filter loads and fails when evaluated", "[paths]") {
+    auto p = json_path::parse("$[?(@.Name==Receipt)]");
+    REQUIRE(p);
+    test_env env;
+    auto r = p->evaluate(json::parse(R"([{"Name": "Receipt"}])"), env);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().name == stepfn::errors::runtime);
+    CHECK(r.error().cause == "Invalid path '$[?(@.Name==Receipt)]' : unexpected 'Receipt' in the filter (strings must be quoted)");
+    // Nothing to test: the filter is never evaluated, so nothing fails.
+    CHECK(eval("$[?(@.Name==Receipt)]", json::array()) == json::array());
 }

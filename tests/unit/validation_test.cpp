@@ -328,15 +328,12 @@ TEST_CASE("retriers: ErrorEquals and the ranges of their fields", "[validation]"
           "\n/States/S/Retry/0/ErrorEquals: 'States.ALL' must appear alone in 'ErrorEquals'");
     CHECK(problems(task_with(R"asl("Retry": [{"ErrorEquals": ["States.ALL"]}, {"ErrorEquals": ["X"]}])asl")) ==
           "\n/States/S/Retry/0/ErrorEquals: a retrier with 'States.ALL' must be the last retrier");
-    CHECK(problems(task_with(R"asl("Retry": [{"ErrorEquals": ["States.Tiemout"]}])asl")) ==
-          "\n/States/S/Retry/0/ErrorEquals/0: \"States.Tiemout\" is not a predefined error name (names starting with "
-          "'States.' are reserved)");
-    // The HTTP Task's status errors are predefined names too; anything else after the prefix is not.
+    // Issue 13: custom names starting with `States.` are accepted, as AWS does.
+    CHECK(problems(task_with(R"asl("Retry": [{"ErrorEquals": ["States.QuorumMet"]}],
+                                   "Catch": [{"ErrorEquals": ["States.Custom", "X"], "Next": "S"}])asl"))
+              .empty());
     CHECK(problems(task_with(R"asl("Retry": [{"ErrorEquals": ["States.Http.StatusCode.429", "States.Http.Socket"]}])asl"))
               .empty());
-    CHECK(problems(task_with(R"asl("Retry": [{"ErrorEquals": ["States.Http.StatusCode.42"]}])asl")) ==
-          "\n/States/S/Retry/0/ErrorEquals/0: \"States.Http.StatusCode.42\" is not a predefined error name (names "
-          "starting with 'States.' are reserved)");
     CHECK(problems(task_with(R"asl("Retry": [{"ErrorEquals": ["States.Timeout", "States.TaskFailed", "Lambda.Unknown"]},
                                            {"ErrorEquals": ["States.ALL"]}])asl"))
               .empty());

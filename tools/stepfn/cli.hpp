@@ -477,9 +477,8 @@ inline outcome<loaded_definition> load_definition(const std::string& path, std::
     auto check = check_json(*text, depth_guard);
     if (check.verdict == json_verdict::not_json) return fail_input(label + " is not JSON: " + check.message);
     if (check.verdict == json_verdict::too_deep) {
-        return loaded_definition{make_invalid({diagnostic{
-            "", "the definition is nested more than " + std::to_string(depth_guard) +
-                    " levels deep (the limit is " + std::to_string(options.bounds.max_nesting_depth) + ")"}})};
+        // Deeper than the guard is deeper than the limit: say it as the loader does.
+        return loaded_definition{make_invalid({diagnostic{"", stepfn::detail::too_deep_message(options.bounds.max_nesting_depth)}})};
     }
     return loaded_definition{load_machine(*text, options)};
 }

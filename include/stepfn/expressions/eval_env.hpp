@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include <stepfn/json.hpp>
+#include <stepfn/limits.hpp>
 
 namespace stepfn {
 
@@ -24,6 +25,12 @@ public:
 
     // 64 random bits. Implementations may be seeded for deterministic tests.
     virtual std::uint64_t random() const = 0;
+
+    // The bounds an evaluation honours: a JSONPath selection stops with
+    // States.DataLimitExceeded once it passes max_payload_bytes, and with States.Runtime after
+    // max_path_work nodes, so `$..*` or a filter inside `..` cannot run away. An engine
+    // returns its own limits.
+    virtual limits bounds() const { return limits{}; }
 };
 
 // An environment with no context, no variables and a fixed-seed random source: for evaluating

@@ -14,12 +14,14 @@
 #include <cstddef>
 #include <exception>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <stepfn/load/loader.hpp>
@@ -90,6 +92,42 @@ inline tl::unexpected<error> yaml_invalid(std::vector<yaml_problem> found) {
     }
     return tl::make_unexpected(error{errors::invalid_definition, std::move(cause), std::move(problems)});
 }
+// Where each document starts, for telling one document from several without YAML::LoadAll.
+class yaml_document_probe final : public YAML::EventHandler {
+public:
+    std::optional<YAML::Mark> start;
+    void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+};
+
+inline bool same_place(const YAML::Mark& a, const YAML::Mark& b) { return a.pos == b.pos && a.line == b.line; }
+
+// A problem when `text` holds no document or more than one; nullopt for exactly one. Reads at
+// most three documents, and a document that starts where the previous one did means the
+// parser is stuck (yaml-cpp 0.7 yields the same empty document forever on a stray `,`).
+// Throws YAML::Exception on a syntax error, as YAML::Load would.
+inline std::optional<yaml_problem> count_yaml_documents(const std::string& text) {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    yaml_document_probe first, second, third;
+    if (!parser.HandleNextDocument(first)) return yaml_problem{"", std::nullopt, "the file holds no YAML document"};
+    if (!parser.HandleNextDocument(second)) return std::nullopt;
+    const YAML::Mark at = second.start.value_or(YAML::Mark::null_mark());
+    const bool third_found = parser.HandleNextDocument(third);
+    if ((first.start && second.start && same_place(*first.start, *second.start)) ||
+        (third_found && second.start && third.start && same_place(*second.start, *third.start)))
+        return yaml_problem{"", to_yaml_mark(at),
+                            "the definition is not valid YAML: the parser makes no progress here "
+                            "(a stray ',' outside brackets?)"};
+    return yaml_problem{"", to_yaml_mark(at), "the file holds more than one YAML document; a definition is exactly one"};
+}
 } // namespace detail
 
 // YAML text → JSON with its marks. Errors (States.InvalidDefinition): YAML syntax, more than one
@@ -103,17 +141,14 @@ inline result<yaml_document> parse_yaml(std::string_view text, const limits& bou
                                           std::to_string(bounds.max_definition_bytes) + " bytes"}});
     // yaml-cpp reports with exceptions; none leaves this function.
     try {
-        std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
-        if (documents.size() > 1) {
-            return detail::yaml_invalid({{"", detail::to_yaml_mark(documents[1].Mark()),
-                                          "the file holds " + std::to_string(documents.size()) +
-                                              " YAML documents; a definition is exactly one"}});
-        }
-        if (documents.empty()) return detail::yaml_invalid({{"", std::nullopt, "the file holds no YAML document"}});
+        const std::string owned(text);
+        if (auto many = detail::count_yaml_documents(owned)) return detail::yaml_invalid({std::move(*many)});
+        // One document only: yaml-cpp 0.7's LoadAll never returns on some inputs (`,`).
+        const YAML::Node root = YAML::Load(owned);
         // Well beyond the loader's own nesting limit, which then explains ordinary cases.
         const std::size_t max_depth = (std::max)(bounds.max_nesting_depth * 4, std::size_t{256});
-        detail::yaml_converter converter(max_depth, bounds.max_definition_bytes);
-        json value = converter.convert(documents[0], "", documents[0].Mark(), 0);
+        detail::yaml_converter converter(max_depth, bounds.max_nesting_depth, bounds.max_definition_bytes);
+        json value = converter.convert(root, "", root.Mark(), 0);
         if (!converter.problems.empty()) return detail::yaml_invalid(std::move(converter.problems));
         return yaml_document(std::move(value), std::move(converter.marks));
     } catch (const YAML::Exception& e) {

@@ -61,7 +61,10 @@ struct path_body {
     bool reference = true;
 };
 
-enum class operand_kind : std::uint8_t { literal, relative, absolute };
+// `unreadable`: a literal Jayway cannot read (an unquoted word); `literal` holds the message.
+// AWS accepts such a definition, because Jayway compiles a filter only when it evaluates it;
+// the evaluation then fails.
+enum class operand_kind : std::uint8_t { literal, relative, absolute, unreadable };
 
 struct operand {
     operand_kind kind = operand_kind::literal;

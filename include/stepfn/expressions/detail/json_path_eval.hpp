@@ -3,19 +3,90 @@
 
 // Evaluation of a compiled path_body. Steps are applied one after another to a list of node
 // pointers (no recursion over the document); `..` walks the subtree with an explicit stack.
-// Only filters recurse, and their depth is bounded at parse time.
+// Only filters recurse, and their depth is bounded at parse time. Every evaluation carries a
+// budget: `..` inside `..` (a filter such as `$..[?(@..* == 1)]`) does work quadratic in the
+// document, and `$..*` copies each node once per ancestor, so both the work and the size of
+// what is copied are bounded and the evaluation stops as soon as either runs out.
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include <stepfn/detail/json_size.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/expressions/detail/json_path_ast.hpp>
 #include <stepfn/expressions/detail/json_path_parser.hpp>
 
 namespace stepfn::detail::jsonpath {
+
+// What one evaluation may still do. Once spent, every loop stops and the caller reports why.
+struct eval_budget {
+    enum class reason : std::uint8_t { none, work, size, unreadable };
+    std::size_t work_left = 0;  // nodes visited, selected and copied
+    std::size_t max_bytes = 0;  // the size of one selection (the payload limit)
+    reason spent = reason::none;
+    std::string message;        // reason::unreadable: what the filter could not read
+
+    eval_budget(std::size_t work, std::size_t bytes) : work_left(work), max_bytes(bytes) {}
+
+    bool exhausted() const noexcept { return spent != reason::none; }
+    bool spend(std::size_t units = 1) noexcept {
+        if (spent != reason::none) return false;
+        if (units > work_left) {
+            work_left = 0;
+            spent = reason::work;
+            return false;
+        }
+        work_left -= units;
+        return true;
+    }
+};
+
+// The compact serialised size of `value`, counting each node against the budget and stopping
+// once it passes `limit` (the value returned is then just over the limit).
+inline std::size_t bounded_size(const json& value, std::size_t limit, eval_budget& budget) {
+    std::size_t total = 0;
+    std::vector<const json*> stack{&value};
+    while (!stack.empty() && total <= limit) {
+        const json* v = stack.back();
+        stack.pop_back();
+        if (!budget.spend()) break;
+        switch (v->type()) {
+        case json::value_t::object:
+            total += 2 + (v->empty() ? 0 : v->size() - 1);
+            for (auto it = v->begin(); it != v->end(); ++it) {
+                total += serialized_string_size(it.key()) + 1;
+                stack.push_back(&it.value());
+            }
+            break;
+        case json::value_t::array:
+            total += 2 + (v->empty() ? 0 : v->size() - 1);
+            for (const auto& item : *v) stack.push_back(&item);
+            break;
+        case json::value_t::string: total += serialized_string_size(v->get_ref<const std::string&>()); break;
+        default: total += 8; break;  // numbers, booleans, null: near enough for a bound
+        }
+    }
+    return total;
+}
+
+// Appends a copy of `node` to `out` unless that would take the selection (`bytes` so far)
+// past the budget's size; false when the budget is spent.
+inline bool append_copy(const json& node, json& out, std::size_t& bytes, eval_budget& budget) {
+    if (budget.exhausted()) return false;
+    const std::size_t room = budget.max_bytes > bytes ? budget.max_bytes - bytes : 0;
+    bytes += bounded_size(node, room, budget) + 1;
+    if (budget.exhausted()) return false;
+    if (bytes > budget.max_bytes) {
+        budget.spent = eval_budget::reason::size;
+        return false;
+    }
+    out.push_back(node);
+    return true;
+}
 
 inline std::string compact(const json& value) {
     return value.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -64,11 +135,12 @@ inline bool has_all_names(const step& s, const json& object) {
     return true;
 }
 
-// Calls fn(node) for `start` and every node below it, in document order (pre-order).
+// Calls fn(node) for `start` and every node below it, in document order (pre-order), until
+// the budget is spent.
 template <class Fn>
-inline void for_each_descendant_or_self(const json& start, Fn&& fn) {
+inline void for_each_descendant_or_self(const json& start, eval_budget& budget, Fn&& fn) {
     std::vector<const json*> stack{&start};
-    while (!stack.empty()) {
+    while (!stack.empty() && budget.spend()) {
         const json* node = stack.back();
         stack.pop_back();
         fn(*node);
@@ -102,16 +174,18 @@ inline void for_each_slice_index(const slice_bounds& s, std::size_t size, Fn&& f
     }
 }
 
-inline bool matches(const filter_expr& e, const json& current, const json& root);
+inline bool matches(const filter_expr& e, const json& current, const json& root, eval_budget& budget);
 inline void select_nodes(const path_body& body, std::size_t count, const json& start, const json& root,
-                         std::vector<const json*>& out);
-inline json gather(const path_body& body, const json& start, const json& root);
+                         std::vector<const json*>& out, eval_budget& budget);
+inline json gather(const path_body& body, const json& start, const json& root, eval_budget& budget);
 
 // One step on one node (no `..`). `scanning`: the step is applied to every node of a subtree,
 // so a filter tests object nodes themselves instead of an array's elements (which the scan
 // visits anyway) — that is how Jayway avoids duplicates.
 inline void apply_here(const step& s, const json& node, const json& root, bool scanning,
-                       std::vector<const json*>& out) {
+                       std::vector<const json*>& out, eval_budget& budget) {
+    // Each selected node costs one unit too, so wide unions and wildcards are counted.
+    const std::size_t before = out.size();
     switch (s.kind) {
     case step_kind::name:
     case step_kind::index:
@@ -141,57 +215,69 @@ inline void apply_here(const step& s, const json& node, const json& root, bool s
     case step_kind::filter:
         // AWS: filters select objects; scalar elements never match.
         if (node.is_object()) {
-            if (matches(*s.filter, node, root)) out.push_back(&node);
+            if (matches(*s.filter, node, root, budget)) out.push_back(&node);
         } else if (node.is_array() && !scanning) {
-            for (const auto& element : node)
-                if (element.is_object() && matches(*s.filter, element, root)) out.push_back(&element);
+            for (const auto& element : node) {
+                if (budget.exhausted()) break;
+                if (element.is_object() && matches(*s.filter, element, root, budget)) out.push_back(&element);
+            }
         }
         break;
     }
+    budget.spend(out.size() - before);
 }
 
-inline void apply_step(const step& s, const json& node, const json& root, std::vector<const json*>& out) {
+inline void apply_step(const step& s, const json& node, const json& root, std::vector<const json*>& out,
+                       eval_budget& budget) {
     if (!s.descend) {
-        apply_here(s, node, root, false, out);
+        apply_here(s, node, root, false, out, budget);
         return;
     }
-    for_each_descendant_or_self(node, [&](const json& n) { apply_here(s, n, root, true, out); });
+    for_each_descendant_or_self(node, budget, [&](const json& n) { apply_here(s, n, root, true, out, budget); });
 }
 
+// The nodes the first `count` steps select; empty once the budget is spent.
 inline void select_nodes(const path_body& body, std::size_t count, const json& start, const json& root,
-                         std::vector<const json*>& out) {
+                         std::vector<const json*>& out, eval_budget& budget) {
     out.clear();
     out.push_back(&start);
     std::vector<const json*> next;
     for (std::size_t i = 0; i < count && !out.empty(); ++i) {
         next.clear();
-        for (const json* node : out) apply_step(body.steps[i], *node, root, next);
+        for (const json* node : out) {
+            if (budget.exhausted()) break;
+            apply_step(body.steps[i], *node, root, next, budget);
+        }
         out.swap(next);
     }
+    if (budget.exhausted()) out.clear();
 }
 
 // A merge leaf applied to one node: merged objects appended to `out`.
-inline void append_merged(const step& s, const json& node, json& out) {
+inline void append_merged(const step& s, const json& node, json& out, std::size_t& bytes, eval_budget& budget) {
     if (!s.descend) {
-        if (node.is_object()) out.push_back(merge_names(s, node));
+        if (node.is_object()) append_copy(merge_names(s, node), out, bytes, budget);
         return;
     }
     // Under `..`, Jayway only merges objects that have every name.
-    for_each_descendant_or_self(node, [&](const json& n) {
-        if (n.is_object() && has_all_names(s, n)) out.push_back(merge_names(s, n));
+    for_each_descendant_or_self(node, budget, [&](const json& n) {
+        if (n.is_object() && has_all_names(s, n)) append_copy(merge_names(s, n), out, bytes, budget);
     });
 }
 
-// The array of matches of an indefinite path (copies).
-inline json gather(const path_body& body, const json& start, const json& root) {
+// The array of matches of an indefinite path (copies), within the budget's size: an empty
+// array once the budget is spent (the caller reports it).
+inline json gather(const path_body& body, const json& start, const json& root, eval_budget& budget) {
     std::vector<const json*> nodes;
     const std::size_t count = body.merge_leaf ? body.steps.size() - 1 : body.steps.size();
-    select_nodes(body, count, start, root, nodes);
+    select_nodes(body, count, start, root, nodes, budget);
     json out = json::array();
     out.get_ref<json::array_t&>().reserve(nodes.size());
+    std::size_t bytes = 2;
     for (const json* node : nodes) {
-        if (body.merge_leaf) append_merged(body.steps.back(), *node, out);
-        else out.push_back(*node);
+        if (body.merge_leaf) append_merged(body.steps.back(), *node, out, bytes, budget);
+        else append_copy(*node, out, bytes, budget);
+        if (budget.exhausted()) return json::array();
     }
     return out;
 }
@@ -205,9 +291,17 @@ struct operand_value {
     json owned;
 };
 
-inline void resolve_operand(const operand& o, const json& current, const json& root, operand_value& out) {
+inline void resolve_operand(const operand& o, const json& current, const json& root, operand_value& out,
+                            eval_budget& budget) {
     if (o.kind == operand_kind::literal) {
         out.value = &o.literal;
+        return;
+    }
+    if (o.kind == operand_kind::unreadable) {
+        if (!budget.exhausted()) {
+            budget.spent = eval_budget::reason::unreadable;
+            budget.message = o.literal.get<std::string>();
+        }
         return;
     }
     const json& start = o.kind == operand_kind::relative ? current : root;
@@ -224,7 +318,7 @@ inline void resolve_operand(const operand& o, const json& current, const json& r
         }
         return;
     }
-    out.owned = gather(body, start, root);
+    out.owned = gather(body, start, root, budget);
     out.value = &out.owned;
 }
 
@@ -286,33 +380,36 @@ inline bool compare_values(compare_op op, const json* a, const json* b) {
     }
 }
 
-inline bool operand_exists(const operand& o, const json& current, const json& root) {
+inline bool operand_exists(const operand& o, const json& current, const json& root, eval_budget& budget) {
     operand_value v;
-    resolve_operand(o, current, root, v);
+    resolve_operand(o, current, root, v, budget);
     if (!v.value) return false;
     if (!o.path.definite) return !v.value->empty();
     return true;
 }
 
-inline bool matches(const filter_expr& e, const json& current, const json& root) {
+// Whether `current` passes the filter; false once the budget is spent.
+inline bool matches(const filter_expr& e, const json& current, const json& root, eval_budget& budget) {
+    if (!budget.spend()) return false;
     switch (e.kind) {
     case expr_kind::any_of:
         for (const auto& c : e.children)
-            if (matches(c, current, root)) return true;
+            if (matches(c, current, root, budget)) return true;
         return false;
     case expr_kind::all_of:
         for (const auto& c : e.children)
-            if (!matches(c, current, root)) return false;
-        return true;
+            if (!matches(c, current, root, budget)) return false;
+        return !budget.exhausted();
     case expr_kind::negation:
-        return !e.children.empty() && !matches(e.children.front(), current, root);
+        return !e.children.empty() && !matches(e.children.front(), current, root, budget) && !budget.exhausted();
     case expr_kind::exists:
-        return operand_exists(e.left, current, root);
+        return operand_exists(e.left, current, root, budget);
     case expr_kind::compare: {
         operand_value left;
         operand_value right;
-        resolve_operand(e.left, current, root, left);
-        resolve_operand(e.right, current, root, right);
+        resolve_operand(e.left, current, root, left, budget);
+        resolve_operand(e.right, current, root, right, budget);
+        if (budget.exhausted()) return false;
         return compare_values(e.op, left.value, right.value);
     }
     }

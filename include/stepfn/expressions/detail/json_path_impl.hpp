@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <stepfn/detail/json_object.hpp>
+#include <stepfn/limits.hpp>
 #include <stepfn/expressions/detail/json_path_ast.hpp>
 #include <stepfn/expressions/detail/json_path_eval.hpp>
 #include <stepfn/expressions/detail/json_path_parser.hpp>
@@ -56,6 +57,27 @@ struct json_path::impl {
                                                    "' : The variable '" + variable + "' is not defined");
         return make_error(errors::runtime, "Invalid path '" + detail::jsonpath::shorten(text) + "' : " +
                                                detail::jsonpath::definite_failure(body, root_label(), doc));
+    }
+
+    static detail::jsonpath::eval_budget budget_for(const eval_env& env) {
+        const limits bounds = env.bounds();
+        return detail::jsonpath::eval_budget(bounds.max_path_work, bounds.max_payload_bytes);
+    }
+
+    // Why a spent budget stopped the evaluation.
+    tl::unexpected<error> over_budget(const detail::jsonpath::eval_budget& budget, const eval_env& env) const {
+        const limits bounds = env.bounds();
+        if (budget.spent == detail::jsonpath::eval_budget::reason::unreadable)
+            return make_error(errors::runtime,
+                              "Invalid path '" + detail::jsonpath::shorten(text) + "' : " + budget.message);
+        if (budget.spent == detail::jsonpath::eval_budget::reason::size)
+            return make_error(errors::data_limit_exceeded,
+                              "The path '" + detail::jsonpath::shorten(text) + "' selects more than " +
+                                  std::to_string(bounds.max_payload_bytes) + " bytes (the payload limit)");
+        return make_error(errors::runtime, "Invalid path '" + detail::jsonpath::shorten(text) +
+                                               "' : the evaluation needs more than " +
+                                               std::to_string(bounds.max_path_work) +
+                                               " steps (the limit of one path evaluation, limits::max_path_work)");
     }
 
     // Definite paths (including a merge leaf): the value or the failure.
@@ -107,7 +129,10 @@ inline result<json> json_path::evaluate(const json& input, const eval_env& env) 
         if (m.kind == root_kind::variable) return m.failure(doc);
         return json::array(); // no context object: nothing matches
     }
-    return detail::jsonpath::gather(m.body, *doc, *doc);
+    auto budget = impl::budget_for(env);
+    json out = detail::jsonpath::gather(m.body, *doc, *doc, budget);
+    if (budget.exhausted()) return m.over_budget(budget, env);
+    return out;
 }
 
 inline const json* json_path::find(const json& input, const eval_env& env) const {
@@ -129,15 +154,22 @@ inline result<json> json_path::extract(json&& input, const eval_env& env) const 
     }
     if (body.definite || body.merge_leaf) return evaluate(input, env);
     std::vector<const json*> nodes;
-    detail::jsonpath::select_nodes(body, body.steps.size(), input, input, nodes);
+    auto budget = impl::budget_for(env);
+    detail::jsonpath::select_nodes(body, body.steps.size(), input, input, nodes, budget);
+    if (budget.exhausted()) return m.over_budget(budget, env);
     json out = json::array();
     auto& elements = out.get_ref<json::array_t&>();
     elements.reserve(nodes.size());
-    // Without `..` no match lies inside another, so each can be moved unless it repeats.
+    // Without `..` no match lies inside another, so each can be moved unless it repeats;
+    // copies (which `..` makes of nested matches) count against the size limit.
     const bool can_move = !body.has_descent && !detail::jsonpath::has_duplicates(nodes);
+    std::size_t bytes = 2;
     for (const json* node : nodes) {
-        if (can_move) elements.push_back(std::move(*const_cast<json*>(node)));
-        else elements.push_back(*node);
+        if (can_move) {
+            elements.push_back(std::move(*const_cast<json*>(node)));
+        } else if (!detail::jsonpath::append_copy(*node, out, bytes, budget)) {
+            return m.over_budget(budget, env);
+        }
     }
     return out;
 }

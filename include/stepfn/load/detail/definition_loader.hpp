@@ -659,11 +659,9 @@ private:
                 continue;
             }
             const auto& name = item.get_ref<const std::string&>();
+            // Any name matches, custom `States.`-prefixed ones too: a Fail state may raise
+            // `States.QuorumMet` and a catcher outside catch it (AWS accepts both).
             if (name == errors::all) out.second = true;
-            else if (name.rfind("States.", 0) == 0 && !is_predefined_error_name(name))
-                report(item_pointer, "\"" + printable(name) +
-                                         "\" is not a predefined error name (names starting with 'States.' are "
-                                         "reserved)");
             out.first.push_back(name);
         }
         if (out.second && value->size() > 1) report(at, "'States.ALL' must appear alone in 'ErrorEquals'");

@@ -70,30 +70,6 @@ inline const char* query_language_name(query_language language) noexcept {
     return language == query_language::jsonpath ? "JSONPath" : "JSONata";
 }
 
-// Error names a definition may use that start with `States.` (asl-reference.md §8.1).
-inline bool is_predefined_error_name(std::string_view name) noexcept {
-    constexpr std::string_view names[] = {
-        "States.ALL",                  "States.HeartbeatTimeout",
-        "States.Timeout",              "States.TaskFailed",
-        "States.Permissions",          "States.ResultPathMatchFailure",
-        "States.ParameterPathFailure", "States.QueryEvaluationError",
-        "States.BranchFailed",         "States.NoChoiceMatched",
-        "States.IntrinsicFailure",     "States.ExceedToleratedFailureThreshold",
-        "States.ItemReaderFailed",     "States.ResultWriterFailed",
-        "States.Runtime",              "States.DataLimitExceeded",
-        "States.Http.Socket",
-    };
-    for (auto n : names)
-        if (n == name) return true;
-    // The HTTP Task's `States.Http.StatusCode.<code>` (e.g. ...429), which its Retry matches on.
-    constexpr std::string_view status_prefix = "States.Http.StatusCode.";
-    if (name.size() == status_prefix.size() + 3 && name.substr(0, status_prefix.size()) == status_prefix) {
-        const auto code = name.substr(status_prefix.size());
-        return code[0] >= '1' && code[0] <= '5' && code[1] >= '0' && code[1] <= '9' && code[2] >= '0' && code[2] <= '9';
-    }
-    return false;
-}
-
 } // namespace stepfn::detail
 
 #endif

@@ -98,7 +98,10 @@ struct yaml_problem {
 
 class yaml_converter {
 public:
-    yaml_converter(std::size_t max_depth, std::size_t max_values) : max_depth_(max_depth), max_values_(max_values) {}
+    // `max_depth` bounds the recursion; `loader_depth` is the loader's own limit, which the
+    // message names (anything deeper than max_depth is deeper than that too).
+    yaml_converter(std::size_t max_depth, std::size_t loader_depth, std::size_t max_values)
+        : max_depth_(max_depth), loader_depth_(loader_depth), max_values_(max_values) {}
 
     std::vector<yaml_problem> problems;
     std::unordered_map<std::string, yaml_mark> marks;
@@ -112,14 +115,17 @@ public:
             return json();
         }
         if (depth > max_depth_) {
-            stop(pointer, "the definition is nested more than " + std::to_string(max_depth_) + " levels deep");
+            stop(pointer, "the definition is nested deeper than " + std::to_string(loader_depth_) + " levels");
             return json();
         }
         switch (node.Type()) {
         case YAML::NodeType::Map: {
             json out = json::object();
             for (auto it = node.begin(); it != node.end() && !stopped_; ++it) {
-                const YAML::Node& key = it->first;
+                // Copies (handles to the same node), not references: `it->` yields a temporary
+                // pair, so a reference to its member dangles at the end of the statement.
+                const YAML::Node key = it->first;
+                const YAML::Node value = it->second;
                 if (!key.IsScalar()) {
                     report(pointer, key.Mark(), "a mapping key must be a plain value, not a mapping or a sequence");
                     continue;
@@ -130,15 +136,17 @@ public:
                     report(child, key.Mark(), "duplicate key '" + printable(name) + "'");
                     continue;
                 }
-                out[name] = convert(it->second, child, key.Mark(), depth + 1);
+                out[name] = convert(value, child, key.Mark(), depth + 1);
             }
             return out;
         }
         case YAML::NodeType::Sequence: {
             json out = json::array();
             std::size_t index = 0;
-            for (auto it = node.begin(); it != node.end() && !stopped_; ++it, ++index)
-                out.push_back(convert(*it, pointer_child(pointer, index), it->Mark(), depth + 1));
+            for (auto it = node.begin(); it != node.end() && !stopped_; ++it, ++index) {
+                const YAML::Node item = *it;
+                out.push_back(convert(item, pointer_child(pointer, index), item.Mark(), depth + 1));
+            }
             return out;
         }
         case YAML::NodeType::Scalar: return scalar(node, pointer);
@@ -231,6 +239,7 @@ private:
     }
 
     std::size_t max_depth_;
+    std::size_t loader_depth_;
     std::size_t max_values_;
     std::size_t values_ = 0;
     bool stopped_ = false;

@@ -306,6 +306,13 @@ private:
         for (; i < text_.size(); ++i) {
             const char c = text_[i];
             if (c == '\\') {
+                // A backslash escapes the next character; at the very end it escapes nothing
+                // (stopping here keeps `i` inside the text: `States.Array($\` on a
+                // string_view read one byte past it).
+                if (i + 1 >= text_.size()) {
+                    i = text_.size();
+                    break;
+                }
                 ++i;
                 continue;
             }
