@@ -38,7 +38,7 @@ STEPFN_BUILD_PACKAGES=(cmake make g++ nlohmann-json3-dev libexpected-dev libfmt-
 # What the whole test suite needs on top: the conformance runner and the clang preset; node +
 # npm for the JSONata differential test (it runs the reference implementation from npm); the
 # HTTP invoker tests' server (python3) and their TLS certificates (openssl).
-STEPFN_TEST_PACKAGES=(python3 clang nodejs npm openssl)
+STEPFN_TEST_PACKAGES=(python3 clang nodejs npm openssl pkg-config)
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     if [ "$#" -gt 0 ]; then
