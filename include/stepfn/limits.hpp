@@ -14,6 +14,7 @@ struct limits {
     std::size_t max_state_name_length = 80;          // Unicode characters
     std::size_t max_history_events = 25000;          // Standard workflows
     std::size_t max_nesting_depth = 64;              // nested Parallel/Map and JSON in definitions
+    std::size_t max_payload_depth = 512;             // nesting of execution inputs, task results, outputs
     std::size_t max_intrinsic_nesting = 10;          // nested intrinsic calls per field
     std::size_t max_array_range_items = 1000;        // States.ArrayRange
     std::size_t max_intrinsic_string_chars = 10000;  // Base64/Hash input

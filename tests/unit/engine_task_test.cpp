@@ -207,3 +207,75 @@ TEST_CASE("Payload limits: oversized input is refused, oversized task results fa
     REQUIRE(e);
     CHECK(*e->wait() == "too big");
 }
+
+namespace {
+// [[[ … 1 … ]]] nested `depth` arrays deep, built without recursion.
+json nested(std::size_t depth) {
+    json v = 1;
+    for (std::size_t i = 0; i < depth; ++i) {
+        json wrapper = json::array();
+        wrapper.push_back(std::move(v));
+        v = std::move(wrapper);
+    }
+    return v;
+}
+} // namespace
+
+TEST_CASE("Deeply nested payloads are refused before anything copies them", "[engine][limits]") {
+    const std::string copy_input = R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc",
+        "Parameters":{"x.$":"$"},"Catch":[{"ErrorEquals":["States.DataLimitExceeded"],"ResultPath":"$.error","Next":"S"}],
+        "End":true},"S":{"Type":"Succeed"}}})";
+    SECTION("an execution input 100,000 levels deep (about 200 KB, under the size limit)") {
+        harness h;
+        auto e = h.engine.start(load(copy_input), nested(100000));
+        REQUIRE_FALSE(e);
+        CHECK(e.error().name == "InvalidExecutionInput");
+        CHECK(e.error().cause.find("512 levels") != std::string::npos);
+        CHECK(h.engine.start(load(copy_input), nested(500)));  // within the limit
+    }
+    SECTION("a task result 100,000 levels deep fails the task with States.DataLimitExceeded") {
+        harness h;
+        h.engine.invokers().set_default(answer([](const stepfn::task_request&) -> stepfn::result<json> { return nested(100000); }));
+        auto r = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","End":true}}})");
+        REQUIRE_FALSE(r.value);
+        CHECK(r.value.error().name == "States.DataLimitExceeded");
+        CHECK(r.value.error().cause.find("nested more than 512 levels") != std::string::npos);
+    }
+    SECTION("send_task_success refuses a deeply nested output; the task still waits for a good one") {
+        harness h;
+        std::string token;
+        h.engine.invokers().set_default(std::make_shared<lambda_invoker>([&](stepfn::task_request r, stepfn::task_completion done) {
+            token = r.task_token;
+            done.complete(json::object());
+        }));
+        auto e = h.engine.start(load(R"({"StartAt":"T","States":{"T":{"Type":"Task",
+            "Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","End":true}}})"));
+        REQUIRE(e);
+        h.executor.run();
+        REQUIRE_FALSE(token.empty());
+        auto refused = h.engine.send_task_success(token, nested(100000));
+        REQUIRE_FALSE(refused);
+        CHECK(refused.error().name == "InvalidOutput");
+        REQUIRE(h.engine.send_task_success(token, json{{"ok", true}}));
+        auto out = e->wait();
+        REQUIRE(out);
+        CHECK((*out)["ok"] == true);
+    }
+}
+
+TEST_CASE("ToleratedFailurePercentagePath takes a numeric string, and names a value it cannot parse", "[engine][map]") {
+    const std::string definition = R"({"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items",
+        "ToleratedFailurePercentagePath":"$.p","ItemProcessor":{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E"}}},
+        "End":true}}})";
+    harness h;
+    auto tolerated = h.run(definition, json{{"items", {1, 2}}, {"p", "100"}});
+    REQUIRE(tolerated.value);
+    CHECK(tolerated.value->size() == 2);
+    auto exceeded = h.run(definition, json{{"items", {1, 2}}, {"p", "1"}});
+    REQUIRE_FALSE(exceeded.value);
+    CHECK(exceeded.value.error().name == "States.ExceedToleratedFailureThreshold");
+    auto bad = h.run(definition, json{{"items", {1, 2}}, {"p", "many"}});
+    REQUIRE_FALSE(bad.value);
+    CHECK(bad.value.error().name == "States.Runtime");
+    CHECK(bad.value.error().cause.find("cannot be parsed as a number: $.p == \"many\"") != std::string::npos);
+}

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include <stepfn/json.hpp>
@@ -87,6 +88,28 @@ inline bool exceeds_size(const json& value, std::size_t limit) {
         default: total += v->dump().size(); break;  // binary values: rare, let nlohmann size them
         }
         if (total > limit) return true;
+    }
+    return false;
+}
+
+// Whether `value` nests objects and arrays more than `max_depth` levels deep (a scalar is
+// depth 0, `[]` depth 1). Iterative: a document nested 100,000 deep is checked, not followed
+// down the stack; nlohmann's copy and comparison recurse, so the engine refuses such payloads
+// before anything copies them.
+inline bool exceeds_depth(const json& value, std::size_t max_depth) {
+    if (!value.is_structured()) return false;
+    std::vector<std::pair<const json*, std::size_t>> pending{{&value, 1}};
+    while (!pending.empty()) {
+        const auto [node, depth] = pending.back();
+        pending.pop_back();
+        if (depth > max_depth) return true;
+        if (node->is_object()) {
+            for (auto it = node->begin(); it != node->end(); ++it)
+                if (it.value().is_structured()) pending.emplace_back(&it.value(), depth + 1);
+        } else {
+            for (const auto& item : *node)
+                if (item.is_structured()) pending.emplace_back(&item, depth + 1);
+        }
     }
     return false;
 }

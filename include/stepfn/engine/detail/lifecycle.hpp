@@ -83,6 +83,10 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
         return make_error(errors::data_limit_exceeded,
                           "the execution input exceeds the maximum payload size of " +
                               std::to_string(options_.bounds.max_payload_bytes) + " bytes");
+    if (exceeds_depth(input, options_.bounds.max_payload_depth))
+        return make_error("InvalidExecutionInput", "the execution input is nested more than " +
+                                                       std::to_string(options_.bounds.max_payload_depth) +
+                                                       " levels deep (limits::max_payload_depth)");
 
     auto rec = std::make_shared<execution_record>(machine);
     rec->core = shared_from_this();
@@ -240,6 +244,10 @@ STEPFN_INLINE result<void> engine_core::send_task_success(std::string_view token
     if (!attempt) return tl::make_unexpected(std::move(attempt.error()));
     if (exceeds_size(output, options_.bounds.max_payload_bytes))
         return make_error("InvalidOutput", "the output exceeds the maximum payload size");
+    if (exceeds_depth(output, options_.bounds.max_payload_depth))
+        return make_error("InvalidOutput", "the output is nested more than " +
+                                               std::to_string(options_.bounds.max_payload_depth) +
+                                               " levels deep (limits::max_payload_depth)");
     (*attempt)->resolve(std::move(output));
     return {};
 }

@@ -5,6 +5,9 @@
 // inline (runners, map_inline.hpp) or distributed (child executions, map_distributed.hpp).
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <string>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -79,9 +82,24 @@ STEPFN_INLINE outcome engine_core::start_map(const std::shared_ptr<frame>& f, co
     std::optional<double> percentage = m.tolerated_failure_percentage.value;
     if (m.tolerated_failure_percentage.path) {
         const json* v = m.tolerated_failure_percentage.path->find(*eff, env);
-        if (!v || !v->is_number() || v->get<double>() < 0 || v->get<double>() > 100)
+        // AWS accepts a number or a numeric string such as "1", as for the other *Path fields.
+        std::optional<double> value;
+        if (v && v->is_number()) {
+            value = v->get<double>();
+        } else if (v && v->is_string()) {
+            const auto& text = v->get_ref<const std::string&>();
+            char* end = nullptr;
+            const double parsed = std::strtod(text.c_str(), &end);
+            if (!text.empty() && end == text.c_str() + text.size() && std::isfinite(parsed)) value = parsed;
+        }
+        if (!value)
+            return outcome::fail(error{errors::runtime,
+                                       "The ToleratedFailurePercentagePath parameter cannot be parsed as a number: " +
+                                           m.tolerated_failure_percentage.path->text() + " == " +
+                                           (v ? json_text(*v) : std::string("null"))});
+        if (*value < 0 || *value > 100)
             return outcome::fail(error{errors::runtime, "ToleratedFailurePercentage must be between 0 and 100."});
-        percentage = v->get<double>();
+        percentage = *value;
     }
     if (run) {
         emit(*f->exec, f->prev_event, event_type::map_run_started, [&] { return json{{"mapRunArn", run->arn}}; });

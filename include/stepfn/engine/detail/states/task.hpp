@@ -218,6 +218,10 @@ STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, 
         answer = make_error(errors::data_limit_exceeded,
                              "The state/task '" + t.resource +
                                  "' returned a result with a size exceeding the maximum number of bytes service limit.");
+    else if (answer && exceeds_depth(*answer, options_.bounds.max_payload_depth))
+        answer = make_error(errors::data_limit_exceeded, "The state/task '" + t.resource + "' returned a result nested more than " +
+                                                             std::to_string(options_.bounds.max_payload_depth) +
+                                                             " levels deep (limits::max_payload_depth).");
     if (!answer) {
         emit(*f->exec, f->prev_event, event_type::task_failed, [&] {
             return json{{"resourceType", resource.type()}, {"resource", resource.name()},
