@@ -268,3 +268,21 @@ TEST_CASE("An inspector sees each data-flow stage and the error decisions", "[en
     CHECK(rec->stages[2].second == json{{"x", 1}});
     CHECK(rec->stages[8].second == json::parse(R"({"in":{"x":1},"r":{"v":5}})"));
 }
+
+TEST_CASE("Paths in an execution honour the engine's limits", "[engine][limits]") {
+    stepfn::limits bounds;
+    bounds.max_path_work = 50;  // steps of one path evaluation
+    harness h(bounds);
+    json items = json::array();
+    for (int i = 0; i < 100; ++i) items.push_back(json{{"n", i}});
+    auto r = h.run(R"({"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"all.$":"$..n"},"End":true}}})",
+                   json{{"items", items}});
+    REQUIRE_FALSE(r.value);
+    CHECK(r.value.error().name == "States.Runtime");
+    CHECK(r.value.error().cause.find("max_path_work") != std::string::npos);
+    harness roomy;
+    auto ok = roomy.run(R"({"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"all.$":"$..n"},"End":true}}})",
+                        json{{"items", items}});
+    REQUIRE(ok.value);
+    CHECK((*ok.value)["all"].size() == 100);
+}

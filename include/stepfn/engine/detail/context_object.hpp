@@ -48,6 +48,8 @@ STEPFN_INLINE const json* frame_env::context() const {
 
 STEPFN_INLINE std::uint64_t frame_env::random() const { return core_.random_u64(); }
 
+STEPFN_INLINE limits frame_env::bounds() const { return core_.options().bounds; }
+
 } // namespace stepfn::detail
 
 #endif

@@ -9,6 +9,7 @@
 #include <stepfn/engine/detail/frame.hpp>
 #include <stepfn/expressions/eval_env.hpp>
 #include <stepfn/json.hpp>
+#include <stepfn/limits.hpp>
 #include <stepfn/model/states.hpp>
 
 namespace stepfn::detail {
@@ -24,6 +25,7 @@ public:
         return frame_.variables ? frame_.variables->find(name) : nullptr;
     }
     std::uint64_t random() const override;
+    limits bounds() const override;  // the engine's, so paths stop at its payload limit
     void set_task_token(std::string token) { task_token_ = std::move(token); context_.reset(); }
     void set_map_item(std::int64_t index, const json* value) {
         map_index_ = index;
