@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include <stepfn/config.hpp>
 #include <stepfn/detail/timestamp.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/json.hpp>
@@ -209,7 +210,7 @@ private:
             json::json_pointer pointer;
             bool valid = config.items_pointer.front() == '/';
             if (valid) {
-#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+#if STEPFN_HAS_EXCEPTIONS
                 try {
                     pointer = json::json_pointer(config.items_pointer);
                 } catch (...) {

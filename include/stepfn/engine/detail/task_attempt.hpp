@@ -62,7 +62,7 @@ public:
 
 private:
     static void call_quietly(const std::function<void()>& fn) {
-#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+#if STEPFN_HAS_EXCEPTIONS
         try {
             fn();
         } catch (...) {

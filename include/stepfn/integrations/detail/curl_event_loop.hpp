@@ -21,6 +21,7 @@
 
 #include <curl/curl.h>
 
+#include <stepfn/config.hpp>
 #include <stepfn/unique_function.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/integrations/http_message.hpp>
@@ -152,7 +153,7 @@ public:
 private:
     static void call(http_callback& done, result<http_response> outcome) {
         if (!done) return;
-#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+#if STEPFN_HAS_EXCEPTIONS
         try {
             done(std::move(outcome));
         } catch (...) {

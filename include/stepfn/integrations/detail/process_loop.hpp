@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <stepfn/config.hpp>
 #include <stepfn/unique_function.hpp>
 #include <stepfn/integrations/detail/process_child.hpp>
 #include <stepfn/integrations/process_spec.hpp>
@@ -146,7 +147,7 @@ private:
 
     static void finish_now(unique_function<void(process_exit)>& done, process_exit exit) {
         if (!done) return;
-#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+#if STEPFN_HAS_EXCEPTIONS
         try {
             done(std::move(exit));
         } catch (...) {
