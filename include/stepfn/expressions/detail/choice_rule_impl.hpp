@@ -4,6 +4,7 @@
 // Choice rules (asl-reference.md §6), compiled once into a small tree; docs/choice.md has the
 // semantics and the choices made where AWS is unclear.
 
+#include <stepfn/config.hpp>
 #include <stepfn/expressions/choice_rule.hpp>
 
 #include <cstddef>
@@ -515,7 +516,7 @@ struct choice_rule::impl {
     detail::choice::node root;
 };
 
-inline result<choice_rule> choice_rule::compile(const json& rule, std::string_view pointer, bool top_level,
+STEPFN_INLINE result<choice_rule> choice_rule::compile(const json& rule, std::string_view pointer, bool top_level,
                                                 query_language language, const limits& bounds) {
     detail::choice::compiler compiler(language, bounds);
     auto root = compiler.compile(rule, std::string(pointer), top_level, 1);
@@ -529,7 +530,7 @@ inline result<choice_rule> choice_rule::compile(const json& rule, std::string_vi
     return compiled;
 }
 
-inline result<bool> choice_rule::evaluate(const json& input, const eval_env& env) const {
+STEPFN_INLINE result<bool> choice_rule::evaluate(const json& input, const eval_env& env) const {
     if (!impl_) return make_error(errors::runtime, "The choice rule was never compiled");
     return detail::choice::evaluate(impl_->root, input, env);
 }
