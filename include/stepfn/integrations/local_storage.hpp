@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include <stepfn/detail/json_pointer.hpp>
 #include <stepfn/detail/timestamp.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/json.hpp>
@@ -206,18 +207,10 @@ private:
         if (document.is_discarded()) return make_error(errors::runtime, "the object '" + std::string(key) + "' is not valid JSON");
         const json* node = &document;
         if (!config.items_pointer.empty()) {
-            json::json_pointer pointer;
-            bool valid = config.items_pointer.front() == '/';
-            if (valid) {
-#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
-                try {
-                    pointer = json::json_pointer(config.items_pointer);
-                } catch (...) {
-                    valid = false;
-                }
-#endif
-            }
-            if (!valid) return make_error(errors::runtime, "invalid ItemsPointer '" + config.items_pointer + "'");
+            // Checked first: nlohmann throws on a malformed pointer (and aborts with -fno-exceptions).
+            if (!detail::is_json_pointer(config.items_pointer))
+                return make_error(errors::runtime, "invalid ItemsPointer '" + config.items_pointer + "'");
+            const json::json_pointer pointer(config.items_pointer);
             node = nullptr;
             if (document.contains(pointer)) node = &document[pointer];
             if (!node) return make_error(errors::runtime, "ItemsPointer '" + config.items_pointer + "' matches nothing");

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include <stepfn/detail/json_pointer.hpp>
 #include <stepfn/detail/timestamp.hpp>
 #include <stepfn/expressions/detail/string_matches.hpp>
 #include <stepfn/expressions/json_path.hpp>
@@ -108,21 +109,6 @@ struct node {
     std::vector<node> children;          // And / Or / Not
 };
 
-inline std::string pointer_to(const std::string& pointer, std::string_view key) {
-    std::string out = pointer;
-    out += '/';
-    for (char c : key) {
-        if (c == '~') out += "~0";
-        else if (c == '/') out += "~1";
-        else out += c;
-    }
-    return out;
-}
-
-inline std::string pointer_to(const std::string& pointer, std::size_t index) {
-    return pointer + '/' + std::to_string(index);
-}
-
 inline std::string in_quotes(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 inline std::string dump_value(const json& value) {
@@ -184,15 +170,15 @@ private:
             } else if (const operator_info* op = find_operator(key)) {
                 comparisons.push_back(field{key, &value, op});
             } else if (key == "Comment") {
-                check_comment(value, pointer_to(pointer, key));
+                check_comment(value, pointer_child(pointer, key));
             } else if (top_level && (key == "Next" || key == "Assign")) {
                 // Read by the loader.
             } else if (key == "Condition") {
-                problem(pointer_to(pointer, key),
+                problem(pointer_child(pointer, key),
                         "Field 'Condition' is not supported: it belongs to JSONata; with JSONPath use "
                         "'Variable' and a comparison operator");
             } else {
-                problem(pointer_to(pointer, key), "Field " + in_quotes(key) + " is not supported");
+                problem(pointer_child(pointer, key), "Field " + in_quotes(key) + " is not supported");
             }
         }
 
@@ -232,7 +218,7 @@ private:
 
         node result;
         if (variable) {
-            result.variable = compile_path(*variable, pointer_to(pointer, "Variable"), "Variable");
+            result.variable = compile_path(*variable, pointer_child(pointer, "Variable"), "Variable");
             ok = ok && result.variable.has_value();
         }
         if (comparisons.size() == 1) ok = compile_comparison(comparisons.front(), pointer, result) && ok;
@@ -241,7 +227,7 @@ private:
     }
 
     std::optional<node> compile_boolean(const field& f, const std::string& pointer, std::size_t depth) {
-        const std::string here = pointer_to(pointer, f.key);
+        const std::string here = pointer_child(pointer, f.key);
         node result;
         if (f.key == "Not") {
             result.kind = node_kind::negation;
@@ -262,7 +248,7 @@ private:
         bool ok = true;
         result.children.reserve(f.value->size());
         for (std::size_t i = 0; i < f.value->size(); ++i) {
-            auto inner = compile((*f.value)[i], pointer_to(here, i), false, depth + 1);
+            auto inner = compile((*f.value)[i], pointer_child(here, i), false, depth + 1);
             if (inner) result.children.push_back(std::move(*inner));
             else ok = false;
         }
@@ -287,7 +273,7 @@ private:
     bool compile_comparison(const field& f, const std::string& rule_pointer, node& out) {
         const operator_info& op = *f.op;
         const json& value = *f.value;
-        const std::string here = pointer_to(rule_pointer, f.key);
+        const std::string here = pointer_child(rule_pointer, f.key);
         out.kind = op.kind;
         out.type = op.type;
         out.rel = op.rel;
@@ -342,15 +328,15 @@ private:
             if (key == "Condition") {
                 condition = &item.value();
             } else if (key == "Comment") {
-                check_comment(item.value(), pointer_to(pointer, key));
+                check_comment(item.value(), pointer_child(pointer, key));
             } else if (top_level && (key == "Next" || key == "Assign" || key == "Output")) {
                 // Read by the loader.
             } else if (key == "Variable" || key == "And" || key == "Or" || key == "Not" || find_operator(key)) {
-                problem(pointer_to(pointer, key), "Field " + in_quotes(key) +
+                problem(pointer_child(pointer, key), "Field " + in_quotes(key) +
                                                       " is not supported: it belongs to JSONPath; with JSONata use "
                                                       "'Condition'");
             } else {
-                problem(pointer_to(pointer, key), "Field " + in_quotes(key) + " is not supported");
+                problem(pointer_child(pointer, key), "Field " + in_quotes(key) + " is not supported");
             }
         }
         if (!condition) {
@@ -365,7 +351,7 @@ private:
             result.kind = node_kind::condition_expression;
             result.text = *text;
         } else {
-            problem(pointer_to(pointer, "Condition"),
+            problem(pointer_child(pointer, "Condition"),
                     "'Condition' must be a boolean or a JSONata expression written as \"{% ... %}\"");
             return std::nullopt;
         }

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include <stepfn/detail/json_pointer.hpp>
 #include <stepfn/expressions/detail/json_path_eval.hpp>
 
 namespace stepfn {
@@ -81,17 +82,6 @@ struct member {
     std::string name; // `.$` stripped
     node value;
 };
-
-inline std::string escape_pointer_token(std::string_view key) {
-    std::string out;
-    out.reserve(key.size());
-    for (const char c : key) {
-        if (c == '~') out += "~0";
-        else if (c == '/') out += "~1";
-        else out += c;
-    }
-    return out;
-}
 
 inline bool ends_with_dollar(std::string_view key) noexcept {
     return key.size() >= 2 && key.substr(key.size() - 2) == ".$";

@@ -12,30 +12,10 @@
 #include <string_view>
 #include <vector>
 
+#include <stepfn/detail/json_pointer.hpp>
 #include <stepfn/json.hpp>
 
 namespace stepfn::detail {
-
-// `base` + "/" + `key`, escaping `~` and `/` as RFC 6901 requires.
-inline std::string pointer_child(std::string_view base, std::string_view key) {
-    std::string out;
-    out.reserve(base.size() + key.size() + 1);
-    out.append(base);
-    out += '/';
-    for (char c : key) {
-        if (c == '~') out += "~0";
-        else if (c == '/') out += "~1";
-        else out += c;
-    }
-    return out;
-}
-
-inline std::string pointer_child(std::string_view base, std::size_t index) {
-    std::string out(base);
-    out += '/';
-    out += std::to_string(index);
-    return out;
-}
 
 // Unicode code points in well-formed UTF-8 (continuation bytes are not counted).
 inline std::size_t code_point_count(std::string_view text) noexcept {
