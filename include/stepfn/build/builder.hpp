@@ -34,7 +34,8 @@
 #include <stepfn/build/detail/dispatch_invoker.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/json.hpp>
-#include <stepfn/load/detail/text_checks.hpp>
+#include <stepfn/detail/json_pointer.hpp>
+#include <stepfn/detail/utf8.hpp>
 #include <stepfn/expressions/query_language.hpp>
 #include <stepfn/model/state_machine.hpp>
 #include <stepfn/model/states.hpp>

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <stepfn/detail/timestamp.hpp>
+#include <stepfn/detail/utf8.hpp>
 #include <stepfn/history/event.hpp>
 #include <stepfn/history/history_sink.hpp>
 #include <stepfn/json.hpp>
@@ -27,14 +28,7 @@ struct log_sink_options {
 
 namespace detail {
 
-// Cuts `text` to at most `width` bytes without splitting a UTF-8 sequence.
-inline std::string_view utf8_prefix(std::string_view text, std::size_t width) {
-    if (text.size() <= width) return text;
-    std::size_t end = width;
-    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0u) == 0x80u) --end;
-    return text.substr(0, end);
-}
-
+// Appends `text` cut to at most `width` bytes on a character boundary, then "…".
 inline void append_value(std::string& line, std::string_view text, std::size_t width) {
     if (width == 0 || text.size() <= width) {
         line += text;

@@ -115,10 +115,6 @@ inline std::string dump_value(const json& value) {
     return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-inline bool is_jsonata_expression(std::string_view s) noexcept {
-    return s.size() >= 4 && s.substr(0, 2) == "{%" && s.substr(s.size() - 2) == "%}";
-}
-
 class compiler {
 public:
     compiler(query_language language, const limits& bounds) : language_(language), bounds_(bounds) {}
@@ -347,7 +343,7 @@ private:
         if (condition->is_boolean()) {
             result.kind = node_kind::condition_literal;
             result.expected = condition->get<bool>();
-        } else if (const auto* text = condition->get_ptr<const std::string*>(); text && is_jsonata_expression(*text)) {
+        } else if (const auto* text = condition->get_ptr<const std::string*>(); text && stepfn::is_jsonata_expression(*text)) {
             result.kind = node_kind::condition_expression;
             result.text = *text;
         } else {

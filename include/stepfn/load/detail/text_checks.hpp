@@ -1,7 +1,8 @@
 #ifndef STEPFN_LOAD_DETAIL_TEXT_CHECKS_HPP
 #define STEPFN_LOAD_DETAIL_TEXT_CHECKS_HPP
 
-// Small text helpers for the loader: JSON Pointers, Unicode lengths, ASL name rules.
+// Small checks for the loader: ASL name rules, nesting depth, JSON parse errors. (JSON Pointers
+// and UTF-8 have their homes in stepfn/detail/.)
 
 #include <cstddef>
 #include <cstdint>
@@ -13,23 +14,16 @@
 #include <vector>
 
 #include <stepfn/detail/json_pointer.hpp>
+#include <stepfn/detail/utf8.hpp>
+#include <stepfn/expressions/query_language.hpp>
 #include <stepfn/json.hpp>
 
 namespace stepfn::detail {
 
-// Unicode code points in well-formed UTF-8 (continuation bytes are not counted).
-inline std::size_t code_point_count(std::string_view text) noexcept {
-    std::size_t n = 0;
-    for (char c : text)
-        if ((static_cast<unsigned char>(c) & 0xC0u) != 0x80u) ++n;
-    return n;
-}
-
-// A JSONata expression is a string that starts with `{%` and ends with `%}` (asl-reference §10).
+// A JSON value that is a JSONata expression (a string; stepfn::is_jsonata_expression).
 inline bool is_jsonata_expression(const json& value) noexcept {
-    if (!value.is_string()) return false;
-    const auto* s = value.get_ptr<const json::string_t*>();
-    return s->size() >= 4 && s->compare(0, 2, "{%") == 0 && s->compare(s->size() - 2, 2, "%}") == 0;
+    const auto* text = value.get_ptr<const json::string_t*>();
+    return text && stepfn::is_jsonata_expression(*text);
 }
 
 // A JSON integer that fits in int64 (floats such as 1.0 are not integers here).
@@ -68,43 +62,6 @@ inline std::optional<std::string> label_problem(std::string_view label) {
             return std::string("'Label' must not contain the character '") + ch + "'";
     }
     return std::nullopt;
-}
-
-// Text for a message: control characters and bytes that are not well-formed UTF-8 (from a
-// value built in code, or a parser's "last read" excerpt cut mid-character) become '?', so a
-// consumer that dumps the message as JSON cannot trip over it.
-inline std::string printable(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size();) {
-        auto c = static_cast<unsigned char>(text[i]);
-        if (c < 0x80) {
-            out += (c < 0x20 || c == 0x7F) ? '?' : static_cast<char>(c);
-            ++i;
-            continue;
-        }
-        std::size_t length = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 0;
-        if (c >= 0xF5) length = 0;
-        bool ok = length != 0 && i + length <= text.size();
-        for (std::size_t k = 1; ok && k < length; ++k)
-            ok = (static_cast<unsigned char>(text[i + k]) & 0xC0u) == 0x80u;
-        if (ok && length == 3) {  // no overlongs, no surrogates
-            auto c1 = static_cast<unsigned char>(text[i + 1]);
-            ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);
-        }
-        if (ok && length == 4) {  // no overlongs, nothing past U+10FFFF
-            auto c1 = static_cast<unsigned char>(text[i + 1]);
-            ok = !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
-        }
-        if (ok) {
-            out.append(text.substr(i, length));
-            i += length;
-        } else {
-            out += '?';
-            ++i;
-        }
-    }
-    return out;
 }
 
 // The JSON Pointer of the first value nested deeper than `max_depth` levels (the root object
