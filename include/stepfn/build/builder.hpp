@@ -735,18 +735,21 @@ private:
             if (std::find(resources.begin(), resources.end(), resource) == resources.end()) resources.push_back(resource);
 
         for (const auto& resource : resources) {
-            std::vector<detail::dispatch_invoker::route> routes;
+            std::vector<const detail::binding_site*> routes;
             for (const auto& site : sites)
-                if (site.resource == resource) routes.push_back({site.state_name, site.invoker});
+                if (site.resource == resource) routes.push_back(&site);
             std::shared_ptr<task_invoker> fallback;
             for (const auto& [name, invoker] : resource_bindings_)
                 if (name == resource) fallback = invoker;
-            if (routes.empty())
+            if (routes.empty()) {
                 out.emplace_back(resource, std::move(fallback));
-            else if (routes.size() == 1 && !fallback && only_user(resource, routes.front().state_name))
-                out.emplace_back(resource, routes.front().invoker);
-            else
-                out.emplace_back(resource, std::make_shared<detail::dispatch_invoker>(std::move(routes), std::move(fallback)));
+            } else if (routes.size() == 1 && !fallback && only_user(resource, routes.front()->state_name)) {
+                out.emplace_back(resource, routes.front()->invoker);
+            } else {
+                auto dispatch = std::make_shared<detail::dispatch_invoker>(std::move(fallback));
+                for (const auto* site : routes) dispatch->routes().set(site->state_name, site->invoker);
+                out.emplace_back(resource, std::move(dispatch));
+            }
         }
         return out;
     }
