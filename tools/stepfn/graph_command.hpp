@@ -19,11 +19,7 @@ inline int graph_command(const std::vector<std::string>& args, std::FILE* in, st
     const std::string format = parsed->find("--format") ? *parsed->find("--format") : std::string("dot");
     if (format != "dot" && format != "mermaid")
         return report({"--format must be dot or mermaid, not " + in_quotes(format), true}, hint, err);
-
-    const std::string& path = *file;
-    load_options options;
-    options.name = machine_name_from_path(path);
-    auto loaded = load_definition(path, in, options);
+    auto loaded = load_definition_named_by_path(*file, in);
     if (!loaded) return report(loaded.error(), hint, err);
     if (!loaded->machine) {
         print_problems(loaded->machine.error(), err, loaded->yaml);

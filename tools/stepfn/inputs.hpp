@@ -199,6 +199,13 @@ inline std::string machine_name_from_path(const std::string& path) {
     return base.empty() ? load_options{}.name : base;
 }
 
+// Loads FILE under the name its path gives (validate, graph).
+inline outcome<loaded_definition> load_definition_named_by_path(const std::string& path, std::FILE* in) {
+    load_options options;
+    options.name = machine_name_from_path(path);
+    return load_definition(path, in, options);
+}
+
 } // namespace stepfn::cli::detail
 
 #endif

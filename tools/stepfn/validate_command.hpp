@@ -16,10 +16,7 @@ inline int validate_command(const std::vector<std::string>& args, std::FILE* in,
     }
     const auto file = parsed->single_file("validate");
     if (!file) return report(file.error(), hint, err);
-    const std::string& path = *file;
-    load_options options;
-    options.name = machine_name_from_path(path);
-    auto loaded = load_definition(path, in, options);
+    auto loaded = load_definition_named_by_path(*file, in);
     if (!loaded) return report(loaded.error(), hint, err);
     if (!loaded->machine) {
         print_problems(loaded->machine.error(), err, loaded->yaml);

@@ -48,6 +48,11 @@ public:
 protected:
     explicit state_handle(detail::built_state* state) : state_(state) {}
     Derived& self() noexcept { return static_cast<Derived&>(*this); }
+    // A field set so far, or nullptr (Retry and Catch append to their lists).
+    const json* current(const char* key) const {
+        auto it = state_->fields.find(key);
+        return it == state_->fields.end() ? nullptr : &*it;
+    }
     detail::built_state* state_;
 };
 
@@ -141,10 +146,6 @@ private:
     template <class>
     friend class detail::with_recovery;
     using state_handle::state_handle;
-    const json* current(const char* key) const {
-        auto it = state_->fields.find(key);
-        return it == state_->fields.end() ? nullptr : &*it;
-    }
 };
 
 class pass_builder : public state_handle<pass_builder>,
@@ -229,10 +230,6 @@ private:
     template <class>
     friend class detail::with_recovery;
     using state_handle::state_handle;
-    const json* current(const char* key) const {
-        auto it = state_->fields.find(key);
-        return it == state_->fields.end() ? nullptr : &*it;
-    }
 };
 
 class map_builder : public state_handle<map_builder>,
@@ -273,10 +270,6 @@ private:
     template <class>
     friend class detail::with_recovery;
     using state_handle::state_handle;
-    const json* current(const char* key) const {
-        auto it = state_->fields.find(key);
-        return it == state_->fields.end() ? nullptr : &*it;
-    }
 };
 
 } // namespace stepfn

@@ -119,6 +119,8 @@ private:
     void check_fields(const json& object, const std::string& pointer, const std::string_view (&allowed)[N]);
     template <std::size_t N>
     void require_fields(const json& object, const std::string& pointer, const std::string_view (&required)[N]);
+    const json* required_list(const json& object, const std::string& pointer, std::string_view field,
+                              std::string_view items);
     std::optional<std::string> read_string(const json& value, const std::string& pointer, std::string_view field);
     bool expect_object(const json& value, const std::string& pointer, std::string_view field);
     bool expect_array(const json& value, const std::string& pointer, std::string_view field);

@@ -62,6 +62,21 @@ inline void definition_loader::require_fields(const json& object, const std::str
     if (!missing.empty()) report(pointer, "These fields are required: [" + missing + "]");
 }
 
+// A required field that must be a non-empty array (`Choices`, `Branches`): the array, or
+// nullptr once the problem (missing, or not a non-empty array "of <items>") is reported.
+inline const json* definition_loader::required_list(const json& object, const std::string& pointer,
+                                                    std::string_view field, std::string_view items) {
+    const std::string_view required[] = {field};
+    require_fields(object, pointer, required);
+    const json* list = get(object, field);
+    if (list && (!list->is_array() || list->empty())) {
+        report(pointer_child(pointer, field),
+               "'" + std::string(field) + "' must be a non-empty array of " + std::string(items));
+        return nullptr;
+    }
+    return list;
+}
+
 inline std::optional<std::string> definition_loader::read_string(const json& value, const std::string& pointer,
                                                                  std::string_view field) {
     if (!value.is_string()) {
@@ -84,8 +99,8 @@ inline bool definition_loader::expect_array(const json& value, const std::string
 }
 
 inline std::optional<std::int64_t> definition_loader::read_int(const json& value, const std::string& pointer,
-                                                               std::string_view field,
-                                                               std::int64_t low, std::int64_t high) {
+                                                               std::string_view field, std::int64_t low,
+                                                               std::int64_t high) {
     auto number = as_int64(value);
     if (number && *number >= low && *number <= high) return number;
     std::string message = quoted(field) + " must be ";
@@ -120,8 +135,8 @@ inline query_language definition_loader::language_override(const json& object, c
 }
 
 inline std::optional<json_path> definition_loader::compile_path(const json& value, const std::string& pointer,
-                                                                std::string_view field,
-                                                                bool reference, bool nullable) {
+                                                                std::string_view field, bool reference,
+                                                                bool nullable) {
     if (!value.is_string()) {
         report(pointer, quoted(field) + (nullable ? " must be a string or null" : " must be a string"));
         return std::nullopt;
@@ -217,9 +232,8 @@ inline bool definition_loader::exclusive(const json& object, const std::string& 
 
 // `X` (an integer literal, or a JSONata expression) or `XPath` (a reference path).
 inline int_or_path definition_loader::int_or_path_field(const json& object, const std::string& pointer,
-                                                        query_language language,
-                                                        std::string_view field, std::string_view path_field,
-                                                        std::int64_t low,
+                                                        query_language language, std::string_view field,
+                                                        std::string_view path_field, std::int64_t low,
                                                         std::int64_t high) {
     int_or_path out;
     exclusive(object, pointer, field, path_field);
@@ -232,10 +246,8 @@ inline int_or_path definition_loader::int_or_path_field(const json& object, cons
 }
 
 inline number_or_path definition_loader::number_or_path_field(const json& object, const std::string& pointer,
-                                                              query_language language,
-                                                              std::string_view field, std::string_view path_field,
-                                                              double low,
-                                                              double high) {
+                                                              query_language language, std::string_view field,
+                                                              std::string_view path_field, double low, double high) {
     number_or_path out;
     exclusive(object, pointer, field, path_field);
     if (const json* value = get(object, field)) {

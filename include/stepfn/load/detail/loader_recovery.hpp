@@ -84,8 +84,7 @@ inline std::vector<retrier> definition_loader::load_retry(const json& value, con
 }
 
 inline std::vector<catcher> definition_loader::load_catch(const json& value, const std::string& pointer,
-                                                          query_language language,
-                                                          const scope_names& names) {
+                                                          query_language language, const scope_names& names) {
     std::vector<catcher> out;
     if (!expect_array(value, pointer, "Catch")) return out;
     out.reserve(value.size());
@@ -128,8 +127,7 @@ inline std::vector<catcher> definition_loader::load_catch(const json& value, con
 }
 
 inline recovery definition_loader::load_recovery(const json& body, const std::string& pointer,
-                                                 query_language language,
-                                                 const scope_names& names) {
+                                                 query_language language, const scope_names& names) {
     recovery out;
     if (const json* retry = get(body, "Retry")) out.retry = load_retry(*retry, pointer_child(pointer, "Retry"));
     if (const json* c = get(body, "Catch")) out.catch_ = load_catch(*c, pointer_child(pointer, "Catch"), language, names);

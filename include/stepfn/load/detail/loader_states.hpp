@@ -8,7 +8,8 @@
 
 namespace stepfn::detail {
 
-inline std::optional<payload_template> definition_loader::template_field(const json& body, const std::string& pointer,
+inline std::optional<payload_template> definition_loader::template_field(const json& body,
+                                                                         const std::string& pointer,
                                                                          std::string_view field) {
     const json* value = get(body, field);
     if (!value) return std::nullopt;
@@ -57,8 +58,7 @@ inline task_state definition_loader::load_task(const json& body, const std::stri
 }
 
 inline void definition_loader::load_credentials(const json& value, const std::string& state_pointer,
-                                                query_language language,
-                                                task_state& out) {
+                                                query_language language, task_state& out) {
     std::string pointer = pointer_child(state_pointer, "Credentials");
     if (!expect_object(value, pointer, "Credentials")) return;
     out.credentials = value;
@@ -99,28 +99,22 @@ inline void definition_loader::load_credentials(const json& value, const std::st
 }
 
 inline choice_state definition_loader::load_choice(const json& body, const std::string& pointer,
-                                                   query_language language,
-                                                   const scope_names& names) {
+                                                   query_language language, const scope_names& names) {
     choice_state out;
-    static constexpr std::string_view required[] = {"Choices"};
-    require_fields(body, pointer, required);
-    if (const json* choices = get(body, "Choices")) {
-        std::string at = pointer_child(pointer, "Choices");
-        if (!choices->is_array() || choices->empty()) {
-            report(at, "'Choices' must be a non-empty array of choice rules");
-        } else {
-            out.choices.reserve(choices->size());
-            for (std::size_t i = 0; i < choices->size(); ++i)
-                load_choice_rule((*choices)[i], pointer_child(at, i), language, names, out);
-        }
+    if (const json* choices = required_list(body, pointer, "Choices", "choice rules")) {
+        const std::string at = pointer_child(pointer, "Choices");
+        out.choices.reserve(choices->size());
+        for (std::size_t i = 0; i < choices->size(); ++i)
+            load_choice_rule((*choices)[i], pointer_child(at, i), language, names, out);
     }
     if (const json* fallback = get(body, "Default"))
         out.default_ = resolve(*fallback, pointer_child(pointer, "Default"), "Default", names);
     return out;
 }
 
-inline void definition_loader::load_choice_rule(const json& rule, const std::string& pointer, query_language language,
-                                                const scope_names& names, choice_state& out) {
+inline void definition_loader::load_choice_rule(const json& rule, const std::string& pointer,
+                                                query_language language, const scope_names& names,
+                                                choice_state& out) {
     choice_branch branch;
     auto compiled = choice_rule::compile(rule, pointer, true, language, bounds_);
     if (compiled) branch.rule = std::move(*compiled);
@@ -185,22 +179,15 @@ inline fail_state definition_loader::load_fail(const json& body, const std::stri
 }
 
 inline parallel_state definition_loader::load_parallel(const json& body, const std::string& pointer,
-                                                       query_language language,
-                                                       const scope_names& names) {
+                                                       query_language language, const scope_names& names) {
     parallel_state out;
-    static constexpr std::string_view required[] = {"Branches"};
-    require_fields(body, pointer, required);
-    if (const json* branches = get(body, "Branches")) {
-        std::string at = pointer_child(pointer, "Branches");
-        if (!branches->is_array() || branches->empty()) {
-            report(at, "'Branches' must be a non-empty array of state machines");
-        } else {
-            out.branches.resize(branches->size());
-            for (std::size_t i = 0; i < branches->size(); ++i) {
-                std::string branch_pointer = pointer_child(at, i);
-                if (expect_object((*branches)[i], branch_pointer, "Branches[" + std::to_string(i) + "]"))
-                    load_scope((*branches)[i], branch_pointer, scope_kind::branch, out.branches[i]);
-            }
+    if (const json* branches = required_list(body, pointer, "Branches", "state machines")) {
+        const std::string at = pointer_child(pointer, "Branches");
+        out.branches.resize(branches->size());
+        for (std::size_t i = 0; i < branches->size(); ++i) {
+            std::string branch_pointer = pointer_child(at, i);
+            if (expect_object((*branches)[i], branch_pointer, "Branches[" + std::to_string(i) + "]"))
+                load_scope((*branches)[i], branch_pointer, scope_kind::branch, out.branches[i]);
         }
     }
     if (language == query_language::jsonpath) {
