@@ -3,12 +3,9 @@
 
 #include <cstddef>
 #include <cstdio>
-#include <iterator>
 #include <mutex>
 #include <string>
 #include <string_view>
-
-#include <fmt/format.h>
 
 #include <stepfn/detail/timestamp.hpp>
 #include <stepfn/detail/utf8.hpp>
@@ -71,8 +68,17 @@ public:
                               const log_sink_options& options = {}) {
         std::string line;
         const std::string_view execution = options.full_arn ? execution_arn : detail::arn_suffix(execution_arn);
-        fmt::format_to(std::back_inserter(line), "{} {} #{} \xE2\x86\x90{} {}", detail::format_iso8601(event.timestamp),
-                       execution, event.id, event.previous_event_id, to_string(event.type));
+        // Plain appends, not fmt: formatting one line is not worth instantiating fmt in every TU
+        // that includes the umbrella header (docs/performance.md, "Compile cost").
+        line += detail::format_iso8601(event.timestamp);
+        line += ' ';
+        line += execution;
+        line += " #";
+        line += std::to_string(event.id);
+        line += " \xE2\x86\x90";  // ←
+        line += std::to_string(event.previous_event_id);
+        line += ' ';
+        line += to_string(event.type);
         if (!event.details.is_object()) {
             line += '\n';
             return line;

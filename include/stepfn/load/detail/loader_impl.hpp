@@ -38,12 +38,10 @@ STEPFN_INLINE result<state_machine> load_machine(std::string_view text, const lo
                                                 " bytes long, more than the limit of " +
                                                 std::to_string(options.bounds.max_definition_bytes) + " bytes"}});
     // nlohmann's parser is iterative, so a deeply nested text cannot overflow the stack here.
-    json parsed = json::parse(text.begin(), text.end(), nullptr, false);
-    if (parsed.is_discarded()) {
-        detail::parse_error_recorder recorder;
-        json::sax_parse(text.begin(), text.end(), &recorder);
+    json parsed;
+    if (auto syntax = detail::parse_definition_text(std::string(text), parsed)) {
         std::string message = "the definition is not valid JSON";
-        if (!recorder.message.empty()) message += ": " + recorder.message;
+        if (!syntax->empty()) message += ": " + *syntax;
         return make_invalid({diagnostic{"", std::move(message)}});
     }
     if (auto deep = detail::find_too_deep(parsed, options.bounds.max_nesting_depth))

@@ -102,33 +102,36 @@ inline std::optional<std::string> find_too_deep(const json& root, std::size_t ma
     return std::nullopt;
 }
 
-// A SAX handler that accepts everything and remembers the first syntax error, so a failed
-// parse can say where it failed.
-struct parse_error_recorder {
+// A DOM builder that remembers the first syntax error, so that a failed parse says where.
+class recording_dom_parser : public nlohmann::detail::json_sax_dom_parser<json> {
+public:
+    explicit recording_dom_parser(json& out) : nlohmann::detail::json_sax_dom_parser<json>(out, false) {}
+
     std::string message;
 
-    bool null() { return true; }
-    bool boolean(bool) { return true; }
-    bool number_integer(json::number_integer_t) { return true; }
-    bool number_unsigned(json::number_unsigned_t) { return true; }
-    bool number_float(json::number_float_t, const json::string_t&) { return true; }
-    bool string(json::string_t&) { return true; }
-    bool binary(json::binary_t&) { return true; }
-    bool start_object(std::size_t) { return true; }
-    bool key(json::string_t&) { return true; }
-    bool end_object() { return true; }
-    bool start_array(std::size_t) { return true; }
-    bool end_array() { return true; }
     template <class Exception>
-    bool parse_error(std::size_t, const std::string&, const Exception& ex) {
+    bool parse_error(std::size_t position, const std::string& last_token, const Exception& ex) {
         std::string_view what = ex.what();
         // Drop nlohmann's "[json.exception.parse_error.101] " tag; keep "parse error at line ...".
         if (auto close = what.find("] "); !what.empty() && what.front() == '[' && close != std::string_view::npos)
             what.remove_prefix(close + 2);
-        message = printable(what);
-        return false;
+        if (message.empty()) message = printable(what);
+        return nlohmann::detail::json_sax_dom_parser<json>::parse_error(position, last_token, ex);
     }
 };
+
+// Parses a definition into `out` in one pass; on a syntax error, its message (nullopt when the
+// text is JSON). nlohmann's parser is called directly, on a std::string like every other parse
+// in stepfn: json::parse would add a callback parser, json::sax_parse the readers of the binary
+// formats (CBOR, MessagePack, ...), and a const char* range a second lexer, all compiled in every
+// translation unit that loads a machine.
+inline std::optional<std::string> parse_definition_text(const std::string& text, json& out) {
+    recording_dom_parser handler(out);
+    using adapter = decltype(nlohmann::detail::input_adapter(text));
+    nlohmann::detail::parser<json, adapter> parser(nlohmann::detail::input_adapter(text), nullptr, false);
+    if (parser.sax_parse(&handler, true) && !handler.is_errored()) return std::nullopt;
+    return std::move(handler.message);
+}
 
 } // namespace stepfn::detail
 
