@@ -15,7 +15,9 @@ cpu() {  # best user+sys CPU seconds of three runs of the command
   local best=""
   for _ in 1 2 3; do
     local t
-    t=$( { /usr/bin/time -f '%U %S' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1 | awk '{print $1 + $2}')
+    # GNU time's own output to a file: redirecting the compiler's stderr would swallow it.
+    /usr/bin/time -o "$out/time" -f '%U %S' "$@" >/dev/null 2>&1
+    t=$(awk '{print $1 + $2}' "$out/time")
     if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$t; fi
   done
   echo "$best"

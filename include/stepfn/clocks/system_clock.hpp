@@ -14,6 +14,7 @@
 #include <stepfn/clocks/detail/timer_queue.hpp>
 #include <stepfn/clocks/detail/wait_until.hpp>
 #include <stepfn/clocks/timer.hpp>
+#include <stepfn/detail/guarded_call.hpp>
 
 namespace stepfn {
 
@@ -100,12 +101,9 @@ private:
 
     static void fire(job& fn) noexcept {
         if (!fn) return;
-        try {
-            fn();
-        } catch (...) {
-            // Nowhere to report it: the clock serves every execution, and one bad callback
-            // must not stop the others' timers.
-        }
+        // Nowhere to report a failure: the clock serves every execution, and one bad callback
+        // must not stop the others' timers.
+        (void)detail::guarded_call(fn, "a timer");
     }
 
     mutable std::mutex mutex_;

@@ -1,16 +1,15 @@
 #ifndef STEPFN_DETAIL_UTF8_HPP
 #define STEPFN_DETAIL_UTF8_HPP
 
-// Just enough UTF-8 for the intrinsics: counting characters for the length limits, splitting
-// on characters, and repairing decoded bytes so they can live in a JSON string.
+// The one home of stepfn's UTF-8 handling: well-formed sequences, counting characters (the
+// intrinsics' length limits, ASL's name lengths), cutting on a character boundary (history
+// lines, graph labels), repairing decoded bytes and making text safe for a message.
 
 #include <cstddef>
 #include <string>
 #include <string_view>
 
-namespace stepfn {
-namespace detail {
-namespace intrinsics {
+namespace stepfn::detail {
 
 // The length of the well-formed UTF-8 sequence starting at `i`, or 0 when it is malformed
 // (bad lead byte, truncated, overlong, surrogate or beyond U+10FFFF).
@@ -69,8 +68,46 @@ inline std::string utf8_repair(std::string s) {
     return out;
 }
 
-} // namespace intrinsics
-} // namespace detail
-} // namespace stepfn
+// Code points in well-formed UTF-8: the bytes that are not continuation bytes.
+inline std::size_t code_point_count(std::string_view text) noexcept {
+    std::size_t n = 0;
+    for (char c : text)
+        if ((static_cast<unsigned char>(c) & 0xC0U) != 0x80U) ++n;
+    return n;
+}
+
+// The longest prefix of `text` of at most `max_bytes` bytes that does not end inside a
+// character.
+inline std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) noexcept {
+    if (text.size() <= max_bytes) return text;
+    std::size_t end = max_bytes;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0U) == 0x80U) --end;
+    return text.substr(0, end);
+}
+
+// Text for a message: control characters and bytes that are not well-formed UTF-8 (from a
+// value built in code, or a parser's "last read" excerpt cut mid-character) become '?', so a
+// consumer that dumps the message as JSON cannot trip over it.
+inline std::string printable(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        const std::size_t n = utf8_sequence_length(text, i);
+        if (n == 1) {
+            out += (c < 0x20U || c == 0x7FU) ? '?' : static_cast<char>(c);
+            ++i;
+        } else if (n == 0) {
+            out += '?';
+            ++i;
+        } else {
+            out.append(text.substr(i, n));
+            i += n;
+        }
+    }
+    return out;
+}
+
+} // namespace stepfn::detail
 
 #endif

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <stepfn/job.hpp>
+#include <stepfn/detail/guarded_call.hpp>
 
 namespace stepfn {
 
@@ -30,13 +31,17 @@ public:
     explicit thread_pool_executor(std::size_t threads = default_size()) {
         threads = (std::max)(threads, std::size_t{1});
         workers_.reserve(threads);
+#if STEPFN_HAS_EXCEPTIONS
         try {
+#endif
             for (std::size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
+#if STEPFN_HAS_EXCEPTIONS
         } catch (...) {
             // The OS refused a thread: stop the ones started, then report it like bad_alloc.
             shutdown();
             throw;
         }
+#endif
     }
 
     thread_pool_executor(const thread_pool_executor&) = delete;
@@ -101,11 +106,7 @@ private:
 
     void run(job& fn) noexcept {
         if (!fn) return;
-        try {
-            fn();
-        } catch (...) {
-            failures_.fetch_add(1, std::memory_order_relaxed);
-        }
+        if (!detail::guarded_call(fn, "a job")) failures_.fetch_add(1, std::memory_order_relaxed);
     }
 
     std::mutex mutex_;

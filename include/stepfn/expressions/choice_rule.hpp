@@ -4,6 +4,7 @@
 #include <memory>
 #include <string_view>
 
+#include <stepfn/config.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/limits.hpp>
@@ -36,6 +37,9 @@ private:
 
 } // namespace stepfn
 
+// Header-only: the bodies. Compiled mode (STEPFN_SEPARATE_COMPILATION): src/stepfn.cpp has them.
+#if !defined(STEPFN_SEPARATE_COMPILATION)
 #include <stepfn/expressions/detail/choice_rule_impl.hpp>
+#endif
 
 #endif

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include <stepfn/config.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/expressions/eval_env.hpp>
@@ -57,6 +58,9 @@ private:
 
 } // namespace stepfn
 
+// Header-only: the bodies. Compiled mode (STEPFN_SEPARATE_COMPILATION): src/stepfn.cpp has them.
+#if !defined(STEPFN_SEPARATE_COMPILATION)
 #include <stepfn/expressions/detail/json_path_impl.hpp>
+#endif
 
 #endif

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include <stepfn/detail/guarded_call.hpp>
 #include <stepfn/history/event.hpp>
 #include <stepfn/history/history_sink.hpp>
 
@@ -25,11 +26,8 @@ public:
 
     void record(std::string_view execution_arn, const history_event& event) override {
         for (const auto& sink : sinks_) {
-            try {
-                sink->record(execution_arn, event);
-            } catch (...) {
+            if (!detail::guarded_call([&] { sink->record(execution_arn, event); }, "a history sink"))
                 failures_.fetch_add(1, std::memory_order_relaxed);
-            }
         }
     }
 

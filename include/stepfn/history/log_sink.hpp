@@ -3,14 +3,12 @@
 
 #include <cstddef>
 #include <cstdio>
-#include <iterator>
 #include <mutex>
 #include <string>
 #include <string_view>
 
-#include <fmt/format.h>
-
 #include <stepfn/detail/timestamp.hpp>
+#include <stepfn/detail/utf8.hpp>
 #include <stepfn/history/event.hpp>
 #include <stepfn/history/history_sink.hpp>
 #include <stepfn/json.hpp>
@@ -27,14 +25,7 @@ struct log_sink_options {
 
 namespace detail {
 
-// Cuts `text` to at most `width` bytes without splitting a UTF-8 sequence.
-inline std::string_view utf8_prefix(std::string_view text, std::size_t width) {
-    if (text.size() <= width) return text;
-    std::size_t end = width;
-    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0u) == 0x80u) --end;
-    return text.substr(0, end);
-}
-
+// Appends `text` cut to at most `width` bytes on a character boundary, then "…".
 inline void append_value(std::string& line, std::string_view text, std::size_t width) {
     if (width == 0 || text.size() <= width) {
         line += text;
@@ -77,8 +68,17 @@ public:
                               const log_sink_options& options = {}) {
         std::string line;
         const std::string_view execution = options.full_arn ? execution_arn : detail::arn_suffix(execution_arn);
-        fmt::format_to(std::back_inserter(line), "{} {} #{} \xE2\x86\x90{} {}", detail::format_iso8601(event.timestamp),
-                       execution, event.id, event.previous_event_id, to_string(event.type));
+        // Plain appends, not fmt: formatting one line is not worth instantiating fmt in every TU
+        // that includes the umbrella header (docs/performance.md, "Compile cost").
+        line += detail::format_iso8601(event.timestamp);
+        line += ' ';
+        line += execution;
+        line += " #";
+        line += std::to_string(event.id);
+        line += " \xE2\x86\x90";  // ←
+        line += std::to_string(event.previous_event_id);
+        line += ' ';
+        line += to_string(event.type);
         if (!event.details.is_object()) {
             line += '\n';
             return line;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <stepfn/config.hpp>
+#include <stepfn/detail/json_pointer.hpp>
 #include <stepfn/detail/timestamp.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/json.hpp>
@@ -207,18 +208,10 @@ private:
         if (document.is_discarded()) return make_error(errors::runtime, "the object '" + std::string(key) + "' is not valid JSON");
         const json* node = &document;
         if (!config.items_pointer.empty()) {
-            json::json_pointer pointer;
-            bool valid = config.items_pointer.front() == '/';
-            if (valid) {
-#if STEPFN_HAS_EXCEPTIONS
-                try {
-                    pointer = json::json_pointer(config.items_pointer);
-                } catch (...) {
-                    valid = false;
-                }
-#endif
-            }
-            if (!valid) return make_error(errors::runtime, "invalid ItemsPointer '" + config.items_pointer + "'");
+            // Checked first: nlohmann throws on a malformed pointer (and aborts with -fno-exceptions).
+            if (!detail::is_json_pointer(config.items_pointer))
+                return make_error(errors::runtime, "invalid ItemsPointer '" + config.items_pointer + "'");
+            const json::json_pointer pointer(config.items_pointer);
             node = nullptr;
             if (document.contains(pointer)) node = &document[pointer];
             if (!node) return make_error(errors::runtime, "ItemsPointer '" + config.items_pointer + "' matches nothing");

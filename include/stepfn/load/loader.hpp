@@ -5,15 +5,12 @@
 // complete diagnostics. The rules it enforces and their messages are in docs/validation.md.
 
 #include <cstddef>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <string_view>
 
+#include <stepfn/config.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/json.hpp>
-#include <stepfn/load/detail/definition_loader.hpp>
-#include <stepfn/load/detail/text_checks.hpp>
 #include <stepfn/load/load_options.hpp>
 #include <stepfn/model/state_machine.hpp>
 
@@ -21,50 +18,14 @@ namespace stepfn {
 
 // Loads a machine from a JSON value. On failure the error (States.InvalidDefinition) lists
 // every problem found, each with the JSON Pointer of the offending node.
-inline result<state_machine> load_machine_json(const json& definition, const load_options& options = {}) {
-    // Before anything copies or walks the value: nlohmann's copy and comparison recurse.
-    if (auto deep = detail::find_too_deep(definition, options.bounds.max_nesting_depth))
-        return make_invalid({diagnostic{*deep, detail::too_deep_message(options.bounds.max_nesting_depth)}});
-    return detail::load_definition(json(definition), options);
-}
+result<state_machine> load_machine_json(const json& definition, const load_options& options = {});
 
 // Loads a machine from ASL JSON text.
-inline result<state_machine> load_machine(std::string_view text, const load_options& options = {}) {
-    if (text.size() > options.bounds.max_definition_bytes)
-        return make_invalid({diagnostic{"", "the definition is " + std::to_string(text.size()) +
-                                                " bytes long, more than the limit of " +
-                                                std::to_string(options.bounds.max_definition_bytes) + " bytes"}});
-    // nlohmann's parser is iterative, so a deeply nested text cannot overflow the stack here.
-    json parsed = json::parse(text.begin(), text.end(), nullptr, false);
-    if (parsed.is_discarded()) {
-        detail::parse_error_recorder recorder;
-        json::sax_parse(text.begin(), text.end(), &recorder);
-        std::string message = "the definition is not valid JSON";
-        if (!recorder.message.empty()) message += ": " + recorder.message;
-        return make_invalid({diagnostic{"", std::move(message)}});
-    }
-    if (auto deep = detail::find_too_deep(parsed, options.bounds.max_nesting_depth))
-        return make_invalid({diagnostic{*deep, detail::too_deep_message(options.bounds.max_nesting_depth)}});
-    return detail::load_definition(std::move(parsed), options);
-}
+result<state_machine> load_machine(std::string_view text, const load_options& options = {});
 
 namespace detail {
 // Reads a whole definition file, refusing one larger than the definition limit before reading it.
-inline result<std::string> read_definition_file(const std::string& path, std::size_t max_bytes) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return make_error("States.InvalidDefinition", "cannot open '" + path + "'");
-    in.seekg(0, std::ios::end);
-    const auto size = in.tellg();
-    if (size < 0) return make_error("States.InvalidDefinition", "cannot read '" + path + "'");
-    if (static_cast<std::size_t>(size) > max_bytes)
-        return make_invalid({diagnostic{"", "the definition file '" + path + "' is " + std::to_string(size) +
-                                                " bytes long, more than the limit of " + std::to_string(max_bytes) +
-                                                " bytes"}});
-    in.seekg(0, std::ios::beg);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) return make_error("States.InvalidDefinition", "cannot read '" + path + "'");
-    return text;
-}
+result<std::string> read_definition_file(const std::string& path, std::size_t max_bytes);
 
 inline bool has_yaml_extension(std::string_view path) noexcept {
     auto ends = [&](std::string_view suffix) {
@@ -75,5 +36,11 @@ inline bool has_yaml_extension(std::string_view path) noexcept {
 } // namespace detail
 
 } // namespace stepfn
+
+// Header-only: the bodies (and the definition walk they need). Compiled mode
+// (STEPFN_SEPARATE_COMPILATION): src/stepfn.cpp has them.
+#if !defined(STEPFN_SEPARATE_COMPILATION)
+#include <stepfn/load/detail/loader_impl.hpp>
+#endif
 
 #endif

@@ -21,6 +21,11 @@
 #include <utility>
 #include <vector>
 
+#include <stepfn/config.hpp>
+#if !STEPFN_HAS_EXCEPTIONS
+#error "stepfn's YAML front end needs exceptions: yaml-cpp reports every problem by throwing. Build without -fno-exceptions, or load JSON (<stepfn/load/loader.hpp>)."
+#endif
+
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 

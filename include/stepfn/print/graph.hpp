@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include <stepfn/detail/utf8.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/model/state_machine.hpp>
 #include <stepfn/model/states.hpp>
@@ -95,9 +96,7 @@ inline std::string graph_text(const json& value) {
 
 inline std::string shorten(std::string text, std::size_t max_chars = 60) {
     if (text.size() <= max_chars) return text;
-    std::size_t cut = max_chars;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
-    text.resize(cut);
+    text.resize(detail::utf8_prefix(text, max_chars).size());  // whole UTF-8 characters
     return text + "...";
 }
 

@@ -31,6 +31,8 @@
 #include <type_traits>
 #include <utility>
 
+#include <stepfn/config.hpp>
+#include <stepfn/detail/guarded_call.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/tasks/task_invoker.hpp>
@@ -176,46 +178,10 @@ std::string_view type_name() {
 #endif
 }
 
-#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
-// Only inside a catch block: the in-flight exception as an ASL error.
-inline error current_exception_error() {
-    try {
-        throw;
-    } catch (const task_error& e) {
-        return error{e.name, e.cause};
-    } catch (const std::exception& e) {
-        return error{errors::task_failed, e.what()};
-    } catch (...) {
-        return error{errors::task_failed, "unknown exception"};
-    }
-}
-#endif
-
-template <class Body>
-result<json> run_guarded(Body&& body) {
-#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
-    try {
-        return body();
-    } catch (...) {
-        return tl::make_unexpected(current_exception_error());
-    }
-#else
-    return body();
-#endif
-}
-
 template <class T>
 result<T> convert_input(const json& input) {
-#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
-    try {
-        return input.template get<T>();
-    } catch (const std::exception& e) {
-        return make_error(errors::task_failed, "the task input could not be converted to " +
-                                                   std::string(type_name<T>()) + ": " + e.what());
-    }
-#else
-    return input.template get<T>();
-#endif
+    return guarded_call([&] { return input.template get<T>(); },
+                        "the task input could not be converted to " + std::string(type_name<T>()));
 }
 
 template <class R>
@@ -230,9 +196,9 @@ result<json> to_output(R&& value) {
         else
             return to_output(*std::forward<R>(value));
     } else if constexpr (std::is_constructible_v<json, R>) {
-        return run_guarded([&]() -> result<json> { return json(std::forward<R>(value)); });
+        return guarded_call([&]() -> result<json> { return json(std::forward<R>(value)); });
     } else if constexpr (std::is_constructible_v<nlohmann::json, R>) {
-        return run_guarded([&]() -> result<json> { return json(nlohmann::json(std::forward<R>(value))); });
+        return guarded_call([&]() -> result<json> { return json(nlohmann::json(std::forward<R>(value))); });
     } else {
         static_assert(dependent_false<R>::value,
                       "stepfn::make_invoker: the callable's return type does not convert to JSON; give it a "
@@ -256,7 +222,7 @@ public:
     explicit sync_callable_invoker(F f) : f_(std::move(f)) {}
 
     void invoke(task_request request, task_completion done) override {
-        done.complete(run_guarded([&]() -> result<json> { return call(request); }));
+        done.complete(guarded_call([&]() -> result<json> { return call(request); }));
     }
 
 private:
@@ -289,7 +255,7 @@ private:
     F f_;
 };
 
-#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+#if STEPFN_HAS_EXCEPTIONS
 // Stands between an asynchronous callable and the engine's handle, so that an exception
 // thrown by the callable's body reports the exception rather than the "dropped handle" failure
 // its unwinding handle would otherwise deliver first. Otherwise it forwards; the first
@@ -349,7 +315,7 @@ public:
     explicit async_callable_invoker(F f) : f_(std::move(f)) {}
 
     void invoke(task_request request, task_completion done) override {
-#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+#if STEPFN_HAS_EXCEPTIONS
         auto guard = std::make_shared<guarded_completion>(std::move(done));
         guard->begin_call();
         try {

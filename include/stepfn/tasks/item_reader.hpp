@@ -2,10 +2,7 @@
 #define STEPFN_TASKS_ITEM_READER_HPP
 
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -13,6 +10,7 @@
 
 #include <stepfn/error.hpp>
 #include <stepfn/json.hpp>
+#include <stepfn/tasks/detail/resource_router.hpp>
 
 namespace stepfn {
 
@@ -81,53 +79,10 @@ public:
     virtual result<json> read(const item_read_request& request) = 0;
 };
 
-namespace detail {
-// Resource → handler: exact match, then the longest prefix, then the default. Thread-safe.
-template <class Handler>
-class resource_table {
-public:
-    void add(std::string resource, std::shared_ptr<Handler> handler) {
-        std::unique_lock<std::shared_mutex> lock(mutex_);
-        exact_[std::move(resource)] = std::move(handler);
-    }
-    void add_prefix(std::string prefix, std::shared_ptr<Handler> handler) {
-        std::unique_lock<std::shared_mutex> lock(mutex_);
-        prefixes_[std::move(prefix)] = std::move(handler);
-    }
-    void set_default(std::shared_ptr<Handler> handler) {
-        std::unique_lock<std::shared_mutex> lock(mutex_);
-        default_ = std::move(handler);
-    }
-    std::shared_ptr<Handler> find(std::string_view resource) const {
-        std::shared_lock<std::shared_mutex> lock(mutex_);
-        if (auto it = exact_.find(std::string(resource)); it != exact_.end()) return it->second;
-        const std::shared_ptr<Handler>* best = nullptr;
-        std::size_t best_length = 0;
-        for (const auto& [prefix, handler] : prefixes_)
-            if (prefix.size() >= best_length && resource.substr(0, prefix.size()) == prefix) {
-                best = &handler;
-                best_length = prefix.size();
-            }
-        return best ? *best : default_;
-    }
-    void clear() {
-        std::unique_lock<std::shared_mutex> lock(mutex_);
-        exact_.clear();
-        prefixes_.clear();
-        default_.reset();
-    }
-
-private:
-    mutable std::shared_mutex mutex_;
-    std::map<std::string, std::shared_ptr<Handler>, std::less<>> exact_;
-    std::map<std::string, std::shared_ptr<Handler>, std::less<>> prefixes_;
-    std::shared_ptr<Handler> default_;
-};
-} // namespace detail
-
-// The engine's ItemReader routing, like invoker_registry: exact Resource, longest prefix, default.
+// The engine's ItemReader routing, like invoker_registry: exact Resource, longest prefix, default
+// (registering nullptr removes).
 // stepfn::local_storage (local_storage.hpp) is a ready-made reader for files under a directory.
-class item_reader_registry : public detail::resource_table<item_reader> {};
+class item_reader_registry : public detail::resource_router<item_reader> {};
 
 } // namespace stepfn
 

@@ -71,7 +71,7 @@ public:
 };
 
 // The engine's ResultWriter routing: exact Resource, longest prefix, default.
-class result_writer_registry : public detail::resource_table<result_writer> {};
+class result_writer_registry : public detail::resource_router<result_writer> {};
 
 // ---- AWS's export format, for any storage ------------------------------------------------------
 

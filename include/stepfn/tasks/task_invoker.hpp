@@ -11,6 +11,7 @@
 #include <utility>
 
 #include <stepfn/error.hpp>
+#include <stepfn/task_error.hpp>
 #include <stepfn/json.hpp>
 
 namespace stepfn {
@@ -114,19 +115,6 @@ class task_invoker {
 public:
     virtual ~task_invoker() = default;
     virtual void invoke(task_request request, task_completion done) = 0;
-};
-
-// An exception host code may throw from a task callable to fail with a named ASL error.
-// `throw stepfn::task_error{"Payment.Declined", "card expired"};` Any other exception becomes
-// States.TaskFailed with its what() as the cause.
-class task_error : public std::exception {
-public:
-    task_error(std::string error_name, std::string error_cause)
-        : name(std::move(error_name)), cause(std::move(error_cause)) {}
-    const char* what() const noexcept override { return cause.c_str(); }
-
-    std::string name;
-    std::string cause;
 };
 
 } // namespace stepfn

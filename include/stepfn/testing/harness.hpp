@@ -30,6 +30,7 @@
 #include <stepfn/json.hpp>
 #include <stepfn/model/state_machine.hpp>
 #include <stepfn/engine/engine.hpp>
+#include <stepfn/tasks/detail/state_routes.hpp>
 #include <stepfn/tasks/invoker_registry.hpp>
 #include <stepfn/executors/manual_executor.hpp>
 #include <stepfn/tasks/task_invoker.hpp>
@@ -133,10 +134,8 @@ public:
         std::shared_ptr<task_invoker> target;
         {
             std::lock_guard<std::mutex> lock(mutex_);
-            auto by_state = state_invokers_.find(request.state_name);
-            if (by_state != state_invokers_.end()) {
-                target = by_state->second;
-            } else {
+            target = state_invokers_.find(request.state_name);
+            if (!target) {
                 // A distributed Map's children use the mocks of the execution that started them.
                 auto mocks = execution_mocks_.find(request.root_execution_id.empty() ? request.execution_id
                                                                                      : request.root_execution_id);
@@ -148,11 +147,7 @@ public:
     }
 
     void add_state_invoker(std::string state, std::shared_ptr<task_invoker> invoker) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (invoker)
-            state_invokers_[std::move(state)] = std::move(invoker);
-        else
-            state_invokers_.erase(state);
+        state_invokers_.set(std::move(state), std::move(invoker));
     }
     void set_execution_mocks(const std::string& arn, std::shared_ptr<task_invoker> mocks) {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -180,7 +175,7 @@ public:
 
 private:
     std::mutex mutex_;
-    std::map<std::string, std::shared_ptr<task_invoker>, std::less<>> state_invokers_;
+    stepfn::detail::state_routes state_invokers_;
     std::map<std::string, std::shared_ptr<task_invoker>, std::less<>> execution_mocks_;
     invoker_registry resources_;
 };

@@ -8,27 +8,21 @@
 #include <memory>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include <stepfn/error.hpp>
+#include <stepfn/tasks/detail/state_routes.hpp>
 #include <stepfn/tasks/task_invoker.hpp>
 
 namespace stepfn::detail {
 
 class dispatch_invoker final : public task_invoker {
 public:
-    struct route {
-        std::string state_name;
-        std::shared_ptr<task_invoker> invoker;
-    };
+    explicit dispatch_invoker(std::shared_ptr<task_invoker> fallback) : fallback_(std::move(fallback)) {}
 
-    dispatch_invoker(std::vector<route> routes, std::shared_ptr<task_invoker> fallback)
-        : routes_(std::move(routes)), fallback_(std::move(fallback)) {}
+    state_routes& routes() noexcept { return routes_; }
 
     void invoke(task_request request, task_completion done) override {
-        // A handful of states per resource: a linear scan beats hashing here.
-        for (const auto& r : routes_)
-            if (r.state_name == request.state_name) return r.invoker->invoke(std::move(request), std::move(done));
+        if (auto bound = routes_.find(request.state_name)) return bound->invoke(std::move(request), std::move(done));
         if (fallback_) return fallback_->invoke(std::move(request), std::move(done));
         std::string cause = "No task invoker is bound to state '" + request.state_name + "' for resource '" +
                             request.resource + "'.";
@@ -36,7 +30,7 @@ public:
     }
 
 private:
-    std::vector<route> routes_;
+    state_routes routes_;
     std::shared_ptr<task_invoker> fallback_;
 };
 

@@ -4,6 +4,7 @@
 // Choice rules (asl-reference.md §6), compiled once into a small tree; docs/choice.md has the
 // semantics and the choices made where AWS is unclear.
 
+#include <stepfn/config.hpp>
 #include <stepfn/expressions/choice_rule.hpp>
 
 #include <cstddef>
@@ -14,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include <stepfn/detail/json_pointer.hpp>
 #include <stepfn/detail/timestamp.hpp>
 #include <stepfn/expressions/detail/string_matches.hpp>
 #include <stepfn/expressions/json_path.hpp>
@@ -107,29 +109,10 @@ struct node {
     std::vector<node> children;          // And / Or / Not
 };
 
-inline std::string pointer_to(const std::string& pointer, std::string_view key) {
-    std::string out = pointer;
-    out += '/';
-    for (char c : key) {
-        if (c == '~') out += "~0";
-        else if (c == '/') out += "~1";
-        else out += c;
-    }
-    return out;
-}
-
-inline std::string pointer_to(const std::string& pointer, std::size_t index) {
-    return pointer + '/' + std::to_string(index);
-}
-
 inline std::string in_quotes(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 inline std::string dump_value(const json& value) {
     return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-inline bool is_jsonata_expression(std::string_view s) noexcept {
-    return s.size() >= 4 && s.substr(0, 2) == "{%" && s.substr(s.size() - 2) == "%}";
 }
 
 class compiler {
@@ -183,15 +166,15 @@ private:
             } else if (const operator_info* op = find_operator(key)) {
                 comparisons.push_back(field{key, &value, op});
             } else if (key == "Comment") {
-                check_comment(value, pointer_to(pointer, key));
+                check_comment(value, pointer_child(pointer, key));
             } else if (top_level && (key == "Next" || key == "Assign")) {
                 // Read by the loader.
             } else if (key == "Condition") {
-                problem(pointer_to(pointer, key),
+                problem(pointer_child(pointer, key),
                         "Field 'Condition' is not supported: it belongs to JSONata; with JSONPath use "
                         "'Variable' and a comparison operator");
             } else {
-                problem(pointer_to(pointer, key), "Field " + in_quotes(key) + " is not supported");
+                problem(pointer_child(pointer, key), "Field " + in_quotes(key) + " is not supported");
             }
         }
 
@@ -231,7 +214,7 @@ private:
 
         node result;
         if (variable) {
-            result.variable = compile_path(*variable, pointer_to(pointer, "Variable"), "Variable");
+            result.variable = compile_path(*variable, pointer_child(pointer, "Variable"), "Variable");
             ok = ok && result.variable.has_value();
         }
         if (comparisons.size() == 1) ok = compile_comparison(comparisons.front(), pointer, result) && ok;
@@ -240,7 +223,7 @@ private:
     }
 
     std::optional<node> compile_boolean(const field& f, const std::string& pointer, std::size_t depth) {
-        const std::string here = pointer_to(pointer, f.key);
+        const std::string here = pointer_child(pointer, f.key);
         node result;
         if (f.key == "Not") {
             result.kind = node_kind::negation;
@@ -261,7 +244,7 @@ private:
         bool ok = true;
         result.children.reserve(f.value->size());
         for (std::size_t i = 0; i < f.value->size(); ++i) {
-            auto inner = compile((*f.value)[i], pointer_to(here, i), false, depth + 1);
+            auto inner = compile((*f.value)[i], pointer_child(here, i), false, depth + 1);
             if (inner) result.children.push_back(std::move(*inner));
             else ok = false;
         }
@@ -286,7 +269,7 @@ private:
     bool compile_comparison(const field& f, const std::string& rule_pointer, node& out) {
         const operator_info& op = *f.op;
         const json& value = *f.value;
-        const std::string here = pointer_to(rule_pointer, f.key);
+        const std::string here = pointer_child(rule_pointer, f.key);
         out.kind = op.kind;
         out.type = op.type;
         out.rel = op.rel;
@@ -341,15 +324,15 @@ private:
             if (key == "Condition") {
                 condition = &item.value();
             } else if (key == "Comment") {
-                check_comment(item.value(), pointer_to(pointer, key));
+                check_comment(item.value(), pointer_child(pointer, key));
             } else if (top_level && (key == "Next" || key == "Assign" || key == "Output")) {
                 // Read by the loader.
             } else if (key == "Variable" || key == "And" || key == "Or" || key == "Not" || find_operator(key)) {
-                problem(pointer_to(pointer, key), "Field " + in_quotes(key) +
+                problem(pointer_child(pointer, key), "Field " + in_quotes(key) +
                                                       " is not supported: it belongs to JSONPath; with JSONata use "
                                                       "'Condition'");
             } else {
-                problem(pointer_to(pointer, key), "Field " + in_quotes(key) + " is not supported");
+                problem(pointer_child(pointer, key), "Field " + in_quotes(key) + " is not supported");
             }
         }
         if (!condition) {
@@ -360,11 +343,11 @@ private:
         if (condition->is_boolean()) {
             result.kind = node_kind::condition_literal;
             result.expected = condition->get<bool>();
-        } else if (const auto* text = condition->get_ptr<const std::string*>(); text && is_jsonata_expression(*text)) {
+        } else if (const auto* text = condition->get_ptr<const std::string*>(); text && stepfn::is_jsonata_expression(*text)) {
             result.kind = node_kind::condition_expression;
             result.text = *text;
         } else {
-            problem(pointer_to(pointer, "Condition"),
+            problem(pointer_child(pointer, "Condition"),
                     "'Condition' must be a boolean or a JSONata expression written as \"{% ... %}\"");
             return std::nullopt;
         }
@@ -515,7 +498,7 @@ struct choice_rule::impl {
     detail::choice::node root;
 };
 
-inline result<choice_rule> choice_rule::compile(const json& rule, std::string_view pointer, bool top_level,
+STEPFN_INLINE result<choice_rule> choice_rule::compile(const json& rule, std::string_view pointer, bool top_level,
                                                 query_language language, const limits& bounds) {
     detail::choice::compiler compiler(language, bounds);
     auto root = compiler.compile(rule, std::string(pointer), top_level, 1);
@@ -529,7 +512,7 @@ inline result<choice_rule> choice_rule::compile(const json& rule, std::string_vi
     return compiled;
 }
 
-inline result<bool> choice_rule::evaluate(const json& input, const eval_env& env) const {
+STEPFN_INLINE result<bool> choice_rule::evaluate(const json& input, const eval_env& env) const {
     if (!impl_) return make_error(errors::runtime, "The choice rule was never compiled");
     return detail::choice::evaluate(impl_->root, input, env);
 }

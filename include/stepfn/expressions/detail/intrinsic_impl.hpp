@@ -6,6 +6,7 @@
 #include <string_view>
 #include <utility>
 
+#include <stepfn/config.hpp>
 #include <stepfn/expressions/detail/intrinsics/ast.hpp>
 #include <stepfn/expressions/detail/intrinsics/functions.hpp>
 #include <stepfn/expressions/detail/intrinsics/parser.hpp>
@@ -21,7 +22,7 @@ struct intrinsic_call::impl {
     detail::intrinsics::arg_node root;
 };
 
-inline bool intrinsic_call::looks_like_call(std::string_view text) noexcept {
+STEPFN_INLINE bool intrinsic_call::looks_like_call(std::string_view text) noexcept {
     constexpr std::string_view prefix = "States.";
     if (text.substr(0, prefix.size()) != prefix) return false;
     std::size_t i = prefix.size();
@@ -29,7 +30,7 @@ inline bool intrinsic_call::looks_like_call(std::string_view text) noexcept {
     return i > prefix.size() && i < text.size() && text[i] == '(';
 }
 
-inline result<intrinsic_call> intrinsic_call::parse(std::string_view text, const limits& bounds) {
+STEPFN_INLINE result<intrinsic_call> intrinsic_call::parse(std::string_view text, const limits& bounds) {
     detail::intrinsics::parser parser(text, bounds);
     auto root = parser.parse();
     if (!root) return tl::make_unexpected(std::move(root.error()));
@@ -43,11 +44,11 @@ inline result<intrinsic_call> intrinsic_call::parse(std::string_view text, const
     return call;
 }
 
-inline const std::string& intrinsic_call::text() const noexcept { return impl_->text; }
+STEPFN_INLINE const std::string& intrinsic_call::text() const noexcept { return impl_->text; }
 
-inline const std::string& intrinsic_call::function_name() const noexcept { return impl_->name; }
+STEPFN_INLINE const std::string& intrinsic_call::function_name() const noexcept { return impl_->name; }
 
-inline result<json> intrinsic_call::evaluate(const json& input, const eval_env& env) const {
+STEPFN_INLINE result<json> intrinsic_call::evaluate(const json& input, const eval_env& env) const {
     const auto& root = impl_->root;
     if (root.what != detail::intrinsics::arg_node::kind::call) return root.literal;
     return detail::intrinsics::evaluate_call(*root.call, input, env, impl_->bounds);

@@ -1,6 +1,7 @@
 #ifndef STEPFN_EXPRESSIONS_DETAIL_JSON_PATH_IMPL_HPP
 #define STEPFN_EXPRESSIONS_DETAIL_JSON_PATH_IMPL_HPP
 
+#include <stepfn/config.hpp>
 #include <stepfn/expressions/json_path.hpp>
 
 #include <string>
@@ -94,33 +95,33 @@ struct json_path::impl {
     }
 };
 
-inline result<json_path> json_path::parse(std::string_view text) { return impl::make(text, false); }
+STEPFN_INLINE result<json_path> json_path::parse(std::string_view text) { return impl::make(text, false); }
 
-inline result<json_path> json_path::parse_reference(std::string_view text) { return impl::make(text, true); }
+STEPFN_INLINE result<json_path> json_path::parse_reference(std::string_view text) { return impl::make(text, true); }
 
-inline const std::string& json_path::text() const noexcept {
+STEPFN_INLINE const std::string& json_path::text() const noexcept {
     static const std::string none;
     return impl_ ? impl_->text : none;
 }
 
-inline json_path::root_kind json_path::root() const noexcept { return impl_ ? impl_->kind : root_kind::input; }
+STEPFN_INLINE json_path::root_kind json_path::root() const noexcept { return impl_ ? impl_->kind : root_kind::input; }
 
-inline const std::string& json_path::variable_name() const noexcept {
+STEPFN_INLINE const std::string& json_path::variable_name() const noexcept {
     static const std::string none;
     return impl_ ? impl_->variable : none;
 }
 
 // A multi-name leaf (`$['a','b']`) is definite in Jayway but yields a new object, not a node
 // of the document; it is reported as not definite so that callers use evaluate(), not find().
-inline bool json_path::is_definite() const noexcept {
+STEPFN_INLINE bool json_path::is_definite() const noexcept {
     return impl_ && impl_->body.definite && !impl_->body.merge_leaf;
 }
 
-inline bool json_path::is_root() const noexcept {
+STEPFN_INLINE bool json_path::is_root() const noexcept {
     return impl_ && impl_->kind == root_kind::input && impl_->body.steps.empty();
 }
 
-inline result<json> json_path::evaluate(const json& input, const eval_env& env) const {
+STEPFN_INLINE result<json> json_path::evaluate(const json& input, const eval_env& env) const {
     if (!impl_) return make_error(errors::runtime, "Invalid path '' : the path is empty");
     const impl& m = *impl_;
     const json* doc = m.document(input, env);
@@ -135,14 +136,14 @@ inline result<json> json_path::evaluate(const json& input, const eval_env& env) 
     return out;
 }
 
-inline const json* json_path::find(const json& input, const eval_env& env) const {
+STEPFN_INLINE const json* json_path::find(const json& input, const eval_env& env) const {
     if (!is_definite()) return nullptr;
     const impl& m = *impl_;
     const json* doc = m.document(input, env);
     return doc ? detail::jsonpath::walk(m.body, m.body.steps.size(), doc) : nullptr;
 }
 
-inline result<json> json_path::extract(json&& input, const eval_env& env) const {
+STEPFN_INLINE result<json> json_path::extract(json&& input, const eval_env& env) const {
     if (!impl_ || impl_->kind != root_kind::input) return evaluate(input, env);
     const impl& m = *impl_;
     const auto& body = m.body;
@@ -174,7 +175,7 @@ inline result<json> json_path::extract(json&& input, const eval_env& env) const 
     return out;
 }
 
-inline result<void> json_path::assign(json& target, json&& value) const {
+STEPFN_INLINE result<void> json_path::assign(json& target, json&& value) const {
     if (!impl_) return make_error(errors::result_path_match_failure, "The ResultPath is empty");
     const impl& m = *impl_;
     if (m.kind != root_kind::input || !m.body.reference)

@@ -1,6 +1,7 @@
 #ifndef STEPFN_EXPRESSIONS_DETAIL_PAYLOAD_TEMPLATE_IMPL_HPP
 #define STEPFN_EXPRESSIONS_DETAIL_PAYLOAD_TEMPLATE_IMPL_HPP
 
+#include <stepfn/config.hpp>
 #include <stepfn/expressions/payload_template.hpp>
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include <stepfn/detail/json_pointer.hpp>
 #include <stepfn/expressions/detail/json_path_eval.hpp>
 
 namespace stepfn {
@@ -21,7 +23,7 @@ struct value_expression::impl {
     intrinsic_call call;
 };
 
-inline result<value_expression> value_expression::parse(std::string_view text, const limits& bounds) {
+STEPFN_INLINE result<value_expression> value_expression::parse(std::string_view text, const limits& bounds) {
     auto m = std::make_shared<impl>();
     m->text = std::string(text);
     if (!text.empty() && text.front() == '$') {
@@ -42,19 +44,19 @@ inline result<value_expression> value_expression::parse(std::string_view text, c
     return out;
 }
 
-inline const std::string& value_expression::text() const noexcept {
+STEPFN_INLINE const std::string& value_expression::text() const noexcept {
     static const std::string none;
     return impl_ ? impl_->text : none;
 }
 
-inline bool value_expression::is_path() const noexcept { return impl_ && impl_->is_path; }
+STEPFN_INLINE bool value_expression::is_path() const noexcept { return impl_ && impl_->is_path; }
 
-inline const json_path& value_expression::path() const noexcept {
+STEPFN_INLINE const json_path& value_expression::path() const noexcept {
     static const json_path none;
     return impl_ ? impl_->path : none;
 }
 
-inline result<json> value_expression::evaluate(const json& input, const eval_env& env) const {
+STEPFN_INLINE result<json> value_expression::evaluate(const json& input, const eval_env& env) const {
     if (!impl_) return make_error(errors::runtime, "The value expression is empty");
     if (impl_->is_path) return impl_->path.evaluate(input, env);
     return impl_->call.evaluate(input, env);
@@ -80,17 +82,6 @@ struct member {
     std::string name; // `.$` stripped
     node value;
 };
-
-inline std::string escape_pointer_token(std::string_view key) {
-    std::string out;
-    out.reserve(key.size());
-    for (const char c : key) {
-        if (c == '~') out += "~0";
-        else if (c == '/') out += "~1";
-        else out += c;
-    }
-    return out;
-}
 
 inline bool ends_with_dollar(std::string_view key) noexcept {
     return key.size() >= 2 && key.substr(key.size() - 2) == ".$";
@@ -231,7 +222,7 @@ struct payload_template::impl {
     detail::templates::node root;
 };
 
-inline result<payload_template> payload_template::compile(const json& source, std::string_view pointer,
+STEPFN_INLINE result<payload_template> payload_template::compile(const json& source, std::string_view pointer,
                                                           const limits& bounds) {
     auto m = std::make_shared<impl>();
     m->source = source;
@@ -244,12 +235,12 @@ inline result<payload_template> payload_template::compile(const json& source, st
     return out;
 }
 
-inline const json& payload_template::source() const noexcept {
+STEPFN_INLINE const json& payload_template::source() const noexcept {
     static const json none;
     return impl_ ? impl_->source : none;
 }
 
-inline result<json> payload_template::evaluate(const json& input, const eval_env& env) const {
+STEPFN_INLINE result<json> payload_template::evaluate(const json& input, const eval_env& env) const {
     if (!impl_) return json();
     return detail::templates::evaluate(impl_->root, input, env);
 }

@@ -1,7 +1,8 @@
 #ifndef STEPFN_LOAD_DETAIL_TEXT_CHECKS_HPP
 #define STEPFN_LOAD_DETAIL_TEXT_CHECKS_HPP
 
-// Small text helpers for the loader: JSON Pointers, Unicode lengths, ASL name rules.
+// Small checks for the loader: ASL name rules, nesting depth, JSON parse errors. (JSON Pointers
+// and UTF-8 have their homes in stepfn/detail/.)
 
 #include <cstddef>
 #include <cstdint>
@@ -12,44 +13,17 @@
 #include <string_view>
 #include <vector>
 
+#include <stepfn/detail/json_pointer.hpp>
+#include <stepfn/detail/utf8.hpp>
+#include <stepfn/expressions/query_language.hpp>
 #include <stepfn/json.hpp>
 
 namespace stepfn::detail {
 
-// `base` + "/" + `key`, escaping `~` and `/` as RFC 6901 requires.
-inline std::string pointer_child(std::string_view base, std::string_view key) {
-    std::string out;
-    out.reserve(base.size() + key.size() + 1);
-    out.append(base);
-    out += '/';
-    for (char c : key) {
-        if (c == '~') out += "~0";
-        else if (c == '/') out += "~1";
-        else out += c;
-    }
-    return out;
-}
-
-inline std::string pointer_child(std::string_view base, std::size_t index) {
-    std::string out(base);
-    out += '/';
-    out += std::to_string(index);
-    return out;
-}
-
-// Unicode code points in well-formed UTF-8 (continuation bytes are not counted).
-inline std::size_t code_point_count(std::string_view text) noexcept {
-    std::size_t n = 0;
-    for (char c : text)
-        if ((static_cast<unsigned char>(c) & 0xC0u) != 0x80u) ++n;
-    return n;
-}
-
-// A JSONata expression is a string that starts with `{%` and ends with `%}` (asl-reference §10).
+// A JSON value that is a JSONata expression (a string; stepfn::is_jsonata_expression).
 inline bool is_jsonata_expression(const json& value) noexcept {
-    if (!value.is_string()) return false;
-    const auto* s = value.get_ptr<const json::string_t*>();
-    return s->size() >= 4 && s->compare(0, 2, "{%") == 0 && s->compare(s->size() - 2, 2, "%}") == 0;
+    const auto* text = value.get_ptr<const json::string_t*>();
+    return text && stepfn::is_jsonata_expression(*text);
 }
 
 // A JSON integer that fits in int64 (floats such as 1.0 are not integers here).
@@ -90,43 +64,6 @@ inline std::optional<std::string> label_problem(std::string_view label) {
     return std::nullopt;
 }
 
-// Text for a message: control characters and bytes that are not well-formed UTF-8 (from a
-// value built in code, or a parser's "last read" excerpt cut mid-character) become '?', so a
-// consumer that dumps the message as JSON cannot trip over it.
-inline std::string printable(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size();) {
-        auto c = static_cast<unsigned char>(text[i]);
-        if (c < 0x80) {
-            out += (c < 0x20 || c == 0x7F) ? '?' : static_cast<char>(c);
-            ++i;
-            continue;
-        }
-        std::size_t length = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 0;
-        if (c >= 0xF5) length = 0;
-        bool ok = length != 0 && i + length <= text.size();
-        for (std::size_t k = 1; ok && k < length; ++k)
-            ok = (static_cast<unsigned char>(text[i + k]) & 0xC0u) == 0x80u;
-        if (ok && length == 3) {  // no overlongs, no surrogates
-            auto c1 = static_cast<unsigned char>(text[i + 1]);
-            ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);
-        }
-        if (ok && length == 4) {  // no overlongs, nothing past U+10FFFF
-            auto c1 = static_cast<unsigned char>(text[i + 1]);
-            ok = !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
-        }
-        if (ok) {
-            out.append(text.substr(i, length));
-            i += length;
-        } else {
-            out += '?';
-            ++i;
-        }
-    }
-    return out;
-}
-
 // The JSON Pointer of the first value nested deeper than `max_depth` levels (the root object
 // or array is level 1), or nullopt. Iterative, so a document nested 100,000 deep is fine.
 inline std::optional<std::string> find_too_deep(const json& root, std::size_t max_depth) {
@@ -165,33 +102,36 @@ inline std::optional<std::string> find_too_deep(const json& root, std::size_t ma
     return std::nullopt;
 }
 
-// A SAX handler that accepts everything and remembers the first syntax error, so a failed
-// parse can say where it failed.
-struct parse_error_recorder {
+// A DOM builder that remembers the first syntax error, so that a failed parse says where.
+class recording_dom_parser : public nlohmann::detail::json_sax_dom_parser<json> {
+public:
+    explicit recording_dom_parser(json& out) : nlohmann::detail::json_sax_dom_parser<json>(out, false) {}
+
     std::string message;
 
-    bool null() { return true; }
-    bool boolean(bool) { return true; }
-    bool number_integer(json::number_integer_t) { return true; }
-    bool number_unsigned(json::number_unsigned_t) { return true; }
-    bool number_float(json::number_float_t, const json::string_t&) { return true; }
-    bool string(json::string_t&) { return true; }
-    bool binary(json::binary_t&) { return true; }
-    bool start_object(std::size_t) { return true; }
-    bool key(json::string_t&) { return true; }
-    bool end_object() { return true; }
-    bool start_array(std::size_t) { return true; }
-    bool end_array() { return true; }
     template <class Exception>
-    bool parse_error(std::size_t, const std::string&, const Exception& ex) {
+    bool parse_error(std::size_t position, const std::string& last_token, const Exception& ex) {
         std::string_view what = ex.what();
         // Drop nlohmann's "[json.exception.parse_error.101] " tag; keep "parse error at line ...".
         if (auto close = what.find("] "); !what.empty() && what.front() == '[' && close != std::string_view::npos)
             what.remove_prefix(close + 2);
-        message = printable(what);
-        return false;
+        if (message.empty()) message = printable(what);
+        return nlohmann::detail::json_sax_dom_parser<json>::parse_error(position, last_token, ex);
     }
 };
+
+// Parses a definition into `out` in one pass; on a syntax error, its message (nullopt when the
+// text is JSON). nlohmann's parser is called directly, on a std::string like every other parse
+// in stepfn: json::parse would add a callback parser, json::sax_parse the readers of the binary
+// formats (CBOR, MessagePack, ...), and a const char* range a second lexer, all compiled in every
+// translation unit that loads a machine.
+inline std::optional<std::string> parse_definition_text(const std::string& text, json& out) {
+    recording_dom_parser handler(out);
+    using adapter = decltype(nlohmann::detail::input_adapter(text));
+    nlohmann::detail::parser<json, adapter> parser(nlohmann::detail::input_adapter(text), nullptr, false);
+    if (parser.sax_parse(&handler, true) && !handler.is_errored()) return std::nullopt;
+    return std::move(handler.message);
+}
 
 } // namespace stepfn::detail
 

@@ -1,0 +1,209 @@
+#ifndef STEPFN_TOOLS_CLI_RUN_COMMAND_HPP
+#define STEPFN_TOOLS_CLI_RUN_COMMAND_HPP
+
+// The stepfn command: `stepfn run`: arguments, the run on a real or virtual clock, the result line.
+// Part of cli.hpp, which includes it after the headers and constants every part uses.
+
+namespace stepfn::cli::detail {
+
+struct run_settings {
+    std::string definition_path;
+    std::optional<std::string> input_text;
+    std::optional<std::string> input_path;
+    std::optional<std::string> history_path;
+    std::optional<std::string> mock_path;
+    std::optional<std::string> invokers_path;
+    std::optional<std::string> test_case;
+    std::optional<std::string> machine_name;
+    std::string execution_name;
+    bool virtual_time = false;
+};
+
+inline outcome<run_settings> parse_run_arguments(const std::vector<std::string>& args, bool& help) {
+    static const std::vector<option_spec> specs = {
+        {"--input", true},       {"--input-file", true}, {"--history", true},
+        {"--virtual-time", false}, {"--mock-config", true}, {"--test-case", true},
+        {"--state-machine", true}, {"--name", true},       {"--invokers", true},
+    };
+    auto parsed = parse_arguments(args, specs);
+    if (!parsed) return tl::make_unexpected(std::move(parsed.error()));
+    help = parsed->help;
+    if (help) return run_settings{};
+    const auto file = parsed->single_file("run");
+    if (!file) return tl::make_unexpected(file.error());
+
+    const auto optional_value = [&](std::string_view name) -> std::optional<std::string> {
+        if (const auto* value = parsed->find(name)) return *value;
+        return std::nullopt;
+    };
+    run_settings settings;
+    settings.definition_path = *file;
+    settings.input_text = optional_value("--input");
+    settings.input_path = optional_value("--input-file");
+    settings.history_path = optional_value("--history");
+    settings.mock_path = optional_value("--mock-config");
+    settings.invokers_path = optional_value("--invokers");
+    settings.test_case = optional_value("--test-case");
+    settings.machine_name = optional_value("--state-machine");
+    settings.execution_name = optional_value("--name").value_or("");
+    settings.virtual_time = parsed->has("--virtual-time");
+
+    if (settings.input_text && settings.input_path) return fail_usage("give --input or --input-file, not both");
+    if (settings.mock_path && !settings.test_case) return fail_usage("--mock-config needs --test-case NAME");
+    if (settings.test_case && !settings.mock_path) return fail_usage("--test-case needs --mock-config FILE");
+    const auto reads_stdin = [](const std::optional<std::string>& path) { return path && *path == "-"; };
+    if ((settings.definition_path == "-") + reads_stdin(settings.input_path) + reads_stdin(settings.mock_path) +
+            reads_stdin(settings.invokers_path) >
+        1)
+        return fail_usage("only one of FILE, --input-file, --mock-config and --invokers can be standard input");
+    for (const std::string_view name : {"--input-file", "--history", "--mock-config", "--invokers"})
+        if (const auto* value = parsed->find(name); value != nullptr && value->empty())
+            return fail_usage(std::string(name) + " needs a file name, not an empty string");
+    if (settings.history_path == std::optional<std::string>("-"))
+        return fail_usage("--history needs a file name (standard output carries the result line)");
+    if (settings.test_case && settings.test_case->empty()) return fail_usage("--test-case cannot be empty");
+    if (settings.machine_name && settings.machine_name->empty()) return fail_usage("--state-machine cannot be empty");
+    return settings;
+}
+
+// The single result line of `stepfn run`.
+inline json result_line(execution_status status, result<json> outcome) {
+    json line = json::object();
+    line["status"] = to_string(status);
+    if (status == execution_status::succeeded) {
+        line["output"] = outcome ? std::move(*outcome) : json();
+        return line;
+    }
+    if (!outcome) {
+        if (!outcome.error().name.empty()) line["error"] = outcome.error().name;
+        if (!outcome.error().cause.empty()) line["cause"] = outcome.error().cause;
+    }
+    if (status == execution_status::timed_out && !line.contains("error")) line["error"] = errors::timeout;
+    return line;
+}
+
+template <class Clock>
+int execute(const state_machine& machine, json input, const run_settings& settings,
+            std::shared_ptr<task_invoker> mocks, std::shared_ptr<history_sink> history, std::FILE* out,
+            std::FILE* err, const invokers_setup* invokers = nullptr) {
+    manual_executor executor;
+    Clock clock;
+    basic_engine<manual_executor, Clock> engine(executor, clock);
+    if (mocks) engine.invokers().set_default(std::move(mocks));
+    else if (invokers) invokers->apply(engine.invokers());
+
+    start_options start;
+    start.name = settings.execution_name;
+    start.history = std::move(history);
+    auto execution = engine.start(machine, std::move(input), std::move(start));
+    if (!execution) {
+        const auto& problem = execution.error();
+        return report({"cannot start the execution: " + (problem.cause.empty() ? problem.name : problem.cause), false},
+                      "stepfn run --help", err);
+    }
+    auto outcome = execution->wait();
+    const execution_status status = execution->status();
+    write_line(out, dump(result_line(status, std::move(outcome))));
+    std::fflush(out);
+    return status == execution_status::succeeded ? exit_ok : exit_failed;
+}
+
+inline int run_command(const std::vector<std::string>& args, std::FILE* in, std::FILE* out, std::FILE* err) {
+    constexpr std::string_view hint = "stepfn run --help";
+    bool help = false;
+    auto settings = parse_run_arguments(args, help);
+    if (!settings) return report(settings.error(), hint, err);
+    if (help) {
+        write(out, run_usage);
+        return exit_ok;
+    }
+    const limits bounds;
+
+    // The invokers file (real services), then the mock file, which may name the state machine
+    // and falls back to the invokers for the states it does not mock.
+    std::optional<invokers_setup> invokers;
+    if (settings->invokers_path) {
+        auto text = read_bounded(*settings->invokers_path, in, max_mock_file_bytes, "an invokers file");
+        if (!text) return report(text.error(), hint, err);
+        const std::string label = "the invokers file " + in_quotes(*settings->invokers_path);
+        auto document = parse_data(*text, label);
+        if (!document) return report(document.error(), hint, err);
+        auto setup = read_invokers_file(*document);
+        if (!setup) return report({label + ": " + setup.error().cause, false}, hint, err);
+        invokers = std::move(*setup);
+    }
+    std::shared_ptr<task_invoker> mocks;
+    std::optional<std::string> machine_name = settings->machine_name;
+    if (settings->mock_path) {
+        auto text = read_bounded(*settings->mock_path, in, max_mock_file_bytes, "a mock configuration file");
+        if (!text) return report(text.error(), hint, err);
+        const std::string label = "the mock configuration " + in_quotes(*settings->mock_path);
+        auto document = parse_data(*text, label);
+        if (!document) return report(document.error(), hint, err);
+        auto config = testing::mock_config::parse(*document);
+        if (!config) {
+            write_line(err, "stepfn: " + label + " is not valid:");
+            print_problems(config.error(), err);
+            return exit_usage;
+        }
+        auto selected = config->select(machine_name.value_or(""), *settings->test_case);
+        if (!selected) {
+            const auto& problem = selected.error();
+            return report({label + ": " + (problem.cause.empty() ? problem.name : problem.cause), false}, hint, err);
+        }
+        const testing::test_case& chosen = **selected;
+        machine_name = chosen.machine;
+        mocks = std::make_shared<testing::mock_invoker>(
+            chosen, invokers ? std::make_shared<routing_invoker>(*invokers) : std::shared_ptr<task_invoker>());
+    }
+
+    load_options options;
+    options.bounds = bounds;
+    options.name = machine_name.value_or(machine_name_from_path(settings->definition_path));
+    auto loaded = load_definition(settings->definition_path, in, options);
+    if (!loaded) return report(loaded.error(), hint, err);
+    if (!loaded->machine) {
+        write_line(err, "stepfn: the definition is not valid:");
+        print_problems(loaded->machine.error(), err, loaded->yaml);
+        return exit_usage;
+    }
+
+    json input = json::object();
+    if (settings->input_text) {
+        if (settings->input_text->size() > bounds.max_payload_bytes)
+            return report({"--input is too large: the input may be at most " + std::to_string(bounds.max_payload_bytes) +
+                               " bytes",
+                           false},
+                          hint, err);
+        auto parsed = parse_data(*settings->input_text, "--input");
+        if (!parsed) return report(parsed.error(), hint, err);
+        input = std::move(*parsed);
+    } else if (settings->input_path) {
+        auto text = read_bounded(*settings->input_path, in, bounds.max_payload_bytes, "the input");
+        if (!text) return report(text.error(), hint, err);
+        auto parsed = parse_data(*text, "--input-file " + in_quotes(*settings->input_path));
+        if (!parsed) return report(parsed.error(), hint, err);
+        input = std::move(*parsed);
+    }
+
+    std::shared_ptr<history_sink> history;
+    if (settings->history_path) {
+        auto sink = jsonl_sink::open(*settings->history_path);
+        if (!sink) {
+            const auto& problem = sink.error();
+            return report({"cannot write the history: " + (problem.cause.empty() ? problem.name : problem.cause), false},
+                          hint, err);
+        }
+        history = std::move(*sink);
+    }
+
+    if (settings->virtual_time)
+        return execute<virtual_clock>(*loaded->machine, std::move(input), *settings, std::move(mocks),
+                                      std::move(history), out, err, invokers ? &*invokers : nullptr);
+    return execute<system_clock>(*loaded->machine, std::move(input), *settings, std::move(mocks), std::move(history),
+                                 out, err, invokers ? &*invokers : nullptr);
+}
+
+} // namespace stepfn::cli::detail
+
+#endif
