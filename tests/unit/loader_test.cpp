@@ -305,9 +305,19 @@ TEST_CASE("distributed Map and the legacy Iterator/Parameters spelling", "[loade
     const auto& map = body_of<stepfn::map_state>(distributed.top().states[0]);
     CHECK(map.mode == stepfn::map_mode::distributed);
     CHECK(map.execution_type == stepfn::map_execution_type::express);
-    CHECK(map.item_reader["ReaderConfig"]["MaxItems"] == 10);
-    CHECK(map.item_batcher["MaxItemsPerBatch"] == 5);
-    CHECK(map.result_writer["Parameters"]["Bucket"] == "b");
+    // The distributed fields are typed data once loaded: the engine never looks them up by name.
+    REQUIRE(map.item_reader.has_value());
+    CHECK(map.item_reader->resource == "arn:aws:states:::s3:getObject");
+    CHECK(map.item_reader->config.input_type == stepfn::item_input_type::json_array);
+    CHECK(map.reader_max_items.value == 10);
+    CHECK(map.reader_parameters.has_value());
+    REQUIRE(map.item_batcher.has_value());
+    CHECK(map.batch_input.has_value());
+    CHECK(map.batch_max_items.value == 5);
+    REQUIRE(map.result_writer.has_value());
+    CHECK(map.result_writer->resource == std::optional<std::string>("arn:aws:states:::s3:putObject"));
+    CHECK_FALSE(map.result_writer->has_config);
+    CHECK(map.writer_parameters.has_value());
     CHECK(map.tolerated_failure_percentage.value == 12.5);
     REQUIRE(map.tolerated_failure_count.path.has_value());
     CHECK(map.tolerated_failure_count.path->text() == "$.failures");

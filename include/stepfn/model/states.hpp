@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <stepfn/json.hpp>
+#include <stepfn/model/distributed_map.hpp>
 #include <stepfn/expressions/choice_rule.hpp>
 #include <stepfn/expressions/query_language.hpp>
 #include <stepfn/expressions/json_path.hpp>
@@ -155,9 +156,9 @@ struct map_state {
     int_or_path max_concurrency;                // absent = 0 (no limit)
     int_or_path tolerated_failure_count;
     number_or_path tolerated_failure_percentage;
-    json item_reader;                           // distributed fields, validated, kept as written
-    json item_batcher;
-    json result_writer;
+    std::optional<item_reader_spec> item_reader;    // distributed fields, read by the loader
+    std::optional<item_batcher_spec> item_batcher;
+    std::optional<result_writer_spec> result_writer;
     // The distributed fields' templates and numbers, compiled by the loader (JSONPath).
     std::optional<payload_template> reader_parameters;   // ItemReader.Parameters
     int_or_path reader_max_items;                         // ReaderConfig.MaxItems / MaxItemsPath

@@ -12,34 +12,10 @@
 #include <stepfn/error.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/execution_status.hpp>
+#include <stepfn/model/distributed_map.hpp>
 #include <stepfn/tasks/item_reader.hpp>
 
 namespace stepfn {
-
-// A distributed Map's `ResultWriter.WriterConfig`.
-enum class writer_transformation { none, compact, flatten };
-enum class writer_output_type { json_array, jsonl };
-
-struct writer_config {
-    // AWS's default: NONE when results are exported, COMPACT when only WriterConfig is given.
-    writer_transformation transformation = writer_transformation::none;
-    writer_output_type output_type = writer_output_type::json_array;
-};
-
-// Reads a `WriterConfig` as the loader validated it. `exporting`: the ResultWriter has a Resource.
-inline writer_config parse_writer_config(const json& config, bool exporting) {
-    writer_config out;
-    out.transformation = exporting ? writer_transformation::none : writer_transformation::compact;
-    if (!config.is_object()) return out;
-    if (auto it = config.find("Transformation"); it != config.end() && it->is_string()) {
-        if (*it == "NONE") out.transformation = writer_transformation::none;
-        else if (*it == "COMPACT") out.transformation = writer_transformation::compact;
-        else if (*it == "FLATTEN") out.transformation = writer_transformation::flatten;
-    }
-    if (auto it = config.find("OutputType"); it != config.end() && *it == "JSONL")
-        out.output_type = writer_output_type::jsonl;
-    return out;
-}
 
 // One child execution of a Map Run, as a result writer sees it.
 struct child_run {

@@ -76,13 +76,13 @@ inline map_state definition_loader::load_map(const json& body, const std::string
         if (!expect_object(*value, at, field)) continue;
         if (field == "ItemReader") {
             load_item_reader(*value, at, language, out);
-            out.item_reader = *value;
+            out.item_reader = read_item_reader_spec(*value);
         } else if (field == "ItemBatcher") {
             load_item_batcher(*value, at, language, out);
-            out.item_batcher = *value;
+            out.item_batcher = read_item_batcher_spec(*value);
         } else {
             load_result_writer(*value, at, language, out);
-            out.result_writer = *value;
+            out.result_writer = read_result_writer_spec(*value);
         }
     }
     out.recover = load_recovery(body, pointer, language, names);

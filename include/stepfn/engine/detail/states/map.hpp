@@ -126,7 +126,7 @@ STEPFN_INLINE outcome engine_core::start_map(const std::shared_ptr<frame>& f, co
                          : (run ? static_cast<std::size_t>(**concurrency)
                                 : (std::min)(cap, static_cast<std::size_t>(**concurrency)));
     if (run) {
-        run->keep_runs = m.result_writer.is_object();
+        run->keep_runs = m.result_writer.has_value();
         if (run->keep_runs) run->runs.resize(g->total);
         g->run = std::move(run);
     }

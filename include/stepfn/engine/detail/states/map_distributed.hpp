@@ -42,19 +42,17 @@ result<json> call_host(Call&& call, const char* what) {
 STEPFN_INLINE result<json> engine_core::distributed_items(const frame& f, const state& s, const map_state& m, json& eff,
                                                    const eval_env& env, map_run& run) {
     json items;
-    if (m.item_reader.is_object()) {
+    if (m.item_reader) {
         item_read_request request;
-        if (auto it = m.item_reader.find("Resource"); it != m.item_reader.end() && it->is_string())
-            request.resource = it->get<std::string>();
+        request.resource = m.item_reader->resource;
         if (m.reader_parameters) {
             auto parameters = m.reader_parameters->evaluate(eff, env);
             if (!parameters) return tl::make_unexpected(std::move(parameters.error()));
             request.parameters = std::move(*parameters);
-        } else if (auto it = m.item_reader.find("Arguments"); it != m.item_reader.end()) {
-            request.parameters = *it;
+        } else if (m.item_reader->arguments) {
+            request.parameters = *m.item_reader->arguments;
         }
-        if (auto it = m.item_reader.find("ReaderConfig"); it != m.item_reader.end())
-            request.config = parse_reader_config(*it);
+        request.config = m.item_reader->config;
         constexpr std::int64_t most_items = 100000000;
         if (m.reader_max_items.value) {
             request.config.max_items = *m.reader_max_items.value;
@@ -93,7 +91,7 @@ STEPFN_INLINE result<json> engine_core::distributed_items(const frame& f, const 
                                                    "' must select a JSON array, but it selected " + items.type_name() + ".");
     }
     run.total_items = items.size();
-    if (!m.item_batcher.is_object() || items.empty()) return items;
+    if (!m.item_batcher || items.empty()) return items;
 
     auto limit = [&](const int_or_path& field, const char* name) -> result<std::size_t> {
         if (field.value) return static_cast<std::size_t>(*field.value);
@@ -124,8 +122,8 @@ STEPFN_INLINE result<json> engine_core::distributed_items(const frame& f, const 
         auto evaluated = m.batch_input->evaluate(eff, env);
         if (!evaluated) return tl::make_unexpected(std::move(evaluated.error()));
         batch_input = std::move(*evaluated);
-    } else if (auto it = m.item_batcher.find("BatchInput"); it != m.item_batcher.end()) {
-        batch_input = *it;
+    } else if (m.item_batcher->batch_input) {
+        batch_input = *m.item_batcher->batch_input;
     }
     // {"Items":[],"BatchInput":...}: the bytes every batch has besides its items.
     const std::size_t overhead = 11 + (batch_input ? 14 + json_text(*batch_input).size() : 0);
@@ -218,17 +216,13 @@ STEPFN_INLINE void engine_core::start_child_execution(const std::shared_ptr<fano
 // {"MapRunArn", "ResultWriterDetails"}), or with only a WriterConfig, transform the results.
 STEPFN_INLINE result<json> engine_core::write_map_results(const frame& f, const state& s, const map_state& m, map_run& run,
                                                    json results) {
-    const json& rw = m.result_writer;
-    auto resource = rw.find("Resource");
-    const bool exporting = resource != rw.end() && resource->is_string();
-    auto config_field = rw.find("WriterConfig");
-    const writer_config config = parse_writer_config(config_field != rw.end() ? *config_field : json(), exporting);
-    if (!exporting) {
-        if (config_field == rw.end()) return results;
-        return transformed_results(run.runs, run.machine_arn, config.transformation);
+    const result_writer_spec& rw = *m.result_writer;
+    if (!rw.resource) {
+        if (!rw.has_config) return results;
+        return transformed_results(run.runs, run.machine_arn, rw.config.transformation);
     }
     result_write_request request;
-    request.resource = resource->get<std::string>();
+    request.resource = *rw.resource;
     frame_env env(*this, f, s);
     if (m.writer_parameters) {
         auto eff = effective_input(s, f.input, env);
@@ -236,10 +230,10 @@ STEPFN_INLINE result<json> engine_core::write_map_results(const frame& f, const 
         auto parameters = m.writer_parameters->evaluate(*eff, env);
         if (!parameters) return make_error(errors::result_writer_failed, parameters.error().cause);
         request.parameters = std::move(*parameters);
-    } else if (auto it = rw.find("Arguments"); it != rw.end()) {
-        request.parameters = *it;
+    } else if (rw.arguments) {
+        request.parameters = *rw.arguments;
     }
-    request.config = config;
+    request.config = rw.config;
     request.map_run_arn = run.arn;
     request.state_machine_arn = run.machine_arn;
     request.runs = &run.runs;
