@@ -98,17 +98,32 @@ inline bool exceeds_size(const json& value, std::size_t limit) {
 // before anything copies them.
 inline bool exceeds_depth(const json& value, std::size_t max_depth) {
     if (!value.is_structured()) return false;
-    std::vector<std::pair<const json*, std::size_t>> pending{{&value, 1}};
-    while (!pending.empty()) {
-        const auto [node, depth] = pending.back();
-        pending.pop_back();
-        if (depth > max_depth) return true;
-        if (node->is_object()) {
-            for (auto it = node->begin(); it != node->end(); ++it)
-                if (it.value().is_structured()) pending.emplace_back(&it.value(), depth + 1);
+    // Pending nodes and their depth; a fixed buffer while they fit, as exceeds_size does, so
+    // the check on every start and task result rarely touches the heap.
+    using entry = std::pair<const json*, std::size_t>;
+    std::array<entry, 32> inline_stack;
+    std::vector<entry> spilled;
+    std::size_t count = 0;
+    auto push = [&](const json* node, std::size_t depth) {
+        if (count < inline_stack.size()) inline_stack[count++] = {node, depth};
+        else spilled.emplace_back(node, depth);
+    };
+    push(&value, 1);
+    while (count != 0 || !spilled.empty()) {
+        entry top;
+        if (!spilled.empty()) {
+            top = spilled.back();
+            spilled.pop_back();
         } else {
-            for (const auto& item : *node)
-                if (item.is_structured()) pending.emplace_back(&item, depth + 1);
+            top = inline_stack[--count];
+        }
+        if (top.second > max_depth) return true;
+        if (top.first->is_object()) {
+            for (auto it = top.first->begin(); it != top.first->end(); ++it)
+                if (it.value().is_structured()) push(&it.value(), top.second + 1);
+        } else {
+            for (const auto& item : *top.first)
+                if (item.is_structured()) push(&item, top.second + 1);
         }
     }
     return false;

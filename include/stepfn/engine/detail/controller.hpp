@@ -35,7 +35,7 @@ STEPFN_INLINE void engine_core::run_frame(const std::shared_ptr<frame>& f) {
 
 STEPFN_INLINE void engine_core::run_inline(const std::shared_ptr<frame>& f) { run_frame(f); }
 
-STEPFN_INLINE void engine_core::resume(const std::shared_ptr<frame>& f, const state& s, outcome o) {
+STEPFN_INLINE void engine_core::resume(const std::shared_ptr<frame>& f, const state& s, outcome&& o) {
     apply(f, s, std::move(o));
     run_frame(f);
 }
@@ -95,16 +95,16 @@ STEPFN_INLINE outcome engine_core::start_work(const std::shared_ptr<frame>& f, c
     return start_map(f, s, std::get<map_state>(s.body));
 }
 
-STEPFN_INLINE void engine_core::apply(const std::shared_ptr<frame>& f, const state& s, outcome o) {
+STEPFN_INLINE void engine_core::apply(const std::shared_ptr<frame>& f, const state& s, outcome&& o) {
     switch (o.what) {
     case outcome::kind::advance:
-        exit_state(f, s, std::move(o.output), o.next, &o.assigned);
+        exit_state(f, s, std::move(o.output), o.next, o.assigned ? &*o.assigned : nullptr);
         return;
     case outcome::kind::park:
         notify(*f, s, transition_kind::parked);
         return;
     case outcome::kind::fail: {
-        error e = o.from_state ? state_error(*f, s, std::move(o.failure)) : std::move(o.failure);
+        error e = o.from_state ? state_error(*f, s, std::move(*o.failure)) : std::move(*o.failure);
         if (!o.recoverable) return fail_frame(f, std::move(e));
         handle_error(f, s, std::move(e), o.heartbeat);
         return;
@@ -128,7 +128,7 @@ STEPFN_INLINE void engine_core::notify(const frame& f, const state& s, transitio
     deliver_quietly([&] { hook->on_transition(change); });
 }
 
-STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, const state& s, json output,
+STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, const state& s, json&& output,
                                            const transition* target, const json* assigned, transition_kind kind,
                                            const error* caught) {
     static constexpr event_type exited_events[] = {

@@ -109,10 +109,10 @@ private:
     void run_inline(const std::shared_ptr<frame>& f);  // the same, on a Map runner's thread
     outcome execute_state(const std::shared_ptr<frame>& f, const state& s);
     outcome start_work(const std::shared_ptr<frame>& f, const state& s);  // Task, Parallel, Map: retried
-    void apply(const std::shared_ptr<frame>& f, const state& s, outcome o);
-    void resume(const std::shared_ptr<frame>& f, const state& s, outcome o);  // apply, then run on
+    void apply(const std::shared_ptr<frame>& f, const state& s, outcome&& o);
+    void resume(const std::shared_ptr<frame>& f, const state& s, outcome&& o);  // apply, then run on
     void handle_error(const std::shared_ptr<frame>& f, const state& s, error e, bool heartbeat);
-    void exit_state(const std::shared_ptr<frame>& f, const state& s, json output, const transition* target,
+    void exit_state(const std::shared_ptr<frame>& f, const state& s, json&& output, const transition* target,
                     const json* assigned, transition_kind kind = transition_kind::advanced,
                     const error* caught = nullptr);
     void fail_frame(const std::shared_ptr<frame>& f, error e);

@@ -4,6 +4,8 @@
 // What a state handler, or an asynchronous completion (a task's answer, a timer, a finished
 // fan-out), says should happen to its frame. Only the controller applies it.
 
+#include <memory>
+#include <optional>
 #include <utility>
 
 #include <stepfn/error.hpp>
@@ -12,6 +14,7 @@
 
 namespace stepfn::detail {
 
+// Small and cheap to make: a Pass chain builds one per state, so the rare error lives on the heap.
 struct outcome {
     enum class kind : unsigned char {
         advance,  // leave the state with `output`: to `next`, or end the frame when there is none
@@ -19,29 +22,31 @@ struct outcome {
         fail,     // an error for the state's Retry and Catch, then the frame
     };
     kind what = kind::park;
-    json output;                        // advance
-    const transition* next = nullptr;   // advance: nullptr ends the frame with `output`
-    json assigned;                      // advance: the variables the state assigns (an object or null)
-    error failure;                      // fail
     bool from_state = true;             // fail: raised by the state's own data flow, so a States.Runtime
                                         // cause names the state; false for errors that come from outside
                                         // (an invoker, a child, a token, a timeout)
     bool heartbeat = false;             // fail: a missed heartbeat (matched by States.HeartbeatTimeout)
     bool recoverable = true;            // fail: false skips Retry and Catch (limits the engine enforces)
+    const transition* next = nullptr;   // advance: nullptr ends the frame with `output`
+    json output;                        // advance
+    std::optional<json> assigned;       // advance: the variables the state assigns (a non-empty object)
+    std::unique_ptr<error> failure;     // fail
 
-    static outcome advance(json output, const transition* next, json assigned = json()) {
-        outcome o;
-        o.what = kind::advance;
-        o.output = std::move(output);
-        o.next = next;
-        o.assigned = std::move(assigned);
+    outcome() = default;
+    outcome(json&& out, const transition* to) noexcept : what(kind::advance), next(to), output(std::move(out)) {}
+
+    static outcome advance(json&& output, const transition* next) noexcept { return outcome(std::move(output), next); }
+    // `assigned`: what an Assign evaluated to (null when the state has none).
+    static outcome advance(json&& output, const transition* next, json&& assigned) {
+        outcome o(std::move(output), next);
+        if (assigned.is_object() && !assigned.empty()) o.assigned.emplace(std::move(assigned));
         return o;
     }
-    static outcome parked() { return outcome{}; }
+    static outcome parked() noexcept { return outcome(); }
     static outcome fail(error e) {
         outcome o;
         o.what = kind::fail;
-        o.failure = std::move(e);
+        o.failure = std::make_unique<error>(std::move(e));
         return o;
     }
     static outcome fail_from_outside(error e, bool heartbeat_expiry = false) {
