@@ -378,7 +378,7 @@ inline value evaluator::eval_wildcard(const value& input) {
     value in = input;
     if (in.is_seq() && in.seq().outer_wrapper && !in.seq().items.empty()) in = in.seq().items.front();
     auto s = new_seq();
-    if (in.is_object()) {
+    if (in.is_object() || in.is_json_array()) {  // an array's members are its "fields" here
         for (const auto& member : in.j()) {
             const value v = in.child(member);
             if (member.is_array()) flatten_into(*s, v);

@@ -104,7 +104,7 @@ inline result<value> fn_sort(call_info& c, std::vector<value>& a) {
 
 inline result<value> fn_distinct(call_info& c, std::vector<value>& a) {
     const value& v = arg(a, 0);
-    if (!v.is_array()) return v;
+    if (!v.is_array() || array_size(v) <= 1) return v;
     std::vector<value> out;
     auto items = items_of(v);
     if (auto r = c.ev.charge(items.size() * items.size() / 4 + items.size()); !r) return tl::make_unexpected(r.error());
@@ -161,9 +161,7 @@ inline result<value> fn_spread(call_info&, std::vector<value>& a) {
         for (auto it = o.j().begin(); it != o.j().end(); ++it) out.push_back(value::own(json::object({{it.key(), it.value()}})));
     };
     if (v.is_array()) {
-        for_each_item(v, [&](const value& item) {
-            if (item.is_object()) add(item);
-        });
+        for_each_item(v, add);
         return seq_of(std::move(out));
     }
     if (!v.is_object()) return v;

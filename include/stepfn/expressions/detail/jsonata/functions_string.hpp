@@ -16,9 +16,6 @@ namespace stepfn {
 namespace detail {
 namespace jsonata {
 
-// Longest string a function may build: the ASL payload limit.
-inline constexpr std::size_t max_string_bytes = 262144;
-
 inline const value& arg(const std::vector<value>& a, std::size_t i) {
     static const value none;
     return i < a.size() ? a[i] : none;
@@ -29,7 +26,7 @@ inline value bool_value(bool b) { return value::own(json(b)); }
 
 inline result<value> checked_str(std::string s) {
     if (s.size() > max_string_bytes)
-        return fail("D3001", "String result exceeds the size limit of " + std::to_string(max_string_bytes) + " bytes");
+        return too_large();
     return str_value(std::move(s));
 }
 
@@ -75,7 +72,10 @@ struct match_iter {
     std::string match() const { return piece(caps[0], caps[1]); }
     json groups() const {
         json g = json::array();
-        for (std::size_t k = 1; k <= static_cast<std::size_t>(re.groups); ++k) g.push_back(piece(caps[2 * k], caps[2 * k + 1]));
+        for (std::size_t k = 1; k <= static_cast<std::size_t>(re.groups); ++k) {
+            if (caps[2 * k] < 0) g.push_back(nullptr);  // a group that took no part: undefined
+            else g.push_back(piece(caps[2 * k], caps[2 * k + 1]));
+        }
         return g;
     }
     result<bool> first(evaluator& ev) { return run(ev, 0, false); }
@@ -183,7 +183,7 @@ inline result<value> fn_pad(call_info&, std::vector<value>& a) {
     const double missing = std::fabs(width) - static_cast<double>(cp_text(s).size());
     if (missing <= 0 || pad.empty()) return a[0];
     if (missing * static_cast<double>(pad.size()) > static_cast<double>(max_string_bytes))
-        return fail("D3001", "String result exceeds the size limit of " + std::to_string(max_string_bytes) + " bytes");
+        return too_large();
     const auto n = static_cast<std::size_t>(missing);
     std::string padding;
     const cp_text p(pad);

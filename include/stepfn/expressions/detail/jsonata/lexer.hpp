@@ -71,6 +71,7 @@ public:
                 return t;
             }
         }
+        if (c == '!' || c == '~') return syntax_error("S0204", "Unknown operator: " + quote(std::string(1, c)), pos_ + 1);
         if (is_op_char(c)) {
             t.kind = token_kind::op;
             t.text = std::string(1, c);

@@ -53,6 +53,7 @@ inline bool reads_context(const node* n, std::size_t depth = 0) {
     case node_type::call:
     case node_type::partial: return reads_context(n->lhs, depth + 1) || any(n->items);
     case node_type::lambda: return reads_context(n->rhs, depth + 1);
+    case node_type::transform: return false;  // pattern and update read the transformed value
     case node_type::array:
     case node_type::block: return any(n->items);
     default:

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include <stepfn/expressions/detail/jsonata/convert.hpp>
 #include <stepfn/expressions/detail/jsonata/value.hpp>
 
 namespace stepfn {
@@ -175,10 +176,15 @@ inline result<std::vector<value>> validate_args(const signature& sig, std::vecto
                                           : st == 'l' ? "nulls" : st == 'o' ? "objects" : st == 'f' ? "functions" : "arrays";
                     return fail("T0412", "Argument " + std::to_string(ai + 1) + " of function " + quote(name) + " must be an array of " + quote(type_name));
                 }
-                if (sym != 'a') {
-                    auto s = new_seq();
-                    s->items.push_back(std::move(arg));
-                    out.push_back(value::of(std::move(s)));
+                if (sym != 'a') {  // a single value stands for an array of one (a plain array, kept)
+                    if (arg.is_fn()) {
+                        auto s = new_seq();
+                        s->items.push_back(std::move(arg));
+                        s->keep_singleton = true;
+                        out.push_back(value::of(std::move(s)));
+                    } else {
+                        out.push_back(value::own(json::array({to_json_or_null(arg)})));
+                    }
                     continue;
                 }
             }

@@ -159,6 +159,13 @@ inline tl::unexpected<error> fail(std::string_view code, const std::string& mess
     return make_error(errors::query_evaluation_error, std::move(cause));
 }
 
+// Strings built by evaluation are bounded by the ASL payload limit.
+inline constexpr std::size_t max_string_bytes = 262144;
+
+inline tl::unexpected<error> too_large() {
+    return fail("U1002", "Result too large: a string would exceed " + std::to_string(max_string_bytes) + " bytes");
+}
+
 // A token or value quoted as the reference's messages quote them (JSON.stringify).
 inline std::string quote(std::string_view s) {
     std::string out = "\"";
