@@ -65,6 +65,7 @@ struct node {
     bool cons_array = false;                       // array constructor first/last step of a path
     bool keep_singleton_array = false;             // on a path containing a `[]` step
     bool tuple = false;                            // step binds focus/index variables
+    bool scope = false;                            // block that binds variables: needs its own frame
     std::shared_ptr<const signature> sig;
     std::shared_ptr<const regex_program> re;
     const builtin_def* builtin = nullptr;          // variable naming a built-in function

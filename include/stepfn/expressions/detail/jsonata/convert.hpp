@@ -144,7 +144,8 @@ inline result<std::string> to_string_value(const value& v, bool pretty = false) 
     if (v.is_number() && !std::isfinite(v.num()))
         return fail("D3001", "Attempting to invoke string function on Infinity or NaN");
     std::string out;
-    convert_detail::stringify(out, to_json_or_null(v), true, pretty ? 2 : 0, 0);
+    if (v.is_json()) convert_detail::stringify(out, v.j(), true, pretty ? 2 : 0, 0);  // no copy
+    else convert_detail::stringify(out, to_json_or_null(v), true, pretty ? 2 : 0, 0);
     return out;
 }
 
@@ -214,14 +215,14 @@ inline bool json_equal(const json& a, const json& b) {
 // Deep equality (`=`, $distinct).
 inline bool values_equal(const value& a, const value& b) {
     if (a.is_json() && b.is_json()) return json_equal(a.j(), b.j());
-    if (a.is_fn() || b.is_fn()) return a.is_fn() && b.is_fn() && a.fn_ptr() == b.fn_ptr();
+    if (a.is_fn() || b.is_fn()) return a.is_fn() && b.is_fn() && a.identity() == b.identity();
     if (a.undefined() || b.undefined()) return a.undefined() && b.undefined();
     return json_equal(to_json_or_null(a), to_json_or_null(b));
 }
 
 // `===`: primitives by value, objects and arrays by identity.
 inline bool strict_equal(const value& a, const value& b) {
-    if (!a.is_json() || !b.is_json()) return a.is_fn() && b.is_fn() && a.fn_ptr() == b.fn_ptr();
+    if (!a.is_json() || !b.is_json()) return a.is_fn() && b.is_fn() && a.identity() == b.identity();
     const json& x = a.j();
     const json& y = b.j();
     if (x.is_structured() || y.is_structured()) return &x == &y;

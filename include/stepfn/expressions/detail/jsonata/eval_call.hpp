@@ -237,7 +237,7 @@ inline result<value> evaluator::apply_transform(const function_value& f, std::ve
         call_detail::location here;
         call_detail::index_locations(*doc, here, where);
         for_each_item(*matches, [&](const value& m) {
-            if (!m.is_object() || m.holder() != holder) return;
+            if (!m.is_object() || !m.shares(holder)) return;
             const auto it = where.find(&m.j());
             if (it != where.end()) targets.push_back(it->second);
         });

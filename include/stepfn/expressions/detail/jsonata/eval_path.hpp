@@ -56,10 +56,12 @@ inline result<value> evaluator::eval_path(const node* n, const value& input, con
             out = std::move(*r);
         }
         if (!tuple_mode && array_size(out) == 0) break;
-        if (step->focus.empty() && !tuple_mode) {
+        if (step->focus.empty() && !tuple_mode && i + 1 < count) {
             in.clear();
-            if (out.is_array()) for_each_item(out, [&](const value& item) { in.push_back(item); });
+            if (out.is_seq() && out.sole_owner()) in.swap(out.seq().items);  // sole owner: take the items
+            else if (out.is_array()) for_each_item(out, [&](const value& item) { in.push_back(item); });
             else in.push_back(out);
+            out = value{};
         }
     }
     if (tuple_mode) {
@@ -71,6 +73,11 @@ inline result<value> evaluator::eval_path(const node* n, const value& input, con
         if (out.is_json_array() && out.cons) {
             auto s = new_seq();
             s->items.push_back(out);
+            out = value::of(std::move(s));
+        }
+        if (!out.is_array() && !out.undefined()) {  // a bare single result still becomes [result]
+            auto s = new_seq();
+            s->items.push_back(std::move(out));
             out = value::of(std::move(s));
         }
         if (out.is_seq()) out.seq().keep_singleton = true;
@@ -100,8 +107,11 @@ inline result<value> evaluator::eval_step(const node* step, const std::vector<va
         }
         return v;
     }
-    std::vector<value> results;
-    results.reserve(in.size());
+    // The common case, one result that is not an array, is returned bare: the sequence it
+    // would sit in is only allocated once a second member or an array turns up.
+    std::shared_ptr<sequence> s;
+    value first;
+    std::size_t count = 0;
     for (const auto& item : in) {
         auto r = eval(step, item, env);
         if (!r) return r;
@@ -112,14 +122,27 @@ inline result<value> evaluator::eval_step(const node* step, const std::vector<va
             if (!f) return f;
             v = std::move(*f);
         }
-        if (!v.undefined()) results.push_back(std::move(v));
+        if (v.undefined()) continue;
+        if (++count == 1) {
+            first = std::move(v);
+            continue;
+        }
+        if (!s) {
+            s = new_seq();
+            s->items.reserve(in.size());
+            if (!first.is_array() || first.cons) s->items.push_back(std::move(first));
+            else append_flat(*s, first);
+        }
+        if (!v.is_array() || v.cons) s->items.push_back(std::move(v));
+        else append_flat(*s, v);
     }
-    if (last && results.size() == 1 && results.front().is_json_array()) return results.front();
-    auto s = new_seq();
-    for (auto& r : results) {
-        if (!r.is_array() || r.cons) s->items.push_back(std::move(r));
-        else append_flat(*s, r);
+    if (count == 1) {
+        if (last && first.is_json_array()) return first;
+        if (!first.is_array() || first.cons) return first;
+        s = new_seq();
+        append_flat(*s, first);
     }
+    if (!s) s = new_seq();
     return value::of(std::move(s));
 }
 
@@ -260,9 +283,30 @@ inline result<value> evaluator::eval_group(const std::vector<std::pair<node*, no
         std::size_t pair;
         std::vector<std::size_t> members;
     };
+    const bool reduce = tuples != nullptr;
+    if (!reduce && items->size() <= 1) {
+        // One context item (an object constructor's usual case): each pair is key then value.
+        const value none;
+        const value& ctx = items->empty() ? none : items->front();
+        json out = json::object();
+        std::vector<std::string> undefined_keys;  // hold their place for the duplicate check
+        for (std::size_t p = 0; p < pairs.size(); ++p) {
+            auto k = eval(pairs[p].first, ctx, env);
+            if (!k) return k;
+            if (k->undefined()) continue;
+            if (!k->is_string()) return fail("T1003", "Key in object structure must evaluate to a string; got: " + to_json_text(*k));
+            if (out.contains(k->str())) return fail("D1009", "Multiple key definitions evaluate to same key: " + quote(k->str()));
+            auto v = eval(pairs[p].second, ctx, env);
+            if (!v) return v;
+            json& slot = out[k->str()];
+            if (!v->undefined() && !v->is_fn()) slot = to_json_or_null(*v);
+            else undefined_keys.push_back(k->str());
+        }
+        for (const auto& k : undefined_keys) out.erase(k);
+        return value::own(std::move(out));
+    }
     std::vector<entry> groups;
     std::unordered_map<std::string, std::size_t> index;
-    const bool reduce = tuples != nullptr;
     const std::size_t count = reduce ? tuples->size() : (std::max)(items->size(), std::size_t{1});
     const value none;
     for (std::size_t i = 0; i < count; ++i) {

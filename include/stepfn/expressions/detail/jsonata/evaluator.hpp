@@ -107,6 +107,14 @@ public:
     evaluator(const eval_env& host, std::size_t max_depth, std::uint64_t max_steps, bool aws_functions, double now_ms)
         : host_(host), max_depth_(max_depth), max_steps_(max_steps), aws_(aws_functions), now_ms_(now_ms) {}
 
+    // A closure bound in the frame it closes over is a reference cycle; nothing outlives the
+    // evaluation (results leave as JSON), so the frames that got functions are emptied here.
+    ~evaluator() {
+        for (const auto& f : watched_) f->vars.clear();
+    }
+    evaluator(const evaluator&) = delete;
+    evaluator& operator=(const evaluator&) = delete;
+
     result<value> eval(const node* n, const value& input, const frame_ptr& env);
     result<value> apply(const value& proc, std::vector<value>& args, const value& input, std::string_view name);
     // Calls a function argument of a higher-order function with as many of (v, i, a) as it takes.
@@ -169,6 +177,7 @@ private:
     std::size_t depth_ = 0;
     std::size_t calls_ = 0;
     std::uint64_t steps_ = 0;
+    std::vector<frame_ptr> watched_;
 };
 
 inline result<value> evaluator::eval(const node* n, const value& input, const frame_ptr& env) {
@@ -229,6 +238,7 @@ inline result<value> evaluator::eval_node(const node* n, const value& input, con
     case node_type::bind: {
         auto v = eval(n->rhs, input, env);
         if (!v) return v;
+        if (v->is_fn() || v->is_seq()) watched_.push_back(env);
         env->bind(n->lhs->str, *v);
         return v;
     }
@@ -279,7 +289,7 @@ inline result<value> evaluator::eval_variable(const node* n, const value& input,
 }
 
 inline result<value> evaluator::eval_block(const node* n, const value& input, const frame_ptr& env) {
-    const frame_ptr inner = child_frame(env);
+    const frame_ptr inner = n->scope ? child_frame(env) : env;  // a frame only where `:=` binds
     value last;
     for (const node* e : n->items) {
         auto v = eval(e, input, inner);
@@ -362,11 +372,11 @@ inline result<value> evaluator::eval_binary(const node* n, const value& input, c
     if (!rhs) return rhs;
     const value& l = *lhs;
     const value& r = *rhs;
-    const std::string token = quote(n->str);
+    const auto token = [n] { return quote(n->str); };  // only errors need it
     switch (op) {
     case binary_op::add: case binary_op::sub: case binary_op::mul: case binary_op::div: case binary_op::mod: {
-        if (!l.undefined() && !l.is_number()) return fail("T2001", "The left side of the " + token + " operator must evaluate to a number");
-        if (!r.undefined() && !r.is_number()) return fail("T2002", "The right side of the " + token + " operator must evaluate to a number");
+        if (!l.undefined() && !l.is_number()) return fail("T2001", "The left side of the " + token() + " operator must evaluate to a number");
+        if (!r.undefined() && !r.is_number()) return fail("T2002", "The right side of the " + token() + " operator must evaluate to a number");
         if (l.undefined() || r.undefined()) return value{};
         const double a = l.num();
         const double b = r.num();
@@ -389,10 +399,10 @@ inline result<value> evaluator::eval_binary(const node* n, const value& input, c
     case binary_op::lt: case binary_op::le: case binary_op::gt: case binary_op::ge: {
         const auto comparable = [](const value& v) { return v.undefined() || v.is_string() || v.is_number(); };
         if (!comparable(l) || !comparable(r))
-            return fail("T2010", "The expressions either side of operator " + token + " must evaluate to numeric or string values");
+            return fail("T2010", "The expressions either side of operator " + token() + " must evaluate to numeric or string values");
         if (l.undefined() || r.undefined()) return value{};
         if (l.is_number() != r.is_number())
-            return fail("T2009", "The values " + to_json_text(l) + " and " + to_json_text(r) + " either side of operator " + token + " must be of the same data type");
+            return fail("T2009", "The values " + to_json_text(l) + " and " + to_json_text(r) + " either side of operator " + token() + " must be of the same data type");
         int c = 0;
         if (l.is_number()) {
             const double a = l.num();
@@ -433,7 +443,7 @@ inline result<value> evaluator::eval_binary(const node* n, const value& input, c
         return value::own(json(found));
     }
     default:
-        return fail("S0204", "Unknown operator: " + token);
+        return fail("S0204", "Unknown operator: " + token());
     }
 }
 

@@ -165,6 +165,7 @@ private:
                 if (!r) return r;
                 item = *r;
             }
+            if (n->type == node_type::block) n->scope = binds(n, 0);
             return n;
         case node_type::object:
             if (auto r = pairs(n->pairs); !r) return tl::make_unexpected(r.error());
@@ -209,6 +210,30 @@ private:
         default:
             return n;
         }
+    }
+
+    // Whether evaluating `n` may bind a variable in the current frame (lambda bodies and inner
+    // blocks have their own).
+    static bool binds(const node* n, std::size_t depth) {
+        if (n == nullptr || depth > 1000) return n != nullptr;
+        if (n->type == node_type::bind) return true;
+        if (n->type == node_type::lambda) return false;
+        if (n->type == node_type::block && depth > 0) return false;
+        for (const node* c : {n->lhs, n->rhs, n->third})
+            if (binds(c, depth + 1)) return true;
+        for (const node* c : n->items)
+            if (c->type != node_type::placeholder && binds(c, depth + 1)) return true;
+        for (const auto& p : n->pairs)
+            if (binds(p.first, depth + 1) || binds(p.second, depth + 1)) return true;
+        for (const auto& p : n->group)
+            if (binds(p.first, depth + 1) || binds(p.second, depth + 1)) return true;
+        for (const auto& st : n->stages)
+            if (binds(st.filter, depth + 1)) return true;
+        for (const auto& st : n->predicates)
+            if (binds(st.filter, depth + 1)) return true;
+        for (const auto& t : n->terms)
+            if (binds(t.expr, depth + 1)) return true;
+        return false;
     }
 
     result<node*> children(node* n) {

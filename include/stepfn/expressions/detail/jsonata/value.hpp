@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,7 +35,7 @@ public:
         value v;
         v.kind_ = kind::json;
         v.ref_ = &j;
-        v.holder_ = std::move(holder);
+        v.ptr_ = std::move(holder);
         return v;
     }
     // A value made during evaluation: scalars inline, strings and containers shared.
@@ -42,23 +43,24 @@ public:
         value v;
         v.kind_ = kind::json;
         if (j.is_object() || j.is_array() || j.is_string()) {
-            v.holder_ = std::make_shared<const json>(std::move(j));
-            v.ref_ = v.holder_.get();
+            auto holder = std::make_shared<const json>(std::move(j));
+            v.ref_ = holder.get();
+            v.ptr_ = std::move(holder);
         } else {
-            v.inline_ = std::move(j);
+            v.inline_.emplace(std::move(j));
         }
         return v;
     }
     static value of(std::shared_ptr<sequence> s) {
         value v;
         v.kind_ = kind::sequence;
-        v.seq_ = std::move(s);
+        v.ptr_ = std::move(s);
         return v;
     }
     static value of(std::shared_ptr<const function_value> f) {
         value v;
         v.kind_ = kind::function;
-        v.fn_ = std::move(f);
+        v.ptr_ = std::move(f);
         return v;
     }
 
@@ -68,15 +70,26 @@ public:
     bool is_seq() const noexcept { return kind_ == kind::sequence; }
     bool is_fn() const noexcept { return kind_ == kind::function; }
 
-    const json& j() const noexcept { return ref_ != nullptr ? *ref_ : inline_; }
-    const std::shared_ptr<const json>& holder() const noexcept { return holder_; }
-    sequence& seq() const noexcept { return *seq_; }
-    const std::shared_ptr<sequence>& seq_ptr() const noexcept { return seq_; }
-    const function_value& fn() const noexcept { return *fn_; }
-    const std::shared_ptr<const function_value>& fn_ptr() const noexcept { return fn_; }
+    const json& j() const noexcept { return ref_ != nullptr ? *ref_ : *inline_; }
+    // The document a JSON reference points into, when evaluation made it.
+    std::shared_ptr<const json> holder() const noexcept {
+        return is_json() ? std::static_pointer_cast<const json>(ptr_) : std::shared_ptr<const json>();
+    }
+    bool shares(const std::shared_ptr<const json>& doc) const noexcept { return is_json() && ptr_ == doc; }
+    sequence& seq() const noexcept { return *const_cast<sequence*>(static_cast<const sequence*>(ptr_.get())); }
+    std::shared_ptr<sequence> seq_ptr() const noexcept { return std::const_pointer_cast<sequence>(std::static_pointer_cast<const sequence>(ptr_)); }
+    bool sole_owner() const noexcept { return ptr_.use_count() == 1; }
+    const function_value& fn() const noexcept { return *static_cast<const function_value*>(ptr_.get()); }
+    const void* identity() const noexcept { return ptr_.get(); }
 
     // A child of this JSON value, sharing its storage.
-    value child(const json& c) const { return ref(c, holder_); }
+    value child(const json& c) const {
+        value v;
+        v.kind_ = kind::json;
+        v.ref_ = &c;
+        v.ptr_ = ptr_;
+        return v;
+    }
 
     bool is_number() const noexcept { return is_json() && j().is_number(); }
     bool is_string() const noexcept { return is_json() && j().is_string(); }
@@ -95,10 +108,10 @@ public:
 private:
     kind kind_ = kind::undefined;
     const json* ref_ = nullptr;
-    json inline_;
-    std::shared_ptr<const json> holder_;
-    std::shared_ptr<sequence> seq_;
-    std::shared_ptr<const function_value> fn_;
+    std::optional<json> inline_;  // optional: most values are references and skip json's destructor
+    // What keeps the value alive: the constructed document `ref_` points into, the sequence,
+    // or the function (one pointer, so copying a value touches one reference count).
+    std::shared_ptr<const void> ptr_;
 };
 
 struct sequence {
