@@ -40,6 +40,8 @@ inline const stepfn::json& document(std::string_view name) {
     static const stepfn::json d = stepfn::json::parse(R"({"a":[{"b":3,"c":"x","t":["p","q"]},{"b":1,"c":"y","t":["r"]},{"b":2,"c":"x"}],"o":{"p":{"q":[1,2,[3,4]]},"r":"s"},"n":5,"s":"Hello World","arr":[1,2,3,4,5],"one":[7],"e":[],"str":["b","a","c"],"nested":[[1,2],[3,[4,5]]]})");
     static const stepfn::json a = stepfn::json::parse(R"([{"id":1,"tags":["x"]},{"id":2,"tags":["y","z"]}])");
     static const stepfn::json s = "just a string";
+    static const stepfn::json u = stepfn::json::parse(R"({"u":"h\u00e9llo w\u00f6rld \u2603\ud83d\ude00","f":1.23456789012345678,"neg":-0.000001234,"arr":[1,2,3,4,5],"n":5})");
+    if (name == "U") return u;
     if (name == "A") return a;
     if (name == "S") return s;
     return d;

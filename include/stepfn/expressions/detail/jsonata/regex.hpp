@@ -491,8 +491,11 @@ inline bool regex_search(const regex_program& prog, const std::u32string& text, 
     std::size_t gen = 0;
     for (std::size_t pos = start;; ++pos) {
         if (!matched) add(clist, 0, std::vector<long>(ncap, -1), pos, gen);
-        if (clist.empty()) break;
         ++gen;
+        if (clist.empty()) {  // nothing alive here: try the next start, unless done
+            if (matched || pos >= text.size()) break;
+            continue;
+        }
         for (auto& t : clist) {
             const auto& in = prog.code[static_cast<std::size_t>(t.pc)];
             ++work;
