@@ -95,7 +95,7 @@ inline result<value> evaluator::apply(const value& proc, std::vector<value>& arg
             if (!v) return tl::make_unexpected(v.error());
             validated = std::move(*v);
         } else {
-            validated = args;
+            validated = std::move(args);
         }
         call_info ci{*this, input, shown};
         return b.impl(ci, validated);

@@ -6,6 +6,7 @@
 // variables, then the built-in functions. Paths and calls are in eval_path.hpp and
 // eval_call.hpp; the operators are here.
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -104,8 +105,8 @@ struct tuple {
 
 class evaluator {
 public:
-    evaluator(const eval_env& host, std::size_t max_depth, std::uint64_t max_steps, bool aws_functions, double now_ms)
-        : host_(host), max_depth_(max_depth), max_steps_(max_steps), aws_(aws_functions), now_ms_(now_ms) {}
+    evaluator(const eval_env& host, std::size_t max_depth, std::uint64_t max_steps, bool aws_functions)
+        : host_(host), max_depth_(max_depth), max_steps_(max_steps), aws_(aws_functions) {}
 
     // A closure bound in the frame it closes over is a reference cycle; nothing outlives the
     // evaluation (results leave as JSON), so the frames that got functions are emptied here.
@@ -123,7 +124,13 @@ public:
 
     const eval_env& host() const noexcept { return host_; }
     bool aws_functions() const noexcept { return aws_; }
-    double now_ms() const noexcept { return now_ms_; }
+    // The time of this evaluation: read once, on first use, then fixed (as the reference fixes it).
+    double now_ms() {
+        if (now_ms_ < 0)
+            now_ms_ = static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::system_clock::now().time_since_epoch()).count());
+        return now_ms_;
+    }
     value root;  // `$$`
 
     // Work units for functions that loop over data themselves.
@@ -173,7 +180,7 @@ private:
     std::size_t max_depth_;
     std::uint64_t max_steps_;
     bool aws_;
-    double now_ms_;
+    double now_ms_ = -1;
     std::size_t depth_ = 0;
     std::size_t calls_ = 0;
     std::uint64_t steps_ = 0;

@@ -102,9 +102,12 @@ inline result<jsonata_expression> jsonata_expression::compile(std::string_view t
 
 inline result<std::optional<json>> jsonata_expression::evaluate(const json* input, const eval_env& env) const {
     namespace dj = detail::jsonata;
-    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     const jsonata_options& o = program_->options;
-    dj::evaluator ev(env, (std::max)(o.max_depth, std::size_t{1}), o.max_steps, o.aws_functions, static_cast<double>(now));
+    // The root scope lives on this stack frame; the shared_ptr to it owns nothing, so the
+    // common evaluation allocates no frame at all. Nothing refers to it after `ev` is gone.
+    dj::frame root_scope;
+    const dj::frame_ptr frame(std::shared_ptr<dj::frame>(), &root_scope);
+    dj::evaluator ev(env, (std::max)(o.max_depth, std::size_t{1}), o.max_steps, o.aws_functions);
     dj::value in;
     if (input != nullptr) {
         in = dj::value::ref(*input);
@@ -116,7 +119,6 @@ inline result<std::optional<json>> jsonata_expression::evaluate(const json* inpu
             in = dj::value::of(std::move(s));
         }
     }
-    const auto frame = std::make_shared<dj::frame>();
     auto r = ev.eval(program_->root, in, frame);
     if (!r) return tl::make_unexpected(r.error());
     if (r->undefined() || r->is_fn()) return std::optional<json>();

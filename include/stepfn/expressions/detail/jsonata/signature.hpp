@@ -125,7 +125,7 @@ inline result<std::vector<value>> validate_args(const signature& sig, std::vecto
                                                 std::string_view name) {
     std::string syms;
     for (const auto& a : args) syms += type_symbol(a);
-    std::vector<std::size_t> counts(sig.params.size(), 0);
+    std::vector<std::size_t> counts(sig.params.size(), 0);  // small: one per parameter
     if (!sig_detail::match(sig, syms, 0, 0, counts)) {
         // Report the first argument the parameters cannot take, as the reference's partial matches do.
         std::size_t good = 0;
