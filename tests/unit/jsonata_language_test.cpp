@@ -290,6 +290,21 @@ const jsonata_case language_cases[] = {
     {"-", R"JS([1..3, 5])JS", R"JS([1,2,3,5])JS"},
     {"-", R"JS([[1..2]])JS", R"JS([[1,2]])JS"},
     {"-", R"JS({"a": 1, "a": 2})JS", R"JS(ERR D1009)JS"},
+    {"P", R"JS(Account.Order.Product.{"p": Name, "o": %.OrderID})JS", R"JS([{"p":"Hat","o":"o1"},{"p":"Bag","o":"o1"},{"p":"Cap","o":"o2"}])JS"},
+    {"P", R"JS(Account.Order.Product.%.OrderID)JS", R"JS(["o1","o1","o2"])JS"},
+    {"P", R"JS(Account.Order.Product.%.%.Name)JS", R"JS(["Firefly","Firefly","Firefly"])JS"},
+    {"P", R"JS(Account.Order.Product[%.OrderID="o2"].Name)JS", R"JS("Cap")JS"},
+    {"P", R"JS(Account.Order.Product.(%.OrderID & Name))JS", R"JS(["o1Hat","o1Bag","o2Cap"])JS"},
+    {"P", R"JS(Account.Order.Product.Name.%)JS", R"JS([{"Name":"Hat","Price":10},{"Name":"Bag","Price":20},{"Name":"Cap","Price":5}])JS"},
+    {"P", R"JS(Account.Order.*.%)JS", R"JS([{"OrderID":"o1","Product":[{"Name":"Hat","Price":10},{"Name":"Bag","Price":20}]},{"OrderID":"o1","Product":[{"Name":"Hat","Price":10},{"Name":"Bag","Price":20}]},{"OrderID":"o1","Product":[{"Name":"Hat","Price":10},{"Name":"Bag","Price":20}]},{"OrderID":"o2","Product":[{"Name":"Cap","Price":5}]},{"OrderID":"o2","Product":[{"Name":"Cap","Price":5}]}])JS"},
+    {"P", R"JS($.Account.Order.Product.%.OrderID)JS", R"JS(["o1","o1","o2"])JS"},
+    {"-", R"JS(%.x)JS", R"JS(ERR S0217)JS"},
+    {"P", R"JS(Account.Order.Product.Price.%.%.OrderID)JS", R"JS(["o1","o1","o2"])JS"},
+    {"P", R"JS(Account.Order[0].Product.%)JS", R"JS([{"OrderID":"o1","Product":[{"Name":"Hat","Price":10},{"Name":"Bag","Price":20}]},{"OrderID":"o1","Product":[{"Name":"Hat","Price":10},{"Name":"Bag","Price":20}]}])JS"},
+    {"P", R"JS(Account.Order.Product.$string(%.OrderID))JS", R"JS(["o1","o1","o2"])JS"},
+    {"P", R"JS([Account.Order.Product.%.OrderID])JS", R"JS(["o1","o1","o2"])JS"},
+    {"P", R"JS(Account.Order.{"id": OrderID, "names": Product.{"n": Name, "o": %.OrderID, "acct": %.%.Name}})JS", R"JS([{"id":"o1","names":[{"n":"Hat","o":"o1","acct":"Firefly"},{"n":"Bag","o":"o1","acct":"Firefly"}]},{"id":"o2","names":{"n":"Cap","o":"o2","acct":"Firefly"}}])JS"},
+    {"D", R"JS(a.%)JS", R"JS([{"a":[{"b":3,"c":"x","t":["p","q"]},{"b":1,"c":"y","t":["r"]},{"b":2,"c":"x"}],"o":{"p":{"q":[1,2,[3,4]]},"r":"s"},"n":5,"s":"Hello World","arr":[1,2,3,4,5],"one":[7],"e":[],"str":["b","a","c"],"nested":[[1,2],[3,[4,5]]]},{"a":[{"b":3,"c":"x","t":["p","q"]},{"b":1,"c":"y","t":["r"]},{"b":2,"c":"x"}],"o":{"p":{"q":[1,2,[3,4]]},"r":"s"},"n":5,"s":"Hello World","arr":[1,2,3,4,5],"one":[7],"e":[],"str":["b","a","c"],"nested":[[1,2],[3,[4,5]]]},{"a":[{"b":3,"c":"x","t":["p","q"]},{"b":1,"c":"y","t":["r"]},{"b":2,"c":"x"}],"o":{"p":{"q":[1,2,[3,4]]},"r":"s"},"n":5,"s":"Hello World","arr":[1,2,3,4,5],"one":[7],"e":[],"str":["b","a","c"],"nested":[[1,2],[3,[4,5]]]}])JS"},
 };
 } // namespace
 

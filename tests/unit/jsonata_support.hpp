@@ -41,7 +41,9 @@ inline const stepfn::json& document(std::string_view name) {
     static const stepfn::json a = stepfn::json::parse(R"([{"id":1,"tags":["x"]},{"id":2,"tags":["y","z"]}])");
     static const stepfn::json s = "just a string";
     static const stepfn::json u = stepfn::json::parse(R"({"u":"h\u00e9llo w\u00f6rld \u2603\ud83d\ude00","f":1.23456789012345678,"neg":-0.000001234,"arr":[1,2,3,4,5],"n":5})");
+    static const stepfn::json p = stepfn::json::parse(R"({"Account":{"Name":"Firefly","Order":[{"OrderID":"o1","Product":[{"Name":"Hat","Price":10},{"Name":"Bag","Price":20}]},{"OrderID":"o2","Product":[{"Name":"Cap","Price":5}]}]}})");
     if (name == "U") return u;
+    if (name == "P") return p;
     if (name == "A") return a;
     if (name == "S") return s;
     return d;

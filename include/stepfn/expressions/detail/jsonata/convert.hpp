@@ -235,36 +235,45 @@ inline int compare_strings(const std::string& a, const std::string& b) {
 }
 
 namespace convert_detail {
-inline void lookup_into(sequence& out, const value& v, const std::string& key) {
+// `parent`: the object the value was read from, recorded when the expression uses `%`.
+inline value child_of(const value& container, const json& c, const std::shared_ptr<const value>& parent) {
+    value v = container.child(c);
+    if (parent) v.set_parent(parent);
+    return v;
+}
+
+inline void lookup_into(sequence& out, const value& v, const std::string& key, bool track) {
     if (v.is_seq()) {
-        for (const auto& item : v.seq().items) lookup_into(out, item, key);
+        for (const auto& item : v.seq().items) lookup_into(out, item, key, track);
     } else if (v.is_json_array()) {
-        for (const auto& item : v.j()) lookup_into(out, v.child(item), key);
+        for (const auto& item : v.j()) lookup_into(out, v.child(item), key, track);
     } else if (v.is_object()) {
         const json& o = v.j();
         const auto it = o.find(key);
         if (it != o.end()) {
+            const std::shared_ptr<const value> parent = track ? std::make_shared<const value>(v) : nullptr;
             if (it->is_array()) {
-                for (const auto& member : *it) out.items.push_back(v.child(member));
+                for (const auto& member : *it) out.items.push_back(child_of(v, member, parent));
             } else {
-                out.items.push_back(v.child(*it));
+                out.items.push_back(child_of(v, *it, parent));
             }
         }
     }
 }
 } // namespace convert_detail
 
-// A field of an object, or of each object in an array (flattened).
-inline value lookup(const value& input, const std::string& key) {
+// A field of an object, or of each object in an array (flattened). `track` records parents.
+inline value lookup(const value& input, const std::string& key, bool track = false) {
     if (input.is_object()) {
         const json& o = input.j();
         const auto it = o.find(key);
         if (it == o.end()) return value{};
-        return input.child(*it);
+        if (!track) return input.child(*it);
+        return convert_detail::child_of(input, *it, std::make_shared<const value>(input));
     }
     if (!input.is_array()) return value{};
     auto s = new_seq();
-    convert_detail::lookup_into(*s, input, key);
+    convert_detail::lookup_into(*s, input, key, track);
     return value::of(std::move(s));
 }
 

@@ -423,9 +423,18 @@ inline value evaluator::eval_wildcard(const value& input) {
     if (in.is_seq() && in.seq().outer_wrapper && !in.seq().items.empty()) in = in.seq().items.front();
     auto s = new_seq();
     if (in.is_object() || in.is_json_array()) {  // an array's members are its "fields" here
+        const std::shared_ptr<const value> parent = parents_ && in.is_object() ? std::make_shared<const value>(in) : nullptr;
         for (const auto& member : in.j()) {
-            const value v = in.child(member);
-            if (member.is_array()) flatten_into(*s, v);
+            value v = in.child(member);
+            if (parent) v.set_parent(parent);
+            if (member.is_array()) {
+                sequence flat;
+                flatten_into(flat, v);
+                for (auto& x : flat.items) {
+                    if (parent) x.set_parent(parent);
+                    s->items.push_back(std::move(x));
+                }
+            }
             else s->items.push_back(v);
         }
     }

@@ -132,6 +132,7 @@ public:
         return now_ms_;
     }
     value root;  // `$$`
+    bool parents_ = false;  // the expression uses `%`: values read from objects remember them
 
     // Work units for functions that loop over data themselves.
     result<void> charge(std::uint64_t units) {
@@ -222,7 +223,7 @@ inline result<value> evaluator::eval_node(const node* n, const value& input, con
     case node_type::string:
     case node_type::number:
     case node_type::literal: return value::ref(n->lit);
-    case node_type::name: return lookup(input, n->str);
+    case node_type::name: return lookup(input, n->str, parents_);
     case node_type::wildcard: return eval_wildcard(input);
     case node_type::descendant: return eval_descendants(input);
     case node_type::variable: return eval_variable(n, input, env);
@@ -277,7 +278,8 @@ inline result<value> evaluator::eval_node(const node* n, const value& input, con
         return value::of(std::move(s));
     }
     case node_type::parent:
-        return fail("S0217", "The object representing the 'parent' cannot be derived from this expression");
+        if (input.parent() != nullptr) return *input.parent();
+        return value{};
     default:
         return fail("S0201", "Syntax error: unexpected expression");
     }

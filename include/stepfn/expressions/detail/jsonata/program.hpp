@@ -26,7 +26,36 @@ struct program {
     arena nodes;
     const node* root = nullptr;
     bool uses_context = false;
+    bool uses_parent = false;
 };
+
+// Whether `%` appears where the context is the top-level input, which has no parent: the
+// reference refuses that at compile time (S0217).
+inline bool parent_at_top(const node* n, std::size_t depth = 0) {
+    if (n == nullptr || depth > 2000) return false;
+    const auto any = [&](const std::vector<node*>& v) {
+        for (const node* c : v)
+            if (parent_at_top(c, depth + 1)) return true;
+        return false;
+    };
+    switch (n->type) {
+    case node_type::parent: return true;
+    case node_type::path: return !n->items.empty() && parent_at_top(n->items.front(), depth + 1);
+    case node_type::object:
+        for (const auto& p : n->pairs)
+            if (parent_at_top(p.first, depth + 1) || parent_at_top(p.second, depth + 1)) return true;
+        return false;
+    case node_type::call:
+    case node_type::partial: return parent_at_top(n->lhs, depth + 1) || any(n->items);
+    case node_type::array:
+    case node_type::block: return any(n->items);
+    case node_type::lambda:
+    case node_type::transform:
+    case node_type::sort: return false;
+    default:
+        return parent_at_top(n->lhs, depth + 1) || parent_at_top(n->rhs, depth + 1) || parent_at_top(n->third, depth + 1);
+    }
+}
 
 // Whether `n`, evaluated with the top-level context item, reads it. Steps after the first,
 // predicates, sort keys and grouping read their own items instead.
@@ -96,6 +125,9 @@ inline result<jsonata_expression> jsonata_expression::compile(std::string_view t
     auto tree = rw.process(*raw);
     if (!tree) return tl::make_unexpected(tree.error());
     p->root = *tree;
+    p->uses_parent = rw.uses_parent;
+    if (p->uses_parent && detail::jsonata::parent_at_top(p->root))
+        return detail::jsonata::fail("S0217", "The object representing the 'parent' cannot be derived from this expression");
     p->uses_context = detail::jsonata::reads_context(p->root) || detail::jsonata::reads_root(p->root);
     return jsonata_expression(std::move(p));
 }
@@ -108,6 +140,7 @@ inline result<std::optional<json>> jsonata_expression::evaluate(const json* inpu
     dj::frame root_scope;
     const dj::frame_ptr frame(std::shared_ptr<dj::frame>(), &root_scope);
     dj::evaluator ev(env, (std::max)(o.max_depth, std::size_t{1}), o.max_steps, o.aws_functions);
+    ev.parents_ = program_->uses_parent;
     dj::value in;
     if (input != nullptr) {
         in = dj::value::ref(*input);

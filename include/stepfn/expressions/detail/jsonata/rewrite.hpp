@@ -31,6 +31,7 @@ public:
     }
 
     bool uses_context = false;  // reads the context item at top level
+    bool uses_parent = false;   // contains `%`
 
 private:
     result<node*> err(std::string_view code, const std::string& message, const node* n) {
@@ -206,7 +207,8 @@ private:
             return n;
         }
         case node_type::parent:
-            return err("S0217", "The object representing the 'parent' cannot be derived from this expression", n);
+            uses_parent = true;
+            return n;
         default:
             return n;
         }

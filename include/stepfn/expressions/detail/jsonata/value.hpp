@@ -82,12 +82,14 @@ public:
     const function_value& fn() const noexcept { return *static_cast<const function_value*>(ptr_.get()); }
     const void* identity() const noexcept { return ptr_.get(); }
 
-    // A child of this JSON value, sharing its storage.
+    // A child of this JSON value, sharing its storage. The members of an array read from an
+    // object keep that object as their parent (lookup sets the parent of an object's fields).
     value child(const json& c) const {
         value v;
         v.kind_ = kind::json;
         v.ref_ = &c;
         v.ptr_ = ptr_;
+        v.parent_ = parent_;
         return v;
     }
 
@@ -102,6 +104,10 @@ public:
     double num() const { return j().get<double>(); }
     const std::string& str() const { return j().get_ref<const std::string&>(); }
 
+    // The object this value was read from, kept only when the expression uses `%`.
+    const value* parent() const noexcept { return parent_.get(); }
+    void set_parent(std::shared_ptr<const value> p) { parent_ = std::move(p); }
+
     // Made by an array constructor as the first or last step of a path: not flattened there.
     bool cons = false;
 
@@ -112,6 +118,7 @@ private:
     // What keeps the value alive: the constructed document `ref_` points into, the sequence,
     // or the function (one pointer, so copying a value touches one reference count).
     std::shared_ptr<const void> ptr_;
+    std::shared_ptr<const value> parent_;
 };
 
 struct sequence {
