@@ -234,7 +234,13 @@ inline result<bool> selects(const value& r, std::size_t index, std::size_t size)
 } // namespace path_detail
 
 inline result<value> evaluator::eval_filter(const node* pred, const value& input, const frame_ptr& env) {
-    if (input.undefined()) return value{};
+    if (input.undefined()) {
+        // Nothing to select, but the reference still evaluates the predicate (and its errors).
+        if (pred->type == node_type::number) return value{};
+        auto r = eval(pred, input, env);
+        if (!r) return r;
+        return value{};
+    }
     auto s = new_seq();
     const std::size_t size = input.is_array() ? array_size(input) : 1;
     if (pred->type == node_type::number) {

@@ -160,9 +160,10 @@ inline result<value> fn_spread(call_info&, std::vector<value>& a) {
         }
         for (auto it = o.j().begin(); it != o.j().end(); ++it) out.push_back(value::own(json::object({{it.key(), it.value()}})));
     };
-    if (v.is_array()) {
+    if (v.is_array()) {  // the reference appends with concat: a plain array once anything is added
         for_each_item(v, add);
-        return seq_of(std::move(out));
+        if (out.empty()) return value{};
+        return json_array_of(out);
     }
     if (!v.is_object()) return v;
     add(v);
@@ -211,7 +212,7 @@ inline result<value> fn_error(call_info&, std::vector<value>& a) {
 }
 
 inline result<value> fn_assert(call_info&, std::vector<value>& a) {
-    if (!arg(a, 0).j().get<bool>()) return fail("D3141", arg(a, 1).undefined() ? std::string("$assert() statement failed") : a[1].str());
+    if (!(arg(a, 0).is_bool() && arg(a, 0).j().get<bool>())) return fail("D3141", arg(a, 1).undefined() ? std::string("$assert() statement failed") : a[1].str());
     return value{};
 }
 

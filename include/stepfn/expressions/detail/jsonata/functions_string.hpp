@@ -306,7 +306,10 @@ inline std::string substitute(const std::string& replacement, const std::string&
         auto d = digits_at(max_digits);
         if (max_digits > 1 && d.second > static_cast<long>(ngroups)) d = digits_at(max_digits - 1);
         if (d.first == 0) { out += '$'; continue; }
-        if (ngroups > 0 && d.second >= 1 && static_cast<std::size_t>(d.second) <= ngroups) out += groups[static_cast<std::size_t>(d.second - 1)].get<std::string>();
+        if (ngroups > 0 && d.second >= 1 && static_cast<std::size_t>(d.second) <= ngroups) {
+            const json& g = groups[static_cast<std::size_t>(d.second - 1)];
+            if (g.is_string()) out += g.get_ref<const std::string&>();  // a group that took no part adds nothing
+        }
         pos += std::to_string(d.second).size();
     }
     out += replacement.substr((std::min)(pos, replacement.size()));

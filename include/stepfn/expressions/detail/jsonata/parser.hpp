@@ -61,8 +61,10 @@ private:
         return {};
     }
     // The token after an operand or closing bracket is an operator; after anything else an operand.
+    // `*`, `**` and `%` count as operands here, as the reference reads `* / 2` as a division.
     result<void> step() {
-        const bool after_operand = cur_.kind != token_kind::op || cur_.text == ")" || cur_.text == "]" || cur_.text == "}";
+        const bool after_operand = cur_.kind != token_kind::op || cur_.text == ")" || cur_.text == "]" || cur_.text == "}" ||
+                                   cur_.text == "*" || cur_.text == "**" || cur_.text == "%";
         return advance(!after_operand);
     }
     result<void> expect(std::string_view o) {
@@ -239,7 +241,8 @@ private:
                 node* s = left;
                 while (s->type == node_type::predicate) s = s->lhs;
                 s->keep_array = true;
-                if (auto r = step(); !r) return tl::make_unexpected(r.error());
+                // The reference reads what follows `[]` as an operand: `a[] / 2` starts a regex there.
+                if (auto r = advance(true); !r) return tl::make_unexpected(r.error());
                 return left;
             }
             auto rhs = expression(0);

@@ -7,6 +7,7 @@
 // (flattened, unwrapped when singletons) and functions.
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,7 +71,13 @@ public:
     bool is_seq() const noexcept { return kind_ == kind::sequence; }
     bool is_fn() const noexcept { return kind_ == kind::function; }
 
-    const json& j() const noexcept { return ref_ != nullptr ? *ref_ : *inline_; }
+    // The JSON value; null for a value that is not JSON, so a misuse can never read nothing.
+    const json& j() const noexcept {
+        if (ref_ != nullptr) return *ref_;
+        if (inline_) return *inline_;
+        static const json none;
+        return none;
+    }
     // The document a JSON reference points into, when evaluation made it.
     std::shared_ptr<const json> holder() const noexcept {
         return is_json() ? std::static_pointer_cast<const json>(ptr_) : std::shared_ptr<const json>();
@@ -101,8 +108,17 @@ public:
     bool is_json_array() const noexcept { return is_json() && j().is_array(); }
     // An array in JSONata's sense: a JSON array or a sequence.
     bool is_array() const noexcept { return is_seq() || is_json_array(); }
-    double num() const { return j().get<double>(); }
-    const std::string& str() const { return j().get_ref<const std::string&>(); }
+    // The number (NaN when not a number) and the string ("" when not a string): functions read
+    // their checked arguments this way, and an undefined optional argument reads as these.
+    double num() const noexcept {
+        const json& x = j();
+        return x.is_number() ? x.get<double>() : std::numeric_limits<double>::quiet_NaN();
+    }
+    const std::string& str() const noexcept {
+        const json& x = j();
+        static const std::string empty;
+        return x.is_string() ? *x.get_ptr<const std::string*>() : empty;
+    }
 
     // The object this value was read from, kept only when the expression uses `%`.
     const value* parent() const noexcept { return parent_.get(); }
