@@ -60,7 +60,7 @@ inline result<value> evaluator::eval_path(const node* n, const value& input, con
             in.clear();
             if (out.is_seq() && out.sole_owner()) in.swap(out.seq().items);  // sole owner: take the items
             else if (out.is_array()) for_each_item(out, [&](const value& item) { in.push_back(item); });
-            else in.push_back(out);
+            else in.push_back(std::move(out));
             out = value{};
         }
     }
@@ -115,13 +115,12 @@ inline result<value> evaluator::eval_step(const node* step, const std::vector<va
     for (const auto& item : in) {
         auto r = eval(step, item, env);
         if (!r) return r;
-        value v = std::move(*r);
         for (const auto& st : step->stages) {
             if (st.filter == nullptr) continue;
-            auto f = eval_filter(st.filter, v, env);
-            if (!f) return f;
-            v = std::move(*f);
+            r = eval_filter(st.filter, *r, env);
+            if (!r) return r;
         }
+        value& v = *r;
         if (v.undefined()) continue;
         if (++count == 1) {
             first = std::move(v);

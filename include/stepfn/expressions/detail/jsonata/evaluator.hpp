@@ -194,7 +194,7 @@ inline result<value> evaluator::eval(const node* n, const value& input, const fr
         return fail("U1001", "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.");
     depth_guard guard(depth_);
     auto r = eval_node(n, input, env);
-    if (!r) return r;
+    if (!r || (n->predicates.empty() && !n->has_group && !r->is_seq())) return r;  // the common case, no moves
     value v = std::move(*r);
     for (const auto& p : n->predicates) {
         auto f = eval_filter(p.filter, v, env);

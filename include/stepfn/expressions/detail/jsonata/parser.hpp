@@ -273,7 +273,12 @@ private:
                 if (!is_op(",")) break;
                 if (auto r = step(); !r) return tl::make_unexpected(r.error());
             }
-            if (auto r = expect(")"); !r) return tl::make_unexpected(r.error());
+            if (!is_op(")")) {
+                auto r = expect(")");  // not ")": the error saying what came instead
+                return tl::make_unexpected(r.error());
+            }
+            // As after `[]`, the reference reads what follows `^(...)` as an operand.
+            if (auto r = advance(true); !r) return tl::make_unexpected(r.error());
             return n;
         }
         if (o == "@" || o == "#") {
