@@ -43,7 +43,9 @@ inline const stepfn::json& document(std::string_view name) {
     static const stepfn::json u = stepfn::json::parse(R"({"u":"h\u00e9llo w\u00f6rld \u2603\ud83d\ude00","f":1.23456789012345678,"neg":-0.000001234,"arr":[1,2,3,4,5],"n":5})");
     static const stepfn::json p = stepfn::json::parse(R"({"Account":{"Name":"Firefly","Order":[{"OrderID":"o1","Product":[{"Name":"Hat","Price":10},{"Name":"Bag","Price":20}]},{"OrderID":"o2","Product":[{"Name":"Cap","Price":5}]}]}})");
     if (name == "U") return u;
+    static const stepfn::json g = stepfn::json::parse(R"({"a":[{"b":3,"c":"x","t":["p","q"]},{"b":1,"c":"y","t":["r"]},{"b":2,"c":"x"}],"o":{"p":{"q":[1,2,[3,4]]},"r":"s"},"n":5,"s":"Hello World","arr":[1,2,3,4,5],"e":[],"z":0,"nl":null,"t":true,"strs":["b","a","c"],"f":2.5})");
     if (name == "P") return p;
+    if (name == "G") return g;
     if (name == "A") return a;
     if (name == "S") return s;
     return d;

@@ -150,23 +150,29 @@ inline result<value> fn_lookup(call_info&, std::vector<value>& a) {
     return lookup(a[0], arg(a, 1).str());
 }
 
+namespace array_detail {
+// $spread of one value: objects into single-key objects, arrays (nested too) member by member.
+inline void spread_into(std::vector<value>& out, const value& v, std::size_t depth = 0) {
+    if (v.is_array() && depth < 1000) {
+        for_each_item(v, [&](const value& m) { spread_into(out, m, depth + 1); });
+    } else if (v.is_object()) {
+        for (auto it = v.j().begin(); it != v.j().end(); ++it) out.push_back(value::own(json::object({{it.key(), it.value()}})));
+    } else {
+        out.push_back(v);
+    }
+}
+} // namespace array_detail
+
 inline result<value> fn_spread(call_info&, std::vector<value>& a) {
     const value& v = arg(a, 0);
     std::vector<value> out;
-    const auto add = [&](const value& o) {
-        if (!o.is_object()) {
-            out.push_back(o);
-            return;
-        }
-        for (auto it = o.j().begin(); it != o.j().end(); ++it) out.push_back(value::own(json::object({{it.key(), it.value()}})));
-    };
     if (v.is_array()) {  // the reference appends with concat: a plain array once anything is added
-        for_each_item(v, add);
+        array_detail::spread_into(out, v);
         if (out.empty()) return value{};
         return json_array_of(out);
     }
     if (!v.is_object()) return v;
-    add(v);
+    array_detail::spread_into(out, v);
     return seq_of(std::move(out));
 }
 
