@@ -6,6 +6,7 @@
 // deep equality for `=`, strict equality for `in`, and field lookup that maps over arrays.
 
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -16,23 +17,20 @@ namespace stepfn {
 namespace detail {
 namespace jsonata {
 
-// The JSON a value stands for; undefined members of sequences are dropped, functions and
-// non-finite numbers become null (what JSON.stringify prints inside an array).
+// The JSON a value stands for; functions and undefined members of sequences become null (what
+// JSON.stringify prints inside an array).
 inline json to_json_or_null(const value& v) {
     switch (v.type()) {
     case value::kind::undefined:
     case value::kind::function: return json(nullptr);
     case value::kind::sequence: {
         json out = json::array();
-        for (const auto& item : v.seq().items)
-            if (!item.undefined()) out.push_back(to_json_or_null(item));
+        for (const auto& item : v.seq().items) out.push_back(to_json_or_null(item));  // undefined: null, as JSON.stringify
         return out;
     }
     case value::kind::json: break;
     }
-    const json& j = v.j();
-    if (j.is_number_float() && !std::isfinite(j.get<double>())) return json(nullptr);
-    return j;
+    return v.j();  // non-finite numbers stay: $string must still see them; the result nulls them
 }
 
 namespace convert_detail {
@@ -80,11 +78,12 @@ inline void stringify_number(std::string& out, const json& j, bool precision15) 
         return;
     }
     double d = j.get<double>();
+    if (precision15) d = to_precision15(d);  // may round the largest doubles up to Infinity
     if (!std::isfinite(d)) {
         out += "null";
         return;
     }
-    out += js_number_to_string(precision15 ? to_precision15(d) : d);
+    out += js_number_to_string(d);
 }
 
 inline void stringify(std::string& out, const json& j, bool precision15, int indent, int level) {
@@ -143,6 +142,18 @@ inline result<std::string> to_string_value(const value& v, bool pretty = false) 
     if (v.is_string()) return v.str();
     if (v.is_number() && !std::isfinite(v.num()))
         return fail("D3001", "Attempting to invoke string function on Infinity or NaN");
+    if (v.is_array() || v.is_object()) {
+        // The reference's replacer checks each number: Infinity inside fails (JSON says null).
+        bool finite = true;
+        const auto scan = [&finite](const json& j, const auto& self, std::size_t depth) -> void {
+            if (j.is_number_float() && !std::isfinite(j.get<double>())) finite = false;
+            if (j.is_structured() && depth < 10000)
+                for (const auto& m : j) self(m, self, depth + 1);
+        };
+        if (v.is_json()) scan(v.j(), scan, 0);
+        else for_each_item(v, [&](const value& m) { if (m.is_json()) scan(m.j(), scan, 0); });
+        if (!finite) return fail("D1001", "Number out of range: null");
+    }
     std::string out;
     if (v.is_json()) convert_detail::stringify(out, v.j(), true, pretty ? 2 : 0, 0);  // no copy
     else convert_detail::stringify(out, to_json_or_null(v), true, pretty ? 2 : 0, 0);
@@ -229,8 +240,27 @@ inline bool strict_equal(const value& a, const value& b) {
     return x == y;
 }
 
+// JavaScript compares strings by UTF-16 code units; UTF-8 bytes order by code point, which
+// differs only where a character beyond U+FFFF meets one in U+E000..U+FFFF.
 inline int compare_strings(const std::string& a, const std::string& b) {
-    const int c = a.compare(b);
+    std::size_t i = 0;
+    while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+    if (i == a.size() || i == b.size()) return a.size() == b.size() ? 0 : (i == a.size() ? -1 : 1);
+    while (i > 0 && (static_cast<unsigned char>(a[i]) & 0xC0U) == 0x80U) --i;  // the character's first byte
+    // The first UTF-16 unit of the character at byte i.
+    const auto unit = [i](const std::string& s) -> std::uint32_t {
+        const auto at = [&](std::size_t k) { return k < s.size() ? static_cast<std::uint32_t>(static_cast<unsigned char>(s[k])) : 0U; };
+        const std::uint32_t b0 = at(i);
+        if (b0 < 0x80U) return b0;
+        if (b0 < 0xE0U) return ((b0 & 0x1FU) << 6) | (at(i + 1) & 0x3FU);
+        if (b0 < 0xF0U) return ((b0 & 0x0FU) << 12) | ((at(i + 1) & 0x3FU) << 6) | (at(i + 2) & 0x3FU);
+        const std::uint32_t cp = ((b0 & 0x07U) << 18) | ((at(i + 1) & 0x3FU) << 12) | ((at(i + 2) & 0x3FU) << 6) | (at(i + 3) & 0x3FU);
+        return 0xD800U + ((cp - 0x10000U) >> 10);
+    };
+    const std::uint32_t ua = unit(a);
+    const std::uint32_t ub = unit(b);
+    if (ua != ub) return ua < ub ? -1 : 1;
+    const int c = a.compare(i, std::string::npos, b, i, std::string::npos);
     return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
 

@@ -36,7 +36,9 @@ inline result<value> evaluator::eval_call(const node* n, const value& input, con
         args.push_back(std::move(*v));
     }
     if (!proc->is_fn()) {
-        if (n->lhs->type == node_type::path && !n->lhs->items.empty() && env->find(n->lhs->items.front()->str) != nullptr)
+        // The reference's hint: a field name that is also a bound function or variable.
+        if (n->lhs->type == node_type::path && !n->lhs->items.empty() &&
+            (env->find(n->lhs->items.front()->str) != nullptr || find_builtin(n->lhs->items.front()->str) != nullptr))
             return fail("T1005", "Attempted to invoke a non-function. Did you mean $" + n->lhs->items.front()->str + "?");
         return fail("T1006", "Attempted to invoke a non-function");
     }

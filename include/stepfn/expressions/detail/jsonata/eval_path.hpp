@@ -234,11 +234,17 @@ inline result<bool> selects(const value& r, std::size_t index, std::size_t size)
 
 inline result<value> evaluator::eval_filter(const node* pred, const value& input, const frame_ptr& env) {
     if (input.undefined()) {
-        // Nothing to select, but the reference still evaluates the predicate (and its errors).
+        // The reference filters [undefined]: the predicate runs (errors and all), and when it
+        // selects position 0 the result holds one undefined member, which JSON shows as null.
         if (pred->type == node_type::number) return value{};
         auto r = eval(pred, input, env);
         if (!r) return r;
-        return value{};
+        auto hit = path_detail::selects(*r, 0, 1);
+        if (!hit) return tl::make_unexpected(hit.error());
+        if (!*hit) return value{};
+        auto s = new_seq();
+        s->items.emplace_back();
+        return value::of(std::move(s));
     }
     auto s = new_seq();
     const std::size_t size = input.is_array() ? array_size(input) : 1;

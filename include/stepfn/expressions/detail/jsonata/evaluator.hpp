@@ -82,6 +82,8 @@ struct builtin_def {
     std::shared_ptr<const function_value> fn;
 };
 
+const builtin_def* find_builtin(std::string_view name);  // functions.hpp
+
 struct function_value {
     enum class kind : std::uint8_t { lambda, builtin, partial, regex, chain, transform };
     kind k = kind::lambda;

@@ -213,6 +213,12 @@ inline result<value> fn_each(call_info& c, std::vector<value>& a) {
     return seq_of(std::move(out));
 }
 
+// $clone (undocumented in the reference, but there): a deep copy, which for JSON values is the value.
+inline result<value> fn_clone(call_info&, std::vector<value>& a) {
+    if (arg(a, 0).undefined()) return value{};
+    return value::own(to_json_or_null(a[0]));
+}
+
 inline result<value> fn_error(call_info&, std::vector<value>& a) {
     return fail("D3137", arg(a, 0).undefined() ? std::string("$error() function evaluated") : a[0].str());
 }

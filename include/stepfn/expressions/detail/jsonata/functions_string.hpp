@@ -47,7 +47,7 @@ struct cp_text {
 };
 
 // JavaScript's slice(begin, end) bounds over `len` items.
-inline std::size_t js_index(double i, std::size_t len) {
+inline std::size_t slice_bound(double i, std::size_t len) {
     const double n = static_cast<double>(len);
     if (std::isnan(i)) return 0;
     i = std::trunc(i);
@@ -117,13 +117,13 @@ inline result<value> fn_substring(call_info&, std::vector<value>& a) {
     const std::size_t len = t.size();
     double start = arg(a, 1).num();
     if (static_cast<double>(len) + start < 0) start = 0;
-    const std::size_t b = js_index(start, len);
+    const std::size_t b = slice_bound(start, len);
     std::size_t e = len;
     if (!arg(a, 2).undefined()) {
         const double length = a[2].num();
         if (length <= 0) return str_value("");
         const double end = start >= 0 ? start + length : static_cast<double>(len) + start + length;
-        e = js_index(end, len);
+        e = slice_bound(end, len);
     }
     if (e <= b) return str_value("");
     return str_value(a[0].str().substr(t.at[b], t.at[e] - t.at[b]));
@@ -150,7 +150,22 @@ inline result<value> fn_case(std::vector<value>& a, bool up) {
     const cp_text t(a[0].str());
     std::string out;
     out.reserve(a[0].str().size());
-    for (const char32_t c : t.cps) append_cp(out, up ? regex_detail::upper(c) : regex_detail::lower(c));
+    for (std::size_t i = 0; i < t.cps.size(); ++i) {
+        const char32_t c = t.cps[i];
+        // The special cases of Unicode's SpecialCasing.txt that change a character's length.
+        if (up && c == 0xDF) { out += "SS"; continue; }
+        if (up && c == 0xFB01) { out += "FI"; continue; }
+        if (up && c == 0xFB02) { out += "FL"; continue; }
+        if (!up && c == 0x130) { out += "i\xCC\x87"; continue; }
+        if (!up && (c == 0x1C4 || c == 0x1C5)) { append_cp(out, 0x1C6); continue; }
+        if (!up && c == 0x3A3) {  // sigma at the end of a word is final
+            const bool letter_before = i > 0 && regex_detail::lower(t.cps[i - 1]) != regex_detail::upper(t.cps[i - 1]);
+            const bool letter_after = i + 1 < t.cps.size() && regex_detail::lower(t.cps[i + 1]) != regex_detail::upper(t.cps[i + 1]);
+            append_cp(out, letter_before && !letter_after ? 0x3C2 : 0x3C3);
+            continue;
+        }
+        append_cp(out, up ? regex_detail::upper(c) : regex_detail::lower(c));
+    }
     return str_value(std::move(out));
 }
 inline result<value> fn_uppercase(call_info&, std::vector<value>& a) { return fn_case(a, true); }
@@ -179,9 +194,9 @@ inline result<value> fn_pad(call_info&, std::vector<value>& a) {
     if (arg(a, 0).undefined()) return value{};
     const std::string& s = a[0].str();
     const double width = arg(a, 1).num();
-    const std::string pad = arg(a, 2).undefined() ? std::string(" ") : a[2].str();
+    const std::string pad = arg(a, 2).str().empty() ? std::string(" ") : a[2].str();
     const double missing = std::fabs(width) - static_cast<double>(cp_text(s).size());
-    if (missing <= 0 || pad.empty()) return a[0];
+    if (missing <= 0) return a[0];
     if (missing * static_cast<double>(pad.size()) > static_cast<double>(max_string_bytes))
         return too_large();
     const auto n = static_cast<std::size_t>(missing);

@@ -76,6 +76,12 @@ private:
 
     node* make(node_type type, std::size_t position) { return nodes_.make(type, position); }
 
+    // At the end of the text inside a bracketed list the reference reports the missing closer.
+    result<void> not_at_end(std::string_view closer) {
+        if (cur_.kind == token_kind::end) return expect(closer);
+        return {};
+    }
+
     result<node*> expression(int rbp) {
         if (++depth_ > max_depth_) return fail("S0201", "Syntax error: expression nested too deeply (position " + std::to_string(cur_.position) + ")");
         token t = cur_;
@@ -151,6 +157,7 @@ private:
         if (o == "(") {
             node* n = make(node_type::block, t.position);
             while (!is_op(")")) {
+                if (auto r = not_at_end(")"); !r) return tl::make_unexpected(r.error());
                 auto e = expression(0);
                 if (!e) return e;
                 n->items.push_back(*e);
@@ -163,6 +170,7 @@ private:
         if (o == "[") {
             node* n = make(node_type::array, t.position);
             while (!is_op("]")) {
+                if (auto r = not_at_end("]"); !r) return tl::make_unexpected(r.error());
                 auto e = expression(0);
                 if (!e) return e;
                 node* item = *e;
@@ -211,6 +219,7 @@ private:
 
     result<void> pairs(std::vector<std::pair<node*, node*>>& out) {
         while (!is_op("}")) {
+            if (auto r = not_at_end(":"); !r) return r;
             auto k = expression(0);
             if (!k) return tl::make_unexpected(k.error());
             if (auto r = expect(":"); !r) return r;
@@ -335,6 +344,7 @@ private:
         node* n = make(is_lambda ? node_type::lambda : node_type::call, t.position);
         n->lhs = left;
         while (!is_op(")")) {
+            if (auto r = not_at_end(")"); !r) return tl::make_unexpected(r.error());
             if (!is_lambda && is_op("?")) {
                 n->type = node_type::partial;
                 n->items.push_back(make(node_type::placeholder, cur_.position));
@@ -358,6 +368,7 @@ private:
         if (lex_.signature(sig)) n->str = sig;  // parsed into a signature by rewrite
         if (auto r = advance(false); !r) return tl::make_unexpected(r.error());
         if (auto r = expect("{"); !r) return tl::make_unexpected(r.error());
+        if (auto r = not_at_end("}"); !r) return tl::make_unexpected(r.error());
         auto body = expression(0);
         if (!body) return body;
         n->rhs = *body;

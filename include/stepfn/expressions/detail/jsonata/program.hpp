@@ -57,6 +57,13 @@ inline bool parent_at_top(const node* n, std::size_t depth = 0) {
     }
 }
 
+// Infinity and NaN inside a result become null, as JSON.stringify writes them.
+inline void null_non_finite(json& j, std::size_t depth = 0) {
+    if (j.is_number_float() && !std::isfinite(j.get<double>())) j = nullptr;
+    if (j.is_structured() && depth < 10000)
+        for (auto& m : j) null_non_finite(m, depth + 1);
+}
+
 // Whether `n`, evaluated with the top-level context item, reads it. Steps after the first,
 // predicates, sort keys and grouping read their own items instead.
 inline bool reads_context(const node* n, std::size_t depth = 0) {
@@ -155,7 +162,12 @@ inline result<std::optional<json>> jsonata_expression::evaluate(const json* inpu
     auto r = ev.eval(program_->root, in, frame);
     if (!r) return tl::make_unexpected(r.error());
     if (r->undefined() || r->is_fn()) return std::optional<json>();
-    return std::optional<json>(dj::to_json_or_null(*r));
+    // A non-finite number as the whole result stays a number (inside arrays and objects it is
+    // null, as JSON.stringify writes it): the caller decides what Infinity means for it.
+    if (r->is_number()) return std::optional<json>(r->j());
+    json out = dj::to_json_or_null(*r);
+    dj::null_non_finite(out);
+    return std::optional<json>(std::move(out));
 }
 
 inline const std::string& jsonata_expression::text() const noexcept { return program_->text; }

@@ -42,12 +42,32 @@ struct regex_program {
 
 namespace regex_detail {
 
+// Latin Extended-A pairs its letters as (upper, lower) at even/odd or odd/even code points.
+inline bool latin_ext_upper(char32_t c) {
+    if ((c >= 0x100 && c <= 0x12F) || (c >= 0x132 && c <= 0x137) || (c >= 0x14A && c <= 0x177)) return c % 2 == 0;
+    if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) return c % 2 == 1;
+    return false;
+}
+inline bool latin_ext_lower(char32_t c) {
+    if ((c >= 0x100 && c <= 0x12F) || (c >= 0x132 && c <= 0x137) || (c >= 0x14A && c <= 0x177)) return c % 2 == 1;
+    if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) return c % 2 == 0;
+    return false;
+}
+
 inline char32_t lower(char32_t c) {
+    if (latin_ext_upper(c)) return c + 1;
+    if (c == 0x178) return 0xFF;
     if ((c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7) || (c >= 0x391 && c <= 0x3A9) || (c >= 0x410 && c <= 0x42F)) return c + 32;
     if (c >= 0x400 && c <= 0x40F) return c + 80;
     return c;
 }
 inline char32_t upper(char32_t c) {
+    if (latin_ext_lower(c)) return c - 1;
+    if (c == 0xFF) return 0x178;
+    if (c == 0x131) return 'I';
+    if (c == 0x17F) return 'S';
+    if (c == 0x3C2) return 0x3A3;  // final sigma
+    if (c == 0x1C4 || c == 0x1C5 || c == 0x1C6) return 0x1C4;
     if ((c >= 'a' && c <= 'z') || (c >= 0xE0 && c <= 0xFE && c != 0xF7) || (c >= 0x3B1 && c <= 0x3C9 && c != 0x3C2) || (c >= 0x430 && c <= 0x44F)) return c - 32;
     if (c >= 0x450 && c <= 0x45F) return c - 80;
     return c;

@@ -69,6 +69,13 @@ private:
                 if (s->type == node_type::string) s->type = node_type::name;
                 if (s->keep_array) path->keep_singleton_array = true;
             }
+            for (std::size_t i = 1; i < path->items.size(); ++i) {
+                // `%` needs a step before it that read from an object (as the reference's ancestry).
+                const node_type before = path->items[i - 1]->type;
+                if (path->items[i]->type == node_type::parent && before != node_type::name && before != node_type::wildcard &&
+                    before != node_type::parent && before != node_type::block && before != node_type::path)
+                    return err("S0217", "The object representing the 'parent' cannot be derived from this expression", path->items[i]);
+            }
             if (path->items.front()->type == node_type::array) path->items.front()->cons_array = true;
             if (path->items.back()->type == node_type::array) path->items.back()->cons_array = true;
             return path;

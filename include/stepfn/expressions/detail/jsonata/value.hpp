@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <stepfn/error.hpp>
+#include <stepfn/expressions/detail/jsonata/js_number.hpp>  // fail()
 #include <stepfn/json.hpp>
 
 namespace stepfn {
@@ -188,12 +189,6 @@ inline value normalize(value v) {
     return v;
 }
 
-inline tl::unexpected<error> fail(std::string_view code, const std::string& message) {
-    std::string cause(code);
-    cause += ": ";
-    cause += message;
-    return make_error(errors::query_evaluation_error, std::move(cause));
-}
 
 // Strings built by evaluation are bounded by the ASL payload limit.
 inline constexpr std::size_t max_string_bytes = 262144;
