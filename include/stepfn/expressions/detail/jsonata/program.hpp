@@ -5,6 +5,7 @@
 // immutable program; evaluate = one evaluator over that tree, result copied out as JSON.
 
 #include <chrono>
+#include <cmath>
 #include <memory>
 #include <string>
 
@@ -58,8 +59,13 @@ inline bool parent_at_top(const node* n, std::size_t depth = 0) {
 }
 
 // Infinity and NaN inside a result become null, as JSON.stringify writes them.
+// -0 prints as 0 there too.
 inline void null_non_finite(json& j, std::size_t depth = 0) {
-    if (j.is_number_float() && !std::isfinite(j.get<double>())) j = nullptr;
+    if (j.is_number_float()) {
+        const double d = j.get<double>();
+        if (!std::isfinite(d)) j = nullptr;
+        else if (d == 0) j = 0;
+    }
     if (j.is_structured() && depth < 10000)
         for (auto& m : j) null_non_finite(m, depth + 1);
 }
@@ -164,7 +170,7 @@ inline result<std::optional<json>> jsonata_expression::evaluate(const json* inpu
     if (r->undefined() || r->is_fn()) return std::optional<json>();
     // A non-finite number as the whole result stays a number (inside arrays and objects it is
     // null, as JSON.stringify writes it): the caller decides what Infinity means for it.
-    if (r->is_number()) return std::optional<json>(r->j());
+    if (r->is_number()) return std::optional<json>(r->num() == 0 ? json(0) : r->j());
     json out = dj::to_json_or_null(*r);
     dj::null_non_finite(out);
     return std::optional<json>(std::move(out));
