@@ -12,6 +12,23 @@ endif()
 add_test(NAME jsonata_format COMMAND stepfn_jsonata_format_tests "[jsonata]")
 set_tests_properties(jsonata_format PROPERTIES LABELS "unit;jsonata")
 
+# The evaluator's own tests: the language, the built-in functions and the C++ API, their expected
+# values printed by the reference (unit/jsonata_*_test.cpp, the formatting tests excepted).
+file(GLOB STEPFN_JSONATA_TESTS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/unit/jsonata*_test.cpp)
+list(FILTER STEPFN_JSONATA_TESTS EXCLUDE REGEX "/jsonata_format_test\\.cpp$")
+if(STEPFN_JSONATA_TESTS)
+  add_executable(stepfn_jsonata_tests ${CMAKE_CURRENT_SOURCE_DIR}/main.cpp ${STEPFN_JSONATA_TESTS})
+  target_include_directories(stepfn_jsonata_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR} ${PROJECT_SOURCE_DIR})
+  target_link_libraries(stepfn_jsonata_tests PRIVATE stepfn::stepfn stepfn_warnings)
+  if(TARGET Catch2::Catch2WithMain AND Catch2_VERSION VERSION_GREATER_EQUAL 3)
+    target_link_libraries(stepfn_jsonata_tests PRIVATE Catch2::Catch2WithMain)
+  else()
+    target_link_libraries(stepfn_jsonata_tests PRIVATE Catch2::Catch2)
+  endif()
+  add_test(NAME jsonata COMMAND stepfn_jsonata_tests "[jsonata]")
+  set_tests_properties(jsonata PROPERTIES LABELS "unit;jsonata")
+endif()
+
 # The differential test: every corpus case evaluated by stepfn and by the reference (npm
 # jsonata, pinned in jsonata/package.json), results compared. Needs the evaluator.
 if(EXISTS ${PROJECT_SOURCE_DIR}/include/stepfn/expressions/jsonata.hpp)

@@ -1,0 +1,87 @@
+#ifndef STEPFN_EXPRESSIONS_DETAIL_JSONATA_FUNCTIONS_FORMAT_HPP
+#define STEPFN_EXPRESSIONS_DETAIL_JSONATA_FUNCTIONS_FORMAT_HPP
+
+// The picture-string functions ($formatNumber, $formatBase, $formatInteger, $parseInteger,
+// $fromMillis, $toMillis) and the date/time functions built on them: argument handling here, the
+// formatting itself in format_number.hpp, integer_picture.hpp and datetime.hpp.
+
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <stepfn/expressions/detail/jsonata/functions_numeric.hpp>
+
+#include <stepfn/expressions/detail/jsonata/datetime.hpp>
+#include <stepfn/expressions/detail/jsonata/format_number.hpp>
+#include <stepfn/expressions/detail/jsonata/integer_picture.hpp>
+
+namespace stepfn {
+namespace detail {
+namespace jsonata {
+
+inline std::optional<std::string_view> opt_str(const std::vector<value>& a, std::size_t i) {
+    if (arg(a, i).is_string()) return std::string_view(a[i].str());
+    return std::nullopt;
+}
+
+inline result<value> from_string_result(result<std::string> r) {
+    if (!r) return tl::make_unexpected(r.error());
+    return str_value(std::move(*r));
+}
+
+inline result<value> fn_format_number(call_info&, std::vector<value>& a) {
+    if (arg(a, 0).undefined()) return value{};
+    const json* options = arg(a, 2).is_object() ? &a[2].j() : nullptr;
+    return from_string_result(format_number(a[0].num(), arg(a, 1).str(), options));
+}
+
+inline result<value> fn_format_base(call_info&, std::vector<value>& a) {
+    if (arg(a, 0).undefined()) return value{};
+    std::optional<double> radix;
+    if (arg(a, 1).is_number()) radix = a[1].num();
+    return from_string_result(format_base(a[0].num(), radix));
+}
+
+inline result<value> fn_format_integer(call_info&, std::vector<value>& a) {
+    if (arg(a, 0).undefined()) return value{};
+    return from_string_result(format_integer(a[0].num(), arg(a, 1).str()));
+}
+
+inline result<value> fn_parse_integer(call_info&, std::vector<value>& a) {
+    if (arg(a, 0).undefined()) return value{};
+    auto r = parse_integer(a[0].str(), arg(a, 1).str());
+    if (!r) return tl::make_unexpected(r.error());
+    if (!*r) return value{};
+    return num_value(**r);
+}
+
+inline result<value> format_millis(double ms, const std::vector<value>& a, std::size_t first) {
+    const auto picture = opt_str(a, first);
+    const auto zone = opt_str(a, first + 1);
+    return from_string_result(from_millis(ms, picture, zone));
+}
+
+inline result<value> fn_now(call_info& c, std::vector<value>& a) { return format_millis(c.ev.now_ms(), a, 0); }
+inline result<value> fn_millis(call_info& c, std::vector<value>&) { return num_value(c.ev.now_ms()); }
+
+inline result<value> fn_from_millis(call_info&, std::vector<value>& a) {
+    if (arg(a, 0).undefined()) return value{};
+    return format_millis(a[0].num(), a, 1);
+}
+
+inline result<value> fn_to_millis(call_info&, std::vector<value>& a) {
+    if (arg(a, 0).undefined()) return value{};
+    auto r = to_millis(a[0].str(), opt_str(a, 1));
+    if (!r) return tl::make_unexpected(r.error());
+    if (!*r) return value{};
+    return num_value(**r);
+}
+
+} // namespace jsonata
+} // namespace detail
+} // namespace stepfn
+
+#endif

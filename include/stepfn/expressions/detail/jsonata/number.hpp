@@ -1,0 +1,68 @@
+#ifndef STEPFN_EXPRESSIONS_DETAIL_JSONATA_NUMBER_HPP
+#define STEPFN_EXPRESSIONS_DETAIL_JSONATA_NUMBER_HPP
+
+// JavaScript's number rules the evaluator needs beyond js_number.hpp (Number#toString lives
+// there): toPrecision(15) as $string applies it, integral results as JSON integers, and the
+// reference's half-to-even $round that shifts the decimal point in text.
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include <stepfn/expressions/detail/jsonata/js_number.hpp>
+#include <stepfn/json.hpp>
+
+namespace stepfn {
+namespace detail {
+namespace jsonata {
+
+// Number(d.toPrecision(15)): what $string and string concatenation print.
+inline double to_precision15(double d) {
+    if (!std::isfinite(d) || d == 0) return d;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.14e", d);
+    return std::strtod(buf, nullptr);
+}
+
+// A number as the JSON value results carry: integral values within 2^53 as integers, so they
+// print as JavaScript prints them ("3", not "3.0").
+inline json make_number(double d) {
+    if (d == 0 && std::signbit(d)) return json(d);  // -0 keeps its sign: 1 / -0 is -Infinity
+    if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9007199254740992.0)
+        return json(static_cast<std::int64_t>(d));
+    return json(d);
+}
+
+inline bool is_integer(double d) { return std::isfinite(d) && std::floor(d) == d; }
+
+// $round: half to even at `precision` decimal places, shifting the point in text as the
+// reference does (so 1.005 rounds as the decimal 100.5, not as the binary 100.4999...).
+inline double js_round(double arg, int precision) {
+    const auto shift = [](double v, int by) {
+        std::string s = js_number_to_string(v);
+        const auto e = s.find('e');
+        int exp = by;
+        if (e != std::string::npos) {
+            exp += std::atoi(s.c_str() + e + 1);
+            s.resize(e);
+        }
+        s += 'e';
+        s += std::to_string(exp);
+        return std::strtod(s.c_str(), nullptr);
+    };
+    if (precision != 0) arg = shift(arg, precision);
+    double r = std::floor(arg + 0.5);  // Math.round
+    if (std::fabs(r - arg) == 0.5 && std::fabs(std::fmod(r, 2.0)) == 1.0) r -= 1;
+    if (precision != 0) r = shift(r, -precision);
+    if (r == 0) r = 0;  // no negative zero
+    return r;
+}
+
+} // namespace jsonata
+} // namespace detail
+} // namespace stepfn
+
+#endif

@@ -1,0 +1,180 @@
+#include "catch.hpp"
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "jsonata_support.hpp"
+
+// The C++ API around the language: compile errors, variables from the host, undefined, the
+// context-item check AWS needs, AWS's added functions, and the bounds on depth and work.
+
+using stepfn::json;
+using stepfn::jsonata_expression;
+using stepfn::jsonata_options;
+
+namespace {
+
+stepfn::result<std::optional<json>> eval(const std::string& text, const json* input, const stepfn::eval_env& env,
+                                         jsonata_options options = {}) {
+    auto e = jsonata_expression::compile(text, options);
+    if (!e) return tl::make_unexpected(e.error());
+    return e->evaluate(input, env);
+}
+
+json value_of(const std::string& text, const json* input = nullptr) {
+    jsonata_test::test_env env;
+    auto r = eval(text, input, env);
+    REQUIRE(r.has_value());
+    REQUIRE(r->has_value());
+    return **r;
+}
+
+std::string error_of(const std::string& text, const json* input = nullptr, jsonata_options options = {}) {
+    jsonata_test::test_env env;
+    auto r = eval(text, input, env, options);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().name == "States.QueryEvaluationError");
+    return r.error().cause;
+}
+
+} // namespace
+
+TEST_CASE("JSONata compile errors name the code, the reference's message and the position", "[jsonata]") {
+    auto e = jsonata_expression::compile("$states.input.(a + ]");
+    REQUIRE_FALSE(e.has_value());
+    CHECK(e.error().name == "States.QueryEvaluationError");
+    CHECK(e.error().cause == "S0211: The symbol \"]\" cannot be used as a unary operator (position 20)");
+    CHECK(jsonata_expression::compile("(1").error().cause == "S0203: Expected \")\" before end of expression (position 2)");
+    CHECK(jsonata_expression::compile("\"abc").error().cause.rfind("S0101:", 0) == 0);
+    CHECK(jsonata_expression::compile("/[a/").error().cause.rfind("S0302:", 0) == 0);
+    CHECK(jsonata_expression::compile("/(a/").error().cause.rfind("S0302:", 0) == 0);
+    CHECK(jsonata_expression::compile("/\\1/").error().cause.rfind("S0303:", 0) == 0);
+}
+
+TEST_CASE("JSONata reads variables from the host and keeps its own bindings first", "[jsonata]") {
+    jsonata_test::test_env env;
+    env.variables["states"] = json::parse(R"({"input": {"items": [{"price": 2, "qty": 3}, {"price": 5, "qty": 1}]}})");
+    env.variables["rate"] = 0.5;
+    auto r = eval("$sum($states.input.items.(price * qty)) * $rate", nullptr, env);
+    REQUIRE(r.has_value());
+    CHECK(**r == json(5.5));
+    auto shadowed = eval("($rate := 2; $rate)", nullptr, env);
+    CHECK(**shadowed == json(2));
+    // A host variable may shadow a built-in function, as AWS's bindings do.
+    env.variables["sum"] = "not a function";
+    CHECK(eval("$sum([1])", nullptr, env).error().cause.rfind("T1006:", 0) == 0);
+}
+
+TEST_CASE("JSONata undefined is std::nullopt and null is JSON null", "[jsonata]") {
+    jsonata_test::test_env env;
+    const json input = json::parse(R"({"a": null})");
+    auto missing = eval("b", &input, env);
+    REQUIRE(missing.has_value());
+    CHECK_FALSE(missing->has_value());
+    auto null_value = eval("a", &input, env);
+    REQUIRE(null_value->has_value());
+    CHECK((*null_value)->is_null());
+    auto no_input = eval("$", nullptr, env);
+    CHECK_FALSE(no_input->has_value());
+    auto fn = eval("function($x){$x}", nullptr, env);  // functions have no JSON form
+    CHECK_FALSE(fn->has_value());
+}
+
+TEST_CASE("JSONata says whether an expression reads the context item", "[jsonata]") {
+    const auto uses = [](const char* text) { return jsonata_expression::compile(text)->uses_context_item(); };
+    CHECK(uses("$"));
+    CHECK(uses("$$"));
+    CHECK(uses("a.b"));
+    CHECK(uses("*"));
+    CHECK(uses("**.x"));
+    CHECK(uses("{\"k\": name}"));
+    CHECK(uses("$count(items)"));
+    CHECK(uses("$states.input.($$.x)"));
+    CHECK_FALSE(uses("$states.input.a.b"));
+    CHECK_FALSE(uses("$states.input.items[price > 2].name"));
+    CHECK_FALSE(uses("$map($states.input, function($v){ $v.x })"));
+    CHECK_FALSE(uses("$states.input{type: $sum(value)}"));
+    CHECK_FALSE(uses("($x := 1; $x + 1)"));
+    CHECK_FALSE(uses("$states.input ~> |$|{\"a\": b}|"));
+    CHECK(jsonata_expression::compile("$x + 1")->text() == "$x + 1");
+}
+
+TEST_CASE("JSONata paths read the input in place and results are copies", "[jsonata]") {
+    const json input = json::parse(R"({"items": [{"n": 1}, {"n": 2}]})");
+    const json before = input;
+    CHECK(value_of("items ~> |$|{\"n\": 99}|", &input) == json::parse(R"([{"n": 99}, {"n": 99}])"));
+    CHECK(input == before);
+    CHECK(value_of("items[n=2]", &input) == json::parse(R"({"n": 2})"));
+}
+
+TEST_CASE("JSONata AWS functions", "[jsonata]") {
+    CHECK(value_of("$partition([1,2,3,4,5], 2)") == json::parse("[[1,2],[3,4],[5]]"));
+    CHECK(value_of("$range(0, 10, 2)") == json::parse("[0,2,4,6,8,10]"));
+    CHECK(value_of("$range(5, 1, -2)") == json::parse("[5,3,1]"));
+    CHECK(value_of("$hash('abc', 'SHA-256')") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    CHECK(value_of("$hash('abc', 'MD5')") == "900150983cd24fb0d6963f7d28e17f72");
+    CHECK(value_of("$parse('{\"a\": [1, 2]}').a[1]") == 2);
+    CHECK(value_of("$random(7) = $random(7)") == true);
+    CHECK(value_of("$random() >= 0 and $random() < 1") == true);
+    const std::string uuid = value_of("$uuid()").get<std::string>();
+    CHECK(uuid.size() == 36);
+    CHECK(uuid[14] == '4');
+    CHECK(error_of("$hash('a', 'SHA-3')").rfind("D3203:", 0) == 0);
+    CHECK(error_of("$partition([1], 0)").rfind("D3201:", 0) == 0);
+    CHECK(error_of("$range(1, 5000)").rfind("D3202:", 0) == 0);
+    CHECK(error_of("$parse('{')").rfind("D3205:", 0) == 0);
+    jsonata_options plain;
+    plain.aws_functions = false;
+    CHECK(error_of("$uuid()", nullptr, plain).rfind("T1006:", 0) == 0);
+}
+
+TEST_CASE("JSONata $now and $millis are fixed for one evaluation", "[jsonata]") {
+    CHECK(value_of("[1..2000].$millis() ~> $distinct() ~> $count()") == 1);
+    CHECK(value_of("$now() = $now()") == true);
+    CHECK(value_of("$string($millis()) = $string($millis())") == true);
+    const std::string now = value_of("$now()").get<std::string>();
+    CHECK(now.size() == 24);
+    CHECK(now.back() == 'Z');
+    CHECK(value_of("$fromMillis(1577836800123)") == "2020-01-01T00:00:00.123Z");
+}
+
+TEST_CASE("JSONata bounds recursion, work and sizes with clear errors", "[jsonata]") {
+    CHECK(error_of("($f := function($n){$f($n + 1)}; $f(0))").rfind("U1001: Stack overflow", 0) == 0);
+    jsonata_options small;
+    small.max_steps = 100000;
+    CHECK(error_of("($f := function($n){$n > 0 ? $f($n - 1) : 0}; [1..100000].$f(3))", nullptr, small)
+              .rfind("U1001: Expression evaluation timeout", 0) == 0);
+    CHECK(error_of("[1..1000001]").rfind("D2014:", 0) == 0);
+    CHECK(error_of("$pad('x', 10000000)").rfind("U1002:", 0) == 0);
+    CHECK(error_of("($f := function($t){$f($t & $t)}; $f('0123456789'))").rfind("U1002:", 0) == 0);
+    CHECK(error_of("$join([1..300000].$string())").rfind("U1002:", 0) == 0);
+    // Parse nesting is bounded too, without exhausting the stack.
+    std::string deep(100000, '(');
+    CHECK_FALSE(jsonata_expression::compile(deep + "1" + std::string(100000, ')')).has_value());
+    std::string nested_arrays(100000, '[');
+    CHECK_FALSE(jsonata_expression::compile(nested_arrays).has_value());
+    // Catastrophic-backtracking patterns run in linear time.
+    CHECK(value_of("$contains('" + std::string(5000, 'a') + "b', /^(a+)+$/)") == false);
+    // Recursion that stays within the bound works.
+    CHECK(value_of("($fact := function($n){$n <= 1 ? 1 : $n * $fact($n - 1)}; $fact(100) > 1e157)") == true);
+}
+
+TEST_CASE("JSONata expressions evaluate concurrently", "[jsonata][concurrency]") {
+    auto e = jsonata_expression::compile("$sum(items.(price * qty)) & '/' & $count(items[price > 1])");
+    REQUIRE(e.has_value());
+    const json input = json::parse(R"({"items": [{"price": 2, "qty": 3}, {"price": 1, "qty": 4}]})");
+    std::vector<std::string> results(4);
+    std::vector<std::thread> threads;
+    for (std::size_t t = 0; t < results.size(); ++t) {
+        threads.emplace_back([&, t] {
+            jsonata_test::test_env env;
+            for (int i = 0; i < 200; ++i) {
+                auto r = e->evaluate(&input, env);
+                if (r && *r) results[t] = (*r)->get<std::string>();
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    for (const auto& r : results) CHECK(r == "10/1");
+}
