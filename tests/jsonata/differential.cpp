@@ -18,11 +18,7 @@
 
 #include <stepfn/expressions/jsonata.hpp>
 #include <stepfn/json.hpp>
-#if __has_include(<stepfn/expressions/eval_env.hpp>)
 #include <stepfn/expressions/eval_env.hpp>
-#else
-#include <stepfn/paths/eval_env.hpp>
-#endif
 
 namespace {
 

@@ -20,11 +20,7 @@
 #include <stepfn/expressions/detail/jsonata/convert.hpp>
 #include <stepfn/expressions/detail/jsonata/signature.hpp>
 #include <stepfn/expressions/detail/jsonata/value.hpp>
-#if __has_include(<stepfn/expressions/eval_env.hpp>)
 #include <stepfn/expressions/eval_env.hpp>
-#else
-#include <stepfn/paths/eval_env.hpp>
-#endif
 
 namespace stepfn {
 namespace detail {
