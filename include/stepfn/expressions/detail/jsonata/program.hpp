@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include <stepfn/config.hpp>
 #include <stepfn/expressions/jsonata.hpp>
 #include <stepfn/expressions/detail/jsonata/eval_call.hpp>
 #include <stepfn/expressions/detail/jsonata/eval_path.hpp>
@@ -127,7 +128,7 @@ inline bool reads_root(const node* n, std::size_t depth = 0) {
 } // namespace jsonata
 } // namespace detail
 
-inline result<jsonata_expression> jsonata_expression::compile(std::string_view text, jsonata_options options) {
+STEPFN_INLINE result<jsonata_expression> jsonata_expression::compile(std::string_view text, jsonata_options options) {
     auto p = std::make_shared<detail::jsonata::program>();
     p->text = std::string(text);
     p->options = options;
@@ -145,7 +146,7 @@ inline result<jsonata_expression> jsonata_expression::compile(std::string_view t
     return jsonata_expression(std::move(p));
 }
 
-inline result<std::optional<json>> jsonata_expression::evaluate(const json* input, const eval_env& env) const {
+STEPFN_INLINE result<std::optional<json>> jsonata_expression::evaluate(const json* input, const eval_env& env) const {
     namespace dj = detail::jsonata;
     const jsonata_options& o = program_->options;
     // The root scope lives on this stack frame; the shared_ptr to it owns nothing, so the
@@ -176,9 +177,9 @@ inline result<std::optional<json>> jsonata_expression::evaluate(const json* inpu
     return std::optional<json>(std::move(out));
 }
 
-inline const std::string& jsonata_expression::text() const noexcept { return program_->text; }
+STEPFN_INLINE const std::string& jsonata_expression::text() const noexcept { return program_->text; }
 
-inline bool jsonata_expression::uses_context_item() const noexcept { return program_->uses_context; }
+STEPFN_INLINE bool jsonata_expression::uses_context_item() const noexcept { return program_->uses_context; }
 
 } // namespace stepfn
 
