@@ -25,8 +25,8 @@ class StepfnConan(ConanFile):
     topics = ("workflow", "step-functions", "asl", "state-machine", "header-only")
     package_type = "header-library"
     settings = "os", "arch", "compiler", "build_type"
-    options = {"with_yaml": [True, False]}
-    default_options = {"with_yaml": False}
+    options = {"with_yaml": [True, False], "with_http": [True, False]}
+    default_options = {"with_yaml": False, "with_http": False}
     exports_sources = "include/*", "LICENSE"
     no_copy_source = True
 
@@ -46,6 +46,8 @@ class StepfnConan(ConanFile):
         self.requires("fmt/10.2.1", transitive_headers=True)
         if self.options.with_yaml:
             self.requires("yaml-cpp/0.8.0", transitive_headers=True)
+        if self.options.with_http:
+            self.requires("libcurl/8.6.0", transitive_headers=True)
 
     def package_id(self):
         # Header-only: one package whatever the settings; the YAML header ships either way.
@@ -84,3 +86,11 @@ class StepfnConan(ConanFile):
             yaml.defines = ["STEPFN_WITH_YAML"]
             yaml.bindirs = []
             yaml.libdirs = []
+
+        if self.options.with_http:
+            http = self.cpp_info.components["http"]
+            http.set_property("cmake_target_name", "stepfn::http")
+            http.requires = ["core", "libcurl::libcurl"]
+            http.defines = ["STEPFN_WITH_HTTP"]
+            http.bindirs = []
+            http.libdirs = []

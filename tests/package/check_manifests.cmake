@@ -23,6 +23,9 @@ endmacro()
 function(registry_name cmake_name out)
   string(TOLOWER "${cmake_name}" _name)
   string(REPLACE "_" "-" _name "${_name}")
+  if(_name STREQUAL "libcurl")  # ConanCenter's name for what vcpkg and CMake call curl
+    set(_name "curl")
+  endif()
   set(${out} "${_name}" PARENT_SCOPE)
 endfunction()
 
@@ -34,7 +37,8 @@ string(REGEX MATCHALL "find_dependency\\(([A-Za-z0-9_-]+)" _refound "${_config}"
 set(_cmake_packages)
 foreach(_call IN LISTS _found _refound)
   string(REGEX REPLACE ".*\\(" "" _name "${_call}")
-  if(NOT _name STREQUAL "Threads")
+  # Threads is the platform's; Python3 only runs the header checks, at development time.
+  if(NOT _name STREQUAL "Threads" AND NOT _name STREQUAL "Python3")
     registry_name(${_name} _name)
     list(APPEND _cmake_packages ${_name})
   endif()
@@ -43,7 +47,7 @@ list(REMOVE_DUPLICATES _cmake_packages)
 list(SORT _cmake_packages)
 # Found only under if(STEPFN_WITH_YAML) (or another option): optional, a feature.
 set(_optional)
-string(REGEX MATCHALL "if\\(STEPFN_WITH_[A-Z_]+\\)[^\n]*\n[ \t]*find_(package|dependency)\\(([A-Za-z0-9_-]+)" _conditional
+string(REGEX MATCHALL "if\\(STEPFN_[A-Z_]+( STREQUAL \"ON\")?\\)[^\n]*\n[ \t]*find_(package|dependency)\\(([A-Za-z0-9_-]+)" _conditional
        "${_cmakelists}\n${_config}")
 foreach(_block IN LISTS _conditional)
   string(REGEX REPLACE ".*\\(" "" _name "${_block}")
@@ -140,7 +144,7 @@ if(NOT _conan_all STREQUAL _cmake_packages)
 endif()
 foreach(_name IN LISTS _optional)
   string(REPLACE "-" "[-_]" _pattern "${_name}")
-  if(NOT _recipe MATCHES "if self\\.options\\.[a-z_]+:[ \t\r\n]+self\\.requires\\(\"${_pattern}/")
+  if(NOT _recipe MATCHES "if self\\.options\\.[a-z_]+:[ \t\r\n]+self\\.requires\\(\"(lib)?${_pattern}/")
     problem("conanfile.py requires ${_name} unconditionally; CMake finds it only when an option is on")
   endif()
 endforeach()

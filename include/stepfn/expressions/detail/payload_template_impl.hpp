@@ -169,7 +169,9 @@ inline result<json> evaluate_field(const node& n, const json& input, const eval_
     if (path.is_definite())
         if (const json* hit = path.find(input, env)) return *hit;
     auto value = path.evaluate(input, env);
-    if (value) return value;
+    // An indefinite path selects an empty list rather than fail, so its errors are the limits
+    // of one evaluation (work, size): those say more than "could not be found".
+    if (value || !path.is_definite() || value.error().name != errors::runtime) return value;
     const json* document = &input;
     if (path.root() == json_path::root_kind::context) document = env.context();
     if (path.root() == json_path::root_kind::variable) {
