@@ -184,6 +184,8 @@ private:
 
     std::optional<payload_template> template_field(const json& body, const std::string& pointer,
                                                    std::string_view field);
+    template <class State>
+    void read_work_fields(const json& body, const std::string& pointer, query_language language, State& out);
     pass_state load_pass(const json& body, const std::string& pointer, query_language language);
     task_state load_task(const json& body, const std::string& pointer, query_language language,
                          const scope_names& names);

@@ -16,6 +16,21 @@ inline std::optional<payload_template> definition_loader::template_field(const j
     return compile_template(*value, pointer_child(pointer, field));
 }
 
+// What Task and Parallel read around their work: Parameters, ResultSelector and ResultPath
+// (JSONPath), or Arguments (JSONata).
+template <class State>
+void definition_loader::read_work_fields(const json& body, const std::string& pointer, query_language language,
+                                         State& out) {
+    if (language == query_language::jsonpath) {
+        out.parameters = template_field(body, pointer, "Parameters");
+        out.result_selector = template_field(body, pointer, "ResultSelector");
+        out.result_path = result_path(body, pointer);
+    } else {
+        out.result_path = root_path_;
+        if (const json* arguments = get(body, "Arguments")) out.jsonata_arguments = *arguments;
+    }
+}
+
 inline pass_state definition_loader::load_pass(const json& body, const std::string& pointer,
                                                query_language language) {
     pass_state out;
@@ -30,20 +45,12 @@ inline pass_state definition_loader::load_pass(const json& body, const std::stri
 inline task_state definition_loader::load_task(const json& body, const std::string& pointer, query_language language,
                                                const scope_names& names) {
     task_state out;
-    const bool jsonpath = language == query_language::jsonpath;
     static constexpr std::string_view required[] = {"Resource"};
     require_fields(body, pointer, required);
     if (const json* resource = get(body, "Resource"))
         if (auto text = read_string(*resource, pointer_child(pointer, "Resource"), "Resource"))
             out.resource = std::move(*text);
-    if (jsonpath) {
-        out.parameters = template_field(body, pointer, "Parameters");
-        out.result_selector = template_field(body, pointer, "ResultSelector");
-        out.result_path = result_path(body, pointer);
-    } else {
-        out.result_path = root_path_;
-        if (const json* arguments = get(body, "Arguments")) out.jsonata_arguments = *arguments;
-    }
+    read_work_fields(body, pointer, language, out);
     out.timeout_seconds = int_or_path_field(body, pointer, language, "TimeoutSeconds", "TimeoutSecondsPath", 1,
                                             max_asl_seconds);
     out.heartbeat_seconds = int_or_path_field(body, pointer, language, "HeartbeatSeconds",
@@ -190,14 +197,7 @@ inline parallel_state definition_loader::load_parallel(const json& body, const s
                 load_scope((*branches)[i], branch_pointer, scope_kind::branch, out.branches[i]);
         }
     }
-    if (language == query_language::jsonpath) {
-        out.parameters = template_field(body, pointer, "Parameters");
-        out.result_selector = template_field(body, pointer, "ResultSelector");
-        out.result_path = result_path(body, pointer);
-    } else {
-        out.result_path = root_path_;
-        if (const json* arguments = get(body, "Arguments")) out.jsonata_arguments = *arguments;
-    }
+    read_work_fields(body, pointer, language, out);
     out.recover = load_recovery(body, pointer, language, names);
     return out;
 }
