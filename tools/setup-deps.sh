@@ -10,9 +10,16 @@ stepfn_say() { printf '\n==> %s\n' "$*"; }
 stepfn_ensure_packages() {
     local missing=() package
     for package in "$@"; do
-        if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
-            missing+=("$package")
+        if dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+            continue
         fi
+        # node and npm may come from elsewhere (NodeSource's nodejs bundles npm and conflicts
+        # with Debian's npm package): a command on PATH is enough.
+        case "$package" in
+            nodejs) command -v node >/dev/null 2>&1 && continue ;;
+            npm) command -v npm >/dev/null 2>&1 && continue ;;
+        esac
+        missing+=("$package")
     done
     if [ "${#missing[@]}" -eq 0 ]; then
         stepfn_say "Debian packages already installed: $*"

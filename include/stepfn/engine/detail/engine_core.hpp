@@ -149,6 +149,7 @@ private:
     outcome run_fail(const std::shared_ptr<frame>& f, const state& s, const fail_state& fs);
     outcome start_task_attempt(const std::shared_ptr<frame>& f, const state& s, const task_state& t);
     void on_task_timeout(const std::shared_ptr<frame>& f, std::uint64_t generation, bool heartbeat);
+    std::shared_ptr<task_attempt> end_attempt(frame& f);  // cancels its timers, forgets its token
     outcome start_parallel(const std::shared_ptr<frame>& f, const state& s, const parallel_state& p);
     outcome start_map(const std::shared_ptr<frame>& f, const state& s, const map_state& m);
 

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include <stepfn/config.hpp>
+#include <stepfn/detail/guarded_call.hpp>
 #include <stepfn/detail/json_object.hpp>
 #include <stepfn/engine/detail/engine_core.hpp>
 
@@ -31,17 +32,10 @@ inline json io_details(const char* key, const char* details_key, const json& val
     return details;
 }
 
-// A sink that throws must not break the execution.
+// A sink (or hook) that throws must not break the execution.
 template <class Call>
 void deliver_quietly(Call&& call) {
-#if STEPFN_HAS_EXCEPTIONS
-    try {
-        call();
-    } catch (...) {
-    }
-#else
-    call();
-#endif
+    (void)guarded_call(std::forward<Call>(call));
 }
 
 template <class Details>

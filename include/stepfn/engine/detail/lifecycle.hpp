@@ -141,15 +141,7 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
 }
 
 STEPFN_INLINE void engine_core::abort_frame(const std::shared_ptr<frame>& f) {
-    if (f->timer) clock_->cancel(*f->timer);
-    if (f->heartbeat_timer) clock_->cancel(*f->heartbeat_timer);
-    f->timer.reset();
-    f->heartbeat_timer.reset();
-    if (f->attempt) {
-        unregister_token(f->attempt->token);
-        f->attempt->cancel();
-        f->attempt.reset();
-    }
+    if (auto attempt = end_attempt(*f)) attempt->cancel();
     if (auto g = std::move(f->group)) {
         std::vector<std::shared_ptr<frame>> children;
         {

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include <stepfn/config.hpp>
+#include <stepfn/detail/guarded_call.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/tasks/task_invoker.hpp>
@@ -61,16 +62,7 @@ public:
     std::string token;
 
 private:
-    static void call_quietly(const std::function<void()>& fn) {
-#if STEPFN_HAS_EXCEPTIONS
-        try {
-            fn();
-        } catch (...) {
-        }
-#else
-        fn();
-#endif
-    }
+    static void call_quietly(const std::function<void()>& fn) { (void)guarded_call(fn); }
     std::shared_ptr<engine_core> core_;
     std::weak_ptr<frame> owner_;
     std::uint64_t generation_;

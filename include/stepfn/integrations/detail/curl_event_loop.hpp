@@ -22,6 +22,7 @@
 #include <curl/curl.h>
 
 #include <stepfn/config.hpp>
+#include <stepfn/detail/guarded_call.hpp>
 #include <stepfn/unique_function.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/integrations/http_message.hpp>
@@ -153,15 +154,8 @@ public:
 private:
     static void call(http_callback& done, result<http_response> outcome) {
         if (!done) return;
-#if STEPFN_HAS_EXCEPTIONS
-        try {
-            done(std::move(outcome));
-        } catch (...) {
-            // A host callback that throws must not take the loop down with it.
-        }
-#else
-        done(std::move(outcome));
-#endif
+        // A host callback that throws must not take the loop down with it.
+        (void)guarded_call([&] { done(std::move(outcome)); });
     }
 
     void start(std::unique_ptr<curl_transfer> t) {

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include <stepfn/config.hpp>
+#include <stepfn/detail/guarded_call.hpp>
 #include <stepfn/unique_function.hpp>
 #include <stepfn/integrations/detail/process_child.hpp>
 #include <stepfn/integrations/process_spec.hpp>
@@ -147,15 +148,8 @@ private:
 
     static void finish_now(unique_function<void(process_exit)>& done, process_exit exit) {
         if (!done) return;
-#if STEPFN_HAS_EXCEPTIONS
-        try {
-            done(std::move(exit));
-        } catch (...) {
-            // A host callback that throws must not take the loop down.
-        }
-#else
-        done(std::move(exit));
-#endif
+        // A host callback that throws must not take the loop down.
+        (void)guarded_call([&] { done(std::move(exit)); });
     }
 
     void start(process_job job) {

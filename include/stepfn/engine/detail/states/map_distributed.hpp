@@ -13,6 +13,7 @@
 #include <utility>
 
 #include <stepfn/config.hpp>
+#include <stepfn/detail/guarded_call.hpp>
 #include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/history.hpp>
 #include <stepfn/engine/detail/pipeline.hpp>
@@ -25,18 +26,7 @@ namespace stepfn::detail {
 // Calls a host's reader or writer; an exception becomes an error value.
 template <class Call>
 result<json> call_host(Call&& call, const char* what) {
-#if STEPFN_HAS_EXCEPTIONS
-    try {
-        return call();
-    } catch (const std::exception& e) {
-        return make_error(errors::runtime, std::string(what) + " threw: " + e.what());
-    } catch (...) {
-        return make_error(errors::runtime, std::string(what) + " threw an exception");
-    }
-#else
-    (void)what;
-    return call();
-#endif
+    return guarded_call(std::forward<Call>(call), std::string(what) + " threw", errors::runtime);
 }
 
 STEPFN_INLINE result<json> engine_core::distributed_items(const frame& f, const state& s, const map_state& m, json& eff,

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include <stepfn/config.hpp>
+#include <stepfn/detail/guarded_call.hpp>
 #include <stepfn/detail/json_size.hpp>
 #include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/history.hpp>
@@ -184,19 +185,10 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
     request.task_token = token;
     request.credentials = std::move(credentials);
     task_completion done(attempt);
-#if STEPFN_HAS_EXCEPTIONS
-    try {
-        invoker->invoke(std::move(request), std::move(done));
-    } catch (const task_error& e) {
-        attempt->complete(tl::make_unexpected(error{e.name, e.cause}));
-    } catch (const std::exception& e) {
-        attempt->complete(tl::make_unexpected(error{errors::task_failed, e.what()}));
-    } catch (...) {
-        attempt->complete(tl::make_unexpected(error{errors::task_failed, "the task invoker threw an unknown exception"}));
-    }
-#else
-    invoker->invoke(std::move(request), std::move(done));
-#endif
+    // An invoker that throws fails the attempt: task_error keeps its name, anything else is
+    // States.TaskFailed with what() as the cause.
+    auto invoked = guarded_call([&] { invoker->invoke(std::move(request), std::move(done)); });
+    if (!invoked) attempt->complete(tl::make_unexpected(std::move(invoked.error())));
     return outcome::parked();
 }
 
@@ -204,12 +196,7 @@ STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, 
     if (f->generation != generation || !f->attempt || f->exec->ended.load()) return;
     const state& s = f->states->states[f->current];
     const auto& t = std::get<task_state>(s.body);
-    if (f->timer) clock_->cancel(*f->timer);
-    if (f->heartbeat_timer) clock_->cancel(*f->heartbeat_timer);
-    f->timer.reset();
-    f->heartbeat_timer.reset();
-    unregister_token(f->attempt->token);
-    f->attempt.reset();
+    end_attempt(*f);
     f->waiting = false;
     ++f->generation;
 
@@ -271,13 +258,7 @@ STEPFN_INLINE void engine_core::on_task_timeout(const std::shared_ptr<frame>& f,
     if (f->generation != generation || !f->attempt || f->exec->ended.load()) return;
     const state& s = f->states->states[f->current];
     const auto& t = std::get<task_state>(s.body);
-    if (f->timer) clock_->cancel(*f->timer);
-    if (f->heartbeat_timer) clock_->cancel(*f->heartbeat_timer);
-    f->timer.reset();
-    f->heartbeat_timer.reset();
-    auto attempt = std::move(f->attempt);
-    unregister_token(attempt->token);
-    attempt->cancel();  // tells the invoker; a late completion is ignored (stale generation)
+    end_attempt(*f)->cancel();  // tells the invoker; a late completion is ignored (stale generation)
     f->waiting = false;
     ++f->generation;
     resource_names resource(t.resource);
@@ -286,6 +267,17 @@ STEPFN_INLINE void engine_core::on_task_timeout(const std::shared_ptr<frame>& f,
                     {"cause", heartbeat ? "The task missed its heartbeat (HeartbeatSeconds)." : "The task timed out (TimeoutSeconds)."}};
     });
     resume(f, s, outcome::fail_from_outside(error{errors::timeout, ""}, heartbeat));
+}
+
+// The attempt a frame waited on is over (answered, timed out, aborted): its timers and token go.
+STEPFN_INLINE std::shared_ptr<task_attempt> engine_core::end_attempt(frame& f) {
+    if (f.timer) clock_->cancel(*f.timer);
+    if (f.heartbeat_timer) clock_->cancel(*f.heartbeat_timer);
+    f.timer.reset();
+    f.heartbeat_timer.reset();
+    auto attempt = std::move(f.attempt);
+    if (attempt) unregister_token(attempt->token);
+    return attempt;
 }
 
 STEPFN_INLINE void engine_core::unregister_token(const std::string& token) {
