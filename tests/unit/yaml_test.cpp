@@ -245,7 +245,6 @@ TEST_CASE("stepfn validate, run and graph read .yaml files", "[yaml][cli]") {
     }
 }
 
-#endif
 
 // Issue 13: `it->first` bound to a reference dangled (ASan: stack-use-after-scope) on every
 // mapping; the asan preset runs this.
@@ -280,3 +279,5 @@ TEST_CASE("yaml: inputs that made yaml-cpp loop return an error", "[yaml]") {
     REQUIRE(ended);
     CHECK(ended->value() == stepfn::json{{"a", 1}});
 }
+
+#endif
