@@ -237,10 +237,6 @@ inline result<state_machine> load_definition(json&& definition, const load_optio
     return machine_access::make(std::move(machine));
 }
 
-inline std::string too_deep_message(std::size_t max_depth) {
-    return "the definition is nested deeper than " + std::to_string(max_depth) + " levels";
-}
-
 } // namespace stepfn::detail
 
 #endif

@@ -64,6 +64,11 @@ inline std::optional<std::string> label_problem(std::string_view label) {
     return std::nullopt;
 }
 
+// What a definition nested deeper than the limit is told (the loader, YAML, the command).
+inline std::string too_deep_message(std::size_t max_depth) {
+    return "the definition is nested deeper than " + std::to_string(max_depth) + " levels";
+}
+
 // The JSON Pointer of the first value nested deeper than `max_depth` levels (the root object
 // or array is level 1), or nullopt. Iterative, so a document nested 100,000 deep is fine.
 inline std::optional<std::string> find_too_deep(const json& root, std::size_t max_depth) {
