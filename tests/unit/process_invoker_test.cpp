@@ -376,7 +376,10 @@ TEST_CASE("container invoker: the docker/podman command line", "[process][contai
 TEST_CASE("container invoker: through a stand-in engine, input on stdin, stopped by name on timeout",
           "[process][container]") {
     auto runner = std::make_shared<stepfn::process_runner>();
-    const std::string prefix = "stepfn-test-" + std::to_string(getpid()) + "-";
+    // The stand-in engine's files stay in /tmp between runs, and a pid comes round again: a
+    // clock reading makes each run's names its own, so a stale file is never counted.
+    const std::string prefix = "stepfn-test-" + std::to_string(getpid()) + "-" +
+                               std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) + "-";
 
     SECTION("the container's stdout is the result; variables pass by name") {
         auto c = fake_container(prefix + "ok-");
