@@ -6,6 +6,7 @@
 // lines, graph labels), repairing decoded bytes and making text safe for a message.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,25 @@ namespace stepfn::detail {
 
 // The length of the well-formed UTF-8 sequence starting at `i`, or 0 when it is malformed
 // (bad lead byte, truncated, overlong, surrogate or beyond U+10FFFF).
+// Appends code point `cp` (at most U+10FFFF) encoded as UTF-8.
+inline void append_utf8(std::string& out, std::uint32_t cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
 inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
     const auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
     const auto cont = [&](std::size_t k) { return k < s.size() && (at(k) & 0xC0U) == 0x80U; };

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <utility>
 
+#include <stepfn/detail/utf8.hpp>
 #include <stepfn/json.hpp>
 
 namespace stepfn::detail::jsonpath {
@@ -54,23 +55,6 @@ inline std::string shorten(std::string_view text, std::size_t max_bytes = 200) {
     return std::string(text.substr(0, cut)) + "...";
 }
 
-inline void append_utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
 
 class cursor {
 protected:

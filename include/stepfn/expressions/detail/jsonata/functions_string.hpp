@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <stepfn/detail/utf8.hpp>
 #include <stepfn/detail/base64.hpp>
 #include <stepfn/expressions/detail/jsonata/evaluator.hpp>
 #include <stepfn/expressions/detail/jsonata/regex.hpp>
@@ -30,13 +31,6 @@ inline result<value> checked_str(std::string s) {
     return str_value(std::move(s));
 }
 
-inline void append_cp(std::string& out, char32_t cp) {
-    if (cp < 0x80) { out += static_cast<char>(cp); return; }
-    if (cp < 0x800) { out += static_cast<char>(0xC0 | (cp >> 6)); }
-    else if (cp < 0x10000) { out += static_cast<char>(0xE0 | (cp >> 12)); out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)); }
-    else { out += static_cast<char>(0xF0 | (cp >> 18)); out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F)); out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)); }
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-}
 
 // A string split into code points, with the byte offset of each (and of the end).
 struct cp_text {
@@ -157,14 +151,14 @@ inline result<value> fn_case(std::vector<value>& a, bool up) {
         if (up && c == 0xFB01) { out += "FI"; continue; }
         if (up && c == 0xFB02) { out += "FL"; continue; }
         if (!up && c == 0x130) { out += "i\xCC\x87"; continue; }
-        if (!up && (c == 0x1C4 || c == 0x1C5)) { append_cp(out, 0x1C6); continue; }
+        if (!up && (c == 0x1C4 || c == 0x1C5)) { append_utf8(out, 0x1C6); continue; }
         if (!up && c == 0x3A3) {  // sigma at the end of a word is final
             const bool letter_before = i > 0 && regex_detail::lower(t.cps[i - 1]) != regex_detail::upper(t.cps[i - 1]);
             const bool letter_after = i + 1 < t.cps.size() && regex_detail::lower(t.cps[i + 1]) != regex_detail::upper(t.cps[i + 1]);
-            append_cp(out, letter_before && !letter_after ? 0x3C2 : 0x3C3);
+            append_utf8(out, letter_before && !letter_after ? 0x3C2 : 0x3C3);
             continue;
         }
-        append_cp(out, up ? regex_detail::upper(c) : regex_detail::lower(c));
+        append_utf8(out, up ? regex_detail::upper(c) : regex_detail::lower(c));
     }
     return str_value(std::move(out));
 }
@@ -202,7 +196,7 @@ inline result<value> fn_pad(call_info&, std::vector<value>& a) {
     const auto n = static_cast<std::size_t>(missing);
     std::string padding;
     const cp_text p(pad);
-    for (std::size_t i = 0; i < n; ++i) append_cp(padding, p.cps[i % p.size()]);
+    for (std::size_t i = 0; i < n; ++i) append_utf8(padding, p.cps[i % p.size()]);
     return checked_str(width > 0 ? s + padding : padding + s);
 }
 
@@ -405,7 +399,7 @@ inline result<value> fn_base64decode(call_info&, std::vector<value>& a) {
     while (text.size() % 4 != 0) text += '=';
     if (!base64_decode(text, bytes)) bytes.clear();
     std::string out;
-    for (const char b : bytes) append_cp(out, static_cast<unsigned char>(b));
+    for (const char b : bytes) append_utf8(out, static_cast<unsigned char>(b));
     return str_value(std::move(out));
 }
 
@@ -423,7 +417,7 @@ inline result<value> url_encode(call_info& c, std::vector<value>& a, bool compon
             continue;
         }
         std::string bytes;
-        append_cp(bytes, cp);
+        append_utf8(bytes, cp);
         for (const char b : bytes) {
             out += '%';
             out += hex[static_cast<unsigned char>(b) >> 4];

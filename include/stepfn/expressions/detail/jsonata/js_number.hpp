@@ -16,6 +16,7 @@
 #include <string_view>
 #include <system_error>
 
+#include <stepfn/detail/utf8.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/json.hpp>
 
@@ -61,23 +62,6 @@ inline std::u16string to_utf16(std::string_view s) {
     return out;
 }
 
-inline void append_utf8(std::string& out, char32_t cp) {
-    if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-}
 
 // UTF-16 to UTF-8; a lone surrogate (JSON cannot carry one either) becomes U+FFFD.
 inline std::string to_utf8(std::u16string_view s) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include <stepfn/detail/utf8.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/expressions/detail/jsonata/number.hpp>
 #include <stepfn/expressions/detail/jsonata/value.hpp>
@@ -166,23 +167,6 @@ private:
         return syntax_error("S0302", "No terminating / in regular expression", pos_);
     }
 
-    static void append_utf8(std::string& out, unsigned cp) {
-        if (cp < 0x80) {
-            out += static_cast<char>(cp);
-        } else if (cp < 0x800) {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else {
-            out += static_cast<char>(0xF0 | (cp >> 18));
-            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        }
-    }
 
     bool hex4(std::size_t at, unsigned& out) const {
         if (at + 4 > s_.size()) return false;
