@@ -1,14 +1,7 @@
 # JSONata tests that do not need the evaluator: the formatting and date functions, checked
 # against values printed by the reference implementation.
-add_executable(stepfn_jsonata_format_tests ${CMAKE_CURRENT_SOURCE_DIR}/main.cpp
-                                           ${CMAKE_CURRENT_SOURCE_DIR}/unit/jsonata_format_test.cpp)
-target_include_directories(stepfn_jsonata_format_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR} ${PROJECT_SOURCE_DIR})
-target_link_libraries(stepfn_jsonata_format_tests PRIVATE stepfn::stepfn stepfn_warnings)
-if(TARGET Catch2::Catch2WithMain AND Catch2_VERSION VERSION_GREATER_EQUAL 3)
-  target_link_libraries(stepfn_jsonata_format_tests PRIVATE Catch2::Catch2WithMain)
-else()
-  target_link_libraries(stepfn_jsonata_format_tests PRIVATE Catch2::Catch2)
-endif()
+stepfn_test_executable(stepfn_jsonata_format_tests LINK stepfn::stepfn
+                       SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/jsonata_format_test.cpp)
 add_test(NAME jsonata_format COMMAND stepfn_jsonata_format_tests "[jsonata]")
 set_tests_properties(jsonata_format PROPERTIES LABELS "unit;jsonata")
 
@@ -17,14 +10,7 @@ set_tests_properties(jsonata_format PROPERTIES LABELS "unit;jsonata")
 file(GLOB STEPFN_JSONATA_TESTS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/unit/jsonata*_test.cpp)
 list(FILTER STEPFN_JSONATA_TESTS EXCLUDE REGEX "/jsonata_format_test\\.cpp$")
 if(STEPFN_JSONATA_TESTS)
-  add_executable(stepfn_jsonata_tests ${CMAKE_CURRENT_SOURCE_DIR}/main.cpp ${STEPFN_JSONATA_TESTS})
-  target_include_directories(stepfn_jsonata_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR} ${PROJECT_SOURCE_DIR})
-  target_link_libraries(stepfn_jsonata_tests PRIVATE stepfn::stepfn stepfn_warnings)
-  if(TARGET Catch2::Catch2WithMain AND Catch2_VERSION VERSION_GREATER_EQUAL 3)
-    target_link_libraries(stepfn_jsonata_tests PRIVATE Catch2::Catch2WithMain)
-  else()
-    target_link_libraries(stepfn_jsonata_tests PRIVATE Catch2::Catch2)
-  endif()
+  stepfn_test_executable(stepfn_jsonata_tests LINK stepfn::stepfn SOURCES ${STEPFN_JSONATA_TESTS})
   add_test(NAME jsonata COMMAND stepfn_jsonata_tests "[jsonata]")
   set_tests_properties(jsonata PROPERTIES LABELS "unit;jsonata")
 endif()
