@@ -9,6 +9,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include <stepfn/error.hpp>
 #include <stepfn/json.hpp>
@@ -33,8 +34,10 @@ namespace stepfn {
 // runnable, so a Wait of a week takes no real time.
 //
 // The engine, its executor and its clock must outlive the executions' wait() calls; destroy the
-// engine before the executor and clock it uses. Thread-safe: start, stop and the task-token
-// calls may come from any thread.
+// engine before the executor and clock it uses. Destroying an engine aborts what still runs,
+// except with a store: there, as when the process dies, its executions stay RUNNING at their
+// last checkpoint for the next engine's recover(). Thread-safe: start, stop and the
+// task-token calls may come from any thread.
 template <class Executor, class Clock>
 class basic_engine {
     static_assert(is_executor<Executor>::value,
@@ -79,6 +82,9 @@ public:
 
     // Starts an execution. Errors: an execution input over the payload limit
     // (States.DataLimitExceeded), a name over 80 characters, a name already running.
+    // With a store (engine_options::store) a name is used once, as AWS's StartExecution: the
+    // same name with the same input returns the execution already stored (running or ended),
+    // with another input it fails with ExecutionAlreadyExists.
     result<execution> start(const state_machine& machine, json input = json::object(), start_options options = {}) {
         return core_->start(machine, std::move(input), std::move(options));
     }
@@ -98,6 +104,16 @@ public:
         return core_->send_task_failure(task_token, std::move(error_name), std::move(cause));
     }
     result<void> send_task_heartbeat(std::string_view task_token) { return core_->send_task_heartbeat(task_token); }
+
+    // Durable engines (engine_options::store): resumes every execution the store holds as
+    // RUNNING from its last checkpoint (timers re-armed from their deadlines, task tokens
+    // accepted again, in-flight attempts as engine_options::after_restart says) and returns
+    // them. Call it once, before starting new executions.
+    result<std::vector<execution>> recover() { return core_->recover(); }
+    // AWS's RedriveExecution: a FAILED, ABORTED or TIMED_OUT stored execution runs again from
+    // the state that did not succeed; within a Parallel or Map only the branches and iterations
+    // that did not succeed run again.
+    result<execution> redrive(std::string_view execution_arn) { return core_->redrive(execution_arn); }
 
     const engine_options& options() const noexcept { return core_->options(); }
 

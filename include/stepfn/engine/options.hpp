@@ -10,8 +10,27 @@
 #include <stepfn/observe/state_inspector.hpp>
 #include <stepfn/observe/transition_hook.hpp>
 #include <stepfn/policies/retry_policy.hpp>
+#include <stepfn/store/execution_store.hpp>
 
 namespace stepfn {
+
+// What a durable engine does with a task attempt that was in flight when its process stopped
+// (docs/durability.md).
+enum class in_flight_tasks {
+    fail,        // at most once, as AWS Standard workflows: the attempt fails with
+                 // Stepfn.TaskInterrupted, which the state's Retry and Catch see
+    redispatch,  // at least once: the same request, with the same idempotency_key, is sent again
+};
+
+// How often a durable engine makes an execution's progress durable.
+enum class checkpointing {
+    // At the end of each step of an execution (a run of states up to a task dispatch, a
+    // Wait, a fan-out or the end), many executions' checkpoints in one transaction. States
+    // with no effect outside the execution (Pass, Choice) ride in the next checkpoint.
+    group_commit,
+    // After every single state transition.
+    every_transition,
+};
 
 // What an engine is configured with; every pointer may stay null.
 struct engine_options {
@@ -22,6 +41,11 @@ struct engine_options {
     std::uint64_t seed = 0;                  // random source (jitter, UUIDs, names); 0 = from the OS
     std::shared_ptr<const retry_policy> retry;     // null: ASL's (asl_retry_policy)
     std::shared_ptr<transition_hook> transitions;  // sees every transition the engine applies
+    // Durable executions: every execution's progress is checkpointed here, and recover()
+    // resumes the unfinished ones. Null: executions live in memory only.
+    std::shared_ptr<execution_store> store;
+    in_flight_tasks after_restart = in_flight_tasks::fail;
+    checkpointing checkpoints = checkpointing::group_commit;
 };
 
 // What one execution is started with.

@@ -92,6 +92,18 @@ inline event_type_info info(event_type t) noexcept {
 
 inline const char* to_string(event_type t) noexcept { return info(t).name; }
 
+// The type AWS's name stands for ("TaskStateEntered"), for reading stored or recorded histories.
+inline bool parse_event_type(std::string_view name, event_type& out) noexcept {
+    for (int i = 0; i <= static_cast<int>(event_type::evaluation_failed); ++i) {
+        const auto t = static_cast<event_type>(i);
+        if (name == info(t).name) {
+            out = t;
+            return true;
+        }
+    }
+    return false;
+}
+
 // One history event, shaped as AWS's: details hold the `*EventDetails` object (with `input` /
 // `output` as JSON text and their `*Details: {truncated}` companions).
 struct history_event {

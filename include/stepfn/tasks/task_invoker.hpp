@@ -27,6 +27,9 @@ struct task_request {
     std::string execution_name;
     std::string state_name;
     std::int64_t attempt = 0;        // 0 for the first attempt, then 1, 2, ... for retries
+    // The same for a request sent again after a durable engine restarted (in_flight_tasks::
+    // redispatch), different for every other attempt: a service can deduplicate by it.
+    std::string idempotency_key;
     std::optional<std::chrono::system_clock::time_point> deadline;  // from TimeoutSeconds
     std::optional<std::int64_t> heartbeat_seconds;
     std::string task_token;          // set for `.waitForTaskToken` resources

@@ -56,6 +56,9 @@ public:
     result<void> send_task_success(std::string_view token, json output);
     result<void> send_task_failure(std::string_view token, std::string error_name, std::string cause);
     result<void> send_task_heartbeat(std::string_view token);
+    // ---- durable.hpp: checkpoints, recovery and redrive with a store -----------------------
+    result<std::vector<execution>> recover();
+    result<execution> redrive(std::string_view arn);
     // Called when the engine is destroyed: aborts what still runs so nothing touches it later.
     void shutdown();
 
