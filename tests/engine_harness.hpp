@@ -20,6 +20,8 @@
 #include <stepfn/executors/thread_pool_executor.hpp>
 #include <stepfn/clocks/virtual_clock.hpp>
 
+#include "durable_harness.hpp"
+
 using stepfn::json;
 
 namespace {
@@ -33,7 +35,7 @@ struct lambda_invoker final : stepfn::task_invoker {
     }
 };
 
-std::shared_ptr<stepfn::task_invoker> answer(std::function<stepfn::result<json>(const stepfn::task_request&)> f) {
+[[maybe_unused]] std::shared_ptr<stepfn::task_invoker> answer(std::function<stepfn::result<json>(const stepfn::task_request&)> f) {
     return std::make_shared<lambda_invoker>([f](stepfn::task_request r, stepfn::task_completion done) { done.complete(f(r)); });
 }
 
@@ -49,7 +51,7 @@ struct harness {
     std::shared_ptr<stepfn::memory_sink> sink = std::make_shared<stepfn::memory_sink>();
     stepfn::basic_engine<stepfn::manual_executor, stepfn::virtual_clock> engine;
 
-    explicit harness(stepfn::limits bounds = {}) : engine(executor, clock, options(bounds)) {}
+    explicit harness(stepfn::limits bounds = {}) : engine(executor, clock, options(bounds)), bounds_(bounds) {}
 
     stepfn::engine_options options(stepfn::limits bounds) {
         stepfn::engine_options o;
@@ -65,13 +67,26 @@ struct harness {
         std::string arn;
     };
 
+    // With STEPFN_TEST_DURABLE=1, through a fresh engine after every checkpoint (see
+    // durable_harness.hpp); the history is the store's.
     outcome run(const std::string& definition, json input = json::object()) {
         auto machine = load(definition);
+        if (durable_test::enabled()) {
+            stepfn::engine_options base = options(bounds_);
+            auto r = durable_test::run_crashing(machine, std::move(input), base,
+                                                [this](auto& fresh) { fresh.invokers().add_all(engine.invokers()); },
+                                                executor, clock);
+            INFO("durable run through " << r.engines << " engines");
+            for (auto& event : r.history) sink->record(r.arn, event);
+            return {r.status, std::move(r.value), r.arn};
+        }
         auto e = engine.start(machine, std::move(input));
         REQUIRE(e);
         auto r = e->wait();
         return {e->status(), std::move(r), e->arn()};
     }
+
+    stepfn::limits bounds_;
 
     std::vector<std::string> types(const std::string& arn) const {
         std::vector<std::string> out;

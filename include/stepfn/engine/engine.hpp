@@ -109,7 +109,7 @@ public:
     // RUNNING from its last checkpoint (timers re-armed from their deadlines, task tokens
     // accepted again, in-flight attempts as engine_options::after_restart says) and returns
     // them. Call it once, before starting new executions.
-    result<std::vector<execution>> recover() { return core_->recover(); }
+    result<recovered_executions> recover() { return core_->recover(); }
     // AWS's RedriveExecution: a FAILED, ABORTED or TIMED_OUT stored execution runs again from
     // the state that did not succeed; within a Parallel or Map only the branches and iterations
     // that did not succeed run again.

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <stepfn/error.hpp>
 #include <stepfn/execution_status.hpp>
@@ -39,6 +40,13 @@ public:
 
 private:
     std::shared_ptr<detail::execution_record> record_;
+};
+
+// What a durable engine's recover() resumed, and the stored executions it could not (each
+// error names the execution's ARN); those stay RUNNING in the store, untouched.
+struct recovered_executions {
+    std::vector<execution> resumed;
+    std::vector<error> unrecoverable;
 };
 
 } // namespace stepfn

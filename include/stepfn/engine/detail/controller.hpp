@@ -25,7 +25,10 @@ STEPFN_INLINE void engine_core::launch(const std::shared_ptr<frame>& f) {
 
 STEPFN_INLINE void engine_core::run_frame(const std::shared_ptr<frame>& f) {
     // Bounded batches keep one long execution from starving the others on the same executor.
-    for (int budget = 256; budget > 0; --budget) {
+    // With checkpointing::every_transition each job applies one transition, and so each
+    // transition gets a checkpoint of its own.
+    const int states = options_.checkpoints == checkpointing::every_transition && f->exec->durable ? 1 : 256;
+    for (int budget = states; budget > 0; --budget) {
         if (f->done || f->waiting || f->exec->ended.load()) return;
         const state& s = f->states->states[f->current];
         apply(f, s, execute_state(f, s));
@@ -37,6 +40,10 @@ STEPFN_INLINE void engine_core::run_inline(const std::shared_ptr<frame>& f) { ru
 
 STEPFN_INLINE void engine_core::resume(const std::shared_ptr<frame>& f, const state& s, outcome&& o) {
     apply(f, s, std::move(o));
+    if (options_.checkpoints == checkpointing::every_transition && f->exec->durable) {
+        if (!f->done && !f->waiting) launch(f);
+        return;
+    }
     run_frame(f);
 }
 
@@ -195,14 +202,7 @@ STEPFN_INLINE void engine_core::handle_error(const std::shared_ptr<frame>& f, co
         ++f->retrier_attempts[i];
         ++f->retry_count;
         f->waiting = true;
-        const auto generation = ++f->generation;
-        f->timer = arm_timer(f, clock_->now() + std::chrono::duration_cast<time_point::duration>(*delay), generation,
-                             [](engine_core& core, const std::shared_ptr<frame>& fr) {
-                                 fr->waiting = false;
-                                 fr->timer.reset();
-                                 const state& st = fr->states->states[fr->current];
-                                 core.resume(fr, st, core.start_work(fr, st));
-                             });
+        arm_retry(f, clock_->now() + std::chrono::duration_cast<time_point::duration>(*delay));
         notify(*f, s, transition_kind::retrying, nullptr, nullptr, &e);
         return;
     }
@@ -237,6 +237,18 @@ STEPFN_INLINE void engine_core::handle_error(const std::shared_ptr<frame>& f, co
         decide(*f, s, e, d);
     }
     fail_frame(f, std::move(e));
+}
+
+// The back-off before a retry; also re-armed when a durable execution is restored.
+STEPFN_INLINE void engine_core::arm_retry(const std::shared_ptr<frame>& f, time_point when) {
+    const auto generation = ++f->generation;
+    f->timer_at = when;
+    f->timer = arm_timer(f, when, generation, [](engine_core& core, const std::shared_ptr<frame>& fr) {
+        fr->waiting = false;
+        fr->timer.reset();
+        const state& st = fr->states->states[fr->current];
+        core.resume(fr, st, core.start_work(fr, st));
+    });
 }
 
 STEPFN_INLINE void engine_core::fail_frame(const std::shared_ptr<frame>& f, error e) {

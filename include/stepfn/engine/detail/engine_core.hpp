@@ -57,7 +57,7 @@ public:
     result<void> send_task_failure(std::string_view token, std::string error_name, std::string cause);
     result<void> send_task_heartbeat(std::string_view token);
     // ---- durable.hpp: checkpoints, recovery and redrive with a store -----------------------
-    result<std::vector<execution>> recover();
+    result<recovered_executions> recover();
     result<execution> redrive(std::string_view arn);
     // Called when the engine is destroyed: aborts what still runs so nothing touches it later.
     void shutdown();
@@ -78,8 +78,9 @@ public:
     // time moves only in wait() or by hand, so a test can observe an execution mid-way.
     std::function<void(const std::function<bool()>&)> driver;
 
-    // ---- scheduling.hpp: each frame's strand on the executor ------------------------------
+    // ---- scheduling.hpp: each frame's strand (a durable execution's one) on the executor -----
     void post_to(const std::shared_ptr<frame>& f, job work);
+    void post_to_execution(const std::shared_ptr<execution_record>& rec, job work);  // durable only
 
     // ---- states/task.hpp: a task attempt's answers, posted to its frame -------------------
     void on_task_result(const std::shared_ptr<frame>& f, std::uint64_t generation, result<json> answer);
@@ -92,9 +93,10 @@ private:
     struct drain_job;
 
     // ---- scheduling.hpp ---------------------------------------------------------------------
-    void schedule_drain(const std::shared_ptr<frame>& f);
+    void schedule_drain(const std::shared_ptr<frame>& f, const std::shared_ptr<execution_record>& rec);
     void drain(const std::shared_ptr<frame>& f);
     void drain_jobs(const std::shared_ptr<frame>& f);  // a batch at most, then yields the thread
+    void drain_execution(const std::shared_ptr<execution_record>& rec);  // durable: checkpoints after each job
     void work_done();  // a virtual clock on an undriven executor jumps when nothing is runnable
     // Arms a timer whose expiry posts `on_fire(frame)` to the frame's strand, unless the frame
     // has moved on (its generation changed) or its execution ended by then.
@@ -118,13 +120,17 @@ private:
     void exit_state(const std::shared_ptr<frame>& f, const state& s, json&& output, const transition* target,
                     const json* assigned, transition_kind kind = transition_kind::advanced,
                     const error* caught = nullptr);
+    void arm_retry(const std::shared_ptr<frame>& f, time_point when);
     void fail_frame(const std::shared_ptr<frame>& f, error e);
     void finish_frame(const std::shared_ptr<frame>& f, json output);
     void notify(const frame& f, const state& s, transition_kind kind, const transition* next = nullptr,
                 const json* data = nullptr, const error* failure = nullptr);
 
     // ---- lifecycle.hpp ------------------------------------------------------------------------
+    void arm_execution_timeout(const std::shared_ptr<execution_record>& rec);
+    void end_from_outside(const std::shared_ptr<execution_record>& rec, execution_status status, error e);
     void end_execution(const std::shared_ptr<execution_record>& rec, execution_status status, json output, error e);
+    void publish_end(const std::shared_ptr<execution_record>& rec, execution_status status, json output, error e);
     void abort_frame(const std::shared_ptr<frame>& f);
     result<std::shared_ptr<task_attempt>> find_attempt(std::string_view token);
 
@@ -148,9 +154,14 @@ private:
     outcome run_pass(const std::shared_ptr<frame>& f, const state& s, const pass_state& p);
     outcome run_choice(const std::shared_ptr<frame>& f, const state& s, const choice_state& c);
     outcome run_wait(const std::shared_ptr<frame>& f, const state& s, const wait_state& w);
+    void arm_wait(const std::shared_ptr<frame>& f, time_point wake);
     outcome run_succeed(const std::shared_ptr<frame>& f, const state& s);
     outcome run_fail(const std::shared_ptr<frame>& f, const state& s, const fail_state& fs);
     outcome start_task_attempt(const std::shared_ptr<frame>& f, const state& s, const task_state& t);
+    void arm_task_timers(const std::shared_ptr<frame>& f, std::optional<time_point> deadline,
+                         std::optional<time_point> heartbeat_deadline);
+    void dispatch(const std::shared_ptr<frame>& f, const std::shared_ptr<task_attempt>& attempt,
+                  std::shared_ptr<task_invoker> invoker, task_request request, bool now = false);
     void on_task_timeout(const std::shared_ptr<frame>& f, std::uint64_t generation, bool heartbeat);
     std::shared_ptr<task_attempt> end_attempt(frame& f);  // cancels its timers, forgets its token
     outcome start_parallel(const std::shared_ptr<frame>& f, const state& s, const parallel_state& p);
@@ -167,6 +178,7 @@ private:
 
     // ---- states/map_inline.hpp: runners ---------------------------------------------------------
     void launch_iterations(const std::shared_ptr<fanout_group>& g);
+    void launch_frames(const std::shared_ptr<fanout_group>& g);  // durable executions
     void run_iterations(const std::shared_ptr<fanout_group>& g);
     result<json> item_input(const fanout_group& g, std::size_t index, json item);
     void reuse_child(frame& child, const frame& parent, json input, std::size_t index);
@@ -176,6 +188,21 @@ private:
                                    map_run& run);
     void start_child_execution(const std::shared_ptr<fanout_group>& g, std::size_t index, json input);
     result<json> write_map_results(const frame& f, const state& s, const map_state& m, map_run& run, json results);
+
+    // ---- durable.hpp ---------------------------------------------------------------------------
+    // A new durable execution's store state; or the execution already started under its name.
+    result<std::optional<execution>> make_durable(execution_record& rec, const json& input);
+    const machine_version& version_of(const state_machine& machine);
+    void checkpoint(const std::shared_ptr<execution_record>& rec);  // after each job of its strand
+    void committed(const std::shared_ptr<execution_record>& rec, const std::shared_ptr<std::vector<job>>& effects,
+                   result<void> stored);
+    result<execution> restore_execution(const std::string& arn);
+    result<std::shared_ptr<frame>> restore_frame(const json& snap, const std::shared_ptr<execution_record>& rec,
+                                                 const scope& states, const std::shared_ptr<fanout_group>& member_of,
+                                                 std::vector<job>& arms, int depth);
+    result<void> restore_wait(const std::shared_ptr<frame>& f, const json& wait, std::vector<job>& arms, int depth);
+    void resume_attempt(const std::shared_ptr<frame>& f, std::optional<time_point> deadline,
+                        std::optional<time_point> heartbeat_deadline);
 
     // ---- inspection (tests and tools): every data-flow stage and Retry/Catch decision ---------
     static void inspect(const frame& f, const state& s, const char* stage, const json& value) {
@@ -209,6 +236,11 @@ private:
     // (a record is erased here when it ends, and cannot be freed before it ends).
     std::unordered_map<std::string_view, std::weak_ptr<execution_record>> executions_;
     std::unordered_map<std::string, std::weak_ptr<task_attempt>> tokens_;
+
+    // With a store: each machine's stored version, computed once (the machine is kept so its
+    // definition's address is not reused).
+    std::mutex versions_mutex_;
+    std::unordered_map<const machine_definition*, std::pair<state_machine, machine_version>> versions_;
 };
 
 } // namespace stepfn::detail

@@ -24,6 +24,7 @@
 #include <stepfn/engine/detail/states/map_inline.hpp>
 #include <stepfn/engine/detail/states/map_distributed.hpp>
 #include <stepfn/engine/detail/durable.hpp>
+#include <stepfn/engine/detail/restore.hpp>
 #include <stepfn/engine/detail/execution_impl.hpp>
 
 #endif

@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include <stepfn/clocks/timer.hpp>
+#include <stepfn/engine/detail/durable_state.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/execution_status.hpp>
 #include <stepfn/history/history_sink.hpp>
@@ -79,6 +80,8 @@ struct execution_record {
     const std::string& root_arn() const noexcept { return parent_root_arn.empty() ? arn : parent_root_arn; }
     // A distributed Map's child execution reports its end to the Map Run (called once, last).
     std::function<void(execution_record&)> on_end;
+    // With a store: the execution's strand and its next checkpoint (durable.hpp).
+    std::unique_ptr<durable_state> durable;
     // The engine's driver (see engine_core::driver), so that wait() can drive the executor.
     const std::function<void(const std::function<bool()>&)>* driver = nullptr;
 };

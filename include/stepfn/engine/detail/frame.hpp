@@ -16,6 +16,7 @@
 
 #include <stepfn/clocks/timer.hpp>
 #include <stepfn/engine/detail/execution_record.hpp>
+#include <stepfn/engine/detail/strand.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/job.hpp>
 #include <stepfn/json.hpp>
@@ -26,32 +27,6 @@ namespace stepfn::detail {
 
 class task_attempt;
 struct fanout_group;
-
-// A frame's FIFO of jobs. Most of the time a frame has one job queued (its next step, or a
-// task's answer), which waits in `next_` without touching the heap; `later_` holds the rest,
-// oldest first. (std::deque would allocate a 512-byte block even when empty.)
-class job_queue {
-public:
-    bool empty() const noexcept { return !next_ && head_ == later_.size(); }
-    void push(job work) {
-        if (!next_ && head_ == later_.size()) next_ = std::move(work);  // nothing older is waiting
-        else later_.push_back(std::move(work));
-    }
-    job pop() {
-        if (next_) return std::move(next_);
-        job work = std::move(later_[head_++]);
-        if (head_ == later_.size()) {
-            later_.clear();
-            head_ = 0;
-        }
-        return work;
-    }
-
-private:
-    job next_;
-    std::vector<job> later_;
-    std::size_t head_ = 0;
-};
 
 // One thread of control inside an execution.
 struct frame : std::enable_shared_from_this<frame> {
@@ -65,10 +40,7 @@ struct frame : std::enable_shared_from_this<frame> {
     json delivered_output;
     bool is_root = false;
 
-    // Strand: jobs run one at a time, in order.
-    std::mutex strand_mutex;
-    job_queue jobs;
-    bool scheduled = false;
+    strand lane;  // unused when the execution has one for all its frames
 
     // The state being executed.
     state_index current = no_state;
@@ -80,6 +52,9 @@ struct frame : std::enable_shared_from_this<frame> {
     std::uint64_t generation = 0;    // bumped whenever what the frame waits for changes
     std::optional<timer_id> timer;
     std::optional<timer_id> heartbeat_timer;
+    time_point timer_at{};           // when `timer` fires (a checkpoint records deadlines)
+    time_point heartbeat_at{};
+    json wait_assigned;              // a Wait's Assign, applied when its timer fires
     std::shared_ptr<task_attempt> attempt;
     bool waiting = false;
     bool done = false;

@@ -41,7 +41,7 @@ void deliver_quietly(Call&& call) {
 template <class Details>
 void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type type, Details&& details, bool link) {
     const std::int64_t previous = link ? prev : 0;
-    if (!rec.sink && !options_.history) {
+    if (!rec.sink && !options_.history && !rec.durable) {
         // Nobody sees the event, but its id still counts (the history-size limit, and error
         // causes name the event a state was entered at): exact for a frame's own events.
         event_tally& tally = local_tally();
@@ -63,6 +63,12 @@ void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type typ
     prev = event.id;
     history_sink* const own = rec.sink.get();
     history_sink* const shared = options_.history.get();
+    if (rec.durable) {
+        // The store gets every event with the checkpoint it belongs to (the sinks see it now).
+        if (rec.durable->detached) return;
+        rec.durable->events.push_back(event);
+        if (!own && !shared) return;
+    }
     if (own && shared) {
         deliver_quietly([&] { own->record(rec.arn, event); });
         deliver_quietly([&] { shared->record(rec.arn, event); });

@@ -21,6 +21,7 @@
 #include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/history.hpp>
 #include <stepfn/engine/detail/scheduling.hpp>
+#include <stepfn/engine/detail/snapshot.hpp>
 
 namespace stepfn::detail {
 
@@ -72,6 +73,11 @@ STEPFN_INLINE void engine_core::shutdown() {
         for (auto& entry : executions_)
             if (auto r = entry.second.lock()) live.push_back(std::move(r));
     }
+    // A durable execution stays RUNNING in the store, where it stood at its last checkpoint, as
+    // if the process had died: the next engine's recover() goes on from there.
+    for (auto& r : live)
+        if (r->durable) r->durable->detached = true;
+    if (options_.store) (void)options_.store->flush();
     for (auto& r : live) end_execution(r, execution_status::aborted, json(), error{"", "the engine was destroyed"});
 }
 
@@ -97,11 +103,19 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
     rec->start_time = clock_->now();
     rec->sink = std::move(options.history);
     rec->inspector = std::move(options.inspector);
+    if (options_.store) {
+        auto durable = make_durable(*rec, input);
+        if (!durable) return tl::make_unexpected(std::move(durable.error()));
+        if (*durable) return std::move(**durable);  // started before, with this input
+    }
     {
         std::lock_guard<std::mutex> lock(registry_mutex_);
         auto& slot = executions_[rec->arn];
-        if (auto existing = slot.lock())
+        if (auto existing = slot.lock()) {
+            if (existing->durable && rec->durable && existing->durable->input_text == rec->durable->input_text)
+                return execution(existing);
             return make_error("ExecutionAlreadyExists", "an execution named '" + rec->name + "' is already running");
+        }
         slot = rec;
     }
 
@@ -122,22 +136,36 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
         rec->root = root;
     }
 
-    if (const auto& timeout = machine.definition().timeout_seconds) {
-        auto self = shared_from_this();
-        std::weak_ptr<execution_record> weak = rec;
-        const std::int64_t seconds = *timeout;
-        const auto id = clock_->schedule_at(rec->start_time + std::chrono::seconds(seconds), [self, weak, seconds]() {
-            if (auto r = weak.lock())
-                self->end_execution(r, execution_status::timed_out, json(),
-                                    error{errors::timeout, "The execution timed out after " + std::to_string(seconds) +
-                                                               " seconds (TimeoutSeconds)."});
-        });
-        std::lock_guard<std::mutex> lock(rec->mutex);
-        rec->timeout_timer = id;
-    }
-
+    arm_execution_timeout(rec);
     launch(root);
     return execution(rec);
+}
+
+// TimeoutSeconds of the whole execution, from its start (also when a durable one is restored).
+STEPFN_INLINE void engine_core::arm_execution_timeout(const std::shared_ptr<execution_record>& rec) {
+    const auto& timeout = rec->machine.definition().timeout_seconds;
+    if (!timeout) return;
+    auto self = shared_from_this();
+    std::weak_ptr<execution_record> weak = rec;
+    const std::int64_t seconds = *timeout;
+    const auto id = clock_->schedule_at(rec->start_time + std::chrono::seconds(seconds), [self, weak, seconds]() {
+        auto r = weak.lock();
+        if (!r) return;
+        self->end_from_outside(r, execution_status::timed_out,
+                               error{errors::timeout, "The execution timed out after " + std::to_string(seconds) +
+                                                          " seconds (TimeoutSeconds)."});
+    });
+    std::lock_guard<std::mutex> lock(rec->mutex);
+    rec->timeout_timer = id;
+}
+
+// A timeout or a stop: a durable execution ends on its strand, so that its checkpoint sees it.
+STEPFN_INLINE void engine_core::end_from_outside(const std::shared_ptr<execution_record>& rec, execution_status status, error e) {
+    if (!rec->durable) return end_execution(rec, status, json(), std::move(e));
+    auto self = shared_from_this();
+    post_to_execution(rec, [self, rec, status, e = std::move(e)]() mutable {
+        self->end_execution(rec, status, json(), std::move(e));
+    });
 }
 
 STEPFN_INLINE void engine_core::abort_frame(const std::shared_ptr<frame>& f) {
@@ -167,6 +195,10 @@ STEPFN_INLINE void engine_core::end_execution(const std::shared_ptr<execution_re
     static constexpr event_type final_events[] = {event_type::execution_started, event_type::execution_succeeded,
                                                   event_type::execution_failed, event_type::execution_timed_out,
                                                   event_type::execution_aborted};
+    // The frames as they stood, for a redrive (the abort below takes them apart).
+    // It goes with the next checkpoint made.
+    if (rec->durable && !rec->durable->detached)
+        rec->durable->final_snapshot = snapshot_text(*rec, rec->durable->sequence + 1);
     std::optional<timer_id> timeout;
     std::shared_ptr<frame> root;
     {
@@ -190,6 +222,28 @@ STEPFN_INLINE void engine_core::end_execution(const std::shared_ptr<execution_re
         if (!e.cause.empty()) details["cause"] = e.cause;
         return details;
     });
+    if (rec->durable && !rec->durable->detached) {
+        // Callers learn of the end once the store has it (see checkpoint()).
+        durable_state& d = *rec->durable;
+        execution_change change;
+        change.status = status;
+        if (status == execution_status::succeeded) change.output = json_text(output);
+        change.error = e.name;
+        change.cause = e.cause;
+        change.date = clock_->now();
+        d.ended = std::move(change);
+        auto self = shared_from_this();
+        d.effects.push_back([self, rec, status, output = std::move(output), e = std::move(e)]() mutable {
+            self->publish_end(rec, status, std::move(output), std::move(e));
+        });
+        return;
+    }
+    publish_end(rec, status, std::move(output), std::move(e));
+}
+
+// Tells the execution's waiters how it ended and forgets it.
+STEPFN_INLINE void engine_core::publish_end(const std::shared_ptr<execution_record>& rec, execution_status status, json output,
+                                            error e) {
     std::function<void(execution_record&)> on_end;
     {
         std::lock_guard<std::mutex> lock(rec->mutex);
@@ -216,7 +270,7 @@ STEPFN_INLINE result<void> engine_core::stop(std::string_view arn, std::string e
         if (it != executions_.end()) rec = it->second.lock();
     }
     if (!rec) return make_error("ExecutionDoesNotExist", "no running execution has the ARN '" + std::string(arn) + "'");
-    end_execution(rec, execution_status::aborted, json(), error{std::move(error_name), std::move(cause)});
+    end_from_outside(rec, execution_status::aborted, error{std::move(error_name), std::move(cause)});
     return {};
 }
 

@@ -13,22 +13,37 @@
 namespace stepfn::detail {
 
 STEPFN_INLINE void engine_core::post_to(const std::shared_ptr<frame>& f, job work) {
+    if (f->exec->durable) return post_to_execution(f->exec, std::move(work));
     bool schedule = false;
     {
-        std::lock_guard<std::mutex> lock(f->strand_mutex);
-        f->jobs.push(std::move(work));
-        if (!f->scheduled) schedule = f->scheduled = true;
+        std::lock_guard<std::mutex> lock(f->lane.mutex);
+        f->lane.jobs.push(std::move(work));
+        if (!f->lane.scheduled) schedule = f->lane.scheduled = true;
     }
-    if (schedule) schedule_drain(f);
+    if (schedule) schedule_drain(f, nullptr);
 }
 
-// The executor's job for one frame. Jobs queued on a frame capture the frame, so if the
-// executor drops this job unrun (it was destroyed, or never driven again) the frame's queue
-// is cleared here; otherwise frame → job → frame would never be freed.
+// A durable execution's strand (every frame of it).
+STEPFN_INLINE void engine_core::post_to_execution(const std::shared_ptr<execution_record>& rec, job work) {
+    strand& lane = rec->durable->lane;
+    bool schedule = false;
+    {
+        std::lock_guard<std::mutex> lock(lane.mutex);
+        lane.jobs.push(std::move(work));
+        if (!lane.scheduled) schedule = lane.scheduled = true;
+    }
+    if (schedule) schedule_drain(nullptr, rec);
+}
+
+// The executor's job for one strand. Jobs queued on a strand capture its frame, so if the
+// executor drops this job unrun (it was destroyed, or never driven again) the queue is cleared
+// here; otherwise frame → job → frame would never be freed.
 struct engine_core::drain_job {
     std::shared_ptr<engine_core> core;
-    std::shared_ptr<frame> owner;
-    drain_job(std::shared_ptr<engine_core> c, std::shared_ptr<frame> f) : core(std::move(c)), owner(std::move(f)) {}
+    std::shared_ptr<frame> owner;              // a frame's own strand
+    std::shared_ptr<execution_record> record;  // or a durable execution's
+    drain_job(std::shared_ptr<engine_core> c, std::shared_ptr<frame> f, std::shared_ptr<execution_record> r)
+        : core(std::move(c)), owner(std::move(f)), record(std::move(r)) {}
     drain_job(drain_job&&) noexcept = default;
     drain_job& operator=(drain_job&&) noexcept = default;
     drain_job(const drain_job&) = delete;
@@ -36,22 +51,25 @@ struct engine_core::drain_job {
     void operator()() {
         auto c = std::move(core);
         auto f = std::move(owner);
-        c->drain(f);
+        auto r = std::move(record);
+        if (f) c->drain(f);
+        else c->drain_execution(r);
     }
     ~drain_job() {
-        if (!owner) return;
+        strand* lane = owner ? &owner->lane : record ? &record->durable->lane : nullptr;
+        if (!lane) return;
         job_queue dropped;  // destroyed after the lock is released
         {
-            std::lock_guard<std::mutex> lock(owner->strand_mutex);
-            std::swap(dropped, owner->jobs);
-            owner->scheduled = false;
+            std::lock_guard<std::mutex> lock(lane->mutex);
+            std::swap(dropped, lane->jobs);
+            lane->scheduled = false;
         }
     }
 };
 
-STEPFN_INLINE void engine_core::schedule_drain(const std::shared_ptr<frame>& f) {
+STEPFN_INLINE void engine_core::schedule_drain(const std::shared_ptr<frame>& f, const std::shared_ptr<execution_record>& rec) {
     busy_.fetch_add(1);
-    executor_->post(drain_job(shared_from_this(), f));
+    executor_->post(drain_job(shared_from_this(), f, rec));
 }
 
 STEPFN_INLINE void engine_core::drain(const std::shared_ptr<frame>& f) {
@@ -67,17 +85,46 @@ STEPFN_INLINE void engine_core::drain_jobs(const std::shared_ptr<frame>& f) {
     for (int ran = 0;; ++ran) {
         job work;
         {
-            std::lock_guard<std::mutex> lock(f->strand_mutex);
-            if (f->jobs.empty()) {
-                f->scheduled = false;
+            std::lock_guard<std::mutex> lock(f->lane.mutex);
+            if (f->lane.jobs.empty()) {
+                f->lane.scheduled = false;
                 return;
             }
             if (ran == batch) break;
-            work = f->jobs.pop();
+            work = f->lane.jobs.pop();
         }
         work();
     }
-    schedule_drain(f);
+    schedule_drain(f, nullptr);
+}
+
+// A durable execution's jobs: after each one, whatever it changed goes to the store.
+STEPFN_INLINE void engine_core::drain_execution(const std::shared_ptr<execution_record>& rec) {
+    {
+        tally_scope events(*rec);
+        strand& lane = rec->durable->lane;
+        constexpr int batch = 64;
+        bool more = false;
+        for (int ran = 0;; ++ran) {
+            job work;
+            {
+                std::lock_guard<std::mutex> lock(lane.mutex);
+                if (lane.jobs.empty()) {
+                    lane.scheduled = false;
+                    break;
+                }
+                if (ran == batch) {
+                    more = true;
+                    break;
+                }
+                work = lane.jobs.pop();
+            }
+            work();
+            checkpoint(rec);
+        }
+        if (more) schedule_drain(nullptr, rec);
+    }
+    work_done();
 }
 
 // On an executor nobody drives (a thread pool), a virtual clock jumps to its next timer as

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -60,6 +61,10 @@ public:
     }
     std::uint64_t generation() const noexcept { return generation_; }
     std::string token;
+    // With a store: the request as sent (a checkpoint records it for a restart), and whether
+    // a callback task's invoker answered (TaskSubmitted). Touched only in the frame's strand.
+    std::optional<task_request> kept_request;
+    bool was_submitted = false;
 
 private:
     static void call_quietly(const std::function<void()>& fn) { (void)guarded_call(fn); }

@@ -83,6 +83,24 @@ public:
         return default_;
     }
 
+    // Registers what `other` has, in addition (another engine on the same store, after a
+    // restart, routes the same way).
+    void add_all(const resource_router& other) {
+        if (&other == this) return;
+        std::vector<std::pair<std::string, std::shared_ptr<Handler>>> exact;
+        std::vector<prefix_entry> prefixes;
+        std::shared_ptr<Handler> fallback;
+        {
+            std::shared_lock lock(other.mutex_);
+            for (const auto& entry : other.exact_) exact.emplace_back(*entry.second.resource, entry.second.invoker);
+            prefixes = other.prefixes_;
+            fallback = other.default_;
+        }
+        for (auto& e : exact) add(std::move(e.first), std::move(e.second));
+        for (auto& p : prefixes) add_prefix(std::move(p.prefix), std::move(p.invoker));
+        if (fallback) set_default(std::move(fallback));
+    }
+
     // Forgets every registration, including the default.
     void clear() {
         std::unique_lock lock(mutex_);

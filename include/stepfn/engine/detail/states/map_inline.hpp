@@ -25,6 +25,7 @@ namespace stepfn::detail {
 // jobs at once, so that iterations are spread over its threads without one job per item.
 STEPFN_INLINE void engine_core::launch_iterations(const std::shared_ptr<fanout_group>& g) {
     const auto& f = g->parent;
+    if (!g->run && f->exec->durable) return launch_frames(g);
     if (!g->run) {
         std::size_t to_post = 0;
         {
@@ -61,6 +62,39 @@ STEPFN_INLINE void engine_core::launch_iterations(const std::shared_ptr<fanout_g
             continue;
         }
         start_child_execution(g, index, std::move(*input));
+    }
+}
+
+// A durable execution's inline Map: each iteration a frame on the execution's strand, as a
+// Parallel's branches, so that a checkpoint records each one where it stands.
+STEPFN_INLINE void engine_core::launch_frames(const std::shared_ptr<fanout_group>& g) {
+    const auto& f = g->parent;
+    const auto& m = std::get<map_state>(g->owner->body);
+    for (;;) {
+        std::size_t index;
+        json item;
+        {
+            std::lock_guard<std::mutex> lock(g->mutex);
+            if (g->finished || g->next >= g->total || g->running >= g->max_running || f->exec->ended.load()) return;
+            index = g->next++;
+            ++g->running;
+            item = std::move(g->items[index]);
+        }
+        auto input = item_input(*g, index, std::move(item));
+        if (!input) {
+            on_child_finished(g, index, nullptr, tl::make_unexpected(std::move(input.error())));
+            continue;
+        }
+        auto child = make_child(f, *m.processor, std::move(*input), g, index);
+        std::int64_t link = g->last_event ? g->last_event : f->prev_event;
+        emit(*f->exec, link, event_type::map_iteration_started, [&] { return json{{"name", g->owner->name}, {"index", index}}; });
+        child->prev_event = link;
+        {
+            std::lock_guard<std::mutex> lock(g->mutex);
+            g->last_event = (std::max)(g->last_event, link);
+            g->children.emplace(index, child);
+        }
+        launch(child);
     }
 }
 
@@ -148,8 +182,8 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
             // Run it on this thread as if its strand had just been scheduled: jobs posted to it
             // meanwhile (a task's completion, an abort) queue up and run after, in order.
             {
-                std::lock_guard<std::mutex> lock(child->strand_mutex);
-                child->scheduled = true;
+                std::lock_guard<std::mutex> lock(child->lane.mutex);
+                child->lane.scheduled = true;
             }
             frame* const outer = inline_iteration();
             inline_iteration() = child.get();

@@ -159,14 +159,10 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
     f->attempt = attempt;
     f->waiting = true;
     const time_point now = clock_->now();
-    auto arm = [&](std::int64_t seconds, bool is_heartbeat) {
-        return arm_timer(f, now + std::chrono::seconds(seconds), generation,
-                         [generation, is_heartbeat](engine_core& core, const std::shared_ptr<frame>& fr) {
-                             core.on_task_timeout(fr, generation, is_heartbeat);
-                         });
-    };
-    if (timeout) f->timer = arm(*timeout, false);
-    if (heartbeat) f->heartbeat_timer = arm(*heartbeat, true);
+    std::optional<time_point> deadline, heartbeat_deadline;
+    if (timeout) deadline = now + std::chrono::seconds(*timeout);
+    if (heartbeat) heartbeat_deadline = now + std::chrono::seconds(*heartbeat);
+    arm_task_timers(f, deadline, heartbeat_deadline);
     if (!token.empty()) {
         std::lock_guard<std::mutex> lock(registry_mutex_);
         tokens_[token] = attempt;
@@ -180,16 +176,54 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
     request.execution_name = f->exec->name;
     request.state_name = s.name;
     request.attempt = f->retry_count;
-    if (timeout) request.deadline = now + std::chrono::seconds(*timeout);
+    request.deadline = deadline;
     request.heartbeat_seconds = heartbeat;
     request.task_token = token;
     request.credentials = std::move(credentials);
-    task_completion done(attempt);
-    // An invoker that throws fails the attempt: task_error keeps its name, anything else is
-    // States.TaskFailed with what() as the cause.
-    auto invoked = guarded_call([&] { invoker->invoke(std::move(request), std::move(done)); });
-    if (!invoked) attempt->complete(tl::make_unexpected(std::move(invoked.error())));
+    if (f->exec->durable) {
+        // Unique per attempt, and kept in the checkpoint so a request sent again carries it.
+        request.idempotency_key = f->exec->arn;
+        request.idempotency_key.append(1, '/').append(std::to_string(f->entered_event)).append(1, '/').append(
+            std::to_string(f->retry_count));
+        attempt->kept_request = request;
+        if (!token.empty()) f->exec->durable->tokens.push_back(token_change{token, true});
+    }
+    dispatch(f, attempt, std::move(invoker), std::move(request));
     return outcome::parked();
+}
+
+STEPFN_INLINE void engine_core::arm_task_timers(const std::shared_ptr<frame>& f, std::optional<time_point> deadline,
+                                                std::optional<time_point> heartbeat_deadline) {
+    const auto generation = f->generation;
+    auto arm = [&](time_point when, bool is_heartbeat) {
+        return arm_timer(f, when, generation, [generation, is_heartbeat](engine_core& core, const std::shared_ptr<frame>& fr) {
+            core.on_task_timeout(fr, generation, is_heartbeat);
+        });
+    };
+    if (deadline) {
+        f->timer_at = *deadline;
+        f->timer = arm(*deadline, false);
+    }
+    if (heartbeat_deadline) {
+        f->heartbeat_at = *heartbeat_deadline;
+        f->heartbeat_timer = arm(*heartbeat_deadline, true);
+    }
+}
+
+// Hands the request to its invoker: now, or with a store once the checkpoint that scheduled the
+// task is durable (so a crash can never have run a task the store does not know of).
+STEPFN_INLINE void engine_core::dispatch(const std::shared_ptr<frame>& f, const std::shared_ptr<task_attempt>& attempt,
+                                         std::shared_ptr<task_invoker> invoker, task_request request, bool now) {
+    auto send = [attempt, invoker = std::move(invoker), request = std::move(request)]() mutable {
+        if (attempt->cancelled()) return;  // the execution was stopped before the store caught up
+        task_completion done(attempt);
+        // An invoker that throws fails the attempt: task_error keeps its name, anything else is
+        // States.TaskFailed with what() as the cause.
+        auto invoked = guarded_call([&] { invoker->invoke(std::move(request), std::move(done)); });
+        if (!invoked) attempt->complete(tl::make_unexpected(std::move(invoked.error())));
+    };
+    if (f->exec->durable && !now) f->exec->durable->effects.push_back(std::move(send));
+    else send();
 }
 
 STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, std::uint64_t generation, result<json> answer) {
@@ -228,6 +262,7 @@ STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, 
 STEPFN_INLINE void engine_core::on_task_submitted(const std::shared_ptr<frame>& f, std::uint64_t generation, json response) {
     if (f->generation != generation || !f->attempt || f->exec->ended.load()) return;
     const auto& t = std::get<task_state>(f->states->states[f->current].body);
+    f->attempt->was_submitted = true;
     resource_names resource(t.resource);
     emit(*f->exec, f->prev_event, event_type::task_submitted, [&] {
         json details = json{{"resourceType", resource.type()}, {"resource", resource.name()}};
@@ -248,7 +283,8 @@ STEPFN_INLINE void engine_core::on_task_heartbeat(const std::shared_ptr<frame>& 
     }
     if (!seconds) return;
     clock_->cancel(*f->heartbeat_timer);
-    f->heartbeat_timer = arm_timer(f, clock_->now() + std::chrono::seconds(*seconds), generation,
+    f->heartbeat_at = clock_->now() + std::chrono::seconds(*seconds);
+    f->heartbeat_timer = arm_timer(f, f->heartbeat_at, generation,
                                    [generation](engine_core& core, const std::shared_ptr<frame>& fr) {
                                        core.on_task_timeout(fr, generation, true);
                                    });
@@ -276,7 +312,10 @@ STEPFN_INLINE std::shared_ptr<task_attempt> engine_core::end_attempt(frame& f) {
     f.timer.reset();
     f.heartbeat_timer.reset();
     auto attempt = std::move(f.attempt);
-    if (attempt) unregister_token(attempt->token);
+    if (attempt) {
+        unregister_token(attempt->token);
+        if (f.exec->durable && !attempt->token.empty()) f.exec->durable->tokens.push_back(token_change{attempt->token, false});
+    }
     return attempt;
 }
 

@@ -61,16 +61,22 @@ STEPFN_INLINE outcome engine_core::run_wait(const std::shared_ptr<frame>& f, con
 
     // Park the frame: the output waits in `input` until the timer fires.
     f->input = std::move(*out);
+    f->wait_assigned = std::move(assigned);
     f->waiting = true;
-    const auto generation = ++f->generation;
-    f->timer = arm_timer(f, wake, generation,
-                         [assigned = std::move(assigned)](engine_core& core, const std::shared_ptr<frame>& fr) mutable {
-                             fr->waiting = false;
-                             fr->timer.reset();
-                             const state& st = fr->states->states[fr->current];
-                             core.resume(fr, st, outcome::advance(std::move(fr->input), next_of(st), std::move(assigned)));
-                         });
+    arm_wait(f, wake);
     return outcome::parked();
+}
+
+// Also called when a durable execution is restored with the deadline it had.
+STEPFN_INLINE void engine_core::arm_wait(const std::shared_ptr<frame>& f, time_point wake) {
+    const auto generation = ++f->generation;
+    f->timer_at = wake;
+    f->timer = arm_timer(f, wake, generation, [](engine_core& core, const std::shared_ptr<frame>& fr) {
+        fr->waiting = false;
+        fr->timer.reset();
+        const state& st = fr->states->states[fr->current];
+        core.resume(fr, st, outcome::advance(std::move(fr->input), next_of(st), std::move(fr->wait_assigned)));
+    });
 }
 
 } // namespace stepfn::detail

@@ -1,0 +1,154 @@
+#ifndef STEPFN_ENGINE_DETAIL_SNAPSHOT_HPP
+#define STEPFN_ENGINE_DETAIL_SNAPSHOT_HPP
+
+// A durable execution's frames as JSON: what the store keeps with each checkpoint, and what
+// restore_frame (durable.hpp) reads back. Taken at the end of a job of the execution's strand,
+// when every frame is at rest: runnable at the start of its current state, parked on a timer
+// (a Wait, a retry's back-off), on a task attempt or on a Parallel/Map run, or done.
+//
+// {"version":1, "sequence":N, "root":FRAME}
+// FRAME: {"state", "input", "entered", "enteredEvent", "prev", "retries", "retriers"?,
+//         "first"?, "variables"?, "mapIndex"?, "member"?, "done"?, "wait"?}
+// "wait": {"timer":"wait"|"retry", "at", "assigned"?}
+//       | {"task":{"token", "submitted", "deadline"?, "heartbeatDeadline"?, "request":{...}}}
+//       | {"fanout":{"map", "total", "next", "failures", "maxRunning", "last", "finished",
+//                    "toleratedCount"?, "toleratedPercentage"?, "failure"?, "items", "selector"?,
+//                    "results", "children":[FRAME...]}}
+// Times are microseconds since the epoch of the engine's clock.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <stepfn/engine/detail/execution_record.hpp>
+#include <stepfn/engine/detail/frame.hpp>
+#include <stepfn/engine/detail/history.hpp>
+#include <stepfn/engine/detail/task_attempt.hpp>
+#include <stepfn/json.hpp>
+
+namespace stepfn::detail {
+
+inline constexpr std::int64_t snapshot_version = 1;
+
+inline std::int64_t to_micros(time_point t) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+inline time_point from_micros(std::int64_t us) {
+    return time_point(std::chrono::duration_cast<time_point::duration>(std::chrono::microseconds(us)));
+}
+
+inline json request_snapshot(const task_request& r) {
+    json out = json::object();
+    out["resource"] = r.resource;
+    out["input"] = r.input;
+    out["attempt"] = r.attempt;
+    out["key"] = r.idempotency_key;
+    if (r.heartbeat_seconds) out["heartbeatSeconds"] = *r.heartbeat_seconds;
+    if (!r.credentials.is_null()) out["credentials"] = r.credentials;
+    return out;
+}
+
+json frame_snapshot(const frame& f);
+
+inline json fanout_snapshot(fanout_group& g) {
+    std::vector<std::shared_ptr<frame>> children;
+    json out = json::object();
+    {
+        std::lock_guard<std::mutex> lock(g.mutex);
+        const std::size_t started = g.is_map ? g.next : g.total;
+        out["map"] = g.is_map;
+        out["total"] = g.total;
+        out["next"] = started;
+        out["failures"] = g.failures;
+        out["maxRunning"] = g.max_running;
+        out["last"] = g.last_event;
+        out["finished"] = g.finished.load();
+        if (g.tolerated_count) out["toleratedCount"] = *g.tolerated_count;
+        if (g.tolerated_percentage) out["toleratedPercentage"] = *g.tolerated_percentage;
+        if (g.failure) out["failure"] = json{{"error", g.failure->name}, {"cause", g.failure->cause}};
+        json items = json::array();
+        if (g.is_map && g.items.is_array())
+            for (std::size_t i = started; i < g.items.size(); ++i) items.push_back(g.items[i]);
+        out["items"] = std::move(items);
+        if (!g.selector_input.is_null()) out["selector"] = g.selector_input;
+        out["results"] = json(g.results);
+        for (auto& entry : g.children) children.push_back(entry.second);
+    }
+    std::sort(children.begin(), children.end(),
+              [](const std::shared_ptr<frame>& a, const std::shared_ptr<frame>& b) { return a->member_index < b->member_index; });
+    json list = json::array();
+    for (const auto& c : children) list.push_back(frame_snapshot(*c));
+    out["children"] = std::move(list);
+    return out;
+}
+
+inline json frame_snapshot(const frame& f) {
+    json out = json::object();
+    const state& s = f.states->states[f.current];
+    out["state"] = s.name;
+    out["input"] = f.input;
+    out["entered"] = to_micros(f.entered_time);
+    out["enteredEvent"] = f.entered_event;
+    out["prev"] = f.prev_event;
+    out["retries"] = f.retry_count;
+    if (!f.retrier_attempts.empty()) out["retriers"] = f.retrier_attempts;
+    if (f.first_state) out["first"] = true;
+    if (f.owns_variables && f.variables) {
+        // Sorted, so that the same execution always makes the same snapshot.
+        std::vector<const std::pair<const std::string, json>*> vars;
+        for (const auto& v : f.variables->values) vars.push_back(&v);
+        std::sort(vars.begin(), vars.end(), [](auto* a, auto* b) { return a->first < b->first; });
+        json values = json::object();
+        for (const auto* v : vars) values[v->first] = v->second;
+        out["variables"] = std::move(values);
+    }
+    if (f.map_index >= 0) out["mapIndex"] = f.map_index;
+    if (f.member_of) out["member"] = f.member_index;
+    if (f.done) out["done"] = true;
+    if (!f.waiting || f.done) return out;
+    json wait = json::object();
+    if (f.attempt) {
+        const task_attempt& a = *f.attempt;
+        json task = json::object();
+        task["token"] = a.token;
+        task["submitted"] = a.was_submitted;
+        if (f.timer) task["deadline"] = to_micros(f.timer_at);
+        if (f.heartbeat_timer) task["heartbeatDeadline"] = to_micros(f.heartbeat_at);
+        if (a.kept_request) task["request"] = request_snapshot(*a.kept_request);
+        wait["task"] = std::move(task);
+    } else if (f.group) {
+        wait["fanout"] = fanout_snapshot(*f.group);
+    } else if (f.timer) {
+        const bool is_wait = s.type() == state_type::wait;
+        wait["timer"] = is_wait ? "wait" : "retry";
+        wait["at"] = to_micros(f.timer_at);
+        if (is_wait && !f.wait_assigned.is_null()) wait["assigned"] = f.wait_assigned;
+    }
+    out["wait"] = std::move(wait);
+    return out;
+}
+
+// The whole execution as the checkpoint numbered `sequence` carries it, as JSON text; empty once
+// it has no frames left.
+inline std::string snapshot_text(execution_record& rec, std::uint64_t sequence) {
+    std::shared_ptr<frame> root;
+    {
+        std::lock_guard<std::mutex> lock(rec.mutex);
+        root = rec.root;
+    }
+    if (!root) return std::string();
+    json out = json::object();
+    out["version"] = snapshot_version;
+    out["sequence"] = sequence;
+    out["root"] = frame_snapshot(*root);
+    return json_text(out);
+}
+
+} // namespace stepfn::detail
+
+#endif
