@@ -1,6 +1,6 @@
 // Checkpoints per second through sqlite_store: group commit (with and without a window) from 1,
-// 8 and 64 committing threads against one transaction per checkpoint, synchronous FULL against NORMAL; the bytes on disk
-// each checkpoint costs; and whether a checkpoint costs more when its execution's history is
+// 8 and 64 committing threads against one transaction per checkpoint, synchronous FULL against
+// NORMAL; the bytes on disk each checkpoint costs; and whether a checkpoint costs more when its execution's history is
 // long (10 events against 10,000). Each committing thread waits for its checkpoint's `done`
 // before the next, as an engine waits before an effect leaves the execution.
 //
