@@ -67,7 +67,8 @@ public:
     sqlite_store(const sqlite_store&) = delete;
     sqlite_store& operator=(const sqlite_store&) = delete;
 
-    // Flushes, stops the committer, closes the file (which folds the WAL back into it).
+    // Flushes, stops the committer, closes the file (which folds the WAL back into it). Not
+    // from a `done` (the committer cannot wait for itself): keep the last reference elsewhere.
     ~sqlite_store() override {
         {
             std::lock_guard<std::mutex> lock(queue_mutex_);
