@@ -25,8 +25,8 @@ class StepfnConan(ConanFile):
     topics = ("workflow", "step-functions", "asl", "state-machine", "header-only")
     package_type = "header-library"
     settings = "os", "arch", "compiler", "build_type"
-    options = {"with_yaml": [True, False], "with_http": [True, False]}
-    default_options = {"with_yaml": False, "with_http": False}
+    options = {"with_yaml": [True, False], "with_http": [True, False], "with_sqlite": [True, False]}
+    default_options = {"with_yaml": False, "with_http": False, "with_sqlite": False}
     exports_sources = "include/*", "LICENSE"
     no_copy_source = True
 
@@ -48,6 +48,8 @@ class StepfnConan(ConanFile):
             self.requires("yaml-cpp/0.8.0", transitive_headers=True)
         if self.options.with_http:
             self.requires("libcurl/8.6.0", transitive_headers=True)
+        if self.options.with_sqlite:
+            self.requires("sqlite3/3.45.0", transitive_headers=True)
 
     def package_id(self):
         # Header-only: one package whatever the settings; the YAML header ships either way.
@@ -94,3 +96,11 @@ class StepfnConan(ConanFile):
             http.defines = ["STEPFN_WITH_HTTP"]
             http.bindirs = []
             http.libdirs = []
+
+        if self.options.with_sqlite:
+            sqlite = self.cpp_info.components["sqlite"]
+            sqlite.set_property("cmake_target_name", "stepfn::sqlite")
+            sqlite.requires = ["core", "sqlite3::sqlite3"]
+            sqlite.defines = ["STEPFN_WITH_SQLITE"]
+            sqlite.bindirs = []
+            sqlite.libdirs = []

@@ -16,6 +16,7 @@ endif()
 vcpkg_check_features(OUT_FEATURE_OPTIONS FEATURE_OPTIONS
     FEATURES
         yaml STEPFN_WITH_YAML
+        sqlite STEPFN_WITH_SQLITE
 )
 
 vcpkg_cmake_configure(

@@ -41,3 +41,56 @@ if(TARGET stepfn::process)
   stepfn_cli_test(run_invokers_bad_entry EXIT 2 COMMAND run ${_data}/hello.asl.json --invokers ${_data}/invokers-bad.json
     STDERR "\"orders\" needs exactly one of \"http\", \"command\" or \"container\"")
 endif()
+
+# list, describe, history: a store written through the store API by stepfn_cli_store_fixture
+# (tests/cli/store_fixture.cpp), set up before these tests and removed after.
+if(TARGET stepfn::sqlite)
+  add_executable(stepfn_cli_store_fixture ${CMAKE_CURRENT_LIST_DIR}/store_fixture.cpp)
+  target_link_libraries(stepfn_cli_store_fixture PRIVATE stepfn::sqlite stepfn_warnings)
+  set(_store ${CMAKE_CURRENT_BINARY_DIR}/cli-store.db)
+  add_test(NAME cli_store_fixture COMMAND stepfn_cli_store_fixture ${_store})
+  add_test(NAME cli_store_fixture_cleanup COMMAND ${CMAKE_COMMAND} -E rm -f ${_store} ${_store}-wal ${_store}-shm)
+  set_tests_properties(cli_store_fixture PROPERTIES LABELS "cli" FIXTURES_SETUP cli_store)
+  set_tests_properties(cli_store_fixture_cleanup PROPERTIES LABELS "cli" FIXTURES_CLEANUP cli_store)
+  set(_orders "arn:aws:states:us-east-1:123456789012:execution:orders")
+  set(_machine "arn:aws:states:us-east-1:123456789012:stateMachine:orders")
+  set(_store_tests)
+  macro(stepfn_store_cli_test name)
+    stepfn_cli_test(${name} ${ARGN})
+    list(APPEND _store_tests cli_${name})
+  endmacro()
+
+  stepfn_store_cli_test(list_all EXIT 0 COMMAND list --store ${_store}
+    STDOUT "^{\"executionArn\":\"${_orders}:running-1\",\"stateMachineArn\":\"${_machine}\",\"name\":\"running-1\",\"status\":\"RUNNING\",\"startDate\":\"2024-01-02T03:04:09.000Z\",\"redriveCount\":0}\n{[^\n]*:orders:dup\"[^\n]*}\n{[^\n]*:refunds:dup\"[^\n]*}\n{[^\n]*failed-1[^\n]*}\n{[^\n]*ok-1[^\n]*}\n$")
+  stepfn_store_cli_test(list_status EXIT 0 COMMAND list --store ${_store} --status FAILED
+    STDOUT "^{\"executionArn\":\"${_orders}:failed-1\",\"stateMachineArn\":\"${_machine}\",\"name\":\"failed-1\",\"status\":\"FAILED\",\"startDate\":\"2024-01-02T03:04:06.000Z\",\"stopDate\":\"2024-01-02T03:04:15.500Z\",\"redriveCount\":1,\"redriveDate\":\"2024-01-02T03:04:15.000Z\"}\n$")
+  stepfn_store_cli_test(list_machine EXIT 0 COMMAND list --store ${_store} --machine arn:aws:states:us-east-1:123456789012:stateMachine:refunds
+    STDOUT "^{[^\n]*\"name\":\"dup\"[^\n]*}\n$")
+  stepfn_store_cli_test(list_max_results EXIT 0 COMMAND list --store ${_store} --max-results 2
+    STDOUT "^{[^\n]*running-1[^\n]*}\n{[^\n]*:orders:dup\"[^\n]*}\n$")
+  stepfn_store_cli_test(list_bad_status EXIT 2 COMMAND list --store ${_store} --status DONE STDERR "--status must be RUNNING")
+  stepfn_store_cli_test(list_bad_max EXIT 2 COMMAND list --store ${_store} --max-results 0 STDERR "--max-results must be")
+  stepfn_store_cli_test(describe_name EXIT 0 COMMAND describe --store ${_store} ok-1
+    STDOUT "^{\"executionArn\":\"${_orders}:ok-1\",\"stateMachineArn\":\"${_machine}\",\"name\":\"ok-1\",\"status\":\"SUCCEEDED\",\"startDate\":\"2024-01-02T03:04:05.000Z\",\"stopDate\":\"2024-01-02T03:04:05.500Z\",\"input\":\"{.\"order.\":.\"ok-1.\"}\",\"inputDetails\":{\"included\":true},\"output\":\"{.\"order.\":.\"ok-1.\",.\"ok.\":true}\",\"outputDetails\":{\"included\":true},\"redriveCount\":0,\"redriveStatus\":\"NOT_REDRIVABLE\",\"redriveStatusReason\":\"Execution is SUCCEEDED and cannot be redriven\"}\n$")
+  stepfn_store_cli_test(describe_arn EXIT 0 COMMAND describe --store ${_store} ${_orders}:failed-1
+    STDOUT "\"status\":\"FAILED\",.*\"error\":\"Order.Rejected\",\"cause\":\"amount too large\",\"redriveCount\":1,\"redriveDate\":\"2024-01-02T03:04:15.000Z\",\"redriveStatus\":\"REDRIVABLE\"}\n$")
+  stepfn_store_cli_test(describe_ambiguous EXIT 1 COMMAND describe --store ${_store} dup
+    STDERR "2 stored executions are named 'dup'.*\n  arn:aws:states:us-east-1:123456789012:execution:orders:dup\n  arn:aws:states:us-east-1:123456789012:execution:refunds:dup\n")
+  stepfn_store_cli_test(describe_missing EXIT 1 COMMAND describe --store ${_store} nobody STDERR "no execution named 'nobody'")
+  stepfn_store_cli_test(describe_missing_arn EXIT 1 COMMAND describe --store ${_store} ${_orders}:nobody STDERR "no execution with the ARN")
+  stepfn_store_cli_test(history_forward EXIT 0 COMMAND history --store ${_store} ok-1
+    STDOUT "^{\"timestamp\":\"2024-01-02T03:04:05.000Z\",\"type\":\"ExecutionStarted\",\"id\":1,\"previousEventId\":0,\"executionStartedEventDetails\":{\"input\":\"{.\"order.\":.\"ok-1.\"}\",\"inputDetails\":{\"truncated\":false},\"roleArn\":\"arn:aws:iam::123456789012:role/stepfn\"}}\n{[^\n]*\"type\":\"PassStateEntered\",\"id\":2,[^\n]*}\n{[^\n]*\"id\":3,[^\n]*}\n{[^\n]*\"type\":\"ExecutionSucceeded\",\"id\":4,[^\n]*}\n$")
+  stepfn_store_cli_test(history_reverse EXIT 0 COMMAND history --store ${_store} ${_orders}:failed-1 --reverse
+    STDOUT "^{[^\n]*\"type\":\"ExecutionFailed\",\"id\":5,[^\n]*}\n{[^\n]*\"type\":\"ExecutionRedriven\",\"id\":4,[^\n]*}\n{[^\n]*\"id\":3,[^\n]*}\n{[^\n]*\"id\":2,[^\n]*}\n{[^\n]*\"id\":1,[^\n]*}\n$")
+  set_tests_properties(${_store_tests} PROPERTIES FIXTURES_REQUIRED cli_store)
+
+  # Stores that cannot be read: said on stderr, exit 2; no store is created by reading.
+  stepfn_cli_test(store_missing EXIT 2 COMMAND list --store ${CMAKE_CURRENT_BINARY_DIR}/no-such-store.db STDERR "no-such-store.db.*no such file")
+  # A text file in the build tree (opening for reading must leave a source file alone anyway).
+  file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/not-a-store.txt "these are notes, not an execution store\n")
+  stepfn_cli_test(store_not_a_store EXIT 2 COMMAND describe --store ${CMAKE_CURRENT_BINARY_DIR}/not-a-store.txt x
+    STDERR "not-a-store.txt' is not a stepfn store")
+  stepfn_cli_test(store_needs_store EXIT 2 COMMAND history ok-1 STDERR "history needs --store DB")
+  stepfn_cli_test(store_needs_execution EXIT 2 COMMAND describe --store x.db STDERR "describe needs an execution NAME or ARN")
+  stepfn_cli_test(list_help EXIT 0 COMMAND list --help STDOUT "Usage: stepfn list --store DB")
+endif()

@@ -47,6 +47,12 @@
 #include <stepfn/load/yaml.hpp>
 #endif
 
+// The store-reading commands (list, describe, history) when the build has SQLite.
+#if defined(STEPFN_WITH_SQLITE)
+#include <stepfn/integrations/sqlite_store.hpp>
+#endif
+#include <stepfn/store/stored_execution.hpp>
+
 namespace stepfn::cli {
 
 inline constexpr int exit_ok = 0;
@@ -75,6 +81,7 @@ inline int stepfn_cli(int argc, const char* const* argv, std::FILE* out, std::FI
 #include "graph_command.hpp"
 #include "invokers_file.hpp"
 #include "run_command.hpp"
+#include "store_commands.hpp"
 
 namespace stepfn::cli {
 
@@ -92,6 +99,7 @@ inline int dispatch(const std::vector<std::string>& args, std::FILE* in, std::FI
     if (command == "validate") return validate_command(rest, in, out, err);
     if (command == "run") return run_command(rest, in, out, err);
     if (command == "graph") return graph_command(rest, in, out, err);
+    if (command == "list" || command == "describe" || command == "history") return store_command(command, rest, out, err);
     if (command == "-h" || command == "--help" || command == "help") {
         if (command != "help" || rest.empty() || rest[0] == "-h" || rest[0] == "--help") {
             write(out, main_usage);
@@ -101,6 +109,9 @@ inline int dispatch(const std::vector<std::string>& args, std::FILE* in, std::FI
         const std::string_view* usage = rest[0] == "validate" ? &validate_usage
                                         : rest[0] == "run"    ? &run_usage
                                         : rest[0] == "graph"  ? &graph_usage
+                                        : rest[0] == "list"   ? &list_usage
+                                        : rest[0] == "describe" ? &describe_usage
+                                        : rest[0] == "history"  ? &history_usage
                                         : rest[0] == "help" || rest[0] == "version" ? &main_usage
                                                                                     : nullptr;
         if (usage == nullptr) return report({"unknown command " + in_quotes(rest[0]), true}, hint, err);

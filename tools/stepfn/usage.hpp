@@ -15,6 +15,11 @@ Commands:
   validate FILE     Check a definition: prints "valid", or one problem per line on stderr
   run FILE          Run a definition to completion and print its result as one line of JSON
   graph FILE        Print the state machine as a Graphviz (DOT) or Mermaid graph
+  list --store DB   List the executions of an execution store, newest first (JSON Lines)
+  describe --store DB NAME_OR_ARN
+                    Print one stored execution as AWS's DescribeExecution does
+  history --store DB NAME_OR_ARN
+                    Print a stored execution's history, one JSON event per line
   help [COMMAND]    Show this help, or the help of COMMAND
   version           Print the version
 
@@ -27,9 +32,10 @@ stepfn was built with YAML support.
 
 Exit status:
   0  the definition is valid / the execution SUCCEEDED
-  1  the definition is invalid / the execution FAILED, TIMED_OUT or was ABORTED
+  1  the definition is invalid / the execution FAILED, TIMED_OUT or was ABORTED /
+     (describe, history) the store holds no such execution
   2  usage error, unreadable file, text that is not JSON, a size limit exceeded,
-     or (run) an invalid definition or mock file
+     (run) an invalid definition or mock file, or a store that cannot be read
 
 Examples:
   stepfn validate workflow.asl.json

@@ -1,0 +1,155 @@
+#ifndef STEPFN_INTEGRATIONS_DETAIL_SQLITE_ROWS_HPP
+#define STEPFN_INTEGRATIONS_DETAIL_SQLITE_ROWS_HPP
+
+// How the store's values sit in SQLite's columns (times, statuses, event types, details) and
+// how page tokens are spelled; whatever is read back is checked, since the file is outside.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <stepfn/detail/hash.hpp>
+#include <stepfn/error.hpp>
+#include <stepfn/execution_status.hpp>
+#include <stepfn/history/event.hpp>
+#include <stepfn/integrations/detail/bounded_json.hpp>
+#include <stepfn/integrations/detail/sqlite_connection.hpp>
+#include <stepfn/store/stored_execution.hpp>
+
+namespace stepfn {
+namespace detail {
+
+// Times as integer nanoseconds since the Unix epoch: exact for every clock stepfn runs on.
+inline std::int64_t to_store_ns(store_time t) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+inline store_time from_store_ns(std::int64_t ns) {
+    return store_time(std::chrono::duration_cast<store_time::duration>(std::chrono::nanoseconds(ns)));
+}
+
+inline bool parse_execution_status(std::string_view text, execution_status& out) noexcept {
+    for (auto s : {execution_status::running, execution_status::succeeded, execution_status::failed, execution_status::timed_out,
+                   execution_status::aborted}) {
+        if (text == to_string(s)) {
+            out = s;
+            return true;
+        }
+    }
+    return false;
+}
+
+inline error corrupted_row(const std::string& path, const std::string& what) {
+    return error{store_corrupted, "the store " + path + " is corrupted: " + what};
+}
+
+// The columns every execution read selects, in this order.
+inline constexpr const char* execution_columns =
+    "arn, name, machine_arn, definition_id, status, input, output, error, cause, start_ns, stop_ns, redrive_count, "
+    "redrive_ns, event_count";
+
+inline result<stored_execution> read_execution(const sqlite_statement& row, const std::string& path) {
+    stored_execution e;
+    e.arn = row.text(0);
+    e.name = row.text(1);
+    e.machine_arn = row.text(2);
+    e.definition_id = row.text(3);
+    const std::string status = row.text(4);
+    if (!parse_execution_status(status, e.status)) return tl::make_unexpected(corrupted_row(path, "the execution '" + e.arn + "' has the status '" + status + "'"));
+    e.input = row.text(5);
+    e.output = row.text(6);
+    e.error = row.text(7);
+    e.cause = row.text(8);
+    e.start_date = from_store_ns(row.integer(9));
+    if (auto stop = row.optional_integer(10)) e.stop_date = from_store_ns(*stop);
+    e.redrive_count = row.integer(11);
+    if (auto redrive = row.optional_integer(12)) e.redrive_date = from_store_ns(*redrive);
+    e.event_count = row.integer(13);
+    return e;
+}
+
+// Columns: id, previous_id, type, timestamp_ns, details.
+inline result<history_event> read_event(const sqlite_statement& row, const std::string& path, std::string_view arn) {
+    history_event ev;
+    ev.id = row.integer(0);
+    ev.previous_event_id = row.integer(1);
+    const std::string type = row.text(2);
+    if (!parse_event_type(type, ev.type))
+        return tl::make_unexpected(corrupted_row(path, "event " + std::to_string(ev.id) + " of '" + std::string(arn) + "' has the type '" + type + "'"));
+    ev.timestamp = from_store_ns(row.integer(3));
+    // Bounded: a damaged or hostile file cannot hand back a tree deep enough to overflow the stack.
+    auto details = parse_reply(row.text(4), "the details of event " + std::to_string(ev.id) + " of '" + std::string(arn) + "'", store_corrupted);
+    if (!details) return tl::make_unexpected(std::move(details.error()));
+    ev.details = std::move(*details);
+    return ev;
+}
+
+// JSON text that never throws: strings that are not UTF-8 (only host code can make them) are
+// stored with U+FFFD rather than stopping the committer.
+inline std::string details_text(const json& details) {
+    return details.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// ---- page tokens: "<kind>1.<hex position>.<hex check>", the check binding the position to the
+// request it continues (filter, execution, direction), so a token is refused anywhere else.
+
+inline std::string hex64(std::uint64_t v) {
+    static const char digits[] = "0123456789abcdef";
+    std::string out(16, '0');
+    for (int i = 15; i >= 0; --i, v >>= 4) out[static_cast<std::size_t>(i)] = digits[v & 0xF];
+    return out;
+}
+
+inline bool parse_hex64(std::string_view text, std::uint64_t& out) noexcept {
+    if (text.size() != 16) return false;
+    std::uint64_t v = 0;
+    for (char c : text) {
+        int d = 0;
+        if (c >= '0' && c <= '9') d = c - '0';
+        else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+        else return false;
+        v = (v << 4) | static_cast<std::uint64_t>(d);
+    }
+    out = v;
+    return true;
+}
+
+inline std::string token_check(std::string_view scope, std::string_view position) {
+    std::string text(scope);
+    text += '\n';
+    text += position;
+    return hash_impl::sha256(text).substr(0, 16);
+}
+
+inline std::string make_page_token(char kind, std::string_view scope, std::uint64_t a, std::uint64_t b) {
+    std::string position = hex64(a) + hex64(b);
+    std::string token(1, kind);
+    token += "1.";
+    token += position;
+    token += '.';
+    token += token_check(scope, position);
+    return token;
+}
+
+inline error invalid_token(std::string_view token) {
+    std::string shown(token.substr(0, 80));
+    if (token.size() > 80) shown += "...";
+    return error{"InvalidToken", "the page token '" + shown + "' is not one this store issued for this request"};
+}
+
+// The two numbers of a token this store made for `scope`; InvalidToken otherwise.
+inline result<std::pair<std::uint64_t, std::uint64_t>> parse_page_token(char kind, std::string_view scope, std::string_view token) {
+    // kind '1' '.' 32 hex '.' 16 hex
+    if (token.size() != 3 + 32 + 1 + 16 || token[0] != kind || token[1] != '1' || token[2] != '.' || token[35] != '.')
+        return tl::make_unexpected(invalid_token(token));
+    const std::string_view position = token.substr(3, 32);
+    std::uint64_t a = 0, b = 0;
+    if (!parse_hex64(position.substr(0, 16), a) || !parse_hex64(position.substr(16), b) || token.substr(36) != token_check(scope, position))
+        return tl::make_unexpected(invalid_token(token));
+    return std::make_pair(a, b);
+}
+
+} // namespace detail
+} // namespace stepfn
+
+#endif

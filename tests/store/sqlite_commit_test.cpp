@@ -1,0 +1,209 @@
+// Group commit: checkpoints queued from many threads share transactions, every `done` is
+// answered once, a batch's bad checkpoint does not take the good ones down, and a store that
+// goes away first writes what it was given.
+#include "catch.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/store_support.hpp"
+
+using namespace store_test;
+
+namespace {
+
+// Each thread owns `executions` executions and commits `per_execution` checkpoints to each
+// without waiting for any `done`: created, then steps of two events.
+struct load_result {
+    std::atomic<int> ok{0};
+    std::atomic<int> failed{0};
+    std::mutex mutex;
+    std::vector<std::string> errors;
+};
+
+void commit_load(stepfn::execution_store& store, int threads, int executions, int per_execution, load_result& out) {
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+        pool.emplace_back([&, t] {
+            for (int e = 0; e < executions; ++e) {
+                const std::string name = "t" + std::to_string(t) + "-e" + std::to_string(e);
+                for (int c = 1; c <= per_execution; ++c) {
+                    auto cp = c == 1 ? created(name, t * 1000 + e) : step(execution_arn(name), static_cast<std::uint64_t>(c), 2 * c - 2, 2, "{\"c\":" + std::to_string(c) + "}");
+                    store.commit(std::move(cp), [&out](stepfn::result<void> r) {
+                        if (r) {
+                            ++out.ok;
+                        } else {
+                            ++out.failed;
+                            std::lock_guard<std::mutex> lock(out.mutex);
+                            out.errors.push_back(r.error().cause);
+                        }
+                    });
+                }
+            }
+        });
+    }
+    for (auto& th : pool) th.join();
+}
+
+} // namespace
+
+TEST_CASE("sqlite store: 1,000 checkpoints from 8 threads share a few transactions", "[store][sqlite][concurrency]") {
+    scratch_dir dir;
+    stepfn::sqlite_store_options options;
+    // A window far longer than it takes to queue everything: batches close on max_batch alone.
+    options.commit_window = std::chrono::seconds(30);
+    options.max_batch = 100;
+    options.synchronous_full = false;
+    auto store = stepfn::sqlite_store::open(dir.file("group.db"), options);
+    REQUIRE(store);
+
+    load_result result;
+    // Readers at the same time: every read sees whole checkpoints.
+    std::atomic<bool> stop{false};
+    std::atomic<int> reads{0};
+    std::thread reader([&] {
+        while (!stop) {
+            auto page = (*store)->list_executions({});
+            if (page) {
+                for (const auto& e : page->executions) {
+                    // event_count is always odd: 1 + 2 per later checkpoint.
+                    if (e.event_count % 2 != 1) ++result.failed;
+                }
+            }
+            ++reads;
+            std::this_thread::yield();
+        }
+    });
+    commit_load(**store, 8, 25, 5, result);  // 8 x 25 x 5 = 1,000 checkpoints
+    REQUIRE((*store)->flush());
+    stop = true;
+    reader.join();
+
+    CHECK(result.ok == 1000);
+    CHECK(result.failed == 0);
+    CHECK((*store)->transactions() == 10);
+    stepfn::execution_filter everything;
+    everything.max_results = 1000;
+    auto all = (*store)->list_executions(everything);
+    REQUIRE(all);
+    REQUIRE(all->executions.size() == 200);
+    for (const auto& e : all->executions) CHECK(e.event_count == 9);
+    CHECK(reads > 0);
+}
+
+TEST_CASE("sqlite store: without a window every checkpoint is its own transaction", "[store][sqlite]") {
+    scratch_dir dir;
+    stepfn::sqlite_store_options options;
+    options.commit_window = std::chrono::microseconds(0);
+    options.max_batch = 1;
+    options.synchronous_full = false;
+    auto store = stepfn::sqlite_store::open(dir.file("single.db"), options);
+    REQUIRE(store);
+    load_result result;
+    commit_load(**store, 2, 5, 4, result);
+    REQUIRE((*store)->flush());
+    CHECK(result.ok == 40);
+    CHECK((*store)->transactions() == 40);
+}
+
+TEST_CASE("sqlite store: a refused checkpoint in a batch leaves the others written", "[store][sqlite]") {
+    scratch_dir dir;
+    stepfn::sqlite_store_options options;
+    options.commit_window = std::chrono::seconds(30);
+    options.max_batch = 4;
+    auto store = stepfn::sqlite_store::open(dir.file("mixed.db"), options);
+    REQUIRE(store);
+    std::vector<stepfn::result<void>> outcomes(4);
+    std::atomic<int> answered{0};
+    auto remember = [&](std::size_t i) {
+        return [&, i](stepfn::result<void> r) {
+            outcomes[i] = std::move(r);
+            ++answered;
+        };
+    };
+    // One batch of four: a create, a good step of it (sees the create, same transaction), a
+    // step that skips a sequence, another create.
+    (*store)->commit(created("a", 1), remember(0));
+    (*store)->commit(step(execution_arn("a"), 2, 2, 2), remember(1));
+    (*store)->commit(step(execution_arn("a"), 4, 4, 1), remember(2));
+    (*store)->commit(created("b", 2), remember(3));
+    REQUIRE((*store)->flush());
+    REQUIRE(answered == 4);
+    CHECK((*store)->transactions() == 1);
+    CHECK(outcomes[0]);
+    CHECK(outcomes[1]);
+    REQUIRE_FALSE(outcomes[2]);
+    CHECK(outcomes[2].error().name == "InvalidCheckpoint");
+    CHECK(outcomes[3]);
+    CHECK((*(*store)->find_execution(execution_arn("a")))->event_count == 3);
+    CHECK((*store)->find_execution(execution_arn("b"))->has_value());
+}
+
+TEST_CASE("sqlite store: `done` may commit the next checkpoint and read; flush from it is refused", "[store][sqlite]") {
+    scratch_dir dir;
+    auto store = stepfn::sqlite_store::open(dir.file("chain.db"));
+    REQUIRE(store);
+    stepfn::sqlite_store& s = **store;
+    const std::string arn = execution_arn("chain");
+    std::promise<int> finished;
+    std::atomic<bool> flush_refused{false};
+    std::function<void(std::uint64_t, stepfn::result<void>)> next = [&](std::uint64_t seq, stepfn::result<void> r) {
+        if (!r) {
+            finished.set_value(-1);
+            return;
+        }
+        auto row = s.find_execution(arn);  // reading from inside `done`
+        if (!row || !row->has_value() || (*row)->event_count != static_cast<std::int64_t>(seq)) {
+            finished.set_value(-2);
+            return;
+        }
+        if (seq == 50) {
+            flush_refused = !s.flush();
+            finished.set_value(static_cast<int>(seq));
+            return;
+        }
+        s.commit(step(arn, seq + 1, static_cast<std::int64_t>(seq) + 1, 1), [&, seq](stepfn::result<void> rr) { next(seq + 1, std::move(rr)); });
+    };
+    s.commit(created("chain", 1), [&](stepfn::result<void> r) { next(1, std::move(r)); });
+    auto done = finished.get_future();
+    REQUIRE(done.wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+    CHECK(done.get() == 50);
+    CHECK(flush_refused);
+}
+
+TEST_CASE("sqlite store: closing writes everything queued and answers every `done`", "[store][sqlite]") {
+    scratch_dir dir;
+    const std::string path = dir.file("close.db");
+    load_result result;
+    {
+        stepfn::sqlite_store_options options;
+        options.commit_window = std::chrono::milliseconds(200);
+        auto store = stepfn::sqlite_store::open(path, options);
+        REQUIRE(store);
+        commit_load(**store, 4, 10, 3, result);
+    }  // no flush: the destructor's
+    CHECK(result.ok == 120);
+    auto store = stepfn::sqlite_store::open(path);
+    REQUIRE(store);
+    auto all = (*store)->list_executions({});
+    REQUIRE(all);
+    CHECK(all->executions.size() == 40);
+    for (const auto& e : all->executions) CHECK(e.event_count == 5);
+}
+
+TEST_CASE("sqlite store: details that are not UTF-8 are stored with replacement characters", "[store][sqlite]") {
+    scratch_dir dir;
+    auto store = stepfn::sqlite_store::open(dir.file("utf8.db"));
+    REQUIRE(store);
+    auto cp = created("bytes", 1);
+    cp.events[0].details["input"] = std::string("\xff\xfe oops");
+    REQUIRE(commit_now(**store, cp));
+    auto history = (*store)->history(execution_arn("bytes"), {});
+    REQUIRE(history);
+    REQUIRE(history->events.size() == 1);
+    CHECK(history->events[0].details.at("input").get<std::string>().find("oops") != std::string::npos);
+}
