@@ -36,7 +36,10 @@
 namespace stepfn {
 
 struct sqlite_store_options {
-    std::chrono::microseconds commit_window{1000}; // group commit: how long the committer gathers checkpoints after the first one arrives
+    // Group commit: checkpoints that arrive while a transaction commits all go in the next one,
+    // so many executions share each fsync without waiting for it. A window > 0 also makes the
+    // committer wait that long after the first arrival (more per transaction, more latency).
+    std::chrono::microseconds commit_window{0};
     std::size_t max_batch = 1024;                  // checkpoints per transaction at most
     bool synchronous_full = true;                  // PRAGMA synchronous=FULL (false: NORMAL, may lose the last commits on power loss, never corrupts)
     std::size_t max_file_bytes = 0;                // 0 = unlimited; otherwise PRAGMA max_page_count so a full disk can be tested

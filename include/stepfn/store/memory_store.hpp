@@ -139,6 +139,9 @@ private:
         auto it = executions_.find(cp.execution_arn);
         if (cp.created) {
             if (it != executions_.end()) return make_error("ExecutionAlreadyExists", "the store already holds the execution '" + cp.execution_arn + "'");
+            if (cp.created->arn != cp.execution_arn)
+                return make_error("InvalidCheckpoint", "the execution row's ARN '" + cp.created->arn + "' is not the checkpoint's '" +
+                                                           cp.execution_arn + "'");
         } else if (it == executions_.end()) {
             return make_error("ExecutionDoesNotExist", "a checkpoint for the execution '" + cp.execution_arn + "', which the store does not hold");
         }
