@@ -190,7 +190,7 @@ public:
             auto row = detail::read_execution(s, db_.path());
             if (!row) return tl::make_unexpected(std::move(row.error()));
             last_start = s.integer(9);
-            last_order = s.integer(14);
+            last_order = s.integer(15);
             page.executions.push_back(std::move(*row));
         }
         return page;

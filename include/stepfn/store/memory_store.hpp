@@ -164,6 +164,7 @@ private:
         }
         entry& e = it->second;
         e.sequence = cp.sequence;
+        e.row.sequence = cp.sequence;
         for (auto& event : cp.events) e.events.push_back(std::move(event));
         e.row.event_count = expected;
         if (!cp.snapshot.empty()) e.snapshot = std::move(cp.snapshot);

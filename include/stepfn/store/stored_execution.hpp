@@ -35,6 +35,7 @@ struct stored_execution {
     std::int64_t redrive_count = 0;
     std::optional<store_time> redrive_date;
     std::int64_t event_count = 0;        // the id of its latest history event
+    std::uint64_t sequence = 0;          // its latest checkpoint's (the next one must follow it)
 };
 
 // A state machine's definition as an execution started it; executions stay pinned to it.

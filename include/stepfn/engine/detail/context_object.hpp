@@ -21,7 +21,8 @@ STEPFN_INLINE const json* frame_env::context() const {
         exec_part["StartTime"] = format_iso8601(rec.start_time);
         exec_part["Name"] = rec.name;
         exec_part["RoleArn"] = core_.role_arn();
-        exec_part["RedriveCount"] = 0;
+        exec_part["RedriveCount"] = rec.redrive_count;
+        if (rec.redrive_count > 0) exec_part["RedriveTime"] = format_iso8601(rec.redrive_time);
         json ctx = json::object();
         ctx["Execution"] = std::move(exec_part);
         ctx["StateMachine"] = json{{"Id", rec.machine_arn.empty() ? core_.arn_prefix() + "stateMachine:" + rec.machine.name()

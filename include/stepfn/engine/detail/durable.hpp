@@ -195,11 +195,6 @@ STEPFN_INLINE result<recovered_executions> engine_core::recover() {
     return out;
 }
 
-STEPFN_INLINE result<execution> engine_core::redrive(std::string_view arn) {
-    if (!options_.store) return make_error("StoreNotConfigured", "redrive() needs an engine with a store (engine_options::store)");
-    return make_error("NotImplemented", "redrive of '" + std::string(arn) + "' is being built");
-}
-
 } // namespace stepfn::detail
 
 #endif

@@ -25,6 +25,7 @@
 #include <stepfn/engine/detail/states/map_distributed.hpp>
 #include <stepfn/engine/detail/durable.hpp>
 #include <stepfn/engine/detail/restore.hpp>
+#include <stepfn/engine/detail/redrive.hpp>
 #include <stepfn/engine/detail/execution_impl.hpp>
 
 #endif

@@ -53,6 +53,8 @@ struct execution_record {
     std::string machine_arn;  // set for a Map Run's children; otherwise derived when `$$` is read
     json input;              // as started: `$$.Execution.Input` (kept only when the machine reads `$$`)
     time_point start_time;
+    std::int64_t redrive_count = 0;  // `$$.Execution.RedriveCount`, and RedriveTime once redriven
+    time_point redrive_time;
     std::shared_ptr<history_sink> sink;  // per execution
     std::shared_ptr<state_inspector> inspector;
 

@@ -148,7 +148,9 @@ STEPFN_INLINE void engine_core::arm_execution_timeout(const std::shared_ptr<exec
     auto self = shared_from_this();
     std::weak_ptr<execution_record> weak = rec;
     const std::int64_t seconds = *timeout;
-    const auto id = clock_->schedule_at(rec->start_time + std::chrono::seconds(seconds), [self, weak, seconds]() {
+    // A redriven execution gets its whole TimeoutSeconds again, from the redrive.
+    const time_point from = rec->redrive_count > 0 ? rec->redrive_time : rec->start_time;
+    const auto id = clock_->schedule_at(from + std::chrono::seconds(seconds), [self, weak, seconds]() {
         auto r = weak.lock();
         if (!r) return;
         self->end_from_outside(r, execution_status::timed_out,

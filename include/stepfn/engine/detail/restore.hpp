@@ -62,6 +62,62 @@ inline tl::unexpected<error> corrupt_snapshot(const std::string& arn, const std:
     return tl::make_unexpected(error{"CorruptSnapshot", "the stored snapshot of '" + arn + "' does not read back: " + problem});
 }
 
+// The machine a stored execution is pinned to, loaded from the store.
+STEPFN_INLINE result<state_machine> engine_core::load_pinned(const stored_execution& row) {
+    auto version = options_.store->find_machine_version(row.definition_id);
+    if (!version) return tl::make_unexpected(std::move(version.error()));
+    if (!*version) return corrupt_snapshot(row.arn, "its state machine version '" + row.definition_id + "' is not stored");
+    const std::string marker = "stateMachine:";
+    const auto at = row.machine_arn.rfind(marker);
+    if (at == std::string::npos) return corrupt_snapshot(row.arn, "the state machine ARN '" + row.machine_arn + "' has no name");
+    load_options load;
+    load.bounds = options_.bounds;
+    load.name = row.machine_arn.substr(at + marker.size());
+    json definition = json::parse((*version)->definition, nullptr, false);
+    if (definition.is_discarded()) return corrupt_snapshot(row.arn, "its stored definition is not JSON");
+    auto machine = load_machine_json(definition, load);
+    if (!machine) return corrupt_snapshot(row.arn, "its stored definition does not load: " + machine.error().cause);
+    return machine;
+}
+
+// A stored execution's record, without frames yet.
+STEPFN_INLINE std::shared_ptr<execution_record> engine_core::stored_record(const stored_execution& row, state_machine machine) {
+    auto rec = std::make_shared<execution_record>(std::move(machine));
+    rec->core = shared_from_this();
+    rec->driver = &driver;
+    rec->arn = row.arn;
+    rec->name = row.name;
+    rec->start_time = row.start_date;
+    rec->event_count = row.event_count;
+    rec->redrive_count = row.redrive_count;
+    if (row.redrive_date) rec->redrive_time = *row.redrive_date;
+    if (rec->machine.definition().reads_context) rec->input = json::parse(row.input, nullptr, false);
+    rec->durable = std::make_unique<durable_state>();
+    rec->durable->input_text = row.input;
+    rec->durable->sequence = row.sequence;
+    return rec;
+}
+
+// Registers a rebuilt execution and starts it moving again, in one job of its strand.
+STEPFN_INLINE execution engine_core::resume_stored(const std::shared_ptr<execution_record>& rec, std::shared_ptr<frame> root,
+                                                   std::vector<job> arms) {
+    root->is_root = true;
+    {
+        std::lock_guard<std::mutex> lock(rec->mutex);
+        rec->root = std::move(root);
+    }
+    {
+        std::lock_guard<std::mutex> lock(registry_mutex_);
+        executions_[rec->arn] = rec;
+    }
+    arm_execution_timeout(rec);
+    auto held = std::make_shared<std::vector<job>>(std::move(arms));
+    post_to_execution(rec, [held]() {
+        for (auto& arm : *held) arm();
+    });
+    return execution(rec);
+}
+
 STEPFN_INLINE result<execution> engine_core::restore_execution(const std::string& arn) {
     {
         std::lock_guard<std::mutex> lock(registry_mutex_);
@@ -73,19 +129,8 @@ STEPFN_INLINE result<execution> engine_core::restore_execution(const std::string
     if (!found) return tl::make_unexpected(std::move(found.error()));
     if (!*found) return make_error("ExecutionDoesNotExist", "the store holds no execution '" + arn + "'");
     const stored_execution& row = **found;
-    auto version = options_.store->find_machine_version(row.definition_id);
-    if (!version) return tl::make_unexpected(std::move(version.error()));
-    if (!*version) return corrupt_snapshot(arn, "its state machine version '" + row.definition_id + "' is not stored");
-    const std::string marker = "stateMachine:";
-    const auto at = row.machine_arn.rfind(marker);
-    if (at == std::string::npos) return corrupt_snapshot(arn, "the state machine ARN '" + row.machine_arn + "' has no name");
-    load_options load;
-    load.bounds = options_.bounds;
-    load.name = row.machine_arn.substr(at + marker.size());
-    json definition = json::parse((*version)->definition, nullptr, false);
-    if (definition.is_discarded()) return corrupt_snapshot(arn, "its stored definition is not JSON");
-    auto machine = load_machine_json(definition, load);
-    if (!machine) return corrupt_snapshot(arn, "its stored definition does not load: " + machine.error().cause);
+    auto machine = load_pinned(row);
+    if (!machine) return tl::make_unexpected(std::move(machine.error()));
     auto text = options_.store->snapshot(arn);
     if (!text) return tl::make_unexpected(std::move(text.error()));
     json snap = json::parse(*text, nullptr, false);
@@ -94,42 +139,14 @@ STEPFN_INLINE result<execution> engine_core::restore_execution(const std::string
     std::string problem;
     if (top.integer("version", 0, problem) != snapshot_version)
         return corrupt_snapshot(arn, "its format version is not " + std::to_string(snapshot_version));
-    const std::int64_t sequence = top.integer("sequence", -1, problem);
-    if (sequence < 1 || !problem.empty()) return corrupt_snapshot(arn, problem.empty() ? "no checkpoint sequence" : problem);
-
-    auto rec = std::make_shared<execution_record>(std::move(*machine));
-    rec->core = shared_from_this();
-    rec->driver = &driver;
-    rec->arn = row.arn;
-    rec->name = row.name;
-    rec->start_time = row.start_date;
-    rec->event_count = row.event_count;
-    if (rec->machine.definition().reads_context) rec->input = json::parse(row.input, nullptr, false);
-    rec->durable = std::make_unique<durable_state>();
-    rec->durable->input_text = row.input;
-    rec->durable->sequence = static_cast<std::uint64_t>(sequence);
-
-    std::vector<job> arms;
     const json* root_snap = top.find("root");
     if (!root_snap) return corrupt_snapshot(arn, "it has no frames");
+
+    auto rec = stored_record(row, std::move(*machine));
+    std::vector<job> arms;
     auto root = restore_frame(*root_snap, rec, rec->machine.top(), nullptr, arms, 0);
     if (!root) return corrupt_snapshot(arn, root.error().cause);
-    (*root)->is_root = true;
-    {
-        std::lock_guard<std::mutex> lock(rec->mutex);
-        rec->root = *root;
-    }
-    {
-        std::lock_guard<std::mutex> lock(registry_mutex_);
-        executions_[rec->arn] = rec;
-    }
-    arm_execution_timeout(rec);
-    // Everything that starts it moving again runs in one job of its strand, as any other.
-    auto held = std::make_shared<std::vector<job>>(std::move(arms));
-    post_to_execution(rec, [held]() {
-        for (auto& arm : *held) arm();
-    });
-    return execution(rec);
+    return resume_stored(rec, std::move(*root), std::move(arms));
 }
 
 STEPFN_INLINE result<std::shared_ptr<frame>> engine_core::restore_frame(const json& snap, const std::shared_ptr<execution_record>& rec,

@@ -8,12 +8,14 @@
 //
 // {"version":1, "sequence":N, "root":FRAME}
 // FRAME: {"state", "input", "entered", "enteredEvent", "prev", "retries", "retriers"?,
-//         "first"?, "variables"?, "mapIndex"?, "member"?, "done"?, "wait"?}
+//         "first"?, "variables"?, "mapIndex"?, "member"?, "done"?, "failedRun"?, "wait"?}
 // "wait": {"timer":"wait"|"retry", "at", "assigned"?}
 //       | {"task":{"token", "submitted", "deadline"?, "heartbeatDeadline"?, "request":{...}}}
 //       | {"fanout":{"map", "total", "next", "failures", "maxRunning", "last", "finished",
 //                    "toleratedCount"?, "toleratedPercentage"?, "failure"?, "items", "selector"?,
-//                    "results", "children":[FRAME...]}}
+//                    "results", "children":[FRAME...], "stopped"?:[FRAME...]}}
+// "failedRun" (a fanout whose run just failed the state) and "stopped" (its failed or aborted
+// branches and iterations) are only read by a redrive.
 // Times are microseconds since the epoch of the engine's clock.
 
 #include <algorithm>
@@ -78,6 +80,11 @@ inline json fanout_snapshot(fanout_group& g) {
         if (!g.selector_input.is_null()) out["selector"] = g.selector_input;
         out["results"] = json(g.results);
         for (auto& entry : g.children) children.push_back(entry.second);
+        if (!g.stopped.empty()) {
+            json stopped = json::array();
+            for (const auto& c : g.stopped) stopped.push_back(frame_snapshot(*c));
+            out["stopped"] = std::move(stopped);
+        }
     }
     std::sort(children.begin(), children.end(),
               [](const std::shared_ptr<frame>& a, const std::shared_ptr<frame>& b) { return a->member_index < b->member_index; });
@@ -110,6 +117,7 @@ inline json frame_snapshot(const frame& f) {
     if (f.map_index >= 0) out["mapIndex"] = f.map_index;
     if (f.member_of) out["member"] = f.member_index;
     if (f.done) out["done"] = true;
+    if (f.failed_run) out["failedRun"] = fanout_snapshot(*f.failed_run);
     if (!f.waiting || f.done) return out;
     json wait = json::object();
     if (f.attempt) {

@@ -46,7 +46,7 @@ inline error corrupted_row(const std::string& path, const std::string& what) {
 // The columns every execution read selects, in this order.
 inline constexpr const char* execution_columns =
     "arn, name, machine_arn, definition_id, status, input, output, error, cause, start_ns, stop_ns, redrive_count, "
-    "redrive_ns, event_count";
+    "redrive_ns, event_count, seq";
 
 inline result<stored_execution> read_execution(const sqlite_statement& row, const std::string& path) {
     stored_execution e;
@@ -65,6 +65,7 @@ inline result<stored_execution> read_execution(const sqlite_statement& row, cons
     e.redrive_count = row.integer(11);
     if (auto redrive = row.optional_integer(12)) e.redrive_date = from_store_ns(*redrive);
     e.event_count = row.integer(13);
+    e.sequence = static_cast<std::uint64_t>(row.integer(14));
     return e;
 }
 

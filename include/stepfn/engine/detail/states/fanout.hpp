@@ -78,12 +78,16 @@ STEPFN_INLINE void engine_core::on_child_finished(const std::shared_ptr<fanout_g
                 exceeded = (g->tolerated_count && g->failures > static_cast<std::size_t>(*g->tolerated_count)) ||
                            (g->tolerated_percentage && pct > *g->tolerated_percentage);
             }
+            if (child && child->exec->durable) g->stopped.push_back(child);
             if (exceeded) {
                 g->finished = true;
                 g->failure = tolerance ? error{errors::exceed_tolerated_failure_threshold,
                                                "The specified tolerated failure threshold was exceeded"}
                                        : std::move(ended.error());
-                for (auto& entry : g->children) to_abort.push_back(std::move(entry.second));
+                for (auto& entry : g->children) {
+                    if (entry.second->exec->durable) g->stopped.push_back(entry.second);
+                    to_abort.push_back(std::move(entry.second));
+                }
                 g->children.clear();
             } else {
                 json error_output = json::object();
@@ -148,6 +152,7 @@ STEPFN_INLINE void engine_core::on_fanout_done(const std::shared_ptr<frame>& f, 
         });
     };
     if (g->failure) {
+        if (f->exec->durable) f->failed_run = g;  // the final snapshot keeps it for a redrive
         if (g->run) {
             // AWS still exports what finished; the Map fails with the run's error either way.
             if (g->run->keep_runs) (void)write_map_results(*f, s, std::get<map_state>(s.body), *g->run, json::array());
