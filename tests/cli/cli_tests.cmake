@@ -93,4 +93,13 @@ if(TARGET stepfn::sqlite)
   stepfn_cli_test(store_needs_store EXIT 2 COMMAND history ok-1 STDERR "history needs --store DB")
   stepfn_cli_test(store_needs_execution EXIT 2 COMMAND describe --store x.db STDERR "describe needs an execution NAME or ARN")
   stepfn_cli_test(list_help EXIT 0 COMMAND list --help STDOUT "Usage: stepfn list --store DB")
+  stepfn_cli_test(resume_help EXIT 0 COMMAND resume --help STDOUT "Usage: stepfn resume --store DB")
+  stepfn_cli_test(redrive_needs_execution EXIT 2 COMMAND redrive --store x.db STDERR "redrive takes one execution")
+
+  # run --store, a kill, resume, an idempotent second run, redrive (one script: the steps
+  # build on each other).
+  add_test(NAME cli_durable
+    COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/durable_cli_test.sh $<TARGET_FILE:stepfn_cli>
+            ${CMAKE_CURRENT_LIST_DIR}/data/durable ${CMAKE_CURRENT_BINARY_DIR}/durable-cli)
+  set_tests_properties(cli_durable PROPERTIES LABELS "cli" TIMEOUT 120)
 endif()

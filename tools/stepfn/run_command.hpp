@@ -15,6 +15,7 @@ struct run_settings {
     std::optional<std::string> invokers_path;
     std::optional<std::string> test_case;
     std::optional<std::string> machine_name;
+    std::optional<std::string> store_path;
     std::string execution_name;
     bool virtual_time = false;
 };
@@ -24,6 +25,7 @@ inline outcome<run_settings> parse_run_arguments(const std::vector<std::string>&
         {"--input", true},       {"--input-file", true}, {"--history", true},
         {"--virtual-time", false}, {"--mock-config", true}, {"--test-case", true},
         {"--state-machine", true}, {"--name", true},       {"--invokers", true},
+        {"--store", true},
     };
     auto parsed = parse_arguments(args, specs);
     if (!parsed) return tl::make_unexpected(std::move(parsed.error()));
@@ -46,6 +48,7 @@ inline outcome<run_settings> parse_run_arguments(const std::vector<std::string>&
     settings.test_case = optional_value("--test-case");
     settings.machine_name = optional_value("--state-machine");
     settings.execution_name = optional_value("--name").value_or("");
+    settings.store_path = optional_value("--store");
     settings.virtual_time = parsed->has("--virtual-time");
 
     if (settings.input_text && settings.input_path) return fail_usage("give --input or --input-file, not both");
@@ -59,6 +62,7 @@ inline outcome<run_settings> parse_run_arguments(const std::vector<std::string>&
     for (const std::string_view name : {"--input-file", "--history", "--mock-config", "--invokers"})
         if (const auto* value = parsed->find(name); value != nullptr && value->empty())
             return fail_usage(std::string(name) + " needs a file name, not an empty string");
+    if (settings.store_path && settings.store_path->empty()) return fail_usage("--store needs a file name, not an empty string");
     if (settings.history_path == std::optional<std::string>("-"))
         return fail_usage("--history needs a file name (standard output carries the result line)");
     if (settings.test_case && settings.test_case->empty()) return fail_usage("--test-case cannot be empty");
@@ -82,15 +86,72 @@ inline json result_line(execution_status status, result<json> outcome) {
     return line;
 }
 
+// What answers the Task states: the mock file's test case (falling back to the invokers file
+// for what it does not mock), or the invokers file.
+struct task_setup {
+    std::optional<invokers_setup> invokers;
+    std::shared_ptr<task_invoker> mocks;
+    std::optional<std::string> machine_name;  // the mock file's machine, or --state-machine
+
+    void apply(invoker_registry& registry) const {
+        if (mocks) registry.set_default(mocks);
+        else if (invokers) invokers->apply(registry);
+    }
+};
+
+// Reads --invokers and --mock-config/--test-case. exit_ok, or the exit status after saying why.
+inline int load_task_setup(const std::optional<std::string>& invokers_path, const std::optional<std::string>& mock_path,
+                           const std::optional<std::string>& test_case, std::optional<std::string> machine_name,
+                           std::FILE* in, std::FILE* err, std::string_view hint, task_setup& setup) {
+    setup.machine_name = std::move(machine_name);
+    if (invokers_path) {
+        auto text = read_bounded(*invokers_path, in, max_mock_file_bytes, "an invokers file");
+        if (!text) return report(text.error(), hint, err);
+        const std::string label = "the invokers file " + in_quotes(*invokers_path);
+        auto document = parse_data(*text, label);
+        if (!document) return report(document.error(), hint, err);
+        auto read = read_invokers_file(*document);
+        if (!read) return report({label + ": " + read.error().cause, false}, hint, err);
+        setup.invokers = std::move(*read);
+    }
+    if (!mock_path) return exit_ok;
+    auto text = read_bounded(*mock_path, in, max_mock_file_bytes, "a mock configuration file");
+    if (!text) return report(text.error(), hint, err);
+    const std::string label = "the mock configuration " + in_quotes(*mock_path);
+    auto document = parse_data(*text, label);
+    if (!document) return report(document.error(), hint, err);
+    auto config = testing::mock_config::parse(*document);
+    if (!config) {
+        write_line(err, "stepfn: " + label + " is not valid:");
+        print_problems(config.error(), err);
+        return exit_usage;
+    }
+    auto selected = config->select(setup.machine_name.value_or(""), test_case.value_or(""));
+    if (!selected) {
+        const auto& problem = selected.error();
+        return report({label + ": " + (problem.cause.empty() ? problem.name : problem.cause), false}, hint, err);
+    }
+    const testing::test_case& chosen = **selected;
+    setup.machine_name = chosen.machine;
+    setup.mocks = std::make_shared<testing::mock_invoker>(
+        chosen, setup.invokers ? std::make_shared<routing_invoker>(*setup.invokers) : std::shared_ptr<task_invoker>());
+    return exit_ok;
+}
+
+// The store of --store (created when missing), or an error said on `err`.
+inline std::shared_ptr<execution_store> open_run_store(const std::optional<std::string>& path, std::string_view hint,
+                                                       std::FILE* err, int& status);
+
 template <class Clock>
-int execute(const state_machine& machine, json input, const run_settings& settings,
-            std::shared_ptr<task_invoker> mocks, std::shared_ptr<history_sink> history, std::FILE* out,
-            std::FILE* err, const invokers_setup* invokers = nullptr) {
+int execute(const state_machine& machine, json input, const run_settings& settings, const task_setup& tasks,
+            std::shared_ptr<history_sink> history, std::FILE* out, std::FILE* err,
+            std::shared_ptr<execution_store> store = nullptr) {
     manual_executor executor;
     Clock clock;
-    basic_engine<manual_executor, Clock> engine(executor, clock);
-    if (mocks) engine.invokers().set_default(std::move(mocks));
-    else if (invokers) invokers->apply(engine.invokers());
+    engine_options options;
+    options.store = std::move(store);
+    basic_engine<manual_executor, Clock> engine(executor, clock, std::move(options));
+    tasks.apply(engine.invokers());
 
     start_options start;
     start.name = settings.execution_name;
@@ -121,41 +182,12 @@ inline int run_command(const std::vector<std::string>& args, std::FILE* in, std:
 
     // The invokers file (real services), then the mock file, which may name the state machine
     // and falls back to the invokers for the states it does not mock.
-    std::optional<invokers_setup> invokers;
-    if (settings->invokers_path) {
-        auto text = read_bounded(*settings->invokers_path, in, max_mock_file_bytes, "an invokers file");
-        if (!text) return report(text.error(), hint, err);
-        const std::string label = "the invokers file " + in_quotes(*settings->invokers_path);
-        auto document = parse_data(*text, label);
-        if (!document) return report(document.error(), hint, err);
-        auto setup = read_invokers_file(*document);
-        if (!setup) return report({label + ": " + setup.error().cause, false}, hint, err);
-        invokers = std::move(*setup);
-    }
-    std::shared_ptr<task_invoker> mocks;
-    std::optional<std::string> machine_name = settings->machine_name;
-    if (settings->mock_path) {
-        auto text = read_bounded(*settings->mock_path, in, max_mock_file_bytes, "a mock configuration file");
-        if (!text) return report(text.error(), hint, err);
-        const std::string label = "the mock configuration " + in_quotes(*settings->mock_path);
-        auto document = parse_data(*text, label);
-        if (!document) return report(document.error(), hint, err);
-        auto config = testing::mock_config::parse(*document);
-        if (!config) {
-            write_line(err, "stepfn: " + label + " is not valid:");
-            print_problems(config.error(), err);
-            return exit_usage;
-        }
-        auto selected = config->select(machine_name.value_or(""), *settings->test_case);
-        if (!selected) {
-            const auto& problem = selected.error();
-            return report({label + ": " + (problem.cause.empty() ? problem.name : problem.cause), false}, hint, err);
-        }
-        const testing::test_case& chosen = **selected;
-        machine_name = chosen.machine;
-        mocks = std::make_shared<testing::mock_invoker>(
-            chosen, invokers ? std::make_shared<routing_invoker>(*invokers) : std::shared_ptr<task_invoker>());
-    }
+    task_setup tasks;
+    if (int status = load_task_setup(settings->invokers_path, settings->mock_path, settings->test_case,
+                                     settings->machine_name, in, err, hint, tasks);
+        status != exit_ok)
+        return status;
+    const std::optional<std::string>& machine_name = tasks.machine_name;
 
     load_options options;
     options.bounds = bounds;
@@ -197,11 +229,17 @@ inline int run_command(const std::vector<std::string>& args, std::FILE* in, std:
         history = std::move(*sink);
     }
 
+    std::shared_ptr<execution_store> store;
+    if (settings->store_path) {
+        int status = exit_ok;
+        store = open_run_store(settings->store_path, hint, err, status);
+        if (!store) return status;
+    }
     if (settings->virtual_time)
-        return execute<virtual_clock>(*loaded->machine, std::move(input), *settings, std::move(mocks),
-                                      std::move(history), out, err, invokers ? &*invokers : nullptr);
-    return execute<system_clock>(*loaded->machine, std::move(input), *settings, std::move(mocks), std::move(history),
-                                 out, err, invokers ? &*invokers : nullptr);
+        return execute<virtual_clock>(*loaded->machine, std::move(input), *settings, tasks, std::move(history), out, err,
+                                      std::move(store));
+    return execute<system_clock>(*loaded->machine, std::move(input), *settings, tasks, std::move(history), out, err,
+                                 std::move(store));
 }
 
 } // namespace stepfn::cli::detail

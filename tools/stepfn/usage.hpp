@@ -14,6 +14,10 @@ Checks and runs Amazon States Language (AWS Step Functions) state machines local
 Commands:
   validate FILE     Check a definition: prints "valid", or one problem per line on stderr
   run FILE          Run a definition to completion and print its result as one line of JSON
+                    (with --store DB: durably, every transition checkpointed in DB)
+  resume --store DB Continue every unfinished execution of DB to its end (one line each)
+  redrive --store DB NAME_OR_ARN
+                    Run a FAILED, ABORTED or TIMED_OUT execution again from where it failed
   graph FILE        Print the state machine as a Graphviz (DOT) or Mermaid graph
   list --store DB   List the executions of an execution store, newest first (JSON Lines)
   describe --store DB NAME_OR_ARN
@@ -84,6 +88,10 @@ Options:
   --state-machine NAME    The state machine's name: selects it in the mock file and appears in
                           ARNs and $$.StateMachine.Name (default: the only machine of the mock
                           file, else FILE's base name without extensions)
+  --store DB              Run durably on the SQLite execution store DB (created when missing):
+                          every transition is checkpointed, a killed run continues with
+                          `stepfn resume --store DB`, and a second run with the same --name
+                          and input prints the first one's result without running it again
   --invokers FILE         Answer Task resources with real services: a JSON file mapping
                           resources (exact, or "prefix": true) to {"http": {...}},
                           {"command": [...]} or {"container": {...}}, plus "connections" for
