@@ -39,21 +39,25 @@ STEPFN_INLINE void engine_core::post_to_execution(const std::shared_ptr<executio
 // executor drops this job unrun (it was destroyed, or never driven again) the queue is cleared
 // here; otherwise frame → job → frame would never be freed.
 struct engine_core::drain_job {
-    std::shared_ptr<engine_core> core;
+    // Two pointers, so that the job fits a job's inline storage (no allocation per drain); the
+    // engine is reached through the execution, which holds it.
     std::shared_ptr<frame> owner;              // a frame's own strand
     std::shared_ptr<execution_record> record;  // or a durable execution's
-    drain_job(std::shared_ptr<engine_core> c, std::shared_ptr<frame> f, std::shared_ptr<execution_record> r)
-        : core(std::move(c)), owner(std::move(f)), record(std::move(r)) {}
+    drain_job(std::shared_ptr<frame> f, std::shared_ptr<execution_record> r) : owner(std::move(f)), record(std::move(r)) {}
     drain_job(drain_job&&) noexcept = default;
     drain_job& operator=(drain_job&&) noexcept = default;
     drain_job(const drain_job&) = delete;
     drain_job& operator=(const drain_job&) = delete;
     void operator()() {
-        auto c = std::move(core);
         auto f = std::move(owner);
         auto r = std::move(record);
-        if (f) c->drain(f);
-        else c->drain_execution(r);
+        if (f) {
+            auto core = f->exec->core;
+            core->drain(f);
+        } else {
+            auto core = r->core;
+            core->drain_execution(r);
+        }
     }
     ~drain_job() {
         strand* lane = owner ? &owner->lane : record ? &record->durable->lane : nullptr;
@@ -68,8 +72,9 @@ struct engine_core::drain_job {
 };
 
 STEPFN_INLINE void engine_core::schedule_drain(const std::shared_ptr<frame>& f, const std::shared_ptr<execution_record>& rec) {
+    static_assert(sizeof(drain_job) <= 4 * sizeof(void*), "a drain job must fit a job's inline storage");
     busy_.fetch_add(1);
-    executor_->post(drain_job(shared_from_this(), f, rec));
+    executor_->post(drain_job(f, rec));
 }
 
 STEPFN_INLINE void engine_core::drain(const std::shared_ptr<frame>& f) {

@@ -210,20 +210,22 @@ STEPFN_INLINE void engine_core::arm_task_timers(const std::shared_ptr<frame>& f,
     }
 }
 
+// Sends one attempt's request. An invoker that throws fails the attempt: task_error keeps its
+// name, anything else is States.TaskFailed with what() as the cause.
+inline void send_request(const std::shared_ptr<task_attempt>& attempt, task_invoker& invoker, task_request&& request) {
+    task_completion done(attempt);
+    auto invoked = guarded_call([&] { invoker.invoke(std::move(request), std::move(done)); });
+    if (!invoked) attempt->complete(tl::make_unexpected(std::move(invoked.error())));
+}
+
 // Hands the request to its invoker: now, or with a store once the checkpoint that scheduled the
 // task is durable (so a crash can never have run a task the store does not know of).
 STEPFN_INLINE void engine_core::dispatch(const std::shared_ptr<frame>& f, const std::shared_ptr<task_attempt>& attempt,
                                          std::shared_ptr<task_invoker> invoker, task_request request, bool now) {
-    auto send = [attempt, invoker = std::move(invoker), request = std::move(request)]() mutable {
-        if (attempt->cancelled()) return;  // the execution was stopped before the store caught up
-        task_completion done(attempt);
-        // An invoker that throws fails the attempt: task_error keeps its name, anything else is
-        // States.TaskFailed with what() as the cause.
-        auto invoked = guarded_call([&] { invoker->invoke(std::move(request), std::move(done)); });
-        if (!invoked) attempt->complete(tl::make_unexpected(std::move(invoked.error())));
-    };
-    if (f->exec->durable && !now) f->exec->durable->effects.push_back(std::move(send));
-    else send();
+    if (!f->exec->durable || now) return send_request(attempt, *invoker, std::move(request));
+    f->exec->durable->effects.push_back([attempt, invoker = std::move(invoker), request = std::move(request)]() mutable {
+        if (!attempt->cancelled()) send_request(attempt, *invoker, std::move(request));  // not stopped meanwhile
+    });
 }
 
 STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, std::uint64_t generation, result<json> answer) {
