@@ -286,6 +286,7 @@ STEPFN_INLINE void engine_core::on_task_heartbeat(const std::shared_ptr<frame>& 
     if (!seconds) return;
     clock_->cancel(*f->heartbeat_timer);
     f->heartbeat_at = clock_->now() + std::chrono::seconds(*seconds);
+    if (f->exec->durable) f->exec->durable->touched = true;  // the new deadline goes in a checkpoint
     f->heartbeat_timer = arm_timer(f, f->heartbeat_at, generation,
                                    [generation](engine_core& core, const std::shared_ptr<frame>& fr) {
                                        core.on_task_timeout(fr, generation, true);
