@@ -8,7 +8,11 @@
 //
 // Each configuration runs in a child process of its own (fork), so that its peak RSS is its own.
 // Prints a table, then one JSON line (compare.py reads it). Figures only; no assertions.
-// Usage: stepfn_bench_durable [seconds-per-run] [directory] [--quick]
+// Usage: stepfn_bench_durable [seconds-per-run] [directory] [--quick] [--sequential-names]
+//        (--sequential-names: executions named e000000000001, e000000000002, ... instead of
+//        UUIDs, so that their rows sit together in the store's ARN-keyed tables)
+//        [--only STORE:THREADS:IN_FLIGHT] (one throughput run in this process, e.g. for perf;
+//        STORE: sqlite_full, sqlite_normal, sqlite_every_transition, memory_store, no_store)
 
 #include <stepfn/clocks/system_clock.hpp>
 #include <stepfn/engine/engine.hpp>
@@ -40,6 +44,8 @@ namespace fs = std::filesystem;
 using stepfn::json;
 using steady = std::chrono::steady_clock;
 using pool_engine = stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock>;
+
+bool sequential_names = false;
 
 // The five-state workflow enters five states: Prepare, Route, Large, Charge, Done.
 constexpr double transitions_per_execution = 5;
@@ -146,6 +152,18 @@ double peak_rss_mib() {
     return static_cast<double>(usage.ru_maxrss) / 1024.0;  // kilobytes on Linux
 }
 
+// Bytes this process has handed to write(2) and pwrite(2) so far (Linux /proc/self/io).
+double written_bytes() {
+    std::FILE* f = std::fopen("/proc/self/io", "r");
+    if (!f) return 0;
+    char line[128];
+    double value = 0;
+    while (std::fgets(line, sizeof line, f))
+        if (std::strncmp(line, "wchar:", 6) == 0) value = std::atof(line + 6);
+    std::fclose(f);
+    return value;
+}
+
 double percentile(std::vector<double>& values, double p) {
     if (values.empty()) return 0;
     std::sort(values.begin(), values.end());
@@ -160,6 +178,7 @@ struct throughput {
     double transitions_per_second = 0;
     double checkpoints_per_execution = 0;
     double bytes_per_transition = 0;         // on disk (SQLite) after the run
+    double written_per_transition = 0;       // handed to write(2)/pwrite(2) during the run (WAL, checkpoints)
     double snapshot_bytes_per_checkpoint = 0;
     double p50_ms = 0;
     double p99_ms = 0;
@@ -194,7 +213,14 @@ throughput run_throughput(store_kind kind, std::size_t threads, std::size_t in_f
         std::deque<running> queue;
         auto launch = [&] {
             const auto started = steady::now();
-            auto run = engine.start(machine, input);
+            stepfn::start_options start;
+            if (sequential_names) {
+                static std::uint64_t n = 0;
+                char name[32];
+                std::snprintf(name, sizeof name, "e%012llu", static_cast<unsigned long long>(++n));
+                start.name = name;
+            }
+            auto run = engine.start(machine, input, start);
             if (!run) {
                 std::fprintf(stderr, "start failed: %s\n", run.error().cause.c_str());
                 std::_Exit(1);
@@ -218,6 +244,7 @@ throughput run_throughput(store_kind kind, std::size_t threads, std::size_t in_f
         t.failures = 0;
         const std::uint64_t checkpoints_before = counter ? counter->checkpoints.load() : 0;
         const std::uint64_t snapshot_bytes_before = counter ? counter->snapshot_bytes.load() : 0;
+        const double written_before = written_bytes();
 
         const auto begin = steady::now();
         const auto deadline = begin + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(seconds));
@@ -231,6 +258,7 @@ throughput run_throughput(store_kind kind, std::size_t threads, std::size_t in_f
         t.executions = latencies.size();
         t.executions_per_second = static_cast<double>(t.executions) / elapsed;
         t.transitions_per_second = t.executions_per_second * transitions_per_execution;
+        t.written_per_transition = (written_bytes() - written_before) / (static_cast<double>(t.executions) * transitions_per_execution);
         if (counter) {
             const double cps = static_cast<double>(counter->checkpoints.load() - checkpoints_before);
             t.checkpoints_per_execution = cps / static_cast<double>(t.executions);
@@ -397,9 +425,12 @@ int main(int argc, char** argv) {
     double seconds = 2.0;
     std::string dir = fs::temp_directory_path().string();
     bool quick = false;
+    std::string only;
     int positional = 0;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--quick") == 0) quick = true;
+        else if (std::strcmp(argv[i], "--sequential-names") == 0) sequential_names = true;
+        else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = argv[++i];
         else if (positional++ == 0) seconds = std::atof(argv[i]);
         else dir = argv[i];
     }
@@ -408,38 +439,59 @@ int main(int argc, char** argv) {
 
     const store_kind kinds[] = {store_kind::sqlite_full, store_kind::sqlite_normal, store_kind::sqlite_every, store_kind::memory,
                                 store_kind::none};
+    if (!only.empty()) {
+        unsigned threads = 0, in_flight = 0;
+        char name[64] = {0};
+        if (std::sscanf(only.c_str(), "%63[a-z_]:%u:%u", name, &threads, &in_flight) != 3) {
+            std::fprintf(stderr, "--only wants STORE:THREADS:IN_FLIGHT\n");
+            return 2;
+        }
+        for (store_kind kind : kinds) {
+            if (only.rfind(key(kind), 0) != 0 || std::strlen(key(kind)) != std::strlen(name)) continue;
+            const throughput t = run_throughput(kind, threads, in_flight, seconds, dir);
+            std::printf("%s, %u threads, %u in flight: %.0f executions/s, p50 %.2f ms, p99 %.2f ms, %.0f bytes written per "
+                        "transition\n",
+                        label(kind), threads, in_flight, t.executions_per_second, t.p50_ms, t.p99_ms, t.written_per_transition);
+        }
+        fs::remove_all(dir);
+        return 0;
+    }
     std::vector<std::size_t> pools = {2, 4};
     std::vector<std::size_t> flights = {1, 16, 256};
     if (quick) pools = {2};
 
-    std::printf("Five-state workflow, durable; SQLite %s; files in %s; %.1f s per run\n\n", sqlite3_libversion(), dir.c_str(), seconds);
+    std::printf("Five-state workflow, durable; SQLite %s; files in %s; %.1f s per run; executions named %s\n\n", sqlite3_libversion(),
+                dir.c_str(), seconds, sequential_names ? "in sequence" : "by UUID (the default)");
     std::printf("| store | threads | in flight | executions/s | transitions/s | checkpoints/execution | bytes/transition | "
-                "snapshot bytes/checkpoint | p50 ms | p99 ms | peak RSS MiB |\n");
-    std::printf("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+                "written/transition | snapshot bytes/checkpoint | p50 ms | p99 ms | peak RSS MiB |\n");
+    std::printf("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     std::string json_rows;
     for (store_kind kind : kinds) {
         for (std::size_t threads : pools) {
             for (std::size_t in_flight : flights) {
                 const throughput t = in_child<throughput>([&] { return run_throughput(kind, threads, in_flight, seconds, dir); });
-                char bytes[32] = "-", snap[32] = "-", cps[32] = "-";
-                if (t.bytes_per_transition > 0) std::snprintf(bytes, sizeof bytes, "%.0f", t.bytes_per_transition);
+                char bytes[32] = "-", snap[32] = "-", cps[32] = "-", written[32] = "-";
+                if (t.bytes_per_transition > 0) {
+                    std::snprintf(bytes, sizeof bytes, "%.0f", t.bytes_per_transition);
+                    std::snprintf(written, sizeof written, "%.0f", t.written_per_transition);
+                }
                 if (kind != store_kind::none) {
                     std::snprintf(snap, sizeof snap, "%.0f", t.snapshot_bytes_per_checkpoint);
                     std::snprintf(cps, sizeof cps, "%.2f", t.checkpoints_per_execution);
                 }
-                std::printf("| %s | %zu | %zu | %s | %s | %s | %s | %s | %.2f | %.2f | %.0f |%s\n", label(kind), threads, in_flight,
-                            human(t.executions_per_second).c_str(), human(t.transitions_per_second).c_str(), cps, bytes, snap,
+                std::printf("| %s | %zu | %zu | %s | %s | %s | %s | %s | %s | %.2f | %.2f | %.0f |%s\n", label(kind), threads, in_flight,
+                            human(t.executions_per_second).c_str(), human(t.transitions_per_second).c_str(), cps, bytes, written, snap,
                             t.p50_ms, t.p99_ms, t.peak_rss_mib, t.failures ? " FAILURES" : "");
                 std::fflush(stdout);
-                char row[512];
+                char row[640];
                 std::snprintf(row, sizeof row,
                               "%s{\"store\":\"%s\",\"threads\":%zu,\"in_flight\":%zu,\"executions_per_second\":%.1f,"
                               "\"transitions_per_second\":%.1f,\"checkpoints_per_execution\":%.3f,\"bytes_per_transition\":%.1f,"
-                              "\"snapshot_bytes_per_checkpoint\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"peak_rss_mib\":%.1f,"
+                              "\"written_per_transition\":%.1f,\"snapshot_bytes_per_checkpoint\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"peak_rss_mib\":%.1f,"
                               "\"failures\":%llu}",
                               json_rows.empty() ? "" : ",", key(kind), threads, in_flight, t.executions_per_second,
                               t.transitions_per_second, t.checkpoints_per_execution, t.bytes_per_transition,
-                              t.snapshot_bytes_per_checkpoint, t.p50_ms, t.p99_ms, t.peak_rss_mib,
+                              t.written_per_transition, t.snapshot_bytes_per_checkpoint, t.p50_ms, t.p99_ms, t.peak_rss_mib,
                               static_cast<unsigned long long>(t.failures));
                 json_rows += row;
             }
