@@ -76,6 +76,7 @@ STORE_LABELS = {
     "sqlite_normal": "SQLite NORMAL, group commit",
     "sqlite_every_transition": "SQLite FULL, every transition",
     "memory_store": "memory_store, group commit",
+    "discarding_store": "discarding store, group commit",
     "no_store": "no store (in memory)",
 }
 PEER_FIVE = {1: "five_states", 16: "five_states_16", 256: "five_states_256"}

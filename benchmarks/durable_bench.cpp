@@ -2,7 +2,7 @@
 // five_states.json), on a thread pool and the system clock, with 1, 16 and 256 executions in
 // flight, on five stores: SQLite with group commit and synchronous FULL, the same with NORMAL,
 // the same (FULL) checkpointing after every transition, memory_store (the durability machinery
-// without a disk) and no store (executions in memory, as the peer keeps them). Then the cost of a
+// without a disk), a store that discards every checkpoint (the engine's side alone) and no store (executions in memory, as the peer keeps them). Then the cost of a
 // checkpoint against the length of the execution's history: one execution looping through a
 // Task and a Choice for 30,000+ events, timed at its start and after 10,000 events.
 //
@@ -12,7 +12,8 @@
 //        (--sequential-names: executions named e000000000001, e000000000002, ... instead of
 //        UUIDs, so that their rows sit together in the store's ARN-keyed tables)
 //        [--only STORE:THREADS:IN_FLIGHT] (one throughput run in this process, e.g. for perf;
-//        STORE: sqlite_full, sqlite_normal, sqlite_every_transition, memory_store, no_store)
+//        STORE: sqlite_full, sqlite_normal, sqlite_every_transition, memory_store, discarding_store,
+//        no_store)
 
 #include <stepfn/clocks/system_clock.hpp>
 #include <stepfn/engine/engine.hpp>
@@ -50,7 +51,7 @@ bool sequential_names = false;
 // The five-state workflow enters five states: Prepare, Route, Large, Charge, Done.
 constexpr double transitions_per_execution = 5;
 
-enum class store_kind { sqlite_full, sqlite_normal, sqlite_every, memory, none };
+enum class store_kind { sqlite_full, sqlite_normal, sqlite_every, memory, discard, none };
 
 const char* label(store_kind k) {
     switch (k) {
@@ -58,6 +59,7 @@ const char* label(store_kind k) {
         case store_kind::sqlite_normal: return "sqlite NORMAL, group commit";
         case store_kind::sqlite_every: return "sqlite FULL, every transition";
         case store_kind::memory: return "memory_store, group commit";
+        case store_kind::discard: return "discarding store, group commit";
         case store_kind::none: return "no store (in memory)";
     }
     return "?";
@@ -69,6 +71,7 @@ const char* key(store_kind k) {
         case store_kind::sqlite_normal: return "sqlite_normal";
         case store_kind::sqlite_every: return "sqlite_every_transition";
         case store_kind::memory: return "memory_store";
+        case store_kind::discard: return "discarding_store";
         case store_kind::none: return "no_store";
     }
     return "?";
@@ -108,6 +111,29 @@ private:
     std::shared_ptr<stepfn::execution_store> inner_;
 };
 
+// Says every checkpoint is durable at once and keeps nothing: what the engine's side of
+// durability costs (events and snapshot handed over, effects held until `done`), with no store.
+class discarding_store final : public stepfn::execution_store {
+public:
+    void commit(stepfn::execution_checkpoint, std::function<void(stepfn::result<void>)> done) override {
+        if (done) done(stepfn::result<void>());
+    }
+    stepfn::result<void> flush() override { return {}; }
+    stepfn::result<std::optional<stepfn::stored_execution>> find_execution(std::string_view) override {
+        return std::optional<stepfn::stored_execution>();
+    }
+    stepfn::result<std::optional<stepfn::machine_version>> find_machine_version(std::string_view) override {
+        return std::optional<stepfn::machine_version>();
+    }
+    stepfn::result<std::string> snapshot(std::string_view) override { return stepfn::make_error("ExecutionDoesNotExist", "discarded"); }
+    stepfn::result<stepfn::execution_page> list_executions(const stepfn::execution_filter&) override { return stepfn::execution_page{}; }
+    stepfn::result<stepfn::history_page> history(std::string_view, const stepfn::history_request&) override {
+        return stepfn::history_page{};
+    }
+    stepfn::result<std::vector<std::string>> unfinished_executions() override { return std::vector<std::string>(); }
+    stepfn::result<std::optional<std::string>> find_token(std::string_view) override { return std::optional<std::string>(); }
+};
+
 std::uintmax_t size_on_disk(const std::string& path) {
     std::uintmax_t total = 0;
     for (const char* suffix : {"", "-wal", "-shm"}) {
@@ -126,6 +152,7 @@ void remove_db(const std::string& path) {
 std::shared_ptr<stepfn::execution_store> open_store(store_kind kind, const std::string& path) {
     if (kind == store_kind::none) return nullptr;
     if (kind == store_kind::memory) return std::make_shared<stepfn::memory_store>();
+    if (kind == store_kind::discard) return std::make_shared<discarding_store>();
     remove_db(path);
     stepfn::sqlite_store_options options;  // group commit, no window (the default)
     options.synchronous_full = kind != store_kind::sqlite_normal;
@@ -318,7 +345,7 @@ growth run_growth(store_kind kind, int loops, const std::string& dir) {
     };
     std::vector<sample> samples;
     samples.reserve(static_cast<std::size_t>(loops) + 1);
-    const bool on_disk = kind != store_kind::memory && kind != store_kind::none;
+    const bool on_disk = kind != store_kind::memory && kind != store_kind::discard && kind != store_kind::none;
     std::atomic<std::uint64_t> no_store_events{0};
     {
         stepfn::thread_pool_executor executor(2);
@@ -438,7 +465,7 @@ int main(int argc, char** argv) {
     fs::create_directories(dir);
 
     const store_kind kinds[] = {store_kind::sqlite_full, store_kind::sqlite_normal, store_kind::sqlite_every, store_kind::memory,
-                                store_kind::none};
+                                store_kind::discard, store_kind::none};
     if (!only.empty()) {
         unsigned threads = 0, in_flight = 0;
         char name[64] = {0};
