@@ -8,7 +8,7 @@
 //
 // Each configuration runs in a child process of its own (fork), so that its peak RSS is its own.
 // Prints a table, then one JSON line (compare.py reads it). Figures only; no assertions.
-// Usage: stepfn_bench_durable [seconds-per-run] [directory] [--quick] [--sequential-names]
+// Usage: stepfn_bench_durable [seconds-per-run] [directory] [--quick] [--sequential-names] [--growth-only]
 //        (--sequential-names: executions named e000000000001, e000000000002, ... instead of
 //        UUIDs, so that their rows sit together in the store's ARN-keyed tables)
 //        [--only STORE:THREADS:IN_FLIGHT] (one throughput run in this process, e.g. for perf;
@@ -313,6 +313,8 @@ throughput run_throughput(store_kind kind, std::size_t threads, std::size_t in_f
 struct growth {
     double start_us = 0;         // per transition, while the history holds < 2,000 events
     double after_10k_us = 0;     // per transition, once it holds 10,000 to 12,000 events
+    double after_20k_us = 0;     // 20,000 to 22,000 events
+    double after_30k_us = 0;     // 30,000 to 32,000 events
     double end_us = 0;           // per transition, over the last 2,000 events
     std::uint64_t events = 0;    // events at the end
     double snapshot_start = 0;   // bytes of a snapshot at the start and at the end
@@ -380,6 +382,8 @@ growth run_growth(store_kind kind, int loops, const std::string& dir) {
     };
     g.start_us = window(0, 2000);
     g.after_10k_us = window(10000, 12000);
+    g.after_20k_us = window(20000, 22000);
+    g.after_30k_us = window(30000, 32000);
     g.end_us = window(g.events > 2000 ? g.events - 2000 : 0, g.events + 1);
     if (samples.size() > 10) {
         g.snapshot_start = static_cast<double>(samples[5].snapshot);
@@ -452,11 +456,13 @@ int main(int argc, char** argv) {
     double seconds = 2.0;
     std::string dir = fs::temp_directory_path().string();
     bool quick = false;
+    bool growth_only = false;
     std::string only;
     int positional = 0;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--quick") == 0) quick = true;
         else if (std::strcmp(argv[i], "--sequential-names") == 0) sequential_names = true;
+        else if (std::strcmp(argv[i], "--growth-only") == 0) growth_only = true;
         else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = argv[++i];
         else if (positional++ == 0) seconds = std::atof(argv[i]);
         else dir = argv[i];
@@ -489,11 +495,14 @@ int main(int argc, char** argv) {
 
     std::printf("Five-state workflow, durable; SQLite %s; files in %s; %.1f s per run; executions named %s\n\n", sqlite3_libversion(),
                 dir.c_str(), seconds, sequential_names ? "in sequence" : "by UUID (the default)");
-    std::printf("| store | threads | in flight | executions/s | transitions/s | checkpoints/execution | bytes/transition | "
-                "written/transition | snapshot bytes/checkpoint | p50 ms | p99 ms | peak RSS MiB |\n");
-    std::printf("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    if (!growth_only) {
+        std::printf("| store | threads | in flight | executions/s | transitions/s | checkpoints/execution | bytes/transition | "
+                    "written/transition | snapshot bytes/checkpoint | p50 ms | p99 ms | peak RSS MiB |\n");
+        std::printf("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    }
     std::string json_rows;
     for (store_kind kind : kinds) {
+        if (growth_only) break;
         for (std::size_t threads : pools) {
             for (std::size_t in_flight : flights) {
                 const throughput t = in_child<throughput>([&] { return run_throughput(kind, threads, in_flight, seconds, dir); });
@@ -529,9 +538,9 @@ int main(int argc, char** argv) {
     std::printf("\nOne execution looping Task -> Choice %d times (7 events, 2 transitions a loop); microseconds per transition "
                 "by history length:\n\n",
                 loops);
-    std::printf("| store | < 2,000 events | 10,000-12,000 events | last 2,000 events | events | snapshot bytes start/end | "
-                "file bytes/transition start/end |\n");
-    std::printf("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    std::printf("| store | < 2,000 events | 10,000-12,000 | 20,000-22,000 | 30,000-32,000 | last 2,000 | events | "
+                "snapshot bytes start/end | file bytes/transition start/end |\n");
+    std::printf("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     std::string json_growth;
     for (store_kind kind : kinds) {
         const growth g = in_child<growth>([&] { return run_growth(kind, loops, dir); });
@@ -540,15 +549,17 @@ int main(int argc, char** argv) {
             std::snprintf(file, sizeof file, "%.0f / %.0f", g.bytes_per_transition_start, g.bytes_per_transition_end);
         char snap[64] = "-";
         if (kind != store_kind::none) std::snprintf(snap, sizeof snap, "%.0f / %.0f", g.snapshot_start, g.snapshot_end);
-        std::printf("| %s | %.1f | %.1f | %.1f | %llu | %s | %s |\n", label(kind), g.start_us, g.after_10k_us, g.end_us,
+        std::printf("| %s | %.1f | %.1f | %.1f | %.1f | %.1f | %llu | %s | %s |\n", label(kind), g.start_us, g.after_10k_us,
+                    g.after_20k_us, g.after_30k_us, g.end_us,
                     static_cast<unsigned long long>(g.events), snap, file);
         std::fflush(stdout);
-        char row[320];
+        char row[400];
         std::snprintf(row, sizeof row,
-                      "%s{\"store\":\"%s\",\"start_us\":%.2f,\"after_10k_us\":%.2f,\"end_us\":%.2f,\"events\":%llu,"
+                      "%s{\"store\":\"%s\",\"start_us\":%.2f,\"after_10k_us\":%.2f,\"after_20k_us\":%.2f,"
+                      "\"after_30k_us\":%.2f,\"end_us\":%.2f,\"events\":%llu,"
                       "\"snapshot_start\":%.0f,\"snapshot_end\":%.0f}",
-                      json_growth.empty() ? "" : ",", key(kind), g.start_us, g.after_10k_us, g.end_us,
-                      static_cast<unsigned long long>(g.events), g.snapshot_start, g.snapshot_end);
+                      json_growth.empty() ? "" : ",", key(kind), g.start_us, g.after_10k_us, g.after_20k_us,
+                      g.after_30k_us, g.end_us, static_cast<unsigned long long>(g.events), g.snapshot_start, g.snapshot_end);
         json_growth += row;
     }
     std::printf("\n{\"durable\":[%s],\"growth\":[%s]}\n", json_rows.c_str(), json_growth.c_str());
