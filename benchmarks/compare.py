@@ -2,6 +2,8 @@
 """Side by side: stepfn and aws-local-stepfunctions on workloads 1-3, plus every target figure.
 
 One command (from anywhere):  python3 benchmarks/compare.py
+Durable executions (stepfn_bench_durable beside the peer's five-state figures):
+                              python3 benchmarks/compare.py --durable
 It builds the Release benchmarks (build/benchmark, or --build-dir), installs the peer engine
 (aws-local-stepfunctions, pinned) into benchmarks/.peer, then runs both engines in turns,
 `--rounds` times, and prints the median of each figure. Both sides run in the same invocation,
@@ -25,11 +27,11 @@ def run(cmd, **kw):
     return subprocess.run(cmd, check=True, **kw)
 
 
-def build(build_dir):
+def build(build_dir, targets=("stepfn_bench", "stepfn_bench_memory")):
     if not os.path.exists(os.path.join(build_dir, "CMakeCache.txt")):
         run(["cmake", "-S", ROOT, "-B", build_dir, "-DCMAKE_BUILD_TYPE=Release", "-DSTEPFN_BUILD_BENCHMARKS=ON",
              "-DSTEPFN_BUILD_TESTS=OFF", "-DSTEPFN_BUILD_EXAMPLES=OFF", "-DSTEPFN_BUILD_TOOLS=OFF"])
-    run(["cmake", "--build", build_dir, "--target", "stepfn_bench", "stepfn_bench_memory"])
+    run(["cmake", "--build", build_dir, "--target", *targets])
 
 
 def install_peer(peer_dir):
@@ -69,14 +71,92 @@ def human(rate):
     return f"{rate:.1f}"
 
 
+STORE_LABELS = {
+    "sqlite_full": "SQLite FULL, group commit",
+    "sqlite_normal": "SQLite NORMAL, group commit",
+    "sqlite_every_transition": "SQLite FULL, every transition",
+    "memory_store": "memory_store, group commit",
+    "discarding_store": "discarding store, group commit",
+    "no_store": "no store (in memory)",
+}
+PEER_FIVE = {1: "five_states", 16: "five_states_16", 256: "five_states_256"}
+
+
+def durable(args):
+    """stepfn_bench_durable and the peer's five-state workflow, in turns, in one run."""
+    if not args.no_build:
+        build(args.build_dir, ("stepfn_bench_durable",))
+    install_peer(args.peer_dir)
+    bench = os.path.join(args.build_dir, "benchmarks", "stepfn_bench_durable")
+    definitions = os.path.join(HERE, "definitions")
+    rows = {}
+    growth = {}
+    peer = {}
+    for round_no in range(args.rounds):
+        print(f"round {round_no + 1}/{args.rounds}", file=sys.stderr, flush=True)
+        cmd = [bench, str(args.seconds)] + (["--sequential-names"] if args.sequential_names else [])
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        figures = json.loads(out.strip().splitlines()[-1])
+        for r in figures["durable"]:
+            rows.setdefault((r["store"], r["threads"], r["in_flight"]), []).append(r)
+        for g in figures["growth"]:
+            growth.setdefault(g["store"], []).append(g)
+        out = subprocess.run(["node", os.path.join(HERE, "peer.mjs"), args.peer_dir, definitions, str(args.seconds),
+                              ",".join(PEER_FIVE.values())], check=True, capture_output=True, text=True).stdout
+        for name, rate in json.loads(out).items():
+            peer.setdefault(name, []).append(rate)
+
+    def med(key, field):
+        return median([r[field] for r in rows.get(key, [])])
+
+    print("\n## Durable executions of the five-state workflow (median of %d rounds, wall-clock)\n" % args.rounds)
+    print("| store | threads | in flight | executions/s | transitions/s | checkpoints/execution | bytes/transition "
+          "| written/transition | p50 ms | p99 ms | peak RSS MiB | peer (no durability) executions/s | ratio |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for key in sorted(rows, key=lambda k: (list(STORE_LABELS).index(k[0]), k[1], k[2])):
+        store, threads, in_flight = key
+        ours = med(key, "executions_per_second")
+        theirs = median(peer.get(PEER_FIVE.get(in_flight, ""), []))
+        disk = store.startswith("sqlite")
+        stored = f"{med(key, 'bytes_per_transition'):.0f}" if disk else "-"
+        written = f"{med(key, 'written_per_transition'):.0f}" if disk else "-"
+        checkpoints = f"{med(key, 'checkpoints_per_execution'):.2f}" if store != "no_store" else "-"
+        print(f"| {STORE_LABELS[store]} | {threads} | {in_flight} | {human(ours)} | {human(med(key, 'transitions_per_second'))} "
+              f"| {checkpoints} | {stored} | {written} | {med(key, 'p50_ms'):.2f} | {med(key, 'p99_ms'):.2f} "
+              f"| {med(key, 'peak_rss_mib'):.0f} | {human(theirs)} | {ours / theirs:.2f}x |")
+
+    print("\n## Cost per transition against history length (microseconds, one execution)\n")
+    print("| store | < 2,000 events | 10,000-12,000 events | last 2,000 events | events | growth |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for store, gs in growth.items():
+        start, mid, end = (median([g[f] for g in gs]) for f in ("start_us", "after_10k_us", "end_us"))
+        print(f"| {STORE_LABELS[store]} | {start:.1f} | {mid:.1f} | {end:.1f} | {gs[0]['events']} | {mid / start:.2f}x |")
+
+    print("\n## Target: every transition durable >= the peer without durability\n")
+    print("| in flight | stepfn, SQLite FULL, every transition (best of 2/4 threads) | peer | ratio | met |")
+    print("| ---: | ---: | ---: | ---: | --- |")
+    for in_flight, name in PEER_FIVE.items():
+        best = max((med(k, "executions_per_second") for k in rows if k[0] == "sqlite_every_transition" and k[2] == in_flight),
+                   default=float("nan"))
+        theirs = median(peer.get(name, []))
+        print(f"| {in_flight} | {human(best)} | {human(theirs)} | {best / theirs:.2f}x | {'yes' if best >= theirs else 'NO'} |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build-dir", default=os.path.join(ROOT, "build", "benchmark"))
     parser.add_argument("--peer-dir", default=os.path.join(HERE, ".peer"))
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=None, help="default 3 (1 with --durable, whose round takes minutes)")
     parser.add_argument("--seconds", type=float, default=2.0, help="minimum time per figure and round")
     parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--durable", action="store_true", help="durable executions (stepfn_bench_durable) beside the peer")
+    parser.add_argument("--sequential-names", action="store_true", help="with --durable: executions named in sequence")
     args = parser.parse_args()
+    if args.rounds is None:
+        args.rounds = 1 if args.durable else 3
+    if args.durable:
+        durable(args)
+        return
 
     if not args.no_build:
         build(args.build_dir)
