@@ -314,6 +314,8 @@ def run_mode(args, mode, reference, rng):
             except subprocess.TimeoutExpired:
                 proc.kill()                # SIGKILL
                 proc.wait()
+                if proc.returncode == 0:
+                    break                  # it finished just before the kill
                 if proc.returncode != -9:
                     raise Failed("%s: the child ended with %s, not by the SIGKILL" % (rnd.dir, proc.returncode))
                 kills += 1
