@@ -28,7 +28,8 @@ calls file, so every call is known to belong to one life of the child. Each roun
 Across all rounds at least one attempt must have been sent again (at-least-once) and at least one
 interrupted (at-most-once), or the kills did not exercise what this test is for.
 
-  crash_test.py --child PATH --work DIR [--seed S] [--kills-per-mode N]
+  crash_test.py --child PATH --work DIR [--seed S] [--kills-per-mode N]   (default: 50 per mode)
+  STEPFN_CRASH_SEED=S STEPFN_CRASH_KILLS=N ctest -R crash                  (the same through ctest)
 """
 import argparse
 import collections
@@ -303,7 +304,12 @@ def run_mode(args, mode, reference, rng):
             checkpoints = rng.choice(["group", "every"])
             proc, command = start_child(args, rnd, rng.randrange(1 << 30), checkpoints)
             if kills >= args.kills_per_mode:
-                proc.wait(timeout=300)   # after the last kill: let it finish
+                try:
+                    proc.wait(timeout=300)   # after the last kill: let it finish
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+                    raise Failed("%s: after the last kill the child did not finish within 300 s" % rnd.dir)
                 break
             # A quarter of the kills land within 50 ms of the start (opening the store,
             # recovering, the first commits); the others anywhere in an uninterrupted run's time.
@@ -332,11 +338,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--child", required=True)
     parser.add_argument("--work", required=True)
-    parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--kills-per-mode", type=int, default=50)
+    # Through ctest: STEPFN_CRASH_SEED=S and STEPFN_CRASH_KILLS=N in the environment.
+    parser.add_argument("--seed", type=int, default=os.environ.get("STEPFN_CRASH_SEED") or None)
+    parser.add_argument("--kills-per-mode", type=int, default=int(os.environ.get("STEPFN_CRASH_KILLS") or 50))
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "little")
-    print("crash test: seed %d (again: --seed %d), %d kills per mode" % (seed, seed, args.kills_per_mode), flush=True)
+    print("crash test: seed %d (again: STEPFN_CRASH_SEED=%d ctest -R crash, or --seed %d), %d kills per mode"
+          % (seed, seed, seed, args.kills_per_mode), flush=True)
     rng = random.Random(seed)
     shutil.rmtree(args.work, ignore_errors=True)
     os.makedirs(args.work)
