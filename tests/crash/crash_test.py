@@ -6,7 +6,8 @@ a Wait, a Choice, a Parallel, a Map, variables) on a SQLite store; its task invo
 record per call to a side file. This driver SIGKILLs the child at random points -- some right
 after it starts, so that kills land in recovery and in the middle of commits -- and restarts it
 on the same file, for each mode (at-least-once: in_flight_tasks::redispatch; at-most-once:
-in_flight_tasks::fail), until the number of kills is reached. When a child finishes before its
+in_flight_tasks::fail), until the number of kills is reached; each life of the child checkpoints
+with group_commit or every_transition, at random. When a child finishes before its
 kill, that round is checked and a new round starts on a fresh store.
 
 Before each restart the driver reads the store (`stepfn_crash_child --dump`): which task attempts
