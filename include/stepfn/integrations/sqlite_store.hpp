@@ -82,9 +82,15 @@ public:
     }
 
     void commit(execution_checkpoint checkpoint, std::function<void(result<void>)> done) override {
+        // The events' details become text here, on the caller's thread: the one committer
+        // thread only writes.
+        std::string details = checkpoint.events.empty() ? std::string() : detail::events_body(checkpoint.events);
+        // What the committer needs of the events now is their ids: their details are freed
+        // here too, not on the committer thread.
+        for (auto& event : checkpoint.events) event.details = json();
         {
             std::lock_guard<std::mutex> lock(queue_mutex_);
-            queue_.push_back(pending{std::move(checkpoint), std::move(done), std::chrono::steady_clock::now()});
+            queue_.push_back(pending{std::move(checkpoint), std::move(details), std::move(done), std::chrono::steady_clock::now()});
             ++enqueued_;
         }
         queue_ready_.notify_one();
@@ -219,24 +225,35 @@ public:
         const std::int64_t event_count = (*count)->integer(0);
         sqlite3_reset((*count)->get());
 
+        // Rows hold a checkpoint's events each: at most `limit` rows hold the page.
         const char* sql = request.reverse_order
-                              ? "SELECT id, previous_id, type, timestamp_ns, details FROM events WHERE execution_arn = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"
-                              : "SELECT id, previous_id, type, timestamp_ns, details FROM events WHERE execution_arn = ?1 AND id > ?2 ORDER BY id LIMIT ?3";
+                              ? "SELECT body FROM events WHERE execution = (SELECT created_order FROM executions WHERE arn = ?1)"
+                                " AND first_id < ?2 ORDER BY first_id DESC LIMIT ?3"
+                              : "SELECT body FROM events WHERE execution = (SELECT created_order FROM executions WHERE arn = ?1)"
+                                " AND last_id > ?2 ORDER BY first_id LIMIT ?3";
         auto stmt = statement(request.reverse_order ? history_reverse_ : history_forward_, sql);
         if (!stmt) return tl::make_unexpected(std::move(stmt.error()));
         detail::sqlite_statement& s = **stmt;
+        const std::int64_t bound = continued ? after : (request.reverse_order ? INT64_MAX : std::int64_t{0});
         s.bind(1, arn);
-        s.bind(2, continued ? after : (request.reverse_order ? INT64_MAX : std::int64_t{0}));
+        s.bind(2, bound);
         s.bind(3, static_cast<std::int64_t>(limit < static_cast<std::size_t>(INT64_MAX) ? limit : INT64_MAX));
         history_page page;
-        for (;;) {
+        while (page.events.size() < limit) {
             const int rc = s.step();
             if (rc == SQLITE_DONE) break;
             if (rc != SQLITE_ROW) return tl::make_unexpected(db_.fail(rc, "reading the history"));
-            auto event = detail::read_event(s, db_.path(), arn);
-            if (!event) return tl::make_unexpected(std::move(event.error()));
-            page.events.push_back(std::move(*event));
+            auto events = detail::read_events(s.text(0), db_.path(), arn);
+            if (!events) return tl::make_unexpected(std::move(events.error()));
+            if (request.reverse_order) {
+                for (auto it = events->rbegin(); it != events->rend() && page.events.size() < limit; ++it)
+                    if (it->id < bound) page.events.push_back(std::move(*it));
+            } else {
+                for (auto& e : *events)
+                    if (e.id > bound && page.events.size() < limit) page.events.push_back(std::move(e));
+            }
         }
+        sqlite3_reset(s.get());
         if (!page.events.empty()) {
             const std::int64_t last = page.events.back().id;
             const bool more = request.reverse_order ? last > 1 : last < event_count;
@@ -274,6 +291,7 @@ public:
 private:
     struct pending {
         execution_checkpoint checkpoint;
+        std::string details;  // the events as one row's body (detail::events_body)
         std::function<void(result<void>)> done;
         std::chrono::steady_clock::time_point arrived;
     };
@@ -294,7 +312,7 @@ private:
     // held, so a callback may commit again or read.
     void run_committer() {
         std::vector<pending> batch;
-        std::vector<execution_checkpoint*> checkpoints;
+        std::vector<detail::sqlite_writer::item> checkpoints;
         std::vector<result<void>> outcome;
         for (;;) {
             std::unique_lock<std::mutex> lock(queue_mutex_);
@@ -313,7 +331,7 @@ private:
             lock.unlock();
 
             checkpoints.clear();
-            for (auto& p : batch) checkpoints.push_back(&p.checkpoint);
+            for (auto& p : batch) checkpoints.push_back(detail::sqlite_writer::item{&p.checkpoint, &p.details});
             {
                 std::lock_guard<std::mutex> db_lock(db_mutex_);
                 if (writer_.write(checkpoints, outcome)) ++transactions_;

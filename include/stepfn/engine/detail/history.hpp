@@ -66,8 +66,8 @@ void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type typ
     if (rec.durable) {
         // The store gets every event with the checkpoint it belongs to (the sinks see it now).
         if (rec.durable->detached) return;
+        if (!own && !shared) return rec.durable->events.push_back(std::move(event));
         rec.durable->events.push_back(event);
-        if (!own && !shared) return;
     }
     if (own && shared) {
         deliver_quietly([&] { own->record(rec.arn, event); });

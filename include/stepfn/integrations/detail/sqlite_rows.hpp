@@ -69,20 +69,53 @@ inline result<stored_execution> read_execution(const sqlite_statement& row, cons
     return e;
 }
 
-// Columns: id, previous_id, type, timestamp_ns, details.
-inline result<history_event> read_event(const sqlite_statement& row, const std::string& path, std::string_view arn) {
-    history_event ev;
-    ev.id = row.integer(0);
-    ev.previous_event_id = row.integer(1);
-    const std::string type = row.text(2);
-    if (!parse_event_type(type, ev.type))
-        return tl::make_unexpected(corrupted_row(path, "event " + std::to_string(ev.id) + " of '" + std::string(arn) + "' has the type '" + type + "'"));
-    ev.timestamp = from_store_ns(row.integer(3));
+// A checkpoint's events as one row's body: [[id, previous id, "Type", timestamp ns, details], ...].
+inline std::string details_text(const json& details);
+inline std::string events_body(const std::vector<history_event>& events) {
+    std::string body = "[";
+    for (const auto& e : events) {
+        if (body.size() > 1) body += ',';
+        body += '[';
+        body += std::to_string(e.id);
+        body += ',';
+        body += std::to_string(e.previous_event_id);
+        body += ",\"";
+        body += to_string(e.type);  // AWS's names: letters only, nothing to escape
+        body += "\",";
+        body += std::to_string(to_store_ns(e.timestamp));
+        body += ',';
+        body += details_text(e.details);
+        body += ']';
+    }
+    body += ']';
+    return body;
+}
+
+// Reads a row's events back, checking every part (a damaged or hostile file gets an error).
+inline result<std::vector<history_event>> read_events(const std::string& body, const std::string& path, std::string_view arn) {
+    auto fail = [&](const std::string& what) {
+        return tl::make_unexpected(corrupted_row(path, "the history of '" + std::string(arn) + "' " + what));
+    };
     // Bounded: a damaged or hostile file cannot hand back a tree deep enough to overflow the stack.
-    auto details = parse_reply(row.text(4), "the details of event " + std::to_string(ev.id) + " of '" + std::string(arn) + "'", store_corrupted);
-    if (!details) return tl::make_unexpected(std::move(details.error()));
-    ev.details = std::move(*details);
-    return ev;
+    auto parsed = parse_reply(body, "the history of '" + std::string(arn) + "'", store_corrupted);
+    if (!parsed) return tl::make_unexpected(std::move(parsed.error()));
+    if (!parsed->is_array()) return fail("is not a list of events");
+    std::vector<history_event> events;
+    events.reserve(parsed->size());
+    for (auto& item : *parsed) {
+        if (!item.is_array() || item.size() != 5 || !item[0].is_number_integer() || !item[1].is_number_integer() ||
+            !item[2].is_string() || !item[3].is_number_integer() || !item[4].is_object())
+            return fail("holds an event that is not [id, previous id, type, timestamp, details]");
+        history_event ev;
+        ev.id = item[0].get<std::int64_t>();
+        ev.previous_event_id = item[1].get<std::int64_t>();
+        const std::string& type = item[2].get_ref<const std::string&>();
+        if (!parse_event_type(type, ev.type)) return fail("has an event of the type '" + type + "'");
+        ev.timestamp = from_store_ns(item[3].get<std::int64_t>());
+        ev.details = std::move(item[4]);
+        events.push_back(std::move(ev));
+    }
+    return events;
 }
 
 // JSON text that never throws: strings that are not UTF-8 (only host code can make them) are

@@ -22,22 +22,27 @@ inline constexpr std::int64_t sqlite_application_id = 0x53464E31;
 // Only ever append; a released step is never edited.
 inline const char* const sqlite_migrations[] = {
     // 1: the first schema. Times are integer nanoseconds since the Unix epoch (UTC), statuses
-    // and event types as AWS spells them, payloads and event details as JSON text.
+    // and event types as AWS spells them, payloads and event details as JSON text. Rows are
+    // keyed by the order executions were created in, not by their ARNs (which end in random
+    // names): a checkpoint then writes to the few pages of recent executions, which stay in the
+    // cache, instead of a random page of each table per execution.
     "CREATE TABLE machine_versions("
     "  id TEXT PRIMARY KEY, machine_arn TEXT NOT NULL, definition TEXT NOT NULL) WITHOUT ROWID;"
     "CREATE TABLE executions("
-    "  arn TEXT PRIMARY KEY, seq INTEGER NOT NULL, name TEXT NOT NULL, machine_arn TEXT NOT NULL,"
-    "  definition_id TEXT NOT NULL, status TEXT NOT NULL, input TEXT NOT NULL, output TEXT NOT NULL,"
-    "  error TEXT NOT NULL, cause TEXT NOT NULL, start_ns INTEGER NOT NULL, stop_ns INTEGER,"
-    "  redrive_count INTEGER NOT NULL, redrive_ns INTEGER, event_count INTEGER NOT NULL,"
-    "  snapshot TEXT NOT NULL, created_order INTEGER NOT NULL UNIQUE);"
+    "  created_order INTEGER PRIMARY KEY, arn TEXT NOT NULL UNIQUE, seq INTEGER NOT NULL, name TEXT NOT NULL,"
+    "  machine_arn TEXT NOT NULL, definition_id TEXT NOT NULL, status TEXT NOT NULL, input TEXT NOT NULL,"
+    "  output TEXT NOT NULL, error TEXT NOT NULL, cause TEXT NOT NULL, start_ns INTEGER NOT NULL, stop_ns INTEGER,"
+    "  redrive_count INTEGER NOT NULL, redrive_ns INTEGER, event_count INTEGER NOT NULL, snapshot TEXT NOT NULL);"
     // ListExecutions, newest first: all, by machine, by status.
     "CREATE INDEX executions_by_start ON executions(start_ns, created_order);"
     "CREATE INDEX executions_by_machine ON executions(machine_arn, start_ns, created_order);"
     "CREATE INDEX executions_by_status ON executions(status, start_ns, created_order);"
+    // A checkpoint's events in one row, as a JSON array of [id, previous id, type, timestamp,
+    // details]: one insert per checkpoint, whatever the number of events. A rowid table, so a
+    // body of up to ~4 KB stays in its page (an index-organised row spills past ~1 KB).
     "CREATE TABLE events("
-    "  execution_arn TEXT NOT NULL, id INTEGER NOT NULL, previous_id INTEGER NOT NULL, type TEXT NOT NULL,"
-    "  timestamp_ns INTEGER NOT NULL, details TEXT NOT NULL, PRIMARY KEY(execution_arn, id)) WITHOUT ROWID;"
+    "  execution INTEGER NOT NULL, first_id INTEGER NOT NULL, last_id INTEGER NOT NULL, body TEXT NOT NULL);"
+    "CREATE UNIQUE INDEX events_by_execution ON events(execution, first_id);"
     "CREATE TABLE tokens(token TEXT PRIMARY KEY, execution_arn TEXT NOT NULL) WITHOUT ROWID;",
 };
 inline constexpr std::int64_t sqlite_schema_version = static_cast<std::int64_t>(sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]));
@@ -105,6 +110,12 @@ inline result<sqlite_connection> open_sqlite_store(const std::string& path, cons
         if (mode->text(0) != "wal") return make_error(store_unavailable, "the store " + path + " cannot use WAL mode (journal mode " + mode->text(0) + ")");
     }
     if (auto r = db.exec(settings.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", "setting synchronous"); !r)
+        return tl::make_unexpected(std::move(r.error()));
+    // The pages of recent executions stay in memory between commits (32 MiB), and the WAL is
+    // written back into the file every 16 MiB rather than every 4 MiB: fewer rewrites of the
+    // same hot pages under group commit.
+    if (auto r = db.exec("PRAGMA cache_size=-32768", "sizing the page cache"); !r) return tl::make_unexpected(std::move(r.error()));
+    if (auto r = db.exec("PRAGMA wal_autocheckpoint=4096", "setting the WAL write-back interval"); !r)
         return tl::make_unexpected(std::move(r.error()));
     if (settings.max_file_bytes > 0) {
         auto page_size = db.query_integer("PRAGMA page_size", "reading the page size");

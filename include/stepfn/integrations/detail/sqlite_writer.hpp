@@ -31,37 +31,43 @@ inline int first_error(std::initializer_list<int> codes) noexcept {
 
 class sqlite_writer {
 public:
+    // One checkpoint and its events' details as text (made on the caller's thread).
+    struct item {
+        execution_checkpoint* checkpoint;
+        const std::string* events;  // the events as one row's body (events_body)
+    };
+
     // Prepares the statements a commit uses, once; `last_order` is the newest created_order.
     result<void> prepare(sqlite_connection& db) {
         db_ = &db;
-        struct item {
+        struct statement_sql {
             sqlite_statement* stmt;
             const char* sql;
         };
-        const item items[] = {
+        const statement_sql items[] = {
             {&begin_, "BEGIN IMMEDIATE"},
             {&commit_, "COMMIT"},
             {&rollback_, "ROLLBACK"},
             {&savepoint_, "SAVEPOINT checkpoint"},
             {&release_, "RELEASE checkpoint"},
             {&rollback_to_, "ROLLBACK TO checkpoint"},
-            {&find_, "SELECT seq, event_count FROM executions WHERE arn = ?1"},
+            {&find_, "SELECT seq, event_count, created_order FROM executions WHERE arn = ?1"},
             {&insert_version_, "INSERT OR IGNORE INTO machine_versions(id, machine_arn, definition) VALUES(?1, ?2, ?3)"},
             {&insert_execution_,
              "INSERT INTO executions(arn, seq, name, machine_arn, definition_id, status, input, output, error, cause, start_ns,"
              " stop_ns, redrive_count, redrive_ns, event_count, snapshot, created_order)"
              " VALUES(?1, 0, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0, '', ?14)"},
-            {&insert_event_, "INSERT INTO events(execution_arn, id, previous_id, type, timestamp_ns, details) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"},
-            {&progress_, "UPDATE executions SET seq = ?2, event_count = ?3 WHERE arn = ?1"},
-            {&snapshot_, "UPDATE executions SET snapshot = ?2 WHERE arn = ?1"},
+            {&insert_event_, "INSERT INTO events(execution, first_id, last_id, body) VALUES(?1, ?2, ?3, ?4)"},
+            {&progress_, "UPDATE executions SET seq = ?2, event_count = ?3 WHERE created_order = ?1"},
+            {&snapshot_, "UPDATE executions SET seq = ?2, event_count = ?3, snapshot = ?4 WHERE created_order = ?1"},
             {&redrive_,
              "UPDATE executions SET status = 'RUNNING', redrive_count = ?2, redrive_ns = ?3, stop_ns = NULL, output = '',"
-             " error = '', cause = '' WHERE arn = ?1"},
-            {&end_, "UPDATE executions SET status = ?2, output = ?3, error = ?4, cause = ?5, stop_ns = ?6 WHERE arn = ?1"},
+             " error = '', cause = '' WHERE created_order = ?1"},
+            {&end_, "UPDATE executions SET status = ?2, output = ?3, error = ?4, cause = ?5, stop_ns = ?6 WHERE created_order = ?1"},
             {&open_token_, "INSERT OR REPLACE INTO tokens(token, execution_arn) VALUES(?1, ?2)"},
             {&close_token_, "DELETE FROM tokens WHERE token = ?1"},
         };
-        for (const item& i : items) {
+        for (const statement_sql& i : items) {
             auto stmt = db.prepare(i.sql);
             if (!stmt) return tl::make_unexpected(std::move(stmt.error()));
             *i.stmt = std::move(*stmt);
@@ -74,7 +80,7 @@ public:
 
     // Writes `batch` in one transaction; outcome[i] is checkpoint i's. Returns whether a
     // transaction was committed.
-    bool write(std::vector<execution_checkpoint*>& batch, std::vector<result<void>>& outcome) {
+    bool write(std::vector<item>& batch, std::vector<result<void>>& outcome) {
         outcome.assign(batch.size(), result<void>());
         const int began = run(begin_);
         if (began != SQLITE_DONE) {
@@ -87,7 +93,7 @@ public:
                 return finish_failed();
             }
             int rc = SQLITE_DONE;
-            outcome[i] = apply(*batch[i], rc);
+            outcome[i] = apply(*batch[i].checkpoint, *batch[i].events, rc);
             if (outcome[i]) {
                 run(release_);
                 continue;
@@ -137,7 +143,7 @@ private:
     }
 
     // Checks `cp` as memory_store does, then writes it. `rc` is SQLite's code when a write failed.
-    result<void> apply(execution_checkpoint& cp, int& rc) {
+    result<void> apply(execution_checkpoint& cp, const std::string& events_body_text, int& rc) {
         const std::string& arn = cp.execution_arn;
         find_.start();
         find_.bind(1, arn);
@@ -151,6 +157,7 @@ private:
         const bool exists = found == SQLITE_ROW;
         const std::int64_t last = exists ? find_.integer(0) : 0;
         std::int64_t expected = exists ? find_.integer(1) : 0;
+        std::int64_t order = exists ? find_.integer(2) : next_order_;
         sqlite3_reset(find_.get());
 
         if (cp.created) {
@@ -182,36 +189,38 @@ private:
                     s.bind(11, row.stop_date ? std::optional<std::int64_t>(to_store_ns(*row.stop_date)) : std::nullopt),
                     s.bind(12, row.redrive_count),
                     s.bind(13, row.redrive_date ? std::optional<std::int64_t>(to_store_ns(*row.redrive_date)) : std::nullopt),
-                    s.bind(14, next_order_++)});
+                    s.bind(14, order)});
             if (auto r = done(s, b, "storing the execution", rc); !r) return r;
+            ++next_order_;
         }
-        for (const auto& event : cp.events) {
+        if (!cp.events.empty()) {
             sqlite_statement& s = insert_event_;
             s.start();
-            int b = first_error({s.bind(1, arn), s.bind(2, static_cast<std::int64_t>(event.id)), s.bind(3, static_cast<std::int64_t>(event.previous_event_id)),
-                    s.bind(4, std::string_view(to_string(event.type))), s.bind(5, to_store_ns(event.timestamp)),
-                    s.bind(6, details_text(event.details))});
-            if (auto r = done(s, b, "storing a history event", rc); !r) return r;
+            const std::string body = events_body_text.empty() ? events_body(cp.events) : std::string();
+            int b = first_error({s.bind(1, order), s.bind(2, static_cast<std::int64_t>(cp.events.front().id)),
+                    s.bind(3, static_cast<std::int64_t>(cp.events.back().id)),
+                    s.bind(4, events_body_text.empty() ? std::string_view(body) : std::string_view(events_body_text))});
+            if (auto r = done(s, b, "storing history events", rc); !r) return r;
         }
-        {
+        if (cp.snapshot.empty()) {
             progress_.start();
-            int b = first_error({progress_.bind(1, arn), progress_.bind(2, static_cast<std::int64_t>(cp.sequence)), progress_.bind(3, expected)});
+            int b = first_error({progress_.bind(1, order), progress_.bind(2, static_cast<std::int64_t>(cp.sequence)), progress_.bind(3, expected)});
             if (auto r = done(progress_, b, "storing the execution's progress", rc); !r) return r;
-        }
-        if (!cp.snapshot.empty()) {
+        } else {
             snapshot_.start();
-            int b = first_error({snapshot_.bind(1, arn), snapshot_.bind(2, cp.snapshot)});
+            int b = first_error({snapshot_.bind(1, order), snapshot_.bind(2, static_cast<std::int64_t>(cp.sequence)), snapshot_.bind(3, expected),
+                    snapshot_.bind(4, cp.snapshot)});
             if (auto r = done(snapshot_, b, "storing the snapshot", rc); !r) return r;
         }
         if (cp.redriven) {
             redrive_.start();
-            int b = first_error({redrive_.bind(1, arn), redrive_.bind(2, cp.redriven->redrive_count), redrive_.bind(3, to_store_ns(cp.redriven->date))});
+            int b = first_error({redrive_.bind(1, order), redrive_.bind(2, cp.redriven->redrive_count), redrive_.bind(3, to_store_ns(cp.redriven->date))});
             if (auto r = done(redrive_, b, "storing the redrive", rc); !r) return r;
         }
         if (cp.ended) {
             const execution_change& c = *cp.ended;
             end_.start();
-            int b = first_error({end_.bind(1, arn), end_.bind(2, std::string_view(to_string(c.status))), end_.bind(3, c.output),
+            int b = first_error({end_.bind(1, order), end_.bind(2, std::string_view(to_string(c.status))), end_.bind(3, c.output),
                     end_.bind(4, c.error), end_.bind(5, c.cause), end_.bind(6, to_store_ns(c.date))});
             if (auto r = done(end_, b, "storing how the execution ended", rc); !r) return r;
         }
