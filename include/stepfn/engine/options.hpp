@@ -28,7 +28,8 @@ enum class checkpointing {
     // Wait, a fan-out or the end), many executions' checkpoints in one transaction. States
     // with no effect outside the execution (Pass, Choice) ride in the next checkpoint.
     group_commit,
-    // After every single state transition.
+    // After every single state transition (transitions made while the previous checkpoint is
+    // still being committed share the next one; effects always wait for theirs).
     every_transition,
 };
 

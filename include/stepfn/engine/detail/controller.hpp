@@ -25,8 +25,9 @@ STEPFN_INLINE void engine_core::launch(const std::shared_ptr<frame>& f) {
 
 STEPFN_INLINE void engine_core::run_frame(const std::shared_ptr<frame>& f) {
     // Bounded batches keep one long execution from starving the others on the same executor.
-    // With checkpointing::every_transition each job applies one transition, and so each
-    // transition gets a checkpoint of its own.
+    // With checkpointing::every_transition each job applies one transition, so each transition
+    // is checkpointed before anything it leads to outside the execution (consecutive ones share
+    // a checkpoint while the previous one is still being committed).
     const int states = options_.checkpoints == checkpointing::every_transition && f->exec->durable ? 1 : 256;
     for (int budget = states; budget > 0; --budget) {
         if (f->done || f->waiting || f->exec->ended.load()) return;
