@@ -156,6 +156,8 @@ std::shared_ptr<stepfn::execution_store> open_store(store_kind kind, const std::
     remove_db(path);
     stepfn::sqlite_store_options options;  // group commit, no window (the default)
     options.synchronous_full = kind != store_kind::sqlite_normal;
+    if (const char* window = std::getenv("STEPFN_BENCH_COMMIT_WINDOW_US"))  // to try other windows
+        options.commit_window = std::chrono::microseconds(std::atol(window));
     auto store = stepfn::sqlite_store::open(path, options);
     if (!store) {
         std::fprintf(stderr, "cannot open %s: %s\n", path.c_str(), store.error().cause.c_str());
