@@ -96,7 +96,7 @@ STEPFN_INLINE outcome engine_core::execute_state(const std::shared_ptr<frame>& f
 
 // The retriable work of a Task, Parallel or Map state: run again on each retry.
 STEPFN_INLINE outcome engine_core::start_work(const std::shared_ptr<frame>& f, const state& s) {
-    f->failed_run.reset();
+    if (!f->failed_run.is_null()) f->failed_run = json();
     if (f->retrier_attempts.empty())
         if (const recovery* r = recovery_of(s)) f->retrier_attempts.assign(r->retry.size(), 0);
     if (const auto* t = std::get_if<task_state>(&s.body)) return start_task_attempt(f, s, *t);
@@ -167,7 +167,7 @@ STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, cons
         }
         return details;
     });
-    f->failed_run.reset();
+    if (!f->failed_run.is_null()) f->failed_run = json();
     if (target) {
         f->current = target->index;
         f->input = std::move(output);

@@ -24,21 +24,6 @@
 
 namespace stepfn::detail {
 
-// Whether a scope (or any scope inside it) has a distributed Map, whose children are executions
-// of their own: not durable yet.
-inline bool has_distributed_map(const scope& sc) {
-    for (const auto& s : sc.states) {
-        if (const auto* m = std::get_if<map_state>(&s.body)) {
-            if (m->mode == map_mode::distributed) return true;
-            if (m->processor && has_distributed_map(*m->processor)) return true;
-        } else if (const auto* p = std::get_if<parallel_state>(&s.body)) {
-            for (const auto& b : p->branches)
-                if (has_distributed_map(b)) return true;
-        }
-    }
-    return false;
-}
-
 STEPFN_INLINE const machine_version& engine_core::version_of(const state_machine& machine) {
     std::lock_guard<std::mutex> lock(versions_mutex_);
     auto it = versions_.find(&machine.definition());

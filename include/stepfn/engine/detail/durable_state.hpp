@@ -9,14 +9,31 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <stepfn/engine/detail/strand.hpp>
 #include <stepfn/history/event.hpp>
 #include <stepfn/job.hpp>
+#include <stepfn/model/states.hpp>
 #include <stepfn/store/stored_execution.hpp>
 
 namespace stepfn::detail {
+
+// Whether a scope (or any scope inside it) has a distributed Map, whose children are executions
+// of their own: not durable yet.
+inline bool has_distributed_map(const scope& sc) {
+    for (const auto& s : sc.states) {
+        if (const auto* m = std::get_if<map_state>(&s.body)) {
+            if (m->mode == map_mode::distributed) return true;
+            if (m->processor && has_distributed_map(*m->processor)) return true;
+        } else if (const auto* p = std::get_if<parallel_state>(&s.body)) {
+            for (const auto& b : p->branches)
+                if (has_distributed_map(b)) return true;
+        }
+    }
+    return false;
+}
 
 struct durable_state {
     // Every frame's jobs, one at a time: at the end of each job every frame is at rest, which

@@ -66,7 +66,7 @@ struct frame : std::enable_shared_from_this<frame> {
     std::shared_ptr<variable_scope> variables;
     bool owns_variables = false;
     std::shared_ptr<fanout_group> group;  // the Parallel/Map instance this frame waits on
-    std::shared_ptr<fanout_group> failed_run;  // durable: the run that just failed the state (for a redrive)
+    json failed_run;  // durable: the run that just failed the state, as a snapshot (for a redrive)
     std::int64_t map_index = -1;           // this frame's Map iteration, for history
 };
 
@@ -110,9 +110,10 @@ struct fanout_group {
     // The running branches/iterations, owned here; a finished one is released at once so a long
     // Map keeps only outputs.
     std::unordered_map<std::size_t, std::shared_ptr<frame>> children;
-    // Durable executions: the branches and iterations that failed or were aborted, as they
-    // stood, so that a redrive runs only those again.
-    std::vector<std::shared_ptr<frame>> stopped;
+    // Durable executions: snapshots of the branches and iterations that failed or were aborted,
+    // as they stood, so that a redrive runs only those again. (Snapshots, not frames: a frame
+    // here would point back at its group.)
+    std::vector<json> stopped;
     std::shared_ptr<map_run> run;    // distributed Map only: children are executions
 };
 

@@ -234,9 +234,12 @@ STEPFN_INLINE void engine_core::end_execution(const std::shared_ptr<execution_re
         change.cause = e.cause;
         change.date = clock_->now();
         d.ended = std::move(change);
+        // Weakly: the record holds its effects, and one that never runs (the engine went away
+        // first) must not keep the record alive.
         auto self = shared_from_this();
-        d.effects.push_back([self, rec, status, output = std::move(output), e = std::move(e)]() mutable {
-            self->publish_end(rec, status, std::move(output), std::move(e));
+        std::weak_ptr<execution_record> weak = rec;
+        d.effects.push_back([self, weak, status, output = std::move(output), e = std::move(e)]() mutable {
+            if (auto r = weak.lock()) self->publish_end(r, status, std::move(output), std::move(e));
         });
         return;
     }

@@ -80,11 +80,7 @@ inline json fanout_snapshot(fanout_group& g) {
         if (!g.selector_input.is_null()) out["selector"] = g.selector_input;
         out["results"] = json(g.results);
         for (auto& entry : g.children) children.push_back(entry.second);
-        if (!g.stopped.empty()) {
-            json stopped = json::array();
-            for (const auto& c : g.stopped) stopped.push_back(frame_snapshot(*c));
-            out["stopped"] = std::move(stopped);
-        }
+        if (!g.stopped.empty()) out["stopped"] = json(g.stopped);
     }
     std::sort(children.begin(), children.end(),
               [](const std::shared_ptr<frame>& a, const std::shared_ptr<frame>& b) { return a->member_index < b->member_index; });
@@ -117,7 +113,7 @@ inline json frame_snapshot(const frame& f) {
     if (f.map_index >= 0) out["mapIndex"] = f.map_index;
     if (f.member_of) out["member"] = f.member_index;
     if (f.done) out["done"] = true;
-    if (f.failed_run) out["failedRun"] = fanout_snapshot(*f.failed_run);
+    if (!f.failed_run.is_null()) out["failedRun"] = f.failed_run;
     if (!f.waiting || f.done) return out;
     json wait = json::object();
     if (f.attempt) {

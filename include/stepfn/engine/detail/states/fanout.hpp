@@ -15,6 +15,7 @@
 #include <stepfn/engine/detail/history.hpp>
 #include <stepfn/engine/detail/pipeline.hpp>
 #include <stepfn/engine/detail/scheduling.hpp>
+#include <stepfn/engine/detail/snapshot.hpp>
 
 namespace stepfn::detail {
 
@@ -78,14 +79,14 @@ STEPFN_INLINE void engine_core::on_child_finished(const std::shared_ptr<fanout_g
                 exceeded = (g->tolerated_count && g->failures > static_cast<std::size_t>(*g->tolerated_count)) ||
                            (g->tolerated_percentage && pct > *g->tolerated_percentage);
             }
-            if (child && child->exec->durable) g->stopped.push_back(child);
+            if (child && child->exec->durable) g->stopped.push_back(frame_snapshot(*child));
             if (exceeded) {
                 g->finished = true;
                 g->failure = tolerance ? error{errors::exceed_tolerated_failure_threshold,
                                                "The specified tolerated failure threshold was exceeded"}
                                        : std::move(ended.error());
                 for (auto& entry : g->children) {
-                    if (entry.second->exec->durable) g->stopped.push_back(entry.second);
+                    if (entry.second->exec->durable) g->stopped.push_back(frame_snapshot(*entry.second));
                     to_abort.push_back(std::move(entry.second));
                 }
                 g->children.clear();
@@ -152,7 +153,7 @@ STEPFN_INLINE void engine_core::on_fanout_done(const std::shared_ptr<frame>& f, 
         });
     };
     if (g->failure) {
-        if (f->exec->durable) f->failed_run = g;  // the final snapshot keeps it for a redrive
+        if (f->exec->durable) f->failed_run = fanout_snapshot(*g);  // the final snapshot keeps it for a redrive
         if (g->run) {
             // AWS still exports what finished; the Map fails with the run's error either way.
             if (g->run->keep_runs) (void)write_map_results(*f, s, std::get<map_state>(s.body), *g->run, json::array());
