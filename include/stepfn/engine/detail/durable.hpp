@@ -124,7 +124,7 @@ STEPFN_INLINE void engine_core::checkpoint(const std::shared_ptr<execution_recor
         cp.snapshot = std::move(d.final_snapshot);
         d.final_snapshot.clear();
     } else if (!rec->ended.load()) {
-        cp.snapshot = snapshot_text(*rec, cp.sequence);
+        cp.snapshot = snapshot_text(*rec);
     }
     d.touched = false;
     auto effects = std::make_shared<std::vector<job>>(std::move(d.effects));

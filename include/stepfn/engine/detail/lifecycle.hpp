@@ -198,9 +198,7 @@ STEPFN_INLINE void engine_core::end_execution(const std::shared_ptr<execution_re
                                                   event_type::execution_failed, event_type::execution_timed_out,
                                                   event_type::execution_aborted};
     // The frames as they stood, for a redrive (the abort below takes them apart).
-    // It goes with the next checkpoint made.
-    if (rec->durable && !rec->durable->detached)
-        rec->durable->final_snapshot = snapshot_text(*rec, rec->durable->sequence + 1);
+    if (rec->durable && !rec->durable->detached) rec->durable->final_snapshot = snapshot_text(*rec);
     std::optional<timer_id> timeout;
     std::shared_ptr<frame> root;
     {

@@ -239,10 +239,7 @@ STEPFN_INLINE result<void> engine_core::restore_wait(const std::shared_ptr<frame
         task_request request;
         request.resource = rr.text("resource", problem);
         if (const json* input = rr.find("input")) request.input = *input;
-        request.execution_id = f->exec->arn;
-        request.root_execution_id = f->exec->root_arn();
-        request.execution_name = f->exec->name;
-        request.state_name = s.name;
+        address_request(request, *f, s);
         request.attempt = rr.integer("attempt", 0, problem);
         request.idempotency_key = rr.text("key", problem);
         if (rr.find("heartbeatSeconds")) request.heartbeat_seconds = rr.integer("heartbeatSeconds", 0, problem);

@@ -6,7 +6,7 @@
 // when every frame is at rest: runnable at the start of its current state, parked on a timer
 // (a Wait, a retry's back-off), on a task attempt or on a Parallel/Map run, or done.
 //
-// {"version":1, "sequence":N, "root":FRAME}
+// {"version":1, "root":FRAME}  (the checkpoint sequence is the stored row's)
 // FRAME: {"state", "input", "entered", "enteredEvent", "prev", "retries", "retriers"?,
 //         "first"?, "variables"?, "mapIndex"?, "member"?, "done"?, "failedRun"?, "wait"?}
 // "wait": {"timer":"wait"|"retry", "at", "assigned"?}
@@ -137,9 +137,8 @@ inline json frame_snapshot(const frame& f) {
     return out;
 }
 
-// The whole execution as the checkpoint numbered `sequence` carries it, as JSON text; empty once
-// it has no frames left.
-inline std::string snapshot_text(execution_record& rec, std::uint64_t sequence) {
+// The whole execution as JSON text; empty once it has no frames left.
+inline std::string snapshot_text(execution_record& rec) {
     std::shared_ptr<frame> root;
     {
         std::lock_guard<std::mutex> lock(rec.mutex);
@@ -148,7 +147,6 @@ inline std::string snapshot_text(execution_record& rec, std::uint64_t sequence) 
     if (!root) return std::string();
     json out = json::object();
     out["version"] = snapshot_version;
-    out["sequence"] = sequence;
     out["root"] = frame_snapshot(*root);
     return json_text(out);
 }

@@ -53,6 +53,14 @@ private:
     std::optional<std::pair<std::string, std::string>> parts_;
 };
 
+// Which execution and state a request comes from (also for one rebuilt after a restart).
+inline void address_request(task_request& request, const frame& f, const state& s) {
+    request.execution_id = f.exec->arn;
+    request.root_execution_id = f.exec->root_arn();
+    request.execution_name = f.exec->name;
+    request.state_name = s.name;
+}
+
 inline bool ends_with(std::string_view text, std::string_view suffix) {
     return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -171,10 +179,7 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
     task_request request;
     request.resource = t.resource;
     request.input = std::move(*params);
-    request.execution_id = f->exec->arn;
-    request.root_execution_id = f->exec->root_arn();
-    request.execution_name = f->exec->name;
-    request.state_name = s.name;
+    address_request(request, *f, s);
     request.attempt = f->retry_count;
     request.deadline = deadline;
     request.heartbeat_seconds = heartbeat;
