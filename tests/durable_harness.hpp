@@ -15,8 +15,10 @@
 #include <cstdlib>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -53,26 +55,13 @@ inline std::set<std::string> in_flight_keys(const std::string& snapshot) {
     return keys;
 }
 
-class crash_store final : public stepfn::execution_store {
+// A store that hands everything to another; tests override commit() to fail or crash.
+class forwarding_store : public stepfn::execution_store {
 public:
-    crash_store(std::shared_ptr<stepfn::execution_store> inner, std::set<std::string> sent)
-        : inner_(std::move(inner)), sent_(std::move(sent)) {}
-
+    explicit forwarding_store(std::shared_ptr<stepfn::execution_store> inner) : inner_(std::move(inner)) {}
     void commit(stepfn::execution_checkpoint cp, std::function<void(stepfn::result<void>)> done) override {
-        if (crashed_) return;  // the process is gone
-        const auto keys = in_flight_keys(cp.snapshot);
-        bool waiting_on_sent = false;
-        for (const auto& k : keys) waiting_on_sent = waiting_on_sent || sent_.count(k);
-        const bool progress = !cp.events.empty() || cp.ended;
-        if (progress && (cp.ended || !waiting_on_sent)) {
-            crashed_ = true;
-            inner_->commit(std::move(cp), nullptr);
-            return;
-        }
-        sent_.insert(keys.begin(), keys.end());  // its dispatches happen once it is durable
         inner_->commit(std::move(cp), std::move(done));
     }
-    bool crashed() const noexcept { return crashed_; }
     stepfn::result<void> flush() override { return inner_->flush(); }
     stepfn::result<std::optional<stepfn::stored_execution>> find_execution(std::string_view arn) override {
         return inner_->find_execution(arn);
@@ -90,8 +79,32 @@ public:
     stepfn::result<std::vector<std::string>> unfinished_executions() override { return inner_->unfinished_executions(); }
     stepfn::result<std::optional<std::string>> find_token(std::string_view token) override { return inner_->find_token(token); }
 
-private:
+protected:
     std::shared_ptr<stepfn::execution_store> inner_;
+};
+
+class crash_store final : public forwarding_store {
+public:
+    crash_store(std::shared_ptr<stepfn::execution_store> inner, std::set<std::string> sent)
+        : forwarding_store(std::move(inner)), sent_(std::move(sent)) {}
+
+    void commit(stepfn::execution_checkpoint cp, std::function<void(stepfn::result<void>)> done) override {
+        if (crashed_) return;  // the process is gone
+        const auto keys = in_flight_keys(cp.snapshot);
+        bool waiting_on_sent = false;
+        for (const auto& k : keys) waiting_on_sent = waiting_on_sent || sent_.count(k);
+        const bool progress = !cp.events.empty() || cp.ended;
+        if (progress && (cp.ended || !waiting_on_sent)) {
+            crashed_ = true;
+            inner_->commit(std::move(cp), nullptr);
+            return;
+        }
+        sent_.insert(keys.begin(), keys.end());  // its dispatches happen once it is durable
+        inner_->commit(std::move(cp), std::move(done));
+    }
+    bool crashed() const noexcept { return crashed_; }
+
+private:
     std::set<std::string> sent_;
     bool crashed_ = false;
 };

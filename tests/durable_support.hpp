@@ -48,26 +48,15 @@ struct holding_invoker final : stepfn::task_invoker {
 };
 
 // Refuses every checkpoint from the `fail_at`th on, as a full disk would.
-struct failing_store final : stepfn::execution_store {
-    std::shared_ptr<stepfn::memory_store> inner = std::make_shared<stepfn::memory_store>();
+struct failing_store final : durable_test::forwarding_store {
+    std::shared_ptr<stepfn::memory_store> memory = std::make_shared<stepfn::memory_store>();
     std::size_t fail_at = 2, seen = 0;
+    failing_store() : forwarding_store(nullptr) { inner_ = memory; }
     void commit(stepfn::execution_checkpoint cp, std::function<void(stepfn::result<void>)> done) override {
         if (++seen == fail_at) return done(stepfn::make_error("StoreFull", "the disk is full"));
         if (seen > fail_at) return done(stepfn::make_error("StoreFull", "the disk is still full"));
-        inner->commit(std::move(cp), std::move(done));
+        inner_->commit(std::move(cp), std::move(done));
     }
-    stepfn::result<void> flush() override { return {}; }
-    stepfn::result<std::optional<stepfn::stored_execution>> find_execution(std::string_view a) override { return inner->find_execution(a); }
-    stepfn::result<std::optional<stepfn::machine_version>> find_machine_version(std::string_view id) override {
-        return inner->find_machine_version(id);
-    }
-    stepfn::result<std::string> snapshot(std::string_view a) override { return inner->snapshot(a); }
-    stepfn::result<stepfn::execution_page> list_executions(const stepfn::execution_filter& f) override { return inner->list_executions(f); }
-    stepfn::result<stepfn::history_page> history(std::string_view a, const stepfn::history_request& r) override {
-        return inner->history(a, r);
-    }
-    stepfn::result<std::vector<std::string>> unfinished_executions() override { return inner->unfinished_executions(); }
-    stepfn::result<std::optional<std::string>> find_token(std::string_view t) override { return inner->find_token(t); }
 };
 
 [[maybe_unused]] stepfn::engine_options durable_options(std::shared_ptr<stepfn::execution_store> store) {

@@ -406,7 +406,7 @@ TEST_CASE("recover() reports a snapshot that does not read back and resumes the 
     row.name = "damaged";
     row.event_count = 0;
     cp.created = row;
-    cp.snapshot = R"({"version":1,"sequence":1,"root":{"state":"NoSuchState"}})";
+    cp.snapshot = R"({"version":1,"root":{"state":"NoSuchState"}})";
     store->commit(std::move(cp), nullptr);
 
     stepfn::manual_executor executor;
