@@ -15,10 +15,12 @@ rules=(
   "engine;^engine/"
   "integrations;^integrations/"
   "testing;^testing/"
+  "api;^api/"
 )
 # What each layer may include: its own folders and those of the layers before it, except that
 # the engine needs of load/build/print only the loader (a durable engine loads the definitions
-# its stored executions are pinned to), and testing needs no integration.
+# its stored executions are pinned to), testing needs no integration, and the API (the AWS
+# Step Functions protocol handler) uses the testing layer's mocks and TestState but no integration.
 allowed_for() {
   local B='^[a-z_]+\.hpp$;^detail/' E='^expressions/' M='^model/' L='^(load|build|print)/'
   case $1 in
@@ -30,6 +32,7 @@ allowed_for() {
     engine) echo "$B;$E;$M;$C;^load/(loader|load_options)\.hpp$;^engine/" ;;
     integrations) echo "$B;$E;$M;$C;$L;^engine/;^integrations/" ;;
     testing) echo "$B;$E;$M;$C;$L;^engine/;^testing/" ;;
+    api) echo "$B;$E;$M;$C;$L;^engine/;^testing/;^api/" ;;
   esac
 }
 umbrella="stepfn.hpp"  # includes the common parts of every layer but integrations and testing
