@@ -3,7 +3,8 @@
 
 // An execution store in memory, for tests and for hosts that want the store's reads (describe,
 // history, list) without a file: it survives an engine, not the process. Checkpoints are
-// "durable" as soon as commit() has applied them.
+// "durable" as soon as commit() has applied them. It keeps the API's resources (state machines,
+// activities) too.
 
 #include <algorithm>
 #include <cstddef>
@@ -19,10 +20,11 @@
 
 #include <stepfn/error.hpp>
 #include <stepfn/store/execution_store.hpp>
+#include <stepfn/store/resource_store.hpp>
 
 namespace stepfn {
 
-class memory_store final : public execution_store {
+class memory_store final : public execution_store, public resource_store {
 public:
     void commit(execution_checkpoint cp, std::function<void(result<void>)> done) override {
         result<void> outcome = apply(std::move(cp));
@@ -107,6 +109,63 @@ public:
         auto it = tokens_.find(std::string(token));
         if (it == tokens_.end()) return std::optional<std::string>();
         return std::optional<std::string>(it->second);
+    }
+
+    result<bool> insert_resource(const stored_resource& resource) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (resources_.count(resource.arn)) return false;
+        stored_resource row = resource;
+        row.revision = 1;
+        resource_order_.push_back(resource.arn);
+        resources_.emplace(row.arn, std::move(row));
+        return true;
+    }
+    result<bool> update_resource(const stored_resource& resource) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto it = resources_.find(resource.arn);
+        if (it == resources_.end() || it->second.revision != resource.revision) return false;
+        it->second.kind = resource.kind;
+        it->second.body = resource.body;
+        ++it->second.revision;
+        return true;
+    }
+    result<bool> delete_resource(std::string_view arn) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto it = resources_.find(std::string(arn));
+        if (it == resources_.end()) return false;
+        resources_.erase(it);
+        resource_order_.erase(std::find(resource_order_.begin(), resource_order_.end(), std::string(arn)));
+        return true;
+    }
+    result<std::optional<stored_resource>> find_resource(std::string_view arn) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto it = resources_.find(std::string(arn));
+        if (it == resources_.end()) return std::optional<stored_resource>();
+        return std::optional<stored_resource>(it->second);
+    }
+    // The page token is the ARN the next page starts after.
+    result<resource_page> list_resources(std::string_view kind, std::string_view arn_prefix, std::size_t max_results,
+                                         std::string_view next_token) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto from = resource_order_.begin();
+        if (!next_token.empty()) {
+            from = std::find(resource_order_.begin(), resource_order_.end(), std::string(next_token));
+            if (from == resource_order_.end())
+                return make_error("InvalidToken", "the page token '" + std::string(next_token) + "' is not one this store issued");
+            ++from;
+        }
+        resource_page page;
+        const std::size_t limit = max_results ? max_results : 100;
+        for (auto it = from; it != resource_order_.end(); ++it) {
+            const stored_resource& row = resources_.at(*it);
+            if (row.kind != kind || it->compare(0, arn_prefix.size(), arn_prefix) != 0) continue;
+            if (page.resources.size() == limit) {
+                page.next_token = page.resources.back().arn;
+                break;
+            }
+            page.resources.push_back(row);
+        }
+        return page;
     }
 
     // How many checkpoints were applied (tests).
@@ -198,6 +257,8 @@ private:
     std::unordered_map<std::string, std::string> tokens_;
     std::size_t next_order_ = 0;
     std::size_t commits_ = 0;
+    std::unordered_map<std::string, stored_resource> resources_;
+    std::vector<std::string> resource_order_;  // creation order (ListStateMachines's)
 };
 
 } // namespace stepfn
