@@ -41,7 +41,7 @@ inline api_reply api_error_reply(unsigned status, std::string_view type, std::st
     json body = json::object();
     body["__type"] = std::string(type);
     body["message"] = std::string(message);
-    return api_reply{status, body.dump()};
+    return api_reply{status, body.dump(-1, ' ', false, json::error_handler_t::replace)};
 }
 
 } // namespace stepfn
