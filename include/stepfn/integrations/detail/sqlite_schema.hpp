@@ -44,6 +44,12 @@ inline const char* const sqlite_migrations[] = {
     "  execution INTEGER NOT NULL, first_id INTEGER NOT NULL, last_id INTEGER NOT NULL, body TEXT NOT NULL);"
     "CREATE UNIQUE INDEX events_by_execution ON events(execution, first_id);"
     "CREATE TABLE tokens(token TEXT PRIMARY KEY, execution_arn TEXT NOT NULL) WITHOUT ROWID;",
+    // 2: the API's resources (state machines, versions, activities), one row per ARN with the
+    // API's JSON body, listed in creation order per kind.
+    "CREATE TABLE resources("
+    "  created_order INTEGER PRIMARY KEY, arn TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, body TEXT NOT NULL,"
+    "  revision INTEGER NOT NULL);"
+    "CREATE INDEX resources_by_kind ON resources(kind, created_order);",
 };
 inline constexpr std::int64_t sqlite_schema_version = static_cast<std::int64_t>(sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]));
 
