@@ -5,6 +5,7 @@
 // at all, whether it is whole, and which schema it has (migrated forward in one transaction).
 
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <utility>
 
@@ -121,6 +122,7 @@ inline result<sqlite_connection> open_sqlite_store(const std::string& path, cons
     // written back into the file every 16 MiB rather than every 4 MiB: fewer rewrites of the
     // same hot pages under group commit.
     if (auto r = db.exec("PRAGMA cache_size=-32768", "sizing the page cache"); !r) return tl::make_unexpected(std::move(r.error()));
+    if (std::getenv("TEMP_MEM")) (void)db.exec("PRAGMA temp_store=MEMORY", "x");
     if (auto r = db.exec("PRAGMA wal_autocheckpoint=4096", "setting the WAL write-back interval"); !r)
         return tl::make_unexpected(std::move(r.error()));
     if (settings.max_file_bytes > 0) {
