@@ -156,7 +156,7 @@ TEST_CASE("api_server: keep-alive serves several requests on one connection, pip
     CHECK(client.closed_by_server());
 }
 
-TEST_CASE("api_server: a reply from another thread, long after the call", "[server]") {
+TEST_CASE("api_server: a reply from another thread, long after the call", "[server][concurrency]") {
     parked_calls parked;
     stepfn::api_server server(parked.handler(), test_options());
     REQUIRE(server.start());
@@ -184,7 +184,7 @@ TEST_CASE("api_server: a reply from another thread, long after the call", "[serv
     CHECK(error_type(*second) == "ActivityDoesNotExist");
 }
 
-TEST_CASE("api_server: a reply after the client left, or after the server is gone, is dropped safely", "[server]") {
+TEST_CASE("api_server: a reply after the client left, or after the server is gone, is dropped safely", "[server][concurrency]") {
     parked_calls parked;
     std::vector<parked_calls::call> kept;
     {
@@ -216,7 +216,7 @@ TEST_CASE("api_server: a reply after the client left, or after the server is gon
     SUCCEED("late replies were dropped without a crash (run under ASan)");
 }
 
-TEST_CASE("api_server: 2,000 connections wait on replies at once without a thread each", "[server]") {
+TEST_CASE("api_server: 2,000 connections wait on replies at once without a thread each", "[server][concurrency]") {
     constexpr std::size_t n = 2000;
     parked_calls parked;
     auto options = test_options();
@@ -464,7 +464,7 @@ TEST_CASE("api_server: connections beyond the limit get 503 and are closed", "[s
     CHECK(reply->status == 200);
 }
 
-TEST_CASE("api_server: stop() lets a waiting call finish, closes idle connections, and is safe twice", "[server]") {
+TEST_CASE("api_server: stop() lets a waiting call finish, closes idle connections, and is safe twice", "[server][concurrency]") {
     parked_calls parked;
     auto options = test_options();
     stepfn::api_server server(parked.handler(), options);
@@ -495,7 +495,7 @@ TEST_CASE("api_server: stop() lets a waiting call finish, closes idle connection
     CHECK_FALSE(server.start());
 }
 
-TEST_CASE("api_server: stop() closes a call that does not finish within the drain time", "[server]") {
+TEST_CASE("api_server: stop() closes a call that does not finish within the drain time", "[server][concurrency]") {
     parked_calls parked;
     auto options = test_options();
     options.drain_timeout = 300ms;
