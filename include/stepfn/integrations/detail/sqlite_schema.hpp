@@ -5,7 +5,6 @@
 // at all, whether it is whole, and which schema it has (migrated forward in one transaction).
 
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <utility>
 
@@ -122,7 +121,10 @@ inline result<sqlite_connection> open_sqlite_store(const std::string& path, cons
     // written back into the file every 16 MiB rather than every 4 MiB: fewer rewrites of the
     // same hot pages under group commit.
     if (auto r = db.exec("PRAGMA cache_size=-32768", "sizing the page cache"); !r) return tl::make_unexpected(std::move(r.error()));
-    if (std::getenv("TEMP_MEM")) (void)db.exec("PRAGMA temp_store=MEMORY", "x");
+    // Each checkpoint of a batch is written under a savepoint, whose undo images SQLite keeps in
+    // a temporary file by default: in memory they cost no write(2) (they are a few pages, and
+    // gone at the next checkpoint), which took the bytes written per transition from ~22 KB to ~5 KB.
+    if (auto r = db.exec("PRAGMA temp_store=MEMORY", "keeping temporary data in memory"); !r) return tl::make_unexpected(std::move(r.error()));
     if (auto r = db.exec("PRAGMA wal_autocheckpoint=4096", "setting the WAL write-back interval"); !r)
         return tl::make_unexpected(std::move(r.error()));
     if (settings.max_file_bytes > 0) {
