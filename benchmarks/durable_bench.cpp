@@ -1,19 +1,17 @@
 // Durable executions per second of the five-state workflow (benchmarks/definitions/
 // five_states.json), on a thread pool and the system clock, with 1, 16 and 256 executions in
-// flight, on five stores: SQLite with group commit and synchronous FULL, the same with NORMAL,
-// the same (FULL) checkpointing after every transition, memory_store (the durability machinery
-// without a disk), a store that discards every checkpoint (the engine's side alone) and no store (executions in memory, as the peer keeps them). Then the cost of a
-// checkpoint against the length of the execution's history: one execution looping through a
-// Task and a Choice for 30,000+ events, timed at its start and after 10,000 events.
+// flight, on six stores: SQLite with group commit and synchronous FULL, the same with NORMAL,
+// the same (FULL) checkpointing after every transition, memory_store (no disk), a store that
+// discards every checkpoint (the engine's side alone) and none (in memory, as the peer). Then a
+// checkpoint's cost against the history's length: one execution looping through a Task and a
+// Choice for 30,000+ events, timed at its start and after 10,000 events.
 //
 // Each configuration runs in a child process of its own (fork), so that its peak RSS is its own.
 // Prints a table, then one JSON line (compare.py reads it). Figures only; no assertions.
 // Usage: stepfn_bench_durable [seconds-per-run] [directory] [--quick] [--sequential-names] [--growth-only]
-//        (--sequential-names: executions named e000000000001, e000000000002, ... instead of
-//        UUIDs, so that their rows sit together in the store's ARN-keyed tables)
-//        [--only STORE:THREADS:IN_FLIGHT] (one throughput run in this process, e.g. for perf;
-//        STORE: sqlite_full, sqlite_normal, sqlite_every_transition, memory_store, discarding_store,
-//        no_store)
+//        (--sequential-names: executions named e000000000001, ... instead of UUIDs)
+//        [--only STORE:THREADS:IN_FLIGHT] (one run in this process, e.g. for perf; STORE: sqlite_full,
+//        sqlite_normal, sqlite_every_transition, memory_store, discarding_store, no_store)
 
 #include <stepfn/clocks/system_clock.hpp>
 #include <stepfn/engine/engine.hpp>

@@ -83,6 +83,7 @@ inline int stepfn_cli(int argc, const char* const* argv, std::FILE* out, std::FI
 #include "run_command.hpp"
 #include "store_commands.hpp"
 #include "durable_commands.hpp"
+#include "serve_command.hpp"
 
 namespace stepfn::cli {
 
@@ -102,6 +103,7 @@ inline int dispatch(const std::vector<std::string>& args, std::FILE* in, std::FI
     if (command == "graph") return graph_command(rest, in, out, err);
     if (command == "list" || command == "describe" || command == "history") return store_command(command, rest, out, err);
     if (command == "resume" || command == "redrive") return durable_command(command, rest, in, out, err);
+    if (command == "serve") return serve_command(rest, in, out, err);
     if (command == "-h" || command == "--help" || command == "help") {
         if (command != "help" || rest.empty() || rest[0] == "-h" || rest[0] == "--help") {
             write(out, main_usage);
@@ -116,6 +118,7 @@ inline int dispatch(const std::vector<std::string>& args, std::FILE* in, std::FI
                                         : rest[0] == "history"  ? &history_usage
                                         : rest[0] == "resume"   ? &resume_usage
                                         : rest[0] == "redrive"  ? &redrive_usage
+                                        : rest[0] == "serve"    ? &serve_usage
                                         : rest[0] == "help" || rest[0] == "version" ? &main_usage
                                                                                     : nullptr;
         if (usage == nullptr) return report({"unknown command " + in_quotes(rest[0]), true}, hint, err);

@@ -24,6 +24,7 @@ Commands:
                     Print one stored execution as AWS's DescribeExecution does
   history --store DB NAME_OR_ARN
                     Print a stored execution's history, one JSON event per line
+  serve             Serve the AWS Step Functions API on a local endpoint (AWS SDKs, AWS CLI)
   help [COMMAND]    Show this help, or the help of COMMAND
   version           Print the version
 

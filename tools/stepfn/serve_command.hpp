@@ -1,0 +1,237 @@
+#ifndef STEPFN_TOOLS_CLI_SERVE_COMMAND_HPP
+#define STEPFN_TOOLS_CLI_SERVE_COMMAND_HPP
+
+// The stepfn command: `stepfn serve`, the AWS Step Functions API on a local endpoint
+// (docs/serve.md): the protocol handler (stepfn::step_functions_api) over a durable engine on
+// an SQLite store and an in-memory one for EXPRESS machines, mounted in stepfn::api_server.
+// Part of cli.hpp, which includes it last.
+
+#if defined(STEPFN_WITH_SERVER) && defined(STEPFN_WITH_SQLITE)
+#include <csignal>
+#include <pthread.h>
+#include <thread>
+
+#include <stepfn/api/step_functions_api.hpp>
+#include <stepfn/executors/thread_pool_executor.hpp>
+#include <stepfn/integrations/api_server.hpp>
+#endif
+
+namespace stepfn::cli::detail {
+
+inline constexpr std::string_view serve_usage =
+    R"(Usage: stepfn serve [OPTIONS]
+
+Serves the AWS Step Functions API (the AWS JSON 1.0 protocol, as the AWS SDKs and the AWS CLI
+speak it) on a local endpoint, until SIGTERM or SIGINT. Prints one line when it listens:
+  listening on http://127.0.0.1:8083
+STANDARD executions are durable in the store: a server started again on the same store resumes
+the executions that were running. Point a client at it with --endpoint-url (AWS CLI) or
+`endpoint` (SDKs); see docs/serve.md.
+
+Options:
+  --port N                The port (default 8083; 0: any free port, the line above says which)
+  --bind ADDR             The address to listen on (default 127.0.0.1; "::1" for IPv6
+                          loopback; 0.0.0.0 exposes the API to the network, which has no
+                          authentication yet)
+  --store DB              The SQLite store (default stepfn-serve.sqlite in the current directory)
+  --mock-config FILE      Answer Task states from a Step Functions Local mock file: an
+                          execution started on "<stateMachineArn>#<TestCase>" uses that case
+  --invokers FILE         Answer Task resources with real services (see stepfn run --help)
+  --in-flight-tasks MODE  After a restart, tasks that were running: fail (default) or redispatch
+  --workers N             Threads that run executions (default: the number of cores)
+  --io-threads N          Threads that serve connections (default 1)
+  --region REGION         The region in ARNs (default us-east-1)
+  --account ID            The account in ARNs (default 123456789012)
+  -h, --help              Show this help
+
+Exit status: 0 after a clean stop; 2 usage error, or a store or port that cannot be opened.
+)";
+
+struct serve_settings {
+    std::string bind = "127.0.0.1";
+    std::uint16_t port = 8083;
+    std::string store_path = "stepfn-serve.sqlite";
+    std::optional<std::string> mock_path;
+    std::optional<std::string> invokers_path;
+    in_flight_tasks after_restart = in_flight_tasks::fail;
+    std::size_t workers = 0;
+    std::size_t io_threads = 1;
+    std::string region = "us-east-1";
+    std::string account = "123456789012";
+};
+
+// A count in [min, max], or nullopt.
+inline std::optional<std::uint64_t> parse_count(const std::string& text, std::uint64_t min, std::uint64_t max) {
+    if (text.empty() || text.size() > 9) return std::nullopt;
+    std::uint64_t value = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9') return std::nullopt;
+        value = value * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    if (value < min || value > max) return std::nullopt;
+    return value;
+}
+
+inline int parse_serve_arguments(const std::vector<std::string>& args, std::FILE* out, std::FILE* err, serve_settings& settings,
+                                 bool& done) {
+    constexpr std::string_view hint = "stepfn serve --help";
+    auto parsed = parse_arguments(args, {{"--port", true},       {"--bind", true},         {"--store", true},
+                                         {"--mock-config", true}, {"--invokers", true},     {"--in-flight-tasks", true},
+                                         {"--workers", true},     {"--io-threads", true},   {"--region", true},
+                                         {"--account", true}});
+    if (!parsed) return report(parsed.error(), hint, err);
+    done = parsed->help;
+    if (parsed->help) {
+        write(out, serve_usage);
+        return exit_ok;
+    }
+    if (!parsed->positional.empty()) return report({"serve takes no arguments; unexpected " + in_quotes(parsed->positional[0]), true}, hint, err);
+    if (const std::string* port = parsed->find("--port")) {
+        auto value = parse_count(*port, 0, 65535);
+        if (!value) return report({"--port must be a number from 0 to 65535, not " + in_quotes(*port), true}, hint, err);
+        settings.port = static_cast<std::uint16_t>(*value);
+    }
+    if (const std::string* bind = parsed->find("--bind")) settings.bind = *bind;
+    if (const std::string* store = parsed->find("--store")) {
+        if (store->empty()) return report({"--store needs a file name", true}, hint, err);
+        if (store->rfind("postgresql://", 0) == 0 || store->rfind("postgres://", 0) == 0)
+            return report({"this stepfn has no PostgreSQL store yet; use an SQLite file with --store", false}, hint, err);
+        settings.store_path = *store;
+    }
+    if (const std::string* mock = parsed->find("--mock-config")) settings.mock_path = *mock;
+    if (const std::string* invokers = parsed->find("--invokers")) settings.invokers_path = *invokers;
+    if (const std::string* mode = parsed->find("--in-flight-tasks")) {
+        if (*mode == "fail") settings.after_restart = in_flight_tasks::fail;
+        else if (*mode == "redispatch") settings.after_restart = in_flight_tasks::redispatch;
+        else return report({"--in-flight-tasks must be fail or redispatch, not " + in_quotes(*mode), true}, hint, err);
+    }
+    if (const std::string* n = parsed->find("--workers")) {
+        auto value = parse_count(*n, 1, 1024);
+        if (!value) return report({"--workers must be a number from 1 to 1024, not " + in_quotes(*n), true}, hint, err);
+        settings.workers = static_cast<std::size_t>(*value);
+    }
+    if (const std::string* n = parsed->find("--io-threads")) {
+        auto value = parse_count(*n, 1, 256);
+        if (!value) return report({"--io-threads must be a number from 1 to 256, not " + in_quotes(*n), true}, hint, err);
+        settings.io_threads = static_cast<std::size_t>(*value);
+    }
+    if (const std::string* region = parsed->find("--region")) settings.region = *region;
+    if (const std::string* account = parsed->find("--account")) {
+        if (account->size() != 12 || !parse_count(account->substr(0, 9), 0, 999999999) || !parse_count(account->substr(9), 0, 999))
+            return report({"--account must be 12 digits, not " + in_quotes(*account), true}, hint, err);
+        settings.account = *account;
+    }
+    return exit_ok;
+}
+
+#if defined(STEPFN_WITH_SERVER) && defined(STEPFN_WITH_SQLITE)
+inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* out, std::FILE* err) {
+    constexpr std::string_view hint = "stepfn serve --help";
+    // SIGTERM and SIGINT are waited for by this thread (sigwait) and blocked in every other:
+    // the threads started below inherit the mask, so no signal lands in the middle of a commit.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+    task_setup tasks;
+    if (int status = load_task_setup(settings.invokers_path, std::nullopt, std::nullopt, std::nullopt, in, err, hint, tasks);
+        status != exit_ok)
+        return status;
+    std::shared_ptr<const testing::mock_config> mocks;
+    if (settings.mock_path) {
+        auto text = read_bounded(*settings.mock_path, in, max_mock_file_bytes, "a mock configuration file");
+        if (!text) return report(text.error(), hint, err);
+        const std::string label = "the mock configuration " + in_quotes(*settings.mock_path);
+        auto document = parse_data(*text, label);
+        if (!document) return report(document.error(), hint, err);
+        auto config = testing::mock_config::parse(*document);
+        if (!config) {
+            write_line(err, "stepfn: " + label + " is not valid:");
+            print_problems(config.error(), err);
+            return exit_usage;
+        }
+        mocks = std::make_shared<const testing::mock_config>(std::move(*config));
+    }
+
+    auto store = sqlite_store::open(settings.store_path);
+    if (!store) return report({store.error().cause, false}, hint, err);
+
+    const std::size_t cores = std::thread::hardware_concurrency();
+    thread_pool_executor pool(settings.workers ? settings.workers : (cores > 1 ? cores : 2));
+    system_clock clock;
+    engine_options standard_options;
+    standard_options.store = *store;
+    standard_options.after_restart = settings.after_restart;
+    standard_options.region = settings.region;
+    standard_options.account = settings.account;
+    engine_options express_options;
+    express_options.region = settings.region;
+    express_options.account = settings.account;
+    using pool_engine = basic_engine<thread_pool_executor, system_clock>;
+    auto standard = std::make_unique<pool_engine>(pool, clock, std::move(standard_options));
+    auto express = std::make_unique<pool_engine>(pool, clock, std::move(express_options));
+    tasks.apply(standard->invokers());
+    tasks.apply(express->invokers());
+
+    api_options api_settings;
+    api_settings.region = settings.region;
+    api_settings.account = settings.account;
+    api_settings.resources = *store;
+    api_settings.mocks = mocks;
+    step_functions_api api(*standard, *express, std::move(api_settings));
+
+    // The executions the last server left running go on before anyone can call.
+    auto recovered = standard->recover();
+    if (!recovered) return report({"resuming the stored executions: " + recovered.error().cause, false}, hint, err);
+    for (const auto& problem : recovered->unrecoverable) write_line(err, "stepfn serve: cannot resume: " + problem.cause);
+
+    api_server_options server_options;
+    server_options.address = settings.bind;
+    server_options.port = settings.port;
+    server_options.threads = settings.io_threads;
+    api_server server(api.handler(), server_options);
+    if (auto started = server.start(); !started) return report({started.error().cause, false}, hint, err);
+    const bool v6 = settings.bind.find(':') != std::string::npos;
+    write_line(out, "listening on http://" + (v6 ? "[" + settings.bind + "]" : settings.bind) + ":" + std::to_string(server.port()));
+    std::fflush(out);
+    write_line(err, "stepfn serve: store " + settings.store_path + ", " + std::to_string(recovered->resumed.size()) +
+                        " execution(s) resumed; SIGTERM or SIGINT stops");
+
+    int received = 0;
+    sigwait(&stop_signals, &received);
+    write_line(err, std::string("stepfn serve: ") + (received == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
+    // No new connections; requests in flight finish (bounded by the drain timeout); waiting
+    // activity polls are answered with no task; then the engines stop. Durable executions stay
+    // RUNNING at their last checkpoint for the next server's recover().
+    api.shutdown();
+    server.stop();
+    express.reset();
+    standard.reset();
+    if (auto flushed = (*store)->flush(); !flushed) {
+        write_line(err, "stepfn serve: the store could not be flushed: " + flushed.error().cause);
+        return exit_failed;
+    }
+    return exit_ok;
+}
+#endif
+
+inline int serve_command(const std::vector<std::string>& args, std::FILE* in, std::FILE* out, std::FILE* err) {
+    serve_settings settings;
+    bool done = false;
+    if (const int status = parse_serve_arguments(args, out, err, settings, done); status != exit_ok || done) return status;
+#if defined(STEPFN_WITH_SERVER) && defined(STEPFN_WITH_SQLITE)
+    return run_server(settings, in, out, err);
+#else
+    (void)in;
+    return report({"this stepfn was built without the API server (stepfn::server, Boost.Beast) or SQLite; rebuild with "
+                   "libboost-dev and libsqlite3-dev installed",
+                   false},
+                  "stepfn serve --help", err);
+#endif
+}
+
+} // namespace stepfn::cli::detail
+
+#endif
