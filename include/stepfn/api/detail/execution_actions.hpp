@@ -17,12 +17,18 @@ inline tl::unexpected<api_error> execution_missing(std::string_view arn) {
 }
 
 // A STANDARD execution's stored row, by its ARN.
+// An EXPRESS execution's ARN (`...:express:<machine>:<name>:<id>`, one part more than an ARN
+// parse_arn reads).
+inline bool is_express_arn(const api_state& s, const std::string& arn) {
+    return arn.compare(0, s.arn_prefix.size() + 8, s.arn_prefix + "express:") == 0;
+}
+
 inline tl::expected<stored_execution, api_error> find_stored_execution(api_state& s, const std::string& arn) {
-    auto parsed = parse_arn(arn);
-    if (!parsed || parsed->qualifier.empty() || (parsed->type != "execution" && parsed->type != "express")) return invalid_arn(arn);
-    if (parsed->type == "express")
+    if (is_express_arn(s, arn))
         return api_fail("ExecutionDoesNotExist", "Execution Does Not Exist: '" + arn +
                                                      "': executions of EXPRESS state machines are not kept, as in AWS");
+    auto parsed = parse_arn(arn);
+    if (!parsed || parsed->qualifier.empty() || parsed->type != "execution") return invalid_arn(arn);
     if (!s.executions) return execution_missing(arn);
     auto found = s.executions->find_execution(arn);
     if (!found) return tl::make_unexpected(store_failure(found.error()));
@@ -220,8 +226,7 @@ inline api_outcome redrive_execution(api_state& s, const json& request) {
     if (!arn) return tl::make_unexpected(arn.error());
     auto client_token = optional_string(request, "clientToken", 1, 64);
     if (!client_token) return tl::make_unexpected(client_token.error());
-    auto parsed = parse_arn(*arn);
-    if (parsed && parsed->type == "express")
+    if (is_express_arn(s, *arn))
         return api_fail("ExecutionNotRedrivable", "Execution is of an EXPRESS state machine and cannot be redriven");
     auto e = find_stored_execution(s, *arn);
     if (!e) return tl::make_unexpected(e.error());
