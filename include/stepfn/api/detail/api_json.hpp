@@ -7,7 +7,6 @@
 // input, a task's output) that must themselves be JSON.
 
 #include <chrono>
-#include <cmath>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -64,16 +63,9 @@ inline api_outcome parse_request(std::string_view body, std::size_t max_bytes, s
 }
 
 // AWS's timestamps: seconds since the epoch, a JSON number with milliseconds (1.7e9 + .123).
-inline json epoch_seconds(std::chrono::system_clock::time_point t) {
+inline json api_timestamp(std::chrono::system_clock::time_point t) {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
     return static_cast<double>(ms) / 1000.0;
-}
-
-inline std::chrono::system_clock::time_point from_epoch_seconds(const json& value) {
-    if (!value.is_number()) return {};
-    const double seconds = value.get<double>();
-    if (!std::isfinite(seconds)) return {};
-    return std::chrono::system_clock::time_point(std::chrono::milliseconds(static_cast<long long>(std::llround(seconds * 1000.0))));
 }
 
 // Text that must be JSON (an execution's input, a task's output), within the nesting limit.

@@ -116,7 +116,7 @@ inline api_error to_api_error(const error& e) {
     for (const char* name : client_errors)
         if (e.name == name) return api_error{e.name, e.cause, 400};
     if (e.name == errors::data_limit_exceeded) return api_error{"InvalidExecutionInput", e.cause, 400};
-    return api_error{"InternalFailure", e.name + ": " + e.cause, 500};
+    return api_error{"InternalFailure", "the service failed (" + e.name + ")", 500};  // causes may name files
 }
 
 inline tl::unexpected<api_error> api_fail_from(const error& e) { return tl::make_unexpected(to_api_error(e)); }

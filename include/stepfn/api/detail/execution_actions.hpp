@@ -31,7 +31,7 @@ inline tl::expected<stored_execution, api_error> find_stored_execution(api_state
     if (!parsed || parsed->qualifier.empty() || parsed->type != "execution") return invalid_arn(arn);
     if (!s.executions) return execution_missing(arn);
     auto found = s.executions->find_execution(arn);
-    if (!found) return tl::make_unexpected(store_failure(found.error()));
+    if (!found) return tl::make_unexpected(store_error(found.error()));
     if (!*found) return execution_missing(arn);
     return std::move(**found);
 }
@@ -68,8 +68,8 @@ inline api_outcome describe_execution(api_state& s, const json& request) {
     out["stateMachineArn"] = e->machine_arn;
     out["name"] = e->name;
     out["status"] = to_string(e->status);
-    out["startDate"] = epoch_seconds(e->start_date);
-    if (e->stop_date) out["stopDate"] = epoch_seconds(*e->stop_date);
+    out["startDate"] = api_timestamp(e->start_date);
+    if (e->stop_date) out["stopDate"] = api_timestamp(*e->stop_date);
     out["input"] = e->input;
     out["inputDetails"] = json{{"included", true}};
     if (e->status == execution_status::succeeded) {
@@ -83,7 +83,7 @@ inline api_outcome describe_execution(api_state& s, const json& request) {
     const std::string version = pinned_version(s, e->arn);
     if (!version.empty()) out["stateMachineVersionArn"] = version;
     out["redriveCount"] = e->redrive_count;
-    if (e->redrive_date) out["redriveDate"] = epoch_seconds(*e->redrive_date);
+    if (e->redrive_date) out["redriveDate"] = api_timestamp(*e->redrive_date);
     redrive_status(out, *e, s.standard->now());
     return out;
 }
@@ -130,7 +130,7 @@ inline api_outcome list_executions(api_state& s, const json& request) {
         auto page = s.executions->list_executions(filter);
         if (!page) {
             if (page.error().name == "InvalidToken") return api_fail("InvalidToken", "Invalid Token: '" + filter.next_token + "'");
-            return tl::make_unexpected(store_failure(page.error()));
+            return tl::make_unexpected(store_error(page.error()));
         }
         next = page->next_token;
         for (const auto& e : page->executions) {
@@ -143,11 +143,11 @@ inline api_outcome list_executions(api_state& s, const json& request) {
             item["stateMachineArn"] = e.machine_arn;
             item["name"] = e.name;
             item["status"] = to_string(e.status);
-            item["startDate"] = epoch_seconds(e.start_date);
-            if (e.stop_date) item["stopDate"] = epoch_seconds(*e.stop_date);
+            item["startDate"] = api_timestamp(e.start_date);
+            if (e.stop_date) item["stopDate"] = api_timestamp(*e.stop_date);
             if (!version.empty()) item["stateMachineVersionArn"] = version;
             if (e.redrive_count > 0) item["redriveCount"] = e.redrive_count;
-            if (e.redrive_date) item["redriveDate"] = epoch_seconds(*e.redrive_date);
+            if (e.redrive_date) item["redriveDate"] = api_timestamp(*e.redrive_date);
             executions.push_back(std::move(item));
         }
     }
@@ -160,7 +160,7 @@ inline api_outcome list_executions(api_state& s, const json& request) {
 // One stored event in AWS's JSON shape; without execution data, the payloads are left out.
 inline json history_event_json(const history_event& event, bool include_data) {
     json out = to_json(event);
-    out["timestamp"] = epoch_seconds(event.timestamp);
+    out["timestamp"] = api_timestamp(event.timestamp);
     if (!include_data) {
         if (const char* key = info(event.type).details_key; key && out.contains(key) && out[key].is_object()) {
             json& details = out[key];
@@ -190,7 +190,7 @@ inline api_outcome get_execution_history(api_state& s, const json& request) {
     auto page = s.executions->history(*arn, page_request);
     if (!page) {
         if (page.error().name == "InvalidToken") return api_fail("InvalidToken", "Invalid Token: '" + page_request.next_token + "'");
-        return tl::make_unexpected(store_failure(page.error()));
+        return tl::make_unexpected(store_error(page.error()));
     }
     json events = json::array();
     for (const auto& event : page->events) events.push_back(history_event_json(event, include->value_or(true)));
@@ -212,12 +212,12 @@ inline api_outcome stop_execution(api_state& s, const json& request) {
     json out = json::object();
     if (e->status != execution_status::running) {
         // Stopping what has already stopped changes nothing and answers when it stopped.
-        out["stopDate"] = epoch_seconds(e->stop_date.value_or(e->start_date));
+        out["stopDate"] = api_timestamp(e->stop_date.value_or(e->start_date));
         return out;
     }
     auto stopped = s.standard->stop(*arn, error_name->value_or(""), cause->value_or(""));
     if (!stopped) return api_fail_from(stopped.error());
-    out["stopDate"] = epoch_seconds(s.standard->now());
+    out["stopDate"] = api_timestamp(s.standard->now());
     return out;
 }
 
@@ -233,7 +233,7 @@ inline api_outcome redrive_execution(api_state& s, const json& request) {
     auto redriven = s.standard->redrive(*arn);
     if (!redriven) return api_fail_from(redriven.error());
     json out = json::object();
-    out["redriveDate"] = epoch_seconds(s.standard->now());
+    out["redriveDate"] = api_timestamp(s.standard->now());
     return out;
 }
 

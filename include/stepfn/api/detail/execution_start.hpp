@@ -111,14 +111,14 @@ inline api_outcome start_execution(api_state& s, const json& request) {
         // AWS: the same name and input as a RUNNING execution returns it; a closed one, or
         // another input, is ExecutionAlreadyExists.
         auto stored = s.executions->find_execution(engine_arn);
-        if (!stored) return tl::make_unexpected(store_failure(stored.error()));
+        if (!stored) return tl::make_unexpected(store_error(stored.error()));
         if (*stored) {
             auto same_input = parse_json_text((*stored)->input, s.options.max_request_depth);
             if ((*stored)->status != execution_status::running || !same_input || *same_input != r->input)
                 return api_fail("ExecutionAlreadyExists", "Execution Already Exists: '" + engine_arn + "'");
             json out = json::object();
             out["executionArn"] = engine_arn;
-            out["startDate"] = epoch_seconds((*stored)->start_date);
+            out["startDate"] = api_timestamp((*stored)->start_date);
             return out;
         }
     }
@@ -127,7 +127,7 @@ inline api_outcome start_execution(api_state& s, const json& request) {
     auto sink = attach_mocks(s, *r, engine_arn);
     if (!sink) return tl::make_unexpected(sink.error());
     options.history = std::move(*sink);
-    const json now = epoch_seconds(s.standard->now());
+    const json now = api_timestamp(s.standard->now());
     auto started = engine.start(r->compiled, std::move(r->input), std::move(options));
     if (!started) {
         if (s.mocks) s.mocks->detach(engine_arn);
@@ -168,7 +168,7 @@ inline void start_sync_execution(api_state& s, const json& request, api_reply_ha
     base["stateMachineArn"] = r->machine.version_arn.empty() ? r->machine.machine_arn : r->machine.version_arn;
     base["name"] = r->name;
     const auto start = s.standard->now();
-    base["startDate"] = epoch_seconds(start);
+    base["startDate"] = api_timestamp(start);
     base["input"] = r->input_text;
     base["inputDetails"] = json{{"included", true}};
 
@@ -181,7 +181,7 @@ inline void start_sync_execution(api_state& s, const json& request, api_reply_ha
         if (answered->exchange(true)) return;
         json out = base;
         const auto stop = e.timestamp;
-        out["stopDate"] = epoch_seconds(stop);
+        out["stopDate"] = api_timestamp(stop);
         if (e.type == event_type::execution_succeeded) {
             out["status"] = "SUCCEEDED";
             out["output"] = e.details.value("output", "null");

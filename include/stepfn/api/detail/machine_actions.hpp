@@ -42,7 +42,7 @@ inline tl::expected<std::string, api_error> publish_version(api_state& s, const 
     if (description) version["description"] = *description;
     const std::string arn = machine_arn + ":" + std::to_string(number);
     auto inserted = s.resources->insert_resource(stored_resource{arn, version_kind, version.dump(), 0});
-    if (!inserted) return tl::make_unexpected(store_failure(inserted.error()));
+    if (!inserted) return tl::make_unexpected(store_error(inserted.error()));
     body["lastVersion"] = number;
     body["lastVersionRevision"] = text_of(body, "revisionId");
     return arn;
@@ -89,7 +89,7 @@ inline api_outcome create_state_machine(api_state& s, const json& request) {
 
     const std::string arn = s.machine_arn(*name);
     auto existing = s.resources->find_resource(arn);
-    if (!existing) return tl::make_unexpected(store_failure(existing.error()));
+    if (!existing) return tl::make_unexpected(store_error(existing.error()));
     if (*existing) {
         // Creating again what exists is idempotent, as in AWS; anything different is a conflict.
         json old = json::parse((*existing)->body, nullptr, false);
@@ -104,7 +104,7 @@ inline api_outcome create_state_machine(api_state& s, const json& request) {
         }
         return api_fail("StateMachineAlreadyExists", "State Machine Already Exists: '" + arn + "'");
     }
-    const json now = epoch_seconds(s.standard->now());
+    const json now = api_timestamp(s.standard->now());
     body["creationDate"] = now;
     body["tags"] = *tags;
     std::string version_arn;
@@ -114,7 +114,7 @@ inline api_outcome create_state_machine(api_state& s, const json& request) {
         version_arn = *published;
     }
     auto inserted = s.resources->insert_resource(stored_resource{arn, machine_kind, body.dump(), 0});
-    if (!inserted) return tl::make_unexpected(store_failure(inserted.error()));
+    if (!inserted) return tl::make_unexpected(store_error(inserted.error()));
     if (!*inserted) return api_fail("StateMachineAlreadyExists", "State Machine Already Exists: '" + arn + "'");
     json out = json::object();
     out["stateMachineArn"] = arn;
@@ -154,7 +154,7 @@ inline api_outcome list_state_machines(api_state& s, const json& request) {
     auto page = s.resources->list_resources(machine_kind, s.arn_prefix + "stateMachine:", page_size, token->value_or(""));
     if (!page) {
         if (page.error().name == "InvalidToken") return api_fail("InvalidToken", "Invalid Token: '" + token->value_or("") + "'");
-        return tl::make_unexpected(store_failure(page.error()));
+        return tl::make_unexpected(store_error(page.error()));
     }
     json machines = json::array();
     for (const auto& r : page->resources) {
@@ -212,7 +212,7 @@ inline api_outcome update_state_machine(api_state& s, const json& request) {
         for (int i = 0; i < 3; ++i)
             if (configs[i]) body[config_keys[i]] = *configs[i];
         body["revisionId"] = revision_id(body);
-        const json now = epoch_seconds(s.standard->now());
+        const json now = api_timestamp(s.standard->now());
         body["updateDate"] = now;
         std::string version_arn;
         if (publish->value_or(false)) {
@@ -222,7 +222,7 @@ inline api_outcome update_state_machine(api_state& s, const json& request) {
         }
         ref->stored.body = body.dump();
         auto updated = s.resources->update_resource(ref->stored);
-        if (!updated) return tl::make_unexpected(store_failure(updated.error()));
+        if (!updated) return tl::make_unexpected(store_error(updated.error()));
         if (!*updated) continue;
         json out = json::object();
         out["updateDate"] = now;
@@ -245,12 +245,12 @@ inline api_outcome delete_state_machine(api_state& s, const json& request) {
     }
     for (int guard = 0; guard < 1000; ++guard) {
         auto versions = s.resources->list_resources(version_kind, ref->machine_arn + ":", 100, "");
-        if (!versions) return tl::make_unexpected(store_failure(versions.error()));
+        if (!versions) return tl::make_unexpected(store_error(versions.error()));
         if (versions->resources.empty()) break;
         for (const auto& v : versions->resources) (void)s.resources->delete_resource(v.arn);
     }
     auto deleted = s.resources->delete_resource(ref->machine_arn);
-    if (!deleted) return tl::make_unexpected(store_failure(deleted.error()));
+    if (!deleted) return tl::make_unexpected(store_error(deleted.error()));
     return json::object();
 }
 

@@ -37,7 +37,8 @@ inline tl::unexpected<api_error> machine_missing(std::string_view arn) {
     return api_fail("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + std::string(arn) + "'");
 }
 
-inline api_error store_failure(const error& e) { return api_error{"InternalFailure", "the store failed: " + e.cause, 500}; }
+// The store's own words may name files or hosts: the caller gets the error's name only.
+inline api_error store_error(const error& e) { return api_error{"InternalFailure", "the resource store failed (" + e.name + ")", 500}; }
 
 // Finds a state machine or one of its versions. `allow_version` false: a version ARN is invalid.
 inline tl::expected<machine_ref, api_error> find_machine(api_state& s, const std::string& arn, bool allow_version = true) {
@@ -49,7 +50,7 @@ inline tl::expected<machine_ref, api_error> find_machine(api_state& s, const std
     }
     if (parsed->region != s.options.region || parsed->account != s.options.account) return machine_missing(arn);
     auto found = s.resources->find_resource(arn);
-    if (!found) return tl::make_unexpected(store_failure(found.error()));
+    if (!found) return tl::make_unexpected(store_error(found.error()));
     const char* kind = parsed->qualifier.empty() ? machine_kind : version_kind;
     if (!*found || (*found)->kind != kind) return machine_missing(arn);
     json body = json::parse((*found)->body, nullptr, false);

@@ -26,7 +26,7 @@ inline api_outcome change_tags(api_state& s, const std::string& arn, Change chan
         return invalid_arn(arn, "Resource type not valid in this context");
     for (int attempt = 0; attempt < 8; ++attempt) {
         auto found = s.resources->find_resource(arn);
-        if (!found) return tl::make_unexpected(store_failure(found.error()));
+        if (!found) return tl::make_unexpected(store_error(found.error()));
         if (!*found || ((*found)->kind != "stateMachine" && (*found)->kind != "activity")) return resource_missing(arn);
         json body = json::parse((*found)->body, nullptr, false);
         if (!body.is_object()) return api_fail("InternalFailure", "the stored resource '" + arn + "' does not read back", 500);
@@ -43,7 +43,7 @@ inline api_outcome change_tags(api_state& s, const std::string& arn, Change chan
         stored_resource next = std::move(**found);
         next.body = body.dump();
         auto updated = s.resources->update_resource(next);
-        if (!updated) return tl::make_unexpected(store_failure(updated.error()));
+        if (!updated) return tl::make_unexpected(store_error(updated.error()));
         if (*updated) return json::object();
     }
     return api_fail("ConflictException", "The resource '" + arn + "' changed while its tags were being changed; try again");
