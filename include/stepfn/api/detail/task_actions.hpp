@@ -142,6 +142,12 @@ inline api_outcome test_state(api_state& s, const json& request) {
         return api_fail_from(ran.error());
     }
     json out = ran->to_json();
+    // AWS's payloads are JSON text: the output and each stage of the inspection data.
+    if (auto it = out.find("output"); it != out.end()) *it = it->dump();
+    if (auto data = out.find("inspectionData"); data != out.end() && data->is_object()) {
+        for (auto stage = data->begin(); stage != data->end(); ++stage)
+            if (stage.key() != "errorDetails") *stage = stage->dump();
+    }
     // AWS: inspection data comes with DEBUG and TRACE only.
     if (inspection == "INFO") out.erase("inspectionData");
     return out;
