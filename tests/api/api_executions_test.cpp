@@ -225,3 +225,30 @@ TEST_CASE("StartExecution of an EXPRESS machine runs on the express engine, whic
     CHECK(f.call("RedriveExecution", {{"executionArn", arn}}).type() == "ExecutionNotRedrivable");
     CHECK(f.store->list_executions(stepfn::execution_filter{})->executions.empty());
 }
+
+TEST_CASE("StartExecution on '<machine>#<test case>' runs the mock file's answers, as Step Functions Local does", "[api]") {
+    auto mocks = stepfn::testing::mock_config::parse(json::parse(R"({
+        "StateMachines": {"svc": {"TestCases": {"Happy": {"Call": "Ok"}, "Sad": {"Call": "Err"}}}},
+        "MockedResponses": {"Ok": {"0": {"Return": {"mocked": true}}},
+                            "Err": {"0": {"Throw": {"Error": "Mock.Down", "Cause": "mocked"}}}}})"));
+    REQUIRE(mocks);
+    stepfn::api_options options;
+    options.mocks = std::make_shared<const stepfn::testing::mock_config>(std::move(*mocks));
+    fixture f(options);
+    const std::string machine =
+        f.create("svc", json::parse(R"({"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}})"));
+    const std::string happy = f.call("StartExecution", {{"stateMachineArn", machine + "#Happy"}, {"name", "h"}}).body["executionArn"];
+    const std::string sad = f.call("StartExecution", {{"stateMachineArn", machine + "#Sad"}, {"name", "s"}}).body["executionArn"];
+    f.settle();
+    auto h = f.call("DescribeExecution", {{"executionArn", happy}}).body;
+    CHECK(h["status"] == "SUCCEEDED");
+    CHECK(json::parse(h["output"].get<std::string>()) == json{{"mocked", true}});
+    auto s = f.call("DescribeExecution", {{"executionArn", sad}}).body;
+    CHECK(s["status"] == "FAILED");
+    CHECK(s["error"] == "Mock.Down");
+    CHECK(f.call("StartExecution", {{"stateMachineArn", machine + "#Nope"}}).type() == "ValidationException");
+    // Without a test case nothing is mocked: no invoker serves the resource.
+    const std::string plain = f.call("StartExecution", {{"stateMachineArn", machine}, {"name", "p"}}).body["executionArn"];
+    f.settle();
+    CHECK(f.call("DescribeExecution", {{"executionArn", plain}}).body["status"] == "FAILED");
+}
