@@ -50,7 +50,7 @@ public:
     using clock_type = Clock;
 
     basic_engine(Executor& executor, Clock& clock, engine_options options = {})
-        : core_(std::make_shared<detail::engine_core>(std::make_unique<executor_adapter>(executor),
+        : executor_(executor), clock_(clock), core_(std::make_shared<detail::engine_core>(std::make_unique<executor_adapter>(executor),
                                                       std::make_unique<clock_adapter>(clock), std::move(options))) {
         if constexpr (is_drivable_executor<Executor>::value) {
             core_->driver = [&executor, &clock](const std::function<bool()>& done) {
@@ -116,6 +116,10 @@ public:
     result<execution> redrive(std::string_view execution_arn) { return core_->redrive(execution_arn); }
 
     const engine_options& options() const noexcept { return core_->options(); }
+    // What the engine runs on: a component serving executions beside it (the API's activity
+    // hub) times its own waits on the same clock, virtual in tests.
+    Executor& executor() const noexcept { return executor_; }
+    Clock& clock() const noexcept { return clock_; }
 
 private:
     struct executor_adapter final : detail::executor_iface {
@@ -139,6 +143,8 @@ private:
         Clock& clock;
     };
 
+    Executor& executor_;
+    Clock& clock_;
     std::shared_ptr<detail::engine_core> core_;
 };
 

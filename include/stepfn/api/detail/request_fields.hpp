@@ -36,7 +36,7 @@ inline field<std::optional<std::string>> optional_string(const json& request, co
     if (!it->is_string()) return wrong_type(member, "a string");
     const std::string& value = it->get_ref<const std::string&>();
     std::size_t length = 0;
-    for (unsigned char c : value) length += (c & 0xC0) != 0x80;
+    for (char c : value) length += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
     if (length < min_length)
         return validation_error(member, "'" + value + "'", "have length greater than or equal to " + std::to_string(min_length));
     if (length > max_length) {
@@ -79,7 +79,8 @@ inline field<std::optional<std::int64_t>> optional_integer(const json& request, 
 inline bool valid_resource_name(std::string_view name) {
     if (name.empty()) return false;
     std::size_t length = 0;
-    for (unsigned char c : name) {
+    for (char ch : name) {
+        const auto c = static_cast<unsigned char>(ch);
         length += (c & 0xC0) != 0x80;
         if (c <= 0x20 || c == 0x7F) return false;
         if (std::string_view("<>{}[]?*\"#%\\^|~`$&,;:/").find(static_cast<char>(c)) != std::string_view::npos) return false;
