@@ -286,8 +286,12 @@ TEST_CASE("Activities: a Task on an activity that does not exist fails the execu
     activity_fixture f;
     const std::string ghost = f.hub.activity_prefix() + "ghost";
     auto e = f.start(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":")" + ghost + R"(",
-        "Catch":[{"ErrorEquals":["States.TaskFailed"],"Next":"Caught"}],"End":true},"Caught":{"Type":"Pass","End":true}}})");
+        "Retry":[{"ErrorEquals":["States.ALL"]}],
+        "Catch":[{"ErrorEquals":["States.ALL"],"Next":"Caught"}],"End":true},"Caught":{"Type":"Pass","End":true}}})");
     auto r = e.wait();
+    // Neither the Retry nor the Catch on States.ALL handles it.
+    CHECK(f.h.types(e.arn()) == std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted",
+                                                         "TaskFailed", "ExecutionFailed"});
     REQUIRE_FALSE(r);
     CHECK(r.error().name == "States.Runtime");
     CHECK_THAT(r.error().cause, Catch::Matchers::Contains("The activity " + ghost + " does not exist."));
