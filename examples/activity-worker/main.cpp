@@ -16,9 +16,10 @@ using stepfn::json;
 int main() {
     stepfn::thread_pool_executor pool(2);
     stepfn::system_clock clock;
-    stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock> engine(pool, clock);
-    // The hub waits on the engine's clock: destroy it first (declared after the clock).
+    // The hub waits on the clock, and the engine holds tasks' handles in it: declared between
+    // them, it is destroyed after the engine and before the clock.
     stepfn::activity_hub hub(std::make_shared<stepfn::memory_store>(), clock);
+    stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock> engine(pool, clock);
     engine.invokers().add_prefix(hub.activity_prefix(), hub.invoker());
 
     auto created = hub.create_activity({{"name", "resize"}});

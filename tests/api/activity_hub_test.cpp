@@ -418,11 +418,11 @@ TEST_CASE("Activities: many workers and many tasks on a thread pool; each task d
           "[activities][concurrency]") {
     stepfn::thread_pool_executor pool(3);
     stepfn::system_clock clock;
-    stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock> engine(pool, clock);
     auto store = std::make_shared<stepfn::memory_store>();
     stepfn::activity_hub_options options;
     options.poll_timeout = std::chrono::milliseconds(2);  // short, so that timeouts race with arriving tasks
     stepfn::activity_hub hub(store, clock, options);
+    stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock> engine(pool, clock);
     engine.invokers().add_prefix(hub.activity_prefix(), hub.invoker());
     auto created = hub.create_activity(json{{"name", "work"}});
     REQUIRE(created);
@@ -485,10 +485,10 @@ TEST_CASE("Activities: many workers and many tasks on a thread pool; each task d
 TEST_CASE("Activities: polls, tasks and shutdown racing; every poll answered once", "[activities][concurrency]") {
     stepfn::thread_pool_executor pool(2);
     stepfn::system_clock clock;
-    stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock> engine(pool, clock);
     stepfn::activity_hub_options options;
     options.poll_timeout = std::chrono::milliseconds(1);
     stepfn::activity_hub hub(std::make_shared<stepfn::memory_store>(), clock, options);
+    stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock> engine(pool, clock);
     engine.invokers().add_prefix(hub.activity_prefix(), hub.invoker());
     const std::string arn = (*hub.create_activity(json{{"name", "work"}}))["activityArn"];
     auto machine = load(task_definition(arn, R"("TimeoutSeconds":1,)"));
