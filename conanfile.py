@@ -25,8 +25,8 @@ class StepfnConan(ConanFile):
     topics = ("workflow", "step-functions", "asl", "state-machine", "header-only")
     package_type = "header-library"
     settings = "os", "arch", "compiler", "build_type"
-    options = {"with_yaml": [True, False], "with_http": [True, False], "with_sqlite": [True, False]}
-    default_options = {"with_yaml": False, "with_http": False, "with_sqlite": False}
+    options = {"with_yaml": [True, False], "with_http": [True, False], "with_sqlite": [True, False], "with_server": [True, False]}
+    default_options = {"with_yaml": False, "with_http": False, "with_sqlite": False, "with_server": False}
     exports_sources = "include/*", "LICENSE"
     no_copy_source = True
 
@@ -50,6 +50,8 @@ class StepfnConan(ConanFile):
             self.requires("libcurl/8.6.0", transitive_headers=True)
         if self.options.with_sqlite:
             self.requires("sqlite3/3.45.0", transitive_headers=True)
+        if self.options.with_server:
+            self.requires("boost/1.84.0", transitive_headers=True)
 
     def package_id(self):
         # Header-only: one package whatever the settings; the YAML header ships either way.
@@ -104,3 +106,11 @@ class StepfnConan(ConanFile):
             sqlite.defines = ["STEPFN_WITH_SQLITE"]
             sqlite.bindirs = []
             sqlite.libdirs = []
+
+        if self.options.with_server:
+            server = self.cpp_info.components["server"]
+            server.set_property("cmake_target_name", "stepfn::server")
+            server.requires = ["core", "boost::headers"]
+            server.defines = ["STEPFN_WITH_SERVER"]
+            server.bindirs = []
+            server.libdirs = []

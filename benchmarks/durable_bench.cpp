@@ -28,6 +28,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <condition_variable>
 #include <deque>
 #include <filesystem>
 #include <string>
@@ -216,8 +218,7 @@ struct throughput {
     std::uint64_t failures = 0;
 };
 
-// Keeps `in_flight` executions running for `seconds`: a new one starts as the oldest is joined
-// (they are alike, so they end about in order; a latency is from start() to its join()).
+// Keeps `in_flight` executions running for `seconds` (a latency is from start() to its end).
 throughput run_throughput(store_kind kind, std::size_t threads, std::size_t in_flight, double seconds, const std::string& dir) {
     const auto machine = stepfn_bench::load("five_states.json");
     const json input = stepfn_bench::small_payload();
@@ -235,11 +236,16 @@ throughput run_throughput(store_kind kind, std::size_t threads, std::size_t in_f
                               stepfn::make_invoker([](const json& in) {
                                   return json{{"charged", in.value("amount", 0)}, {"status", "ok"}};
                               }));
-        struct running {
-            stepfn::execution run;
-            steady::time_point started;
+        // `in_flight` workers, as the peer's: each starts its next execution as soon as its own
+        // has ended (execution::on_end), so one slow execution holds up only its own worker.
+        struct completion {
+            bool ok = false;
+            double latency_ms = 0;
         };
-        std::deque<running> queue;
+        std::mutex mutex;
+        std::condition_variable changed;
+        std::vector<completion> done;
+        std::size_t running = 0;
         auto launch = [&] {
             const auto started = steady::now();
             stepfn::start_options start;
@@ -254,21 +260,47 @@ throughput run_throughput(store_kind kind, std::size_t threads, std::size_t in_f
                 std::fprintf(stderr, "start failed: %s\n", run.error().cause.c_str());
                 std::_Exit(1);
             }
-            queue.push_back({std::move(*run), started});
-        };
-        auto finish_oldest = [&] {
-            running r = std::move(queue.front());
-            queue.pop_front();
-            if (r.run.join() != stepfn::execution_status::succeeded) ++t.failures;
-            else {
-                const json* out = r.run.output();
-                if (!out || !out->contains("receipt")) ++t.failures;
+            {
+                std::lock_guard<std::mutex> lock(mutex);
+                ++running;
             }
-            latencies.push_back(std::chrono::duration<double, std::milli>(steady::now() - r.started).count());
+            run->on_end([&, handle = *run, started] {
+                const json* out = handle.output();
+                completion c{out && out->contains("receipt"), std::chrono::duration<double, std::milli>(steady::now() - started).count()};
+                {
+                    std::lock_guard<std::mutex> lock(mutex);
+                    done.push_back(c);
+                    --running;
+                }
+                changed.notify_one();
+            });
+        };
+        std::vector<completion> taken;
+        // Waits for at least one execution to end; returns how many did.
+        auto collect = [&] {
+            taken.clear();
+            std::unique_lock<std::mutex> lock(mutex);
+            changed.wait(lock, [&] { return !done.empty(); });
+            taken.swap(done);
+            lock.unlock();
+            for (const completion& c : taken) {
+                if (!c.ok) ++t.failures;
+                latencies.push_back(c.latency_ms);
+            }
+            return taken.size();
+        };
+        auto drain = [&] {
+            for (;;) {
+                {
+                    std::lock_guard<std::mutex> lock(mutex);
+                    if (running == 0 && done.empty()) return;
+                }
+                collect();
+            }
         };
         // Warm-up (not counted).
         for (std::size_t i = 0; i < std::min<std::size_t>(in_flight, 64); ++i) launch();
-        while (!queue.empty()) finish_oldest();
+        drain();
         latencies.clear();
         t.failures = 0;
         const std::uint64_t checkpoints_before = counter ? counter->checkpoints.load() : 0;
@@ -279,10 +311,10 @@ throughput run_throughput(store_kind kind, std::size_t threads, std::size_t in_f
         const auto deadline = begin + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(seconds));
         for (std::size_t i = 0; i < in_flight; ++i) launch();
         while (steady::now() < deadline) {
-            finish_oldest();
-            launch();
+            const std::size_t ended = collect();
+            for (std::size_t i = 0; i < ended; ++i) launch();
         }
-        while (!queue.empty()) finish_oldest();
+        drain();
         const double elapsed = std::chrono::duration<double>(steady::now() - begin).count();
         t.executions = latencies.size();
         t.executions_per_second = static_cast<double>(t.executions) / elapsed;

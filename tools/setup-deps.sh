@@ -41,8 +41,9 @@ stepfn_ensure_packages() {
 # What building stepfn and its command needs (Catch2 too: the default presets build the tests;
 # yaml-cpp because the dev preset builds the YAML front end; libcurl for stepfn::http, the HTTP
 # invokers, which STEPFN_WITH_HTTP=AUTO builds when it is found; SQLite for stepfn::sqlite, the
-# execution store, which STEPFN_WITH_SQLITE=AUTO builds when it is found).
-STEPFN_BUILD_PACKAGES=(cmake make g++ nlohmann-json3-dev libexpected-dev libfmt-dev catch2 libyaml-cpp-dev libcurl4-openssl-dev libsqlite3-dev)
+# execution store, which STEPFN_WITH_SQLITE=AUTO builds when it is found; Boost's headers for
+# stepfn::server, the API server on Boost.Beast, which STEPFN_WITH_SERVER=AUTO builds when found).
+STEPFN_BUILD_PACKAGES=(cmake make g++ nlohmann-json3-dev libexpected-dev libfmt-dev catch2 libyaml-cpp-dev libcurl4-openssl-dev libsqlite3-dev libboost-dev)
 # What the whole test suite needs on top: the conformance runner and the clang preset; node +
 # npm for the JSONata differential test (it runs the reference implementation from npm); the
 # HTTP invoker tests' server (python3) and their TLS certificates (openssl).

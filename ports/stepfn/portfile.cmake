@@ -17,6 +17,7 @@ vcpkg_check_features(OUT_FEATURE_OPTIONS FEATURE_OPTIONS
     FEATURES
         yaml STEPFN_WITH_YAML
         sqlite STEPFN_WITH_SQLITE
+        server STEPFN_WITH_SERVER
 )
 
 vcpkg_cmake_configure(

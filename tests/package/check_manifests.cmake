@@ -70,6 +70,15 @@ if(NOT _port_version STREQUAL VERSION)
   problem("vcpkg.json has version ${_port_version}; the project is ${VERSION}")
 endif()
 
+# vcpkg splits Boost into one port per library (boost-beast, boost-asio); CMake finds them all
+# as one package, Boost.
+function(vcpkg_package name out)
+  if(name MATCHES "^boost-")
+    set(name "boost")
+  endif()
+  set(${out} "${name}" PARENT_SCOPE)
+endfunction()
+
 function(dependency_names json out)  # the names in a vcpkg "dependencies" array, host tools aside
   set(_names)
   string(JSON _count LENGTH "${json}")
@@ -79,16 +88,19 @@ function(dependency_names json out)  # the names in a vcpkg "dependencies" array
       string(JSON _type TYPE "${json}" ${_i})
       if(_type STREQUAL "STRING")
         string(JSON _name GET "${json}" ${_i})
+        vcpkg_package(${_name} _name)
         list(APPEND _names ${_name})
       else()
         string(JSON _name GET "${json}" ${_i} name)
         string(JSON _host ERROR_VARIABLE _no_host GET "${json}" ${_i} host)
         if(NOT _host STREQUAL "ON" AND NOT _host STREQUAL "true")
+          vcpkg_package(${_name} _name)
           list(APPEND _names ${_name})
         endif()
       endif()
     endforeach()
   endif()
+  list(REMOVE_DUPLICATES _names)
   set(${out} ${_names} PARENT_SCOPE)
 endfunction()
 

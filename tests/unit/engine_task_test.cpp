@@ -4,6 +4,12 @@
 #include "catch.hpp"
 #include "engine_harness.hpp"
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
+#include <stepfn/store/memory_store.hpp>
+
 TEST_CASE("Task: invoker, ResultSelector, ResultPath, history", "[engine][task]") {
     harness h;
     std::vector<json> seen;
@@ -278,4 +284,94 @@ TEST_CASE("ToleratedFailurePercentagePath takes a numeric string, and names a va
     REQUIRE_FALSE(bad.value);
     CHECK(bad.value.error().name == "States.Runtime");
     CHECK(bad.value.error().cause.find("cannot be parsed as a number: $.p == \"many\"") != std::string::npos);
+}
+
+namespace {
+// Holds each attempt's completion until the test releases it.
+struct held_invoker final : stepfn::task_invoker {
+    std::mutex mutex;
+    std::vector<stepfn::task_completion> held;
+    void invoke(stepfn::task_request, stepfn::task_completion done) override {
+        std::lock_guard<std::mutex> lock(mutex);
+        held.push_back(std::move(done));
+    }
+    bool waiting() {
+        std::lock_guard<std::mutex> lock(mutex);
+        return !held.empty();
+    }
+    bool release_one(json output) {
+        stepfn::task_completion c;
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            if (held.empty()) return false;
+            c = std::move(held.back());
+            held.pop_back();
+        }
+        c.succeed(std::move(output));
+        return true;
+    }
+};
+
+struct end_counter {
+    std::mutex mutex;
+    std::condition_variable changed;
+    int calls = 0;
+    void bump() {
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            ++calls;
+        }
+        changed.notify_all();
+    }
+    bool wait_for(int n) {
+        std::unique_lock<std::mutex> lock(mutex);
+        return changed.wait_for(lock, std::chrono::seconds(10), [&] { return calls >= n; });
+    }
+    int count() {
+        std::lock_guard<std::mutex> lock(mutex);
+        return calls;
+    }
+};
+} // namespace
+
+TEST_CASE("execution::on_end calls back once when the execution ends, without a waiting thread", "[engine][on_end]") {
+    const char* definition = R"({"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:held","End":true}}})";
+    auto machine = stepfn::load_machine(definition);
+    REQUIRE(machine);
+    auto memory = std::make_shared<stepfn::memory_store>();
+    const bool durable = GENERATE(false, true);
+    INFO((durable ? "with a store" : "in memory"));
+    stepfn::thread_pool_executor pool(2);
+    stepfn::system_clock clock;
+    stepfn::engine_options options;
+    if (durable) options.store = memory;
+    stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock> engine(pool, clock, options);
+    auto invoker = std::make_shared<held_invoker>();
+    engine.invokers().add("arn:aws:lambda:us-east-1:123456789012:function:held", invoker);
+
+    auto run = engine.start(*machine, json{{"n", 1}});
+    REQUIRE(run);
+    end_counter ends;
+    std::string status_seen_by_store;
+    run->on_end([&, arn = run->arn()] {
+        // With a store, the end is durable by the time on_end runs.
+        if (durable) {
+            auto row = memory->find_execution(arn);
+            if (row && *row) status_seen_by_store = stepfn::to_string((*row)->status);
+        }
+        ends.bump();
+    });
+    // Until the task answers, nothing is called.
+    for (int i = 0; i < 1000 && !invoker->waiting(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    CHECK(ends.count() == 0);
+    REQUIRE(invoker->release_one(json{{"done", true}}));
+    REQUIRE(ends.wait_for(1));
+    CHECK(run->status() == stepfn::execution_status::succeeded);
+    if (durable) CHECK(status_seen_by_store == "SUCCEEDED");
+
+    // On an execution that has ended: at once, on this thread.
+    bool inline_call = false;
+    run->on_end([&] { inline_call = true; });
+    CHECK(inline_call);
+    CHECK(ends.count() == 1);
 }

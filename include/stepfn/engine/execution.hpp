@@ -1,6 +1,7 @@
 #ifndef STEPFN_ENGINE_EXECUTION_HPP
 #define STEPFN_ENGINE_EXECUTION_HPP
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +38,11 @@ public:
     // The output of a succeeded execution, read in place (an ended execution's output never
     // changes); valid while a handle to the execution lives. nullptr until it has succeeded.
     const json* output() const;
+    // Calls `fn` once when the execution has ended, as wait() would see it (with a store: once
+    // its end is durable): at once, on this thread, when it already has; otherwise on the
+    // thread that ends it, so `fn` must not block. What a host that cannot park a thread per
+    // execution waits with (a server answering StartSyncExecution, a load generator).
+    void on_end(std::function<void()> fn) const;
 
 private:
     std::shared_ptr<detail::execution_record> record_;

@@ -2,7 +2,8 @@
 #define STEPFN_INTEGRATIONS_SQLITE_STORE_HPP
 
 // An execution store in one SQLite file (target stepfn::sqlite; docs/store-sqlite.md): the
-// embedded default for durable executions. One process holds the file at a time; commits are
+// embedded default for durable executions, and the home of the API's resources (state
+// machines, activities). One process holds the file at a time; commits are
 // grouped, so that many executions checkpointing at once share one transaction (and one fsync).
 //
 //   auto store = stepfn::sqlite_store::open("executions.db");
@@ -28,10 +29,12 @@
 #include <stepfn/config.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/integrations/detail/sqlite_connection.hpp>
+#include <stepfn/integrations/detail/sqlite_resources.hpp>
 #include <stepfn/integrations/detail/sqlite_rows.hpp>
 #include <stepfn/integrations/detail/sqlite_schema.hpp>
 #include <stepfn/integrations/detail/sqlite_writer.hpp>
 #include <stepfn/store/execution_store.hpp>
+#include <stepfn/store/resource_store.hpp>
 
 namespace stepfn {
 
@@ -46,7 +49,7 @@ struct sqlite_store_options {
     bool check_on_open = true;                     // PRAGMA quick_check on open: reads the whole file once (off: faster opens of big files)
 };
 
-class sqlite_store final : public execution_store {
+class sqlite_store final : public execution_store, public resource_store {
     struct private_tag {};
 
 public:
@@ -288,6 +291,28 @@ public:
         return std::optional<std::string>((*stmt)->text(0));
     }
 
+    result<bool> insert_resource(const stored_resource& resource) override {
+        std::lock_guard<std::mutex> lock(db_mutex_);
+        return resources_.insert(db_, resource);
+    }
+    result<bool> update_resource(const stored_resource& resource) override {
+        std::lock_guard<std::mutex> lock(db_mutex_);
+        return resources_.update(db_, resource);
+    }
+    result<bool> delete_resource(std::string_view arn) override {
+        std::lock_guard<std::mutex> lock(db_mutex_);
+        return resources_.remove(db_, arn);
+    }
+    result<std::optional<stored_resource>> find_resource(std::string_view arn) override {
+        std::lock_guard<std::mutex> lock(db_mutex_);
+        return resources_.find(db_, arn);
+    }
+    result<resource_page> list_resources(std::string_view kind, std::string_view arn_prefix, std::size_t max_results,
+                                         std::string_view next_token) override {
+        std::lock_guard<std::mutex> lock(db_mutex_);
+        return resources_.list(db_, kind, arn_prefix, max_results, next_token);
+    }
+
 private:
     struct pending {
         execution_checkpoint checkpoint;
@@ -368,6 +393,7 @@ private:
     detail::sqlite_statement find_execution_, find_version_, find_snapshot_, find_event_count_, history_forward_, history_reverse_;
     detail::sqlite_statement unfinished_, find_token_;
     detail::sqlite_statement list_[8];
+    detail::sqlite_resource_table resources_;
 
     std::mutex queue_mutex_;
     std::condition_variable queue_ready_;

@@ -31,6 +31,18 @@ STEPFN_INLINE const json* execution::output() const {
     return record_->status == execution_status::succeeded ? &record_->output : nullptr;
 }
 
+STEPFN_INLINE void execution::on_end(std::function<void()> fn) const {
+    if (!fn) return;
+    {
+        std::lock_guard<std::mutex> lock(record_->mutex);
+        if (record_->status == execution_status::running) {
+            record_->end_watchers.push_back(std::move(fn));
+            return;
+        }
+    }
+    fn();
+}
+
 STEPFN_INLINE execution_status execution::join() const {
     if (record_->driver && *record_->driver) {
         (*record_->driver)([this] { return done(); });

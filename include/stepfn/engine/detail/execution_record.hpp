@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <vector>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -82,6 +83,8 @@ struct execution_record {
     const std::string& root_arn() const noexcept { return parent_root_arn.empty() ? arn : parent_root_arn; }
     // A distributed Map's child execution reports its end to the Map Run (called once, last).
     std::function<void(execution_record&)> on_end;
+    // The host's execution::on_end callbacks, called once when it ends (under `mutex`).
+    std::vector<std::function<void()>> end_watchers;
     // With a store: the execution's strand and its next checkpoint (durable.hpp).
     std::unique_ptr<durable_state> durable;
     // The engine's driver (see engine_core::driver), so that wait() can drive the executor.

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <stepfn/config.hpp>
+#include <stepfn/detail/guarded_call.hpp>
 #include <stepfn/detail/json_size.hpp>
 #include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/history.hpp>
@@ -248,6 +249,7 @@ STEPFN_INLINE void engine_core::end_execution(const std::shared_ptr<execution_re
 STEPFN_INLINE void engine_core::publish_end(const std::shared_ptr<execution_record>& rec, execution_status status, json output,
                                             error e) {
     std::function<void(execution_record&)> on_end;
+    std::vector<std::function<void()>> watchers;
     {
         std::lock_guard<std::mutex> lock(rec->mutex);
         rec->status = status;
@@ -255,6 +257,7 @@ STEPFN_INLINE void engine_core::publish_end(const std::shared_ptr<execution_reco
         rec->failure = std::move(e);
         rec->stop_time = clock_->now();
         on_end = std::move(rec->on_end);
+        watchers = std::move(rec->end_watchers);
     }
     rec->finished.notify_all();
     {
@@ -263,6 +266,8 @@ STEPFN_INLINE void engine_core::publish_end(const std::shared_ptr<execution_reco
         if (it != executions_.end() && it->second.lock() == rec) executions_.erase(it);
     }
     if (on_end) on_end(*rec);
+    // A host callback that throws must not stop the others, nor the thread that ended it.
+    for (auto& watcher : watchers) (void)guarded_call([&] { watcher(); }, "an execution::on_end callback");
 }
 
 STEPFN_INLINE result<void> engine_core::stop(std::string_view arn, std::string error_name, std::string cause) {

@@ -44,6 +44,12 @@ inline const char* const sqlite_migrations[] = {
     "  execution INTEGER NOT NULL, first_id INTEGER NOT NULL, last_id INTEGER NOT NULL, body TEXT NOT NULL);"
     "CREATE UNIQUE INDEX events_by_execution ON events(execution, first_id);"
     "CREATE TABLE tokens(token TEXT PRIMARY KEY, execution_arn TEXT NOT NULL) WITHOUT ROWID;",
+    // 2: the API's resources (state machines, versions, activities), one row per ARN with the
+    // API's JSON body, listed in creation order per kind.
+    "CREATE TABLE resources("
+    "  created_order INTEGER PRIMARY KEY, arn TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, body TEXT NOT NULL,"
+    "  revision INTEGER NOT NULL);"
+    "CREATE INDEX resources_by_kind ON resources(kind, created_order);",
 };
 inline constexpr std::int64_t sqlite_schema_version = static_cast<std::int64_t>(sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]));
 
@@ -115,6 +121,10 @@ inline result<sqlite_connection> open_sqlite_store(const std::string& path, cons
     // written back into the file every 16 MiB rather than every 4 MiB: fewer rewrites of the
     // same hot pages under group commit.
     if (auto r = db.exec("PRAGMA cache_size=-32768", "sizing the page cache"); !r) return tl::make_unexpected(std::move(r.error()));
+    // Each checkpoint of a batch is written under a savepoint, whose undo images SQLite keeps in
+    // a temporary file by default: in memory they cost no write(2) (they are a few pages, and
+    // gone at the next checkpoint), which took the bytes written per transition from ~22 KB to ~5 KB.
+    if (auto r = db.exec("PRAGMA temp_store=MEMORY", "keeping temporary data in memory"); !r) return tl::make_unexpected(std::move(r.error()));
     if (auto r = db.exec("PRAGMA wal_autocheckpoint=4096", "setting the WAL write-back interval"); !r)
         return tl::make_unexpected(std::move(r.error()));
     if (settings.max_file_bytes > 0) {

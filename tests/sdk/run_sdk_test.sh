@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs the AWS SDK for JavaScript v3 (pinned in package.json) against a fresh `stepfn serve` on
+# loopback: starts the server on an ephemeral port with a store in a temporary directory, runs
+# sfn_client_test.mjs, then stops the server with SIGTERM and checks it exits cleanly.
+#
+#   tests/sdk/run_sdk_test.sh path/to/stepfn
+set -euo pipefail
+stepfn=$(realpath "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+
+if [ ! -d "$here/node_modules/@aws-sdk/client-sfn" ]; then
+    echo "installing the pinned AWS SDK client: npm ci in tests/sdk"
+    (cd "$here" && npm ci --no-audit --no-fund >/dev/null)
+fi
+
+work=$(mktemp -d)
+server=""
+cleanup() {
+    if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then kill -KILL "$server" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$stepfn" serve --port 0 --store "$work/api.sqlite" >"$work/stdout" 2>"$work/stderr" &
+server=$!
+# The server's first line on stdout names its endpoint.
+endpoint=""
+for _ in $(seq 1 200); do
+    endpoint=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$work/stdout" | head -1)
+    [ -n "$endpoint" ] && break
+    kill -0 "$server" 2>/dev/null || { echo "stepfn serve exited early:"; cat "$work/stderr"; exit 1; }
+    sleep 0.05
+done
+[ -n "$endpoint" ] || { echo "stepfn serve did not say where it listens within 10 s"; cat "$work/stderr"; exit 1; }
+echo "stepfn serve at $endpoint"
+
+status=0
+timeout 300 node "$here/sfn_client_test.mjs" "$endpoint" || status=$?
+
+kill -TERM "$server"
+server_status=0
+for _ in $(seq 1 200); do kill -0 "$server" 2>/dev/null || break; sleep 0.05; done
+if kill -0 "$server" 2>/dev/null; then
+    echo "stepfn serve did not stop within 10 s of SIGTERM"; server_status=1
+else
+    wait "$server" || server_status=$?
+    server=""
+fi
+[ "$server_status" = 0 ] || { echo "stepfn serve exited with $server_status:"; tail -20 "$work/stderr"; }
+[ "$status" = 0 ] && [ "$server_status" = 0 ]
