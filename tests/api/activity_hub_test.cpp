@@ -286,8 +286,12 @@ TEST_CASE("Activities: a Task on an activity that does not exist fails the execu
     activity_fixture f;
     const std::string ghost = f.hub.activity_prefix() + "ghost";
     auto e = f.start(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":")" + ghost + R"(",
-        "Catch":[{"ErrorEquals":["States.TaskFailed"],"Next":"Caught"}],"End":true},"Caught":{"Type":"Pass","End":true}}})");
+        "Retry":[{"ErrorEquals":["States.ALL"]}],
+        "Catch":[{"ErrorEquals":["States.ALL"],"Next":"Caught"}],"End":true},"Caught":{"Type":"Pass","End":true}}})");
     auto r = e.wait();
+    // Neither the Retry nor the Catch on States.ALL handles it.
+    CHECK(f.h.types(e.arn()) == std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted",
+                                                         "TaskFailed", "ExecutionFailed"});
     REQUIRE_FALSE(r);
     CHECK(r.error().name == "States.Runtime");
     CHECK_THAT(r.error().cause, Catch::Matchers::Contains("The activity " + ghost + " does not exist."));
@@ -414,11 +418,11 @@ TEST_CASE("Activities: many workers and many tasks on a thread pool; each task d
           "[activities][concurrency]") {
     stepfn::thread_pool_executor pool(3);
     stepfn::system_clock clock;
-    stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock> engine(pool, clock);
     auto store = std::make_shared<stepfn::memory_store>();
     stepfn::activity_hub_options options;
     options.poll_timeout = std::chrono::milliseconds(2);  // short, so that timeouts race with arriving tasks
     stepfn::activity_hub hub(store, clock, options);
+    stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock> engine(pool, clock);
     engine.invokers().add_prefix(hub.activity_prefix(), hub.invoker());
     auto created = hub.create_activity(json{{"name", "work"}});
     REQUIRE(created);
@@ -481,10 +485,10 @@ TEST_CASE("Activities: many workers and many tasks on a thread pool; each task d
 TEST_CASE("Activities: polls, tasks and shutdown racing; every poll answered once", "[activities][concurrency]") {
     stepfn::thread_pool_executor pool(2);
     stepfn::system_clock clock;
-    stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock> engine(pool, clock);
     stepfn::activity_hub_options options;
     options.poll_timeout = std::chrono::milliseconds(1);
     stepfn::activity_hub hub(std::make_shared<stepfn::memory_store>(), clock, options);
+    stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock> engine(pool, clock);
     engine.invokers().add_prefix(hub.activity_prefix(), hub.invoker());
     const std::string arn = (*hub.create_activity(json{{"name", "work"}}))["activityArn"];
     auto machine = load(task_definition(arn, R"("TimeoutSeconds":1,)"));

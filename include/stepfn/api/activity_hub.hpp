@@ -34,8 +34,12 @@ struct activity_hub_options {
 };
 
 // Thread-safe: every member may be called from any thread at once. Reply handlers and task
-// completions are called with no lock held. The clock must outlive the hub and everything its
-// invoker() was handed to.
+// completions are called with no lock held. The clock must outlive the hub.
+//
+// Destroying the hub drops the handles of the tasks it still holds, which fails their attempts
+// (States.TaskFailed) in an engine that is still running; so stop or destroy the engine first
+// (a durable engine then leaves them to its next recover()), and the hub after it. The invoker
+// outlives the hub harmlessly: attempts it gets afterwards fail with States.Runtime.
 class activity_hub {
 public:
     template <class Clock>

@@ -90,6 +90,13 @@ struct activity_catalog {
         return std::move(*body);
     }
 
+    // Whether the activity exists (GetActivityTask, a Task's attempt), without reading its body.
+    field<bool> exists(const std::string& arn) const {
+        auto record = store->find_resource(arn);
+        if (!record) return tl::make_unexpected(store_failure(record.error()));
+        return *record && (*record)->kind == activity_kind;
+    }
+
     api_outcome create(const json& request, time_point now) const {
         auto name = required_string(request, "name", 1, 80);
         if (!name) return tl::make_unexpected(std::move(name.error()));

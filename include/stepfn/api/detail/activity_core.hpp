@@ -194,8 +194,9 @@ inline void activity_core::get_activity_task(const json& request, api_reply_hand
             return reply(empty_task());
         }
     }
-    auto found = catalog_.find(*arn);
+    auto found = catalog_.exists(*arn);
     if (!found) return reply(error_reply(std::move(found.error())));
+    if (!*found) return reply(error_reply(api_error{"ActivityDoesNotExist", "Activity Does Not Exist: '" + *arn + "'", 400}));
 
     std::optional<api_reply> answer;  // a task at once, an empty one, or an error
     std::uint64_t id = 0;
@@ -299,10 +300,9 @@ inline void activity_core::enqueue(task_request request, task_completion done) {
     auto parsed = parse_arn(arn);
     bool exists = false;
     if (parsed && parsed->type == activity_kind && parsed->qualifier.empty()) {
-        auto body = catalog_.find(arn);
-        if (!body && body.error().status >= 500)
-            return done.fail("States.TaskFailed", "The activity " + arn + " could not be read: " + body.error().message);
-        exists = static_cast<bool>(body);
+        auto found = catalog_.exists(arn);
+        if (!found) return done.fail("States.TaskFailed", "The activity " + arn + " could not be read: " + found.error().message);
+        exists = *found;
     }
     // As AWS: the execution fails with States.Runtime (which no Retry or Catch handles).
     if (!exists)
