@@ -478,7 +478,17 @@ inline std::string definite_failure(const path_body& body, const std::string& ro
 // True when the same node appears twice (a union such as [0,0]).
 inline bool has_duplicates(const std::vector<const json*>& nodes) {
     if (nodes.size() < 2) return false;
-    std::vector<const json*> sorted(nodes);
+    // A union names a few nodes: compared pairwise, with no copy (whose inlined allocation g++
+    // 12 at -O2 also misreads as freeing a non-heap pointer, -Wfree-nonheap-object).
+    if (nodes.size() <= 16) {
+        for (std::size_t i = 0; i + 1 < nodes.size(); ++i)
+            for (std::size_t j = i + 1; j < nodes.size(); ++j)
+                if (nodes[i] == nodes[j]) return true;
+        return false;
+    }
+    std::vector<const json*> sorted;
+    sorted.reserve(nodes.size());
+    sorted.insert(sorted.end(), nodes.begin(), nodes.end());
     std::sort(sorted.begin(), sorted.end(), std::less<const json*>());
     return std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end();
 }
