@@ -24,7 +24,7 @@ const seconds = Number(secondsArg || 5);
 const idlePolls = Number(pollsArg || 10000);
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stepfn-api-load-"));
-const server = spawn(stepfn, ["serve", "--port", "0", "--store", path.join(dir, "load.sqlite"), "--io-threads", "1"], {
+const server = spawn(stepfn, ["serve", "--port", "0", "--store", path.join(dir, "load.sqlite"), "--io-threads", "1", "--max-connections", String(idlePolls + 100)], {
   stdio: ["ignore", "pipe", "inherit"],
 });
 const endpoint = await new Promise((resolve, reject) => {
@@ -46,7 +46,7 @@ const rssKiB = () => {
   return Number(/VmRSS:\s+(\d+)/.exec(status)[1]);
 };
 
-function call(agent, action, body) {
+function call(agent, action, body, onConnect) {
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const request = http.request({
@@ -65,6 +65,7 @@ function call(agent, action, body) {
       });
     });
     request.on("error", reject);
+    if (onConnect) request.on("socket", (socket) => socket.once("connect", onConnect));
     request.end(payload);
   });
 }
@@ -121,15 +122,21 @@ const before = rssKiB();
 const pollAgent = new http.Agent({ keepAlive: true, maxSockets: idlePolls });
 let answered = 0;
 let failed = 0;
+let connected = 0;
+const failures = new Map();
 const polls = Array.from({ length: idlePolls }, () =>
-  call(pollAgent, "GetActivityTask", { activityArn: activity.activityArn, workerName: "idle" })
-    .then(() => answered++, () => failed++));
-// Until the server holds them all: its RSS stops growing.
+  call(pollAgent, "GetActivityTask", { activityArn: activity.activityArn, workerName: "idle" }, () => connected++)
+    .then(() => answered++, (e) => {
+      failed++;
+      const why = String(e.message).slice(0, 120);
+      failures.set(why, (failures.get(why) || 0) + 1);
+    }));
+// Until the server holds them all: every connection is up and its RSS stops growing.
 let held = before;
-for (let i = 0, last = -1; i < 100; i++) {
+for (let i = 0, last = -1; i < 150; i++) {
   await new Promise((r) => setTimeout(r, 200));
   held = rssKiB();
-  if (held === last && answered + failed === 0) break;
+  if (connected === idlePolls && held === last) break;
   last = held;
 }
 const perPoll = ((held - before) * 1024) / idlePolls;
@@ -147,5 +154,6 @@ for (const r of results)
   console.log(`| ${r.operation} | ${r.concurrency} | ${r.per_second.toFixed(0)} | ${r.p50_ms.toFixed(2)} | ${r.p99_ms.toFixed(2)} |`);
 console.log(`\n${idlePolls} idle GetActivityTask polls: server RSS ${before} KiB -> ${held} KiB, ${perPoll.toFixed(0)} bytes per poll; ` +
             `${answered} answered at shutdown, ${failed} failed; server exit ${exitCode}`);
+for (const [why, n] of failures) console.log(`  ${n} poll(s) failed: ${why}`);
 console.log(JSON.stringify({ load: results, idle_polls: { polls: idlePolls, rss_before_kib: before, rss_held_kib: held, bytes_per_poll: perPoll, answered, failed, exit: exitCode } }));
 process.exit(exitCode === 0 && failed === 0 ? 0 : 1);

@@ -40,6 +40,8 @@ Options:
   --in-flight-tasks MODE  After a restart, tasks that were running: fail (default) or redispatch
   --workers N             Threads that run executions (default: the number of cores)
   --io-threads N          Threads that serve connections (default 1)
+  --max-connections N     Open connections at most (default 10000; each idle GetActivityTask
+                          poll holds one; beyond, a new connection gets 503)
   --region REGION         The region in ARNs (default us-east-1)
   --account ID            The account in ARNs (default 123456789012)
   -h, --help              Show this help
@@ -56,6 +58,7 @@ struct serve_settings {
     in_flight_tasks after_restart = in_flight_tasks::fail;
     std::size_t workers = 0;
     std::size_t io_threads = 1;
+    std::size_t max_connections = 10000;
     std::string region = "us-east-1";
     std::string account = "123456789012";
 };
@@ -78,7 +81,7 @@ inline int parse_serve_arguments(const std::vector<std::string>& args, std::FILE
     auto parsed = parse_arguments(args, {{"--port", true},       {"--bind", true},         {"--store", true},
                                          {"--mock-config", true}, {"--invokers", true},     {"--in-flight-tasks", true},
                                          {"--workers", true},     {"--io-threads", true},   {"--region", true},
-                                         {"--account", true}});
+                                         {"--account", true},     {"--max-connections", true}});
     if (!parsed) return report(parsed.error(), hint, err);
     done = parsed->help;
     if (parsed->help) {
@@ -114,6 +117,11 @@ inline int parse_serve_arguments(const std::vector<std::string>& args, std::FILE
         auto value = parse_count(*n, 1, 256);
         if (!value) return report({"--io-threads must be a number from 1 to 256, not " + in_quotes(*n), true}, hint, err);
         settings.io_threads = static_cast<std::size_t>(*value);
+    }
+    if (const std::string* n = parsed->find("--max-connections")) {
+        auto value = parse_count(*n, 1, 1000000);
+        if (!value) return report({"--max-connections must be a number from 1 to 1000000, not " + in_quotes(*n), true}, hint, err);
+        settings.max_connections = static_cast<std::size_t>(*value);
     }
     if (const std::string* region = parsed->find("--region")) settings.region = *region;
     if (const std::string* account = parsed->find("--account")) {
@@ -191,6 +199,7 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     server_options.address = settings.bind;
     server_options.port = settings.port;
     server_options.threads = settings.io_threads;
+    server_options.max_connections = settings.max_connections;
     api_server server(api.handler(), server_options);
     if (auto started = server.start(); !started) return report({started.error().cause, false}, hint, err);
     const bool v6 = settings.bind.find(':') != std::string::npos;

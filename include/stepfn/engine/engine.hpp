@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -88,6 +89,10 @@ public:
     result<execution> start(const state_machine& machine, json input = json::object(), start_options options = {}) {
         return core_->start(machine, std::move(input), std::move(options));
     }
+    // The execution with this ARN while it runs in this engine (a handle to wait on, or to
+    // learn when a stop() has taken effect); nullopt once it has ended, or when another engine
+    // runs it.
+    std::optional<execution> running(std::string_view execution_arn) { return core_->running(execution_arn); }
     // Aborts a running execution (ExecutionAborted with the given error and cause).
     result<void> stop(std::string_view execution_arn, std::string error_name = {}, std::string cause = {}) {
         return core_->stop(execution_arn, std::move(error_name), std::move(cause));

@@ -43,6 +43,11 @@ public:
     // thread that ends it, so `fn` must not block. What a host that cannot park a thread per
     // execution waits with (a server answering StartSyncExecution, a load generator).
     void on_end(std::function<void()> fn) const;
+    // With a store: calls `fn` once the execution's start (or redrive) is durable, with the
+    // store's error if it could not be kept: where AWS's StartExecution answers, so that a
+    // DescribeExecution after it finds the execution. At once (and with success) when it
+    // already is, or without a store; otherwise on the store's thread, so `fn` must not block.
+    void on_stored(std::function<void(result<void>)> fn) const;
 
 private:
     std::shared_ptr<detail::execution_record> record_;

@@ -38,6 +38,9 @@ inline api_outcome list_activities(api_state& s, const json& r) { return s.hub->
 inline api_outcome delete_activity(api_state& s, const json& r) { return s.hub->delete_activity(r); }
 inline void get_activity_task(api_state& s, const json& r, api_reply_handler& reply) { s.hub->get_activity_task(r, std::move(reply)); }
 inline void start_sync(api_state& s, const json& r, api_reply_handler& reply) { start_sync_execution(s, r, std::move(reply)); }
+inline void start(api_state& s, const json& r, api_reply_handler& reply) { start_execution(s, r, std::move(reply)); }
+inline void stop(api_state& s, const json& r, api_reply_handler& reply) { stop_execution(s, r, std::move(reply)); }
+inline void redrive(api_state& s, const json& r, api_reply_handler& reply) { redrive_execution(s, r, std::move(reply)); }
 
 inline const action_entry* find_action(std::string_view name) {
     static const action_entry table[] = {
@@ -47,13 +50,13 @@ inline const action_entry* find_action(std::string_view name) {
         {"UpdateStateMachine", update_state_machine},
         {"DeleteStateMachine", delete_state_machine},
         {"ValidateStateMachineDefinition", validate_state_machine_definition},
-        {"StartExecution", start_execution},
+        {"StartExecution", nullptr, start},
         {"StartSyncExecution", nullptr, start_sync},
         {"DescribeExecution", describe_execution},
         {"ListExecutions", list_executions},
         {"GetExecutionHistory", get_execution_history},
-        {"StopExecution", stop_execution},
-        {"RedriveExecution", redrive_execution},
+        {"StopExecution", nullptr, stop},
+        {"RedriveExecution", nullptr, redrive},
         {"SendTaskSuccess", send_task_success},
         {"SendTaskFailure", send_task_failure},
         {"SendTaskHeartbeat", send_task_heartbeat},

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <string>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -19,6 +20,7 @@ public:
     virtual ~api_engine() = default;
     virtual result<execution> start(const state_machine& machine, json input, start_options options) = 0;
     virtual result<void> stop(std::string_view arn, std::string error_name, std::string cause) = 0;
+    virtual std::optional<execution> running(std::string_view arn) = 0;
     virtual result<void> send_task_success(std::string_view token, json output) = 0;
     virtual result<void> send_task_failure(std::string_view token, std::string error_name, std::string cause) = 0;
     virtual result<void> send_task_heartbeat(std::string_view token) = 0;
@@ -38,6 +40,7 @@ public:
     result<void> stop(std::string_view arn, std::string error_name, std::string cause) override {
         return engine_.stop(arn, std::move(error_name), std::move(cause));
     }
+    std::optional<execution> running(std::string_view arn) override { return engine_.running(arn); }
     result<void> send_task_success(std::string_view token, json output) override {
         return engine_.send_task_success(token, std::move(output));
     }

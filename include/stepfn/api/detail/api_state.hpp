@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -120,6 +121,21 @@ inline api_error to_api_error(const error& e) {
 }
 
 inline tl::unexpected<api_error> api_fail_from(const error& e) { return tl::make_unexpected(to_api_error(e)); }
+
+// The store's own words may name files or hosts: the caller gets the error's name only.
+inline api_error store_error(const error& e) { return api_error{"InternalFailure", "the store failed (" + e.name + ")", 500}; }
+
+// Answers once the execution's change is durable, so that a DescribeExecution that follows
+// sees it; a store that could not keep it answers 500.
+inline void reply_when(api_reply_handler reply, json out, const std::function<void(std::function<void(result<void>)>)>& wait) {
+    auto pending = std::make_shared<api_reply_handler>(std::move(reply));
+    wait([pending, out = std::move(out)](result<void> stored) mutable {
+        if (!*pending) return;
+        api_reply_handler once = std::move(*pending);
+        if (stored) once(to_reply(api_outcome(std::move(out))));
+        else once(to_reply(tl::make_unexpected(store_error(stored.error()))));
+    });
+}
 
 } // namespace stepfn::detail
 

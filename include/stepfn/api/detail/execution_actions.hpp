@@ -200,41 +200,50 @@ inline api_outcome get_execution_history(api_state& s, const json& request) {
     return out;
 }
 
-inline api_outcome stop_execution(api_state& s, const json& request) {
+inline void stop_execution(api_state& s, const json& request, api_reply_handler reply) {
+    auto fail = [&](api_error e) { reply(to_reply(tl::make_unexpected(std::move(e)))); };
     auto arn = required_string(request, "executionArn", 1, 256);
-    if (!arn) return tl::make_unexpected(arn.error());
+    if (!arn) return fail(arn.error());
     auto error_name = optional_string(request, "error", 0, 256);
-    if (!error_name) return tl::make_unexpected(error_name.error());
+    if (!error_name) return fail(error_name.error());
     auto cause = optional_string(request, "cause", 0, 32768);
-    if (!cause) return tl::make_unexpected(cause.error());
+    if (!cause) return fail(cause.error());
     auto e = find_stored_execution(s, *arn);
-    if (!e) return tl::make_unexpected(e.error());
+    if (!e) return fail(e.error());
     json out = json::object();
     if (e->status != execution_status::running) {
         // Stopping what has already stopped changes nothing and answers when it stopped.
         out["stopDate"] = api_timestamp(e->stop_date.value_or(e->start_date));
-        return out;
+        return reply(to_reply(api_outcome(std::move(out))));
     }
+    auto handle = s.standard->running(*arn);
     auto stopped = s.standard->stop(*arn, error_name->value_or(""), cause->value_or(""));
-    if (!stopped) return api_fail_from(stopped.error());
+    if (!stopped) return fail(to_api_error(stopped.error()));
     out["stopDate"] = api_timestamp(s.standard->now());
-    return out;
+    if (!handle) return reply(to_reply(api_outcome(std::move(out))));
+    // The abort is durable when the execution's end is (on_end comes after it).
+    const execution running = *handle;
+    reply_when(std::move(reply), std::move(out), [running](std::function<void(result<void>)> done) {
+        running.on_end([done = std::move(done)] { done(result<void>()); });
+    });
 }
 
-inline api_outcome redrive_execution(api_state& s, const json& request) {
+inline void redrive_execution(api_state& s, const json& request, api_reply_handler reply) {
+    auto fail = [&](api_error e) { reply(to_reply(tl::make_unexpected(std::move(e)))); };
     auto arn = required_string(request, "executionArn", 1, 256);
-    if (!arn) return tl::make_unexpected(arn.error());
+    if (!arn) return fail(arn.error());
     auto client_token = optional_string(request, "clientToken", 1, 64);
-    if (!client_token) return tl::make_unexpected(client_token.error());
+    if (!client_token) return fail(client_token.error());
     if (is_express_arn(s, *arn))
-        return api_fail("ExecutionNotRedrivable", "Execution is of an EXPRESS state machine and cannot be redriven");
+        return fail(api_error{"ExecutionNotRedrivable", "Execution is of an EXPRESS state machine and cannot be redriven", 400});
     auto e = find_stored_execution(s, *arn);
-    if (!e) return tl::make_unexpected(e.error());
+    if (!e) return fail(e.error());
     auto redriven = s.standard->redrive(*arn);
-    if (!redriven) return api_fail_from(redriven.error());
+    if (!redriven) return fail(to_api_error(redriven.error()));
     json out = json::object();
     out["redriveDate"] = api_timestamp(s.standard->now());
-    return out;
+    const execution running = *redriven;
+    reply_when(std::move(reply), std::move(out), [running](std::function<void(result<void>)> done) { running.on_stored(std::move(done)); });
 }
 
 } // namespace stepfn::detail

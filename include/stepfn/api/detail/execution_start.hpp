@@ -99,7 +99,8 @@ inline tl::expected<std::shared_ptr<history_sink>, api_error> attach_mocks(api_s
     }));
 }
 
-inline api_outcome start_execution(api_state& s, const json& request) {
+// StartExecution's answer, and the execution whose durable start it waits for (standard only).
+inline api_outcome start_execution_now(api_state& s, const json& request, std::optional<execution>& started_standard) {
     auto r = read_start(s, request);
     if (!r) return tl::make_unexpected(r.error());
     const bool express = text_of(r->machine.body, "type") == "EXPRESS";
@@ -139,6 +140,7 @@ inline api_outcome start_execution(api_state& s, const json& request) {
     if (express) {
         out["executionArn"] = s.arn_prefix + "express:" + machine_name + ":" + r->name + ":" + fresh_id(s);
     } else {
+        started_standard = *started;
         out["executionArn"] = started->arn();
         if (!r->machine.version_arn.empty()) {
             // Which version it started from, for DescribeExecution and ListExecutions.
@@ -149,6 +151,16 @@ inline api_outcome start_execution(api_state& s, const json& request) {
     }
     out["startDate"] = now;
     return out;
+}
+
+// AWS answers StartExecution once the execution is recorded: a DescribeExecution that follows
+// finds it. With a store that is when its first checkpoint is durable.
+inline void start_execution(api_state& s, const json& request, api_reply_handler reply) {
+    std::optional<execution> started;
+    auto outcome = start_execution_now(s, request, started);
+    if (!outcome || !started) return reply(to_reply(outcome));
+    const execution run = *started;
+    reply_when(std::move(reply), std::move(*outcome), [run](std::function<void(result<void>)> done) { run.on_stored(std::move(done)); });
 }
 
 // StartSyncExecution: EXPRESS machines only; answers when the execution ends.

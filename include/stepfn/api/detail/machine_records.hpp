@@ -37,8 +37,6 @@ inline tl::unexpected<api_error> machine_missing(std::string_view arn) {
     return api_fail("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + std::string(arn) + "'");
 }
 
-// The store's own words may name files or hosts: the caller gets the error's name only.
-inline api_error store_error(const error& e) { return api_error{"InternalFailure", "the resource store failed (" + e.name + ")", 500}; }
 
 // Finds a state machine or one of its versions. `allow_version` false: a version ARN is invalid.
 inline tl::expected<machine_ref, api_error> find_machine(api_state& s, const std::string& arn, bool allow_version = true) {

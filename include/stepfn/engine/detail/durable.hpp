@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <stepfn/config.hpp>
+#include <stepfn/detail/guarded_call.hpp>
 #include <stepfn/detail/hash.hpp>
 #include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/history.hpp>
@@ -74,6 +75,7 @@ STEPFN_INLINE result<std::optional<execution>> engine_core::make_durable(executi
         return std::optional<execution>(ended_execution(rec.machine, row));
     }
     rec.durable = std::make_unique<durable_state>();
+    rec.stored = false;  // until the first checkpoint, which holds the execution's row, is answered
     durable_state& d = *rec.durable;
     const machine_version& version = version_of(rec.machine);
     stored_execution row;
@@ -135,10 +137,23 @@ STEPFN_INLINE void engine_core::checkpoint(const std::shared_ptr<execution_recor
     });
 }
 
+// The first checkpoint of a start or redrive was answered: execution::on_stored's callbacks.
+STEPFN_INLINE void engine_core::tell_stored(execution_record& rec, const result<void>& stored) {
+    std::vector<std::function<void(result<void>)>> watchers;
+    {
+        std::lock_guard<std::mutex> lock(rec.mutex);
+        if (rec.stored) return;
+        rec.stored = true;
+        watchers = std::move(rec.stored_watchers);
+    }
+    for (auto& watcher : watchers) (void)guarded_call([&] { watcher(stored); }, "an execution::on_stored callback");
+}
+
 // The store answered a checkpoint (on the store's thread, or inline).
 STEPFN_INLINE void engine_core::committed(const std::shared_ptr<execution_record>& rec,
                                           const std::shared_ptr<std::vector<job>>& effects, result<void> stored) {
     durable_state& d = *rec->durable;
+    tell_stored(*rec, stored);
     if (d.detached.load()) return;
     if (!stored) {
         // Going on would run ahead of what is stored: the execution stops here in this engine and

@@ -52,6 +52,7 @@ public:
     // ---- lifecycle.hpp: the engine, its executions and their callers ----------------------
     engine_core(std::unique_ptr<executor_iface> executor, std::unique_ptr<clock_iface> clock, engine_options options);
     result<execution> start(const state_machine& machine, json input, start_options options);
+    std::optional<execution> running(std::string_view arn);
     result<void> stop(std::string_view arn, std::string error_name, std::string cause);
     result<void> send_task_success(std::string_view token, json output);
     result<void> send_task_failure(std::string_view token, std::string error_name, std::string cause);
@@ -194,6 +195,7 @@ private:
     result<std::optional<execution>> make_durable(execution_record& rec, const json& input);
     const machine_version& version_of(const state_machine& machine);
     void checkpoint(const std::shared_ptr<execution_record>& rec);  // after each job of its strand
+    void tell_stored(execution_record& rec, const result<void>& stored);
     void committed(const std::shared_ptr<execution_record>& rec, const std::shared_ptr<std::vector<job>>& effects,
                    result<void> stored);
     result<execution> restore_execution(const std::string& arn);

@@ -43,6 +43,18 @@ STEPFN_INLINE void execution::on_end(std::function<void()> fn) const {
     fn();
 }
 
+STEPFN_INLINE void execution::on_stored(std::function<void(result<void>)> fn) const {
+    if (!fn) return;
+    {
+        std::lock_guard<std::mutex> lock(record_->mutex);
+        if (!record_->stored) {
+            record_->stored_watchers.push_back(std::move(fn));
+            return;
+        }
+    }
+    fn(result<void>());
+}
+
 STEPFN_INLINE execution_status execution::join() const {
     if (record_->driver && *record_->driver) {
         (*record_->driver)([this] { return done(); });

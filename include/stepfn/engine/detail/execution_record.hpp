@@ -85,6 +85,10 @@ struct execution_record {
     std::function<void(execution_record&)> on_end;
     // The host's execution::on_end callbacks, called once when it ends (under `mutex`).
     std::vector<std::function<void()>> end_watchers;
+    // With a store: false from a start or redrive until its first checkpoint is answered; the
+    // host's execution::on_stored callbacks wait for that (under `mutex`).
+    bool stored = true;
+    std::vector<std::function<void(result<void>)>> stored_watchers;
     // With a store: the execution's strand and its next checkpoint (durable.hpp).
     std::unique_ptr<durable_state> durable;
     // The engine's driver (see engine_core::driver), so that wait() can drive the executor.

@@ -270,6 +270,14 @@ STEPFN_INLINE void engine_core::publish_end(const std::shared_ptr<execution_reco
     for (auto& watcher : watchers) (void)guarded_call([&] { watcher(); }, "an execution::on_end callback");
 }
 
+STEPFN_INLINE std::optional<execution> engine_core::running(std::string_view arn) {
+    std::lock_guard<std::mutex> lock(registry_mutex_);
+    auto it = executions_.find(arn);
+    if (it == executions_.end()) return std::nullopt;
+    if (auto rec = it->second.lock()) return execution(std::move(rec));
+    return std::nullopt;
+}
+
 STEPFN_INLINE result<void> engine_core::stop(std::string_view arn, std::string error_name, std::string cause) {
     std::shared_ptr<execution_record> rec;
     {
