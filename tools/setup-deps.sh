@@ -46,8 +46,9 @@ stepfn_ensure_packages() {
 STEPFN_BUILD_PACKAGES=(cmake make g++ nlohmann-json3-dev libexpected-dev libfmt-dev catch2 libyaml-cpp-dev libcurl4-openssl-dev libsqlite3-dev libboost-dev)
 # What the whole test suite needs on top: the conformance runner and the clang preset; node +
 # npm for the JSONata differential test (it runs the reference implementation from npm); the
-# HTTP invoker tests' server (python3) and their TLS certificates (openssl).
-STEPFN_TEST_PACKAGES=(python3 clang nodejs npm openssl pkg-config)
+# HTTP invoker tests' server (python3) and their TLS certificates (openssl); the AWS SDK for
+# Python that the `stepfn serve` tests drive beside the JavaScript one (python3-boto3).
+STEPFN_TEST_PACKAGES=(python3 clang nodejs npm openssl pkg-config python3-boto3)
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     if [ "$#" -gt 0 ]; then

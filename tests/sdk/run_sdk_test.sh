@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs the AWS SDK for JavaScript v3 (pinned in package.json) against a fresh `stepfn serve` on
-# loopback: starts the server on an ephemeral port with a store in a temporary directory, runs
-# sfn_client_test.mjs, then stops the server with SIGTERM and checks it exits cleanly.
+# Runs the AWS SDK for JavaScript v3 (pinned in package.json) and the AWS SDK for Python
+# (Debian's python3-boto3) against a fresh `stepfn serve` on loopback: starts the server on an
+# ephemeral port with a store in a temporary directory, runs sfn_client_test.mjs and
+# boto3_client_test.py, then stops the server with SIGTERM and checks it exits cleanly.
 #
 #   tests/sdk/run_sdk_test.sh path/to/stepfn
 set -euo pipefail
@@ -35,7 +36,15 @@ done
 echo "stepfn serve at $endpoint"
 
 status=0
-timeout 300 node "$here/sfn_client_test.mjs" "$endpoint" || status=$?
+echo "== AWS SDK for JavaScript v3"
+AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING=1 timeout 300 node "$here/sfn_client_test.mjs" "$endpoint" || status=$?
+echo "== AWS SDK for Python (boto3)"
+if python3 -c "import boto3" 2>/dev/null; then
+    timeout 300 python3 "$here/boto3_client_test.py" "$endpoint" || status=$?
+else
+    echo "FAILED: boto3 is not installed (Debian: apt-get install python3-boto3)"
+    status=1
+fi
 
 kill -TERM "$server"
 server_status=0
