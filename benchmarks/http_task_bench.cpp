@@ -3,8 +3,11 @@
 // the number of waiting requests: all of them share the http_client's one loop).
 //
 // The server is a small keep-alive HTTP/1.1 responder on epoll in this process (one thread),
-// so that the figures measure stepfn and libcurl rather than a slow server. Figures only; no
-// assertions. Usage: stepfn_bench_http [total-calls-per-run]
+// so that the figures measure stepfn and libcurl rather than a slow server. With --peer, the npm
+// peer (aws-local-stepfunctions, benchmarks/peer_http.mjs) then makes the same calls to the same
+// server, and the two are printed side by side. Figures only; no assertions.
+// Usage: stepfn_bench_http [total-calls-per-run] [--peer SCRIPT PEER_DIR]
+//        (e.g. --peer benchmarks/peer_http.mjs benchmarks/.peer; compare.py installs the peer)
 
 #include <stepfn/integrations/http_task.hpp>
 #include <stepfn/model/state_machine.hpp>
@@ -129,14 +132,43 @@ private:
 
 } // namespace
 
+// Runs `node SCRIPT PEER_DIR URL TOTAL` and returns its one JSON line ({in_flight: calls/s}).
+std::string run_peer(const std::string& script, const std::string& peer_dir, const std::string& url, long total) {
+    const std::string command = "node '" + script + "' '" + peer_dir + "' '" + url + "' " + std::to_string(total);
+    std::string out;
+    if (FILE* p = popen(command.c_str(), "r")) {
+        char buf[4096];
+        while (std::fgets(buf, sizeof buf, p)) out += buf;
+        if (pclose(p) != 0) out.clear();
+    }
+    return out;
+}
+
+// The figure for `in_flight` in the peer's line, or 0.
+double peer_rate(const std::string& line, long in_flight) {
+    const std::string key = "\"" + std::to_string(in_flight) + "\":";
+    const auto at = line.find(key);
+    return at == std::string::npos ? 0.0 : std::strtod(line.c_str() + at + key.size(), nullptr);
+}
+
 int main(int argc, char** argv) {
-    const long total = argc > 1 ? std::atol(argv[1]) : 4000;
+    long total = 4000;
+    std::string peer_script, peer_dir;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--peer") == 0 && i + 2 < argc) {
+            peer_script = argv[++i];
+            peer_dir = argv[++i];
+        } else {
+            total = std::atol(argv[i]);
+        }
+    }
     tiny_server server;
     const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/task";
 
     std::printf("HTTP Task round trips against a local keep-alive server (%ld calls per run)\n", total);
     std::printf("%-12s %-12s %-12s %-14s %-16s %-16s\n", "in flight", "calls", "seconds", "calls/second",
                 "threads before", "threads during");
+    std::vector<double> ours;
     for (long concurrency : {1L, 100L, 1000L}) {
         // An execution's history is bounded (25,000 events, about 9 a loop), so one execution
         // makes at most 500 calls; the rest are made by more rounds of executions.
@@ -190,6 +222,20 @@ int main(int argc, char** argv) {
         const long calls = rounds * concurrency * per_execution;
         std::printf("%-12ld %-12ld %-12.3f %-14.0f %-16zu %-16zu%s\n", concurrency, calls, seconds, static_cast<double>(calls) / seconds,
                     threads_before, threads_during, failed ? "  (some executions failed)" : "");
+        ours.push_back(static_cast<double>(calls) / seconds);
+    }
+    if (peer_script.empty()) return 0;
+    const std::string line = run_peer(peer_script, peer_dir, url, total);
+    if (line.empty()) {
+        std::fprintf(stderr, "the peer did not run (node %s %s ...)\n", peer_script.c_str(), peer_dir.c_str());
+        return 1;
+    }
+    std::printf("\nThe same calls from the npm peer (aws-local-stepfunctions, a local handler POSTing on Node's http):\n");
+    std::printf("| in flight | stepfn calls/s | peer calls/s | ratio |\n| ---: | ---: | ---: | ---: |\n");
+    const long flights[] = {1, 100, 1000};
+    for (std::size_t i = 0; i < ours.size(); ++i) {
+        const double theirs = peer_rate(line, flights[i]);
+        std::printf("| %ld | %.0f | %.0f | %.2fx |\n", flights[i], ours[i], theirs, theirs > 0 ? ours[i] / theirs : 0.0);
     }
     return 0;
 }
