@@ -22,7 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$stepfn" serve --port 0 --store "$work/api.sqlite" >"$work/stdout" 2>"$work/stderr" &
+"$stepfn" serve --port 0 --store "$work/api.sqlite" --invokers "$here/invokers.json" >"$work/stdout" 2>"$work/stderr" &
 server=$!
 # The server's first line on stdout names its endpoint.
 endpoint=""

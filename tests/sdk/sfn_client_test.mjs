@@ -312,6 +312,17 @@ await check("Activities: create, describe, list, and a worker takes the task", a
   await rejects(send(sfn.DescribeActivityCommand, { activityArn }), "ActivityDoesNotExist");
 });
 
+await check("Task resources go to the --invokers file (a command reading the input on stdin)", async () => {
+  const m = await send(sfn.CreateStateMachineCommand, {
+    name: `invokers-${run}`, roleArn: role,
+    definition: JSON.stringify({ StartAt: "Echo", States: { Echo: { Type: "Task", Resource: "echo-command", ResultPath: "$.echoed", End: true } } }),
+  });
+  const started = await send(sfn.StartExecutionCommand, { stateMachineArn: m.stateMachineArn, input: '{"word":"hi"}' });
+  const d = await ended(started.executionArn);
+  assert.equal(d.status, "SUCCEEDED", `${d.error}: ${d.cause}`);
+  assert.deepEqual(JSON.parse(d.output), { word: "hi", echoed: { word: "hi" } });
+});
+
 await check("DeleteStateMachine", async () => {
   const m = await send(sfn.CreateStateMachineCommand, { name: `doomed-${run}`, definition: passDefinition, roleArn: role });
   await send(sfn.DeleteStateMachineCommand, { stateMachineArn: m.stateMachineArn });
