@@ -64,18 +64,17 @@ class machine_cache {
 public:
     static constexpr std::size_t capacity = 512;
 
-    result<state_machine> get(const std::string& arn, const std::string& revision, const std::string& name,
-                              const std::string& definition, const limits& bounds) {
+    // The machine of `arn` at `revision`; `load` compiles it on a miss only, so that a hit
+    // copies nothing of the definition.
+    template <class Load>
+    result<state_machine> get(const std::string& arn, const std::string& revision, Load&& load) {
         const std::string key = arn + '#' + revision;
         {
             std::lock_guard<std::mutex> lock(mutex_);
             auto found = machines_.find(key);
             if (found != machines_.end()) return found->second;
         }
-        load_options options;
-        options.bounds = bounds;
-        options.name = name;
-        auto loaded = load_machine(definition, options);
+        result<state_machine> loaded = load();
         if (!loaded) return loaded;
         std::lock_guard<std::mutex> lock(mutex_);
         if (machines_.size() >= capacity) machines_.clear();

@@ -66,8 +66,15 @@ inline std::string text_of(const json& body, const char* key) {
 // The compiled machine of a record, loaded once per (ARN, revision).
 inline tl::expected<state_machine, api_error> compiled_machine(api_state& s, const machine_ref& ref) {
     const std::string& arn = ref.version_arn.empty() ? ref.machine_arn : ref.version_arn;
-    auto machine = s.machines.get(arn, text_of(ref.body, "revisionId"), text_of(ref.body, "name"), text_of(ref.body, "definition"),
-                                  s.standard->options().bounds);
+    auto machine = s.machines.get(arn, text_of(ref.body, "revisionId"), [&] {
+        load_options options;
+        options.bounds = s.standard->options().bounds;
+        options.name = text_of(ref.body, "name");
+        auto definition = ref.body.find("definition");
+        return load_machine(definition != ref.body.end() && definition->is_string() ? definition->get_ref<const std::string&>()
+                                                                                      : std::string_view(),
+                            options);
+    });
     if (!machine) return api_fail("InternalFailure", "the stored definition of '" + arn + "' no longer loads: " + machine.error().cause, 500);
     return std::move(*machine);
 }
