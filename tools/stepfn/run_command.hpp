@@ -99,6 +99,25 @@ struct task_setup {
     }
 };
 
+// Reads and checks a mock configuration file (--mock-config). exit_ok, or the exit status after
+// saying why.
+inline int load_mock_config(const std::string& path, std::FILE* in, std::FILE* err, std::string_view hint,
+                            std::optional<testing::mock_config>& config) {
+    auto text = read_bounded(path, in, max_mock_file_bytes, "a mock configuration file");
+    if (!text) return report(text.error(), hint, err);
+    const std::string label = "the mock configuration " + in_quotes(path);
+    auto document = parse_data(*text, label);
+    if (!document) return report(document.error(), hint, err);
+    auto parsed = testing::mock_config::parse(*document);
+    if (!parsed) {
+        write_line(err, "stepfn: " + label + " is not valid:");
+        print_problems(parsed.error(), err);
+        return exit_usage;
+    }
+    config = std::move(*parsed);
+    return exit_ok;
+}
+
 // Reads --invokers and --mock-config/--test-case. exit_ok, or the exit status after saying why.
 inline int load_task_setup(const std::optional<std::string>& invokers_path, const std::optional<std::string>& mock_path,
                            const std::optional<std::string>& test_case, std::optional<std::string> machine_name,
@@ -115,17 +134,9 @@ inline int load_task_setup(const std::optional<std::string>& invokers_path, cons
         setup.invokers = std::move(*read);
     }
     if (!mock_path) return exit_ok;
-    auto text = read_bounded(*mock_path, in, max_mock_file_bytes, "a mock configuration file");
-    if (!text) return report(text.error(), hint, err);
+    std::optional<testing::mock_config> config;
+    if (int status = load_mock_config(*mock_path, in, err, hint, config); status != exit_ok) return status;
     const std::string label = "the mock configuration " + in_quotes(*mock_path);
-    auto document = parse_data(*text, label);
-    if (!document) return report(document.error(), hint, err);
-    auto config = testing::mock_config::parse(*document);
-    if (!config) {
-        write_line(err, "stepfn: " + label + " is not valid:");
-        print_problems(config.error(), err);
-        return exit_usage;
-    }
     auto selected = config->select(setup.machine_name.value_or(""), test_case.value_or(""));
     if (!selected) {
         const auto& problem = selected.error();

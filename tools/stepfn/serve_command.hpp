@@ -149,17 +149,8 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
         return status;
     std::shared_ptr<const testing::mock_config> mocks;
     if (settings.mock_path) {
-        auto text = read_bounded(*settings.mock_path, in, max_mock_file_bytes, "a mock configuration file");
-        if (!text) return report(text.error(), hint, err);
-        const std::string label = "the mock configuration " + in_quotes(*settings.mock_path);
-        auto document = parse_data(*text, label);
-        if (!document) return report(document.error(), hint, err);
-        auto config = testing::mock_config::parse(*document);
-        if (!config) {
-            write_line(err, "stepfn: " + label + " is not valid:");
-            print_problems(config.error(), err);
-            return exit_usage;
-        }
+        std::optional<testing::mock_config> config;
+        if (int status = load_mock_config(*settings.mock_path, in, err, hint, config); status != exit_ok) return status;
         mocks = std::make_shared<const testing::mock_config>(std::move(*config));
     }
 
