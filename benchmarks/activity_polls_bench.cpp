@@ -18,29 +18,7 @@
 #include <stepfn/clocks/virtual_clock.hpp>
 #include <stepfn/store/memory_store.hpp>
 
-namespace {
-std::atomic<long long> live_bytes{0};
-
-void* counted_alloc(std::size_t size) {
-    void* p = std::malloc(size == 0 ? 1 : size);
-    if (!p) throw std::bad_alloc();
-    live_bytes.fetch_add(static_cast<long long>(malloc_usable_size(p)), std::memory_order_relaxed);
-    return p;
-}
-
-void counted_free(void* p) noexcept {
-    if (!p) return;
-    live_bytes.fetch_sub(static_cast<long long>(malloc_usable_size(p)), std::memory_order_relaxed);
-    std::free(p);
-}
-} // namespace
-
-void* operator new(std::size_t size) { return counted_alloc(size); }
-void* operator new[](std::size_t size) { return counted_alloc(size); }
-void operator delete(void* p) noexcept { counted_free(p); }
-void operator delete[](void* p) noexcept { counted_free(p); }
-void operator delete(void* p, std::size_t) noexcept { counted_free(p); }
-void operator delete[](void* p, std::size_t) noexcept { counted_free(p); }
+#include "heap_counter.hpp"
 
 namespace {
 
@@ -60,11 +38,11 @@ void measure(const char* clock_name, Clock& clock, std::size_t count) {
 
     // One poll first, so that the hub's tables exist before counting.
     hub.get_activity_task(request, [conn](stepfn::api_reply) { ++conn->answered; });
-    const long long before = live_bytes.load();
+    const long long before = stepfn_bench::live_bytes.load();
     const auto t0 = std::chrono::steady_clock::now();
     for (std::size_t i = 1; i < count; ++i) hub.get_activity_task(request, [conn](stepfn::api_reply) { ++conn->answered; });
     const auto t1 = std::chrono::steady_clock::now();
-    const long long held = live_bytes.load() - before;
+    const long long held = stepfn_bench::live_bytes.load() - before;
     const std::size_t waiting = hub.waiting_polls();
     hub.shutdown();
     const auto t2 = std::chrono::steady_clock::now();

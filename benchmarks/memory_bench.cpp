@@ -16,29 +16,7 @@
 
 #include "bench_support.hpp"
 
-namespace {
-std::atomic<long long> live_bytes{0};
-
-void* counted_alloc(std::size_t size) {
-    void* p = std::malloc(size == 0 ? 1 : size);
-    if (!p) throw std::bad_alloc();
-    live_bytes.fetch_add(static_cast<long long>(malloc_usable_size(p)), std::memory_order_relaxed);
-    return p;
-}
-
-void counted_free(void* p) noexcept {
-    if (!p) return;
-    live_bytes.fetch_sub(static_cast<long long>(malloc_usable_size(p)), std::memory_order_relaxed);
-    std::free(p);
-}
-} // namespace
-
-void* operator new(std::size_t size) { return counted_alloc(size); }
-void* operator new[](std::size_t size) { return counted_alloc(size); }
-void operator delete(void* p) noexcept { counted_free(p); }
-void operator delete[](void* p) noexcept { counted_free(p); }
-void operator delete(void* p, std::size_t) noexcept { counted_free(p); }
-void operator delete[](void* p, std::size_t) noexcept { counted_free(p); }
+#include "heap_counter.hpp"
 
 namespace {
 
@@ -58,7 +36,7 @@ void parked_executions(benchmark::State& state) {
         long long after = 0;
         {
             engine_type engine(executor, clock, stepfn_bench::engine_options(history));
-            before = live_bytes.load();
+            before = stepfn_bench::live_bytes.load();
             for (std::size_t i = 0; i < count; ++i) {
                 auto run = engine.start(machine, input);
                 if (!run) {
@@ -68,7 +46,7 @@ void parked_executions(benchmark::State& state) {
                 runs.push_back(std::move(*run));
             }
             executor.run();  // every execution reaches its Wait; the clock never moves
-            after = live_bytes.load();
+            after = stepfn_bench::live_bytes.load();
             for (const auto& run : runs)
                 if (run.done()) {
                     state.SkipWithError("an execution ended instead of waiting");
