@@ -31,7 +31,8 @@ inline bool engine_token_shape(const std::string& token) {
 // when the standard engine does not know the token.
 template <class Call>
 inline api_outcome with_token(api_state& s, const std::string& token, Call call) {
-    if (!engine_token_shape(token)) return api_fail("InvalidToken", "Invalid Token: '" + token + "'");
+    // A task token is a credential: errors never echo it.
+    if (!engine_token_shape(token)) return api_fail("InvalidToken", "Invalid Token: 'the task token is not one stepfn issues'");
     auto done = call(*s.standard);
     if (!done && done.error().name == "TaskDoesNotExist") done = call(*s.express);
     if (!done) {

@@ -297,7 +297,8 @@ STEPFN_INLINE result<std::shared_ptr<task_attempt>> engine_core::find_attempt(st
         auto it = tokens_.find(std::string(token));
         if (it != tokens_.end()) attempt = it->second.lock();
     }
-    if (!attempt) return make_error("TaskDoesNotExist", "no task is waiting for the token '" + std::string(token) + "'");
+    // The token itself is a credential: the error does not repeat it.
+    if (!attempt) return make_error("TaskDoesNotExist", "no task is waiting for the given token");
     return attempt;
 }
 
