@@ -11,6 +11,8 @@
 #include <stepfn/testing/harness.hpp>
 #include <stepfn/testing/history_view.hpp>
 
+namespace testing_toolkit_test {
+
 using stepfn::json;
 using stepfn::execution_status;
 using stepfn::testing::workflow_test;
@@ -348,3 +350,4 @@ TEST_CASE("the Catch2 matchers wrap the history checks", "[testing][history]") {
     CHECK(Catch::StringMaker<history_view>::convert(run.history) ==
           "history visiting [\"Wait a day\", \"Charge\", \"Done\"]");
 }
+} // namespace testing_toolkit_test
