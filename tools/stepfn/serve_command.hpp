@@ -18,6 +18,7 @@
 #endif
 #if defined(STEPFN_WITH_SERVER) && defined(STEPFN_WITH_SQLITE) && defined(STEPFN_WITH_AUTH)
 #include <stepfn/integrations/auth_config.hpp>
+#include <stepfn/integrations/history_signer.hpp>
 #if defined(STEPFN_WITH_HTTP)
 #include <stepfn/integrations/http_fetch.hpp>
 #endif
@@ -44,6 +45,9 @@ Options:
                           keys, or OIDC bearer tokens) and authorise it with the policies of
                           FILE (docs/security.md). Without it, calls are unsigned and accepted
                           from loopback only
+  --history-key FILE      Sign every execution's history with this Ed25519 private key (PEM):
+                          a SHA-256 chain over its events, its head signed every 64 events and
+                          at the end; `stepfn history verify` checks it (docs/security.md)
   --store DB              The SQLite store (default stepfn-serve.sqlite in the current directory)
   --mock-config FILE      Answer Task states from a Step Functions Local mock file: an
                           execution started on "<stateMachineArn>#<TestCase>" uses that case
@@ -67,6 +71,7 @@ struct serve_settings {
     std::optional<std::string> mock_path;
     std::optional<std::string> invokers_path;
     std::optional<std::string> auth_path;
+    std::optional<std::string> history_key_path;
     in_flight_tasks after_restart = in_flight_tasks::fail;
     std::size_t workers = 0;
     std::size_t io_threads = 1;
@@ -93,7 +98,8 @@ inline int parse_serve_arguments(const std::vector<std::string>& args, std::FILE
     auto parsed = parse_arguments(args, {{"--port", true},       {"--bind", true},         {"--store", true},
                                          {"--mock-config", true}, {"--invokers", true},     {"--in-flight-tasks", true},
                                          {"--workers", true},     {"--io-threads", true},   {"--region", true},
-                                         {"--account", true},     {"--max-connections", true}, {"--auth", true}});
+                                         {"--account", true},     {"--max-connections", true}, {"--auth", true},
+                                         {"--history-key", true}});
     if (!parsed) return report(parsed.error(), hint, err);
     done = parsed->help;
     if (parsed->help) {
@@ -118,6 +124,10 @@ inline int parse_serve_arguments(const std::vector<std::string>& args, std::FILE
     if (const std::string* auth = parsed->find("--auth")) {
         if (auth->empty()) return report({"--auth needs a file name", true}, hint, err);
         settings.auth_path = *auth;
+    }
+    if (const std::string* key = parsed->find("--history-key")) {
+        if (key->empty()) return report({"--history-key needs a file name", true}, hint, err);
+        settings.history_key_path = *key;
     }
     if (const std::string* mode = parsed->find("--in-flight-tasks")) {
         if (*mode == "fail") settings.after_restart = in_flight_tasks::fail;
@@ -210,12 +220,26 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     auto store = sqlite_store::open(settings.store_path);
     if (!store) return report({store.error().cause, false}, hint, err);
 
+    std::shared_ptr<history_sink> signer;
+    if (settings.history_key_path) {
+#if defined(STEPFN_WITH_AUTH)
+        auto pem = read_bounded(*settings.history_key_path, in, 64 * 1024, "a history key");
+        if (!pem) return report(pem.error(), hint, err);
+        auto created = history_signer::create(*store, *store, *pem);
+        if (!created) return report({*settings.history_key_path + ": " + created.error().cause, false}, hint, err);
+        signer = std::move(*created);
+#else
+        return report({"this stepfn was built without OpenSSL 3 (stepfn::auth), so it cannot sign histories", false}, hint, err);
+#endif
+    }
+
     const std::size_t cores = std::thread::hardware_concurrency();
     thread_pool_executor pool(settings.workers ? settings.workers : (cores > 1 ? cores : 2));
     system_clock clock;
     engine_options standard_options;
     standard_options.store = *store;
     standard_options.after_restart = settings.after_restart;
+    standard_options.history = signer;
     standard_options.region = settings.region;
     standard_options.account = settings.account;
     engine_options express_options;
