@@ -103,3 +103,9 @@ if(TARGET stepfn::sqlite)
             ${CMAKE_CURRENT_LIST_DIR}/data/durable ${CMAKE_CURRENT_BINARY_DIR}/durable-cli)
   set_tests_properties(cli_durable PROPERTIES LABELS "cli" TIMEOUT 120)
 endif()
+# serve --history-key signs; history verify checks, before and after the store is edited.
+if(TARGET stepfn::server AND TARGET stepfn::sqlite AND TARGET stepfn::auth)
+  add_test(NAME cli_history_verify
+    COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/history_verify_test.sh $<TARGET_FILE:stepfn_cli> ${CMAKE_CURRENT_BINARY_DIR}/history-verify)
+  set_tests_properties(cli_history_verify PROPERTIES LABELS "cli;auth" TIMEOUT 120)
+endif()
