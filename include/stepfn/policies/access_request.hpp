@@ -20,7 +20,7 @@ struct condition_key_less {
     bool operator()(std::string_view a, std::string_view b) const noexcept {
         const std::size_t n = a.size() < b.size() ? a.size() : b.size();
         for (std::size_t i = 0; i < n; ++i) {
-            const char x = detail::ascii_lower(a[i]), y = detail::ascii_lower(b[i]);
+            const char x = detail::lower_ascii_char(a[i]), y = detail::lower_ascii_char(b[i]);
             if (x != y) return x < y;
         }
         return a.size() < b.size();

@@ -173,9 +173,10 @@ private:
         const char* resource_key = out.not_resource ? "NotResource" : "Resource";
         auto resources = strings(s[resource_key], where + "." + resource_key, false);
         if (!resources) return tl::make_unexpected(std::move(resources.error()));
+        // ARNs, "*", or (stepfn's addition) a Task resource name of the host's own, which a role
+        // allows with stepfn:InvokeTask.
         for (const auto& r : *resources)
-            if (r != "*" && r.rfind("arn:", 0) != 0)
-                return malformed(where + "." + resource_key + ": '" + r + "' is not '*' or an ARN");
+            if (r.empty()) return malformed(where + "." + resource_key + " must not be an empty string");
         out.resources = std::move(*resources);
         if (auto c = s.find("Condition"); c != s.end()) {
             if (!c->is_object()) return malformed(where + ".Condition must be an object");

@@ -10,12 +10,12 @@
 
 namespace stepfn::detail {
 
-inline char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+inline char lower_ascii_char(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 inline bool wildcard_match(std::string_view pattern, std::string_view text, bool ignore_case = false) {
     std::size_t p = 0, t = 0;
     std::size_t star = std::string_view::npos, resume = 0;
-    auto same = [ignore_case](char a, char b) { return ignore_case ? ascii_lower(a) == ascii_lower(b) : a == b; };
+    auto same = [ignore_case](char a, char b) { return ignore_case ? lower_ascii_char(a) == lower_ascii_char(b) : a == b; };
     while (t < text.size()) {
         if (p < pattern.size() && (pattern[p] == '?' || (pattern[p] != '*' && same(pattern[p], text[t])))) {
             ++p;
@@ -37,7 +37,7 @@ inline bool wildcard_match(std::string_view pattern, std::string_view text, bool
 inline bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i)
-        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+        if (lower_ascii_char(a[i]) != lower_ascii_char(b[i])) return false;
     return true;
 }
 
