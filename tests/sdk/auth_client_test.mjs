@@ -83,6 +83,30 @@ await check("the runner's policy: StartExecution on orders-* only, AccessDeniedE
   await rejects(runner.send(new sfn.StopExecutionCommand({ executionArn: started.executionArn })), "AccessDeniedException");
 });
 
+await check("a Task its execution role does not allow fails with AWS's error before anything runs it", async () => {
+  const task = (fn) => JSON.stringify({ StartAt: "T", States: { T: { Type: "Task", Resource: "arn:aws:states:::lambda:invoke",
+    Parameters: { FunctionName: fn }, End: true } } });
+  const ordersRole = "arn:aws:iam::123456789012:role/orders";
+  const refund = (await admin.send(new sfn.CreateStateMachineCommand({ name: `refund-${run}`, definition: task("refund"), roleArn: ordersRole }))).stateMachineArn;
+  const charge = (await admin.send(new sfn.CreateStateMachineCommand({ name: `charge-${run}`, definition: task("charge-card"), roleArn: ordersRole }))).stateMachineArn;
+  const finished = async (machine) => {
+    const { executionArn } = await admin.send(new sfn.StartExecutionCommand({ stateMachineArn: machine }));
+    for (let i = 0; i < 400; i++) {
+      const d = await admin.send(new sfn.DescribeExecutionCommand({ executionArn }));
+      if (d.status !== "RUNNING") return d;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.fail("the execution did not end");
+  };
+  const denied = await finished(refund);
+  assert.equal(denied.status, "FAILED");
+  assert.equal(denied.error, "Lambda.AWSLambdaException");
+  assert.match(denied.cause, /^User: arn:aws:sts::123456789012:assumed-role\/orders\/[^ ]+ is not authorized to perform: lambda:InvokeFunction on resource: arn:aws:lambda:us-east-1:123456789012:function:refund because no identity-based policy allows the lambda:InvokeFunction action/);
+  // Allowed by the role: it reaches the (absent) invoker and fails there instead.
+  const allowed = await finished(charge);
+  assert.equal(allowed.error, "States.Runtime");
+});
+
 await check("an unsigned request: refused", async () => {
   const response = await fetch(endpoint, {
     method: "POST",

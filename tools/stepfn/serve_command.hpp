@@ -15,6 +15,8 @@
 #include <stepfn/executors/thread_pool_executor.hpp>
 #include <stepfn/integrations/api_server.hpp>
 #include <stepfn/integrations/auth_handler.hpp>
+#include <stepfn/policies/role_guard.hpp>
+#include <stepfn/tasks/callable_invoker.hpp>
 #endif
 #if defined(STEPFN_WITH_SERVER) && defined(STEPFN_WITH_SQLITE) && defined(STEPFN_WITH_AUTH)
 #include <stepfn/integrations/auth_config.hpp>
@@ -183,6 +185,7 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     // Authentication and policies, read before anything listens: a bad file stops the start.
     std::shared_ptr<const authorizer> policies;
     api_authenticator authenticate;
+    std::shared_ptr<const role_policies> roles;  // execution roles, when the auth file has "roles"
     if (settings.auth_path) {
 #if defined(STEPFN_WITH_AUTH)
         auto text = read_bounded(*settings.auth_path, in, max_mock_file_bytes, "an auth configuration");
@@ -206,6 +209,7 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
         if (auto keys = authenticator->preload(); !keys) return report({keys.error().cause, false}, hint, err);
         authenticate = [authenticator](const api_caller& c, std::string_view body) { return (*authenticator)(c, body); };
         policies = config->policies;
+        if (!config->roles.empty()) roles = std::make_shared<const role_policies>(config->roles);
         write_line(err, "stepfn serve: --auth " + *settings.auth_path + ": " + std::to_string(config->access_keys.size()) +
                             " access key(s), " + std::to_string(config->oidc.size()) + " OIDC provider(s), " +
                             std::to_string(config->policies->size()) + " policy attachment(s)");
@@ -248,8 +252,37 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     using pool_engine = basic_engine<thread_pool_executor, system_clock>;
     auto standard = std::make_unique<pool_engine>(pool, clock, std::move(standard_options));
     auto express = std::make_unique<pool_engine>(pool, clock, std::move(express_options));
-    tasks.apply(standard->invokers());
-    tasks.apply(express->invokers());
+    if (!roles) {
+        tasks.apply(standard->invokers());
+        tasks.apply(express->invokers());
+    } else {
+        // Least privilege: every Task is checked against its state machine's roleArn (or its
+        // Credentials.RoleArn) before whatever answers it runs.
+        auto routes = std::make_shared<invoker_registry>();
+        tasks.apply(*routes);
+        std::shared_ptr<task_invoker> inner = make_invoker([routes](task_request request, task_completion done) {
+            if (auto invoker = routes->find(request.resource)) return invoker->invoke(std::move(request), std::move(done));
+            done.fail(errors::runtime, "no invoker is registered for the resource '" + request.resource + "'");
+        });
+        std::shared_ptr<resource_store> records = *store;
+        role_guard::options where;
+        where.region = settings.region;
+        where.account = settings.account;
+        auto guard = std::make_shared<role_guard>(inner, roles, [records](const task_request& r) {
+            // arn:...:execution:<machine>:<name> -> the machine's record -> its roleArn
+            const std::string& arn = r.root_execution_id.empty() ? r.execution_id : r.root_execution_id;
+            const std::size_t at = arn.find(":execution:");
+            if (at == std::string::npos) return std::string();
+            const std::size_t end = arn.find(':', at + 11);
+            auto found = records->find_resource(arn.substr(0, at) + ":stateMachine:" + arn.substr(at + 11, end - at - 11));
+            if (!found || !*found) return std::string();
+            json body = json::parse((*found)->body, nullptr, false);
+            auto role = body.is_object() ? body.find("roleArn") : body.end();
+            return body.is_object() && role != body.end() && role->is_string() ? role->get<std::string>() : std::string();
+        }, where);
+        standard->invokers().set_default(guard);
+        express->invokers().set_default(guard);
+    }
 
     api_options api_settings;
     api_settings.region = settings.region;
