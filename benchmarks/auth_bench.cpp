@@ -142,12 +142,13 @@ int main(int argc, char** argv) {
     // ---- JWT ----
     const long long seconds = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
     for (const char* alg : {"RS256", "ES256"}) {
-        auto [token, jwks] = token_and_jwks(alg, seconds);
+        const auto made = token_and_jwks(alg, seconds);
+        const std::string token = made.first, jwks = made.second;
         stepfn::oidc_provider p;
         p.issuer = "https://idp.bench";
         p.audience = "api://stepfn";
         p.jwks_file = "-";
-        stepfn::jwt_verifier jwt(p, [jwks = jwks](const std::string&) -> stepfn::result<std::string> { return jwks; });
+        stepfn::jwt_verifier jwt(p, [jwks](const std::string&) -> stepfn::result<std::string> { return jwks; });
         const std::string label = std::string("JWT ") + alg + " verification (keys cached)";
         print(label.c_str(), ns_per(n / 20, [&](long) { return bool(jwt.verify(token, now)); }));
     }

@@ -4,6 +4,7 @@
 #include "catch.hpp"
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -12,7 +13,11 @@
 #include <stepfn/integrations/auth_config.hpp>
 #include <stepfn/integrations/jwt_verifier.hpp>
 #if defined(STEPFN_WITH_HTTP)
+#include <stepfn/integrations/http_client_credentials.hpp>
 #include <stepfn/integrations/http_fetch.hpp>
+#endif
+#if defined(STEPFN_WITH_HTTP) && defined(STEPFN_PYTHON)
+#include "servers/test_server.hpp"
 #endif
 
 using namespace std::chrono_literals;
@@ -154,6 +159,28 @@ TEST_CASE("JWT: a JWKS served on loopback, rotated, fetched again on an unknown 
     const int before = server.requests();
     for (int i = 0; i < 5; ++i) CHECK_FALSE(careful.verify(jwt_test::token(first, claims()), now));
     CHECK(server.requests() == before + 1);
+}
+#endif
+
+#if defined(STEPFN_WITH_HTTP) && defined(STEPFN_PYTHON)
+TEST_CASE("OAuth client credentials from a token endpoint on loopback, as a role's bearer token", "[auth][credentials]") {
+    stepfn_test::test_server server;
+    REQUIRE(server.up());
+    stepfn::http_client http;
+    std::map<std::string, stepfn::oauth_client> clients;
+    clients["arn:aws:iam::123456789012:role/orders"] = {server.url("/oauth/token"), "client", "secret", ""};
+    clients["arn:aws:iam::123456789012:role/wrong"] = {server.url("/oauth/token"), "client", "not-the-secret", ""};
+    stepfn::client_credentials_provider provider(http, clients, [] { return now; });
+    auto token = provider.fetch("arn:aws:iam::123456789012:role/orders");
+    REQUIRE(token);
+    CHECK(token->bearer_token.rfind("tok-", 0) == 0);
+    REQUIRE(token->expires);
+    CHECK(*token->expires == now + 3600s);
+    auto refused = provider.fetch("arn:aws:iam::123456789012:role/wrong");
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().cause == "the token endpoint " + server.url("/oauth/token") + " answered 401");
+    CHECK(refused.error().cause.find("not-the-secret") == std::string::npos);
+    CHECK_FALSE(provider.fetch("arn:aws:iam::123456789012:role/none"));
 }
 #endif
 
