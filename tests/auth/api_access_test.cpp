@@ -12,6 +12,8 @@
 
 #include <stepfn/policies/policy_authorizer.hpp>
 
+namespace api_access_test {
+
 using stepfn::json;
 
 namespace {
@@ -108,3 +110,4 @@ TEST_CASE("API calls are allowed and denied by the caller's policies", "[auth][a
     stepfn::principal nobody{};
     CHECK(s.call(nobody, "ListStateMachines", json::object()).body["message"].get<std::string>().rfind("User: anonymous is not", 0) == 0);
 }
+} // namespace api_access_test

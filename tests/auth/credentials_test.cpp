@@ -24,6 +24,8 @@
 #include <stepfn/integrations/sqlite_store.hpp>
 #endif
 
+namespace credentials_test {
+
 using namespace std::chrono_literals;
 using stepfn::json;
 
@@ -169,3 +171,4 @@ TEST_CASE("role credentials reach the invoker and no secret reaches a sink, an e
     CHECK(read_file(jsonl_path).find("ASIAROTATING1") != std::string::npos);  // the non-secret key id did pass
     std::filesystem::remove_all(dir);
 }
+} // namespace credentials_test

@@ -20,6 +20,8 @@
 #include <stepfn/integrations/sqlite_store.hpp>
 #include <stepfn/stepfn.hpp>
 
+namespace history_chain_openssl_test {
+
 namespace fs = std::filesystem;
 using stepfn::json;
 
@@ -178,3 +180,4 @@ TEST_CASE("a signed history verifies, and every tampering with the store file is
     }
     fs::remove_all(dir);
 }
+} // namespace history_chain_openssl_test

@@ -20,6 +20,8 @@
 #include "servers/test_server.hpp"
 #endif
 
+namespace jwt_openssl_test {
+
 using namespace std::chrono_literals;
 using stepfn::json;
 
@@ -218,3 +220,4 @@ TEST_CASE("bearer tokens through the authenticator and the policies of an auth c
     REQUIRE_FALSE(bad);
     CHECK(bad.error().cause == "access_keys[0] has no \"principal\"");
 }
+} // namespace jwt_openssl_test

@@ -9,6 +9,8 @@
 #include <stepfn/policies/iam_policy.hpp>
 #include <stepfn/policies/policy_authorizer.hpp>
 
+namespace policy_test {
+
 using stepfn::access_request;
 using stepfn::iam_policy;
 using stepfn::json;
@@ -184,3 +186,4 @@ TEST_CASE("the policy authoriser: attachments by principal and group, default de
     REQUIRE_FALSE(wrong);
     CHECK(wrong.error().cause == "policies[0].document: Statement[0] must have exactly one of Action and NotAction");
 }
+} // namespace policy_test

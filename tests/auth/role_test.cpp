@@ -11,6 +11,8 @@
 #include <stepfn/policies/role_guard.hpp>
 #include <stepfn/stepfn.hpp>
 
+namespace role_test {
+
 using stepfn::json;
 
 namespace {
@@ -116,3 +118,4 @@ TEST_CASE("a definition is checked against its role before it runs", "[auth][rol
     CHECK(findings[0].message == "the role arn:aws:iam::123456789012:role/orders does not allow lambda:InvokeFunction on "
                                  "arn:aws:lambda:us-east-1:123456789012:function:delete-all");
 }
+} // namespace role_test

@@ -11,6 +11,8 @@
 #include <stepfn/integrations/auth_handler.hpp>
 #include <stepfn/integrations/sigv4_verifier.hpp>
 
+namespace sigv4_openssl_test {
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -144,3 +146,4 @@ TEST_CASE("the authenticating handler answers failures itself and passes the pri
     CHECK(got.status == 400);
     CHECK(stepfn::json::parse(got.body)["__type"] == "UnrecognizedClientException");
 }
+} // namespace sigv4_openssl_test
