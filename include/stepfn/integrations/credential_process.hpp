@@ -46,8 +46,8 @@ public:
             auto it = doc.is_object() ? doc.find(key) : doc.end();
             return doc.is_object() && it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
         };
-        const auto version = doc.is_object() ? doc.find("Version") : doc.end();
-        const bool version_one = doc.is_object() && version != doc.end() && version->is_number_integer() && *version == 1;
+        const auto version_field = doc.is_object() ? doc.find("Version") : doc.end();
+        const bool version_one = doc.is_object() && version_field != doc.end() && version_field->is_number_integer() && *version_field == 1;
         if (!version_one || text("AccessKeyId").empty() || text("SecretAccessKey").empty())
             return make_error("CredentialsUnavailable", "the credential process " + argv_[0] +
                                                             " did not print {\"Version\": 1, \"AccessKeyId\", \"SecretAccessKey\", ...}");
