@@ -1,0 +1,220 @@
+#ifndef STEPFN_INTEGRATIONS_DETAIL_POSTGRES_LEASES_HPP
+#define STEPFN_INTEGRATIONS_DETAIL_POSTGRES_LEASES_HPP
+
+// Leases on executions, for workers sharing one PostgreSQL store. The database is the source of
+// truth and its clock the only clock: an execution row says who owns it (owner), until when
+// (lease_expires_ns), under which generation (the fencing token, bumped by every claim), and
+// when it next needs a worker (wake_ns: its durable timer; NULL while it waits for a message).
+// This class keeps what this worker holds (execution -> generation), which every checkpoint
+// carries so that the database refuses it once another worker has claimed the execution.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <stepfn/error.hpp>
+#include <stepfn/integrations/detail/postgres_connection.hpp>
+#include <stepfn/integrations/detail/store_rows.hpp>
+
+namespace stepfn {
+
+// What postgres_store::claim() hands a worker: an execution and its lease's fencing token.
+struct execution_claim {
+    std::string arn;
+    std::uint64_t generation = 0;
+};
+
+// What postgres_store::send() stored for an execution, as take_messages() hands it to its owner.
+struct execution_message {
+    std::int64_t id = 0;
+    std::string kind;  // "task_success", "task_failure", "stop", "redrive", ... (the sender's)
+    std::string body;
+};
+
+namespace detail {
+
+class pg_lease_table {
+public:
+    pg_lease_table(std::string worker, std::chrono::milliseconds lease)
+        : worker_(std::move(worker)), lease_ns_(std::chrono::duration_cast<std::chrono::nanoseconds>(lease).count()) {}
+
+    // The fencing token for a checkpoint of `arn`: 0 when this worker holds no lease on it.
+    std::uint64_t fence(const std::string& arn) const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto it = held_.find(arn);
+        return it == held_.end() ? 0 : it->second;
+    }
+    // A worker owns what it creates, under generation 1 (write_checkpoint).
+    void adopt_created(const std::string& arn) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        held_.emplace(arn, 1);
+    }
+    void forget(const std::string& arn, std::uint64_t generation) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto it = held_.find(arn);
+        if (it != held_.end() && it->second == generation) held_.erase(it);
+    }
+    std::map<std::string, std::uint64_t> held() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return held_;
+    }
+
+    result<std::vector<execution_claim>> claim(pg_connection& db, std::size_t max) {
+        if (auto r = need_worker("claim executions"); !r) return tl::make_unexpected(std::move(r.error()));
+        pg_params p;
+        p.text(worker_).integer(static_cast<std::int64_t>(max)).integer(lease_ns_);
+        // Runnable: running (or sent a redrive), due, and nobody's live lease. SKIP LOCKED: a row
+        // another worker is claiming right now is passed over, never waited for.
+        auto r = db.query("WITH c AS (SELECT created_order FROM executions"
+                          "  WHERE wake_ns IS NOT NULL AND wake_ns <= now_ns() AND (status = 'RUNNING' OR has_mail)"
+                          "    AND (owner IS NULL OR lease_expires_ns < now_ns())"
+                          "  ORDER BY wake_ns LIMIT $2 FOR UPDATE SKIP LOCKED)"
+                          " UPDATE executions e SET owner = $1, lease_generation = e.lease_generation + 1,"
+                          "  lease_expires_ns = now_ns() + $3, wake_ns = now_ns()"
+                          " FROM c WHERE e.created_order = c.created_order RETURNING e.arn, e.lease_generation",
+                          p, "claiming executions");
+        if (!r) return tl::make_unexpected(std::move(r.error()));
+        std::vector<execution_claim> claims;
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (int i = 0; i < PQntuples(r->get()); ++i) {
+            execution_claim c{pg_text(r->get(), i, 0), static_cast<std::uint64_t>(pg_integer(r->get(), i, 1))};
+            held_[c.arn] = c.generation;
+            claims.push_back(std::move(c));
+        }
+        return claims;
+    }
+
+    result<std::vector<std::string>> renew(pg_connection& db) {
+        if (auto r = need_worker("renew leases"); !r) return tl::make_unexpected(std::move(r.error()));
+        std::vector<std::string> arns, generations;
+        for (const auto& h : held()) {
+            arns.push_back(h.first);
+            generations.push_back(std::to_string(h.second));
+        }
+        if (arns.empty()) return std::vector<std::string>();
+        pg_params p;
+        p.text(worker_).integer(lease_ns_).text_array(arns).text_array(generations);
+        auto r = db.query("UPDATE executions e SET lease_expires_ns = now_ns() + $2"
+                          " FROM unnest($3::text[], $4::bigint[]) AS h(arn, generation)"
+                          " WHERE e.arn = h.arn AND e.lease_generation = h.generation AND e.owner = $1 RETURNING e.arn",
+                          p, "renewing leases");
+        if (!r) return tl::make_unexpected(std::move(r.error()));
+        std::map<std::string, bool> renewed;
+        for (int i = 0; i < PQntuples(r->get()); ++i) renewed[pg_text(r->get(), i, 0)] = true;
+        std::vector<std::string> lost;
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (std::size_t i = 0; i < arns.size(); ++i) {
+            if (renewed.count(arns[i])) continue;
+            auto it = held_.find(arns[i]);
+            if (it != held_.end() && std::to_string(it->second) == generations[i]) held_.erase(it);
+            lost.push_back(arns[i]);
+        }
+        return lost;
+    }
+
+    result<bool> release(pg_connection& db, std::string_view arn, std::optional<store_time> wake) {
+        if (auto r = need_worker("release executions"); !r) return tl::make_unexpected(std::move(r.error()));
+        const std::string key(arn);
+        const std::uint64_t generation = fence(key);
+        if (generation == 0) return false;
+        pg_params p;
+        p.text(arn).text(worker_).integer(static_cast<std::int64_t>(generation));
+        p.optional_integer(wake ? std::optional<std::int64_t>(to_store_ns(*wake)) : std::nullopt);
+        // A message that arrived meanwhile (has_mail, read from the row as it is when the lock is
+        // had) makes it runnable at once, so no message is left waiting for a timer.
+        auto r = db.query("UPDATE executions SET owner = NULL, lease_expires_ns = NULL,"
+                          " wake_ns = CASE WHEN has_mail THEN now_ns() WHEN status <> 'RUNNING' THEN NULL ELSE $4::bigint END"
+                          " WHERE arn = $1 AND owner = $2 AND lease_generation = $3",
+                          p, "releasing an execution");
+        if (!r) return tl::make_unexpected(std::move(r.error()));
+        forget(key, generation);
+        const char* rows = PQcmdTuples(r->get());
+        return rows && std::string_view(rows) == "1";
+    }
+
+    result<std::size_t> release_all(pg_connection& db) {
+        if (auto r = need_worker("release executions"); !r) return tl::make_unexpected(std::move(r.error()));
+        pg_params p;
+        p.text(worker_);
+        auto r = db.query("UPDATE executions SET owner = NULL, lease_expires_ns = NULL,"
+                          " wake_ns = CASE WHEN status = 'RUNNING' OR has_mail THEN now_ns() ELSE NULL END WHERE owner = $1",
+                          p, "releasing every execution");
+        if (!r) return tl::make_unexpected(std::move(r.error()));
+        (void)db.exec("SELECT pg_notify('stepfn_work', '')", "waking other workers");
+        std::lock_guard<std::mutex> lock(mutex_);
+        held_.clear();
+        return static_cast<std::size_t>(std::strtoull(PQcmdTuples(r->get()), nullptr, 10));
+    }
+
+    // Any process: the message is stored with the flag its owner's release() reads, in one
+    // statement that holds the execution's row lock, then a NOTIFY (a hint only).
+    result<void> send(pg_connection& db, std::string_view arn, std::string_view kind, std::string_view body) {
+        pg_params p;
+        p.text(arn).text(kind).text(body);
+        auto r = db.query("WITH e AS (UPDATE executions SET has_mail = true, wake_ns = now_ns()"
+                          "   WHERE arn = $1 AND (status = 'RUNNING' OR $2 = 'redrive') RETURNING arn),"
+                          " m AS (INSERT INTO inbox(execution_arn, kind, body, sent_ns) SELECT arn, $2, $3, now_ns() FROM e RETURNING id)"
+                          " SELECT id, pg_notify('stepfn_work', $1) FROM m",
+                          p, "sending a message to an execution");
+        if (!r) return tl::make_unexpected(std::move(r.error()));
+        if (PQntuples(r->get()) == 0)
+            return make_error("ExecutionDoesNotExist", "no running execution has the ARN '" + std::string(arn) + "' (a message to it was not stored)");
+        return {};
+    }
+
+    // The row lock first, then the messages in a statement of their own, so that a message sent
+    // while the lock was awaited is seen (READ COMMITTED: a new snapshot per statement).
+    result<std::vector<execution_message>> take(pg_connection& db, std::string_view arn) {
+        if (auto r = need_worker("take messages"); !r) return tl::make_unexpected(std::move(r.error()));
+        const std::uint64_t generation = fence(std::string(arn));
+        if (auto r = db.exec("BEGIN", "taking messages"); !r) return tl::make_unexpected(std::move(r.error()));
+        auto fail = [&](error e) -> result<std::vector<execution_message>> {
+            (void)db.exec("ROLLBACK", "rolling back");
+            return tl::make_unexpected(std::move(e));
+        };
+        pg_params p;
+        p.text(arn).text(worker_).integer(static_cast<std::int64_t>(generation));
+        auto locked = db.query("SELECT lease_generation FROM executions WHERE arn = $1 AND owner = $2 AND lease_generation = $3 FOR UPDATE", p,
+                               "locking an execution");
+        if (!locked) return fail(locked.error());
+        if (PQntuples(locked->get()) == 0)
+            return fail(error{"StaleLease", "this worker holds no lease on '" + std::string(arn) + "' (generation " + std::to_string(generation) +
+                                                "): its messages are left for the worker that does"});
+        pg_params q;
+        q.text(arn);
+        auto taken = db.query("DELETE FROM inbox WHERE execution_arn = $1 RETURNING id, kind, body", q, "taking messages");
+        if (!taken) return fail(taken.error());
+        auto cleared = db.query("UPDATE executions SET has_mail = false WHERE arn = $1", q, "taking messages");
+        if (!cleared) return fail(cleared.error());
+        if (auto r = db.exec("COMMIT", "taking messages"); !r) return fail(r.error());
+        std::vector<execution_message> messages;
+        for (int i = 0; i < PQntuples(taken->get()); ++i)
+            messages.push_back(execution_message{pg_integer(taken->get(), i, 0), pg_text(taken->get(), i, 1), pg_text(taken->get(), i, 2)});
+        std::sort(messages.begin(), messages.end(), [](const execution_message& a, const execution_message& b) { return a.id < b.id; });
+        return messages;
+    }
+
+private:
+    result<void> need_worker(const char* what) const {
+        if (worker_.empty()) return make_error("InvalidCall", std::string("only a store opened with a worker name can ") + what);
+        return {};
+    }
+
+    std::string worker_;
+    std::int64_t lease_ns_;
+    mutable std::mutex mutex_;
+    std::map<std::string, std::uint64_t> held_;
+};
+
+} // namespace detail
+} // namespace stepfn
+
+#endif
