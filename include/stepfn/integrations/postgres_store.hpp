@@ -76,6 +76,7 @@ public:
         auto store = std::make_shared<postgres_store>(private_tag{}, std::move(*reads), std::move(*writes), std::move(options));
         if (auto prepared = store->writer_.prepare(store->writes_, static_cast<int>(store->options_.io_timeout.count())); !prepared)
             return tl::make_unexpected(std::move(prepared.error()));
+        store->conninfo_ = conninfo;
         store->committer_ = std::thread([s = store.get()] { s->run_committer(); });
         return store;
     }
@@ -222,10 +223,34 @@ public:
         std::lock_guard<std::mutex> lock(reads_mutex_);
         return leases_.take(reads_, arn);
     }
+    // The executions this worker holds that were sent messages (take them with take_messages()).
+    result<std::vector<std::string>> held_with_mail() {
+        std::lock_guard<std::mutex> lock(reads_mutex_);
+        return leases_.with_mail(reads_);
+    }
+    // Waits up to `timeout` for a NOTIFY that there is work (a new execution, a message, leases
+    // handed back): only a hint to look again sooner; claim() is what finds work. True when
+    // one came. The first call opens a connection that LISTENs.
+    bool wait_for_work(std::chrono::milliseconds timeout) {
+        std::lock_guard<std::mutex> lock(listen_mutex_);
+        if (!listener_.ok() && !listen()) {
+            std::this_thread::sleep_for(timeout);
+            return false;
+        }
+        return detail::wait_for_notify(listener_, timeout);
+    }
     // The executions this worker holds and their lease generations.
     std::map<std::string, std::uint64_t> held() const { return leases_.held(); }
 
 private:
+    bool listen() {
+        auto c = detail::pg_connection::connect(conninfo_, reads_.target(), options_.connect_timeout_s);
+        if (!c) return false;
+        if (!c->exec("LISTEN stepfn_work", "listening for work")) return false;
+        listener_ = std::move(*c);
+        return true;
+    }
+
     struct pending {
         execution_checkpoint checkpoint;
         std::string details;
@@ -294,6 +319,9 @@ private:
     detail::postgres_writer writer_;
     detail::pg_lease_table leases_;
     std::mutex reads_mutex_;
+    std::string conninfo_;           // for the listening connection, opened when first needed
+    std::mutex listen_mutex_;
+    detail::pg_connection listener_;
 
     std::mutex queue_mutex_;
     std::condition_variable queue_ready_;

@@ -195,6 +195,21 @@ STEPFN_INLINE result<recovered_executions> engine_core::recover() {
     return out;
 }
 
+STEPFN_INLINE result<execution> engine_core::resume_one(std::string_view arn) {
+    if (!options_.store) return make_error("StoreNotConfigured", "resume() needs an engine with a store (engine_options::store)");
+    {
+        // One that ended here without its end being stored (its lease was lost, the store
+        // failed) is not the stored execution any more: restored afresh from the store.
+        std::lock_guard<std::mutex> lock(registry_mutex_);
+        auto it = executions_.find(arn);
+        if (it != executions_.end()) {
+            auto live = it->second.lock();
+            if (!live || live->ended.load()) executions_.erase(it);
+        }
+    }
+    return restore_execution(std::string(arn));
+}
+
 } // namespace stepfn::detail
 
 #endif

@@ -8,6 +8,8 @@
 // This class keeps what this worker holds (execution -> generation), which every checkpoint
 // carries so that the database refuses it once another worker has claimed the execution.
 
+#include <poll.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -202,6 +204,17 @@ public:
         return messages;
     }
 
+    result<std::vector<std::string>> with_mail(pg_connection& db) {
+        if (auto r = need_worker("read its mail"); !r) return tl::make_unexpected(std::move(r.error()));
+        pg_params p;
+        p.text(worker_);
+        auto r = db.query("SELECT arn FROM executions WHERE owner = $1 AND has_mail", p, "finding messages");
+        if (!r) return tl::make_unexpected(std::move(r.error()));
+        std::vector<std::string> arns;
+        for (int i = 0; i < PQntuples(r->get()); ++i) arns.push_back(pg_text(r->get(), i, 0));
+        return arns;
+    }
+
 private:
     result<void> need_worker(const char* what) const {
         if (worker_.empty()) return make_error("InvalidCall", std::string("only a store opened with a worker name can ") + what);
@@ -213,6 +226,26 @@ private:
     mutable std::mutex mutex_;
     std::map<std::string, std::uint64_t> held_;
 };
+
+// Waits up to `timeout` on a LISTENing connection; true when a notification came (all of them
+// are consumed: one is as good as many, they only say "look again").
+inline bool wait_for_notify(pg_connection& listener, std::chrono::milliseconds timeout) {
+    PGconn* c = listener.get();
+    bool notified = false;
+    const auto drain = [&] {
+        while (PGnotify* n = PQnotifies(c)) {
+            notified = true;
+            PQfreemem(n);
+        }
+    };
+    if (!PQconsumeInput(c)) return false;
+    drain();
+    if (notified) return true;
+    pollfd p{PQsocket(c), POLLIN, 0};
+    if (p.fd < 0) return false;
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) > 0 && PQconsumeInput(c)) drain();
+    return notified;
+}
 
 } // namespace detail
 } // namespace stepfn
