@@ -133,6 +133,7 @@ inline int run_worker(const worker_settings& settings, std::FILE* out, std::FILE
     };
     write_line(err, "stepfn worker " + settings.name + ": on " + store->target() + "; SIGTERM or SIGINT stops");
 
+    std::size_t fenced_out = 0;
     auto last_renewal = std::chrono::steady_clock::now();
     while (!worker_stop_signal) {
         // Ends first: a slot freed is claimed again in the same round.
@@ -145,12 +146,16 @@ inline int run_worker(const worker_settings& settings, std::FILE* out, std::FILE
             auto it = running.find(arn);
             if (it == running.end()) continue;
             const execution_status status = it->second.status();
-            auto row = store->find_execution(arn);
-            const bool stored_end = row && row->has_value() && (*row)->status != execution_status::running;
-            if (stored_end) {
+            result<json> outcome = it->second.outcome();
+            // Ended here only: its end (or an earlier checkpoint) was not stored, because the
+            // lease moved to another worker (fencing) or the store failed.
+            const bool fenced = !outcome && outcome.error().name == "Stepfn.StoreFailed";
+            if (fenced) {
+                ++fenced_out;
+            } else {
                 json line = json::object();
                 line["name"] = it->second.name();
-                json result = result_line(status, it->second.outcome());
+                json result = result_line(status, std::move(outcome));
                 for (auto& item : result.items()) line[item.key()] = std::move(item.value());
                 write_line(out, dump(line));
                 std::fflush(out);
@@ -211,7 +216,9 @@ inline int run_worker(const worker_settings& settings, std::FILE* out, std::FILE
         if (claimed == 0) store->wait_for_work(std::chrono::milliseconds(200));
     }
 
-    write_line(err, "stepfn worker " + settings.name + ": stopping; handing " + std::to_string(running.size()) + " execution(s) back");
+    write_line(err, "stepfn worker " + settings.name + ": stopping; handing " + std::to_string(running.size()) +
+                        " execution(s) back; " + std::to_string(store->stale_writes_refused()) + " stale write(s) refused, " +
+                        std::to_string(fenced_out) + " execution(s) lost to other workers");
     // The engine first (nothing more is written), then what it wrote, then the leases: another
     // worker goes on from the last checkpoints at once.
     engine.reset();

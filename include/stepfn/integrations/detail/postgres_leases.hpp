@@ -104,20 +104,28 @@ public:
         if (arns.empty()) return std::vector<std::string>();
         pg_params p;
         p.text(worker_).integer(lease_ns_).text_array(arns).text_array(generations);
-        auto r = db.query("UPDATE executions e SET lease_expires_ns = now_ns() + $2"
-                          " FROM unnest($3::text[], $4::bigint[]) AS h(arn, generation)"
-                          " WHERE e.arn = h.arn AND e.lease_generation = h.generation AND e.owner = $1 RETURNING e.arn",
+        // Rows a checkpoint is writing right now are skipped, not waited for (no deadlock with
+        // a committer locking them in another order): their leases are renewed next time. Lost
+        // are the ones no longer this worker's under the generation it holds.
+        auto r = db.query("WITH h AS (SELECT * FROM unnest($3::text[], $4::bigint[]) AS h(arn, generation)),"
+                          " r AS (SELECT e.created_order FROM executions e JOIN h ON e.arn = h.arn"
+                          "   AND e.lease_generation = h.generation AND e.owner = $1 FOR UPDATE OF e SKIP LOCKED),"
+                          " u AS (UPDATE executions e SET lease_expires_ns = now_ns() + $2 FROM r"
+                          "   WHERE e.created_order = r.created_order RETURNING e.arn)"
+                          " SELECT h.arn FROM h WHERE NOT EXISTS (SELECT 1 FROM executions e WHERE e.arn = h.arn"
+                          "   AND e.lease_generation = h.generation AND e.owner = $1)",
                           p, "renewing leases");
         if (!r) return tl::make_unexpected(std::move(r.error()));
-        std::map<std::string, bool> renewed;
-        for (int i = 0; i < PQntuples(r->get()); ++i) renewed[pg_text(r->get(), i, 0)] = true;
         std::vector<std::string> lost;
         std::lock_guard<std::mutex> lock(mutex_);
-        for (std::size_t i = 0; i < arns.size(); ++i) {
-            if (renewed.count(arns[i])) continue;
-            auto it = held_.find(arns[i]);
-            if (it != held_.end() && std::to_string(it->second) == generations[i]) held_.erase(it);
-            lost.push_back(arns[i]);
+        for (int i = 0; i < PQntuples(r->get()); ++i) {
+            std::string arn = pg_text(r->get(), i, 0);
+            for (std::size_t k = 0; k < arns.size(); ++k) {
+                if (arns[k] != arn) continue;
+                auto it = held_.find(arn);
+                if (it != held_.end() && std::to_string(it->second) == generations[k]) held_.erase(it);
+            }
+            lost.push_back(std::move(arn));
         }
         return lost;
     }

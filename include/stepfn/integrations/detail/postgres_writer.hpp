@@ -14,6 +14,7 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <string>
@@ -58,7 +59,15 @@ public:
         }
         std::vector<std::size_t> sent;  // the items sent, in order (a broken one is answered at once)
         std::vector<pg_params> params(batch.size());
-        for (std::size_t i = 0; i < batch.size(); ++i) {
+        // Sent in the order of their executions' ARNs (one execution's checkpoints keep theirs):
+        // every batch then locks rows in one order, so two batches (two workers, one of them
+        // fenced out) never deadlock on two executions.
+        std::vector<std::size_t> order(batch.size());
+        for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+        std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+            return batch[a].checkpoint->execution_arn < batch[b].checkpoint->execution_arn;
+        });
+        for (std::size_t i : order) {
             auto checked = check_events(*batch[i].checkpoint);
             if (!checked) {
                 answers[i].outcome = tl::make_unexpected(std::move(checked.error()));
