@@ -163,7 +163,10 @@ STEPFN_INLINE void engine_core::committed(const std::shared_ptr<execution_record
         error e{"Stepfn.StoreFailed", "the execution store could not keep a checkpoint: " + stored.error().name + ": " +
                                           stored.error().cause};
         post_to_execution(rec, [self, rec, e = std::move(e)]() mutable {
-            self->end_execution(rec, execution_status::failed, json(), std::move(e));
+            // Ended already: the refused checkpoint held that end, whose publication waited for
+            // it; its callers learn that it failed here instead of never.
+            if (rec->ended.load()) self->publish_end(rec, execution_status::failed, json(), std::move(e));
+            else self->end_execution(rec, execution_status::failed, json(), std::move(e));
         });
         return;
     }

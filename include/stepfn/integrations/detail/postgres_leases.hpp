@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <cstdint>
 #include <map>
@@ -48,11 +49,17 @@ public:
     pg_lease_table(std::string worker, std::chrono::milliseconds lease)
         : worker_(std::move(worker)), lease_ns_(std::chrono::duration_cast<std::chrono::nanoseconds>(lease).count()) {}
 
-    // The fencing token for a checkpoint of `arn`: 0 when this worker holds no lease on it.
+    // What a worker's checkpoint carries when it holds no lease on the execution (never had
+    // one, or lost it): a generation no lease ever has, so the database refuses the write.
+    static constexpr std::uint64_t no_lease = static_cast<std::uint64_t>(INT64_MAX);
+
+    // The fencing token for a checkpoint of `arn`: the lease generation this worker holds;
+    // no_lease when it holds none; 0 (not fenced) when this store is not a worker.
     std::uint64_t fence(const std::string& arn) const {
+        if (worker_.empty()) return 0;
         std::lock_guard<std::mutex> lock(mutex_);
         auto it = held_.find(arn);
-        return it == held_.end() ? 0 : it->second;
+        return it == held_.end() ? no_lease : it->second;
     }
     // A worker owns what it creates, under generation 1 (write_checkpoint).
     void adopt_created(const std::string& arn) {
@@ -134,7 +141,7 @@ public:
         if (auto r = need_worker("release executions"); !r) return tl::make_unexpected(std::move(r.error()));
         const std::string key(arn);
         const std::uint64_t generation = fence(key);
-        if (generation == 0) return false;
+        if (generation == 0 || generation == no_lease) return false;
         pg_params p;
         p.text(arn).text(worker_).integer(static_cast<std::int64_t>(generation));
         p.optional_integer(wake ? std::optional<std::int64_t>(to_store_ns(*wake)) : std::nullopt);

@@ -223,6 +223,9 @@ private:
         const std::string number = space == std::string::npos ? std::string() : v.substr(space + 1);
         if (v == "exists") return make_error("ExecutionAlreadyExists", "the store already holds the execution '" + arn + "'");
         if (v == "missing") return make_error("ExecutionDoesNotExist", "a checkpoint for the execution '" + arn + "', which the store does not hold");
+        if (v.rfind("stale ", 0) == 0 && fence == static_cast<std::uint64_t>(INT64_MAX))
+            return make_error("StaleLease", "checkpoint " + std::to_string(cp.sequence) + " of '" + arn +
+                                                "' was refused: this worker holds no lease on the execution (it lost it, or never claimed it)");
         if (v.rfind("stale ", 0) == 0)
             return make_error("StaleLease", "checkpoint " + std::to_string(cp.sequence) + " of '" + arn + "' was refused: it was written under lease " +
                                                 std::to_string(fence) + ", but the execution has moved on to lease " + number +
