@@ -47,7 +47,7 @@ def start_all(stepfn, url, definition, n, prefix):
         time.sleep(0.002)
 
 
-def run(stepfn, base_url, definition, mocks, n, workers, prefix):
+def run(stepfn, base_url, definition, mocks, n, workers, prefix, machine):
     database = "bench_%d_%d" % (os.getpid(), workers)
     psql(base_url, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % database)
     psql(base_url, "CREATE DATABASE %s" % database)
@@ -56,9 +56,12 @@ def run(stepfn, base_url, definition, mocks, n, workers, prefix):
         start_all(stepfn, url, definition, n, prefix)
         t0 = time.time()
         procs = [subprocess.Popen([stepfn, "worker", "--store", url, "--name", "b%d" % w, "--concurrency", "256",
-                                   "--mock-config", mocks, "--test-case", "Bench"],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for w in range(workers)]
+                                   "--mock-config", mocks, "--test-case", "Bench", "--state-machine", machine],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for w in range(workers)]
         while int(psql(url, "SELECT count(*) FROM stepfn.executions WHERE status = 'RUNNING'").strip()) > 0:
+            for p in procs:
+                if p.poll() is not None:
+                    raise SystemExit("a worker exited: " + p.stderr.read().decode())
             time.sleep(0.01)
         elapsed = time.time() - t0
         for p in procs:
@@ -82,10 +85,6 @@ def main():
         return 2
     work = tempfile.mkdtemp(prefix="stepfn-bench-")
     mocks = os.path.join(work, "mocks.json")
-    with open(mocks, "w") as f:
-        json.dump({"StateMachines": {"five_states": {"TestCases": {"Bench": {"Charge": "ok"}}},
-                                     "wait_one": {"TestCases": {"Bench": {}}}},
-                   "MockedResponses": {"ok": {"0-1000000": {"Return": {"ok": True}}}}}, f)
     # The Task of five_states.json, whatever its name, answered by the mock.
     definition = json.load(open(FIVE))
     task = [k for k, v in definition["States"].items() if v["Type"] == "Task"][0]
@@ -97,7 +96,7 @@ def main():
     print("| workers | executions | seconds | executions/s | checkpointed transitions/s |")
     print("|---|---|---|---|---|")
     for workers in (1, 2, 3):
-        elapsed, _, database = run(args.stepfn, args.url, FIVE, mocks, args.executions, workers, "e")
+        elapsed, _, database = run(args.stepfn, args.url, FIVE, mocks, args.executions, workers, "e", "five_states")
         psql(args.url, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % database)
         print("| %d | %d | %.2f | %.0f | %.0f |" % (workers, args.executions, elapsed, args.executions / elapsed,
                                                   5 * args.executions / elapsed))
@@ -107,7 +106,7 @@ def main():
     wait_def = os.path.join(work, "wait_one.json")
     with open(wait_def, "w") as f:
         json.dump({"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 1, "End": True}}}, f)
-    _, url, database = run(args.stepfn, args.url, wait_def, mocks, 200, 2, "w")
+    _, url, database = run(args.stepfn, args.url, wait_def, mocks, 200, 2, "w", "wait_one")
     lags = []
     try:
         for i in range(200):
