@@ -60,6 +60,7 @@ TEST_CASE("postgres leases: a `start` makes an execution runnable; one worker cl
     REQUIRE(first->size() == 1);
     CHECK((*first)[0].arn == execution_arn("job"));
     CHECK((*first)[0].generation == 1);
+    CHECK_FALSE((*first)[0].has_messages);
     auto second = (*b)->claim(10);
     REQUIRE(second);
     CHECK(second->empty());
@@ -240,6 +241,7 @@ TEST_CASE("postgres leases: a message reaches an execution wherever it is, exact
         auto claimed = (*b)->claim(10);
         REQUIRE(claimed);
         REQUIRE(claimed->size() == 1);
+        CHECK((*claimed)[0].has_messages);
         auto messages = (*b)->take_messages(arn);
         REQUIRE(messages);
         REQUIRE(messages->size() == 2);

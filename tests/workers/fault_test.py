@@ -243,7 +243,10 @@ def check(args, url, work, calls):
     for w in range(3):
         with open(os.path.join(work, "w%d.out" % w)) as f:
             for line in f:
-                reported[json.loads(line)["name"]] += 1
+                ended = json.loads(line)
+                if ended["status"] != "SUCCEEDED":
+                    raise Failed("w%d reported %s" % (w, line.strip()[:300]))
+                reported[ended["name"]] += 1
     twice = [n for n, c in reported.items() if c > 1]
     if twice:
         lines = []

@@ -134,9 +134,8 @@ inline int run_worker(const worker_settings& settings, std::FILE* out, std::FILE
     write_line(err, "stepfn worker " + settings.name + ": on " + store->target() + "; SIGTERM or SIGINT stops");
 
     std::size_t fenced_out = 0;
-    auto last_renewal = std::chrono::steady_clock::now();
-    while (!worker_stop_signal) {
-        // Ends first: a slot freed is claimed again in the same round.
+    // Prints the ends stored since the last call and drops their executions.
+    const auto settle = [&] {
         std::vector<std::string> settled;
         {
             std::lock_guard<std::mutex> lock(ended_mutex);
@@ -146,6 +145,8 @@ inline int run_worker(const worker_settings& settings, std::FILE* out, std::FILE
             auto it = running.find(arn);
             if (it == running.end()) continue;
             const execution_status status = it->second.status();
+            // An earlier run of it here ended (fenced out); it was claimed again and runs anew.
+            if (status == execution_status::running) continue;
             result<json> outcome = it->second.outcome();
             // Ended here only: its end (or an earlier checkpoint) was not stored, because the
             // lease moved to another worker (fencing) or the store failed.
@@ -161,10 +162,17 @@ inline int run_worker(const worker_settings& settings, std::FILE* out, std::FILE
                 std::fflush(out);
             }
             // Ended here but not in the store (a refused or failed write): handed back, so that
-            // whoever holds it now, or the next claimer, goes on from the store.
-            (void)store->release(arn, std::optional<store_time>(std::chrono::system_clock::now()));
+            // whoever holds it now, or the next claimer, goes on from the store. A stored end
+            // released it in the database already.
+            if (fenced) (void)store->release(arn, std::optional<store_time>(std::chrono::system_clock::now()));
+            else store->forget_ended(arn);
             running.erase(it);
         }
+    };
+    auto last_renewal = std::chrono::steady_clock::now();
+    while (!worker_stop_signal) {
+        // Ends first: a slot freed is claimed again in the same round.
+        settle();
         const auto now = std::chrono::steady_clock::now();
         if (now - last_renewal >= settings.lease / 3) {
             last_renewal = now;
@@ -187,7 +195,8 @@ inline int run_worker(const worker_settings& settings, std::FILE* out, std::FILE
             } else {
                 claimed = claims->size();
                 for (const auto& c : *claims) {
-                    auto messages = store->take_messages(c.arn);
+                    result<std::vector<execution_message>> messages = std::vector<execution_message>();
+                    if (c.has_messages) messages = store->take_messages(c.arn);
                     bool redrive = false;
                     if (messages)
                         for (const auto& m : *messages) redrive = redrive || m.kind == "redrive";
@@ -216,6 +225,11 @@ inline int run_worker(const worker_settings& settings, std::FILE* out, std::FILE
         if (claimed == 0) store->wait_for_work(std::chrono::milliseconds(200));
     }
 
+    // The ends stored while the last round ran: their checkpoints answered (flush), then a
+    // moment for the pool to tell the executions.
+    (void)store->flush();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    settle();
     write_line(err, "stepfn worker " + settings.name + ": stopping; handing " + std::to_string(running.size()) +
                         " execution(s) back; " + std::to_string(store->stale_writes_refused()) + " stale write(s) refused, " +
                         std::to_string(fenced_out) + " execution(s) lost to other workers");

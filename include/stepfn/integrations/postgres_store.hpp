@@ -239,6 +239,9 @@ public:
         }
         return detail::wait_for_notify(listener_, timeout);
     }
+    // Forgets this worker's lease on an execution whose end is stored (the end released it in
+    // the database already): no round trip, unlike release().
+    void forget_ended(std::string_view arn) { leases_.forget(std::string(arn)); }
     // The executions this worker holds and their lease generations.
     std::map<std::string, std::uint64_t> held() const { return leases_.held(); }
 

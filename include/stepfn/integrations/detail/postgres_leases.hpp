@@ -33,6 +33,7 @@ namespace stepfn {
 struct execution_claim {
     std::string arn;
     std::uint64_t generation = 0;
+    bool has_messages = false;  // take_messages() has something for it
 };
 
 // What postgres_store::send() stored for an execution, as take_messages() hands it to its owner.
@@ -66,6 +67,10 @@ public:
         std::lock_guard<std::mutex> lock(mutex_);
         held_.emplace(arn, 1);
     }
+    void forget(const std::string& arn) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        held_.erase(arn);
+    }
     void forget(const std::string& arn, std::uint64_t generation) {
         std::lock_guard<std::mutex> lock(mutex_);
         auto it = held_.find(arn);
@@ -88,13 +93,14 @@ public:
                           "  ORDER BY wake_ns LIMIT $2 FOR UPDATE SKIP LOCKED)"
                           " UPDATE executions e SET owner = $1, lease_generation = e.lease_generation + 1,"
                           "  lease_expires_ns = now_ns() + $3, wake_ns = now_ns()"
-                          " FROM c WHERE e.created_order = c.created_order RETURNING e.arn, e.lease_generation",
+                          " FROM c WHERE e.created_order = c.created_order RETURNING e.arn, e.lease_generation, e.has_mail",
                           p, "claiming executions");
         if (!r) return tl::make_unexpected(std::move(r.error()));
         std::vector<execution_claim> claims;
         std::lock_guard<std::mutex> lock(mutex_);
         for (int i = 0; i < PQntuples(r->get()); ++i) {
-            execution_claim c{pg_text(r->get(), i, 0), static_cast<std::uint64_t>(pg_integer(r->get(), i, 1))};
+            execution_claim c{pg_text(r->get(), i, 0), static_cast<std::uint64_t>(pg_integer(r->get(), i, 1)),
+                              pg_text(r->get(), i, 2) == "t"};
             held_[c.arn] = c.generation;
             claims.push_back(std::move(c));
         }
