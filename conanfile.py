@@ -25,9 +25,10 @@ class StepfnConan(ConanFile):
     topics = ("workflow", "step-functions", "asl", "state-machine", "header-only")
     package_type = "header-library"
     settings = "os", "arch", "compiler", "build_type"
-    options = {"with_yaml": [True, False], "with_http": [True, False], "with_sqlite": [True, False], "with_server": [True, False],
-               "with_auth": [True, False]}
-    default_options = {"with_yaml": False, "with_http": False, "with_sqlite": False, "with_server": False, "with_auth": False}
+    options = {"with_yaml": [True, False], "with_http": [True, False], "with_sqlite": [True, False],
+               "with_postgres": [True, False], "with_server": [True, False], "with_auth": [True, False]}
+    default_options = {"with_yaml": False, "with_http": False, "with_sqlite": False, "with_postgres": False,
+                       "with_server": False, "with_auth": False}
     exports_sources = "include/*", "LICENSE"
     no_copy_source = True
 
@@ -51,6 +52,8 @@ class StepfnConan(ConanFile):
             self.requires("libcurl/8.6.0", transitive_headers=True)
         if self.options.with_sqlite:
             self.requires("sqlite3/3.45.0", transitive_headers=True)
+        if self.options.with_postgres:
+            self.requires("libpq/15.5", transitive_headers=True)
         if self.options.with_server:
             self.requires("boost/1.84.0", transitive_headers=True)
         if self.options.with_auth:
@@ -109,6 +112,14 @@ class StepfnConan(ConanFile):
             sqlite.defines = ["STEPFN_WITH_SQLITE"]
             sqlite.bindirs = []
             sqlite.libdirs = []
+
+        if self.options.with_postgres:
+            postgres = self.cpp_info.components["postgres"]
+            postgres.set_property("cmake_target_name", "stepfn::postgres")
+            postgres.requires = ["core", "libpq::libpq"]
+            postgres.defines = ["STEPFN_WITH_POSTGRES"]
+            postgres.bindirs = []
+            postgres.libdirs = []
 
         if self.options.with_server:
             server = self.cpp_info.components["server"]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds everything (preset dev: Debug, g++, warnings as errors) and runs the whole test suite
-# with ctest. Installs missing Debian packages first (root or sudo).
+# with ctest, the PostgreSQL store's tests against a throw-away server (tools/ci/postgres.sh).
+# Installs missing Debian packages first (root or sudo).
 set -eu
 cd "$(dirname "$0")/.."
 . tools/setup-deps.sh
@@ -12,6 +13,18 @@ cmake --preset dev
 
 stepfn_say "Building (cmake --build --preset dev)"
 cmake --build --preset dev
+
+# A throw-away PostgreSQL for the PostgreSQL store's tests (STEPFN_TEST_POSTGRES), unless one
+# is given; stopped whatever happens.
+if [ -z "${STEPFN_TEST_POSTGRES:-}" ]; then
+    stepfn_say "Starting a throw-away PostgreSQL (tools/ci/postgres.sh)"
+    if pg_env=$(tools/ci/postgres.sh start); then
+        eval "$pg_env"
+        trap 'tools/ci/postgres.sh stop "$STEPFN_TEST_POSTGRES_DIR"' EXIT
+    else
+        stepfn_say "PostgreSQL could not be started: the PostgreSQL tests will report themselves skipped"
+    fi
+fi
 
 stepfn_say "Testing (ctest --preset dev)"
 ctest --preset dev

@@ -41,14 +41,17 @@ stepfn_ensure_packages() {
 # What building stepfn and its command needs (Catch2 too: the default presets build the tests;
 # yaml-cpp because the dev preset builds the YAML front end; libcurl for stepfn::http, the HTTP
 # invokers, which STEPFN_WITH_HTTP=AUTO builds when it is found; SQLite for stepfn::sqlite, the
-# execution store, which STEPFN_WITH_SQLITE=AUTO builds when it is found; Boost's headers for
-# stepfn::server, the API server on Boost.Beast, which STEPFN_WITH_SERVER=AUTO builds when found).
-STEPFN_BUILD_PACKAGES=(cmake make g++ nlohmann-json3-dev libexpected-dev libfmt-dev catch2 libyaml-cpp-dev libcurl4-openssl-dev libsqlite3-dev libboost-dev libssl-dev)
+# execution store, which STEPFN_WITH_SQLITE=AUTO builds when it is found; libpq for
+# stepfn::postgres, the PostgreSQL store (STEPFN_WITH_POSTGRES=AUTO); Boost's headers for
+# stepfn::server, the API server on Boost.Beast, which STEPFN_WITH_SERVER=AUTO builds when found;
+# OpenSSL 3 for stepfn::auth, SigV4, JWTs and signed histories, STEPFN_WITH_AUTH=AUTO).
+STEPFN_BUILD_PACKAGES=(cmake make g++ nlohmann-json3-dev libexpected-dev libfmt-dev catch2 libyaml-cpp-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev libboost-dev libssl-dev)
 # What the whole test suite needs on top: the conformance runner and the clang preset; node +
 # npm for the JSONata differential test (it runs the reference implementation from npm); the
 # HTTP invoker tests' server (python3) and their TLS certificates (openssl); the AWS SDK for
-# Python that the `stepfn serve` tests drive beside the JavaScript one (python3-boto3).
-STEPFN_TEST_PACKAGES=(python3 clang nodejs npm openssl pkg-config python3-boto3)
+# Python that the `stepfn serve` tests drive beside the JavaScript one (python3-boto3); the
+# PostgreSQL server the PostgreSQL store's tests start (tools/ci/postgres.sh).
+STEPFN_TEST_PACKAGES=(python3 clang nodejs npm openssl pkg-config python3-boto3 postgresql)
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     if [ "$#" -gt 0 ]; then

@@ -84,7 +84,8 @@ if(TARGET stepfn::sqlite)
     STDOUT "^{\"timestamp\":\"2024-01-02T03:04:05.000Z\",\"type\":\"ExecutionStarted\",\"id\":1,\"previousEventId\":0,\"executionStartedEventDetails\":{\"input\":\"{.\"order.\":.\"ok-1.\"}\",\"inputDetails\":{\"truncated\":false},\"roleArn\":\"arn:aws:iam::123456789012:role/stepfn\"}}\n{[^\n]*\"type\":\"PassStateEntered\",\"id\":2,[^\n]*}\n{[^\n]*\"id\":3,[^\n]*}\n{[^\n]*\"type\":\"ExecutionSucceeded\",\"id\":4,[^\n]*}\n$")
   stepfn_store_cli_test(history_reverse EXIT 0 COMMAND history --store ${_store} ${_orders}:failed-1 --reverse
     STDOUT "^{[^\n]*\"type\":\"ExecutionFailed\",\"id\":5,[^\n]*}\n{[^\n]*\"type\":\"ExecutionRedriven\",\"id\":4,[^\n]*}\n{[^\n]*\"id\":3,[^\n]*}\n{[^\n]*\"id\":2,[^\n]*}\n{[^\n]*\"id\":1,[^\n]*}\n$")
-  set_tests_properties(${_store_tests} PROPERTIES FIXTURES_REQUIRED cli_store)
+  # One opener per SQLite file: these must not run at once (ctest -j).
+  set_tests_properties(${_store_tests} PROPERTIES FIXTURES_REQUIRED cli_store RESOURCE_LOCK cli_store_file)
 
   # Stores that cannot be read: said on stderr, exit 2; no store is created by reading.
   stepfn_cli_test(store_missing EXIT 2 COMMAND list --store ${CMAKE_CURRENT_BINARY_DIR}/no-such-store.db STDERR "no-such-store.db.*no such file")

@@ -26,6 +26,9 @@ function(registry_name cmake_name out)
   if(_name STREQUAL "libcurl")  # ConanCenter's name for what vcpkg and CMake call curl
     set(_name "curl")
   endif()
+  if(_name STREQUAL "postgresql")  # CMake's FindPostgreSQL finds the client library, libpq
+    set(_name "libpq")
+  endif()
   set(${out} "${_name}" PARENT_SCOPE)
 endfunction()
 

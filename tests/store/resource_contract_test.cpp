@@ -29,6 +29,14 @@ void for_each_resource_store(const std::function<void(stepfn::resource_store&, c
         REQUIRE(sqlite);
         body(**sqlite, "sqlite");
     }
+#ifdef STEPFN_WITH_POSTGRES
+    if (postgres_url()) {
+        scratch_schema schema;
+        auto postgres = schema.open();
+        REQUIRE(postgres);
+        body(**postgres, "postgres");
+    }
+#endif
 }
 
 std::string activity_arn(const std::string& name) { return "arn:aws:states:us-east-1:123456789012:activity:" + name; }

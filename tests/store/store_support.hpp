@@ -2,7 +2,8 @@
 #define STEPFN_TESTS_STORE_SUPPORT_HPP
 
 // What the store tests share: a scratch directory that removes itself, checkpoints shaped as an
-// engine makes them, and the contract run against every store (memory and SQLite).
+// engine makes them, and the contract run against every store (memory, SQLite, and PostgreSQL
+// when STEPFN_TEST_POSTGRES names one: tests/store/postgres_support.hpp).
 
 #include <chrono>
 #include <cstdint>
@@ -17,6 +18,8 @@
 
 #include <stepfn/integrations/sqlite_store.hpp>
 #include <stepfn/store/memory_store.hpp>
+
+#include "store/postgres_support.hpp"
 
 namespace store_test {
 
@@ -124,6 +127,14 @@ inline void for_each_store(const std::function<void(stepfn::execution_store&, co
         if (!sqlite) throw std::runtime_error("cannot open the SQLite store: " + sqlite.error().cause);
         body(**sqlite, "sqlite");
     }
+#ifdef STEPFN_WITH_POSTGRES
+    if (postgres_url()) {
+        scratch_schema schema;
+        auto postgres = schema.open();
+        if (!postgres) throw std::runtime_error("cannot open the PostgreSQL store: " + postgres.error().cause);
+        body(**postgres, "postgres");
+    }
+#endif
 }
 
 } // namespace store_test

@@ -468,4 +468,79 @@ TEST_CASE("Durable executions on a thread pool all reach the store", "[durable][
         CHECK(types_of(history).back() == "ExecutionSucceeded");
     }
 }
+
+TEST_CASE("A deferred start stores the start only; another engine resumes it by ARN", "[durable]") {
+    auto store = std::make_shared<stepfn::memory_store>();
+    auto machine = load(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","Next":"W"},
+        "W":{"Type":"Wait","Seconds":60,"End":true}}})");
+    std::string arn;
+    auto invoker = std::make_shared<recording_invoker>();
+    {
+        // `stepfn start`: nothing of the execution runs in this engine.
+        stepfn::manual_executor executor;
+        stepfn::virtual_clock clock;
+        engine_type starter(executor, clock, durable_options(store));
+        starter.invokers().set_default(invoker);
+        stepfn::start_options deferred;
+        deferred.name = "later";
+        deferred.deferred = true;
+        auto e = starter.start(machine, json{{"id", 1}}, deferred);
+        REQUIRE(e);
+        arn = e->arn();
+        bool stored = false;
+        e->on_stored([&](stepfn::result<void> r) { stored = static_cast<bool>(r); });
+        CHECK(stored);
+        settle(executor, clock);
+        CHECK(invoker->calls() == 0);
+        CHECK(types_of(stored_history(*store, arn)) == std::vector<std::string>{"ExecutionStarted"});
+    }
+    auto row = store->find_execution(arn);
+    REQUIRE(row);
+    REQUIRE(row->has_value());
+    CHECK((*row)->status == stepfn::execution_status::running);
+
+    // A worker that claimed it.
+    stepfn::manual_executor executor;
+    stepfn::virtual_clock clock;
+    engine_type worker(executor, clock, durable_options(store));
+    worker.invokers().set_default(invoker);
+    auto resumed = worker.resume(arn);
+    REQUIRE(resumed);
+    CHECK(resumed->arn() == arn);
+    auto again = worker.resume(arn);  // running here already: the same execution
+    REQUIRE(again);
+    CHECK(again->arn() == arn);
+    REQUIRE(resumed->wait());
+    CHECK(invoker->calls() == 1);
+    auto types = types_of(stored_history(*store, arn));
+    CHECK(std::count(types.begin(), types.end(), "ExecutionStarted") == 1);
+    CHECK(types.back() == "ExecutionSucceeded");
+
+    auto missing = worker.resume(arn + "-nobody");
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().name == "ExecutionDoesNotExist");
+}
+
+TEST_CASE("A refused checkpoint that held the end ends the execution as failed, not never", "[durable]") {
+    // Refuses the checkpoint that holds the end (as a database refuses a fenced-out worker's).
+    struct refusing_ends final : durable_test::forwarding_store {
+        refusing_ends() : forwarding_store(std::make_shared<stepfn::memory_store>()) {}
+        void commit(stepfn::execution_checkpoint cp, std::function<void(stepfn::result<void>)> done) override {
+            if (cp.ended) return done(stepfn::make_error("StaleLease", "another worker holds the execution"));
+            inner_->commit(std::move(cp), std::move(done));
+        }
+    };
+    auto store = std::make_shared<refusing_ends>();
+    stepfn::manual_executor executor;
+    stepfn::virtual_clock clock;
+    engine_type engine(executor, clock, durable_options(store));
+    auto e = engine.start(load(R"({"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}})"));
+    REQUIRE(e);
+    bool ended = false;
+    e->on_end([&] { ended = true; });
+    auto out = e->wait();
+    REQUIRE_FALSE(out);
+    CHECK(out.error().name == "Stepfn.StoreFailed");
+    CHECK(ended);
+}
 } // namespace durable_test

@@ -51,6 +51,11 @@
 #if defined(STEPFN_WITH_SQLITE)
 #include <stepfn/integrations/sqlite_store.hpp>
 #endif
+// A postgresql:// --store, and the worker, start and stop commands, when the build has libpq.
+#if defined(STEPFN_WITH_POSTGRES)
+#include <stepfn/executors/thread_pool_executor.hpp>
+#include <stepfn/integrations/postgres_store.hpp>
+#endif
 #include <stepfn/store/stored_execution.hpp>
 
 namespace stepfn::cli {
@@ -85,6 +90,7 @@ inline int stepfn_cli(int argc, const char* const* argv, std::FILE* out, std::FI
 #include "verify_command.hpp"
 #include "durable_commands.hpp"
 #include "serve_command.hpp"
+#include "worker_command.hpp"
 
 namespace stepfn::cli {
 
@@ -107,6 +113,8 @@ inline int dispatch(const std::vector<std::string>& args, std::FILE* in, std::FI
     if (command == "list" || command == "describe" || command == "history") return store_command(command, rest, out, err);
     if (command == "resume" || command == "redrive") return durable_command(command, rest, in, out, err);
     if (command == "serve") return serve_command(rest, in, out, err);
+    if (command == "worker") return worker_command(rest, in, out, err);
+    if (command == "start") return start_command(rest, in, out, err);
     if (command == "-h" || command == "--help" || command == "help") {
         if (command != "help" || rest.empty() || rest[0] == "-h" || rest[0] == "--help") {
             write(out, main_usage);
@@ -122,6 +130,8 @@ inline int dispatch(const std::vector<std::string>& args, std::FILE* in, std::FI
                                         : rest[0] == "resume"   ? &resume_usage
                                         : rest[0] == "redrive"  ? &redrive_usage
                                         : rest[0] == "serve"    ? &serve_usage
+                                        : rest[0] == "worker"   ? &worker_usage
+                                        : rest[0] == "start"    ? &start_usage
                                         : rest[0] == "help" || rest[0] == "version" ? &main_usage
                                                                                     : nullptr;
         if (usage == nullptr) return report({"unknown command " + in_quotes(rest[0]), true}, hint, err);

@@ -44,7 +44,8 @@ or Map only the branches and iterations that did not succeed run again. Prints o
 `stepfn run` does. The history gets ExecutionRedriven and the execution's redriveCount grows.
 
 Options:
-  --store DB              The execution store (SQLite)
+  --store DB              The execution store: an SQLite file, or a postgresql:// URL (then
+                          the workers on it run the redrive; this waits for its end)
   --virtual-time          Use a virtual clock
   --mock-config FILE      Answer Task states from a mock configuration file
   --test-case NAME        Its test case (required with --mock-config)
@@ -127,12 +128,51 @@ inline int parse_durable_arguments(std::string_view command, const std::vector<s
                            settings.tasks);
 }
 
+#if defined(STEPFN_WITH_POSTGRES)
+// On a PostgreSQL store the workers run the executions: a redrive is sent to them (whichever
+// claims it runs it), and this waits for the execution to end again.
+inline int shared_durable(std::string_view command, const durable_settings& settings, postgres_store& store, std::FILE* out,
+                          std::FILE* err) {
+    const std::string hint = "stepfn " + std::string(command) + " --help";
+    if (command != "redrive")
+        return report({"resume is for an SQLite store: on PostgreSQL the workers (stepfn worker) resume executions", false}, hint, err);
+    std::string arn;
+    if (const int found = resolve_execution(store, *settings.execution, arn, err); found != exit_ok) return found;
+    auto row = store.find_execution(arn);
+    if (!row || !row->has_value()) return report({row ? "the execution went away" : row.error().cause, false}, hint, err);
+    const execution_status before = (*row)->status;
+    if (before != execution_status::failed && before != execution_status::aborted && before != execution_status::timed_out) {
+        write_line(err, std::string("stepfn: ExecutionNotRedrivable: the execution is ") + to_string(before) + " and cannot be redriven");
+        return exit_failed;
+    }
+    const std::int64_t count = (*row)->redrive_count;
+    if (auto sent = store.send(arn, "redrive", "{}"); !sent) return report({sent.error().cause, false}, hint, err);
+    // Until a worker has redriven it (its count grows) and it has ended again.
+    for (;;) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        row = store.find_execution(arn);
+        if (!row) return report({row.error().cause, false}, hint, err);
+        if (!row->has_value()) return report({"the execution went away", false}, hint, err);
+        const stored_execution& now = **row;
+        if (now.redrive_count <= count || now.status == execution_status::running) continue;
+        result<json> outcome = json();
+        if (now.status == execution_status::succeeded) outcome = json::parse(now.output, nullptr, false);
+        else outcome = tl::make_unexpected(error{now.error, now.cause});
+        write_line(out, dump(result_line(now.status, std::move(outcome))));
+        return now.status == execution_status::succeeded ? exit_ok : exit_failed;
+    }
+}
+#endif
+
 #if defined(STEPFN_WITH_SQLITE)
 template <class Clock>
 int run_durable(std::string_view command, const durable_settings& settings, std::FILE* out, std::FILE* err) {
     const std::string hint = "stepfn " + std::string(command) + " --help";
     auto store = open_store_for_reading(settings.store_path);
     if (!store) return report(store.error(), hint, err);
+#if defined(STEPFN_WITH_POSTGRES)
+    if (auto* shared = dynamic_cast<postgres_store*>(store->get())) return shared_durable(command, settings, *shared, out, err);
+#endif
     manual_executor executor;
     Clock clock;
     engine_options options;

@@ -19,7 +19,8 @@ an item of AWS's ListExecutions: executionArn, stateMachineArn, name, status, st
 stopDate (once ended), redriveCount, redriveDate (once redriven).
 
 Options:
-  --store DB          The SQLite store (stepfn::sqlite_store) to read
+  --store DB          The store to read: an SQLite file (stepfn::sqlite_store), or a
+                      PostgreSQL database as a postgresql:// URL (stepfn::postgres_store)
   --machine ARN       Only the executions of this state machine
   --status STATUS     Only executions with this status: RUNNING, SUCCEEDED, FAILED,
                       TIMED_OUT or ABORTED
@@ -39,7 +40,8 @@ inputDetails, output, outputDetails, error, cause, redriveCount, redriveDate, re
 redriveStatusReason. A NAME names the one stored execution with that name.
 
 Options:
-  --store DB          The SQLite store (stepfn::sqlite_store) to read
+  --store DB          The store to read: an SQLite file (stepfn::sqlite_store), or a
+                      PostgreSQL database as a postgresql:// URL (stepfn::postgres_store)
   -h, --help          Show this help
 
 Exit status: 0 printed; 1 no stored execution has that ARN or name, or several have that
@@ -55,7 +57,8 @@ shape of AWS's GetExecutionHistory: timestamp, type, id, previousEventId and the
 details (the same lines as `stepfn run --history`).
 
 Options:
-  --store DB          The SQLite store (stepfn::sqlite_store) to read
+  --store DB          The store to read: an SQLite file (stepfn::sqlite_store), or a
+                      PostgreSQL database as a postgresql:// URL (stepfn::postgres_store)
   --reverse           Newest event first
   -h, --help          Show this help
 
@@ -116,19 +119,38 @@ inline json describe_json(const stored_execution& e) {
 
 #if defined(STEPFN_WITH_SQLITE)
 
-// The store at `path`, which must exist (opening would otherwise create an empty one).
-inline outcome<std::shared_ptr<sqlite_store>> open_store_for_reading(const std::string& path) {
+// Whether --store names a PostgreSQL database (a libpq connection string) rather than a file:
+// a postgresql:// or postgres:// URL, or key=value settings starting with a libpq key.
+inline bool is_postgres_store(std::string_view path) {
+    if (path.rfind("postgresql://", 0) == 0 || path.rfind("postgres://", 0) == 0) return true;
+    for (std::string_view key : {"host=", "hostaddr=", "dbname=", "user=", "port=", "service="})
+        if (path.rfind(key, 0) == 0) return true;
+    return false;
+}
+
+// The store --store names: a PostgreSQL database (stepfn::postgres), or an SQLite file, which
+// must exist (opening would otherwise create an empty one).
+inline outcome<std::shared_ptr<execution_store>> open_store_for_reading(const std::string& path) {
     std::error_code ec;
     if (path.empty()) return fail_usage("--store needs a file name, not an empty string");
+    if (is_postgres_store(path)) {
+#if defined(STEPFN_WITH_POSTGRES)
+        auto store = postgres_store::open(path);
+        if (!store) return fail_input(store.error().cause);
+        return std::shared_ptr<execution_store>(std::move(*store));
+#else
+        return fail_input("this stepfn was built without PostgreSQL (stepfn::postgres, libpq), so it cannot open a postgresql:// store");
+#endif
+    }
     if (!std::filesystem::exists(path, ec)) return fail_input("cannot open the store " + in_quotes(path) + ": no such file");
     auto store = sqlite_store::open(path);
     if (!store) return fail_input(store.error().cause);
-    return std::move(*store);
+    return std::shared_ptr<execution_store>(std::move(*store));
 }
 
 // The ARN of the execution NAME_OR_ARN names: 0 found, 1 none or ambiguous (said on `err`),
 // 2 the store could not be read.
-inline int resolve_execution(sqlite_store& store, const std::string& name_or_arn, std::string& arn, std::FILE* err) {
+inline int resolve_execution(execution_store& store, const std::string& name_or_arn, std::string& arn, std::FILE* err) {
     if (name_or_arn.rfind("arn:", 0) == 0) {
         auto found = store.find_execution(name_or_arn);
         if (!found) return report({found.error().cause, false}, "", err);

@@ -27,6 +27,10 @@ Commands:
   history verify --store DB NAME_OR_ARN [--public-key FILE]
                     Check a signed history (serve --history-key) for tampering
   serve             Serve the AWS Step Functions API on a local endpoint (AWS SDKs, AWS CLI)
+  worker --store URL
+                    Run executions of a PostgreSQL store, shared with other workers
+  start --store URL FILE
+                    Store a new execution for the workers and return at once
   help [COMMAND]    Show this help, or the help of COMMAND
   version           Print the version
 

@@ -115,6 +115,10 @@ public:
     // accepted again, in-flight attempts as engine_options::after_restart says) and returns
     // them. Call it once, before starting new executions.
     result<recovered_executions> recover() { return core_->recover(); }
+    // Durable engines: resumes one stored RUNNING execution from its last checkpoint, as
+    // recover() does each (or returns it when this engine runs it already). What a worker
+    // sharing a store with others calls for an execution it has claimed (postgres_store).
+    result<execution> resume(std::string_view execution_arn) { return core_->resume_one(execution_arn); }
     // AWS's RedriveExecution: a FAILED, ABORTED or TIMED_OUT stored execution runs again from
     // the state that did not succeed; within a Parallel or Map only the branches and iterations
     // that did not succeed run again.

@@ -54,6 +54,10 @@ struct start_options {
     std::string name;                        // execution name; a UUID when empty
     std::shared_ptr<history_sink> history;   // this execution's events only
     std::shared_ptr<state_inspector> inspector;  // sees every stage of every state (tests, tools)
+    // With a store: only stores the start (the execution's row, ExecutionStarted, a snapshot at
+    // its first state) and runs nothing here; the returned handle's on_stored says when that is
+    // durable. Another engine on the store runs it: a worker that claimed it calls resume().
+    bool deferred = false;
 };
 
 } // namespace stepfn

@@ -163,7 +163,10 @@ STEPFN_INLINE void engine_core::committed(const std::shared_ptr<execution_record
         error e{"Stepfn.StoreFailed", "the execution store could not keep a checkpoint: " + stored.error().name + ": " +
                                           stored.error().cause};
         post_to_execution(rec, [self, rec, e = std::move(e)]() mutable {
-            self->end_execution(rec, execution_status::failed, json(), std::move(e));
+            // Ended already: the refused checkpoint held that end, whose publication waited for
+            // it; its callers learn that it failed here instead of never.
+            if (rec->ended.load()) self->publish_end(rec, execution_status::failed, json(), std::move(e));
+            else self->end_execution(rec, execution_status::failed, json(), std::move(e));
         });
         return;
     }
@@ -193,6 +196,21 @@ STEPFN_INLINE result<recovered_executions> engine_core::recover() {
         else out.unrecoverable.push_back(std::move(restored.error()));
     }
     return out;
+}
+
+STEPFN_INLINE result<execution> engine_core::resume_one(std::string_view arn) {
+    if (!options_.store) return make_error("StoreNotConfigured", "resume() needs an engine with a store (engine_options::store)");
+    {
+        // One that ended here without its end being stored (its lease was lost, the store
+        // failed) is not the stored execution any more: restored afresh from the store.
+        std::lock_guard<std::mutex> lock(registry_mutex_);
+        auto it = executions_.find(arn);
+        if (it != executions_.end()) {
+            auto live = it->second.lock();
+            if (!live || live->ended.load()) executions_.erase(it);
+        }
+    }
+    return restore_execution(std::string(arn));
 }
 
 } // namespace stepfn::detail

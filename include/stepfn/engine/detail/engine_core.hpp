@@ -59,6 +59,7 @@ public:
     result<void> send_task_heartbeat(std::string_view token);
     // ---- durable.hpp: checkpoints, recovery and redrive with a store -----------------------
     result<recovered_executions> recover();
+    result<execution> resume_one(std::string_view arn);
     result<execution> redrive(std::string_view arn);
     // Called when the engine is destroyed: aborts what still runs so nothing touches it later.
     void shutdown();

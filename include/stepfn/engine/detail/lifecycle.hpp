@@ -137,6 +137,12 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
         rec->root = root;
     }
 
+    if (options.deferred && rec->durable) {
+        // Nothing runs here: the first checkpoint is made now, on this thread (no job of the
+        // execution exists yet to race with), and whoever resumes it arms its timeout.
+        checkpoint(rec);
+        return execution(rec);
+    }
     arm_execution_timeout(rec);
     launch(root);
     return execution(rec);

@@ -15,17 +15,10 @@
 #include <utility>
 
 #include <stepfn/error.hpp>
+#include <stepfn/integrations/detail/store_rows.hpp>
 
 namespace stepfn {
 namespace detail {
-
-// The error names a store's callers see (besides the contract's ExecutionDoesNotExist,
-// ExecutionAlreadyExists, InvalidCheckpoint and InvalidToken).
-inline constexpr const char* store_unavailable = "StoreUnavailable";  // cannot open, in use, I/O
-inline constexpr const char* store_not_a_store = "StoreNotAStepfnStore";
-inline constexpr const char* store_corrupted = "StoreCorrupted";
-inline constexpr const char* store_too_new = "StoreVersionTooNew";
-inline constexpr const char* store_full = "StoreFull";
 
 // `what` failed with SQLite's code `rc` on the store at `path`: an error whose name says what
 // kind of trouble it is, and whose cause says where.

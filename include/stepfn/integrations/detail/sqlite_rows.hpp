@@ -1,8 +1,8 @@
 #ifndef STEPFN_INTEGRATIONS_DETAIL_SQLITE_ROWS_HPP
 #define STEPFN_INTEGRATIONS_DETAIL_SQLITE_ROWS_HPP
 
-// How the store's values sit in SQLite's columns (times, statuses, event types, details) and
-// how page tokens are spelled; whatever is read back is checked, since the file is outside.
+// Reading an execution's row out of SQLite's columns (the encodings every store shares are in
+// store_rows.hpp); whatever is read back is checked, since the file is outside.
 
 #include <chrono>
 #include <cstdint>
@@ -15,33 +15,11 @@
 #include <stepfn/history/event.hpp>
 #include <stepfn/integrations/detail/bounded_json.hpp>
 #include <stepfn/integrations/detail/sqlite_connection.hpp>
+#include <stepfn/integrations/detail/store_rows.hpp>
 #include <stepfn/store/stored_execution.hpp>
 
 namespace stepfn {
 namespace detail {
-
-// Times as integer nanoseconds since the Unix epoch: exact for every clock stepfn runs on.
-inline std::int64_t to_store_ns(store_time t) {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-}
-inline store_time from_store_ns(std::int64_t ns) {
-    return store_time(std::chrono::duration_cast<store_time::duration>(std::chrono::nanoseconds(ns)));
-}
-
-inline bool parse_execution_status(std::string_view text, execution_status& out) noexcept {
-    for (auto s : {execution_status::running, execution_status::succeeded, execution_status::failed, execution_status::timed_out,
-                   execution_status::aborted}) {
-        if (text == to_string(s)) {
-            out = s;
-            return true;
-        }
-    }
-    return false;
-}
-
-inline error corrupted_row(const std::string& path, const std::string& what) {
-    return error{store_corrupted, "the store " + path + " is corrupted: " + what};
-}
 
 // The columns every execution read selects, in this order.
 inline constexpr const char* execution_columns =
@@ -67,120 +45,6 @@ inline result<stored_execution> read_execution(const sqlite_statement& row, cons
     e.event_count = row.integer(13);
     e.sequence = static_cast<std::uint64_t>(row.integer(14));
     return e;
-}
-
-// A checkpoint's events as one row's body: [[id, previous id, "Type", timestamp ns, details], ...].
-inline std::string details_text(const json& details);
-inline std::string events_body(const std::vector<history_event>& events) {
-    std::string body = "[";
-    for (const auto& e : events) {
-        if (body.size() > 1) body += ',';
-        body += '[';
-        body += std::to_string(e.id);
-        body += ',';
-        body += std::to_string(e.previous_event_id);
-        body += ",\"";
-        body += to_string(e.type);  // AWS's names: letters only, nothing to escape
-        body += "\",";
-        body += std::to_string(to_store_ns(e.timestamp));
-        body += ',';
-        body += details_text(e.details);
-        body += ']';
-    }
-    body += ']';
-    return body;
-}
-
-// Reads a row's events back, checking every part (a damaged or hostile file gets an error).
-inline result<std::vector<history_event>> read_events(const std::string& body, const std::string& path, std::string_view arn) {
-    auto fail = [&](const std::string& what) {
-        return tl::make_unexpected(corrupted_row(path, "the history of '" + std::string(arn) + "' " + what));
-    };
-    // Bounded: a damaged or hostile file cannot hand back a tree deep enough to overflow the stack.
-    auto parsed = parse_reply(body, "the history of '" + std::string(arn) + "'", store_corrupted);
-    if (!parsed) return tl::make_unexpected(std::move(parsed.error()));
-    if (!parsed->is_array()) return fail("is not a list of events");
-    std::vector<history_event> events;
-    events.reserve(parsed->size());
-    for (auto& item : *parsed) {
-        if (!item.is_array() || item.size() != 5 || !item[0].is_number_integer() || !item[1].is_number_integer() ||
-            !item[2].is_string() || !item[3].is_number_integer() || !item[4].is_object())
-            return fail("holds an event that is not [id, previous id, type, timestamp, details]");
-        history_event ev;
-        ev.id = item[0].get<std::int64_t>();
-        ev.previous_event_id = item[1].get<std::int64_t>();
-        const std::string& type = item[2].get_ref<const std::string&>();
-        if (!parse_event_type(type, ev.type)) return fail("has an event of the type '" + type + "'");
-        ev.timestamp = from_store_ns(item[3].get<std::int64_t>());
-        ev.details = std::move(item[4]);
-        events.push_back(std::move(ev));
-    }
-    return events;
-}
-
-// JSON text that never throws: strings that are not UTF-8 (only host code can make them) are
-// stored with U+FFFD rather than stopping the committer.
-inline std::string details_text(const json& details) {
-    return details.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-// ---- page tokens: "<kind>1.<hex position>.<hex check>", the check binding the position to the
-// request it continues (filter, execution, direction), so a token is refused anywhere else.
-
-inline std::string hex64(std::uint64_t v) {
-    static const char digits[] = "0123456789abcdef";
-    std::string out(16, '0');
-    for (int i = 15; i >= 0; --i, v >>= 4) out[static_cast<std::size_t>(i)] = digits[v & 0xF];
-    return out;
-}
-
-inline bool parse_hex64(std::string_view text, std::uint64_t& out) noexcept {
-    if (text.size() != 16) return false;
-    std::uint64_t v = 0;
-    for (char c : text) {
-        int d = 0;
-        if (c >= '0' && c <= '9') d = c - '0';
-        else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-        else return false;
-        v = (v << 4) | static_cast<std::uint64_t>(d);
-    }
-    out = v;
-    return true;
-}
-
-inline std::string token_check(std::string_view scope, std::string_view position) {
-    std::string text(scope);
-    text += '\n';
-    text += position;
-    return hash_impl::sha256(text).substr(0, 16);
-}
-
-inline std::string make_page_token(char kind, std::string_view scope, std::uint64_t a, std::uint64_t b) {
-    std::string position = hex64(a) + hex64(b);
-    std::string token(1, kind);
-    token += "1.";
-    token += position;
-    token += '.';
-    token += token_check(scope, position);
-    return token;
-}
-
-inline error invalid_token(std::string_view token) {
-    std::string shown(token.substr(0, 80));
-    if (token.size() > 80) shown += "...";
-    return error{"InvalidToken", "the page token '" + shown + "' is not one this store issued for this request"};
-}
-
-// The two numbers of a token this store made for `scope`; InvalidToken otherwise.
-inline result<std::pair<std::uint64_t, std::uint64_t>> parse_page_token(char kind, std::string_view scope, std::string_view token) {
-    // kind '1' '.' 32 hex '.' 16 hex
-    if (token.size() != 3 + 32 + 1 + 16 || token[0] != kind || token[1] != '1' || token[2] != '.' || token[35] != '.')
-        return tl::make_unexpected(invalid_token(token));
-    const std::string_view position = token.substr(3, 32);
-    std::uint64_t a = 0, b = 0;
-    if (!parse_hex64(position.substr(0, 16), a) || !parse_hex64(position.substr(16), b) || token.substr(36) != token_check(scope, position))
-        return tl::make_unexpected(invalid_token(token));
-    return std::make_pair(a, b);
 }
 
 } // namespace detail
