@@ -75,11 +75,14 @@ STEPFN_INLINE outcome engine_core::execute_state(const std::shared_ptr<frame>& f
                                                               std::to_string(options_.bounds.max_history_events) + ")."});
 
     if (s.language == query_language::jsonata) {
-        // Loaded and validated, but not evaluated yet: fail loudly rather than ignore fields.
-        return outcome::fail_frame(state_error(
-            *f, s, error{errors::runtime, "The state '" + s.name +
-                                              "' uses QueryLanguage JSONata, which this version of stepfn validates but "
-                                              "cannot run yet."}));
+        switch (s.type()) {
+        case state_type::pass:
+        case state_type::choice:
+        case state_type::succeed: return run_jsonata_flow(f, s);
+        case state_type::wait: return run_wait_jsonata(f, s, std::get<wait_state>(s.body));
+        case state_type::fail: return run_fail_jsonata(f, s, std::get<fail_state>(s.body));
+        default: return start_work(f, s);
+        }
     }
     switch (s.type()) {
     case state_type::pass: return run_pass(f, s, std::get<pass_state>(s.body));
@@ -224,6 +227,13 @@ STEPFN_INLINE void engine_core::handle_error(const std::shared_ptr<frame>& f, co
         json error_output = json::object();
         error_output["Error"] = e.name;
         error_output["Cause"] = e.cause;
+        if (s.language == query_language::jsonata) {
+            json assigned;
+            auto out = jsonata_caught(f, s, c, std::move(error_output), assigned);
+            if (!out) return fail_frame(f, state_error(*f, s, std::move(out.error())));
+            exit_state(f, s, std::move(*out), &c.next, &assigned, transition_kind::caught, &e);
+            return;
+        }
         frame_env env(*this, *f, s);
         auto vars = evaluate_assign(c.assign, error_output, env);
         if (!vars) return fail_frame(f, state_error(*f, s, std::move(vars.error())));

@@ -39,6 +39,10 @@ STEPFN_INLINE result<json> engine_core::distributed_items(const frame& f, const 
             auto parameters = m.reader_parameters->evaluate(eff, env);
             if (!parameters) return tl::make_unexpected(std::move(parameters.error()));
             request.parameters = std::move(*parameters);
+        } else if (m.jsonata_reader_arguments) {
+            auto arguments = jsonata_over(*m.jsonata_reader_arguments, eff, env);
+            if (!arguments) return tl::make_unexpected(std::move(arguments.error()));
+            request.parameters = std::move(*arguments);
         } else if (m.item_reader->arguments) {
             request.parameters = *m.item_reader->arguments;
         }
@@ -98,11 +102,12 @@ STEPFN_INLINE result<json> engine_core::distributed_items(const frame& f, const 
     if (*max_bytes > most_bytes) *max_bytes = most_bytes;
 
     // ItemSelector shapes each item before it joins a batch.
-    if (m.item_selector) {
+    if (m.item_selector || m.jsonata_item_selector) {
         for (std::size_t i = 0; i < items.size(); ++i) {
             frame_env item_env(*this, f, s);
             item_env.set_map_item(static_cast<std::int64_t>(i), &items[i]);
-            auto selected = m.item_selector->evaluate(eff, item_env);
+            auto selected = m.item_selector ? m.item_selector->evaluate(eff, item_env)
+                                            : jsonata_over(*m.jsonata_item_selector, eff, item_env);
             if (!selected) return tl::make_unexpected(std::move(selected.error()));
             items[i] = std::move(*selected);
         }
@@ -110,6 +115,10 @@ STEPFN_INLINE result<json> engine_core::distributed_items(const frame& f, const 
     std::optional<json> batch_input;
     if (m.batch_input) {
         auto evaluated = m.batch_input->evaluate(eff, env);
+        if (!evaluated) return tl::make_unexpected(std::move(evaluated.error()));
+        batch_input = std::move(*evaluated);
+    } else if (m.jsonata_batch_input) {
+        auto evaluated = jsonata_over(*m.jsonata_batch_input, eff, env);
         if (!evaluated) return tl::make_unexpected(std::move(evaluated.error()));
         batch_input = std::move(*evaluated);
     } else if (m.item_batcher->batch_input) {
@@ -220,6 +229,10 @@ STEPFN_INLINE result<json> engine_core::write_map_results(const frame& f, const 
         auto parameters = m.writer_parameters->evaluate(*eff, env);
         if (!parameters) return make_error(errors::result_writer_failed, parameters.error().cause);
         request.parameters = std::move(*parameters);
+    } else if (m.jsonata_writer_arguments) {
+        auto arguments = jsonata_over(*m.jsonata_writer_arguments, f.input, env);
+        if (!arguments) return make_error(errors::result_writer_failed, arguments.error().cause);
+        request.parameters = std::move(*arguments);
     } else if (rw.arguments) {
         request.parameters = *rw.arguments;
     }

@@ -1,0 +1,223 @@
+#ifndef STEPFN_EXPRESSIONS_DETAIL_JSONATA_TEMPLATE_IMPL_HPP
+#define STEPFN_EXPRESSIONS_DETAIL_JSONATA_TEMPLATE_IMPL_HPP
+
+#include <stepfn/config.hpp>
+#include <stepfn/expressions/jsonata_template.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <stepfn/detail/json_pointer.hpp>
+#include <stepfn/expressions/query_language.hpp>
+
+namespace stepfn {
+
+namespace detail {
+
+// One node of a compiled template: a literal (a subtree without expressions, copied as is),
+// an expression, or an object or array some of whose members are expressions.
+struct jsonata_part {
+    enum class kind : std::uint8_t { literal, expression, object, array };
+    kind k = kind::literal;
+    const json* literal = nullptr;               // into the template's own copy of the source
+    std::optional<jsonata_expression> expression;
+    std::string text;                            // the expression as AWS's messages quote it
+    std::string field;                           // "Arguments/a/0"
+    std::vector<std::pair<std::string, jsonata_part>> members;
+    std::vector<jsonata_part> items;
+};
+
+inline bool is_identifier_char(char c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// Which `$states` members an expression's text may read: `$states.input` and the like name one;
+// any other use of `$states` (passed whole, `$states.*`, a lookup) may read them all, unless
+// `conservative` is false: then only the members named are returned.
+inline std::uint8_t states_members_read(std::string_view text, bool conservative = true) {
+    static constexpr std::pair<std::string_view, states_member> members[] = {
+        {"input", states_member::input},
+        {"result", states_member::result},
+        {"errorOutput", states_member::error_output},
+        {"context", states_member::context}};
+    std::uint8_t mask = 0;
+    constexpr std::string_view name = "$states";
+    for (std::size_t at = text.find(name); at != std::string_view::npos; at = text.find(name, at + 1)) {
+        std::size_t end = at + name.size();
+        if (end < text.size() && is_identifier_char(text[end])) continue;  // `$statesX`, another variable
+        std::uint8_t found = 0;
+        if (end < text.size() && text[end] == '.') {
+            const std::string_view rest = text.substr(end + 1);
+            for (const auto& m : members)
+                if (rest.substr(0, m.first.size()) == m.first &&
+                    (rest.size() == m.first.size() || !is_identifier_char(rest[m.first.size()])))
+                    found = static_cast<std::uint8_t>(m.second);
+        }
+        mask = static_cast<std::uint8_t>(mask | (found ? found : (conservative ? 0x0F : 0)));
+    }
+    return mask;
+}
+
+inline std::string_view trim_spaces(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
+    return s;
+}
+
+class jsonata_template_compiler {
+public:
+    explicit jsonata_template_compiler(const jsonata_options& options) : options_(options) {}
+
+    std::vector<diagnostic> problems;
+    std::uint8_t reads = 0;
+    bool any_expression = false;
+
+    jsonata_part compile(const json& value, const std::string& pointer, const std::string& field, std::size_t depth) {
+        jsonata_part out;
+        out.literal = &value;
+        out.field = field;
+        if (depth > max_depth) {
+            problems.push_back({pointer, "the value is nested more than " + std::to_string(max_depth) + " levels deep"});
+            return out;
+        }
+        if (const auto* text = value.get_ptr<const std::string*>(); text && is_jsonata_expression(*text)) {
+            any_expression = true;
+            out.text = std::string(trim_spaces(std::string_view(*text).substr(2, text->size() - 4)));
+            auto compiled = jsonata_expression::compile(std::string_view(*text).substr(2, text->size() - 4), options_);
+            if (!compiled) {
+                problems.push_back({pointer, "The JSONata expression '" + out.text + "' is not valid: " + compiled.error().cause});
+                return out;
+            }
+            if (compiled->uses_context_item()) {
+                problems.push_back({pointer, "The JSONata expression '" + out.text +
+                                                 "' reads the context item ($, $$ or a field name at the top level); "
+                                                 "Step Functions expressions have none: read the input as $states.input"});
+                return out;
+            }
+            reads = static_cast<std::uint8_t>(reads | states_members_read(out.text));
+            out.k = jsonata_part::kind::expression;
+            out.expression = std::move(*compiled);
+            return out;
+        }
+        bool dynamic = false;
+        if (value.is_object()) {
+            for (auto it = value.cbegin(); it != value.cend(); ++it) {
+                auto child = compile(it.value(), pointer_child(pointer, it.key()), field + "/" + it.key(), depth + 1);
+                dynamic = dynamic || child.k != jsonata_part::kind::literal;
+                out.members.emplace_back(it.key(), std::move(child));
+            }
+            if (dynamic) out.k = jsonata_part::kind::object;
+        } else if (value.is_array()) {
+            for (std::size_t i = 0; i < value.size(); ++i) {
+                auto child = compile(value[i], pointer_child(pointer, i), field + "/" + std::to_string(i), depth + 1);
+                dynamic = dynamic || child.k != jsonata_part::kind::literal;
+                out.items.push_back(std::move(child));
+            }
+            if (dynamic) out.k = jsonata_part::kind::array;
+        }
+        if (!dynamic) {
+            out.members.clear();
+            out.items.clear();
+        }
+        return out;
+    }
+
+private:
+    static constexpr std::size_t max_depth = 512;
+    const jsonata_options& options_;
+};
+
+inline result<json> evaluate_part(const jsonata_part& p, const eval_env& env) {
+    switch (p.k) {
+    case jsonata_part::kind::literal: return *p.literal;
+    case jsonata_part::kind::expression: {
+        auto v = p.expression->evaluate(nullptr, env);
+        if (!v)
+            return make_error(errors::query_evaluation_error, "The JSONata expression '" + p.text +
+                                                                  "' specified for the field '" + p.field +
+                                                                  "' threw an error during evaluation. " + v.error().cause);
+        if (!*v)
+            return make_error(errors::query_evaluation_error, "The JSONata expression '" + p.text +
+                                                                  "' specified for the field '" + p.field +
+                                                                  "' returned nothing (undefined).");
+        return std::move(**v);
+    }
+    case jsonata_part::kind::object: {
+        json out = json::object();
+        for (const auto& m : p.members) {
+            auto v = evaluate_part(m.second, env);
+            if (!v) return v;
+            out[m.first] = std::move(*v);
+        }
+        return out;
+    }
+    case jsonata_part::kind::array: {
+        json out = json::array();
+        for (const auto& item : p.items) {
+            auto v = evaluate_part(item, env);
+            if (!v) return v;
+            out.push_back(std::move(*v));
+        }
+        return out;
+    }
+    }
+    return json();
+}
+
+} // namespace detail
+
+struct jsonata_template::impl {
+    json source;
+    detail::jsonata_part root;
+    std::uint8_t reads = 0;
+    bool literal = true;
+};
+
+STEPFN_INLINE result<jsonata_template> jsonata_template::compile(const json& source, std::string_view pointer,
+                                                                 std::string_view field,
+                                                                 const jsonata_options& options) {
+    auto m = std::make_shared<impl>();
+    m->source = source;
+    detail::jsonata_template_compiler c(options);
+    m->root = c.compile(m->source, std::string(pointer), std::string(field), 0);
+    if (!c.problems.empty()) return make_invalid(std::move(c.problems));
+    m->reads = c.reads;
+    m->literal = !c.any_expression;
+    jsonata_template out;
+    out.impl_ = std::move(m);
+    return out;
+}
+
+STEPFN_INLINE const json& jsonata_template::source() const noexcept {
+    static const json none;
+    return impl_ ? impl_->source : none;
+}
+
+STEPFN_INLINE bool jsonata_template::is_expression() const noexcept {
+    return impl_ && impl_->root.k == detail::jsonata_part::kind::expression;
+}
+
+STEPFN_INLINE bool jsonata_template::is_literal() const noexcept { return !impl_ || impl_->literal; }
+
+STEPFN_INLINE bool jsonata_template::reads(states_member member) const noexcept {
+    return impl_ && (impl_->reads & static_cast<std::uint8_t>(member)) != 0;
+}
+
+STEPFN_INLINE std::string jsonata_template::expression_text() const {
+    if (!impl_) return std::string();
+    if (impl_->root.k == detail::jsonata_part::kind::expression) return impl_->root.text;
+    return impl_->source.dump();
+}
+
+STEPFN_INLINE result<json> jsonata_template::evaluate(const eval_env& env) const {
+    if (!impl_) return json();
+    return detail::evaluate_part(impl_->root, env);
+}
+
+} // namespace stepfn
+
+#endif
