@@ -474,7 +474,7 @@ inline result<bool> evaluate(const node& n, const json& input, const eval_env& e
         if (!v) return tl::make_unexpected(std::move(v.error()));
         if (!v->is_boolean())
             return make_error(errors::query_evaluation_error,
-                              "The JSONata expression '" + std::string(stepfn::detail::trim_spaces(std::string_view(n.text).substr(2, n.text.size() - 4))) +
+                              "The JSONata expression '" + n.condition->expression_text() +
                                   "' specified for the field 'Condition' returned " + dump_value(*v) +
                                   ", not a boolean.");
         return v->get<bool>();

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <stepfn/detail/json_pointer.hpp>
+#include <stepfn/expressions/detail/jsonata_text.hpp>
 #include <stepfn/expressions/query_language.hpp>
 
 namespace stepfn {
@@ -30,43 +31,6 @@ struct jsonata_part {
     std::vector<std::pair<std::string, jsonata_part>> members;
     std::vector<jsonata_part> items;
 };
-
-inline bool is_identifier_char(char c) noexcept {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-// Which `$states` members an expression's text may read: `$states.input` and the like name one;
-// any other use of `$states` (passed whole, `$states.*`, a lookup) may read them all, unless
-// `conservative` is false: then only the members named are returned.
-inline std::uint8_t states_members_read(std::string_view text, bool conservative = true) {
-    static constexpr std::pair<std::string_view, states_member> members[] = {
-        {"input", states_member::input},
-        {"result", states_member::result},
-        {"errorOutput", states_member::error_output},
-        {"context", states_member::context}};
-    std::uint8_t mask = 0;
-    constexpr std::string_view name = "$states";
-    for (std::size_t at = text.find(name); at != std::string_view::npos; at = text.find(name, at + 1)) {
-        std::size_t end = at + name.size();
-        if (end < text.size() && is_identifier_char(text[end])) continue;  // `$statesX`, another variable
-        std::uint8_t found = 0;
-        if (end < text.size() && text[end] == '.') {
-            const std::string_view rest = text.substr(end + 1);
-            for (const auto& m : members)
-                if (rest.substr(0, m.first.size()) == m.first &&
-                    (rest.size() == m.first.size() || !is_identifier_char(rest[m.first.size()])))
-                    found = static_cast<std::uint8_t>(m.second);
-        }
-        mask = static_cast<std::uint8_t>(mask | (found ? found : (conservative ? 0x0F : 0)));
-    }
-    return mask;
-}
-
-inline std::string_view trim_spaces(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
-    return s;
-}
 
 class jsonata_template_compiler {
 public:

@@ -5,6 +5,7 @@
 // the fields of JSONata states compiled into templates, and which `$states` members each may read.
 
 #include <stepfn/load/detail/definition_loader.hpp>
+#include <stepfn/expressions/detail/jsonata_text.hpp>
 
 namespace stepfn::detail {
 

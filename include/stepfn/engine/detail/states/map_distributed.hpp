@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <exception>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include <stepfn/config.hpp>
@@ -17,6 +19,7 @@
 #include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/history.hpp>
 #include <stepfn/engine/detail/pipeline.hpp>
+#include <stepfn/engine/detail/jsonata_flow.hpp>
 #include <stepfn/engine/detail/scheduling.hpp>
 
 namespace stepfn::detail {
@@ -50,6 +53,12 @@ STEPFN_INLINE result<json> engine_core::distributed_items(const frame& f, const 
         constexpr std::int64_t most_items = 100000000;
         if (m.reader_max_items.value) {
             request.config.max_items = *m.reader_max_items.value;
+        } else if (m.reader_max_items.expression) {
+            states_env jenv(env);
+            jenv.set("input", json(eff));
+            auto n = jsonata_integer(m.reader_max_items, jenv, "MaxItems", 0, most_items);
+            if (!n) return tl::make_unexpected(std::move(n.error()));
+            request.config.max_items = **n;
         } else if (m.reader_max_items.path) {
             const json* value = m.reader_max_items.path->find(eff, env);
             if (value && value->is_number() && value->get<double>() < 0)
@@ -73,7 +82,12 @@ STEPFN_INLINE result<json> engine_core::distributed_items(const frame& f, const 
         if (request.config.max_items > 0 && items.size() > static_cast<std::size_t>(request.config.max_items))
             items.erase(items.begin() + request.config.max_items, items.end());
     } else {
-        if (!m.items_path || m.items_path->is_root()) {
+        if (m.jsonata_items) {
+            auto selected = jsonata_over(*m.jsonata_items, eff, env);
+            if (!selected) return tl::make_unexpected(std::move(selected.error()));
+            items = std::move(*selected);
+            if (!items.is_array()) return tl::make_unexpected(query_error(*m.jsonata_items, "Items", items, "an array"));
+        } else if (!m.items_path || m.items_path->is_root()) {
             items = eff;
         } else {
             auto selected = m.items_path->evaluate(eff, env);
@@ -89,6 +103,14 @@ STEPFN_INLINE result<json> engine_core::distributed_items(const frame& f, const 
 
     auto limit = [&](const int_or_path& field, const char* name) -> result<std::size_t> {
         if (field.value) return static_cast<std::size_t>(*field.value);
+        if (field.expression) {
+            states_env jenv(env);
+            jenv.set("input", json(eff));
+            const std::string plain(name, std::string_view(name).size() - 4);  // without "Path"
+            auto n = jsonata_integer(field, jenv, plain.c_str(), 1, (std::numeric_limits<std::int64_t>::max)());
+            if (!n) return tl::make_unexpected(std::move(n.error()));
+            return static_cast<std::size_t>(**n);
+        }
         if (!field.path) return std::size_t(0);
         auto n = positive_from_path(*field.path, eff, env, name, false);
         if (!n) return tl::make_unexpected(std::move(n.error()));
