@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <stepfn/detail/json_pointer.hpp>
+#include <stepfn/expressions/detail/jsonata_shortcut.hpp>
 #include <stepfn/expressions/detail/jsonata_text.hpp>
 #include <stepfn/expressions/query_language.hpp>
 
@@ -26,6 +27,7 @@ struct jsonata_part {
     kind k = kind::literal;
     const json* literal = nullptr;               // into the template's own copy of the source
     std::optional<jsonata_expression> expression;
+    std::optional<jsonata_shortcut> shortcut;    // a plain path, or one compared with a literal
     std::string text;                            // the expression as AWS's messages quote it
     std::string field;                           // "Arguments/a/0"
     std::vector<std::pair<std::string, jsonata_part>> members;
@@ -65,6 +67,7 @@ public:
             reads = static_cast<std::uint8_t>(reads | states_members_read(out.text));
             out.k = jsonata_part::kind::expression;
             out.expression = std::move(*compiled);
+            out.shortcut = parse_shortcut(out.text);
             return out;
         }
         bool dynamic = false;
@@ -99,6 +102,8 @@ inline result<json> evaluate_part(const jsonata_part& p, const eval_env& env) {
     switch (p.k) {
     case jsonata_part::kind::literal: return *p.literal;
     case jsonata_part::kind::expression: {
+        if (p.shortcut)
+            if (auto quick = try_shortcut(*p.shortcut, env)) return std::move(*quick);
         auto v = p.expression->evaluate(nullptr, env);
         if (!v)
             return make_error(errors::query_evaluation_error, "The JSONata expression '" + p.text +
