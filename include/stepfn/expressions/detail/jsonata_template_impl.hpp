@@ -20,6 +20,12 @@ namespace stepfn {
 
 namespace detail {
 
+static_assert(static_cast<std::uint8_t>(states_member::input) == states_input_bit &&
+                  static_cast<std::uint8_t>(states_member::result) == states_result_bit &&
+                  static_cast<std::uint8_t>(states_member::error_output) == states_error_output_bit &&
+                  static_cast<std::uint8_t>(states_member::context) == states_context_bit,
+              "jsonata_text.hpp's bits are states_member's");
+
 // One node of a compiled template: a literal (a subtree without expressions, copied as is),
 // an expression, or an object or array some of whose members are expressions.
 struct jsonata_part {
@@ -30,8 +36,8 @@ struct jsonata_part {
     std::optional<jsonata_shortcut> shortcut;    // a plain path, or one compared with a literal
     std::string text;                            // the expression as AWS's messages quote it
     std::string field;                           // "Arguments/a/0"
-    std::vector<std::pair<std::string, jsonata_part>> members;
-    std::vector<jsonata_part> items;
+    std::vector<std::string> keys;               // an object's keys, in order, and their values in `items`
+    std::vector<jsonata_part> items;             // (a vector of an incomplete type: allowed, a pair is not)
 };
 
 class jsonata_template_compiler {
@@ -75,7 +81,8 @@ public:
             for (auto it = value.cbegin(); it != value.cend(); ++it) {
                 auto child = compile(it.value(), pointer_child(pointer, it.key()), field + "/" + it.key(), depth + 1);
                 dynamic = dynamic || child.k != jsonata_part::kind::literal;
-                out.members.emplace_back(it.key(), std::move(child));
+                out.keys.push_back(it.key());
+                out.items.push_back(std::move(child));
             }
             if (dynamic) out.k = jsonata_part::kind::object;
         } else if (value.is_array()) {
@@ -87,7 +94,7 @@ public:
             if (dynamic) out.k = jsonata_part::kind::array;
         }
         if (!dynamic) {
-            out.members.clear();
+            out.keys.clear();
             out.items.clear();
         }
         return out;
@@ -117,10 +124,10 @@ inline result<json> evaluate_part(const jsonata_part& p, const eval_env& env) {
     }
     case jsonata_part::kind::object: {
         json out = json::object();
-        for (const auto& m : p.members) {
-            auto v = evaluate_part(m.second, env);
+        for (std::size_t i = 0; i < p.keys.size(); ++i) {
+            auto v = evaluate_part(p.items[i], env);
             if (!v) return v;
-            out[m.first] = std::move(*v);
+            out[p.keys[i]] = std::move(*v);
         }
         return out;
     }

@@ -8,10 +8,13 @@
 #include <string_view>
 #include <utility>
 
-#include <stepfn/expressions/jsonata_template.hpp>
-
 namespace stepfn {
 namespace detail {
+
+// The bits of stepfn::states_member (jsonata_template.hpp, whose implementation includes this
+// header).
+inline constexpr std::uint8_t states_input_bit = 1, states_result_bit = 2, states_error_output_bit = 4,
+                              states_context_bit = 8;
 
 inline bool states_name_char(char c) noexcept {
     const auto u = static_cast<unsigned char>(c);
@@ -22,11 +25,10 @@ inline bool states_name_char(char c) noexcept {
 // any other use of `$states` (passed whole, `$states.*`, a lookup) may read them all, unless
 // `conservative` is false: then only the members named are returned.
 inline std::uint8_t states_members_read(std::string_view text, bool conservative = true) {
-    static constexpr std::pair<std::string_view, states_member> members[] = {
-        {"input", states_member::input},
-        {"result", states_member::result},
-        {"errorOutput", states_member::error_output},
-        {"context", states_member::context}};
+    static constexpr std::pair<std::string_view, std::uint8_t> members[] = {{"input", states_input_bit},
+                                                                           {"result", states_result_bit},
+                                                                           {"errorOutput", states_error_output_bit},
+                                                                           {"context", states_context_bit}};
     std::uint8_t mask = 0;
     constexpr std::string_view name = "$states";
     for (std::size_t at = text.find(name); at != std::string_view::npos; at = text.find(name, at + 1)) {

@@ -47,6 +47,22 @@ inline constexpr std::int64_t max_batch_bytes = 262144;
 inline constexpr std::int64_t max_reader_items = 100000000;
 inline constexpr std::int64_t unbounded = (std::numeric_limits<std::int64_t>::max)();
 
+// Where `$states.result` and `$states.errorOutput` exist (asl-reference.md §10): `result` in
+// the Output and Assign of a Task, Parallel or Map; `errorOutput` in a Catcher's. `input` and
+// `context` exist everywhere.
+inline constexpr std::uint8_t states_everywhere =
+    static_cast<std::uint8_t>(states_member::input) | static_cast<std::uint8_t>(states_member::context);
+inline constexpr std::uint8_t states_with_result =
+    states_everywhere | static_cast<std::uint8_t>(states_member::result);
+inline constexpr std::uint8_t states_with_error =
+    states_everywhere | static_cast<std::uint8_t>(states_member::error_output);
+
+// The `$states` members a state's own Output and Assign may read.
+inline std::uint8_t states_of(state_type t) noexcept {
+    return t == state_type::task || t == state_type::parallel || t == state_type::map ? states_with_result
+                                                                                       : states_everywhere;
+}
+
 class definition_loader {
 public:
     explicit definition_loader(const limits& bounds) : bounds_(bounds) {

@@ -9,22 +9,6 @@
 
 namespace stepfn::detail {
 
-// Where `$states.result` and `$states.errorOutput` exist (asl-reference.md §10): `result` in
-// the Output and Assign of a Task, Parallel or Map; `errorOutput` in a Catcher's. `input` and
-// `context` exist everywhere.
-inline constexpr std::uint8_t states_everywhere =
-    static_cast<std::uint8_t>(states_member::input) | static_cast<std::uint8_t>(states_member::context);
-inline constexpr std::uint8_t states_with_result =
-    states_everywhere | static_cast<std::uint8_t>(states_member::result);
-inline constexpr std::uint8_t states_with_error =
-    states_everywhere | static_cast<std::uint8_t>(states_member::error_output);
-
-// The `$states` members a state's own Output and Assign may read.
-inline std::uint8_t states_of(state_type t) noexcept {
-    return t == state_type::task || t == state_type::parallel || t == state_type::map ? states_with_result
-                                                                                       : states_everywhere;
-}
-
 // Names each `$states.result` / `$states.errorOutput` written where the field cannot see it.
 inline void definition_loader::check_states_members(const json& value, const std::string& pointer,
                                                     std::uint8_t allowed, std::size_t depth) {
