@@ -3,7 +3,9 @@
 // runner. The data flow of each field is in the conformance cases (tests/data/conformance).
 #include "catch.hpp"
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include <stepfn/build/builder.hpp>
 #include <stepfn/expressions/jsonata_template.hpp>
@@ -157,4 +159,34 @@ TEST_CASE("test_state runs a JSONata Task: Arguments, the mocked result, Assign 
     CHECK(caught->status == stepfn::testing::test_state_status::caught_error);
     CHECK(caught->output == json{{"why", "card"}});
     CHECK(caught->next_state == "Declined");
+}
+
+TEST_CASE("a JSONata evaluation error is recorded as an EvaluationFailed event naming the field", "[engine][query]") {
+    harness h;
+    auto r = h.run(R"({"QueryLanguage": "JSONata", "StartAt": "P", "States": {
+        "P": {"Type": "Pass", "Assign": {"x": "{% $states.input.missing %}"}, "End": true}}})");
+    CHECK(r.status == stepfn::execution_status::failed);
+    const auto types = h.types(r.arn);
+    CHECK(types == std::vector<std::string>{"ExecutionStarted", "PassStateEntered", "EvaluationFailed", "ExecutionFailed"});
+    for (const auto& ev : h.sink->events(r.arn))
+        if (ev.type == stepfn::event_type::evaluation_failed) {
+            CHECK(ev.details["error"] == "States.QueryEvaluationError");
+            CHECK(ev.details["location"] == "Assign/x");
+            CHECK(ev.details["state"] == "P");
+            CHECK(ev.details["cause"] == "The JSONata expression '$states.input.missing' specified for the field "
+                                         "'Assign/x' returned nothing (undefined).");
+        }
+
+    // Caught: the event comes before the Catch's transition.
+    harness caught;
+    caught.engine.invokers().set_default(answer([](const stepfn::task_request&) -> stepfn::result<json> { return json(1); }));
+    auto c = caught.run(R"({"QueryLanguage": "JSONata", "StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "r", "Output": "{% $states.result.x.y %}",
+              "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "H"}], "Next": "H"},
+        "H": {"Type": "Succeed"}}})");
+    CHECK(c.status == stepfn::execution_status::succeeded);
+    const auto caught_types = caught.types(c.arn);
+    auto at = std::find(caught_types.begin(), caught_types.end(), "EvaluationFailed");
+    REQUIRE(at != caught_types.end());
+    CHECK(*(at + 1) == "TaskStateExited");
 }

@@ -107,6 +107,30 @@ STEPFN_INLINE outcome engine_core::start_work(const std::shared_ptr<frame>& f, c
     return start_map(f, s, std::get<map_state>(s.body));
 }
 
+// The field a States.QueryEvaluationError's cause names ("... specified for the field 'Output' ...").
+inline std::string evaluation_location(const std::string& cause) {
+    static const std::string marker = "specified for the field '";
+    const auto at = cause.find(marker);
+    if (at == std::string::npos) return std::string();
+    const auto end = cause.find('\'', at + marker.size());
+    return end == std::string::npos ? std::string() : cause.substr(at + marker.size(), end - at - marker.size());
+}
+
+// AWS records a JSONata state's evaluation error as an EvaluationFailed event before Retry,
+// Catch or the failure it leads to.
+STEPFN_INLINE void engine_core::evaluation_failed(const std::shared_ptr<frame>& f, const state& s, const error& e) {
+    if (s.language != query_language::jsonata || e.name != errors::query_evaluation_error) return;
+    emit(*f->exec, f->prev_event, event_type::evaluation_failed, [&] {
+        json details = json::object();
+        details["error"] = e.name;
+        details["cause"] = e.cause;
+        const std::string location = evaluation_location(e.cause);
+        if (!location.empty()) details["location"] = location;
+        details["state"] = s.name;
+        return details;
+    });
+}
+
 STEPFN_INLINE void engine_core::apply(const std::shared_ptr<frame>& f, const state& s, outcome&& o) {
     switch (o.what) {
     case outcome::kind::advance:
@@ -117,6 +141,7 @@ STEPFN_INLINE void engine_core::apply(const std::shared_ptr<frame>& f, const sta
         return;
     case outcome::kind::fail: {
         error e = o.from_state ? state_error(*f, s, std::move(*o.failure)) : std::move(*o.failure);
+        if (o.from_state) evaluation_failed(f, s, e);
         if (!o.recoverable) return fail_frame(f, std::move(e));
         handle_error(f, s, std::move(e), o.heartbeat);
         return;
@@ -230,7 +255,10 @@ STEPFN_INLINE void engine_core::handle_error(const std::shared_ptr<frame>& f, co
         if (s.language == query_language::jsonata) {
             json assigned;
             auto out = jsonata_caught(f, s, c, std::move(error_output), assigned);
-            if (!out) return fail_frame(f, state_error(*f, s, std::move(out.error())));
+            if (!out) {
+                evaluation_failed(f, s, out.error());
+                return fail_frame(f, state_error(*f, s, std::move(out.error())));
+            }
             exit_state(f, s, std::move(*out), &c.next, &assigned, transition_kind::caught, &e);
             return;
         }

@@ -116,6 +116,7 @@ private:
     outcome execute_state(const std::shared_ptr<frame>& f, const state& s);
     outcome start_work(const std::shared_ptr<frame>& f, const state& s);  // Task, Parallel, Map: retried
     void apply(const std::shared_ptr<frame>& f, const state& s, outcome&& o);
+    void evaluation_failed(const std::shared_ptr<frame>& f, const state& s, const error& e);  // JSONata: the event
     void resume(const std::shared_ptr<frame>& f, const state& s, outcome&& o);  // apply, then run on
     void handle_error(const std::shared_ptr<frame>& f, const state& s, error e, bool heartbeat);
     void exit_state(const std::shared_ptr<frame>& f, const state& s, json&& output, const transition* target,

@@ -175,9 +175,15 @@ STEPFN_INLINE outcome engine_core::run_fail_jsonata(const std::shared_ptr<frame>
         return v->get<std::string>();
     };
     auto error_name = field(fs.error, fs.jsonata_error, "Error");
-    if (!error_name) return outcome::fail_frame(std::move(error_name.error()));
+    if (!error_name) {
+        evaluation_failed(f, s, error_name.error());
+        return outcome::fail_frame(std::move(error_name.error()));
+    }
     auto cause = field(fs.cause, fs.jsonata_cause, "Cause");
-    if (!cause) return outcome::fail_frame(std::move(cause.error()));
+    if (!cause) {
+        evaluation_failed(f, s, cause.error());
+        return outcome::fail_frame(std::move(cause.error()));
+    }
     return outcome::fail_frame(error{std::move(*error_name), std::move(*cause)});
 }
 
