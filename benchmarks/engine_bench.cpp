@@ -183,6 +183,13 @@ void five_states(benchmark::State& state) {
 }
 BENCHMARK(five_states)->ArgName("history")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The same workflow written in JSONata (Output, Condition, $states), side by side with the one
+// above: what evaluating JSONata costs against compiled paths (docs/performance.md).
+void five_states_jsonata(benchmark::State& state) {
+    run_manual(state, {"five_states_jsonata.json", stepfn_bench::small_payload(), 1, 1000});
+}
+BENCHMARK(five_states_jsonata)->ArgName("history")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 // ---- 4. Per-state cost: a Task with ResultSelector/ResultPath; a Choice with ten rules ------
 
 void task_selector(benchmark::State& state) {

@@ -14,6 +14,7 @@
 #include <stepfn/expressions/detail/payload_template_impl.hpp>
 #include <stepfn/expressions/detail/choice_rule_impl.hpp>
 #include <stepfn/expressions/detail/jsonata/program.hpp>
+#include <stepfn/expressions/detail/jsonata_template_impl.hpp>
 
 // Loading: the definition walk and the file reader.
 #include <stepfn/load/detail/loader_impl.hpp>

@@ -75,6 +75,33 @@ def five_states():
     }
 
 
+def five_states_jsonata():
+    """The five-state workflow in JSONata: the same steps and the same output as five_states()."""
+    return {
+        "Comment": "Pass, Choice, Pass, Task, Succeed (JSONata)",
+        "QueryLanguage": "JSONata",
+        "StartAt": "Prepare",
+        "States": {
+            "Prepare": {"Type": "Pass", "Output": "{% $merge([$states.input, {'meta': {'tier': 'gold'}}]) %}",
+                        "Next": "Route"},
+            "Route": {
+                "Type": "Choice",
+                "Choices": [
+                    {"Condition": "{% $states.input.amount > 1000 %}", "Next": "Large"},
+                    {"Condition": "{% $states.input.meta.tier = 'gold' %}", "Next": "Large"},
+                ],
+                "Default": "Large",
+            },
+            "Large": {"Type": "Pass",
+                      "Output": {"order": "{% $states.input.order %}", "amount": "{% $states.input.amount %}"},
+                      "Next": "Charge"},
+            "Charge": {"Type": "Task", "Resource": LAMBDA + "charge",
+                       "Output": "{% $merge([$states.input, {'receipt': $states.result}]) %}", "Next": "Done"},
+            "Done": {"Type": "Succeed"},
+        },
+    }
+
+
 def task_chain(count):
     names = [f"Task{i:03d}" for i in range(count)]
     states = {}
@@ -160,6 +187,7 @@ if __name__ == "__main__":
     write("pass_chain_1000.json", pass_chain(1000))
     write("map_10000.json", map_items())
     write("five_states.json", five_states())
+    write("five_states_jsonata.json", five_states_jsonata())
     write("task_selector_100.json", task_chain(100))
     write("choice_ten_rules_100.json", choice_chain(100))
     write("wait_parked.json", parked())

@@ -2,6 +2,8 @@
 
 #include "choice_rule_helpers.hpp"
 
+#include <stepfn/expressions/jsonata_template.hpp>
+
 namespace choice_rule_test {
 
 using stepfn::choice_rule;
@@ -377,11 +379,25 @@ TEST_CASE("JSONata Condition", "[choice]") {
     CHECK(*yes_result);
     CHECK_FALSE(*no_result);
 
+    // An expression reads `$states` from the environment (the engine binds it: states_env).
     auto expression = compiled({{"Condition", "{% $states.input.n > 1 %}"}}, query_language::jsonata);
-    auto r = expression.evaluate({{"n", 2}}, no_env());
-    REQUIRE_FALSE(r);
-    CHECK(r.error().name == "States.QueryEvaluationError");
-    CHECK_THAT(r.error().cause, Catch::Matchers::Contains("JSONata is not supported yet"));
+    stepfn::empty_env outside;
+    stepfn::states_env env(outside);
+    env.set("input", json{{"n", 2}});
+    auto r = expression.evaluate(json::object(), env);
+    REQUIRE(r);
+    CHECK(*r);
+    env.set("input", json{{"n", 0}});
+    r = expression.evaluate(json::object(), env);
+    REQUIRE(r);
+    CHECK_FALSE(*r);
+    // Not a boolean: States.QueryEvaluationError naming the field.
+    auto number = compiled({{"Condition", "{% $states.input.n %}"}}, query_language::jsonata);
+    auto bad = number.evaluate(json::object(), env);
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().name == "States.QueryEvaluationError");
+    CHECK(bad.error().cause ==
+          "The JSONata expression '$states.input.n' specified for the field 'Condition' returned 0, not a boolean.");
 
     SECTION("top-level fields are accepted") {
         auto top = choice_rule::compile(

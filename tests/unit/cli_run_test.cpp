@@ -279,4 +279,24 @@ TEST_CASE("the order-flow example runs as the README says", "[cli]") {
         CHECK(parse_line(r.out)["error"] == "Order.ShippingFailed");
     }
 }
+
+TEST_CASE("run executes a JSONata machine", "[cli]") {
+    temp_dir dir;
+    const std::string file = dir.write("jsonata.asl.json", R"({
+      "QueryLanguage": "JSONata",
+      "StartAt": "Greet",
+      "States": {
+        "Greet": {"Type": "Pass", "Assign": {"who": "{% $states.input.who %}"},
+                  "Output": {"greeting": "{% 'hello ' & $states.input.who %}"}, "Next": "Done"},
+        "Done": {"Type": "Succeed", "Output": {"greeting": "{% $states.input.greeting %}", "to": "{% $who %}"}}
+      }
+    })");
+    auto r = run_cli({"run", file, "--input", R"({"who":"world"})"});
+    CHECK(r.code == 0);
+    CHECK(r.out == R"({"status":"SUCCEEDED","output":{"greeting":"hello world","to":"world"}})"
+                   "\n");
+    auto failed = run_cli({"run", file});
+    CHECK(failed.code == 1);
+    CHECK(parse_line(failed.out)["error"] == "States.QueryEvaluationError");
+}
 } // namespace cli_run_test

@@ -398,17 +398,27 @@ TEST_CASE("JSONata machines keep expressions as written", "[loader]") {
     CHECK(machine.definition().language == stepfn::query_language::jsonata);
     CHECK(top.language == stepfn::query_language::jsonata);
     CHECK(top.states[0].language == stepfn::query_language::jsonata);
-    CHECK(top.states[0].jsonata_output == "{% $states.result.body %}");
+    REQUIRE(top.states[0].jsonata_output.has_value());
+    CHECK(top.states[0].jsonata_output->source() == "{% $states.result.body %}");
+    CHECK(top.states[0].jsonata_output->is_expression());
+    CHECK(top.states[0].jsonata_output->reads(stepfn::states_member::result));
+    CHECK_FALSE(top.states[0].jsonata_output->reads(stepfn::states_member::input));
     REQUIRE(top.states[0].assign.has_value());
-    CHECK(top.states[0].assign->jsonata["seen"] == "{% $states.result %}");
+    REQUIRE(top.states[0].assign->jsonata.has_value());
+    CHECK(top.states[0].assign->jsonata->source()["seen"] == "{% $states.result %}");
     const auto& task = body_of<stepfn::task_state>(top.states[0]);
-    CHECK(task.jsonata_arguments["id"] == "{% $states.input.id %}");
-    CHECK(task.recover.catch_[0].jsonata_output["e"] == "{% $states.errorOutput %}");
+    REQUIRE(task.jsonata_arguments.has_value());
+    CHECK(task.jsonata_arguments->source()["id"] == "{% $states.input.id %}");
+    CHECK_FALSE(task.jsonata_arguments->is_expression());
+    REQUIRE(task.recover.catch_[0].jsonata_output.has_value());
+    CHECK(task.recover.catch_[0].jsonata_output->source()["e"] == "{% $states.errorOutput %}");
     const auto& wait = body_of<stepfn::wait_state>(top.states[1]);
     CHECK_FALSE(wait.seconds.has_value());
-    CHECK(wait.jsonata_seconds == "{% $states.input.delay %}");
+    REQUIRE(wait.jsonata_seconds.has_value());
+    CHECK(wait.jsonata_seconds->expression_text() == "$states.input.delay");
     const auto& map = body_of<stepfn::map_state>(top.states[2]);
-    CHECK(map.jsonata_items == "{% $states.input.list %}");
+    REQUIRE(map.jsonata_items.has_value());
+    CHECK(map.jsonata_items->source() == "{% $states.input.list %}");
     CHECK(map.processor->language == stepfn::query_language::jsonata);
 }
 

@@ -14,6 +14,7 @@
 #include <stepfn/expressions/choice_rule.hpp>
 #include <stepfn/expressions/query_language.hpp>
 #include <stepfn/expressions/json_path.hpp>
+#include <stepfn/expressions/jsonata_template.hpp>
 #include <stepfn/expressions/payload_template.hpp>
 
 namespace stepfn {
@@ -33,25 +34,28 @@ struct transition {
 };
 
 // An integer field that may instead come from a reference path at run time
-// (`TimeoutSeconds` / `TimeoutSecondsPath`, `MaxConcurrency` / `MaxConcurrencyPath`, ...).
+// (`TimeoutSeconds` / `TimeoutSecondsPath`, `MaxConcurrency` / `MaxConcurrencyPath`, ...) or,
+// in a JSONata state, from an expression.
 struct int_or_path {
     std::optional<std::int64_t> value;
     std::optional<json_path> path;
-    bool present() const noexcept { return value.has_value() || path.has_value(); }
+    std::optional<jsonata_template> expression;
+    bool present() const noexcept { return value.has_value() || path.has_value() || expression.has_value(); }
 };
 
 // Same for a number that may be fractional (`ToleratedFailurePercentage`).
 struct number_or_path {
     std::optional<double> value;
     std::optional<json_path> path;
-    bool present() const noexcept { return value.has_value() || path.has_value(); }
+    std::optional<jsonata_template> expression;
+    bool present() const noexcept { return value.has_value() || path.has_value() || expression.has_value(); }
 };
 
 // `Assign` (JSONPath: a payload template whose values see `$` as the state's result;
-// JSONata: the raw object, expressions kept as text).
+// JSONata: the object with its "{% %}" expressions compiled).
 struct assign_block {
     std::optional<payload_template> jsonpath;
-    json jsonata;  // JSONata mode only
+    std::optional<jsonata_template> jsonata;  // JSONata mode only
 };
 
 enum class jitter_strategy { none, full };
@@ -72,7 +76,7 @@ struct catcher {
     // (discard the error output, keep the input).
     std::optional<json_path> result_path;
     std::optional<assign_block> assign;
-    json jsonata_output;  // JSONata `Output`, kept as written (null when absent)
+    std::optional<jsonata_template> jsonata_output;  // JSONata `Output` (default: $states.errorOutput)
 };
 
 // Fields that every recoverable state (Task, Parallel, Map) shares.
@@ -99,14 +103,15 @@ struct task_state {
     json credentials;                           // as written (null when absent)
     std::optional<payload_template> credentials_template;
     recovery recover;
-    json jsonata_arguments;                     // JSONata `Arguments` as written
+    std::optional<jsonata_template> jsonata_arguments;    // JSONata `Arguments` (default: the input)
+    std::optional<jsonata_template> jsonata_credentials;  // JSONata `Credentials`
 };
 
 struct choice_branch {
     choice_rule rule;
     transition next;
     std::optional<assign_block> assign;
-    json jsonata_output;
+    std::optional<jsonata_template> jsonata_output;
 };
 
 struct choice_state {
@@ -119,8 +124,8 @@ struct wait_state {
     std::optional<json_path> seconds_path;
     std::optional<std::string> timestamp;       // RFC 3339, validated
     std::optional<json_path> timestamp_path;
-    json jsonata_seconds;                       // JSONata expression forms, as written
-    json jsonata_timestamp;
+    std::optional<jsonata_template> jsonata_seconds;    // JSONata expression forms
+    std::optional<jsonata_template> jsonata_timestamp;
 };
 
 struct succeed_state {};
@@ -130,6 +135,8 @@ struct fail_state {
     std::optional<std::string> cause;
     std::optional<value_expression> error_path;
     std::optional<value_expression> cause_path;
+    std::optional<jsonata_template> jsonata_error;  // JSONata "{% %}" Error / Cause
+    std::optional<jsonata_template> jsonata_cause;
 };
 
 struct scope;
@@ -140,7 +147,7 @@ struct parallel_state {
     std::optional<payload_template> result_selector;
     std::optional<json_path> result_path;
     recovery recover;
-    json jsonata_arguments;
+    std::optional<jsonata_template> jsonata_arguments;
 };
 
 enum class map_mode { inline_, distributed };
@@ -151,7 +158,8 @@ struct map_state {
     map_mode mode = map_mode::inline_;
     std::optional<map_execution_type> execution_type;
     std::optional<json_path> items_path;        // default `$`
-    json jsonata_items;                         // JSONata `Items`, as written
+    std::optional<jsonata_template> jsonata_items;         // JSONata `Items` (default: the input)
+    std::optional<jsonata_template> jsonata_item_selector; // JSONata `ItemSelector`
     std::optional<payload_template> item_selector;  // ItemSelector or legacy Parameters
     int_or_path max_concurrency;                // absent = 0 (no limit)
     int_or_path tolerated_failure_count;
@@ -166,6 +174,10 @@ struct map_state {
     int_or_path batch_max_bytes;                          // ItemBatcher.MaxInputBytesPerBatch(Path)
     std::optional<payload_template> batch_input;          // ItemBatcher.BatchInput
     std::optional<payload_template> writer_parameters;   // ResultWriter.Parameters
+    // The same fields in a JSONata state.
+    std::optional<jsonata_template> jsonata_reader_arguments;  // ItemReader.Arguments
+    std::optional<jsonata_template> jsonata_batch_input;       // ItemBatcher.BatchInput
+    std::optional<jsonata_template> jsonata_writer_arguments;  // ResultWriter.Arguments
     std::optional<std::string> label;
     std::optional<payload_template> result_selector;
     std::optional<json_path> result_path;
@@ -199,7 +211,7 @@ struct state {
     std::optional<transition> next;             // nullopt with end == true, or Choice/Succeed/Fail
     bool end = false;
     std::optional<assign_block> assign;
-    json jsonata_output;                        // JSONata `Output`, as written
+    std::optional<jsonata_template> jsonata_output;  // JSONata `Output` (default: result or input)
     std::variant<task_state, parallel_state, map_state, pass_state, wait_state, choice_state,
                  succeed_state, fail_state>
         body;

@@ -72,6 +72,7 @@ struct inspection_data {
     json input;
     std::optional<json> after_input_path;
     std::optional<json> after_parameters;
+    std::optional<json> after_arguments;   // JSONata: the evaluated Arguments
     std::optional<json> result;
     std::optional<json> after_result_selector;
     std::optional<json> after_result_path;
@@ -110,6 +111,7 @@ struct test_state_result {
         };
         put("afterInputPath", inspection.after_input_path);
         put("afterParameters", inspection.after_parameters);
+        put("afterArguments", inspection.after_arguments);
         put("result", inspection.result);
         put("afterResultSelector", inspection.after_result_selector);
         put("afterResultPath", inspection.after_result_path);
@@ -326,6 +328,7 @@ inline result<test_state_result> test_state(const state_machine& machine, std::s
     out.inspection.input = options.input;
     out.inspection.after_input_path = stage("afterInputPath");
     out.inspection.after_parameters = stage("afterParameters");
+    out.inspection.after_arguments = stage("afterArguments");
     out.inspection.result = stage("result");
     out.inspection.after_result_selector = stage("afterResultSelector");
     out.inspection.after_result_path = stage("afterResultPath");

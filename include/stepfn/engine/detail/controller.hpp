@@ -75,11 +75,14 @@ STEPFN_INLINE outcome engine_core::execute_state(const std::shared_ptr<frame>& f
                                                               std::to_string(options_.bounds.max_history_events) + ")."});
 
     if (s.language == query_language::jsonata) {
-        // Loaded and validated, but not evaluated yet: fail loudly rather than ignore fields.
-        return outcome::fail_frame(state_error(
-            *f, s, error{errors::runtime, "The state '" + s.name +
-                                              "' uses QueryLanguage JSONata, which this version of stepfn validates but "
-                                              "cannot run yet."}));
+        switch (s.type()) {
+        case state_type::pass:
+        case state_type::choice:
+        case state_type::succeed: return run_jsonata_flow(f, s);
+        case state_type::wait: return run_wait_jsonata(f, s, std::get<wait_state>(s.body));
+        case state_type::fail: return run_fail_jsonata(f, s, std::get<fail_state>(s.body));
+        default: return start_work(f, s);
+        }
     }
     switch (s.type()) {
     case state_type::pass: return run_pass(f, s, std::get<pass_state>(s.body));
@@ -104,6 +107,30 @@ STEPFN_INLINE outcome engine_core::start_work(const std::shared_ptr<frame>& f, c
     return start_map(f, s, std::get<map_state>(s.body));
 }
 
+// The field a States.QueryEvaluationError's cause names ("... specified for the field 'Output' ...").
+inline std::string evaluation_location(const std::string& cause) {
+    static const std::string marker = "specified for the field '";
+    const auto at = cause.find(marker);
+    if (at == std::string::npos) return std::string();
+    const auto end = cause.find('\'', at + marker.size());
+    return end == std::string::npos ? std::string() : cause.substr(at + marker.size(), end - at - marker.size());
+}
+
+// AWS records a JSONata state's evaluation error as an EvaluationFailed event before Retry,
+// Catch or the failure it leads to.
+STEPFN_INLINE void engine_core::evaluation_failed(const std::shared_ptr<frame>& f, const state& s, const error& e) {
+    if (s.language != query_language::jsonata || e.name != errors::query_evaluation_error) return;
+    emit(*f->exec, f->prev_event, event_type::evaluation_failed, [&] {
+        json details = json::object();
+        details["error"] = e.name;
+        details["cause"] = e.cause;
+        const std::string location = evaluation_location(e.cause);
+        if (!location.empty()) details["location"] = location;
+        details["state"] = s.name;
+        return details;
+    });
+}
+
 STEPFN_INLINE void engine_core::apply(const std::shared_ptr<frame>& f, const state& s, outcome&& o) {
     switch (o.what) {
     case outcome::kind::advance:
@@ -114,6 +141,7 @@ STEPFN_INLINE void engine_core::apply(const std::shared_ptr<frame>& f, const sta
         return;
     case outcome::kind::fail: {
         error e = o.from_state ? state_error(*f, s, std::move(*o.failure)) : std::move(*o.failure);
+        if (o.from_state) evaluation_failed(f, s, e);
         if (!o.recoverable) return fail_frame(f, std::move(e));
         handle_error(f, s, std::move(e), o.heartbeat);
         return;
@@ -224,6 +252,16 @@ STEPFN_INLINE void engine_core::handle_error(const std::shared_ptr<frame>& f, co
         json error_output = json::object();
         error_output["Error"] = e.name;
         error_output["Cause"] = e.cause;
+        if (s.language == query_language::jsonata) {
+            json assigned;
+            auto out = jsonata_caught(f, s, c, std::move(error_output), assigned);
+            if (!out) {
+                evaluation_failed(f, s, out.error());
+                return fail_frame(f, state_error(*f, s, std::move(out.error())));
+            }
+            exit_state(f, s, std::move(*out), &c.next, &assigned, transition_kind::caught, &e);
+            return;
+        }
         frame_env env(*this, *f, s);
         auto vars = evaluate_assign(c.assign, error_output, env);
         if (!vars) return fail_frame(f, state_error(*f, s, std::move(vars.error())));

@@ -117,6 +117,7 @@ private:
     outcome execute_state(const std::shared_ptr<frame>& f, const state& s);
     outcome start_work(const std::shared_ptr<frame>& f, const state& s);  // Task, Parallel, Map: retried
     void apply(const std::shared_ptr<frame>& f, const state& s, outcome&& o);
+    void evaluation_failed(const std::shared_ptr<frame>& f, const state& s, const error& e);  // JSONata: the event
     void resume(const std::shared_ptr<frame>& f, const state& s, outcome&& o);  // apply, then run on
     void handle_error(const std::shared_ptr<frame>& f, const state& s, error e, bool heartbeat);
     void exit_state(const std::shared_ptr<frame>& f, const state& s, json&& output, const transition* target,
@@ -151,6 +152,22 @@ private:
     // Choice, Wait, Succeed: Assign and OutputPath over the effective input.
     result<json> select_output(const frame& f, const state& s, json effective, const eval_env& env,
                                const std::optional<assign_block>& assign, json& assigned) const;
+
+    // ---- jsonata_flow.hpp: the same for JSONata states ---------------------------------------
+    result<std::optional<std::int64_t>> jsonata_integer(const int_or_path& field, states_env& env, const char* name,
+                                                        std::int64_t low, std::int64_t high) const;
+    result<json> jsonata_output(const state& s, states_env& env, const std::optional<assign_block>& assign,
+                                const std::optional<jsonata_template>& output, const char* fallback,
+                                json& assigned) const;
+    outcome run_jsonata_flow(const std::shared_ptr<frame>& f, const state& s);  // Pass, Succeed, Choice
+    result<time_point> jsonata_wake(const wait_state& w, states_env& env, time_point now) const;
+    outcome run_wait_jsonata(const std::shared_ptr<frame>& f, const state& s, const wait_state& w);
+    outcome run_fail_jsonata(const std::shared_ptr<frame>& f, const state& s, const fail_state& fs);
+    result<json> jsonata_arguments(frame& f, const state& s, const std::optional<jsonata_template>& arguments,
+                                   states_env& env);
+    outcome complete_jsonata(const std::shared_ptr<frame>& f, const state& s, json value);
+    result<json> jsonata_caught(const std::shared_ptr<frame>& f, const state& s, const catcher& c, json error_output,
+                                json& assigned);
 
     // ---- states/: one handler per state type ---------------------------------------------
     outcome run_pass(const std::shared_ptr<frame>& f, const state& s, const pass_state& p);

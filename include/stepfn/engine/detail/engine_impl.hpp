@@ -13,6 +13,7 @@
 #include <stepfn/engine/detail/context_object.hpp>
 #include <stepfn/engine/detail/controller.hpp>
 #include <stepfn/engine/detail/pipeline.hpp>
+#include <stepfn/engine/detail/jsonata_flow.hpp>
 #include <stepfn/engine/detail/states/pass.hpp>
 #include <stepfn/engine/detail/states/choice.hpp>
 #include <stepfn/engine/detail/states/wait.hpp>

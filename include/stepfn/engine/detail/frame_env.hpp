@@ -8,6 +8,7 @@
 
 #include <stepfn/engine/detail/frame.hpp>
 #include <stepfn/expressions/eval_env.hpp>
+#include <stepfn/expressions/jsonata_template.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/limits.hpp>
 #include <stepfn/model/states.hpp>

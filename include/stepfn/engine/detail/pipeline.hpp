@@ -82,13 +82,8 @@ STEPFN_INLINE result<void> engine_core::check_size(const json& value, const std:
     return {};
 }
 
-// Evaluates an Assign block against `value` and returns the new variables (not yet visible:
-// every expression of one state sees the values as of its entry). AWS's quotas: 256 KiB per
-// variable and per Assign.
-STEPFN_INLINE result<json> engine_core::evaluate_assign(const std::optional<assign_block>& assign, const json& value,
-                                                        const eval_env& env) const {
-    if (!assign || !assign->jsonpath) return json();
-    auto assigned = assign->jsonpath->evaluate(value, env);
+// AWS's quotas on the values one Assign sets (either query language).
+inline result<json> limit_assigned(result<json> assigned) {
     if (!assigned || !assigned->is_object()) return assigned;
     constexpr std::size_t max_variable_bytes = 262144;
     if (exceeds_size(*assigned, max_variable_bytes)) {
@@ -100,6 +95,15 @@ STEPFN_INLINE result<json> engine_core::evaluate_assign(const std::optional<assi
                           "The values assigned by one Assign exceed the maximum size of 262144 bytes.");
     }
     return assigned;
+}
+
+// Evaluates an Assign block against `value` and returns the new variables (not yet visible:
+// every expression of one state sees the values as of its entry). AWS's quotas: 256 KiB per
+// variable and per Assign.
+STEPFN_INLINE result<json> engine_core::evaluate_assign(const std::optional<assign_block>& assign, const json& value,
+                                                        const eval_env& env) const {
+    if (!assign || !assign->jsonpath) return json();
+    return limit_assigned(assign->jsonpath->evaluate(value, env));
 }
 
 STEPFN_INLINE result<std::int64_t> engine_core::positive_from_path(const json_path& path, const json& input,
@@ -138,6 +142,7 @@ STEPFN_INLINE result<std::int64_t> engine_core::positive_from_path(const json_pa
 STEPFN_INLINE outcome engine_core::complete_state(const std::shared_ptr<frame>& f, const state& s, json value,
                                                   const std::optional<payload_template>& selector,
                                                   const std::optional<json_path>& result_path) {
+    if (s.language == query_language::jsonata) return complete_jsonata(f, s, std::move(value));
     frame_env env(*this, *f, s);
     auto vars = evaluate_assign(s.assign, value, env);
     if (!vars) return outcome::fail(std::move(vars.error()));

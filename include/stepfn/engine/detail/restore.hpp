@@ -250,6 +250,7 @@ STEPFN_INLINE result<void> engine_core::restore_wait(const std::shared_ptr<frame
         if (tr.find("heartbeatDeadline")) heartbeat = from_micros(tr.integer("heartbeatDeadline", 0, problem));
         if (!problem.empty()) return make_error("CorruptSnapshot", problem);
         request.deadline = deadline;
+        attempt->heartbeat_seconds = request.heartbeat_seconds;
         attempt->kept_request = std::move(request);
         f->attempt = std::move(attempt);
         arms.push_back([self, f, deadline, heartbeat]() { self->resume_attempt(f, deadline, heartbeat); });

@@ -61,6 +61,8 @@ public:
     }
     std::uint64_t generation() const noexcept { return generation_; }
     std::string token;
+    // HeartbeatSeconds as evaluated when the attempt started (a JSONata expression's value).
+    std::optional<std::int64_t> heartbeat_seconds;
     // With a store: the request as sent (a checkpoint records it for a restart), and whether
     // a callback task's invoker answered (TaskSubmitted). Touched only in the frame's strand.
     std::optional<task_request> kept_request;

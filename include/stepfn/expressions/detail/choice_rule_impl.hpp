@@ -19,6 +19,7 @@
 #include <stepfn/detail/timestamp.hpp>
 #include <stepfn/expressions/detail/string_matches.hpp>
 #include <stepfn/expressions/json_path.hpp>
+#include <stepfn/expressions/jsonata_template.hpp>
 
 namespace stepfn::detail::choice {
 
@@ -107,6 +108,7 @@ struct node {
     std::optional<json_path> variable;
     std::optional<json_path> operand;    // *Path comparand
     std::vector<node> children;          // And / Or / Not
+    std::optional<jsonata_template> condition;  // JSONata Condition, compiled
 };
 
 inline std::string in_quotes(std::string_view s) { return "'" + std::string(s) + "'"; }
@@ -346,6 +348,12 @@ private:
         } else if (const auto* text = condition->get_ptr<const std::string*>(); text && stepfn::is_jsonata_expression(*text)) {
             result.kind = node_kind::condition_expression;
             result.text = *text;
+            auto compiled = jsonata_template::compile(*condition, pointer_child(pointer, "Condition"), "Condition");
+            if (!compiled) {
+                for (auto& p : compiled.error().problems) problem(p.pointer, p.message);
+                return std::nullopt;
+            }
+            result.condition = std::move(*compiled);
         } else {
             problem(pointer_child(pointer, "Condition"),
                     "'Condition' must be a boolean or a JSONata expression written as \"{% ... %}\"");
@@ -460,9 +468,17 @@ inline result<bool> evaluate(const node& n, const json& input, const eval_env& e
         return !*r;
     }
     case node_kind::condition_literal: return n.expected;
-    case node_kind::condition_expression:
-        return make_error(errors::query_evaluation_error,
-                          "JSONata is not supported yet: cannot evaluate the Condition " + n.text);
+    case node_kind::condition_expression: {
+        if (!n.condition) return false;
+        auto v = n.condition->evaluate(env);
+        if (!v) return tl::make_unexpected(std::move(v.error()));
+        if (!v->is_boolean())
+            return make_error(errors::query_evaluation_error,
+                              "The JSONata expression '" + n.condition->expression_text() +
+                                  "' specified for the field 'Condition' returned " + dump_value(*v) +
+                                  ", not a boolean.");
+        return v->get<bool>();
+    }
     case node_kind::compare:
     case node_kind::string_matches:
     case node_kind::type_test: break;

@@ -37,6 +37,7 @@
 #include <stepfn/expressions/intrinsic.hpp>
 #include <stepfn/expressions/json_path.hpp>
 #include <stepfn/expressions/payload_template.hpp>
+#include <stepfn/expressions/jsonata_template.hpp>
 
 namespace stepfn::detail {
 
@@ -45,6 +46,22 @@ inline constexpr std::int64_t max_delay_seconds_limit = 31622400;
 inline constexpr std::int64_t max_batch_bytes = 262144;
 inline constexpr std::int64_t max_reader_items = 100000000;
 inline constexpr std::int64_t unbounded = (std::numeric_limits<std::int64_t>::max)();
+
+// Where `$states.result` and `$states.errorOutput` exist (asl-reference.md §10): `result` in
+// the Output and Assign of a Task, Parallel or Map; `errorOutput` in a Catcher's. `input` and
+// `context` exist everywhere.
+inline constexpr std::uint8_t states_everywhere =
+    static_cast<std::uint8_t>(states_member::input) | static_cast<std::uint8_t>(states_member::context);
+inline constexpr std::uint8_t states_with_result =
+    states_everywhere | static_cast<std::uint8_t>(states_member::result);
+inline constexpr std::uint8_t states_with_error =
+    states_everywhere | static_cast<std::uint8_t>(states_member::error_output);
+
+// The `$states` members a state's own Output and Assign may read.
+inline std::uint8_t states_of(state_type t) noexcept {
+    return t == state_type::task || t == state_type::parallel || t == state_type::map ? states_with_result
+                                                                                       : states_everywhere;
+}
 
 class definition_loader {
 public:
@@ -140,6 +157,14 @@ private:
     std::optional<value_expression> compile_expression(const json& value, const std::string& pointer,
                                                        std::string_view field);
 
+    // ---- JSONata fields (loader_jsonata.hpp) ---------------------------------------------
+
+    void check_states_members(const json& value, const std::string& pointer, std::uint8_t allowed, std::size_t depth);
+    std::optional<jsonata_template> jsonata_field(const json& value, const std::string& pointer, std::string_view field,
+                                                  std::uint8_t allowed);
+    std::optional<jsonata_template> jsonata_expression_field(const json& value, const std::string& pointer,
+                                                             std::string_view field);
+
     // ---- exclusive pairs and numbers-or-paths (loader_fields.hpp) ------------------------
 
     bool exclusive(const json& object, const std::string& pointer, std::string_view a, std::string_view b);
@@ -168,7 +193,8 @@ private:
     bool load_state(const json& body, const std::string& name, const std::string& pointer,
                     query_language scope_language, const scope_names& names, state& out);
     bool read_next_or_end(const json& body, const std::string& pointer, const scope_names& names, state& out);
-    std::optional<assign_block> read_assign(const json& value, const std::string& pointer, query_language language);
+    std::optional<assign_block> read_assign(const json& value, const std::string& pointer, query_language language,
+                                            std::uint8_t states_allowed);
     void check_variable_scopes();
 
     // ---- Retry and Catch (loader_recovery.hpp) -------------------------------------------
@@ -196,7 +222,7 @@ private:
     void load_choice_rule(const json& rule, const std::string& pointer, query_language language,
                           const scope_names& names, choice_state& out);
     wait_state load_wait(const json& body, const std::string& pointer, query_language language);
-    fail_state load_fail(const json& body, const std::string& pointer);
+    fail_state load_fail(const json& body, const std::string& pointer, query_language language);
     parallel_state load_parallel(const json& body, const std::string& pointer, query_language language,
                                  const scope_names& names);
 
@@ -216,6 +242,7 @@ private:
 } // namespace stepfn::detail
 
 #include <stepfn/load/detail/loader_fields.hpp>
+#include <stepfn/load/detail/loader_jsonata.hpp>
 #include <stepfn/load/detail/loader_scopes.hpp>
 #include <stepfn/load/detail/loader_recovery.hpp>
 #include <stepfn/load/detail/loader_states.hpp>

@@ -238,7 +238,9 @@ inline int_or_path definition_loader::int_or_path_field(const json& object, cons
     int_or_path out;
     exclusive(object, pointer, field, path_field);
     if (const json* value = get(object, field)) {
-        if (!(language == query_language::jsonata && is_jsonata_expression(*value)))
+        if (language == query_language::jsonata && is_jsonata_expression(*value))
+            out.expression = jsonata_expression_field(*value, pointer_child(pointer, field), field);
+        else
             out.value = read_int(*value, pointer_child(pointer, field), field, low, high);
     }
     out.path = reference_field(object, pointer, path_field);
@@ -251,7 +253,9 @@ inline number_or_path definition_loader::number_or_path_field(const json& object
     number_or_path out;
     exclusive(object, pointer, field, path_field);
     if (const json* value = get(object, field)) {
-        if (!(language == query_language::jsonata && is_jsonata_expression(*value))) {
+        if (language == query_language::jsonata && is_jsonata_expression(*value)) {
+            out.expression = jsonata_expression_field(*value, pointer_child(pointer, field), field);
+        } else {
             if (value->is_number() && value->get<double>() >= low && value->get<double>() <= high)
                 out.value = value->get<double>();
             else

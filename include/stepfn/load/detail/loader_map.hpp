@@ -44,10 +44,13 @@ inline map_state definition_loader::load_map(const json& body, const std::string
         if (const json* items = get(body, "Items")) {
             if (!items->is_array() && !is_jsonata_expression(*items))
                 report(pointer_child(pointer, "Items"), "'Items' must be an array or a JSONata expression");
-            out.jsonata_items = *items;
+            else
+                out.jsonata_items = jsonata_field(*items, pointer_child(pointer, "Items"), "Items", states_everywhere);
         }
-        // ItemSelector in JSONata holds expressions, not `.$` keys; kept as a literal template.
-        out.item_selector = template_field(body, pointer, "ItemSelector");
+        // ItemSelector in JSONata holds expressions, not `.$` keys.
+        if (const json* selector = get(body, "ItemSelector"))
+            out.jsonata_item_selector =
+                jsonata_field(*selector, pointer_child(pointer, "ItemSelector"), "ItemSelector", states_everywhere);
     }
 
     out.max_concurrency = int_or_path_field(body, pointer, language, "MaxConcurrency", "MaxConcurrencyPath", 0,
@@ -157,6 +160,10 @@ inline void definition_loader::load_item_reader(const json& reader, const std::s
     static constexpr std::string_view required[] = {"Resource"};
     require_fields(reader, pointer, required);
     out.reader_parameters = resource_arguments(reader, pointer, language);
+    if (language == query_language::jsonata)
+        if (const json* arguments = get(reader, "Arguments"))
+            out.jsonata_reader_arguments = jsonata_field(*arguments, pointer_child(pointer, "Arguments"),
+                                                         "ItemReader/Arguments", states_everywhere);
     const json* config = get(reader, "ReaderConfig");
     if (!config) return;
     std::string at = pointer_child(pointer, "ReaderConfig");
@@ -210,9 +217,13 @@ inline void definition_loader::load_item_batcher(const json& batcher, const std:
         !get(batcher, "MaxInputBytesPerBatch") && !get(batcher, "MaxInputBytesPerBatchPath"))
         report(pointer, "'ItemBatcher' needs at least one of 'MaxItemsPerBatch', 'MaxItemsPerBatchPath', "
                         "'MaxInputBytesPerBatch' or 'MaxInputBytesPerBatchPath'");
-    if (language == query_language::jsonpath)
-        if (const json* input = get(batcher, "BatchInput"))
+    if (const json* input = get(batcher, "BatchInput")) {
+        if (language == query_language::jsonpath)
             out.batch_input = compile_template(*input, pointer_child(pointer, "BatchInput"));
+        else
+            out.jsonata_batch_input = jsonata_field(*input, pointer_child(pointer, "BatchInput"),
+                                                    "ItemBatcher/BatchInput", states_everywhere);
+    }
 }
 
 inline void definition_loader::load_result_writer(const json& writer, const std::string& pointer,
@@ -225,6 +236,10 @@ inline void definition_loader::load_result_writer(const json& writer, const std:
         check_fields(writer, pointer, allowed);
     }
     out.writer_parameters = resource_arguments(writer, pointer, language);
+    if (language == query_language::jsonata)
+        if (const json* arguments = get(writer, "Arguments"))
+            out.jsonata_writer_arguments = jsonata_field(*arguments, pointer_child(pointer, "Arguments"),
+                                                         "ResultWriter/Arguments", states_everywhere);
     if ((get(writer, "Parameters") || get(writer, "Arguments")) && !get(writer, "Resource"))
         report(pointer, "These fields are required: [Resource]");
     else if (!get(writer, "Resource") && !get(writer, "WriterConfig"))

@@ -114,10 +114,11 @@ inline std::vector<catcher> definition_loader::load_catch(const json& value, con
             c.result_path = result_path(item, at);
         } else {
             c.result_path = root_path_;
-            if (const json* output = get(item, "Output")) c.jsonata_output = *output;
+            if (const json* output = get(item, "Output"))
+                c.jsonata_output = jsonata_field(*output, pointer_child(at, "Output"), "Output", states_with_error);
         }
         if (const json* assign = get(item, "Assign"))
-            c.assign = read_assign(*assign, pointer_child(at, "Assign"), language);
+            c.assign = read_assign(*assign, pointer_child(at, "Assign"), language, states_with_error);
         if (const json* v = get(item, "Comment")) read_string(*v, pointer_child(at, "Comment"), "Comment");
         out.push_back(std::move(c));
     }

@@ -210,12 +210,13 @@ inline bool definition_loader::load_state(const json& body, const std::string& n
         } else {
             out.input_path = root_path_;
             out.output_path = root_path_;
-            if (const json* output = get(body, "Output")) out.jsonata_output = *output;
+            if (const json* output = get(body, "Output"))
+                out.jsonata_output = jsonata_field(*output, pointer_child(pointer, "Output"), "Output", states_of(*type));
         }
     }
     if (*type != state_type::succeed && *type != state_type::fail)
         if (const json* assign = get(body, "Assign"))
-            out.assign = read_assign(*assign, pointer_child(pointer, "Assign"), language);
+            out.assign = read_assign(*assign, pointer_child(pointer, "Assign"), language, states_of(*type));
 
     bool transitions_known = true;
     switch (*type) {
@@ -235,7 +236,7 @@ inline bool definition_loader::load_state(const json& body, const std::string& n
     case state_type::wait: out.body = load_wait(body, pointer, language); break;
     case state_type::choice: out.body = load_choice(body, pointer, language, names); break;
     case state_type::succeed: out.body = succeed_state{}; break;
-    case state_type::fail: out.body = load_fail(body, pointer); break;
+    case state_type::fail: out.body = load_fail(body, pointer, language); break;
     }
     return transitions_known;
 }
@@ -263,7 +264,7 @@ inline bool definition_loader::read_next_or_end(const json& body, const std::str
 }
 
 inline std::optional<assign_block> definition_loader::read_assign(const json& value, const std::string& pointer,
-                                                                  query_language language) {
+                                                                  query_language language, std::uint8_t states_allowed) {
     if (!expect_object(value, pointer, "Assign")) return std::nullopt;
     bool names_ok = true;
     for (auto it = value.cbegin(); it != value.cend(); ++it) {
@@ -285,7 +286,8 @@ inline std::optional<assign_block> definition_loader::read_assign(const json& va
         block.jsonpath = compile_template(value, pointer);
         if (!block.jsonpath) names_ok = false;
     } else {
-        block.jsonata = value;
+        block.jsonata = jsonata_field(value, pointer, "Assign", states_allowed);
+        if (!block.jsonata) names_ok = false;
     }
     if (!names_ok) return std::nullopt;
     return block;

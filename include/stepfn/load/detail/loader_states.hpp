@@ -27,7 +27,9 @@ void definition_loader::read_work_fields(const json& body, const std::string& po
         out.result_path = result_path(body, pointer);
     } else {
         out.result_path = root_path_;
-        if (const json* arguments = get(body, "Arguments")) out.jsonata_arguments = *arguments;
+        if (const json* arguments = get(body, "Arguments"))
+            out.jsonata_arguments =
+                jsonata_field(*arguments, pointer_child(pointer, "Arguments"), "Arguments", states_everywhere);
     }
 }
 
@@ -75,6 +77,7 @@ inline void definition_loader::load_credentials(const json& value, const std::st
         check_fields(value, pointer, allowed);
         require_fields(value, pointer, required);
         if (const json* arn = get(value, "RoleArn")) read_string(*arn, pointer_child(pointer, "RoleArn"), "RoleArn");
+        out.jsonata_credentials = jsonata_field(value, pointer, "Credentials", states_everywhere);
         return;
     }
     static constexpr std::string_view allowed[] = {"RoleArn", "RoleArn.$", "RoleArnPath"};
@@ -130,12 +133,16 @@ inline void definition_loader::load_choice_rule(const json& rule, const std::str
         if (compiled) report(pointer, "a choice rule must be an object");
         return;
     }
+    if (language == query_language::jsonata)
+        if (const json* condition = get(rule, "Condition"))
+            check_states_members(*condition, pointer_child(pointer, "Condition"), states_everywhere, 0);
     if (const json* next = get(rule, "Next")) branch.next = resolve(*next, pointer_child(pointer, "Next"), "Next", names);
     else report(pointer, "These fields are required: [Next]");
     if (const json* assign = get(rule, "Assign"))
-        branch.assign = read_assign(*assign, pointer_child(pointer, "Assign"), language);
+        branch.assign = read_assign(*assign, pointer_child(pointer, "Assign"), language, states_everywhere);
     if (language == query_language::jsonata)
-        if (const json* output = get(rule, "Output")) branch.jsonata_output = *output;
+        if (const json* output = get(rule, "Output"))
+            branch.jsonata_output = jsonata_field(*output, pointer_child(pointer, "Output"), "Output", states_everywhere);
     out.choices.push_back(std::move(branch));
 }
 
@@ -154,13 +161,14 @@ inline wait_state definition_loader::load_wait(const json& body, const std::stri
         report(pointer, "only one of 'Seconds', 'SecondsPath', 'Timestamp' and 'TimestampPath' may be set");
     }
     if (const json* seconds = get(body, "Seconds")) {
-        if (jsonata && is_jsonata_expression(*seconds)) out.jsonata_seconds = *seconds;
+        if (jsonata && is_jsonata_expression(*seconds))
+            out.jsonata_seconds = jsonata_expression_field(*seconds, pointer_child(pointer, "Seconds"), "Seconds");
         else out.seconds = read_int(*seconds, pointer_child(pointer, "Seconds"), "Seconds", 0, max_asl_seconds);
     }
     if (const json* timestamp = get(body, "Timestamp")) {
         std::string at = pointer_child(pointer, "Timestamp");
         if (jsonata && is_jsonata_expression(*timestamp)) {
-            out.jsonata_timestamp = *timestamp;
+            out.jsonata_timestamp = jsonata_expression_field(*timestamp, at, "Timestamp");
         } else if (auto text = read_string(*timestamp, at, "Timestamp")) {
             if (parse_rfc3339(*text)) out.timestamp = std::move(*text);
             else report(at, "String does not match RFC3339 timestamp");
@@ -171,13 +179,24 @@ inline wait_state definition_loader::load_wait(const json& body, const std::stri
     return out;
 }
 
-// JSONata expressions in Error/Cause are strings too, kept as written.
-inline fail_state definition_loader::load_fail(const json& body, const std::string& pointer) {
+// In a JSONata state, Error and Cause may be "{% %}" expressions.
+inline fail_state definition_loader::load_fail(const json& body, const std::string& pointer, query_language language) {
     fail_state out;
     exclusive(body, pointer, "Error", "ErrorPath");
     exclusive(body, pointer, "Cause", "CausePath");
-    if (const json* v = get(body, "Error")) out.error = read_string(*v, pointer_child(pointer, "Error"), "Error");
-    if (const json* v = get(body, "Cause")) out.cause = read_string(*v, pointer_child(pointer, "Cause"), "Cause");
+    const bool jsonata = language == query_language::jsonata;
+    if (const json* v = get(body, "Error")) {
+        if (jsonata && is_jsonata_expression(*v))
+            out.jsonata_error = jsonata_expression_field(*v, pointer_child(pointer, "Error"), "Error");
+        else
+            out.error = read_string(*v, pointer_child(pointer, "Error"), "Error");
+    }
+    if (const json* v = get(body, "Cause")) {
+        if (jsonata && is_jsonata_expression(*v))
+            out.jsonata_cause = jsonata_expression_field(*v, pointer_child(pointer, "Cause"), "Cause");
+        else
+            out.cause = read_string(*v, pointer_child(pointer, "Cause"), "Cause");
+    }
     if (const json* v = get(body, "ErrorPath"))
         out.error_path = compile_expression(*v, pointer_child(pointer, "ErrorPath"), "ErrorPath");
     if (const json* v = get(body, "CausePath"))

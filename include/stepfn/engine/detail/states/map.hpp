@@ -7,16 +7,19 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <string>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 #include <stepfn/config.hpp>
 #include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/history.hpp>
 #include <stepfn/engine/detail/pipeline.hpp>
+#include <stepfn/engine/detail/jsonata_flow.hpp>
 #include <stepfn/engine/detail/scheduling.hpp>
 
 namespace stepfn::detail {
@@ -25,13 +28,23 @@ STEPFN_INLINE outcome engine_core::start_map(const std::shared_ptr<frame>& f, co
     frame_env env(*this, *f, s);
     inspect(*f, s, "input", f->input);
     // A distributed Map's ResultWriter parameters read the raw input when the run ends.
-    const bool keep = keeps_raw_input(s, m.result_path) || m.mode == map_mode::distributed;
+    const bool jsonata = s.language == query_language::jsonata;
+    const bool keep = (jsonata ? jsonata_keeps_input(s) : keeps_raw_input(s, m.result_path)) ||
+                      m.mode == map_mode::distributed;
     auto eff = effective_input(s, keep ? json(f->input) : std::move(f->input), env);
     if (!eff) return outcome::fail(std::move(eff.error()));
     inspect(*f, s, "afterInputPath", eff);
     // Whether the effective input is read again once the items are out of it.
     const bool input_needed = m.item_selector || m.max_concurrency.path || m.tolerated_failure_count.path ||
-                              m.tolerated_failure_percentage.path;
+                              m.tolerated_failure_percentage.path || m.jsonata_item_selector ||
+                              m.max_concurrency.expression || m.tolerated_failure_count.expression ||
+                              m.tolerated_failure_percentage.expression;
+    // JSONata: the input is `$states.input` for Items, ItemSelector and the numbers.
+    std::optional<states_env> jenv;
+    if (jsonata) {
+        jenv.emplace(env);
+        jenv->set("input", std::move(*eff));
+    }
     json items;
     std::shared_ptr<map_run> run;
     if (m.mode == map_mode::distributed) {
@@ -45,6 +58,20 @@ STEPFN_INLINE outcome engine_core::start_map(const std::shared_ptr<frame>& f, co
                                 (m.execution_type == map_execution_type::express ? "express:" : "execution:") +
                                 run->machine_name + ":";
         items = json::array();  // read below, once the Map's own fields are known to be valid
+    } else if (jenv) {
+        if (m.jsonata_items) {
+            auto selected = jenv->evaluate(*m.jsonata_items);
+            if (!selected) return outcome::fail(std::move(selected.error()));
+            items = std::move(*selected);
+            if (!items.is_array())
+                return outcome::fail(query_error(*m.jsonata_items, "Items", items, "an array"));
+        } else {
+            items = input_needed ? json(*jenv->get("input")) : jenv->take("input");
+            if (!items.is_array())
+                return outcome::fail(error{errors::query_evaluation_error,
+                                           "The Map state's input must be an array when 'Items' is not given, but it "
+                                           "is " + std::string(items.type_name()) + "."});
+        }
     } else if (!m.items_path || m.items_path->is_root()) {
         items = input_needed ? *eff : std::move(*eff);
     } else {
@@ -59,12 +86,17 @@ STEPFN_INLINE outcome engine_core::start_map(const std::shared_ptr<frame>& f, co
     if (!run) inspect(*f, s, "afterItemsPath", items);
     auto number = [&](const int_or_path& field, const char* name) -> result<std::optional<std::int64_t>> {
         if (field.value) return std::optional<std::int64_t>(*field.value);
+        if (field.expression && jenv) {
+            const std::string plain(name, std::string_view(name).size() - 4);  // without "Path"
+            return jsonata_integer(field, *jenv, plain.c_str(), 0, (std::numeric_limits<std::int64_t>::max)());
+        }
         if (!field.path) return std::optional<std::int64_t>();
         auto v = positive_from_path(*field.path, *eff, env, name, true);
         if (!v) return tl::make_unexpected(std::move(v.error()));
         return std::optional<std::int64_t>(*v);
     };
     auto concurrency = number(m.max_concurrency, "MaxConcurrencyPath");
+    if (!concurrency && m.max_concurrency.expression) return outcome::fail(std::move(concurrency.error()));
     if (!concurrency) {
         // AWS words this one differently from the other *Path fields.
         const json* value = m.max_concurrency.path->find(*eff, env);
@@ -73,6 +105,7 @@ STEPFN_INLINE outcome engine_core::start_map(const std::shared_ptr<frame>& f, co
                                                         " which is not a valid integer: " + m.max_concurrency.path->text()});
     }
     auto tolerated = number(m.tolerated_failure_count, "ToleratedFailureCountPath");
+    if (!tolerated && m.tolerated_failure_count.expression) return outcome::fail(std::move(tolerated.error()));
     if (!tolerated) {
         const json* value = m.tolerated_failure_count.path->find(*eff, env);
         const bool negative = value && value->is_number() && value->get<double>() < 0;
@@ -80,6 +113,14 @@ STEPFN_INLINE outcome engine_core::start_map(const std::shared_ptr<frame>& f, co
                                       : std::move(tolerated.error()));
     }
     std::optional<double> percentage = m.tolerated_failure_percentage.value;
+    if (m.tolerated_failure_percentage.expression && jenv) {
+        auto v = jenv->evaluate(*m.tolerated_failure_percentage.expression);
+        if (!v) return outcome::fail(std::move(v.error()));
+        if (!v->is_number() || v->get<double>() < 0 || v->get<double>() > 100)
+            return outcome::fail(query_error(*m.tolerated_failure_percentage.expression, "ToleratedFailurePercentage",
+                                             *v, "a number from 0 to 100"));
+        percentage = v->get<double>();
+    }
     if (m.tolerated_failure_percentage.path) {
         const json* v = m.tolerated_failure_percentage.path->find(*eff, env);
         // AWS accepts a number or a numeric string such as "1", as for the other *Path fields.
@@ -101,6 +142,7 @@ STEPFN_INLINE outcome engine_core::start_map(const std::shared_ptr<frame>& f, co
             return outcome::fail(error{errors::runtime, "ToleratedFailurePercentage must be between 0 and 100."});
         percentage = *value;
     }
+    if (jenv && (run || m.jsonata_item_selector)) *eff = jenv->take("input");
     if (run) {
         emit(*f->exec, f->prev_event, event_type::map_run_started, [&] { return json{{"mapRunArn", run->arn}}; });
         auto read = distributed_items(*f, s, m, *eff, env, *run);
@@ -133,7 +175,7 @@ STEPFN_INLINE outcome engine_core::start_map(const std::shared_ptr<frame>& f, co
     g->tolerated_count = *tolerated;
     g->tolerated_percentage = percentage;
     g->items = std::move(items);
-    if (m.item_selector) g->selector_input = std::move(*eff);
+    if (m.item_selector || m.jsonata_item_selector) g->selector_input = std::move(*eff);
     g->generation = ++f->generation;
     if (!g->run)
         emit(*f->exec, f->prev_event, event_type::map_state_started, [&] { return json{{"length", g->total}}; });

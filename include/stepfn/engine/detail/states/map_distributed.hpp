@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <exception>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include <stepfn/config.hpp>
@@ -17,6 +19,7 @@
 #include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/history.hpp>
 #include <stepfn/engine/detail/pipeline.hpp>
+#include <stepfn/engine/detail/jsonata_flow.hpp>
 #include <stepfn/engine/detail/scheduling.hpp>
 
 namespace stepfn::detail {
@@ -39,6 +42,10 @@ STEPFN_INLINE result<json> engine_core::distributed_items(const frame& f, const 
             auto parameters = m.reader_parameters->evaluate(eff, env);
             if (!parameters) return tl::make_unexpected(std::move(parameters.error()));
             request.parameters = std::move(*parameters);
+        } else if (m.jsonata_reader_arguments) {
+            auto arguments = jsonata_over(*m.jsonata_reader_arguments, eff, env);
+            if (!arguments) return tl::make_unexpected(std::move(arguments.error()));
+            request.parameters = std::move(*arguments);
         } else if (m.item_reader->arguments) {
             request.parameters = *m.item_reader->arguments;
         }
@@ -46,6 +53,12 @@ STEPFN_INLINE result<json> engine_core::distributed_items(const frame& f, const 
         constexpr std::int64_t most_items = 100000000;
         if (m.reader_max_items.value) {
             request.config.max_items = *m.reader_max_items.value;
+        } else if (m.reader_max_items.expression) {
+            states_env jenv(env);
+            jenv.set("input", json(eff));
+            auto n = jsonata_integer(m.reader_max_items, jenv, "MaxItems", 0, most_items);
+            if (!n) return tl::make_unexpected(std::move(n.error()));
+            request.config.max_items = **n;
         } else if (m.reader_max_items.path) {
             const json* value = m.reader_max_items.path->find(eff, env);
             if (value && value->is_number() && value->get<double>() < 0)
@@ -69,7 +82,12 @@ STEPFN_INLINE result<json> engine_core::distributed_items(const frame& f, const 
         if (request.config.max_items > 0 && items.size() > static_cast<std::size_t>(request.config.max_items))
             items.erase(items.begin() + request.config.max_items, items.end());
     } else {
-        if (!m.items_path || m.items_path->is_root()) {
+        if (m.jsonata_items) {
+            auto selected = jsonata_over(*m.jsonata_items, eff, env);
+            if (!selected) return tl::make_unexpected(std::move(selected.error()));
+            items = std::move(*selected);
+            if (!items.is_array()) return tl::make_unexpected(query_error(*m.jsonata_items, "Items", items, "an array"));
+        } else if (!m.items_path || m.items_path->is_root()) {
             items = eff;
         } else {
             auto selected = m.items_path->evaluate(eff, env);
@@ -85,6 +103,14 @@ STEPFN_INLINE result<json> engine_core::distributed_items(const frame& f, const 
 
     auto limit = [&](const int_or_path& field, const char* name) -> result<std::size_t> {
         if (field.value) return static_cast<std::size_t>(*field.value);
+        if (field.expression) {
+            states_env jenv(env);
+            jenv.set("input", json(eff));
+            const std::string plain(name, std::string_view(name).size() - 4);  // without "Path"
+            auto n = jsonata_integer(field, jenv, plain.c_str(), 1, (std::numeric_limits<std::int64_t>::max)());
+            if (!n) return tl::make_unexpected(std::move(n.error()));
+            return static_cast<std::size_t>(**n);
+        }
         if (!field.path) return std::size_t(0);
         auto n = positive_from_path(*field.path, eff, env, name, false);
         if (!n) return tl::make_unexpected(std::move(n.error()));
@@ -98,11 +124,12 @@ STEPFN_INLINE result<json> engine_core::distributed_items(const frame& f, const 
     if (*max_bytes > most_bytes) *max_bytes = most_bytes;
 
     // ItemSelector shapes each item before it joins a batch.
-    if (m.item_selector) {
+    if (m.item_selector || m.jsonata_item_selector) {
         for (std::size_t i = 0; i < items.size(); ++i) {
             frame_env item_env(*this, f, s);
             item_env.set_map_item(static_cast<std::int64_t>(i), &items[i]);
-            auto selected = m.item_selector->evaluate(eff, item_env);
+            auto selected = m.item_selector ? m.item_selector->evaluate(eff, item_env)
+                                            : jsonata_over(*m.jsonata_item_selector, eff, item_env);
             if (!selected) return tl::make_unexpected(std::move(selected.error()));
             items[i] = std::move(*selected);
         }
@@ -110,6 +137,10 @@ STEPFN_INLINE result<json> engine_core::distributed_items(const frame& f, const 
     std::optional<json> batch_input;
     if (m.batch_input) {
         auto evaluated = m.batch_input->evaluate(eff, env);
+        if (!evaluated) return tl::make_unexpected(std::move(evaluated.error()));
+        batch_input = std::move(*evaluated);
+    } else if (m.jsonata_batch_input) {
+        auto evaluated = jsonata_over(*m.jsonata_batch_input, eff, env);
         if (!evaluated) return tl::make_unexpected(std::move(evaluated.error()));
         batch_input = std::move(*evaluated);
     } else if (m.item_batcher->batch_input) {
@@ -220,6 +251,10 @@ STEPFN_INLINE result<json> engine_core::write_map_results(const frame& f, const 
         auto parameters = m.writer_parameters->evaluate(*eff, env);
         if (!parameters) return make_error(errors::result_writer_failed, parameters.error().cause);
         request.parameters = std::move(*parameters);
+    } else if (m.jsonata_writer_arguments) {
+        auto arguments = jsonata_over(*m.jsonata_writer_arguments, f.input, env);
+        if (!arguments) return make_error(errors::result_writer_failed, arguments.error().cause);
+        request.parameters = std::move(*arguments);
     } else if (rw.arguments) {
         request.parameters = *rw.arguments;
     }

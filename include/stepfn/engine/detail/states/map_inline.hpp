@@ -16,6 +16,7 @@
 #include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/history.hpp>
 #include <stepfn/engine/detail/pipeline.hpp>
+#include <stepfn/engine/detail/jsonata_flow.hpp>
 #include <stepfn/engine/detail/scheduling.hpp>
 
 namespace stepfn::detail {
@@ -103,10 +104,11 @@ STEPFN_INLINE void engine_core::launch_frames(const std::shared_ptr<fanout_group
 STEPFN_INLINE result<json> engine_core::item_input(const fanout_group& g, std::size_t index, json item) {
     const state& s = *g.owner;
     const auto& m = std::get<map_state>(s.body);
-    if (!m.item_selector || (g.run && !g.run->batch_sizes.empty())) return item;
+    if ((!m.item_selector && !m.jsonata_item_selector) || (g.run && !g.run->batch_sizes.empty())) return item;
     frame_env env(*this, *g.parent, s);
     env.set_map_item(static_cast<std::int64_t>(index), &item);
-    auto selected = m.item_selector->evaluate(g.selector_input, env);
+    auto selected = m.item_selector ? m.item_selector->evaluate(g.selector_input, env)
+                                    : jsonata_over(*m.jsonata_item_selector, g.selector_input, env);
     if (!selected) return tl::make_unexpected(state_error(*g.parent, s, std::move(selected.error())));
     return selected;
 }

@@ -12,6 +12,7 @@
 #include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/history.hpp>
 #include <stepfn/engine/detail/pipeline.hpp>
+#include <stepfn/engine/detail/jsonata_flow.hpp>
 #include <stepfn/engine/detail/scheduling.hpp>
 
 namespace stepfn::detail {
@@ -19,7 +20,12 @@ namespace stepfn::detail {
 STEPFN_INLINE outcome engine_core::start_parallel(const std::shared_ptr<frame>& f, const state& s, const parallel_state& p) {
     frame_env env(*this, *f, s);
     result<json> branch_input;
-    {
+    if (s.language == query_language::jsonata) {
+        inspect(*f, s, "input", f->input);
+        states_env jenv(env);
+        bind_input(*f, s, jenv);
+        branch_input = jsonata_arguments(*f, s, p.jsonata_arguments, jenv);
+    } else {
         inspect(*f, s, "input", f->input);
         auto eff = effective_input(s, keeps_raw_input(s, p.result_path) ? json(f->input) : std::move(f->input), env);
         if (!eff) return outcome::fail(std::move(eff.error()));

@@ -19,6 +19,7 @@
 #include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/history.hpp>
 #include <stepfn/engine/detail/pipeline.hpp>
+#include <stepfn/engine/detail/jsonata_flow.hpp>
 #include <stepfn/engine/detail/scheduling.hpp>
 
 namespace stepfn::detail {
@@ -103,39 +104,58 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
         env.set_task_token(token);
     }
     result<json> params;
-    {
-        inspect(*f, s, "input", f->input);
-        // TimeoutSecondsPath, HeartbeatSecondsPath and Credentials read the raw input below.
-        const bool keep = keeps_raw_input(s, t.result_path) || t.timeout_seconds.path || t.heartbeat_seconds.path ||
-                          t.credentials_template;
-        auto eff = effective_input(s, keep ? json(f->input) : std::move(f->input), env);
-        if (!eff) return outcome::fail(std::move(eff.error()));
-        inspect(*f, s, "afterInputPath", eff);
-        params = t.parameters ? t.parameters->evaluate(*eff, env) : std::move(eff);
-    }
-    if (!params) return outcome::fail(std::move(params.error()));
-    inspect(*f, s, "afterParameters", params);
-    // Without Parameters the task's input is a selection of the state's input, checked already.
-    if ((t.parameters || !definite(s.input_path)) && exceeds_size(*params, options_.bounds.max_payload_bytes))
-        return outcome::fail(error{errors::data_limit_exceeded,
-                                        "The state/task '" + s.name +
-                                            "' returned a result with a size exceeding the maximum number of bytes service limit."});
     std::optional<std::int64_t> timeout = t.timeout_seconds.value, heartbeat = t.heartbeat_seconds.value;
-    if (t.timeout_seconds.path) {
-        auto v = positive_from_path(*t.timeout_seconds.path, f->input, env, "TimeoutSecondsPath", false);
-        if (!v) return outcome::fail(std::move(v.error()));
-        timeout = *v;
-    }
-    if (t.heartbeat_seconds.path) {
-        auto v = positive_from_path(*t.heartbeat_seconds.path, f->input, env, "HeartbeatSecondsPath", false);
-        if (!v) return outcome::fail(std::move(v.error()));
-        heartbeat = *v;
-    }
     json credentials;
-    if (t.credentials_template) {
-        auto c = t.credentials_template->evaluate(f->input, env);
-        if (!c) return outcome::fail(std::move(c.error()));
-        credentials = std::move(*c);
+    if (s.language == query_language::jsonata) {
+        inspect(*f, s, "input", f->input);
+        states_env jenv(env);
+        bind_input(*f, s, jenv);
+        auto to = jsonata_integer(t.timeout_seconds, jenv, "TimeoutSeconds", 1, 99999999);
+        if (!to) return outcome::fail(std::move(to.error()));
+        auto hb = jsonata_integer(t.heartbeat_seconds, jenv, "HeartbeatSeconds", 1, 99999999);
+        if (!hb) return outcome::fail(std::move(hb.error()));
+        timeout = *to;
+        heartbeat = *hb;
+        if (t.jsonata_credentials) {
+            auto c = jenv.evaluate(*t.jsonata_credentials);
+            if (!c) return outcome::fail(std::move(c.error()));
+            credentials = std::move(*c);
+        }
+        params = jsonata_arguments(*f, s, t.jsonata_arguments, jenv);
+        if (!params) return outcome::fail(std::move(params.error()));
+    } else {
+        {
+            inspect(*f, s, "input", f->input);
+            // TimeoutSecondsPath, HeartbeatSecondsPath and Credentials read the raw input below.
+            const bool keep = keeps_raw_input(s, t.result_path) || t.timeout_seconds.path || t.heartbeat_seconds.path ||
+                              t.credentials_template;
+            auto eff = effective_input(s, keep ? json(f->input) : std::move(f->input), env);
+            if (!eff) return outcome::fail(std::move(eff.error()));
+            inspect(*f, s, "afterInputPath", eff);
+            params = t.parameters ? t.parameters->evaluate(*eff, env) : std::move(eff);
+        }
+        if (!params) return outcome::fail(std::move(params.error()));
+        inspect(*f, s, "afterParameters", params);
+        // Without Parameters the task's input is a selection of the state's input, checked already.
+        if ((t.parameters || !definite(s.input_path)) && exceeds_size(*params, options_.bounds.max_payload_bytes))
+            return outcome::fail(error{errors::data_limit_exceeded,
+                                            "The state/task '" + s.name +
+                                                "' returned a result with a size exceeding the maximum number of bytes service limit."});
+        if (t.timeout_seconds.path) {
+            auto v = positive_from_path(*t.timeout_seconds.path, f->input, env, "TimeoutSecondsPath", false);
+            if (!v) return outcome::fail(std::move(v.error()));
+            timeout = *v;
+        }
+        if (t.heartbeat_seconds.path) {
+            auto v = positive_from_path(*t.heartbeat_seconds.path, f->input, env, "HeartbeatSecondsPath", false);
+            if (!v) return outcome::fail(std::move(v.error()));
+            heartbeat = *v;
+        }
+        if (t.credentials_template) {
+            auto c = t.credentials_template->evaluate(f->input, env);
+            if (!c) return outcome::fail(std::move(c.error()));
+            credentials = std::move(*c);
+        }
     }
 
     resource_names resource(t.resource);
@@ -164,6 +184,7 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
     const auto generation = ++f->generation;
     auto attempt = std::make_shared<task_attempt>(shared_from_this(), f, generation, callback);
     attempt->token = token;
+    attempt->heartbeat_seconds = heartbeat;
     f->attempt = attempt;
     f->waiting = true;
     const time_point now = clock_->now();
@@ -283,6 +304,7 @@ STEPFN_INLINE void engine_core::on_task_heartbeat(const std::shared_ptr<frame>& 
     const state& s = f->states->states[f->current];
     const auto& t = std::get<task_state>(s.body);
     std::optional<std::int64_t> seconds = t.heartbeat_seconds.value;
+    if (!seconds) seconds = f->attempt->heartbeat_seconds;  // a JSONata expression's value
     if (!seconds && t.heartbeat_seconds.path) {
         frame_env env(*this, *f, s);
         auto v = positive_from_path(*t.heartbeat_seconds.path, f->input, env, "HeartbeatSecondsPath", false);

@@ -172,7 +172,8 @@ STEPFN_INLINE result<std::optional<json>> jsonata_expression::evaluate(const jso
     // A non-finite number as the whole result stays a number (inside arrays and objects it is
     // null, as JSON.stringify writes it): the caller decides what Infinity means for it.
     if (r->is_number()) return std::optional<json>(r->num() == 0 ? json(0) : r->j());
-    json out = dj::to_json_or_null(*r);
+    // A document made by the evaluation that nothing else holds moves out instead of being copied.
+    json out = r->is_json() && r->sole_owner() ? std::move(const_cast<json&>(r->j())) : dj::to_json_or_null(*r);
     dj::null_non_finite(out);
     return std::optional<json>(std::move(out));
 }

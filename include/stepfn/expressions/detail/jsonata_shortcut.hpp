@@ -1,0 +1,147 @@
+#ifndef STEPFN_EXPRESSIONS_DETAIL_JSONATA_SHORTCUT_HPP
+#define STEPFN_EXPRESSIONS_DETAIL_JSONATA_SHORTCUT_HPP
+
+// A shortcut for the commonest expressions of a state machine: a path of plain names from a
+// variable (`$states.input.order.id`, `$limit.max`), alone or compared with a literal
+// (`$states.input.amount > 1000`, `$states.input.tier = 'gold'`). It answers only where its
+// answer is certainly the evaluator's: objects all the way, a value that is not an array at the
+// end, operands of one type. Anything else (a missing field, an array, a type mismatch and its
+// error) is left to the compiled expression.
+
+#include <cstdint>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <stepfn/expressions/eval_env.hpp>
+#include <stepfn/json.hpp>
+
+namespace stepfn {
+namespace detail {
+
+struct jsonata_shortcut {
+    enum class relation : std::uint8_t { none, eq, ne, lt, le, gt, ge };
+    std::string variable;            // "states" for `$states...`
+    std::vector<std::string> names;  // the steps after it
+    relation rel = relation::none;
+    json literal;                    // a number, a string or a boolean
+};
+
+inline std::optional<jsonata_shortcut> parse_shortcut(std::string_view text) {
+    std::size_t i = 0;
+    const auto space = [&] {
+        while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) ++i;
+    };
+    const auto name = [&]() -> std::optional<std::string> {
+        const std::size_t start = i;
+        while (i < text.size() && ((text[i] >= 'a' && text[i] <= 'z') || (text[i] >= 'A' && text[i] <= 'Z') ||
+                                   text[i] == '_' || (i > start && text[i] >= '0' && text[i] <= '9')))
+            ++i;
+        std::string out(text.substr(start, i - start));
+        // Words the grammar gives a meaning of their own are left to the parser.
+        if (out.empty() || out == "and" || out == "or" || out == "in" || out == "true" || out == "false" ||
+            out == "null" || out == "function")
+            return std::nullopt;
+        return out;
+    };
+    jsonata_shortcut s;
+    space();
+    if (i >= text.size() || text[i] != '$') return std::nullopt;
+    ++i;
+    auto variable = name();
+    if (!variable) return std::nullopt;
+    s.variable = std::move(*variable);
+    while (i < text.size() && text[i] == '.') {
+        ++i;
+        auto step = name();
+        if (!step) return std::nullopt;
+        s.names.push_back(std::move(*step));
+    }
+    space();
+    if (i == text.size()) return s;
+    const std::string_view rest = text.substr(i);
+    using rel = jsonata_shortcut::relation;
+    static constexpr std::pair<std::string_view, rel> ops[] = {{"!=", rel::ne}, {"<=", rel::le}, {">=", rel::ge},
+                                                               {"=", rel::eq},  {"<", rel::lt},  {">", rel::gt}};
+    for (const auto& op : ops)
+        if (rest.substr(0, op.first.size()) == op.first) {
+            s.rel = op.second;
+            i += op.first.size();
+            break;
+        }
+    if (s.rel == rel::none) return std::nullopt;
+    space();
+    if (i >= text.size()) return std::nullopt;
+    const char c = text[i];
+    if (c == '\'' || c == '"') {
+        const std::size_t end = text.find(c, i + 1);
+        if (end == std::string_view::npos) return std::nullopt;
+        const std::string_view body = text.substr(i + 1, end - i - 1);
+        if (body.find('\\') != std::string_view::npos) return std::nullopt;
+        s.literal = std::string(body);
+        i = end + 1;
+    } else if (text.substr(i, 4) == "true" || text.substr(i, 5) == "false") {
+        s.literal = text[i] == 't';
+        i += text[i] == 't' ? 4 : 5;
+    } else {
+        const std::size_t start = i;
+        if (text[i] == '-') ++i;
+        const std::size_t digits = i;
+        while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+        if (i == digits) return std::nullopt;
+        if (i < text.size() && text[i] == '.') {
+            ++i;
+            const std::size_t fraction = i;
+            while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+            if (i == fraction) return std::nullopt;
+        }
+        s.literal = std::strtod(std::string(text.substr(start, i - start)).c_str(), nullptr);
+    }
+    space();
+    if (i != text.size()) return std::nullopt;
+    // Strings order by UTF-16 units in JSONata: only equality is taken here.
+    if (s.literal.is_string() && s.rel != rel::eq && s.rel != rel::ne) return std::nullopt;
+    if (s.literal.is_boolean() && s.rel != rel::eq && s.rel != rel::ne) return std::nullopt;
+    return s;
+}
+
+// The answer, or nullopt when the compiled expression must give it.
+inline std::optional<json> try_shortcut(const jsonata_shortcut& s, const eval_env& env) {
+    const json* v = env.variable(s.variable);
+    if (v == nullptr) return std::nullopt;
+    for (const auto& step : s.names) {
+        if (!v->is_object()) return std::nullopt;
+        auto it = v->find(step);
+        if (it == v->end()) return std::nullopt;
+        v = &*it;
+    }
+    if (v->is_array()) return std::nullopt;
+    using rel = jsonata_shortcut::relation;
+    if (s.rel == rel::none) {
+        if (v->is_number_float() && v->get<double>() == 0) return json(0);  // -0 is 0, as the evaluator gives it
+        return *v;
+    }
+    if (s.literal.is_number() && v->is_number()) {
+        const double a = v->get<double>(), b = s.literal.get<double>();
+        switch (s.rel) {
+        case rel::eq: return json(a == b);
+        case rel::ne: return json(a != b);
+        case rel::lt: return json(a < b);
+        case rel::le: return json(a <= b);
+        case rel::gt: return json(a > b);
+        case rel::ge: return json(a >= b);
+        case rel::none: break;
+        }
+        return std::nullopt;
+    }
+    if ((s.literal.is_string() && v->is_string()) || (s.literal.is_boolean() && v->is_boolean()))
+        return json((*v == s.literal) == (s.rel == rel::eq));
+    return std::nullopt;
+}
+
+} // namespace detail
+} // namespace stepfn
+
+#endif

@@ -1,0 +1,199 @@
+#ifndef STEPFN_EXPRESSIONS_DETAIL_JSONATA_TEMPLATE_IMPL_HPP
+#define STEPFN_EXPRESSIONS_DETAIL_JSONATA_TEMPLATE_IMPL_HPP
+
+#include <stepfn/config.hpp>
+#include <stepfn/expressions/jsonata_template.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <stepfn/detail/json_pointer.hpp>
+#include <stepfn/expressions/detail/jsonata_shortcut.hpp>
+#include <stepfn/expressions/detail/jsonata_text.hpp>
+#include <stepfn/expressions/query_language.hpp>
+
+namespace stepfn {
+
+namespace detail {
+
+static_assert(static_cast<std::uint8_t>(states_member::input) == states_input_bit &&
+                  static_cast<std::uint8_t>(states_member::result) == states_result_bit &&
+                  static_cast<std::uint8_t>(states_member::error_output) == states_error_output_bit &&
+                  static_cast<std::uint8_t>(states_member::context) == states_context_bit,
+              "jsonata_text.hpp's bits are states_member's");
+
+// One node of a compiled template: a literal (a subtree without expressions, copied as is),
+// an expression, or an object or array some of whose members are expressions.
+struct jsonata_part {
+    enum class kind : std::uint8_t { literal, expression, object, array };
+    kind k = kind::literal;
+    const json* literal = nullptr;               // into the template's own copy of the source
+    std::optional<jsonata_expression> expression;
+    std::optional<jsonata_shortcut> shortcut;    // a plain path, or one compared with a literal
+    std::string text;                            // the expression as AWS's messages quote it
+    std::string field;                           // "Arguments/a/0"
+    std::vector<std::string> keys;               // an object's keys, in order, and their values in `items`
+    std::vector<jsonata_part> items;             // (a vector of an incomplete type: allowed, a pair is not)
+};
+
+class jsonata_template_compiler {
+public:
+    explicit jsonata_template_compiler(const jsonata_options& options) : options_(options) {}
+
+    std::vector<diagnostic> problems;
+    std::uint8_t reads = 0;
+    bool any_expression = false;
+
+    jsonata_part compile(const json& value, const std::string& pointer, const std::string& field, std::size_t depth) {
+        jsonata_part out;
+        out.literal = &value;
+        out.field = field;
+        if (depth > max_depth) {
+            problems.push_back({pointer, "the value is nested more than " + std::to_string(max_depth) + " levels deep"});
+            return out;
+        }
+        if (const auto* text = value.get_ptr<const std::string*>(); text && is_jsonata_expression(*text)) {
+            any_expression = true;
+            out.text = std::string(trim_spaces(std::string_view(*text).substr(2, text->size() - 4)));
+            auto compiled = jsonata_expression::compile(std::string_view(*text).substr(2, text->size() - 4), options_);
+            if (!compiled) {
+                problems.push_back({pointer, "The JSONata expression '" + out.text + "' is not valid: " + compiled.error().cause});
+                return out;
+            }
+            if (compiled->uses_context_item()) {
+                problems.push_back({pointer, "The JSONata expression '" + out.text +
+                                                 "' reads the context item ($, $$ or a field name at the top level); "
+                                                 "Step Functions expressions have none: read the input as $states.input"});
+                return out;
+            }
+            reads = static_cast<std::uint8_t>(reads | states_members_read(out.text));
+            out.k = jsonata_part::kind::expression;
+            out.expression = std::move(*compiled);
+            out.shortcut = parse_shortcut(out.text);
+            return out;
+        }
+        bool dynamic = false;
+        if (value.is_object()) {
+            for (auto it = value.cbegin(); it != value.cend(); ++it) {
+                auto child = compile(it.value(), pointer_child(pointer, it.key()), field + "/" + it.key(), depth + 1);
+                dynamic = dynamic || child.k != jsonata_part::kind::literal;
+                out.keys.push_back(it.key());
+                out.items.push_back(std::move(child));
+            }
+            if (dynamic) out.k = jsonata_part::kind::object;
+        } else if (value.is_array()) {
+            for (std::size_t i = 0; i < value.size(); ++i) {
+                auto child = compile(value[i], pointer_child(pointer, i), field + "/" + std::to_string(i), depth + 1);
+                dynamic = dynamic || child.k != jsonata_part::kind::literal;
+                out.items.push_back(std::move(child));
+            }
+            if (dynamic) out.k = jsonata_part::kind::array;
+        }
+        if (!dynamic) {
+            out.keys.clear();
+            out.items.clear();
+        }
+        return out;
+    }
+
+private:
+    static constexpr std::size_t max_depth = 512;
+    const jsonata_options& options_;
+};
+
+inline result<json> evaluate_part(const jsonata_part& p, const eval_env& env) {
+    switch (p.k) {
+    case jsonata_part::kind::literal: return *p.literal;
+    case jsonata_part::kind::expression: {
+        if (p.shortcut)
+            if (auto quick = try_shortcut(*p.shortcut, env)) return std::move(*quick);
+        auto v = p.expression->evaluate(nullptr, env);
+        if (!v)
+            return make_error(errors::query_evaluation_error, "The JSONata expression '" + p.text +
+                                                                  "' specified for the field '" + p.field +
+                                                                  "' threw an error during evaluation. " + v.error().cause);
+        if (!*v)
+            return make_error(errors::query_evaluation_error, "The JSONata expression '" + p.text +
+                                                                  "' specified for the field '" + p.field +
+                                                                  "' returned nothing (undefined).");
+        return std::move(**v);
+    }
+    case jsonata_part::kind::object: {
+        json out = json::object();
+        for (std::size_t i = 0; i < p.keys.size(); ++i) {
+            auto v = evaluate_part(p.items[i], env);
+            if (!v) return v;
+            out[p.keys[i]] = std::move(*v);
+        }
+        return out;
+    }
+    case jsonata_part::kind::array: {
+        json out = json::array();
+        for (const auto& item : p.items) {
+            auto v = evaluate_part(item, env);
+            if (!v) return v;
+            out.push_back(std::move(*v));
+        }
+        return out;
+    }
+    }
+    return json();
+}
+
+} // namespace detail
+
+struct jsonata_template::impl {
+    json source;
+    detail::jsonata_part root;
+    std::uint8_t reads = 0;
+    bool literal = true;
+};
+
+STEPFN_INLINE result<jsonata_template> jsonata_template::compile(const json& source, std::string_view pointer,
+                                                                 std::string_view field,
+                                                                 const jsonata_options& options) {
+    auto m = std::make_shared<impl>();
+    m->source = source;
+    detail::jsonata_template_compiler c(options);
+    m->root = c.compile(m->source, std::string(pointer), std::string(field), 0);
+    if (!c.problems.empty()) return make_invalid(std::move(c.problems));
+    m->reads = c.reads;
+    m->literal = !c.any_expression;
+    jsonata_template out;
+    out.impl_ = std::move(m);
+    return out;
+}
+
+STEPFN_INLINE const json& jsonata_template::source() const noexcept {
+    static const json none;
+    return impl_ ? impl_->source : none;
+}
+
+STEPFN_INLINE bool jsonata_template::is_expression() const noexcept {
+    return impl_ && impl_->root.k == detail::jsonata_part::kind::expression;
+}
+
+STEPFN_INLINE bool jsonata_template::is_literal() const noexcept { return !impl_ || impl_->literal; }
+
+STEPFN_INLINE bool jsonata_template::reads(states_member member) const noexcept {
+    return impl_ && (impl_->reads & static_cast<std::uint8_t>(member)) != 0;
+}
+
+STEPFN_INLINE std::string jsonata_template::expression_text() const {
+    if (!impl_) return std::string();
+    if (impl_->root.k == detail::jsonata_part::kind::expression) return impl_->root.text;
+    return impl_->source.dump();
+}
+
+STEPFN_INLINE result<json> jsonata_template::evaluate(const eval_env& env) const {
+    if (!impl_) return json();
+    return detail::evaluate_part(impl_->root, env);
+}
+
+} // namespace stepfn
+
+#endif
