@@ -7,6 +7,7 @@
 
 #include <stepfn/history/history_sink.hpp>
 #include <stepfn/limits.hpp>
+#include <stepfn/observe/metrics.hpp>
 #include <stepfn/observe/state_inspector.hpp>
 #include <stepfn/observe/transition_hook.hpp>
 #include <stepfn/policies/retry_policy.hpp>
@@ -42,6 +43,8 @@ struct engine_options {
     std::uint64_t seed = 0;                  // random source (jitter, UUIDs, names); 0 = from the OS
     std::shared_ptr<const retry_policy> retry;     // null: ASL's (asl_retry_policy)
     std::shared_ptr<transition_hook> transitions;  // sees every transition the engine applies
+    // Receives AWS's Step Functions metrics (observe/metric_names.hpp), e.g. a metrics_registry.
+    std::shared_ptr<metrics_sink> metrics;
     // Durable executions: every execution's progress is checkpointed here, and recover()
     // resumes the unfinished ones. Null: executions live in memory only.
     std::shared_ptr<execution_store> store;

@@ -204,6 +204,7 @@ STEPFN_INLINE void engine_core::handle_error(const std::shared_ptr<frame>& f, co
         }
         ++f->retrier_attempts[i];
         ++f->retry_count;
+        if (metrics_) count_decision(*f, s, true);
         f->waiting = true;
         arm_retry(f, clock_->now() + std::chrono::duration_cast<time_point::duration>(*delay));
         notify(*f, s, transition_kind::retrying, nullptr, nullptr, &e);
@@ -221,6 +222,7 @@ STEPFN_INLINE void engine_core::handle_error(const std::shared_ptr<frame>& f, co
             d.next = c.next.name;
             decide(*f, s, e, d);
         }
+        if (metrics_) count_decision(*f, s, false);
         json error_output = json::object();
         error_output["Error"] = e.name;
         error_output["Cause"] = e.cause;

@@ -38,6 +38,7 @@
 #include <stepfn/history/event.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/model/state_machine.hpp>
+#include <stepfn/observe/metrics.hpp>
 #include <stepfn/observe/state_inspector.hpp>
 #include <stepfn/observe/transition_hook.hpp>
 #include <stepfn/policies/retry_policy.hpp>
@@ -209,6 +210,15 @@ private:
     void resume_attempt(const std::shared_ptr<frame>& f, std::optional<time_point> deadline,
                         std::optional<time_point> heartbeat_deadline);
 
+    // ---- telemetry.hpp: metrics (only called when metrics_ is set, except cancel_timer) -------
+    enum class task_phase { scheduled, started, start_failed, succeeded, failed, timed_out };
+    void count_execution_opened(const execution_record& rec, bool started);
+    void count_execution_ended(const execution_record& rec, execution_status status);
+    void count_task(frame& f, const task_state& t, task_phase phase);
+    void count_decision(const frame& f, const state& s, bool retry);
+    void count_timers(int delta);
+    void cancel_timer(timer_id id);  // a frame's timer (Wait, back-off, task deadlines)
+
     // ---- inspection (tests and tools): every data-flow stage and Retry/Catch decision ---------
     static void inspect(const frame& f, const state& s, const char* stage, const json& value) {
         if (f.exec->inspector) f.exec->inspector->stage(s.name, stage, value);
@@ -223,6 +233,7 @@ private:
     std::unique_ptr<executor_iface> executor_;
     std::unique_ptr<clock_iface> clock_;
     engine_options options_;
+    metrics_sink* const metrics_;  // options_.metrics, or null
     const std::string arn_prefix_;
     const std::string role_arn_;
     const std::size_t parallelism_;  // runners an inline Map starts (the executor's concurrency)
@@ -232,6 +243,8 @@ private:
     item_reader_registry item_readers_;
     result_writer_registry result_writers_;
     alignas(64) std::atomic<std::int64_t> busy_{0};  // changes often, from every thread: a line of its own
+    std::atomic<std::int64_t> open_executions_{0};   // with metrics only
+    std::atomic<std::int64_t> parked_timers_{0};
 
     std::mutex rng_mutex_;
     std::mt19937_64 rng_;

@@ -7,6 +7,7 @@
 
 #include <stepfn/engine/detail/engine_core.hpp>
 
+#include <stepfn/engine/detail/telemetry.hpp>
 #include <stepfn/engine/detail/lifecycle.hpp>
 #include <stepfn/engine/detail/scheduling.hpp>
 #include <stepfn/engine/detail/history.hpp>

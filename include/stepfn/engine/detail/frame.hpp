@@ -68,6 +68,8 @@ struct frame : std::enable_shared_from_this<frame> {
     std::shared_ptr<fanout_group> group;  // the Parallel/Map instance this frame waits on
     json failed_run;  // durable: the run that just failed the state, as a snapshot (for a redrive)
     std::int64_t map_index = -1;           // this frame's Map iteration, for history
+    time_point task_scheduled_at{};        // with metrics: the current task attempt's times
+    time_point task_started_at{};
 };
 
 // A distributed Map's run: its ARNs, batches and, with a ResultWriter, every child's record.

@@ -198,6 +198,7 @@ STEPFN_INLINE void engine_core::start_child_execution(const std::shared_ptr<fano
     }
     std::int64_t prev = 0;
     emit(*rec, prev, event_type::execution_started, [&] { return execution_started_details(rec->input); });
+    if (metrics_) count_execution_opened(*rec, true);
     root->prev_event = prev;
     launch(root);
 }

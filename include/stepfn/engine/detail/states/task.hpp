@@ -149,6 +149,7 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
         if (heartbeat) details["heartbeatInSeconds"] = *heartbeat;
         return details;
     });
+    if (metrics_) count_task(*f, t, task_phase::scheduled);
 
     auto invoker = invokers_.find(t.resource);
     if (!invoker) {
@@ -156,10 +157,12 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
             return json{{"resourceType", resource.type()}, {"resource", resource.name()}, {"error", errors::runtime},
                         {"cause", "no task invoker is registered for resource '" + t.resource + "'"}};
         });
+        if (metrics_) count_task(*f, t, task_phase::start_failed);
         return outcome::fail(error{errors::runtime, "No task invoker is registered for resource '" + t.resource + "'."});
     }
     emit(*f->exec, f->prev_event, event_type::task_started,
          [&] { return json{{"resourceType", resource.type()}, {"resource", resource.name()}}; });
+    if (metrics_) count_task(*f, t, task_phase::started);
 
     const auto generation = ++f->generation;
     auto attempt = std::make_shared<task_attempt>(shared_from_this(), f, generation, callback);
@@ -255,6 +258,7 @@ STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, 
             return json{{"resourceType", resource.type()}, {"resource", resource.name()},
                         {"error", answer.error().name}, {"cause", answer.error().cause}};
         });
+        if (metrics_) count_task(*f, t, task_phase::failed);
         return resume(f, s, outcome::fail_from_outside(std::move(answer.error())));
     }
     emit(*f->exec, f->prev_event, event_type::task_succeeded, [&] {
@@ -262,6 +266,7 @@ STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, 
         add_io(details, "output", "outputDetails", *answer);
         return details;
     });
+    if (metrics_) count_task(*f, t, task_phase::succeeded);
 
     resume(f, s, complete_state(f, s, std::move(*answer), t.result_selector, t.result_path));
 }
@@ -289,7 +294,7 @@ STEPFN_INLINE void engine_core::on_task_heartbeat(const std::shared_ptr<frame>& 
         if (v) seconds = *v;
     }
     if (!seconds) return;
-    clock_->cancel(*f->heartbeat_timer);
+    cancel_timer(*f->heartbeat_timer);
     f->heartbeat_at = clock_->now() + std::chrono::seconds(*seconds);
     if (f->exec->durable) f->exec->durable->touched = true;  // the new deadline goes in a checkpoint
     f->heartbeat_timer = arm_timer(f, f->heartbeat_at, generation,
@@ -310,13 +315,14 @@ STEPFN_INLINE void engine_core::on_task_timeout(const std::shared_ptr<frame>& f,
         return json{{"resourceType", resource.type()}, {"resource", resource.name()}, {"error", errors::timeout},
                     {"cause", heartbeat ? "The task missed its heartbeat (HeartbeatSeconds)." : "The task timed out (TimeoutSeconds)."}};
     });
+    if (metrics_) count_task(*f, t, task_phase::timed_out);
     resume(f, s, outcome::fail_from_outside(error{errors::timeout, ""}, heartbeat));
 }
 
 // The attempt a frame waited on is over (answered, timed out, aborted): its timers and token go.
 STEPFN_INLINE std::shared_ptr<task_attempt> engine_core::end_attempt(frame& f) {
-    if (f.timer) clock_->cancel(*f.timer);
-    if (f.heartbeat_timer) clock_->cancel(*f.heartbeat_timer);
+    if (f.timer) cancel_timer(*f.timer);
+    if (f.heartbeat_timer) cancel_timer(*f.heartbeat_timer);
     f.timer.reset();
     f.heartbeat_timer.reset();
     auto attempt = std::move(f.attempt);
