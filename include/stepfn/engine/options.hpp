@@ -3,12 +3,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <stepfn/history/history_sink.hpp>
 #include <stepfn/limits.hpp>
 #include <stepfn/observe/metrics.hpp>
 #include <stepfn/observe/state_inspector.hpp>
+#include <stepfn/observe/tracing.hpp>
 #include <stepfn/observe/transition_hook.hpp>
 #include <stepfn/policies/retry_policy.hpp>
 #include <stepfn/store/execution_store.hpp>
@@ -45,6 +47,9 @@ struct engine_options {
     std::shared_ptr<transition_hook> transitions;  // sees every transition the engine applies
     // Receives AWS's Step Functions metrics (observe/metric_names.hpp), e.g. a metrics_registry.
     std::shared_ptr<metrics_sink> metrics;
+    // Receives a span per execution, state and Task attempt (observe/tracing.hpp), e.g. an
+    // otlp_exporter.
+    std::shared_ptr<span_sink> spans;
     // Durable executions: every execution's progress is checkpointed here, and recover()
     // resumes the unfinished ones. Null: executions live in memory only.
     std::shared_ptr<execution_store> store;
@@ -57,6 +62,9 @@ struct start_options {
     std::string name;                        // execution name; a UUID when empty
     std::shared_ptr<history_sink> history;   // this execution's events only
     std::shared_ptr<state_inspector> inspector;  // sees every stage of every state (tests, tools)
+    // The caller's trace (parse_traceparent of an incoming `traceparent`): the execution's span
+    // is its child. None: the execution starts a new trace (when the engine has spans).
+    std::optional<trace_context> trace_parent;
 };
 
 } // namespace stepfn

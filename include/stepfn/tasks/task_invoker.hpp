@@ -34,6 +34,7 @@ struct task_request {
     std::optional<std::int64_t> heartbeat_seconds;
     std::string task_token;          // set for `.waitForTaskToken` resources
     json credentials;                // the Task's `Credentials`, evaluated (null when absent)
+    std::string traceparent;         // W3C trace context of this attempt's span, when the engine traces
 };
 
 namespace detail {

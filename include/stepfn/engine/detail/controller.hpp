@@ -68,6 +68,7 @@ STEPFN_INLINE outcome engine_core::execute_state(const std::shared_ptr<frame>& f
          !(f->is_root && f->first_state));
     f->first_state = false;
     f->entered_event = f->prev_event;
+    if (traced(*f->exec)) trace_state_started(*f, s);
 
     if (f->exec->event_count.load(std::memory_order_relaxed) + local_tally().pending_for(*f->exec) >
         static_cast<std::int64_t>(options_.bounds.max_history_events))
@@ -168,6 +169,7 @@ STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, cons
         return details;
     });
     if (!f->failed_run.is_null()) f->failed_run = json();
+    if (traced(*f->exec)) trace_state_ended(*f, s, nullptr);
     if (target) {
         f->current = target->index;
         f->input = std::move(output);
@@ -257,6 +259,7 @@ STEPFN_INLINE void engine_core::arm_retry(const std::shared_ptr<frame>& f, time_
 }
 
 STEPFN_INLINE void engine_core::fail_frame(const std::shared_ptr<frame>& f, error e) {
+    if (traced(*f->exec)) trace_state_ended(*f, f->states->states[f->current], &e);
     notify(*f, f->states->states[f->current], transition_kind::failed, nullptr, nullptr, &e);
     f->done = true;
     f->waiting = false;

@@ -40,6 +40,7 @@
 #include <stepfn/model/state_machine.hpp>
 #include <stepfn/observe/metrics.hpp>
 #include <stepfn/observe/state_inspector.hpp>
+#include <stepfn/observe/tracing.hpp>
 #include <stepfn/observe/transition_hook.hpp>
 #include <stepfn/policies/retry_policy.hpp>
 #include <stepfn/tasks/invoker_registry.hpp>
@@ -219,6 +220,19 @@ private:
     void count_timers(int delta);
     void cancel_timer(timer_id id);  // a frame's timer (Wait, back-off, task deadlines)
 
+    // ---- spans.hpp: traces (only called when traced() says so) -----------------------------------
+    bool traced(const execution_record& rec) const noexcept { return spans_ && rec.trace.span_id != 0; }
+    std::uint64_t new_span_id();
+    void send_span(span_data&& span);
+    void trace_execution_started(execution_record& rec, const std::optional<trace_context>& parent,
+                                 std::uint64_t parent_span = 0);
+    void trace_execution_ended(execution_record& rec, execution_status status, const error& e);
+    void trace_state_started(frame& f, const state& s);
+    void trace_state_ended(frame& f, const state& s, const error* failure);
+    void trace_attempt_started(frame& f);
+    void trace_attempt_ended(frame& f, const task_state& t, const error* failure);
+    std::string attempt_traceparent(const frame& f) const;
+
     // ---- inspection (tests and tools): every data-flow stage and Retry/Catch decision ---------
     static void inspect(const frame& f, const state& s, const char* stage, const json& value) {
         if (f.exec->inspector) f.exec->inspector->stage(s.name, stage, value);
@@ -234,6 +248,7 @@ private:
     std::unique_ptr<clock_iface> clock_;
     engine_options options_;
     metrics_sink* const metrics_;  // options_.metrics, or null
+    span_sink* const spans_;       // options_.spans, or null
     const std::string arn_prefix_;
     const std::string role_arn_;
     const std::size_t parallelism_;  // runners an inline Map starts (the executor's concurrency)

@@ -28,5 +28,6 @@
 #include <stepfn/engine/detail/restore.hpp>
 #include <stepfn/engine/detail/redrive.hpp>
 #include <stepfn/engine/detail/execution_impl.hpp>
+#include <stepfn/engine/detail/spans.hpp>
 
 #endif

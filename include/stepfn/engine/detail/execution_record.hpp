@@ -24,6 +24,7 @@
 #include <stepfn/json.hpp>
 #include <stepfn/model/state_machine.hpp>
 #include <stepfn/observe/state_inspector.hpp>
+#include <stepfn/observe/tracing.hpp>
 
 namespace stepfn::detail {
 
@@ -58,6 +59,10 @@ struct execution_record {
     time_point redrive_time;
     std::shared_ptr<history_sink> sink;  // per execution
     std::shared_ptr<state_inspector> inspector;
+    // With engine_options::spans: the execution's span (span_id 0: not traced) and its parent.
+    trace_context trace{0, 0, 0, 0};
+    std::uint64_t trace_parent_span = 0;
+    time_point trace_start;
 
     std::atomic<bool> ended{false};
     // Bumped by every event of every branch and iteration, on any thread: kept on a cache line

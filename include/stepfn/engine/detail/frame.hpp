@@ -70,6 +70,10 @@ struct frame : std::enable_shared_from_this<frame> {
     std::int64_t map_index = -1;           // this frame's Map iteration, for history
     time_point task_scheduled_at{};        // with metrics: the current task attempt's times
     time_point task_started_at{};
+    std::uint64_t state_span = 0;          // with spans: the open state span, the open attempt span
+    std::uint64_t attempt_span = 0;
+    time_point state_span_start{};
+    time_point attempt_span_start{};
 };
 
 // A distributed Map's run: its ARNs, batches and, with a ResultWriter, every child's record.

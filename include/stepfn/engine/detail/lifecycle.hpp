@@ -46,6 +46,7 @@ inline std::string make_uuid(engine_core& core) {
 STEPFN_INLINE engine_core::engine_core(std::unique_ptr<executor_iface> executor, std::unique_ptr<clock_iface> clock,
                                       engine_options options)
     : executor_(std::move(executor)), clock_(std::move(clock)), options_(std::move(options)), metrics_(options_.metrics.get()),
+      spans_(options_.spans.get()),
       arn_prefix_("arn:aws:states:" + options_.region + ":" + options_.account + ":"),
       role_arn_("arn:aws:iam::" + options_.account + ":role/stepfn"),
       parallelism_((std::max)(executor_->concurrency(), std::size_t(1))),
@@ -123,6 +124,7 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
     std::int64_t prev = 0;
     emit(*rec, prev, event_type::execution_started, [&] { return execution_started_details(input); });
     if (metrics_) count_execution_opened(*rec, true);
+    if (spans_) trace_execution_started(*rec, options.trace_parent);
     // `$$.Execution.Input` needs the input as it was; a machine that never reads `$$` does not.
     if (machine.definition().reads_context) rec->input = input;
 
@@ -173,6 +175,12 @@ STEPFN_INLINE void engine_core::end_from_outside(const std::shared_ptr<execution
 }
 
 STEPFN_INLINE void engine_core::abort_frame(const std::shared_ptr<frame>& f) {
+    if (traced(*f->exec) && f->current != no_state && !f->done) {
+        const state& s = f->states->states[f->current];
+        const error aborted{"States.Aborted", "the execution ended while this state ran"};
+        if (const auto* t = std::get_if<task_state>(&s.body)) trace_attempt_ended(*f, *t, &aborted);
+        trace_state_ended(*f, s, &aborted);
+    }
     if (auto attempt = end_attempt(*f)) attempt->cancel();
     if (auto g = std::move(f->group)) {
         std::vector<std::shared_ptr<frame>> children;
@@ -197,6 +205,7 @@ STEPFN_INLINE void engine_core::end_execution(const std::shared_ptr<execution_re
                                        error e) {
     if (rec->ended.exchange(true)) return;
     if (metrics_) count_execution_ended(*rec, status);
+    if (traced(*rec)) trace_execution_ended(*rec, status, e);
     static constexpr event_type final_events[] = {event_type::execution_started, event_type::execution_succeeded,
                                                   event_type::execution_failed, event_type::execution_timed_out,
                                                   event_type::execution_aborted};

@@ -158,11 +158,17 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
                         {"cause", "no task invoker is registered for resource '" + t.resource + "'"}};
         });
         if (metrics_) count_task(*f, t, task_phase::start_failed);
+        if (traced(*f->exec)) {
+            trace_attempt_started(*f);
+            const error missing{errors::runtime, "no task invoker is registered for this resource"};
+            trace_attempt_ended(*f, t, &missing);
+        }
         return outcome::fail(error{errors::runtime, "No task invoker is registered for resource '" + t.resource + "'."});
     }
     emit(*f->exec, f->prev_event, event_type::task_started,
          [&] { return json{{"resourceType", resource.type()}, {"resource", resource.name()}}; });
     if (metrics_) count_task(*f, t, task_phase::started);
+    if (traced(*f->exec)) trace_attempt_started(*f);
 
     const auto generation = ++f->generation;
     auto attempt = std::make_shared<task_attempt>(shared_from_this(), f, generation, callback);
@@ -188,6 +194,7 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
     request.heartbeat_seconds = heartbeat;
     request.task_token = token;
     request.credentials = std::move(credentials);
+    if (f->attempt_span) request.traceparent = attempt_traceparent(*f);
     if (f->exec->durable) {
         // Unique per attempt, and kept in the checkpoint so a request sent again carries it.
         request.idempotency_key = f->exec->arn;
@@ -259,6 +266,7 @@ STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, 
                         {"error", answer.error().name}, {"cause", answer.error().cause}};
         });
         if (metrics_) count_task(*f, t, task_phase::failed);
+        if (traced(*f->exec)) trace_attempt_ended(*f, t, &answer.error());
         return resume(f, s, outcome::fail_from_outside(std::move(answer.error())));
     }
     emit(*f->exec, f->prev_event, event_type::task_succeeded, [&] {
@@ -267,6 +275,7 @@ STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, 
         return details;
     });
     if (metrics_) count_task(*f, t, task_phase::succeeded);
+    if (traced(*f->exec)) trace_attempt_ended(*f, t, nullptr);
 
     resume(f, s, complete_state(f, s, std::move(*answer), t.result_selector, t.result_path));
 }
@@ -316,6 +325,11 @@ STEPFN_INLINE void engine_core::on_task_timeout(const std::shared_ptr<frame>& f,
                     {"cause", heartbeat ? "The task missed its heartbeat (HeartbeatSeconds)." : "The task timed out (TimeoutSeconds)."}};
     });
     if (metrics_) count_task(*f, t, task_phase::timed_out);
+    if (traced(*f->exec)) {
+        const error timed_out{errors::timeout, heartbeat ? "The task missed its heartbeat (HeartbeatSeconds)."
+                                                         : "The task timed out (TimeoutSeconds)."};
+        trace_attempt_ended(*f, t, &timed_out);
+    }
     resume(f, s, outcome::fail_from_outside(error{errors::timeout, ""}, heartbeat));
 }
 
