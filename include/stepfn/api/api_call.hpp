@@ -18,6 +18,7 @@ namespace stepfn {
 // caller is known by its address, for logs and limits.
 struct api_caller {
     std::string address;   // "127.0.0.1:53422", "[::1]:53422"; empty when not over a network
+    std::string traceparent = {};  // the request's W3C `traceparent` header: a started execution's trace parent
 };
 
 // What goes back: an HTTP status and a JSON body. AWS's errors are 400 (the caller's fault) or
@@ -25,6 +26,7 @@ struct api_caller {
 struct api_reply {
     unsigned status = 200;
     std::string body;      // JSON text, sent as application/x-amz-json-1.0
+    std::string content_type = {};  // empty: application/x-amz-json-1.0 (GET /metrics sends text)
 };
 
 // Called exactly once per call, on any thread, possibly long after the call returned (a

@@ -210,7 +210,7 @@ private:
     }
 
     void dispatch(server_http::request<server_http::string_body> request) {
-        api_route route = route_api_request(request);
+        api_route route = route_api_request(request, &state_->options);
         if (route.what != api_route::kind::call) return write_reply(std::move(route.reply));
         phase_ = phase::pending;
         const std::uint64_t sequence = ++sequence_;
@@ -218,7 +218,10 @@ private:
 #if STEPFN_HAS_EXCEPTIONS
         try {
 #endif
-            state_->handler(route.action, std::move(request.body()), api_caller{peer_},
+            api_caller caller{peer_};
+            if (auto trace = request.find("traceparent"); trace != request.end())
+                caller.traceparent = std::string(trace->value().data(), trace->value().size());
+            state_->handler(route.action, std::move(request.body()), std::move(caller),
                             api_reply_handler(api_reply_sink(state_, weak_from_this(), sequence)));
 #if STEPFN_HAS_EXCEPTIONS
         } catch (const std::exception& e) {
