@@ -7,6 +7,7 @@
 // Part of cli.hpp, which includes it last.
 
 #if defined(STEPFN_WITH_SERVER) && defined(STEPFN_WITH_SQLITE)
+#include <atomic>
 #include <csignal>
 #include <pthread.h>
 #include <thread>
@@ -14,6 +15,8 @@
 #include <stepfn/api/step_functions_api.hpp>
 #include <stepfn/executors/thread_pool_executor.hpp>
 #include <stepfn/integrations/api_server.hpp>
+#include <stepfn/observe/metrics_registry.hpp>
+#include <stepfn/observe/prometheus.hpp>
 #endif
 
 namespace stepfn::cli::detail {
@@ -45,6 +48,9 @@ Options:
   --region REGION         The region in ARNs (default us-east-1)
   --account ID            The account in ARNs (default 123456789012)
   -h, --help              Show this help
+
+Operations: GET /metrics (Prometheus text: AWS's Step Functions metrics, see
+docs/observability.md), GET /healthz (200 while running), GET /readyz (200 until a stop begins).
 
 Exit status: 0 after a clean stop; 2 usage error, or a store or port that cannot be opened.
 )";
@@ -160,12 +166,16 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     const std::size_t cores = std::thread::hardware_concurrency();
     thread_pool_executor pool(settings.workers ? settings.workers : (cores > 1 ? cores : 2));
     system_clock clock;
+    // One registry for both engines: series are labelled by state machine.
+    auto metrics = std::make_shared<metrics_registry>();
     engine_options standard_options;
+    standard_options.metrics = metrics;
     standard_options.store = *store;
     standard_options.after_restart = settings.after_restart;
     standard_options.region = settings.region;
     standard_options.account = settings.account;
     engine_options express_options;
+    express_options.metrics = metrics;
     express_options.region = settings.region;
     express_options.account = settings.account;
     using pool_engine = basic_engine<thread_pool_executor, system_clock>;
@@ -191,6 +201,9 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     server_options.port = settings.port;
     server_options.threads = settings.io_threads;
     server_options.max_connections = settings.max_connections;
+    server_options.metrics = [metrics] { return to_prometheus(*metrics); };
+    auto accepting = std::make_shared<std::atomic<bool>>(true);
+    server_options.ready = [accepting] { return accepting->load(); };
     api_server server(api.handler(), server_options);
     if (auto started = server.start(); !started) return report({started.error().cause, false}, hint, err);
     const bool v6 = settings.bind.find(':') != std::string::npos;
@@ -202,6 +215,7 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     int received = 0;
     sigwait(&stop_signals, &received);
     write_line(err, std::string("stepfn serve: ") + (received == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
+    accepting->store(false);
     // No new connections; requests in flight finish (bounded by the drain timeout); waiting
     // activity polls are answered with no task; then the engines stop. Durable executions stay
     // RUNNING at their last checkpoint for the next server's recover().
