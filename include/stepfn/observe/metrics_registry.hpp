@@ -71,6 +71,14 @@ public:
     void observe(std::string_view histogram, double value, const metric_label* labels, std::size_t label_count) override {
         find_or_make(detail::metric_kind::histogram, histogram, labels, label_count).observe(value);
     }
+    // The series itself: updates are atomic operations, with no look-up.
+    std::shared_ptr<metric_instrument> bind(metric_type type, std::string_view name, const metric_label* labels,
+                                            std::size_t label_count) override {
+        const auto kind = type == metric_type::counter ? detail::metric_kind::counter
+                          : type == metric_type::gauge ? detail::metric_kind::gauge
+                                                       : detail::metric_kind::histogram;
+        return std::make_shared<series_instrument>(find_or_make(kind, name, labels, label_count));
+    }
 
     // Bucket upper bounds for a histogram, before its first observation (later calls for a
     // histogram already observed change nothing). Bounds are sorted; +Inf is always implied.
@@ -134,6 +142,19 @@ public:
     }
 
 private:
+    class series_instrument final : public metric_instrument {
+    public:
+        explicit series_instrument(detail::metric_series& s) : series_(s) {}
+        void add(double delta) override { detail::atomic_add(series_.value, delta); }
+        void set(double value) override { series_.value.store(value, std::memory_order_relaxed); }
+        void observe(double value) override {
+            if (series_.kind == detail::metric_kind::histogram) series_.observe(value);
+        }
+
+    private:
+        detail::metric_series& series_;
+    };
+
     static constexpr std::size_t shard_count = 16;
     struct shard {
         mutable std::shared_mutex mutex;

@@ -30,6 +30,7 @@
 #include <stepfn/engine/detail/frame.hpp>
 #include <stepfn/engine/detail/frame_env.hpp>
 #include <stepfn/engine/detail/host_handles.hpp>
+#include <stepfn/engine/detail/instruments.hpp>
 #include <stepfn/engine/detail/outcome.hpp>
 #include <stepfn/engine/detail/task_attempt.hpp>
 #include <stepfn/engine/execution.hpp>
@@ -213,8 +214,9 @@ private:
 
     // ---- telemetry.hpp: metrics (only called when metrics_ is set, except cancel_timer) -------
     enum class task_phase { scheduled, started, start_failed, succeeded, failed, timed_out };
-    void count_execution_opened(const execution_record& rec, bool started);
-    void count_execution_ended(const execution_record& rec, execution_status status);
+    machine_instruments& machine_meter(execution_record& rec);
+    void count_execution_opened(execution_record& rec, bool started);
+    void count_execution_ended(execution_record& rec, execution_status status);
     void count_task(frame& f, const task_state& t, task_phase phase);
     void count_decision(const frame& f, const state& s, bool retry);
     void count_timers(int delta);
@@ -231,7 +233,6 @@ private:
     void trace_state_ended(frame& f, const state& s, const error* failure);
     void trace_attempt_started(frame& f);
     void trace_attempt_ended(frame& f, const task_state& t, const error* failure);
-    std::string attempt_traceparent(const frame& f) const;
 
     // ---- inspection (tests and tools): every data-flow stage and Retry/Catch decision ---------
     static void inspect(const frame& f, const state& s, const char* stage, const json& value) {
@@ -258,7 +259,8 @@ private:
     item_reader_registry item_readers_;
     result_writer_registry result_writers_;
     alignas(64) std::atomic<std::int64_t> busy_{0};  // changes often, from every thread: a line of its own
-    std::atomic<std::int64_t> open_executions_{0};   // with metrics only
+    std::unique_ptr<instrument_cache> instruments_;  // with metrics only
+    std::atomic<std::int64_t> open_executions_{0};
     std::atomic<std::int64_t> parked_timers_{0};
 
     std::mutex rng_mutex_;

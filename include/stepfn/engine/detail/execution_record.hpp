@@ -30,6 +30,7 @@ namespace stepfn::detail {
 
 class engine_core;
 struct frame;
+struct machine_instruments;
 
 // Workflow variables of one scope; inner scopes (branches, iterations) read outer ones.
 struct variable_scope {
@@ -63,6 +64,7 @@ struct execution_record {
     trace_context trace{0, 0, 0, 0};
     std::uint64_t trace_parent_span = 0;
     time_point trace_start;
+    machine_instruments* instruments = nullptr;  // with metrics: its machine's series (the engine's cache)
 
     std::atomic<bool> ended{false};
     // Bumped by every event of every branch and iteration, on any thread: kept on a cache line

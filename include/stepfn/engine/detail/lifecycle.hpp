@@ -57,6 +57,7 @@ STEPFN_INLINE engine_core::engine_core(std::unique_ptr<executor_iface> executor,
         seed = (static_cast<std::uint64_t>(device()) << 32) ^ device();
     }
     rng_.seed(seed);
+    if (metrics_) instruments_ = std::make_unique<instrument_cache>(*metrics_);
 }
 
 STEPFN_INLINE std::uint64_t engine_core::random_u64() {

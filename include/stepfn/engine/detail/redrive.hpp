@@ -127,7 +127,7 @@ STEPFN_INLINE result<execution> engine_core::redrive(std::string_view arn_view) 
     emit(*rec, prev, event_type::execution_redriven, [&] { return json{{"redriveCount", rec->redrive_count}}; });
     if (metrics_) {
         const metric_label labels[] = {{"state_machine", machine_label(*rec)}};
-        metrics_->add(metric_names::executions_redriven, 1, labels, 1);
+        metrics_->add(metric_names::executions_redriven, 1, labels, 1);  // rare: not bound
     }
     return resume_stored(rec, std::move(*root), std::move(arms));
 }

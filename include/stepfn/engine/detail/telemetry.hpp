@@ -3,11 +3,13 @@
 
 // What the engine reports to engine_options::metrics (metric_names.hpp): every call site checks
 // `metrics_` first, so an engine without metrics pays one null test and allocates nothing.
-// With metrics, labels are views of strings the execution already holds.
+// With metrics, the series of a machine and of each of its Task resources are bound once
+// (instruments.hpp): an execution looks its machine up once, an attempt its resource once.
 
 #include <chrono>
 
 #include <stepfn/engine/detail/engine_core.hpp>
+#include <stepfn/engine/detail/instruments.hpp>
 #include <stepfn/observe/metric_names.hpp>
 
 namespace stepfn::detail {
@@ -21,56 +23,58 @@ inline std::string_view machine_label(const execution_record& rec) noexcept {
     return rec.machine_name.empty() ? std::string_view(rec.machine.name()) : std::string_view(rec.machine_name);
 }
 
-// A new execution (started), or one restored or redriven from a store (not started again).
-STEPFN_INLINE void engine_core::count_execution_opened(const execution_record& rec, bool started) {
-    const metric_label labels[] = {{"state_machine", machine_label(rec)}};
-    if (started) metrics_->add(metric_names::executions_started, 1, labels, 1);
-    const auto open = open_executions_.fetch_add(1, std::memory_order_relaxed) + 1;
-    metrics_->set(metric_names::open_executions, static_cast<double>(open), nullptr, 0);
+STEPFN_INLINE machine_instruments& engine_core::machine_meter(execution_record& rec) {
+    if (!rec.instruments) rec.instruments = &instruments_->machine(machine_label(rec));
+    return *rec.instruments;
 }
 
-STEPFN_INLINE void engine_core::count_execution_ended(const execution_record& rec, execution_status status) {
-    static constexpr std::string_view names[] = {metric_names::executions_started, metric_names::executions_succeeded,
-                                                 metric_names::executions_failed, metric_names::executions_timed_out,
-                                                 metric_names::executions_aborted};
-    const metric_label labels[] = {{"state_machine", machine_label(rec)}};
-    metrics_->add(names[static_cast<int>(status)], 1, labels, 1);
+// A new execution (started), or one restored or redriven from a store (not started again).
+STEPFN_INLINE void engine_core::count_execution_opened(execution_record& rec, bool started) {
+    machine_instruments& m = machine_meter(rec);
+    if (started) m.by_status[0]->add(1);
+    const auto open = open_executions_.fetch_add(1, std::memory_order_relaxed) + 1;
+    instruments_->open_executions().set(static_cast<double>(open));
+}
+
+STEPFN_INLINE void engine_core::count_execution_ended(execution_record& rec, execution_status status) {
+    machine_instruments& m = machine_meter(rec);
+    m.by_status[static_cast<int>(status)]->add(1);
     const time_point from = rec.redrive_count > 0 ? rec.redrive_time : rec.start_time;
-    metrics_->observe(metric_names::execution_time, seconds_between(from, clock_->now()), labels, 1);
+    m.execution_time->observe(seconds_between(from, clock_->now()));
     const auto open = open_executions_.fetch_sub(1, std::memory_order_relaxed) - 1;
-    metrics_->set(metric_names::open_executions, static_cast<double>(open), nullptr, 0);
+    instruments_->open_executions().set(static_cast<double>(open));
 }
 
 STEPFN_INLINE void engine_core::count_task(frame& f, const task_state& t, task_phase phase) {
-    const task_metric_names& n = task_metrics_for(t.resource);
-    const metric_label labels[] = {{"state_machine", machine_label(*f.exec)}, {"resource", t.resource}};
+    if (phase == task_phase::scheduled || !f.task_meter) f.task_meter = &instruments_->task(machine_meter(*f.exec), t.resource);
+    task_instruments& n = *f.task_meter;
     const time_point now = clock_->now();
     switch (phase) {
     case task_phase::scheduled:
         f.task_scheduled_at = now;
-        metrics_->add(n.scheduled, 1, labels, 2);
+        n.scheduled->add(1);
         return;
     case task_phase::started:
         f.task_started_at = now;
-        metrics_->add(n.started, 1, labels, 2);
-        metrics_->observe(n.schedule_time, seconds_between(f.task_scheduled_at, now), labels, 2);
+        n.started->add(1);
+        n.schedule_time->observe(seconds_between(f.task_scheduled_at, now));
         return;
     case task_phase::start_failed:
         // Never started: it counts as failed, with no run time.
-        metrics_->add(n.failed, 1, labels, 2);
-        metrics_->observe(n.time, seconds_between(f.task_scheduled_at, now), labels, 2);
+        n.failed->add(1);
+        n.time->observe(seconds_between(f.task_scheduled_at, now));
         return;
     case task_phase::succeeded:
     case task_phase::failed:
     case task_phase::timed_out:
-        metrics_->add(phase == task_phase::succeeded ? n.succeeded : phase == task_phase::failed ? n.failed : n.timed_out, 1,
-                      labels, 2);
-        metrics_->observe(n.run_time, seconds_between(f.task_started_at, now), labels, 2);
-        metrics_->observe(n.time, seconds_between(f.task_scheduled_at, now), labels, 2);
+        (phase == task_phase::succeeded ? n.succeeded : phase == task_phase::failed ? n.failed : n.timed_out)->add(1);
+        n.run_time->observe(seconds_between(f.task_started_at, now));
+        n.time->observe(seconds_between(f.task_scheduled_at, now));
         return;
     }
 }
 
+// Retries and catches happen on errors only: looked up by name, not bound.
 STEPFN_INLINE void engine_core::count_decision(const frame& f, const state& s, bool retry) {
     const metric_label labels[] = {{"state_machine", machine_label(*f.exec)}, {"state", s.name}};
     metrics_->add(retry ? metric_names::retries : metric_names::catches, 1, labels, 2);
@@ -78,7 +82,7 @@ STEPFN_INLINE void engine_core::count_decision(const frame& f, const state& s, b
 
 STEPFN_INLINE void engine_core::count_timers(int delta) {
     const auto now = parked_timers_.fetch_add(delta, std::memory_order_relaxed) + delta;
-    metrics_->set(metric_names::parked_timers, static_cast<double>(now), nullptr, 0);
+    instruments_->parked_timers().set(static_cast<double>(now));
 }
 
 STEPFN_INLINE void engine_core::cancel_timer(timer_id id) {
