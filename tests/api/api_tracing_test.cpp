@@ -11,7 +11,7 @@ namespace {
 struct recorded_spans final : stepfn::span_sink {
     std::mutex mutex;
     std::vector<stepfn::span_data> spans;
-    void on_end(stepfn::span_data s) override {
+    void on_end(stepfn::span_data&& s) override {
         std::lock_guard<std::mutex> lock(mutex);
         spans.push_back(std::move(s));
     }
@@ -31,7 +31,7 @@ struct traced_fixture {
         : standard(executor, clock, options(store)), express(executor, clock, options(nullptr)),
           api(standard, express, api_options(store)) {
         auto record = stepfn::make_invoker([this](const stepfn::task_request& r) {
-            seen.push_back(r.traceparent);
+            seen.push_back(r.trace.valid() ? stepfn::to_traceparent(r.trace) : std::string());
             return stepfn::json::object();
         });
         standard.invokers().set_default(record);

@@ -157,7 +157,7 @@ TEST_CASE("otlp exporter: a full queue drops and counts; a refusing receiver cou
         options.max_batch = 100;                    // never full: only flush() sends
         options.interval = std::chrono::hours(1);
         stepfn::otlp_exporter exporter(options);
-        for (int i = 0; i < 12; ++i) exporter.on_end(span);
+        for (int i = 0; i < 12; ++i) exporter.on_end(stepfn::span_data(span));
         CHECK(exporter.dropped() == 7);
         exporter.flush();
         CHECK(exporter.exported() == 5);
@@ -168,7 +168,7 @@ TEST_CASE("otlp exporter: a full queue drops and counts; a refusing receiver cou
         stepfn::otlp_exporter_options options;
         options.endpoint = refusing.url("/v1/traces");
         stepfn::otlp_exporter exporter(options);
-        for (int i = 0; i < 3; ++i) exporter.on_end(span);
+        for (int i = 0; i < 3; ++i) exporter.on_end(stepfn::span_data(span));
         exporter.flush();
         CHECK(exporter.failed() == 3);
         CHECK(exporter.exported() == 0);
@@ -180,7 +180,7 @@ TEST_CASE("trace context: the caller's traceparent reaches an HTTP task as its a
     struct kept final : stepfn::span_sink {
         std::mutex mutex;
         std::vector<stepfn::span_data> spans;
-        void on_end(stepfn::span_data s) override {
+        void on_end(stepfn::span_data&& s) override {
             std::lock_guard<std::mutex> lock(mutex);
             spans.push_back(std::move(s));
         }
@@ -216,4 +216,30 @@ TEST_CASE("trace context: the caller's traceparent reaches an HTTP task as its a
             CHECK(s.kind == stepfn::span_kind::client);
         }
     CHECK(found);
+}
+
+#include <stepfn/integrations/http_alert_webhook.hpp>
+
+TEST_CASE("alert webhook: each alert is POSTed as JSON", "[alerts][http]") {
+    stepfn_test::loopback_receiver receiver;
+    auto failures = std::make_shared<std::atomic<std::uint64_t>>(0);
+    auto hook = stepfn::http_alert_webhook(std::make_shared<stepfn::http_client>(), receiver.url("/hooks/stepfn"),
+                                           {{"Authorization", "Bearer t"}}, failures);
+    stepfn::alert_event e;
+    e.rule = "orders-failing";
+    e.labels = {{"state_machine", "orders"}};
+    e.value = 0.5;
+    e.threshold = 0.2;
+    e.at = std::chrono::system_clock::now();
+    hook(e);
+    REQUIRE(receiver.wait_for(1));
+    auto r = receiver.requests()[0];
+    CHECK(r.method == "POST");
+    CHECK(r.path == "/hooks/stepfn");
+    CHECK(r.headers.at("authorization") == "Bearer t");
+    auto body = json::parse(r.body);
+    CHECK(body["rule"] == "orders-failing");
+    CHECK(body["status"] == "firing");
+    CHECK(body["labels"]["state_machine"] == "orders");
+    CHECK(failures->load() == 0);
 }

@@ -14,7 +14,7 @@ namespace {
 struct collected_spans final : stepfn::span_sink {
     std::mutex mutex;
     std::vector<stepfn::span_data> spans;
-    void on_end(stepfn::span_data span) override {
+    void on_end(stepfn::span_data&& span) override {
         std::lock_guard<std::mutex> lock(mutex);
         spans.push_back(std::move(span));
     }
@@ -67,7 +67,7 @@ TEST_CASE("spans: execution, states, and each task attempt, in one tree", "[trac
     std::vector<std::string> sent;
     int calls = 0;
     t.engine.invokers().set_default(answer([&](const stepfn::task_request& r) -> stepfn::result<json> {
-        sent.push_back(r.traceparent);
+        sent.push_back(r.trace.valid() ? stepfn::to_traceparent(r.trace) : std::string());
         if (++calls == 1) return stepfn::make_error("Flaky", "once");
         return json("ok");
     }));

@@ -18,7 +18,6 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -63,7 +62,7 @@ public:
         thread_.join();
     }
 
-    void on_end(span_data span) override {
+    void on_end(span_data&& span) override {
         {
             std::lock_guard<std::mutex> lock(mutex_);
             if (queue_.size() >= options_.max_queue) {
@@ -109,17 +108,24 @@ private:
                 if (stopping_) return;
                 continue;
             }
+            // The queue's storage is swapped with the batch's, not copied: after the first batches
+            // neither allocates, so the engine's threads only move a span into place.
             std::vector<span_data> batch;
+            batch.swap(spare_);
+            batch.clear();
             const std::size_t n = (std::min)(queue_.size(), options_.max_batch);
-            batch.reserve(n);
-            for (std::size_t i = 0; i < n; ++i) {
-                batch.push_back(std::move(queue_.front()));
-                queue_.pop_front();
+            if (n == queue_.size()) {
+                batch.swap(queue_);
+            } else {
+                for (std::size_t i = 0; i < n; ++i) batch.push_back(std::move(queue_[i]));
+                queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
             }
             in_flight_ = n;
             lock.unlock();
             const bool sent = send(batch);
+            batch.clear();
             lock.lock();
+            spare_.swap(batch);
             in_flight_ = 0;
             handled_ += n;
             (sent ? exported_ : failed_) += n;
@@ -162,7 +168,7 @@ private:
     std::shared_ptr<http_client> client_;
     mutable std::mutex mutex_;
     std::condition_variable wake_, done_;
-    std::deque<span_data> queue_;
+    std::vector<span_data> queue_, spare_;
     std::uint64_t handled_ = 0, in_flight_ = 0;
     std::uint64_t exported_ = 0, dropped_ = 0, failed_ = 0;
     bool flush_requested_ = false;

@@ -20,17 +20,21 @@ namespace stepfn {
 
 namespace detail {
 
-inline json otlp_value(const json& v) {
-    if (v.is_string()) return json{{"stringValue", v}};
-    if (v.is_boolean()) return json{{"boolValue", v}};
-    if (v.is_number_integer()) return json{{"intValue", std::to_string(v.get<std::int64_t>())}};
-    if (v.is_number()) return json{{"doubleValue", v}};
-    return json{{"stringValue", v.dump(-1, ' ', false, json::error_handler_t::replace)}};
+inline json otlp_value(const span_value& v) {
+    switch (v.type) {
+    case span_value::kind::string: return json{{"stringValue", v.text}};
+    case span_value::kind::boolean: return json{{"boolValue", v.boolean}};
+    case span_value::kind::integer: return json{{"intValue", std::to_string(v.integer)}};
+    case span_value::kind::floating: return json{{"doubleValue", v.floating}};
+    }
+    return json{{"stringValue", v.text}};
 }
 
-inline json otlp_attributes(const std::vector<std::pair<std::string, json>>& attributes) {
+template <class Attributes>
+json otlp_attributes(const Attributes& attributes, std::size_t count) {
     json out = json::array();
-    for (const auto& a : attributes) out.push_back(json{{"key", a.first}, {"value", otlp_value(a.second)}});
+    for (std::size_t i = 0; i < count; ++i)
+        out.push_back(json{{"key", std::string(attributes[i].key)}, {"value", otlp_value(attributes[i].value)}});
     return out;
 }
 
@@ -43,7 +47,7 @@ inline std::string unix_nanos(std::chrono::system_clock::time_point t) {
 
 struct otlp_resource {
     std::string service_name = "stepfn";
-    std::vector<std::pair<std::string, json>> attributes;  // more resource attributes
+    std::vector<span_attribute> attributes;  // more resource attributes (keys: static text)
 };
 
 inline json to_otlp_json(const std::vector<span_data>& spans, const otlp_resource& resource = {}) {
@@ -58,7 +62,8 @@ inline json to_otlp_json(const std::vector<span_data>& spans, const otlp_resourc
         span["kind"] = static_cast<int>(s.kind);
         span["startTimeUnixNano"] = detail::unix_nanos(s.start);
         span["endTimeUnixNano"] = detail::unix_nanos(s.end);
-        span["attributes"] = detail::otlp_attributes(s.attributes);
+        span["attributes"] = detail::otlp_attributes(s.attributes, s.attribute_count);
+        if (s.dropped_attributes) span["droppedAttributesCount"] = s.dropped_attributes;
         json status = json::object();
         status["code"] = static_cast<int>(s.status);
         if (!s.status_message.empty()) status["message"] = s.status_message;
@@ -67,14 +72,14 @@ inline json to_otlp_json(const std::vector<span_data>& spans, const otlp_resourc
     }
     const std::string sdk_version = std::to_string(version.major) + "." + std::to_string(version.minor) + "." +
                                     std::to_string(version.patch);
-    std::vector<std::pair<std::string, json>> attributes{{"service.name", resource.service_name},
-                                                         {"telemetry.sdk.name", "stepfn"},
-                                                         {"telemetry.sdk.language", "cpp"},
-                                                         {"telemetry.sdk.version", sdk_version}};
+    std::vector<span_attribute> attributes{{"service.name", resource.service_name},
+                                           {"telemetry.sdk.name", "stepfn"},
+                                           {"telemetry.sdk.language", "cpp"},
+                                           {"telemetry.sdk.version", sdk_version}};
     for (const auto& a : resource.attributes) attributes.push_back(a);
     json scope = json{{"name", "stepfn"}, {"version", sdk_version}};
     json scope_spans = json{{"scope", std::move(scope)}, {"spans", std::move(list)}};
-    json resource_spans = json{{"resource", json{{"attributes", detail::otlp_attributes(attributes)}}},
+    json resource_spans = json{{"resource", json{{"attributes", detail::otlp_attributes(attributes, attributes.size())}}},
                                {"scopeSpans", json::array({std::move(scope_spans)})}};
     return json{{"resourceSpans", json::array({std::move(resource_spans)})}};
 }

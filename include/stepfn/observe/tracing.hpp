@@ -18,10 +18,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
-#include <stepfn/json.hpp>
 
 namespace stepfn {
 
@@ -98,8 +98,41 @@ inline std::optional<trace_context> parse_traceparent(std::string_view text) {
 enum class span_kind { internal = 1, server = 2, client = 3 };  // OTLP's numbers
 enum class span_status { unset = 0, ok = 1, error = 2 };       // OTLP's numbers
 
-// One finished span. Attribute values are strings, integers, doubles or booleans.
+// An attribute's value: a string, an integer, a double or a boolean (OTLP's AnyValue kinds).
+struct span_value {
+    enum class kind { string, integer, floating, boolean } type = kind::string;
+    std::string text;
+    std::int64_t integer = 0;
+    double floating = 0;
+    bool boolean = false;
+
+    span_value() = default;
+    span_value(std::string s) : text(std::move(s)) {}  // NOLINT: implicit on purpose
+    span_value(std::string_view s) : text(s) {}
+    span_value(const char* s) : text(s) {}
+    span_value(bool b) : type(kind::boolean), boolean(b) {}
+    span_value(double d) : type(kind::floating), floating(d) {}
+    template <class I, std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool>, int> = 0>
+    span_value(I i) : type(kind::integer), integer(static_cast<std::int64_t>(i)) {}
+
+    friend bool operator==(const span_value& v, std::string_view s) { return v.type == kind::string && v.text == s; }
+    friend bool operator==(const span_value& v, std::int64_t i) { return v.type == kind::integer && v.integer == i; }
+    friend bool operator==(const span_value& v, int i) { return v == static_cast<std::int64_t>(i); }
+    friend bool operator==(const span_value& v, const char* s) { return v == std::string_view(s); }
+};
+
+// A key (a string literal or other static text: spans outlive the call that made them) and
+// its value.
+struct span_attribute {
+    std::string_view key;
+    span_value value;
+};
+
+// One finished span. Attributes are held inline (at most max_attributes; more are dropped and
+// counted), so that a span costs no allocation for them.
 struct span_data {
+    static constexpr std::size_t max_attributes = 6;
+
     trace_context context;           // its trace and its own span id
     std::uint64_t parent_span_id = 0;  // 0: a root span
     std::string name;
@@ -107,11 +140,22 @@ struct span_data {
     std::chrono::system_clock::time_point start, end;
     span_status status = span_status::unset;
     std::string status_message;
-    std::vector<std::pair<std::string, json>> attributes;
+    std::array<span_attribute, max_attributes> attributes{};
+    std::size_t attribute_count = 0;
+    std::size_t dropped_attributes = 0;
 
-    const json* attribute(std::string_view key) const {
-        for (const auto& a : attributes)
-            if (a.first == key) return &a.second;
+    void add(std::string_view key, span_value value) {
+        if (attribute_count == max_attributes) {
+            ++dropped_attributes;
+            return;
+        }
+        attributes[attribute_count].key = key;
+        attributes[attribute_count].value = std::move(value);
+        ++attribute_count;
+    }
+    const span_value* attribute(std::string_view key) const {
+        for (std::size_t i = 0; i < attribute_count; ++i)
+            if (attributes[i].key == key) return &attributes[i].value;
         return nullptr;
     }
 };
@@ -121,7 +165,7 @@ struct span_data {
 class span_sink {
 public:
     virtual ~span_sink() = default;
-    virtual void on_end(span_data span) = 0;
+    virtual void on_end(span_data&& span) = 0;
 };
 
 } // namespace stepfn

@@ -13,6 +13,7 @@
 #include <stepfn/error.hpp>
 #include <stepfn/task_error.hpp>
 #include <stepfn/json.hpp>
+#include <stepfn/observe/tracing.hpp>
 
 namespace stepfn {
 
@@ -34,7 +35,9 @@ struct task_request {
     std::optional<std::int64_t> heartbeat_seconds;
     std::string task_token;          // set for `.waitForTaskToken` resources
     json credentials;                // the Task's `Credentials`, evaluated (null when absent)
-    std::string traceparent;         // W3C trace context of this attempt's span, when the engine traces
+    // This attempt's span when the engine traces (valid() then): what an invoker passes on, as
+    // to_traceparent(trace) in a W3C `traceparent` header (the HTTP invoker does).
+    trace_context trace{0, 0, 0, 0};
 };
 
 namespace detail {

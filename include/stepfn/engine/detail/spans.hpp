@@ -17,9 +17,18 @@
 
 namespace stepfn::detail {
 
+// Span ids need to be unique, not secret: a per-thread xorshift seeded from the engine's
+// random source, so that a span takes no lock.
 STEPFN_INLINE std::uint64_t engine_core::new_span_id() {
+    static thread_local std::uint64_t state = 0;
+    if (state == 0) state = random_u64() | 1;
     std::uint64_t id = 0;
-    while (id == 0) id = random_u64();
+    while (id == 0) {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        id = state * 0x2545F4914F6CDD1DULL;
+    }
     return id;
 }
 
@@ -50,15 +59,14 @@ STEPFN_INLINE void engine_core::trace_execution_ended(execution_record& rec, exe
     span.kind = rec.trace_parent_span ? span_kind::internal : span_kind::server;
     span.start = rec.trace_start;
     span.end = clock_->now();
-    span.attributes.emplace_back("stepfn.state_machine.name", span.name);
-    span.attributes.emplace_back("stepfn.execution.arn", rec.arn);
-    span.attributes.emplace_back("stepfn.execution.status", to_string(status));
+    span.add("stepfn.execution.arn", rec.arn);
+    span.add("stepfn.execution.status", to_string(status));
     if (status == execution_status::succeeded) {
         span.status = span_status::ok;
     } else {
         span.status = span_status::error;
         span.status_message = e.cause;
-        span.attributes.emplace_back("error.type", e.name.empty() ? std::string(to_string(status)) : e.name);
+        span.add("error.type", e.name.empty() ? std::string(to_string(status)) : e.name);
     }
     send_span(std::move(span));
 }
@@ -84,15 +92,13 @@ STEPFN_INLINE void engine_core::trace_state_ended(frame& f, const state& s, cons
     span.name = s.name;
     span.start = f.state_span_start;
     span.end = clock_->now();
-    span.attributes.emplace_back("stepfn.state.name", s.name);
-    span.attributes.emplace_back("stepfn.state.type", to_string(s.type()));
-    span.attributes.emplace_back("stepfn.execution.arn", f.exec->arn);
-    if (f.map_index >= 0) span.attributes.emplace_back("stepfn.map.index", f.map_index);
-    if (f.retry_count > 0) span.attributes.emplace_back("stepfn.state.retries", f.retry_count);
+    span.add("stepfn.state.type", to_string(s.type()));
+    if (f.map_index >= 0) span.add("stepfn.map.index", f.map_index);
+    if (f.retry_count > 0) span.add("stepfn.state.retries", f.retry_count);
     if (failure) {
         span.status = span_status::error;
         span.status_message = failure->cause;
-        span.attributes.emplace_back("error.type", failure->name);
+        span.add("error.type", failure->name);
     }
     send_span(std::move(span));
 }
@@ -112,23 +118,16 @@ STEPFN_INLINE void engine_core::trace_attempt_ended(frame& f, const task_state& 
     span.kind = span_kind::client;
     span.start = f.attempt_span_start;
     span.end = clock_->now();
-    span.attributes.emplace_back("stepfn.task.resource", t.resource);
-    span.attributes.emplace_back("stepfn.task.attempt", f.retry_count);
-    span.attributes.emplace_back("stepfn.execution.arn", f.exec->arn);
+    span.add("stepfn.task.resource", t.resource);
+    span.add("stepfn.task.attempt", f.retry_count);
     if (failure) {
         span.status = span_status::error;
         span.status_message = failure->cause;
-        span.attributes.emplace_back("error.type", failure->name);
+        span.add("error.type", failure->name);
     }
     send_span(std::move(span));
 }
 
-// The traceparent an attempt's invoker passes on: the attempt's own span.
-STEPFN_INLINE std::string engine_core::attempt_traceparent(const frame& f) const {
-    trace_context c = f.exec->trace;
-    c.span_id = f.attempt_span;
-    return c.valid() ? to_traceparent(c) : std::string();
-}
 
 } // namespace stepfn::detail
 

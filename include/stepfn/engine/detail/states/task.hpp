@@ -194,7 +194,10 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
     request.heartbeat_seconds = heartbeat;
     request.task_token = token;
     request.credentials = std::move(credentials);
-    if (f->attempt_span) request.traceparent = attempt_traceparent(*f);
+    if (f->attempt_span) {
+        request.trace = f->exec->trace;  // the attempt's own span is the invoker's parent
+        request.trace.span_id = f->attempt_span;
+    }
     if (f->exec->durable) {
         // Unique per attempt, and kept in the checkpoint so a request sent again carries it.
         request.idempotency_key = f->exec->arn;
