@@ -27,8 +27,8 @@ inline void atomic_add(std::atomic<double>& target, double delta) noexcept {
 }
 
 inline std::uint64_t fnv_mix(std::uint64_t h, std::string_view text) noexcept {
-    for (unsigned char c : text) {
-        h ^= c;
+    for (char c : text) {
+        h ^= static_cast<unsigned char>(c);
         h *= 1099511628211ULL;
     }
     h ^= 0xff;  // a separator, so that ("ab","c") and ("a","bc") differ
