@@ -109,6 +109,12 @@ TEST_CASE("json_log_sink: states, levels, errors and durations", "[history][logs
     CHECK((*end)["error"] == "Broken");
     CHECK_FALSE(end->contains("state"));
     CHECK((*end)["duration_ms"] == 15000.0);
+    // The sink flushes its FILE when it goes: it and the execution holding it go first.
+    e = tl::make_unexpected(stepfn::error{"Done", ""});
+    start.history.reset();
+    log.reset();
+    while (h.executor.run_one()) {
+    }
     std::fclose(file);
 }
 
@@ -160,6 +166,12 @@ TEST_CASE("json_log_sink: payloads, task tokens and known secrets are never writ
         } else {
             CHECK_FALSE(started->contains("input"));
         }
+        // The sink flushes its FILE when it goes: it and the execution holding it go first.
+        e = tl::make_unexpected(stepfn::error{"Done", ""});
+        start.history.reset();
+        log.reset();
+        while (h.executor.run_one()) {
+        }
         std::fclose(file);
     }
 }
@@ -181,5 +193,11 @@ TEST_CASE("json_log_sink: min_level keeps only warnings and errors", "[history][
     REQUIRE(lines.size() == 1);
     CHECK(lines[0]["event"] == "ExecutionFailed");
     CHECK(lines[0]["error"] == "E");
+    // The sink flushes its FILE when it goes: it and the execution holding it go first.
+    e = tl::make_unexpected(stepfn::error{"Done", ""});
+    start.history.reset();
+    log.reset();
+    while (h.executor.run_one()) {
+    }
     std::fclose(file);
 }

@@ -44,7 +44,8 @@ void check_attributes(const json& list, std::vector<std::string>& problems) {
             return problems.push_back("a malformed KeyValue: " + kv.dump());
         const json& v = kv["value"];
         if (!v.is_object() || v.size() != 1) return problems.push_back("an AnyValue without exactly one member: " + v.dump());
-        const auto& [k, x] = *v.items().begin();
+        const std::string k = v.begin().key();
+        const json& x = v.begin().value();
         const bool ok = (k == "stringValue" && x.is_string()) || (k == "boolValue" && x.is_boolean()) ||
                         (k == "intValue" && (x.is_string() || x.is_number_integer())) || (k == "doubleValue" && x.is_number());
         if (!ok) problems.push_back("a bad AnyValue: " + v.dump());

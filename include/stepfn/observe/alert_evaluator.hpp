@@ -110,9 +110,17 @@ public:
         std::vector<alert_event> changes;
         {
             std::lock_guard<std::mutex> lock(mutex_);
-            history_.push_back({now, metrics_->snapshot()});
-            while (history_.size() > 2 && now - history_[1].at >= std::chrono::duration<double>(keep_seconds_)) history_.erase(history_.begin());
-            for (const auto& rule : rules_) evaluate_rule(rule, now, changes);
+            // Only the series rules read are kept, and at most about 64 points over the longest
+            // window: memory stays bounded however often evaluate() runs; a window's start is
+            // then found to within 1/64 of the longest window.
+            std::vector<metric_sample> current;
+            for (auto& s : metrics_->snapshot())
+                if (detail::read_by_rules(s.name)) current.push_back(std::move(s));
+            for (const auto& rule : rules_) evaluate_rule(rule, now, current, changes);
+            const std::chrono::duration<double> spacing(keep_seconds_ / 64);
+            if (history_.empty() || now - history_.back().at >= spacing) history_.push_back({now, std::move(current)});
+            while (history_.size() > 2 && now - history_[1].at >= std::chrono::duration<double>(keep_seconds_))
+                history_.erase(history_.begin());
         }
         for (const auto& e : changes)
             if (hook_) hook_(e);
@@ -168,9 +176,9 @@ private:
         return *best;
     }
 
-    void evaluate_rule(const alert_rule& rule, time_point now, std::vector<alert_event>& changes) {
+    void evaluate_rule(const alert_rule& rule, time_point now, const std::vector<metric_sample>& current,
+                       std::vector<alert_event>& changes) {
         std::vector<detail::alert_reading> readings;
-        const auto& current = history_.back().samples;
         const auto window = std::chrono::duration_cast<time_point::duration>(std::chrono::duration<double>(rule.window_seconds));
         const auto& then = at_or_before(now - window);
         switch (rule.kind) {

@@ -260,8 +260,10 @@ private:
     result_writer_registry result_writers_;
     alignas(64) std::atomic<std::int64_t> busy_{0};  // changes often, from every thread: a line of its own
     std::unique_ptr<instrument_cache> instruments_;  // with metrics only
-    std::atomic<std::int64_t> open_executions_{0};
-    std::atomic<std::int64_t> parked_timers_{0};
+    // The gauges' counts, under gauges_mutex_ so that a gauge never shows a stale count last.
+    std::mutex gauges_mutex_;
+    std::int64_t open_executions_ = 0;
+    std::int64_t parked_timers_ = 0;
 
     std::mutex rng_mutex_;
     std::mt19937_64 rng_;

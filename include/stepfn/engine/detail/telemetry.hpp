@@ -32,8 +32,8 @@ STEPFN_INLINE machine_instruments& engine_core::machine_meter(execution_record& 
 STEPFN_INLINE void engine_core::count_execution_opened(execution_record& rec, bool started) {
     machine_instruments& m = machine_meter(rec);
     if (started) m.by_status[0]->add(1);
-    const auto open = open_executions_.fetch_add(1, std::memory_order_relaxed) + 1;
-    instruments_->open_executions().set(static_cast<double>(open));
+    std::lock_guard<std::mutex> lock(gauges_mutex_);  // the count and the gauge move together
+    instruments_->open_executions().set(static_cast<double>(++open_executions_));
 }
 
 STEPFN_INLINE void engine_core::count_execution_ended(execution_record& rec, execution_status status) {
@@ -41,8 +41,8 @@ STEPFN_INLINE void engine_core::count_execution_ended(execution_record& rec, exe
     m.by_status[static_cast<int>(status)]->add(1);
     const time_point from = rec.redrive_count > 0 ? rec.redrive_time : rec.start_time;
     m.execution_time->observe(seconds_between(from, clock_->now()));
-    const auto open = open_executions_.fetch_sub(1, std::memory_order_relaxed) - 1;
-    instruments_->open_executions().set(static_cast<double>(open));
+    std::lock_guard<std::mutex> lock(gauges_mutex_);
+    instruments_->open_executions().set(static_cast<double>(--open_executions_));
 }
 
 STEPFN_INLINE void engine_core::count_task(frame& f, const task_state& t, task_phase phase) {
@@ -81,8 +81,9 @@ STEPFN_INLINE void engine_core::count_decision(const frame& f, const state& s, b
 }
 
 STEPFN_INLINE void engine_core::count_timers(int delta) {
-    const auto now = parked_timers_.fetch_add(delta, std::memory_order_relaxed) + delta;
-    instruments_->parked_timers().set(static_cast<double>(now));
+    std::lock_guard<std::mutex> lock(gauges_mutex_);
+    parked_timers_ += delta;
+    instruments_->parked_timers().set(static_cast<double>(parked_timers_));
 }
 
 STEPFN_INLINE void engine_core::cancel_timer(timer_id id) {

@@ -27,6 +27,14 @@ struct alert_reading {
     bool still_over = false;  // not yet below the resolving level
 };
 
+// The metrics alert rules read (executions' counters, tasks' counters and run times).
+inline bool read_by_rules(std::string_view name) {
+    if (name.rfind("Executions", 0) == 0) return true;
+    for (const task_metric_names* f : {&activity_metric_names, &lambda_metric_names, &service_metric_names})
+        if (name == f->succeeded || name == f->failed || name == f->timed_out || name == f->run_time) return true;
+    return false;
+}
+
 inline const std::string* label_of(const metric_sample& s, std::string_view key) {
     for (const auto& l : s.labels)
         if (l.first == key) return &l.second;
