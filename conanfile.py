@@ -25,8 +25,9 @@ class StepfnConan(ConanFile):
     topics = ("workflow", "step-functions", "asl", "state-machine", "header-only")
     package_type = "header-library"
     settings = "os", "arch", "compiler", "build_type"
-    options = {"with_yaml": [True, False], "with_http": [True, False], "with_sqlite": [True, False], "with_server": [True, False]}
-    default_options = {"with_yaml": False, "with_http": False, "with_sqlite": False, "with_server": False}
+    options = {"with_yaml": [True, False], "with_http": [True, False], "with_sqlite": [True, False], "with_server": [True, False],
+               "with_auth": [True, False]}
+    default_options = {"with_yaml": False, "with_http": False, "with_sqlite": False, "with_server": False, "with_auth": False}
     exports_sources = "include/*", "LICENSE"
     no_copy_source = True
 
@@ -52,6 +53,8 @@ class StepfnConan(ConanFile):
             self.requires("sqlite3/3.45.0", transitive_headers=True)
         if self.options.with_server:
             self.requires("boost/1.84.0", transitive_headers=True)
+        if self.options.with_auth:
+            self.requires("openssl/3.2.1", transitive_headers=True)
 
     def package_id(self):
         # Header-only: one package whatever the settings; the YAML header ships either way.
@@ -114,3 +117,11 @@ class StepfnConan(ConanFile):
             server.defines = ["STEPFN_WITH_SERVER"]
             server.bindirs = []
             server.libdirs = []
+
+        if self.options.with_auth:
+            auth = self.cpp_info.components["auth"]
+            auth.set_property("cmake_target_name", "stepfn::auth")
+            auth.requires = ["core", "openssl::crypto"]
+            auth.defines = ["STEPFN_WITH_AUTH"]
+            auth.bindirs = []
+            auth.libdirs = []

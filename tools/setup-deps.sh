@@ -43,7 +43,7 @@ stepfn_ensure_packages() {
 # invokers, which STEPFN_WITH_HTTP=AUTO builds when it is found; SQLite for stepfn::sqlite, the
 # execution store, which STEPFN_WITH_SQLITE=AUTO builds when it is found; Boost's headers for
 # stepfn::server, the API server on Boost.Beast, which STEPFN_WITH_SERVER=AUTO builds when found).
-STEPFN_BUILD_PACKAGES=(cmake make g++ nlohmann-json3-dev libexpected-dev libfmt-dev catch2 libyaml-cpp-dev libcurl4-openssl-dev libsqlite3-dev libboost-dev)
+STEPFN_BUILD_PACKAGES=(cmake make g++ nlohmann-json3-dev libexpected-dev libfmt-dev catch2 libyaml-cpp-dev libcurl4-openssl-dev libsqlite3-dev libboost-dev libssl-dev)
 # What the whole test suite needs on top: the conformance runner and the clang preset; node +
 # npm for the JSONata differential test (it runs the reference implementation from npm); the
 # HTTP invoker tests' server (python3) and their TLS certificates (openssl); the AWS SDK for

@@ -18,6 +18,7 @@ vcpkg_check_features(OUT_FEATURE_OPTIONS FEATURE_OPTIONS
         yaml STEPFN_WITH_YAML
         sqlite STEPFN_WITH_SQLITE
         server STEPFN_WITH_SERVER
+        auth STEPFN_WITH_AUTH
 )
 
 vcpkg_cmake_configure(

@@ -19,6 +19,8 @@
 #include "catch.hpp"
 #include "engine_harness.hpp"
 
+namespace activity_hub_test {
+
 namespace {
 
 // The replies a poll got (exactly one, when all is well).
@@ -527,3 +529,4 @@ TEST_CASE("Activities: polls, tasks and shutdown racing; every poll answered onc
     }
     CHECK(tokens <= 100);
 }
+} // namespace activity_hub_test

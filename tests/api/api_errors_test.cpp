@@ -4,6 +4,8 @@
 
 #include "api/api_support.hpp"
 
+namespace api_errors_test {
+
 using api_test::fixture;
 using stepfn::json;
 
@@ -104,3 +106,4 @@ TEST_CASE("After shutdown every call is refused and waiting polls are answered",
     CHECK(after.status == 503);
     CHECK(after.type() == "ServiceUnavailable");
 }
+} // namespace api_errors_test

@@ -5,6 +5,8 @@
 
 #include "api/api_support.hpp"
 
+namespace api_executions_test {
+
 using api_test::fixture;
 using stepfn::json;
 
@@ -252,3 +254,4 @@ TEST_CASE("StartExecution on '<machine>#<test case>' runs the mock file's answer
     f.settle();
     CHECK(f.call("DescribeExecution", {{"executionArn", plain}}).body["status"] == "FAILED");
 }
+} // namespace api_executions_test

@@ -3,6 +3,8 @@
 
 #include "api/api_support.hpp"
 
+namespace api_machines_test {
+
 using api_test::fixture;
 using stepfn::json;
 
@@ -192,3 +194,4 @@ TEST_CASE("ValidateStateMachineDefinition answers OK or FAIL with AWS's diagnost
     CHECK(truncated.body["truncated"] == true);
     CHECK(f.call("ValidateStateMachineDefinition", json::object()).type() == "ValidationException");
 }
+} // namespace api_machines_test

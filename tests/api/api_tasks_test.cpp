@@ -3,6 +3,8 @@
 
 #include "api/api_support.hpp"
 
+namespace api_tasks_test {
+
 using api_test::fixture;
 using stepfn::json;
 
@@ -138,3 +140,4 @@ TEST_CASE("Tags on state machines and activities: add, replace, remove, list, li
     CHECK(f.call("TagResource", {{"resourceArn", machine}}).type() == "ValidationException");
     CHECK(f.call("UntagResource", {{"resourceArn", machine}, {"tagKeys", {1}}}).type() == "SerializationException");
 }
+} // namespace api_tasks_test

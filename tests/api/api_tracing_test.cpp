@@ -52,7 +52,7 @@ struct traced_fixture {
     stepfn::json call(const std::string& action, const stepfn::json& body, const std::string& traceparent = "") {
         auto got = std::make_shared<std::optional<stepfn::api_reply>>();
         stepfn::api_caller caller{"127.0.0.1:1"};
-        caller.traceparent = traceparent;
+        if (!traceparent.empty()) caller.headers.emplace_back("traceparent", traceparent);
         api.handle(action, body.dump(), caller, [got](stepfn::api_reply r) { *got = std::move(r); });
         for (int i = 0; i < 100000 && !got->has_value(); ++i)
             if (executor.run() == 0 && !clock.advance_to_next()) break;

@@ -46,6 +46,30 @@ else
     status=1
 fi
 
+# A second server with --auth: the SDK's SigV4 signatures verified, policies applied (when this
+# stepfn has OpenSSL; otherwise it says so and the check is skipped).
+if "$stepfn" serve --help | grep -q -- "--auth FILE"; then
+    "$stepfn" serve --port 0 --store "$work/auth.sqlite" --auth "$here/auth.json" >"$work/auth.stdout" 2>"$work/auth.stderr" &
+    auth_server=$!
+    auth_endpoint=""
+    for _ in $(seq 1 200); do
+        auth_endpoint=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$work/auth.stdout" | head -1)
+        [ -n "$auth_endpoint" ] && break
+        kill -0 "$auth_server" 2>/dev/null || break
+        sleep 0.05
+    done
+    echo "== AWS SDK for JavaScript v3, signed, against serve --auth"
+    if [ -n "$auth_endpoint" ]; then
+        AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING=1 timeout 120 node "$here/auth_client_test.mjs" "$auth_endpoint" || status=$?
+    elif grep -q "without OpenSSL" "$work/auth.stderr"; then
+        echo "skipped: this stepfn was built without OpenSSL 3"
+    else
+        echo "FAILED: stepfn serve --auth did not start:"; cat "$work/auth.stderr"; status=1
+    fi
+    kill -TERM "$auth_server" 2>/dev/null || true
+    wait "$auth_server" 2>/dev/null || true
+fi
+
 kill -TERM "$server"
 server_status=0
 for _ in $(seq 1 200); do kill -0 "$server" 2>/dev/null || break; sleep 0.05; done

@@ -6,6 +6,8 @@
 
 #include "store/store_support.hpp"
 
+namespace contract_test {
+
 using stepfn::execution_status;
 using stepfn::json;
 using namespace store_test;
@@ -336,3 +338,4 @@ TEST_CASE("store contract: refused checkpoints leave nothing behind", "[store][c
         CHECK((*store.find_execution(arn))->event_count == 3);
     });
 }
+} // namespace contract_test

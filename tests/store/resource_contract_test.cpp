@@ -11,6 +11,8 @@
 
 #include "store/store_support.hpp"
 
+namespace resource_contract_test {
+
 using namespace store_test;
 
 namespace {
@@ -162,3 +164,4 @@ TEST_CASE("sqlite store: resources survive reopening, and a schema-1 store gets 
     REQUIRE(page->resources.size() == 1);
     CHECK(page->resources[0].arn == machine_arn("after-upgrade"));
 }
+} // namespace resource_contract_test

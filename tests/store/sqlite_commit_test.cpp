@@ -12,6 +12,8 @@
 
 #include "store/store_support.hpp"
 
+namespace sqlite_commit_test {
+
 using namespace store_test;
 
 namespace {
@@ -207,3 +209,4 @@ TEST_CASE("sqlite store: details that are not UTF-8 are stored with replacement 
     REQUIRE(history->events.size() == 1);
     CHECK(history->events[0].details.at("input").get<std::string>().find("oops") != std::string::npos);
 }
+} // namespace sqlite_commit_test

@@ -12,6 +12,8 @@
 
 #include "store/store_support.hpp"
 
+namespace sqlite_file_test {
+
 using stepfn::execution_status;
 using namespace store_test;
 
@@ -263,3 +265,4 @@ TEST_CASE("sqlite store: a full file fails the commit whole and stays readable",
     CHECK((*again)->list_executions({})->executions.size() == static_cast<std::size_t>(written));
     CHECK((*(*again)->find_execution(execution_arn("big0")))->event_count == 2);
 }
+} // namespace sqlite_file_test

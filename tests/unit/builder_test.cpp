@@ -16,6 +16,8 @@
 
 #include "examples/builder/order_flow.hpp"
 
+namespace builder_test {
+
 using stepfn::json;
 
 namespace {
@@ -339,3 +341,4 @@ TEST_CASE("builder: the machine it builds prints as ASL the loader accepts again
     REQUIRE(reloaded);
     CHECK(reloaded->source() == built->machine.source());
 }
+} // namespace builder_test

@@ -18,7 +18,7 @@ using stepfn::query_language;
 
 namespace {
 
-const std::string base = "/States/C/Choices/0";
+const std::string rule_pointer = "/States/C/Choices/0";
 
 // Variables and a context object, as the engine provides them.
 class test_env final : public stepfn::eval_env {
@@ -40,7 +40,7 @@ inline const test_env& no_env() {
 }
 
 inline choice_rule compiled(const json& rule, query_language language = query_language::jsonpath) {
-    auto r = choice_rule::compile(rule, base, false, language);
+    auto r = choice_rule::compile(rule, rule_pointer, false, language);
     INFO(rule.dump());
     INFO((r ? std::string() : r.error().cause));
     REQUIRE(r);
@@ -67,7 +67,7 @@ inline bool test(const char* op, const json& operand, const json& value) {
 inline std::vector<stepfn::diagnostic> problems_of(const json& rule, bool top_level = false,
                                             query_language language = query_language::jsonpath,
                                             const stepfn::limits& bounds = {}) {
-    auto r = choice_rule::compile(rule, base, top_level, language, bounds);
+    auto r = choice_rule::compile(rule, rule_pointer, top_level, language, bounds);
     INFO(rule.dump());
     REQUIRE_FALSE(r);
     CHECK(r.error().name == stepfn::errors::invalid_definition);
@@ -75,7 +75,7 @@ inline std::vector<stepfn::diagnostic> problems_of(const json& rule, bool top_le
 }
 
 inline stepfn::diagnostic problem(const std::string& pointer_suffix, const std::string& message) {
-    return stepfn::diagnostic{base + pointer_suffix, message};
+    return stepfn::diagnostic{rule_pointer + pointer_suffix, message};
 }
 
 } // namespace

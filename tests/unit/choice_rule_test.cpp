@@ -2,6 +2,8 @@
 
 #include "choice_rule_helpers.hpp"
 
+namespace choice_rule_test {
+
 using stepfn::choice_rule;
 using stepfn::json;
 using stepfn::query_language;
@@ -384,7 +386,7 @@ TEST_CASE("JSONata Condition", "[choice]") {
     SECTION("top-level fields are accepted") {
         auto top = choice_rule::compile(
             {{"Condition", true}, {"Next", "X"}, {"Assign", {{"a", 1}}}, {"Output", "{% 1 %}"}, {"Comment", "c"}},
-            base, true, query_language::jsonata);
+            rule_pointer, true, query_language::jsonata);
         CHECK(top);
     }
     SECTION("validation") {
@@ -398,10 +400,11 @@ TEST_CASE("JSONata Condition", "[choice]") {
         auto p = problems_of({{"Variable", "$.x"}, {"StringEquals", "a"}, {"Condition", true}}, true,
                              query_language::jsonata);
         REQUIRE(p.size() == 2);
-        CHECK(p[0].pointer == base + "/Variable");
+        CHECK(p[0].pointer == rule_pointer + "/Variable");
         CHECK(p[0].message == "Field 'Variable' is not supported: it belongs to JSONPath; with JSONata use 'Condition'");
-        CHECK(p[1].pointer == base + "/StringEquals");
+        CHECK(p[1].pointer == rule_pointer + "/StringEquals");
         CHECK(problems_of({{"Condition", true}, {"Next", "X"}}, false, query_language::jsonata) ==
               std::vector<stepfn::diagnostic>{problem("/Next", "Field 'Next' is not supported")});
     }
 }
+} // namespace choice_rule_test

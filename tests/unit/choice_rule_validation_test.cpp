@@ -2,6 +2,8 @@
 
 #include "choice_rule_helpers.hpp"
 
+namespace choice_rule_validation_test {
+
 using stepfn::choice_rule;
 using stepfn::json;
 using stepfn::query_language;
@@ -12,8 +14,8 @@ using stepfn::query_language;
 TEST_CASE("Top-level rules accept Next, Assign and Comment; nested rules only Comment", "[choice]") {
     const json rule = {{"Variable", "$.n"}, {"NumericEquals", 1}, {"Next", "X"}, {"Assign", {{"v", 1}}},
                        {"Comment", "why"}};
-    CHECK(choice_rule::compile(rule, base, true));
-    CHECK(choice_rule::compile({{"Variable", "$.n"}, {"NumericEquals", 1}, {"Comment", "c"}}, base, false));
+    CHECK(choice_rule::compile(rule, rule_pointer, true));
+    CHECK(choice_rule::compile({{"Variable", "$.n"}, {"NumericEquals", 1}, {"Comment", "c"}}, rule_pointer, false));
 
     auto nested = problems_of({{"Not", rule}}, true);
     CHECK(nested == std::vector<stepfn::diagnostic>{problem("/Not/Next", "Field 'Next' is not supported"),
@@ -43,7 +45,7 @@ TEST_CASE("Choice rule validation reports every problem with its pointer", "[cho
               diags{problem("/StringMatchesPath", "Field 'StringMatchesPath' is not supported"),
                     problem("", "A data-test expression needs a comparison operator, such as 'StringEquals' or "
                                 "'IsPresent'")});
-        CHECK(problems_of({{"Variable", "$.a"}, {"Condition", true}})[0].pointer == base + "/Condition");
+        CHECK(problems_of({{"Variable", "$.a"}, {"Condition", true}})[0].pointer == rule_pointer + "/Condition");
     }
     SECTION("missing Variable, missing or extra operators") {
         CHECK(problems_of({{"StringEquals", "x"}}) == diags{problem("", "These fields are required: [Variable]")});
@@ -70,11 +72,11 @@ TEST_CASE("Choice rule validation reports every problem with its pointer", "[cho
               diags{problem("/StringEqualsPath", "'StringEqualsPath' must be a string holding a path")});
         auto bad_variable = problems_of({{"Variable", "a.b"}, {"IsPresent", true}});
         REQUIRE(bad_variable.size() == 1);
-        CHECK(bad_variable[0].pointer == base + "/Variable");
+        CHECK(bad_variable[0].pointer == rule_pointer + "/Variable");
         CHECK_THAT(bad_variable[0].message, Catch::Matchers::Contains("'Variable' is not a valid path: "));
         auto bad_operand = problems_of({{"Variable", "$.a"}, {"NumericLessThanPath", "$.b["}});
         REQUIRE(bad_operand.size() == 1);
-        CHECK(bad_operand[0].pointer == base + "/NumericLessThanPath");
+        CHECK(bad_operand[0].pointer == rule_pointer + "/NumericLessThanPath");
         CHECK_THAT(bad_operand[0].message, Catch::Matchers::Contains("'NumericLessThanPath' is not a valid path: "));
     }
     SECTION("literal comparand types") {
@@ -132,7 +134,7 @@ TEST_CASE("Choice rule nesting is bounded", "[choice]") {
     bounds.max_nesting_depth = 3;
     json leaf = {{"Variable", "$.a"}, {"IsPresent", true}};
     json depth3 = {{"Not", {{"Not", leaf}}}};  // three levels: Not, Not, leaf
-    CHECK(choice_rule::compile(depth3, base, false, query_language::jsonpath, bounds));
+    CHECK(choice_rule::compile(depth3, rule_pointer, false, query_language::jsonpath, bounds));
     json depth4 = {{"Not", depth3}};
     CHECK(problems_of(depth4, false, query_language::jsonpath, bounds) ==
           std::vector<stepfn::diagnostic>{problem("/Not/Not/Not", "Choice rules are nested more than 3 levels deep")});
@@ -144,7 +146,7 @@ TEST_CASE("Choice rule nesting is bounded", "[choice]") {
         wrapper["Not"] = std::move(deep);
         deep = std::move(wrapper);
     }
-    auto r = choice_rule::compile(deep, base, false);
+    auto r = choice_rule::compile(deep, rule_pointer, false);
     REQUIRE_FALSE(r);
     REQUIRE(r.error().problems.size() == 1);
     CHECK(r.error().problems[0].message == "Choice rules are nested more than 64 levels deep");
@@ -156,3 +158,4 @@ TEST_CASE("A default-constructed choice rule evaluates to an error", "[choice]")
     REQUIRE_FALSE(r);
     CHECK(r.error().name == "States.Runtime");
 }
+} // namespace choice_rule_validation_test

@@ -2,6 +2,8 @@
 
 #include "cli_helpers.hpp"
 
+namespace cli_run_test {
+
 // `stepfn run`: the output line, failures, mock files, names, refusals, history, the README's
 // example. Help, usage errors and `stepfn validate` are in cli_test.cpp.
 
@@ -277,3 +279,4 @@ TEST_CASE("the order-flow example runs as the README says", "[cli]") {
         CHECK(parse_line(r.out)["error"] == "Order.ShippingFailed");
     }
 }
+} // namespace cli_run_test

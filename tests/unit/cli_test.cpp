@@ -2,6 +2,8 @@
 
 #include "cli_helpers.hpp"
 
+namespace cli_test {
+
 
 
 TEST_CASE("help and version", "[cli]") {
@@ -260,3 +262,4 @@ TEST_CASE("validate bounds the size and nesting of a definition", "[cli]") {
         CHECK_FALSE(r.err.empty());
     }
 }
+} // namespace cli_test

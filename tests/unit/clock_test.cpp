@@ -16,6 +16,8 @@
 #include <stepfn/clocks/system_clock.hpp>
 #include <stepfn/clocks/virtual_clock.hpp>
 
+namespace clock_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -366,3 +368,4 @@ TEST_CASE("virtual_clock keeps its other timers when a callback throws", "[clock
     CHECK(clock.advance_to_next());
     CHECK(fired == 1);
 }
+} // namespace clock_test

@@ -19,6 +19,8 @@
 
 #include "../durable_harness.hpp"
 
+namespace conformance_test {
+
 using stepfn::json;
 
 namespace {
@@ -109,3 +111,4 @@ TEST_CASE("Data-driven ASL cases", "[conformance]") {
         CHECK(run_case(c) == "");
     }
 }
+} // namespace conformance_test

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <optional>
 
+namespace controller_test {
+
 namespace {
 
 struct seen {
@@ -174,3 +176,4 @@ TEST_CASE("The retry policy is the host's when one is given", "[controller][retr
         CHECK(h.clock.now() - started == std::chrono::seconds(14));
     }
 }
+} // namespace controller_test

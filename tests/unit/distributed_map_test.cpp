@@ -22,6 +22,8 @@
 #include <stepfn/executors/thread_pool_executor.hpp>
 #include <stepfn/clocks/virtual_clock.hpp>
 
+namespace distributed_map_test {
+
 using stepfn::json;
 namespace fs = std::filesystem;
 
@@ -584,3 +586,4 @@ TEST_CASE("a child execution's context names the Map Run's state machine and the
     CHECK(sm.size() > 4);
     CHECK(sm.compare(sm.size() - 4, 4, "/lbl") == 0);
 }
+} // namespace distributed_map_test

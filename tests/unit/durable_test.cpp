@@ -12,6 +12,8 @@
 
 #include "durable_support.hpp"
 
+namespace durable_test {
+
 namespace {
 
 // Every kind of frame a checkpoint can catch: a retried task, a Wait, variables, a Choice, a
@@ -466,3 +468,4 @@ TEST_CASE("Durable executions on a thread pool all reach the store", "[durable][
         CHECK(types_of(history).back() == "ExecutionSucceeded");
     }
 }
+} // namespace durable_test

@@ -3,6 +3,8 @@
 #include "catch.hpp"
 #include "engine_harness.hpp"
 
+namespace engine_fanout_test {
+
 TEST_CASE("Parallel: branch outputs in branch order, branch failure propagates", "[engine][parallel]") {
     harness h;
     auto r = h.run(R"({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
@@ -289,3 +291,4 @@ TEST_CASE("An output that grows past the payload limit fails, wherever it grows"
         CHECK(r.value.error().name == "States.DataLimitExceeded");
     }
 }
+} // namespace engine_fanout_test

@@ -10,6 +10,8 @@
 
 #include <stepfn/store/memory_store.hpp>
 
+namespace engine_task_test {
+
 TEST_CASE("Task: invoker, ResultSelector, ResultPath, history", "[engine][task]") {
     harness h;
     std::vector<json> seen;
@@ -375,3 +377,4 @@ TEST_CASE("execution::on_end calls back once when the execution ends, without a 
     CHECK(inline_call);
     CHECK(ends.count() == 1);
 }
+} // namespace engine_task_test

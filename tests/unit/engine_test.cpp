@@ -4,6 +4,8 @@
 #include "catch.hpp"
 #include "engine_harness.hpp"
 
+namespace engine_test {
+
 TEST_CASE("Pass: Result, Parameters, ResultPath, InputPath and OutputPath", "[engine][pass]") {
     harness h;
     SECTION("Result replaces the input") {
@@ -167,9 +169,10 @@ TEST_CASE("A 100,000-state loop does not grow the stack", "[engine][loop]") {
     bounds.max_history_events = 1000000;
     harness h(bounds);
     // Through the crash-and-restore harness (ctest unit_durable) every checkpoint restores the
-    // execution from the store, a cost that grows with its history: 2,000 loops there keep that
-    // suite in minutes (the in-memory run keeps the full 50,000, the stack's test).
-    const int loops = durable_test::enabled() ? 2000 : 50000;
+    // execution from the store, a cost that grows with the square of its history: 500 loops
+    // (about 3,000 events) there keep that suite to seconds (the in-memory run keeps the full
+    // 50,000, the stack's test).
+    const int loops = durable_test::enabled() ? 500 : 50000;
     auto r = h.run(R"J({"StartAt":"C","States":{
         "C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericLessThanPath":"$.limit","Next":"Inc"}],"Default":"Done"},
         "Inc":{"Type":"Pass","Parameters":{"n.$":"States.MathAdd($.n, 1)","limit.$":"$.limit"},"Next":"C"},
@@ -290,3 +293,4 @@ TEST_CASE("Paths in an execution honour the engine's limits", "[engine][limits]"
     REQUIRE(ok.value);
     CHECK((*ok.value)["all"].size() == 100);
 }
+} // namespace engine_test

@@ -17,6 +17,8 @@
 #include <stepfn/executors/manual_executor.hpp>
 #include <stepfn/executors/thread_pool_executor.hpp>
 
+namespace executor_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -382,3 +384,4 @@ TEST_CASE("executor_concurrency: a pool's threads, one for a drivable executor",
     stepfn::manual_executor manual;
     CHECK(stepfn::executor_concurrency(manual) == 1);
 }
+} // namespace executor_test

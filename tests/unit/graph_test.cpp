@@ -11,6 +11,8 @@
 
 #include "cli_runner.hpp"
 
+namespace graph_test {
+
 using Catch::Matchers::Contains;
 using stepfn::json;
 
@@ -144,3 +146,4 @@ TEST_CASE("stepfn graph", "[graph][cli]") {
         CHECK_THAT(main_help.out, Contains("graph FILE"));
     }
 }
+} // namespace graph_test

@@ -18,6 +18,8 @@
 #include <stepfn/history/log_sink.hpp>
 #include <stepfn/history/memory_sink.hpp>
 
+namespace history_sink_test {
+
 namespace {
 
 const std::chrono::system_clock::time_point t0{std::chrono::seconds(1704067200)};
@@ -347,3 +349,4 @@ TEST_CASE("sinks plug into the history_sink interface", "[history]") {
     for (const auto& sink : sinks) sink->record("arn:a", make_event(1, stepfn::event_type::execution_started));
     CHECK(static_cast<stepfn::memory_sink&>(*sinks[0]).size() == 1);
 }
+} // namespace history_sink_test

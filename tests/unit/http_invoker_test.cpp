@@ -18,6 +18,8 @@
 
 #include <dirent.h>
 
+namespace http_invoker_test {
+
 namespace {
 
 using stepfn::json;
@@ -335,3 +337,4 @@ TEST_CASE("http invoker: many waiting requests share the client's one thread", "
         CHECK_FALSE(*out);
     }
 }
+} // namespace http_invoker_test

@@ -15,6 +15,8 @@
 #include <memory>
 #include <string>
 
+namespace http_task_test {
+
 namespace {
 
 using stepfn::json;
@@ -287,3 +289,4 @@ TEST_CASE("HTTP Task: an engine runs it with Retry on a status, Catch, and no se
     CHECK(history.find("hist0ry-secret") == std::string::npos);
     CHECK(history.find("dTpoaXN0MHJ5LXNlY3JldA") == std::string::npos);  // the Basic credential
 }
+} // namespace http_task_test

@@ -3,6 +3,8 @@
 #include "catch.hpp"
 #include "intrinsic_support.hpp"
 
+namespace intrinsic_functions_test {
+
 TEST_CASE("States.ArrayRange", "[intrinsic]") {
     CHECK(eval("States.ArrayRange(1, 9, 2)") == j("[1,3,5,7,9]"));
     CHECK(eval("States.ArrayRange(0, 10, 3)") == j("[0,3,6,9]"));
@@ -247,3 +249,4 @@ TEST_CASE("States.UUID", "[intrinsic]") {
     const json two = eval("States.Array(States.UUID(), States.UUID())");
     CHECK(two[0] != two[1]);
 }
+} // namespace intrinsic_functions_test

@@ -3,6 +3,8 @@
 #include "catch.hpp"
 #include "intrinsic_support.hpp"
 
+namespace intrinsic_test {
+
 TEST_CASE("looks_like_call tells intrinsic calls from other text", "[intrinsic]") {
     CHECK(intrinsic_call::looks_like_call("States.Format('x')"));
     CHECK(intrinsic_call::looks_like_call("States.Nope(")); // still "an intrinsic", just a bad one
@@ -287,3 +289,4 @@ TEST_CASE("a path argument ending in a backslash stays inside the text", "[intri
     }
     CHECK_THAT(parse_error("States.Array($.a\\"), Contains("a path must not end with '\\'"));
 }
+} // namespace intrinsic_test

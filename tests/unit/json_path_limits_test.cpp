@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string_view>
 
+namespace json_path_limits_test {
+
 namespace {
 // A document nested `depth` deep through members named "a" around `leaf`.
 json nested_a(std::size_t depth, json leaf = 1) {
@@ -104,3 +106,4 @@ TEST_CASE("an unquoted word in a filter loads and fails when evaluated", "[paths
     // Nothing to test: the filter is never evaluated, so nothing fails.
     CHECK(eval("$[?(@.Name==Receipt)]", json::array()) == json::array());
 }
+} // namespace json_path_limits_test

@@ -4,6 +4,8 @@
 #include "catch.hpp"
 #include "json_path_support.hpp"
 
+namespace json_path_test {
+
 TEST_CASE("definite paths select one value", "[paths]") {
     CHECK(eval("$") == store());
     CHECK(eval("$.expensive") == 10);
@@ -522,3 +524,4 @@ TEST_CASE("trailing blanks end a path", "[paths]") {
     // A blank inside a dot-notation name is still an error.
     CHECK_THAT(parse_error("$.a b"), Catch::Matchers::Contains("cannot contain blanks"));
 }
+} // namespace json_path_test

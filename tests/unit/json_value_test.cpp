@@ -6,6 +6,8 @@
 #include <stepfn/detail/json_object.hpp>
 #include <stepfn/detail/json_size.hpp>
 
+namespace json_value_test {
+
 using stepfn::json;
 
 namespace {
@@ -65,3 +67,4 @@ TEST_CASE("add_member keeps insertion order and moves the existing members", "[j
     CHECK(reserved.get_ref<const json::object_t&>().capacity() >= 8);
     CHECK(reserved.empty());
 }
+} // namespace json_value_test

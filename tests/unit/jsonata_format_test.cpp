@@ -10,6 +10,8 @@
 #include <stepfn/expressions/detail/jsonata/datetime.hpp>
 #include <stepfn/expressions/detail/jsonata/format_number.hpp>
 
+namespace jsonata_format_test {
+
 namespace {
 
 namespace js = stepfn::detail::jsonata;
@@ -583,3 +585,4 @@ TEST_CASE("bounded where the reference never returns or overflows its stack", "[
     REQUIRE(long_text.has_value());
     CHECK_FALSE(long_text->has_value());
 }
+} // namespace jsonata_format_test

@@ -4,6 +4,8 @@
 
 #include "jsonata_support.hpp"
 
+namespace jsonata_functions_test {
+
 // The built-in functions (string, numeric, aggregation, boolean, array, object, higher-order),
 // their signature checks and errors. Expected values come from the reference (npm jsonata 2.0.6).
 
@@ -495,3 +497,4 @@ TEST_CASE("JSONata functions agree with the reference", "[jsonata]") {
         CHECK(jsonata_test::run_case(c) == "ok");
     }
 }
+} // namespace jsonata_functions_test

@@ -4,6 +4,8 @@
 
 #include "jsonata_support.hpp"
 
+namespace jsonata_language_test {
+
 // The language: paths and sequences, predicates, wildcards, operators, constructors, grouping,
 // sorting, focus/index bindings, blocks, lambdas, partial application, chaining, transforms and
 // syntax errors. Expected values come from the reference implementation (npm jsonata 2.0.6).
@@ -314,3 +316,4 @@ TEST_CASE("JSONata language agrees with the reference", "[jsonata]") {
         CHECK(jsonata_test::run_case(c) == "ok");
     }
 }
+} // namespace jsonata_language_test

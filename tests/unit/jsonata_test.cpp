@@ -6,6 +6,8 @@
 
 #include "jsonata_support.hpp"
 
+namespace jsonata_test {
+
 // The C++ API around the language: compile errors, variables from the host, undefined, the
 // context-item check AWS needs, AWS's added functions, and the bounds on depth and work.
 
@@ -178,3 +180,4 @@ TEST_CASE("JSONata expressions evaluate concurrently", "[jsonata][concurrency]")
     for (auto& th : threads) th.join();
     for (const auto& r : results) CHECK(r == "10/1");
 }
+} // namespace jsonata_test

@@ -2,6 +2,8 @@
 
 #include "loader_helpers.hpp"
 
+namespace loader_test {
+
 // The loader's model: what a valid definition turns into (defaults, resolved transitions,
 // nested scopes), plus the text-level guards of parse(). Rule-by-rule validation is in
 // validation_test.cpp.
@@ -428,3 +430,4 @@ TEST_CASE("per-state JSONata under a JSONPath machine; nested scopes default to 
     CHECK(branch.language == stepfn::query_language::jsonpath);
     CHECK(branch.states[0].language == stepfn::query_language::jsonpath);
 }
+} // namespace loader_test

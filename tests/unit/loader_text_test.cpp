@@ -2,6 +2,8 @@
 
 #include "loader_helpers.hpp"
 
+namespace loader_text_test {
+
 // The loader on text and values: JSON errors, size and nesting limits, large and deeply
 // nested definitions, Unicode in messages. The model a definition turns into is in
 // loader_test.cpp.
@@ -184,3 +186,4 @@ TEST_CASE("nested Parallel scopes load to any depth the JSON limit allows", "[lo
     roomy.bounds.max_nesting_depth = 1000;
     CHECK(stepfn::load_machine_json(nested_parallels(200), roomy));
 }
+} // namespace loader_text_test

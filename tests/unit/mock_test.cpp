@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+namespace mock_test_file {
+
 namespace mock_test {
 
 using stepfn::json;
@@ -442,3 +444,4 @@ TEST_CASE("mock invoker: concurrent invocations of one execution each get their 
     for (int i = 0; i < 200; ++i) expected[static_cast<std::size_t>(i)] = i;
     CHECK(seen == expected);
 }
+} // namespace mock_test_file

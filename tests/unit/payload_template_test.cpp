@@ -5,6 +5,8 @@
 
 #include <stepfn/expressions/payload_template.hpp>
 
+namespace payload_template_test {
+
 using stepfn::json;
 using stepfn::payload_template;
 using stepfn::value_expression;
@@ -271,3 +273,4 @@ TEST_CASE("a default-constructed template and expression are inert", "[templates
     CHECK_FALSE(e.is_path());
     CHECK_FALSE(e.evaluate(json::object(), env));
 }
+} // namespace payload_template_test

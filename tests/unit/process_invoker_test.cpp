@@ -24,6 +24,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+namespace process_invoker_test {
+
 namespace {
 
 using stepfn::json;
@@ -450,3 +452,4 @@ TEST_CASE("container invoker: a real docker or podman, when this machine can run
     REQUIRE(*out);
     CHECK(**out == json{{"in", "container"}});
 }
+} // namespace process_invoker_test

@@ -10,6 +10,8 @@
 
 #include "durable_support.hpp"
 
+namespace redrive_test {
+
 TEST_CASE("Redrive runs a failed execution again from the state that failed, in another engine", "[durable][redrive]") {
     auto store = std::make_shared<stepfn::memory_store>();
     auto machine = load(R"({"StartAt":"First","States":{
@@ -148,3 +150,4 @@ TEST_CASE("Redrive runs an aborted execution again from the state it was in", "[
     REQUIRE(redriven);
     CHECK(*redriven->wait() == json{{"x", 1}, {"p", "kept"}});
 }
+} // namespace redrive_test

@@ -18,6 +18,8 @@
 #include <stepfn/load/yaml.hpp>
 #endif
 
+namespace roundtrip_test {
+
 using stepfn::json;
 
 namespace {
@@ -162,3 +164,4 @@ TEST_CASE("round trip: every shipped definition prints and loads back the same",
     CHECK(loaded >= 20);
     CHECK(loaded + 1 >= definitions.size());  // only bad-next.asl.json is invalid
 }
+} // namespace roundtrip_test

@@ -9,6 +9,8 @@
 #include <stepfn/load/loader.hpp>
 #include <stepfn/testing/test_state.hpp>
 
+namespace test_state_test {
+
 using stepfn::json;
 using stepfn::testing::test_state;
 using stepfn::testing::test_state_options;
@@ -348,3 +350,4 @@ TEST_CASE("test_state: requests that cannot run say why", "[test_state]") {
     CHECK(unmocked->error == "States.Runtime");
     CHECK_THAT(unmocked->cause, Catch::Matchers::Contains("the test mocks no answer for state \"Charge\""));
 }
+} // namespace test_state_test

@@ -4,12 +4,15 @@
 
 #include <chrono>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <stepfn/testing/catch2.hpp>
 #include <stepfn/testing/harness.hpp>
 #include <stepfn/testing/history_view.hpp>
+
+namespace testing_toolkit_test {
 
 using stepfn::json;
 using stepfn::execution_status;
@@ -295,7 +298,8 @@ TEST_CASE("history checks pass quietly and fail with messages a reader can follo
           "    Payment.Timeout: slow\n    Payment.Timeout: slow");
     CHECK(h.expect_task_input("Charge", json{{"order", 2}}).message ==
           "expected task \"Charge\" to receive {\"order\":2} on its 1st invocation\n"
-          "  but it received {\"order\":1,\"attempt\":0}");
+          "  but it received {\"order\":1,\"attempt\":0}\n"
+          "  first difference at /order: expected 2 but found 1");
     CHECK(h.expect_task_input("Charge", json{{"order", 1}}, 3).message ==
           "expected task \"Charge\" to receive {\"order\":1} on its 4th invocation\n  but it was invoked only 3 times");
     CHECK(h.expect_task_input("Refund", json{{"order", 1}}).message ==
@@ -309,6 +313,58 @@ TEST_CASE("history checks pass quietly and fail with messages a reader can follo
     CHECK_THAT(listing, Catch::Matchers::Contains("ExecutionStarted\n"));
     CHECK_THAT(listing, Catch::Matchers::Contains("TaskFailed Charge: Payment.Timeout: slow\n"));
     CHECK_THAT(listing, Catch::Matchers::Contains("TaskSucceeded Charge\n"));
+}
+
+TEST_CASE("task inputs compare as JSON values: key order aside, with the first difference named", "[testing][history]") {
+    auto test = make_test(order_flow);
+    test.mock("Charge").returns(json{{"id", 1}});
+    auto run = test.run(json{{"order", 1}});
+    REQUIRE(run.succeeded());
+    const auto& h = run.history;
+    // The task received {"order":1,"attempt":0}: the same members in another order match, and
+    // a number matches the same number written as a float.
+    CHECK(h.expect_task_input("Charge", json{{"attempt", 0}, {"order", 1.0}}));
+    CHECK(h.expect_task_inputs("Charge", {json{{"attempt", 0}, {"order", 1}}}));
+    CHECK_THAT(run.history, stepfn::testing::received("Charge", json{{"attempt", 0}, {"order", 1}}));
+
+    CHECK_THAT(h.expect_task_input("Charge", json{{"attempt", 0}}).message,
+               Catch::Matchers::Contains("first difference at /order: unexpected member 1"));
+    CHECK_THAT(h.expect_task_input("Charge", json{{"attempt", 0}, {"order", 1}, {"x/y", true}}).message,
+               Catch::Matchers::Contains("first difference at /x~1y: missing member (expected true)"));
+    CHECK_THAT(h.expect_task_inputs("Charge", {json{{"order", "1"}, {"attempt", 0}}}).message,
+               Catch::Matchers::Contains("first difference of the 1st invocation at /order: expected \"1\" (a string) but "
+                                         "found 1 (a number)"));
+    CHECK_FALSE(h.expect_task_inputs("Charge", {json{{"order", 1}, {"attempt", 0}}, json{{"order", 1}, {"attempt", 1}}}));
+
+    // A check prints as its message, so a plain CHECK(...) explains itself under Catch2 v2 too.
+    std::ostringstream printed;
+    printed << h.expect_entered("Charge", 2);
+    CHECK(printed.str() == "\n  " + h.expect_entered("Charge", 2).message);
+}
+
+TEST_CASE("first_difference walks documents in order, iteratively", "[testing]") {
+    using stepfn::testing::first_difference;
+    CHECK_FALSE(first_difference(json::parse(R"({"a":[1,{"b":2,"c":null}],"d":"x"})"),
+                                 json::parse(R"({"d":"x","a":[1.0,{"c":null,"b":2}]})")));
+    auto d = first_difference(json::parse(R"({"a":[1,{"b":2}],"z":1})"), json::parse(R"({"z":2,"a":[1,{"b":3}]})"));
+    REQUIRE(d);
+    CHECK(d->text() == "at /a/1/b: expected 2 but found 3");  // expected's order: /a before /z
+    CHECK(first_difference(json::array({1, 2}), json::array({1}))->text() == "at the top: expected 2 items but found 1");
+    CHECK(first_difference(json{{"a~b", 1}}, json{{"a~b", 2}})->pointer == "/a~0b");
+    // Nesting far past any stack a recursive walk could take.
+    json deep_a = 1, deep_b = 2;
+    for (int i = 0; i < 200000; ++i) {
+        json wrap_a = json::array();
+        wrap_a.push_back(std::move(deep_a));
+        deep_a = std::move(wrap_a);
+        json wrap_b = json::array();
+        wrap_b.push_back(std::move(deep_b));
+        deep_b = std::move(wrap_b);
+    }
+    auto deep = first_difference(deep_a, deep_b);
+    REQUIRE(deep);
+    CHECK(deep->what == "expected 1 but found 2");
+    // nlohmann's destructor of a 200,000-deep value is iterative, so these go away safely.
 }
 
 TEST_CASE("history of Parallel branches counts every branch's states", "[testing][history]") {
@@ -348,3 +404,4 @@ TEST_CASE("the Catch2 matchers wrap the history checks", "[testing][history]") {
     CHECK(Catch::StringMaker<history_view>::convert(run.history) ==
           "history visiting [\"Wait a day\", \"Charge\", \"Done\"]");
 }
+} // namespace testing_toolkit_test

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <string>
 
+namespace timestamp_test {
+
 using stepfn::detail::format_iso8601;
 using stepfn::detail::instant;
 using stepfn::detail::parse_rfc3339;
@@ -161,3 +163,4 @@ TEST_CASE("to_time_point saturates outside the clock's range", "[timestamp]") {
     CHECK(to_time_point(at(1457920740, 5)).time_since_epoch() >=
           std::chrono::seconds(1457920740));
 }
+} // namespace timestamp_test

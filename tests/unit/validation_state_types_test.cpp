@@ -2,6 +2,8 @@
 
 #include "validation_helpers.hpp"
 
+namespace validation_state_types_test {
+
 // Definition validation of each state type's own fields (docs/validation.md): Choice, Task,
 // Retry and Catch, paths, Wait and Fail, Parallel and Map. Top-level and cross-state rules
 // are in validation_test.cpp.
@@ -320,3 +322,4 @@ TEST_CASE("distributed-only Map fields", "[validation]") {
         "Parameters": {"Bucket": "b", "Prefix": "p"}, "WriterConfig": {"Transformation": "COMPACT", "OutputType": "JSONL"}})asl"))
               .empty());
 }
+} // namespace validation_state_types_test

@@ -2,6 +2,8 @@
 
 #include "validation_helpers.hpp"
 
+namespace validation_test {
+
 // Definition validation, rule by rule (docs/validation.md): each rule has a definition that
 // breaks it (pointer and message checked) and one that passes.
 
@@ -285,3 +287,4 @@ TEST_CASE("an inner scope may not assign a variable of an enclosing scope", "[va
             {"StartAt": "R", "States": {"R": {"Type": "Pass", "Assign": {"x": 2}, "End": true}}}]})asl"))
               .empty());
 }
+} // namespace validation_test

@@ -16,6 +16,8 @@
 
 #include "cli_runner.hpp"
 
+namespace yaml_test {
+
 using Catch::Matchers::Contains;
 using stepfn::json;
 
@@ -280,4 +282,5 @@ TEST_CASE("yaml: inputs that made yaml-cpp loop return an error", "[yaml]") {
     CHECK(ended->value() == stepfn::json{{"a", 1}});
 }
 
+} // namespace yaml_test
 #endif

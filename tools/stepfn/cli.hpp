@@ -82,6 +82,7 @@ inline int stepfn_cli(int argc, const char* const* argv, std::FILE* out, std::FI
 #include "invokers_file.hpp"
 #include "run_command.hpp"
 #include "store_commands.hpp"
+#include "verify_command.hpp"
 #include "durable_commands.hpp"
 #include "serve_command.hpp"
 
@@ -101,6 +102,8 @@ inline int dispatch(const std::vector<std::string>& args, std::FILE* in, std::FI
     if (command == "validate") return validate_command(rest, in, out, err);
     if (command == "run") return run_command(rest, in, out, err);
     if (command == "graph") return graph_command(rest, in, out, err);
+    if (command == "history" && !rest.empty() && rest[0] == "verify")
+        return history_verify_command(std::vector<std::string>(rest.begin() + 1, rest.end()), in, out, err);
     if (command == "list" || command == "describe" || command == "history") return store_command(command, rest, out, err);
     if (command == "resume" || command == "redrive") return durable_command(command, rest, in, out, err);
     if (command == "serve") return serve_command(rest, in, out, err);

@@ -15,6 +15,9 @@
 #include <stepfn/api/step_functions_api.hpp>
 #include <stepfn/executors/thread_pool_executor.hpp>
 #include <stepfn/integrations/api_server.hpp>
+#include <stepfn/integrations/auth_handler.hpp>
+#include <stepfn/policies/role_guard.hpp>
+#include <stepfn/tasks/callable_invoker.hpp>
 #include <stepfn/history/fanout_sink.hpp>
 #include <stepfn/history/json_log_sink.hpp>
 #include <stepfn/observe/alert_evaluator.hpp>
@@ -23,6 +26,13 @@
 #if defined(STEPFN_WITH_HTTP)
 #include <stepfn/integrations/http_alert_webhook.hpp>
 #include <stepfn/integrations/otlp_exporter.hpp>
+#endif
+#endif
+#if defined(STEPFN_WITH_SERVER) && defined(STEPFN_WITH_SQLITE) && defined(STEPFN_WITH_AUTH)
+#include <stepfn/integrations/auth_config.hpp>
+#include <stepfn/integrations/history_signer.hpp>
+#if defined(STEPFN_WITH_HTTP)
+#include <stepfn/integrations/http_fetch.hpp>
 #endif
 #endif
 
@@ -41,8 +51,15 @@ the executions that were running. Point a client at it with --endpoint-url (AWS 
 Options:
   --port N                The port (default 8083; 0: any free port, the line above says which)
   --bind ADDR             The address to listen on (default 127.0.0.1; "::1" for IPv6
-                          loopback; 0.0.0.0 exposes the API to the network, which has no
-                          authentication yet)
+                          loopback; 0.0.0.0 listens on every address, but without --auth
+                          only calls from loopback are answered)
+  --auth FILE             Authenticate every call (AWS Signature Version 4 with the access
+                          keys, or OIDC bearer tokens) and authorise it with the policies of
+                          FILE (docs/security.md). Without it, calls are unsigned and accepted
+                          from loopback only
+  --history-key FILE      Sign every execution's history with this Ed25519 private key (PEM):
+                          a SHA-256 chain over its events, its head signed every 64 events and
+                          at the end; `stepfn history verify` checks it (docs/security.md)
   --store DB              The SQLite store (default stepfn-serve.sqlite in the current directory)
   --mock-config FILE      Answer Task states from a Step Functions Local mock file: an
                           execution started on "<stateMachineArn>#<TestCase>" uses that case
@@ -75,6 +92,8 @@ struct serve_settings {
     std::string store_path = "stepfn-serve.sqlite";
     std::optional<std::string> mock_path;
     std::optional<std::string> invokers_path;
+    std::optional<std::string> auth_path;
+    std::optional<std::string> history_key_path;
     in_flight_tasks after_restart = in_flight_tasks::fail;
     std::size_t workers = 0;
     std::size_t io_threads = 1;
@@ -104,8 +123,9 @@ inline int parse_serve_arguments(const std::vector<std::string>& args, std::FILE
     auto parsed = parse_arguments(args, {{"--port", true},       {"--bind", true},         {"--store", true},
                                          {"--mock-config", true}, {"--invokers", true},     {"--in-flight-tasks", true},
                                          {"--workers", true},     {"--io-threads", true},   {"--region", true},
-                                         {"--account", true},     {"--max-connections", true}, {"--log", true},
-                                         {"--otlp-endpoint", true}, {"--alerts", true}});
+                                         {"--account", true},     {"--max-connections", true}, {"--auth", true},
+                                         {"--history-key", true}, {"--log", true},   {"--otlp-endpoint", true},
+                                         {"--alerts", true}});
     if (!parsed) return report(parsed.error(), hint, err);
     done = parsed->help;
     if (parsed->help) {
@@ -127,6 +147,14 @@ inline int parse_serve_arguments(const std::vector<std::string>& args, std::FILE
     }
     if (const std::string* mock = parsed->find("--mock-config")) settings.mock_path = *mock;
     if (const std::string* invokers = parsed->find("--invokers")) settings.invokers_path = *invokers;
+    if (const std::string* auth = parsed->find("--auth")) {
+        if (auth->empty()) return report({"--auth needs a file name", true}, hint, err);
+        settings.auth_path = *auth;
+    }
+    if (const std::string* key = parsed->find("--history-key")) {
+        if (key->empty()) return report({"--history-key needs a file name", true}, hint, err);
+        settings.history_key_path = *key;
+    }
     if (const std::string* mode = parsed->find("--in-flight-tasks")) {
         if (*mode == "fail") settings.after_restart = in_flight_tasks::fail;
         else if (*mode == "redispatch") settings.after_restart = in_flight_tasks::redispatch;
@@ -273,8 +301,60 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
 #endif
     }
 
+    // Authentication and policies, read before anything listens: a bad file stops the start.
+    std::shared_ptr<const authorizer> policies;
+    api_authenticator authenticate;
+    std::shared_ptr<const role_policies> roles;  // execution roles, when the auth file has "roles"
+    if (settings.auth_path) {
+#if defined(STEPFN_WITH_AUTH)
+        auto text = read_bounded(*settings.auth_path, in, max_mock_file_bytes, "an auth configuration");
+        if (!text) return report(text.error(), hint, err);
+        json file = json::parse(*text, nullptr, false);
+        if (file.is_discarded()) return report({"the auth configuration " + in_quotes(*settings.auth_path) + " is not JSON", false}, hint, err);
+        auto config = parse_auth_config(file);
+        if (!config) return report({*settings.auth_path + ": " + config.error().cause, false}, hint, err);
+        jwks_fetcher fetch_uri;
+#if defined(STEPFN_WITH_HTTP)
+        auto http = std::make_shared<http_client>();
+        fetch_uri = [http](const std::string& uri) { return http_fetch(*http, uri); };
+#else
+        fetch_uri = [](const std::string&) -> result<std::string> {
+            return make_error("Unsupported", "this stepfn was built without libcurl; use jwks_file");
+        };
+#endif
+        sigv4_options signing;
+        signing.region = settings.region;
+        auto authenticator = std::make_shared<caller_authenticator>(*config, signing, fetch_uri);
+        if (auto keys = authenticator->preload(); !keys) return report({keys.error().cause, false}, hint, err);
+        authenticate = [authenticator](const api_caller& c, std::string_view body) { return (*authenticator)(c, body); };
+        policies = config->policies;
+        if (!config->roles.empty()) roles = std::make_shared<const role_policies>(config->roles);
+        write_line(err, "stepfn serve: --auth " + *settings.auth_path + ": " + std::to_string(config->access_keys.size()) +
+                            " access key(s), " + std::to_string(config->oidc.size()) + " OIDC provider(s), " +
+                            std::to_string(config->policies->size()) + " policy attachment(s)");
+#else
+        return report({"this stepfn was built without OpenSSL 3 (stepfn::auth), so it cannot authenticate callers; rebuild with "
+                       "libssl-dev installed",
+                       false},
+                      hint, err);
+#endif
+    }
+
     auto store = sqlite_store::open(settings.store_path);
     if (!store) return report({store.error().cause, false}, hint, err);
+
+    std::shared_ptr<history_sink> signer;
+    if (settings.history_key_path) {
+#if defined(STEPFN_WITH_AUTH)
+        auto pem = read_bounded(*settings.history_key_path, in, 64 * 1024, "a history key");
+        if (!pem) return report(pem.error(), hint, err);
+        auto created = history_signer::create(*store, *store, *pem);
+        if (!created) return report({*settings.history_key_path + ": " + created.error().cause, false}, hint, err);
+        signer = std::move(*created);
+#else
+        return report({"this stepfn was built without OpenSSL 3 (stepfn::auth), so it cannot sign histories", false}, hint, err);
+#endif
+    }
 
     const std::size_t cores = std::thread::hardware_concurrency();
     thread_pool_executor pool(settings.workers ? settings.workers : (cores > 1 ? cores : 2));
@@ -287,6 +367,7 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     standard_options.spans = spans;
     standard_options.store = *store;
     standard_options.after_restart = settings.after_restart;
+    standard_options.history = signer;
     standard_options.region = settings.region;
     standard_options.account = settings.account;
     engine_options express_options;
@@ -298,14 +379,44 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     using pool_engine = basic_engine<thread_pool_executor, system_clock>;
     auto standard = std::make_unique<pool_engine>(pool, clock, std::move(standard_options));
     auto express = std::make_unique<pool_engine>(pool, clock, std::move(express_options));
-    tasks.apply(standard->invokers());
-    tasks.apply(express->invokers());
+    if (!roles) {
+        tasks.apply(standard->invokers());
+        tasks.apply(express->invokers());
+    } else {
+        // Least privilege: every Task is checked against its state machine's roleArn (or its
+        // Credentials.RoleArn) before whatever answers it runs.
+        auto routes = std::make_shared<invoker_registry>();
+        tasks.apply(*routes);
+        std::shared_ptr<task_invoker> inner = make_invoker([routes](task_request request, task_completion done) {
+            if (auto invoker = routes->find(request.resource)) return invoker->invoke(std::move(request), std::move(done));
+            done.fail(errors::runtime, "no invoker is registered for the resource '" + request.resource + "'");
+        });
+        std::shared_ptr<resource_store> records = *store;
+        role_guard::options where;
+        where.region = settings.region;
+        where.account = settings.account;
+        auto guard = std::make_shared<role_guard>(inner, roles, [records](const task_request& r) {
+            // arn:...:execution:<machine>:<name> -> the machine's record -> its roleArn
+            const std::string& arn = r.root_execution_id.empty() ? r.execution_id : r.root_execution_id;
+            const std::size_t at = arn.find(":execution:");
+            if (at == std::string::npos) return std::string();
+            const std::size_t end = arn.find(':', at + 11);
+            auto found = records->find_resource(arn.substr(0, at) + ":stateMachine:" + arn.substr(at + 11, end - at - 11));
+            if (!found || !*found) return std::string();
+            json body = json::parse((*found)->body, nullptr, false);
+            auto role = body.is_object() ? body.find("roleArn") : body.end();
+            return body.is_object() && role != body.end() && role->is_string() ? role->get<std::string>() : std::string();
+        }, where);
+        standard->invokers().set_default(guard);
+        express->invokers().set_default(guard);
+    }
 
     api_options api_settings;
     api_settings.region = settings.region;
     api_settings.account = settings.account;
     api_settings.resources = *store;
     api_settings.mocks = mocks;
+    api_settings.authorizer = policies;
     step_functions_api api(*standard, *express, std::move(api_settings));
 
     // The executions the last server left running go on before anyone can call.
@@ -321,7 +432,8 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     server_options.metrics = [metrics] { return to_prometheus(*metrics); };
     auto accepting = std::make_shared<std::atomic<bool>>(true);
     server_options.ready = [accepting] { return accepting->load(); };
-    api_server server(api.handler(), server_options);
+    api_server server(authenticate ? authenticating_handler(api.handler(), authenticate) : loopback_only_handler(api.handler()),
+                      server_options);
     if (auto started = server.start(); !started) return report({started.error().cause, false}, hint, err);
     std::shared_ptr<alert_evaluator> alerts;
     if (!alerts_setup.rules.empty()) {
@@ -333,6 +445,8 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     std::fflush(out);
     write_line(err, "stepfn serve: store " + settings.store_path + ", " + std::to_string(recovered->resumed.size()) +
                         " execution(s) resumed; SIGTERM or SIGINT stops");
+    if (!authenticate)
+        write_line(err, "stepfn serve: no --auth: calls are not authenticated and are accepted from loopback only");
 
     int received = 0;
     sigwait(&stop_signals, &received);

@@ -48,6 +48,7 @@ name (their ARNs are listed on stderr); 2 usage errors, or a store that cannot b
 
 inline constexpr std::string_view history_usage =
     R"(Usage: stepfn history --store DB NAME_OR_ARN [--reverse]
+       stepfn history verify --store DB NAME_OR_ARN [--public-key FILE]
 
 Prints the history of one execution of the store DB as JSON Lines, one event per line in the
 shape of AWS's GetExecutionHistory: timestamp, type, id, previousEventId and the event's

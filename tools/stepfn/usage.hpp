@@ -24,6 +24,8 @@ Commands:
                     Print one stored execution as AWS's DescribeExecution does
   history --store DB NAME_OR_ARN
                     Print a stored execution's history, one JSON event per line
+  history verify --store DB NAME_OR_ARN [--public-key FILE]
+                    Check a signed history (serve --history-key) for tampering
   serve             Serve the AWS Step Functions API on a local endpoint (AWS SDKs, AWS CLI)
   help [COMMAND]    Show this help, or the help of COMMAND
   version           Print the version

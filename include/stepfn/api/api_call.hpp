@@ -6,19 +6,37 @@
 // API in its own HTTP server, and `stepfn serve` mounts it in the one it ships.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <stepfn/json.hpp>
+#include <stepfn/principal.hpp>
 #include <stepfn/unique_function.hpp>
 
 namespace stepfn {
 
-// Who sent a call. Identities and their permissions come with authentication; today the
-// caller is known by its address, for logs and limits.
+// Who sent a call: its address, what an authenticator needs of the HTTP request (the SigV4
+// signature covers the method, path, query and headers), and, once authenticated, its
+// identity, which the API's authoriser (api_options::authorizer) decides with.
 struct api_caller {
+    api_caller() = default;
+    api_caller(std::string from) : address(std::move(from)) {}  // NOLINT: implicit, as `api_caller{"127.0.0.1:1"}` reads
+
     std::string address;   // "127.0.0.1:53422", "[::1]:53422"; empty when not over a network
-    std::string traceparent = {};  // the request's W3C `traceparent` header: a started execution's trace parent
+    std::string method;    // "POST"; empty when not over HTTP
+    std::string target;    // the request target as sent: "/" or "/?x=1"
+    std::vector<std::pair<std::string, std::string>> headers;  // names lower-case, in the order received
+    std::optional<principal> identity;  // set by an authenticator; none: anonymous
+
+    // The first header of that (lower-case) name, or null.
+    const std::string* header(std::string_view name) const {
+        for (const auto& h : headers)
+            if (h.first == name) return &h.second;
+        return nullptr;
+    }
 };
 
 // What goes back: an HTTP status and a JSON body. AWS's errors are 400 (the caller's fault) or

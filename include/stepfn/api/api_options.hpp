@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include <stepfn/policies/authorizer.hpp>
 #include <stepfn/store/resource_store.hpp>
 #include <stepfn/testing/mock_config.hpp>
 
@@ -27,6 +28,10 @@ struct api_options {
     // refused with SerializationException.
     std::size_t max_request_bytes = 1024 * 1024 + 64 * 1024;  // a 1 MiB definition and its envelope
     std::size_t max_request_depth = 128;
+    // Asked before every call with the caller's identity (api_caller::identity; anonymous when
+    // none), the action as IAM names it (states:StartExecution) and AWS's resource ARN for it;
+    // a denial is AccessDeniedException. Null: every call is allowed.
+    std::shared_ptr<const stepfn::authorizer> authorizer;
     // GetActivityTask's long poll (AWS: 60 s).
     std::chrono::milliseconds activity_poll_timeout{60000};
 };

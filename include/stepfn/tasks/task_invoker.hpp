@@ -13,6 +13,7 @@
 #include <stepfn/error.hpp>
 #include <stepfn/task_error.hpp>
 #include <stepfn/json.hpp>
+#include <stepfn/policies/credentials_provider.hpp>
 #include <stepfn/observe/tracing.hpp>
 
 namespace stepfn {
@@ -35,6 +36,9 @@ struct task_request {
     std::optional<std::int64_t> heartbeat_seconds;
     std::string task_token;          // set for `.waitForTaskToken` resources
     json credentials;                // the Task's `Credentials`, evaluated (null when absent)
+    // The credentials of the role the Task runs under, when a role_guard with a credentials
+    // source put them here (never recorded: the engine does not keep requests).
+    std::shared_ptr<const stepfn::credentials> role_credentials;
     // This attempt's span when the engine traces (valid() then): what an invoker passes on, as
     // to_traceparent(trace) in a W3C `traceparent` header (the HTTP invoker does).
     trace_context trace{0, 0, 0, 0};

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -16,6 +17,7 @@
 
 #include <stepfn/history/event.hpp>
 #include <stepfn/json.hpp>
+#include <stepfn/testing/json_difference.hpp>
 
 namespace stepfn::testing {
 
@@ -29,6 +31,12 @@ struct check_result {
     static check_result pass() { return {}; }
     static check_result fail(std::string why) { return {false, std::move(why)}; }
 };
+
+// How a test framework prints a check: `CHECK(run.history.expect_visited(...))` shows the
+// message (Catch2 v2 would otherwise print `{?}`).
+inline std::ostream& operator<<(std::ostream& out, const check_result& result) {
+    return out << (result.passed ? std::string("passed") : "\n  " + result.message);
+}
 
 namespace detail {
 
@@ -279,20 +287,28 @@ public:
                                   : "invoked only " + detail::times_text(inputs.size());
             return check_result::fail(std::move(why));
         }
-        if (inputs[attempt] == expected) return check_result::pass();
+        const auto difference = first_difference(expected, inputs[attempt]);
+        if (!difference) return check_result::pass();
         return check_result::fail("expected " + task + " to receive " + detail::dump_json(expected) + " on its " +
                                   detail::ordinal(attempt + 1) + " invocation\n  but it received " +
-                                  detail::dump_json(inputs[attempt]));
+                                  detail::dump_json(inputs[attempt]) + "\n  first difference " + difference->text());
     }
 
     // Every invocation of the Task state, in order, received exactly these inputs.
     check_result expect_task_inputs(std::string_view state, const std::vector<json>& expected) const {
         const auto inputs = task_inputs(state);
-        if (inputs == expected) return check_result::pass();
+        std::optional<std::string> difference;
+        for (std::size_t i = 0; i < inputs.size() && i < expected.size() && !difference; ++i) {
+            if (auto d = first_difference(expected[i], inputs[i])) {
+                difference = "of the " + detail::ordinal(i + 1) + " invocation " + d->text();
+            }
+        }
+        if (!difference && inputs.size() == expected.size()) return check_result::pass();
         std::string why = "expected task \"" + std::string(state) + "\" to receive, in order:";
         for (const auto& v : expected) why += "\n    " + detail::dump_json(v);
         why += inputs.empty() ? std::string("\n  but it was never invoked") : std::string("\n  but it received:");
         for (const auto& v : inputs) why += "\n    " + detail::dump_json(v);
+        if (difference) why += "\n  first difference " + *difference;
         return check_result::fail(std::move(why));
     }
 

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include <stepfn/api/api_call.hpp>
+#include <stepfn/api/detail/api_access.hpp>
 #include <stepfn/api/detail/api_json.hpp>
 #include <stepfn/api/detail/api_state.hpp>
 #include <stepfn/api/detail/call_trace.hpp>
@@ -82,7 +83,8 @@ inline void answer(api_reply_handler& reply, api_reply r) {
     if (once) once(std::move(r));
 }
 
-inline void dispatch_unguarded(api_state& s, std::string_view action, const std::string& body, api_reply_handler& reply) {
+inline void dispatch_unguarded(api_state& s, std::string_view action, const std::string& body, const api_caller& caller,
+                               api_reply_handler& reply) {
     if (s.stopped.load()) return answer(reply, api_error_reply(503, "ServiceUnavailable", "The service is shutting down"));
     const action_entry* entry = find_action(action);
     if (!entry) {
@@ -92,6 +94,9 @@ inline void dispatch_unguarded(api_state& s, std::string_view action, const std:
     }
     auto request = parse_request(body, s.options.max_request_bytes, s.options.max_request_depth);
     if (!request) return answer(reply, to_reply(request));
+    // Every call is authorised before it does anything (when an authoriser is configured).
+    if (auto allowed = check_access(s, action, *request, caller); !allowed)
+        return answer(reply, to_reply(tl::make_unexpected(std::move(allowed.error()))));
     if (entry->answer_later) return entry->answer_later(s, *request, reply);
     auto outcome = entry->answer(s, *request);
     answer(reply, to_reply(outcome));
@@ -99,15 +104,16 @@ inline void dispatch_unguarded(api_state& s, std::string_view action, const std:
 
 inline void dispatch(api_state& s, std::string_view action, const std::string& body, const api_caller& caller,
                      api_reply_handler reply) {
-    call_trace_scope trace(caller.traceparent.empty() ? std::nullopt : parse_traceparent(caller.traceparent));
+    const std::string* traceparent = caller.header("traceparent");
+    call_trace_scope trace(traceparent ? parse_traceparent(*traceparent) : std::nullopt);
 #if STEPFN_HAS_EXCEPTIONS
     try {
-        dispatch_unguarded(s, action, body, reply);
+        dispatch_unguarded(s, action, body, caller, reply);
     } catch (...) {
         answer(reply, api_error_reply(500, "InternalFailure", "The request processing has failed because of an unknown error"));
     }
 #else
-    dispatch_unguarded(s, action, body, reply);
+    dispatch_unguarded(s, action, body, caller, reply);
 #endif
 }
 

@@ -218,10 +218,7 @@ private:
 #if STEPFN_HAS_EXCEPTIONS
         try {
 #endif
-            api_caller caller{peer_};
-            if (auto trace = request.find("traceparent"); trace != request.end())
-                caller.traceparent = std::string(trace->value().data(), trace->value().size());
-            state_->handler(route.action, std::move(request.body()), std::move(caller),
+            state_->handler(route.action, std::move(request.body()), caller_of(request),
                             api_reply_handler(api_reply_sink(state_, weak_from_this(), sequence)));
 #if STEPFN_HAS_EXCEPTIONS
         } catch (const std::exception& e) {
@@ -230,6 +227,23 @@ private:
             on_reply(sequence, api_error_reply(500, "InternalFailure", "the protocol handler failed"));
         }
 #endif
+    }
+
+    // The caller as an authenticator sees it: address, method, target and headers (names
+    // lower-cased, as SigV4 canonicalises them).
+    api_caller caller_of(const server_http::request<server_http::string_body>& request) const {
+        api_caller caller;
+        caller.address = peer_;
+        caller.method = std::string(request.method_string());
+        caller.target = std::string(request.target());
+        caller.headers.reserve(16);
+        for (const auto& field : request) {
+            std::string name(field.name_string());
+            for (char& c : name)
+                if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+            caller.headers.emplace_back(std::move(name), std::string(field.value()));
+        }
+        return caller;
     }
 
     // While a reply is awaited: readable means either the next (pipelined) request or the

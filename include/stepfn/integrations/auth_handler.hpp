@@ -1,0 +1,63 @@
+#ifndef STEPFN_INTEGRATIONS_AUTH_HANDLER_HPP
+#define STEPFN_INTEGRATIONS_AUTH_HANDLER_HPP
+
+// Puts authentication in front of any api_handler (target stepfn::auth; docs/security.md): each
+// call is authenticated first (SigV4, a bearer token, whatever `authenticate` does) and reaches
+// the handler with api_caller::identity set, where the API's authoriser decides; a call that
+// fails authentication is answered with the authenticator's AWS exception and never reaches it.
+//
+//   api_server server(stepfn::authenticating_handler(api.handler(), authenticate), options);
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <stepfn/api/api_call.hpp>
+#include <stepfn/error.hpp>
+#include <stepfn/principal.hpp>
+
+namespace stepfn {
+
+// The identity of a caller, or an error whose name is the AWS exception to answer
+// (UnrecognizedClientException, InvalidSignatureException, ...) and whose cause is its message.
+using api_authenticator = std::function<result<principal>(const api_caller& caller, std::string_view body)>;
+
+// Whether an address (as api_caller::address spells it, "127.0.0.1:5000" or "[::1]:5000") is
+// this machine's loopback.
+inline bool is_loopback_address(std::string_view address) {
+    return address.rfind("127.", 0) == 0 || address.rfind("[::1]", 0) == 0 || address.rfind("[::ffff:127.", 0) == 0;
+}
+
+inline api_handler authenticating_handler(api_handler inner, api_authenticator authenticate) {
+    return [inner = std::move(inner), authenticate = std::move(authenticate)](std::string_view action, std::string body, api_caller caller,
+                                                                              api_reply_handler reply) {
+        caller.identity.reset();  // only the authenticator says who a caller is
+        auto who = authenticate(caller, body);
+        if (!who) {
+            // AWS answers authentication failures of the JSON protocol with 400, or 403 for a
+            // missing token; the SDKs read the exception name from __type.
+            const unsigned status = who.error().name == "MissingAuthenticationTokenException" ? 403 : 400;
+            reply(api_error_reply(status, who.error().name, who.error().cause));
+            return;
+        }
+        caller.identity = std::move(*who);
+        inner(action, std::move(body), std::move(caller), std::move(reply));
+    };
+}
+
+// Without authentication configured: calls from loopback only, as the anonymous principal.
+inline api_handler loopback_only_handler(api_handler inner) {
+    return authenticating_handler(std::move(inner), [](const api_caller& caller, std::string_view) -> result<principal> {
+        if (!is_loopback_address(caller.address))
+            return make_error("UnrecognizedClientException",
+                              "This server has no authentication configured (stepfn serve --auth) and accepts calls from loopback only");
+        principal local;
+        local.authenticated_by = "loopback";
+        return local;
+    });
+}
+
+} // namespace stepfn
+
+#endif
