@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+namespace api_server_test {
+
 namespace {
 
 using stepfn::json;
@@ -590,3 +592,4 @@ TEST_CASE("api_server: IPv6 loopback", "[server]") {
     CHECK(reply->status == 200);
     CHECK(json::parse(reply->body)["caller"].get<std::string>().rfind("[::1]:", 0) == 0);
 }
+} // namespace api_server_test

@@ -7,6 +7,7 @@
 // Part of cli.hpp, which includes it last.
 
 #if defined(STEPFN_WITH_SERVER) && defined(STEPFN_WITH_SQLITE)
+#include <atomic>
 #include <csignal>
 #include <pthread.h>
 #include <thread>
@@ -17,6 +18,15 @@
 #include <stepfn/integrations/auth_handler.hpp>
 #include <stepfn/policies/role_guard.hpp>
 #include <stepfn/tasks/callable_invoker.hpp>
+#include <stepfn/history/fanout_sink.hpp>
+#include <stepfn/history/json_log_sink.hpp>
+#include <stepfn/observe/alert_evaluator.hpp>
+#include <stepfn/observe/metrics_registry.hpp>
+#include <stepfn/observe/prometheus.hpp>
+#if defined(STEPFN_WITH_HTTP)
+#include <stepfn/integrations/http_alert_webhook.hpp>
+#include <stepfn/integrations/otlp_exporter.hpp>
+#endif
 #endif
 #if defined(STEPFN_WITH_SERVER) && defined(STEPFN_WITH_SQLITE) && defined(STEPFN_WITH_AUTH)
 #include <stepfn/integrations/auth_config.hpp>
@@ -61,7 +71,17 @@ Options:
                           poll holds one; beyond, a new connection gets 503)
   --region REGION         The region in ARNs (default us-east-1)
   --account ID            The account in ARNs (default 123456789012)
+  --log TARGET            Structured transition logs, one JSON object per event, to a file,
+                          `stderr` or `syslog` (docs/observability.md)
+  --otlp-endpoint URL     Send traces (a span per execution, state and task attempt) to an
+                          OpenTelemetry Collector's OTLP/HTTP receiver, e.g.
+                          http://127.0.0.1:4318/v1/traces
+  --alerts FILE           Alert rules (JSON: rules, interval_seconds, and command or webhook
+                          for delivery; without one, alerts are printed to standard error)
   -h, --help              Show this help
+
+Operations: GET /metrics (Prometheus text: AWS's Step Functions metrics, see
+docs/observability.md), GET /healthz (200 while running), GET /readyz (200 until a stop begins).
 
 Exit status: 0 after a clean stop; 2 usage error, or a store or port that cannot be opened.
 )";
@@ -80,6 +100,9 @@ struct serve_settings {
     std::size_t max_connections = 10000;
     std::string region = "us-east-1";
     std::string account = "123456789012";
+    std::optional<std::string> log_target;
+    std::optional<std::string> otlp_endpoint;
+    std::optional<std::string> alerts_path;
 };
 
 // A count in [min, max], or nullopt.
@@ -101,7 +124,8 @@ inline int parse_serve_arguments(const std::vector<std::string>& args, std::FILE
                                          {"--mock-config", true}, {"--invokers", true},     {"--in-flight-tasks", true},
                                          {"--workers", true},     {"--io-threads", true},   {"--region", true},
                                          {"--account", true},     {"--max-connections", true}, {"--auth", true},
-                                         {"--history-key", true}});
+                                         {"--history-key", true}, {"--log", true},   {"--otlp-endpoint", true},
+                                         {"--alerts", true}});
     if (!parsed) return report(parsed.error(), hint, err);
     done = parsed->help;
     if (parsed->help) {
@@ -157,10 +181,65 @@ inline int parse_serve_arguments(const std::vector<std::string>& args, std::FILE
             return report({"--account must be 12 digits, not " + in_quotes(*account), true}, hint, err);
         settings.account = *account;
     }
+    if (const std::string* log = parsed->find("--log")) {
+        if (log->empty()) return report({"--log needs a file name, stderr or syslog", true}, hint, err);
+        settings.log_target = *log;
+    }
+    if (const std::string* url = parsed->find("--otlp-endpoint")) {
+        if (url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0)
+            return report({"--otlp-endpoint must be an http:// or https:// URL, not " + in_quotes(*url), true}, hint, err);
+        settings.otlp_endpoint = *url;
+    }
+    if (const std::string* alerts = parsed->find("--alerts")) settings.alerts_path = *alerts;
     return exit_ok;
 }
 
 #if defined(STEPFN_WITH_SERVER) && defined(STEPFN_WITH_SQLITE)
+// What --alerts FILE asks for: the rules, how often they are evaluated and where alerts go.
+struct serve_alerts {
+    std::vector<alert_rule> rules;
+    std::chrono::milliseconds interval{10000};
+    alert_hook hook;
+};
+
+inline int load_serve_alerts(const std::string& path, std::FILE* in, std::FILE* err, serve_alerts& out) {
+    constexpr std::string_view hint = "stepfn serve --help";
+    auto text = read_bounded(path, in, std::size_t{1} << 20, "an alert rules file");
+    if (!text) return report(text.error(), hint, err);
+    auto doc = parse_data(*text, in_quotes(path));
+    if (!doc) return report(doc.error(), hint, err);
+    auto rules = parse_alert_rules(*doc);
+    if (!rules) return report({in_quotes(path) + ": " + rules.error().cause, true}, hint, err);
+    for (const auto& item : doc->items())
+        if (item.key() != "rules" && item.key() != "interval_seconds" && item.key() != "command" && item.key() != "webhook")
+            return report({in_quotes(path) + " has an unknown member \"" + item.key() + "\"", true}, hint, err);
+    out.rules = std::move(*rules);
+    if (doc->contains("interval_seconds")) {
+        const json& v = (*doc)["interval_seconds"];
+        if (!v.is_number() || v.get<double>() < 1 || v.get<double>() > 86400)
+            return report({in_quotes(path) + ": interval_seconds must be a number from 1 to 86400", true}, hint, err);
+        out.interval = std::chrono::milliseconds(static_cast<std::int64_t>(v.get<double>() * 1000));
+    }
+    if (doc->contains("command")) {
+        if (!(*doc)["command"].is_string()) return report({in_quotes(path) + ": command must be a string", true}, hint, err);
+        out.hook = command_alert_hook((*doc)["command"].get<std::string>());
+    } else if (doc->contains("webhook")) {
+#if defined(STEPFN_WITH_HTTP)
+        if (!(*doc)["webhook"].is_string()) return report({in_quotes(path) + ": webhook must be a URL", true}, hint, err);
+        out.hook = http_alert_webhook(std::make_shared<http_client>(), (*doc)["webhook"].get<std::string>());
+#else
+        return report({"this stepfn was built without libcurl: no alert webhooks", false}, hint, err);
+#endif
+    } else {
+        auto lock = std::make_shared<std::mutex>();
+        out.hook = [err, lock](const alert_event& e) {
+            std::lock_guard<std::mutex> guard(*lock);
+            write_line(err, "stepfn serve: alert " + e.to_json().dump(-1, ' ', false, json::error_handler_t::replace));
+        };
+    }
+    return exit_ok;
+}
+
 inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* out, std::FILE* err) {
     constexpr std::string_view hint = "stepfn serve --help";
     // SIGTERM and SIGINT are waited for by this thread (sigwait) and blocked in every other:
@@ -180,6 +259,46 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
         std::optional<testing::mock_config> config;
         if (int status = load_mock_config(*settings.mock_path, in, err, hint, config); status != exit_ok) return status;
         mocks = std::make_shared<const testing::mock_config>(std::move(*config));
+    }
+
+    serve_alerts alerts_setup;
+    if (settings.alerts_path)
+        if (int status = load_serve_alerts(*settings.alerts_path, in, err, alerts_setup); status != exit_ok) return status;
+    // Observation: the transition log and no_progress's tracker see every event; spans go out
+    // through the OTLP exporter.
+    std::vector<std::shared_ptr<history_sink>> observers;
+    if (settings.log_target) {
+        if (*settings.log_target == "stderr") {
+            observers.push_back(std::make_shared<json_log_sink>(err));
+        } else if (*settings.log_target == "syslog") {
+#if STEPFN_HAS_SYSLOG
+            observers.push_back(json_log_sink::to_syslog());
+#else
+            return report({"this system has no syslog", false}, hint, err);
+#endif
+        } else {
+            auto file = json_log_sink::open(*settings.log_target);
+            if (!file) return report({file.error().cause, false}, hint, err);
+            observers.push_back(*file);
+        }
+    }
+    std::shared_ptr<progress_tracker> progress;
+    for (const auto& rule : alerts_setup.rules)
+        if (rule.kind == alert_kind::no_progress && !progress) progress = std::make_shared<progress_tracker>();
+    if (progress) observers.push_back(progress);
+    std::shared_ptr<history_sink> observer;
+    if (observers.size() == 1) observer = observers[0];
+    else if (observers.size() > 1) observer = std::make_shared<fanout_sink>(std::move(observers));
+    std::shared_ptr<span_sink> spans;
+    if (settings.otlp_endpoint) {
+#if defined(STEPFN_WITH_HTTP)
+        otlp_exporter_options otlp;
+        otlp.endpoint = *settings.otlp_endpoint;
+        otlp.resource.service_name = "stepfn-serve";
+        spans = std::make_shared<otlp_exporter>(std::move(otlp));
+#else
+        return report({"this stepfn was built without libcurl: no OTLP exporter", false}, hint, err);
+#endif
     }
 
     // Authentication and policies, read before anything listens: a bad file stops the start.
@@ -240,13 +359,21 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     const std::size_t cores = std::thread::hardware_concurrency();
     thread_pool_executor pool(settings.workers ? settings.workers : (cores > 1 ? cores : 2));
     system_clock clock;
+    // One registry for both engines: series are labelled by state machine.
+    auto metrics = std::make_shared<metrics_registry>();
     engine_options standard_options;
+    standard_options.metrics = metrics;
+    standard_options.history = observer;
+    standard_options.spans = spans;
     standard_options.store = *store;
     standard_options.after_restart = settings.after_restart;
     standard_options.history = signer;
     standard_options.region = settings.region;
     standard_options.account = settings.account;
     engine_options express_options;
+    express_options.metrics = metrics;
+    express_options.history = observer;
+    express_options.spans = spans;
     express_options.region = settings.region;
     express_options.account = settings.account;
     using pool_engine = basic_engine<thread_pool_executor, system_clock>;
@@ -302,9 +429,17 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     server_options.port = settings.port;
     server_options.threads = settings.io_threads;
     server_options.max_connections = settings.max_connections;
+    server_options.metrics = [metrics] { return to_prometheus(*metrics); };
+    auto accepting = std::make_shared<std::atomic<bool>>(true);
+    server_options.ready = [accepting] { return accepting->load(); };
     api_server server(authenticate ? authenticating_handler(api.handler(), authenticate) : loopback_only_handler(api.handler()),
                       server_options);
     if (auto started = server.start(); !started) return report({started.error().cause, false}, hint, err);
+    std::shared_ptr<alert_evaluator> alerts;
+    if (!alerts_setup.rules.empty()) {
+        alerts = std::make_shared<alert_evaluator>(metrics, std::move(alerts_setup.rules), std::move(alerts_setup.hook), progress);
+        alerts->run_every(clock, alerts_setup.interval);
+    }
     const bool v6 = settings.bind.find(':') != std::string::npos;
     write_line(out, "listening on http://" + (v6 ? "[" + settings.bind + "]" : settings.bind) + ":" + std::to_string(server.port()));
     std::fflush(out);
@@ -316,6 +451,7 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     int received = 0;
     sigwait(&stop_signals, &received);
     write_line(err, std::string("stepfn serve: ") + (received == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
+    accepting->store(false);
     // No new connections; requests in flight finish (bounded by the drain timeout); waiting
     // activity polls are answered with no task; then the engines stop. Durable executions stay
     // RUNNING at their last checkpoint for the next server's recover().

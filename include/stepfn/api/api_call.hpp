@@ -44,6 +44,7 @@ struct api_caller {
 struct api_reply {
     unsigned status = 200;
     std::string body;      // JSON text, sent as application/x-amz-json-1.0
+    std::string content_type = {};  // empty: application/x-amz-json-1.0 (GET /metrics sends text)
 };
 
 // Called exactly once per call, on any thread, possibly long after the call returned (a

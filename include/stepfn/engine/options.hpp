@@ -3,11 +3,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <stepfn/history/history_sink.hpp>
 #include <stepfn/limits.hpp>
+#include <stepfn/observe/metrics.hpp>
 #include <stepfn/observe/state_inspector.hpp>
+#include <stepfn/observe/tracing.hpp>
 #include <stepfn/observe/transition_hook.hpp>
 #include <stepfn/policies/retry_policy.hpp>
 #include <stepfn/store/execution_store.hpp>
@@ -42,6 +45,11 @@ struct engine_options {
     std::uint64_t seed = 0;                  // random source (jitter, UUIDs, names); 0 = from the OS
     std::shared_ptr<const retry_policy> retry;     // null: ASL's (asl_retry_policy)
     std::shared_ptr<transition_hook> transitions;  // sees every transition the engine applies
+    // Receives AWS's Step Functions metrics (observe/metric_names.hpp), e.g. a metrics_registry.
+    std::shared_ptr<metrics_sink> metrics;
+    // Receives a span per execution, state and Task attempt (observe/tracing.hpp), e.g. an
+    // otlp_exporter.
+    std::shared_ptr<span_sink> spans;
     // Durable executions: every execution's progress is checkpointed here, and recover()
     // resumes the unfinished ones. Null: executions live in memory only.
     std::shared_ptr<execution_store> store;
@@ -58,6 +66,9 @@ struct start_options {
     // its first state) and runs nothing here; the returned handle's on_stored says when that is
     // durable. Another engine on the store runs it: a worker that claimed it calls resume().
     bool deferred = false;
+    // The caller's trace (parse_traceparent of an incoming `traceparent`): the execution's span
+    // is its child. None: the execution starts a new trace (when the engine has spans).
+    std::optional<trace_context> trace_parent;
 };
 
 } // namespace stepfn

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace stepfn {
@@ -24,6 +25,12 @@ struct api_server_options {
     std::chrono::milliseconds write_timeout{30000};    // to write one reply to a client that does not read
     std::chrono::milliseconds drain_timeout{10000};    // stop(): how long requests in flight get to finish
     int listen_backlog = 1024;
+    // GET /metrics answers with this text (Prometheus's format, e.g. stepfn::to_prometheus of
+    // the engine's metrics_registry); unset: 404. Called on an I/O thread: keep it quick.
+    std::function<std::string()> metrics;
+    // GET /readyz answers 200 when this says ready, else 503 (unset: ready once listening);
+    // GET /healthz answers 200 while the server runs (liveness).
+    std::function<bool()> ready;
 };
 
 } // namespace stepfn

@@ -50,7 +50,8 @@ struct http_endpoint {
     // Registered for a resource prefix: the rest of the Resource after `prefix` is appended to
     // the URL as its last path segment(s) ("svc:orders" under prefix "svc:" → url + "orders").
     std::string prefix;
-    // The W3C `traceparent` to send for an attempt (empty: none), when the host traces.
+    // The W3C `traceparent` to send for an attempt (empty: none). Unset: the attempt's own
+    // (task_request::trace, set when the engine has a span_sink).
     std::function<std::string(const task_request&)> traceparent;
 };
 
@@ -74,6 +75,8 @@ public:
         if (endpoint_.traceparent) {
             std::string trace = endpoint_.traceparent(request);
             if (!trace.empty()) call.headers.emplace_back("traceparent", std::move(trace));
+        } else if (request.trace.valid()) {
+            call.headers.emplace_back("traceparent", to_traceparent(request.trace));
         }
         call.body = request.input.dump();
         call.timeout = detail::time_left(request, endpoint_.timeout);

@@ -14,6 +14,7 @@
 #include <stepfn/task_error.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/policies/credentials_provider.hpp>
+#include <stepfn/observe/tracing.hpp>
 
 namespace stepfn {
 
@@ -38,6 +39,9 @@ struct task_request {
     // The credentials of the role the Task runs under, when a role_guard with a credentials
     // source put them here (never recorded: the engine does not keep requests).
     std::shared_ptr<const stepfn::credentials> role_credentials;
+    // This attempt's span when the engine traces (valid() then): what an invoker passes on, as
+    // to_traceparent(trace) in a W3C `traceparent` header (the HTTP invoker does).
+    trace_context trace{0, 0, 0, 0};
 };
 
 namespace detail {

@@ -14,6 +14,7 @@
 #include <stepfn/api/detail/api_access.hpp>
 #include <stepfn/api/detail/api_json.hpp>
 #include <stepfn/api/detail/api_state.hpp>
+#include <stepfn/api/detail/call_trace.hpp>
 #include <stepfn/api/detail/execution_actions.hpp>
 #include <stepfn/api/detail/execution_start.hpp>
 #include <stepfn/api/detail/machine_actions.hpp>
@@ -101,7 +102,10 @@ inline void dispatch_unguarded(api_state& s, std::string_view action, const std:
     answer(reply, to_reply(outcome));
 }
 
-inline void dispatch(api_state& s, std::string_view action, const std::string& body, const api_caller& caller, api_reply_handler reply) {
+inline void dispatch(api_state& s, std::string_view action, const std::string& body, const api_caller& caller,
+                     api_reply_handler reply) {
+    const std::string* traceparent = caller.header("traceparent");
+    call_trace_scope trace(traceparent ? parse_traceparent(*traceparent) : std::nullopt);
 #if STEPFN_HAS_EXCEPTIONS
     try {
         dispatch_unguarded(s, action, body, caller, reply);

@@ -13,6 +13,7 @@
 #include <string>
 #include <utility>
 
+#include <stepfn/api/detail/call_trace.hpp>
 #include <stepfn/api/detail/machine_records.hpp>
 #include <stepfn/history/history_sink.hpp>
 
@@ -125,6 +126,7 @@ inline api_outcome start_execution_now(api_state& s, const json& request, std::o
     }
     start_options options;
     options.name = r->name;
+    options.trace_parent = current_call_trace();
     auto sink = attach_mocks(s, *r, engine_arn);
     if (!sink) return tl::make_unexpected(sink.error());
     options.history = std::move(*sink);
@@ -213,6 +215,7 @@ inline void start_sync_execution(api_state& s, const json& request, api_reply_ha
     });
     start_options options;
     options.name = r->name;
+    options.trace_parent = current_call_trace();
     options.history = sink;
     auto started = s.express->start(r->compiled, std::move(r->input), std::move(options));
     if (!started && !answered->exchange(true)) {

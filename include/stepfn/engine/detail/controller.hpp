@@ -68,6 +68,7 @@ STEPFN_INLINE outcome engine_core::execute_state(const std::shared_ptr<frame>& f
          !(f->is_root && f->first_state));
     f->first_state = false;
     f->entered_event = f->prev_event;
+    if (traced(*f->exec)) trace_state_started(*f, s);
 
     if (f->exec->event_count.load(std::memory_order_relaxed) + local_tally().pending_for(*f->exec) >
         static_cast<std::int64_t>(options_.bounds.max_history_events))
@@ -196,6 +197,7 @@ STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, cons
         return details;
     });
     if (!f->failed_run.is_null()) f->failed_run = json();
+    if (traced(*f->exec)) trace_state_ended(*f, s, nullptr);
     if (target) {
         f->current = target->index;
         f->input = std::move(output);
@@ -232,6 +234,7 @@ STEPFN_INLINE void engine_core::handle_error(const std::shared_ptr<frame>& f, co
         }
         ++f->retrier_attempts[i];
         ++f->retry_count;
+        if (metrics_) count_decision(*f, s, true);
         f->waiting = true;
         arm_retry(f, clock_->now() + std::chrono::duration_cast<time_point::duration>(*delay));
         notify(*f, s, transition_kind::retrying, nullptr, nullptr, &e);
@@ -249,6 +252,7 @@ STEPFN_INLINE void engine_core::handle_error(const std::shared_ptr<frame>& f, co
             d.next = c.next.name;
             decide(*f, s, e, d);
         }
+        if (metrics_) count_decision(*f, s, false);
         json error_output = json::object();
         error_output["Error"] = e.name;
         error_output["Cause"] = e.cause;
@@ -293,6 +297,7 @@ STEPFN_INLINE void engine_core::arm_retry(const std::shared_ptr<frame>& f, time_
 }
 
 STEPFN_INLINE void engine_core::fail_frame(const std::shared_ptr<frame>& f, error e) {
+    if (traced(*f->exec)) trace_state_ended(*f, f->states->states[f->current], &e);
     notify(*f, f->states->states[f->current], transition_kind::failed, nullptr, nullptr, &e);
     f->done = true;
     f->waiting = false;

@@ -8,6 +8,7 @@
 // durable. A crash therefore loses only work nobody outside saw, and an engine opened on the
 // store later goes on from the last checkpoint (recover(), restore.hpp).
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -19,6 +20,7 @@
 #include <stepfn/detail/guarded_call.hpp>
 #include <stepfn/detail/hash.hpp>
 #include <stepfn/engine/detail/engine_core.hpp>
+#include <stepfn/observe/metric_names.hpp>
 #include <stepfn/engine/detail/history.hpp>
 #include <stepfn/engine/detail/scheduling.hpp>
 #include <stepfn/engine/detail/snapshot.hpp>
@@ -132,6 +134,17 @@ STEPFN_INLINE void engine_core::checkpoint(const std::shared_ptr<execution_recor
     auto effects = std::make_shared<std::vector<job>>(std::move(d.effects));
     d.effects.clear();
     auto self = shared_from_this();
+    if (metrics_) {
+        // Wall time (the engine's clock may be virtual), from hand-over to answer.
+        metrics_->observe(metric_names::checkpoint_events, static_cast<double>(cp.events.size()), nullptr, 0);
+        const auto handed = std::chrono::steady_clock::now();
+        options_.store->commit(std::move(cp), [self, rec, effects, handed](result<void> stored) {
+            self->metrics_->observe(metric_names::store_commit_time,
+                                    std::chrono::duration<double>(std::chrono::steady_clock::now() - handed).count(), nullptr, 0);
+            self->committed(rec, effects, std::move(stored));
+        });
+        return;
+    }
     options_.store->commit(std::move(cp), [self, rec, effects](result<void> stored) {
         self->committed(rec, effects, std::move(stored));
     });

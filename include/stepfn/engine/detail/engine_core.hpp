@@ -30,6 +30,7 @@
 #include <stepfn/engine/detail/frame.hpp>
 #include <stepfn/engine/detail/frame_env.hpp>
 #include <stepfn/engine/detail/host_handles.hpp>
+#include <stepfn/engine/detail/instruments.hpp>
 #include <stepfn/engine/detail/outcome.hpp>
 #include <stepfn/engine/detail/task_attempt.hpp>
 #include <stepfn/engine/execution.hpp>
@@ -38,7 +39,9 @@
 #include <stepfn/history/event.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/model/state_machine.hpp>
+#include <stepfn/observe/metrics.hpp>
 #include <stepfn/observe/state_inspector.hpp>
+#include <stepfn/observe/tracing.hpp>
 #include <stepfn/observe/transition_hook.hpp>
 #include <stepfn/policies/retry_policy.hpp>
 #include <stepfn/tasks/invoker_registry.hpp>
@@ -227,6 +230,28 @@ private:
     void resume_attempt(const std::shared_ptr<frame>& f, std::optional<time_point> deadline,
                         std::optional<time_point> heartbeat_deadline);
 
+    // ---- telemetry.hpp: metrics (only called when metrics_ is set, except cancel_timer) -------
+    enum class task_phase { scheduled, started, start_failed, succeeded, failed, timed_out };
+    machine_instruments& machine_meter(execution_record& rec);
+    void count_execution_opened(execution_record& rec, bool started);
+    void count_execution_ended(execution_record& rec, execution_status status);
+    void count_task(frame& f, const task_state& t, task_phase phase);
+    void count_decision(const frame& f, const state& s, bool retry);
+    void count_timers(int delta);
+    void cancel_timer(timer_id id);  // a frame's timer (Wait, back-off, task deadlines)
+
+    // ---- spans.hpp: traces (only called when traced() says so) -----------------------------------
+    bool traced(const execution_record& rec) const noexcept { return spans_ && rec.trace.span_id != 0; }
+    std::uint64_t new_span_id();
+    void send_span(span_data&& span);
+    void trace_execution_started(execution_record& rec, const std::optional<trace_context>& parent,
+                                 std::uint64_t parent_span = 0);
+    void trace_execution_ended(execution_record& rec, execution_status status, const error& e);
+    void trace_state_started(frame& f, const state& s);
+    void trace_state_ended(frame& f, const state& s, const error* failure);
+    void trace_attempt_started(frame& f);
+    void trace_attempt_ended(frame& f, const task_state& t, const error* failure);
+
     // ---- inspection (tests and tools): every data-flow stage and Retry/Catch decision ---------
     static void inspect(const frame& f, const state& s, const char* stage, const json& value) {
         if (f.exec->inspector) f.exec->inspector->stage(s.name, stage, value);
@@ -241,6 +266,8 @@ private:
     std::unique_ptr<executor_iface> executor_;
     std::unique_ptr<clock_iface> clock_;
     engine_options options_;
+    metrics_sink* const metrics_;  // options_.metrics, or null
+    span_sink* const spans_;       // options_.spans, or null
     const std::string arn_prefix_;
     const std::string role_arn_;
     const std::size_t parallelism_;  // runners an inline Map starts (the executor's concurrency)
@@ -250,6 +277,11 @@ private:
     item_reader_registry item_readers_;
     result_writer_registry result_writers_;
     alignas(64) std::atomic<std::int64_t> busy_{0};  // changes often, from every thread: a line of its own
+    std::unique_ptr<instrument_cache> instruments_;  // with metrics only
+    // The gauges' counts, under gauges_mutex_ so that a gauge never shows a stale count last.
+    std::mutex gauges_mutex_;
+    std::int64_t open_executions_ = 0;
+    std::int64_t parked_timers_ = 0;
 
     std::mutex rng_mutex_;
     std::mt19937_64 rng_;

@@ -7,6 +7,7 @@
 
 #include <stepfn/engine/detail/engine_core.hpp>
 
+#include <stepfn/engine/detail/telemetry.hpp>
 #include <stepfn/engine/detail/lifecycle.hpp>
 #include <stepfn/engine/detail/scheduling.hpp>
 #include <stepfn/engine/detail/history.hpp>
@@ -28,5 +29,6 @@
 #include <stepfn/engine/detail/restore.hpp>
 #include <stepfn/engine/detail/redrive.hpp>
 #include <stepfn/engine/detail/execution_impl.hpp>
+#include <stepfn/engine/detail/spans.hpp>
 
 #endif

@@ -24,11 +24,13 @@
 #include <stepfn/json.hpp>
 #include <stepfn/model/state_machine.hpp>
 #include <stepfn/observe/state_inspector.hpp>
+#include <stepfn/observe/tracing.hpp>
 
 namespace stepfn::detail {
 
 class engine_core;
 struct frame;
+struct machine_instruments;
 
 // Workflow variables of one scope; inner scopes (branches, iterations) read outer ones.
 struct variable_scope {
@@ -58,6 +60,11 @@ struct execution_record {
     time_point redrive_time;
     std::shared_ptr<history_sink> sink;  // per execution
     std::shared_ptr<state_inspector> inspector;
+    // With engine_options::spans: the execution's span (span_id 0: not traced) and its parent.
+    trace_context trace{0, 0, 0, 0};
+    std::uint64_t trace_parent_span = 0;
+    time_point trace_start;
+    machine_instruments* instruments = nullptr;  // with metrics: its machine's series (the engine's cache)
 
     std::atomic<bool> ended{false};
     // Bumped by every event of every branch and iteration, on any thread: kept on a cache line

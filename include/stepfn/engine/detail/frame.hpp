@@ -27,6 +27,7 @@ namespace stepfn::detail {
 
 class task_attempt;
 struct fanout_group;
+struct task_instruments;
 
 // One thread of control inside an execution.
 struct frame : std::enable_shared_from_this<frame> {
@@ -68,6 +69,13 @@ struct frame : std::enable_shared_from_this<frame> {
     std::shared_ptr<fanout_group> group;  // the Parallel/Map instance this frame waits on
     json failed_run;  // durable: the run that just failed the state, as a snapshot (for a redrive)
     std::int64_t map_index = -1;           // this frame's Map iteration, for history
+    time_point task_scheduled_at{};        // with metrics: the current task attempt's times
+    time_point task_started_at{};
+    task_instruments* task_meter = nullptr;  // with metrics: the current attempt's series
+    std::uint64_t state_span = 0;          // with spans: the open state span, the open attempt span
+    std::uint64_t attempt_span = 0;
+    time_point state_span_start{};
+    time_point attempt_span_start{};
 };
 
 // A distributed Map's run: its ARNs, batches and, with a ResultWriter, every child's record.

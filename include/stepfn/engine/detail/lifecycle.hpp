@@ -45,7 +45,8 @@ inline std::string make_uuid(engine_core& core) {
 
 STEPFN_INLINE engine_core::engine_core(std::unique_ptr<executor_iface> executor, std::unique_ptr<clock_iface> clock,
                                       engine_options options)
-    : executor_(std::move(executor)), clock_(std::move(clock)), options_(std::move(options)),
+    : executor_(std::move(executor)), clock_(std::move(clock)), options_(std::move(options)), metrics_(options_.metrics.get()),
+      spans_(options_.spans.get()),
       arn_prefix_("arn:aws:states:" + options_.region + ":" + options_.account + ":"),
       role_arn_("arn:aws:iam::" + options_.account + ":role/stepfn"),
       parallelism_((std::max)(executor_->concurrency(), std::size_t(1))),
@@ -56,6 +57,7 @@ STEPFN_INLINE engine_core::engine_core(std::unique_ptr<executor_iface> executor,
         seed = (static_cast<std::uint64_t>(device()) << 32) ^ device();
     }
     rng_.seed(seed);
+    if (metrics_) instruments_ = std::make_unique<instrument_cache>(*metrics_);
 }
 
 STEPFN_INLINE std::uint64_t engine_core::random_u64() {
@@ -122,6 +124,8 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
 
     std::int64_t prev = 0;
     emit(*rec, prev, event_type::execution_started, [&] { return execution_started_details(input); });
+    if (metrics_) count_execution_opened(*rec, true);
+    if (spans_) trace_execution_started(*rec, options.trace_parent);
     // `$$.Execution.Input` needs the input as it was; a machine that never reads `$$` does not.
     if (machine.definition().reads_context) rec->input = input;
 
@@ -178,6 +182,12 @@ STEPFN_INLINE void engine_core::end_from_outside(const std::shared_ptr<execution
 }
 
 STEPFN_INLINE void engine_core::abort_frame(const std::shared_ptr<frame>& f) {
+    if (traced(*f->exec) && f->current != no_state && !f->done) {
+        const state& s = f->states->states[f->current];
+        const error aborted{"States.Aborted", "the execution ended while this state ran"};
+        if (const auto* t = std::get_if<task_state>(&s.body)) trace_attempt_ended(*f, *t, &aborted);
+        trace_state_ended(*f, s, &aborted);
+    }
     if (auto attempt = end_attempt(*f)) attempt->cancel();
     if (auto g = std::move(f->group)) {
         std::vector<std::shared_ptr<frame>> children;
@@ -201,6 +211,8 @@ STEPFN_INLINE void engine_core::abort_frame(const std::shared_ptr<frame>& f) {
 STEPFN_INLINE void engine_core::end_execution(const std::shared_ptr<execution_record>& rec, execution_status status, json output,
                                        error e) {
     if (rec->ended.exchange(true)) return;
+    if (metrics_) count_execution_ended(*rec, status);
+    if (traced(*rec)) trace_execution_ended(*rec, status, e);
     static constexpr event_type final_events[] = {event_type::execution_started, event_type::execution_succeeded,
                                                   event_type::execution_failed, event_type::execution_timed_out,
                                                   event_type::execution_aborted};

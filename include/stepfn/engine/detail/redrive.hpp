@@ -16,6 +16,7 @@
 
 #include <stepfn/config.hpp>
 #include <stepfn/engine/detail/engine_core.hpp>
+#include <stepfn/engine/detail/telemetry.hpp>
 #include <stepfn/engine/detail/history.hpp>
 #include <stepfn/engine/detail/restore.hpp>
 
@@ -124,6 +125,10 @@ STEPFN_INLINE result<execution> engine_core::redrive(std::string_view arn_view) 
     (*root)->first_state = false;
     std::int64_t prev = row.event_count;
     emit(*rec, prev, event_type::execution_redriven, [&] { return json{{"redriveCount", rec->redrive_count}}; });
+    if (metrics_) {
+        const metric_label labels[] = {{"state_machine", machine_label(*rec)}};
+        metrics_->add(metric_names::executions_redriven, 1, labels, 1);  // rare: not bound
+    }
     return resume_stored(rec, std::move(*root), std::move(arms));
 }
 

@@ -110,6 +110,7 @@ STEPFN_INLINE execution engine_core::resume_stored(const std::shared_ptr<executi
         std::lock_guard<std::mutex> lock(registry_mutex_);
         executions_[rec->arn] = rec;
     }
+    if (metrics_) count_execution_opened(*rec, false);
     arm_execution_timeout(rec);
     auto held = std::make_shared<std::vector<job>>(std::move(arms));
     post_to_execution(rec, [held]() {

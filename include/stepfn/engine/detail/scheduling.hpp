@@ -144,7 +144,9 @@ timer_id engine_core::arm_timer(const std::shared_ptr<frame>& f, time_point when
                                 OnFire on_fire) {
     auto self = shared_from_this();
     std::weak_ptr<frame> weak = f;
+    if (metrics_) count_timers(1);
     return clock_->schedule_at(when, [self, weak, generation, on_fire = std::move(on_fire)]() mutable {
+        if (self->metrics_) self->count_timers(-1);
         auto fr = weak.lock();
         if (!fr) return;
         self->post_to(fr, [self, fr, generation, on_fire = std::move(on_fire)]() mutable {

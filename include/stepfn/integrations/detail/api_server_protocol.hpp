@@ -14,6 +14,7 @@
 #include <boost/beast/http.hpp>
 
 #include <stepfn/api/api_call.hpp>
+#include <stepfn/integrations/api_server_options.hpp>
 
 namespace stepfn::detail {
 
@@ -63,13 +64,39 @@ inline std::string quoted_for_message(std::string_view value) {
     return out;
 }
 
-// Answers GET / (a health check: load balancers and `curl http://host:port/`), refuses other
-// paths and methods, and hands a well-formed POST / on to the protocol handler.
-inline api_route route_api_request(const server_http::request<server_http::string_body>& request) {
+// GET /metrics, /healthz and /readyz (docs/observability.md): operations' endpoints beside the API.
+inline bool route_operations(std::string_view path, server_http::verb method, const api_server_options* options,
+                             api_route& route) {
+    if (path != "/metrics" && path != "/healthz" && path != "/readyz") return false;
+    if (method != server_http::verb::get && method != server_http::verb::head) {
+        route.reply = api_error_reply(405, "UnknownOperationException", "only GET and HEAD are allowed on " + std::string(path));
+        return true;
+    }
+    route.what = api_route::kind::health;
+    if (path == "/healthz") {
+        route.reply = api_reply{200, R"({"status":"ok"})"};
+    } else if (path == "/readyz") {
+        const bool ready = !options || !options->ready || options->ready();
+        route.reply = ready ? api_reply{200, R"({"status":"ready"})"} : api_reply{503, R"({"status":"not ready"})"};
+    } else if (options && options->metrics) {
+        route.reply = api_reply{200, options->metrics(), "text/plain; version=0.0.4; charset=utf-8"};
+    } else {
+        route.what = api_route::kind::error;
+        route.reply = api_error_reply(404, "UnknownOperationException", "this server has no metrics");
+    }
+    return true;
+}
+
+// Answers GET / (a health check: load balancers and `curl http://host:port/`) and the
+// operations' endpoints, refuses other paths and methods, and hands a well-formed POST / on to
+// the protocol handler.
+inline api_route route_api_request(const server_http::request<server_http::string_body>& request,
+                                   const api_server_options* options = nullptr) {
     api_route route;
     std::string_view target(request.target().data(), request.target().size());
     std::string_view path = target.substr(0, target.find('?'));
     auto method = request.method();
+    if (route_operations(path, method, options, route)) return route;
     if (path != "/") {
         route.reply = api_error_reply(404, "UnknownOperationException",
                                       "no such resource '" + quoted_for_message(path) +
@@ -148,7 +175,7 @@ inline server_http::response<server_http::string_body> make_api_response(api_rep
     response.version(http_version);
     response.result(reply.status);
     response.set(server_http::field::server, "stepfn");
-    response.set(server_http::field::content_type, api_content_type);
+    response.set(server_http::field::content_type, reply.content_type.empty() ? std::string(api_content_type) : reply.content_type);
     response.set("x-amzn-RequestId", request_id);
     if (reply.status == 405) response.set(server_http::field::allow, "GET, HEAD, POST");
     response.keep_alive(keep_alive);

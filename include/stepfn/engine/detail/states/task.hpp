@@ -169,6 +169,7 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
         if (heartbeat) details["heartbeatInSeconds"] = *heartbeat;
         return details;
     });
+    if (metrics_) count_task(*f, t, task_phase::scheduled);
 
     auto invoker = invokers_.find(t.resource);
     if (!invoker) {
@@ -176,10 +177,18 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
             return json{{"resourceType", resource.type()}, {"resource", resource.name()}, {"error", errors::runtime},
                         {"cause", "no task invoker is registered for resource '" + t.resource + "'"}};
         });
+        if (metrics_) count_task(*f, t, task_phase::start_failed);
+        if (traced(*f->exec)) {
+            trace_attempt_started(*f);
+            const error missing{errors::runtime, "no task invoker is registered for this resource"};
+            trace_attempt_ended(*f, t, &missing);
+        }
         return outcome::fail(error{errors::runtime, "No task invoker is registered for resource '" + t.resource + "'."});
     }
     emit(*f->exec, f->prev_event, event_type::task_started,
          [&] { return json{{"resourceType", resource.type()}, {"resource", resource.name()}}; });
+    if (metrics_) count_task(*f, t, task_phase::started);
+    if (traced(*f->exec)) trace_attempt_started(*f);
 
     const auto generation = ++f->generation;
     auto attempt = std::make_shared<task_attempt>(shared_from_this(), f, generation, callback);
@@ -206,6 +215,10 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
     request.heartbeat_seconds = heartbeat;
     request.task_token = token;
     request.credentials = std::move(credentials);
+    if (f->attempt_span) {
+        request.trace = f->exec->trace;  // the attempt's own span is the invoker's parent
+        request.trace.span_id = f->attempt_span;
+    }
     if (f->exec->durable) {
         // Unique per attempt, and kept in the checkpoint so a request sent again carries it.
         request.idempotency_key = f->exec->arn;
@@ -276,6 +289,8 @@ STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, 
             return json{{"resourceType", resource.type()}, {"resource", resource.name()},
                         {"error", answer.error().name}, {"cause", answer.error().cause}};
         });
+        if (metrics_) count_task(*f, t, task_phase::failed);
+        if (traced(*f->exec)) trace_attempt_ended(*f, t, &answer.error());
         return resume(f, s, outcome::fail_from_outside(std::move(answer.error())));
     }
     emit(*f->exec, f->prev_event, event_type::task_succeeded, [&] {
@@ -283,6 +298,8 @@ STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, 
         add_io(details, "output", "outputDetails", *answer);
         return details;
     });
+    if (metrics_) count_task(*f, t, task_phase::succeeded);
+    if (traced(*f->exec)) trace_attempt_ended(*f, t, nullptr);
 
     resume(f, s, complete_state(f, s, std::move(*answer), t.result_selector, t.result_path));
 }
@@ -311,7 +328,7 @@ STEPFN_INLINE void engine_core::on_task_heartbeat(const std::shared_ptr<frame>& 
         if (v) seconds = *v;
     }
     if (!seconds) return;
-    clock_->cancel(*f->heartbeat_timer);
+    cancel_timer(*f->heartbeat_timer);
     f->heartbeat_at = clock_->now() + std::chrono::seconds(*seconds);
     if (f->exec->durable) f->exec->durable->touched = true;  // the new deadline goes in a checkpoint
     f->heartbeat_timer = arm_timer(f, f->heartbeat_at, generation,
@@ -332,13 +349,19 @@ STEPFN_INLINE void engine_core::on_task_timeout(const std::shared_ptr<frame>& f,
         return json{{"resourceType", resource.type()}, {"resource", resource.name()}, {"error", errors::timeout},
                     {"cause", heartbeat ? "The task missed its heartbeat (HeartbeatSeconds)." : "The task timed out (TimeoutSeconds)."}};
     });
+    if (metrics_) count_task(*f, t, task_phase::timed_out);
+    if (traced(*f->exec)) {
+        const error timed_out{errors::timeout, heartbeat ? "The task missed its heartbeat (HeartbeatSeconds)."
+                                                         : "The task timed out (TimeoutSeconds)."};
+        trace_attempt_ended(*f, t, &timed_out);
+    }
     resume(f, s, outcome::fail_from_outside(error{errors::timeout, ""}, heartbeat));
 }
 
 // The attempt a frame waited on is over (answered, timed out, aborted): its timers and token go.
 STEPFN_INLINE std::shared_ptr<task_attempt> engine_core::end_attempt(frame& f) {
-    if (f.timer) clock_->cancel(*f.timer);
-    if (f.heartbeat_timer) clock_->cancel(*f.heartbeat_timer);
+    if (f.timer) cancel_timer(*f.timer);
+    if (f.heartbeat_timer) cancel_timer(*f.heartbeat_timer);
     f.timer.reset();
     f.heartbeat_timer.reset();
     auto attempt = std::move(f.attempt);
