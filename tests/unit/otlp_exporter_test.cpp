@@ -2,6 +2,7 @@
 // OTLP trace schema (ExportTraceServiceRequest, protobuf JSON mapping), batching, the bounded
 // queue's drops, refused batches; and the trace context carried into an HTTP task.
 
+#include <stepfn/integrations/http_alert_webhook.hpp>
 #include <stepfn/integrations/http_invoker.hpp>
 #include <stepfn/integrations/otlp_exporter.hpp>
 
@@ -220,8 +221,6 @@ TEST_CASE("trace context: the caller's traceparent reaches an HTTP task as its a
         }
     CHECK(found);
 }
-
-#include <stepfn/integrations/http_alert_webhook.hpp>
 
 TEST_CASE("alert webhook: each alert is POSTed as JSON", "[alerts][http]") {
     stepfn_test::loopback_receiver receiver;

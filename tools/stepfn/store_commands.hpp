@@ -117,8 +117,6 @@ inline json describe_json(const stored_execution& e) {
     return out;
 }
 
-#if defined(STEPFN_WITH_SQLITE)
-
 // Whether --store names a PostgreSQL database (a libpq connection string) rather than a file:
 // a postgresql:// or postgres:// URL, or key=value settings starting with a libpq key.
 inline bool is_postgres_store(std::string_view path) {
@@ -127,6 +125,8 @@ inline bool is_postgres_store(std::string_view path) {
         if (path.rfind(key, 0) == 0) return true;
     return false;
 }
+
+#if defined(STEPFN_WITH_SQLITE)
 
 // The store --store names: a PostgreSQL database (stepfn::postgres), or an SQLite file, which
 // must exist (opening would otherwise create an empty one).

@@ -52,7 +52,11 @@ inline int history_verify_command(const std::vector<std::string>& args, std::FIL
     if (!store) return report(store.error(), hint, err);
     std::string arn;
     if (const int found = resolve_execution(**store, parsed->positional[0], arn, err); found != exit_ok) return found;
-    auto checked = verify_history(**store, **store, arn, pem);
+    // The signed digests sit beside the execution, in the same store's resource records (SQLite
+    // and PostgreSQL stores keep both).
+    auto* digests = dynamic_cast<resource_store*>(store->get());
+    if (digests == nullptr) return report({"the store " + in_quotes(*store_path) + " keeps no signed digests", false}, hint, err);
+    auto checked = verify_history(**store, *digests, arn, pem);
     if (!checked) return report({checked.error().cause, false}, hint, err);
     if (!checked->intact) {
         write_line(err, "stepfn: the history of " + arn + " is not intact: " + checked->problem);

@@ -82,11 +82,11 @@ inline std::optional<trace_context> parse_traceparent(std::string_view text) {
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
     while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
     if (text.size() < 55 || text[2] != '-' || text[35] != '-' || text[52] != '-') return std::nullopt;
-    std::uint64_t version = 0, flags = 0;
+    std::uint64_t format_version = 0, flags = 0;
     trace_context c;
-    if (!detail::read_hex(text.substr(0, 2), version) || version == 0xff) return std::nullopt;
-    if (version == 0 && text.size() != 55) return std::nullopt;
-    if (version != 0 && text.size() > 55 && text[55] != '-') return std::nullopt;
+    if (!detail::read_hex(text.substr(0, 2), format_version) || format_version == 0xff) return std::nullopt;
+    if (format_version == 0 && text.size() != 55) return std::nullopt;
+    if (format_version != 0 && text.size() > 55 && text[55] != '-') return std::nullopt;
     if (!detail::read_hex(text.substr(3, 16), c.trace_id_high) || !detail::read_hex(text.substr(19, 16), c.trace_id_low) ||
         !detail::read_hex(text.substr(36, 16), c.span_id) || !detail::read_hex(text.substr(53, 2), flags))
         return std::nullopt;

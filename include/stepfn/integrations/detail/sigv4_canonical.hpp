@@ -30,7 +30,8 @@ struct sigv4_authorization {
     std::string signature;  // hex
 };
 
-inline std::string_view trim_spaces(std::string_view s) {
+// Spaces and tabs only, as SigV4 trims header values (not the JSONata lexer's wider set).
+inline std::string_view trim_header_blanks(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
     return s;
@@ -47,7 +48,7 @@ inline std::optional<sigv4_authorization> parse_sigv4_authorization(std::string_
     bool has_headers = false;
     while (!header.empty()) {
         const std::size_t comma = header.find(',');
-        std::string_view part = trim_spaces(header.substr(0, comma));
+        std::string_view part = trim_header_blanks(header.substr(0, comma));
         header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
         const std::size_t eq = part.find('=');
         if (eq == std::string_view::npos) return std::nullopt;
@@ -192,7 +193,7 @@ inline std::optional<std::string> sigv4_canonical_request(const api_caller& requ
             if (found) out += ',';
             found = true;
             bool space = false;
-            for (char c : trim_spaces(h.second)) {
+            for (char c : trim_header_blanks(h.second)) {
                 if (c == ' ' || c == '\t') {
                     space = true;
                     continue;
