@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "catch.hpp"
+
 #include <stepfn/integrations/sqlite_store.hpp>
 #include <stepfn/store/memory_store.hpp>
 
@@ -138,5 +140,15 @@ inline void for_each_store(const std::function<void(stepfn::execution_store&, co
 }
 
 } // namespace store_test
+
+// A failed CHECK(commit_now(...)) prints the store's error, not `{?}`.
+namespace Catch {
+template <>
+struct StringMaker<stepfn::result<void>> {
+    static std::string convert(const stepfn::result<void>& r) {
+        return r ? std::string("ok") : r.error().name + ": " + r.error().cause;
+    }
+};
+} // namespace Catch
 
 #endif
