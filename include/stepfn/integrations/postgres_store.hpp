@@ -33,6 +33,7 @@
 #include <stepfn/error.hpp>
 #include <stepfn/integrations/detail/postgres_connection.hpp>
 #include <stepfn/integrations/detail/postgres_leases.hpp>
+#include <stepfn/integrations/postgres_work.hpp>
 #include <stepfn/integrations/detail/postgres_reads.hpp>
 #include <stepfn/integrations/detail/postgres_schema.hpp>
 #include <stepfn/integrations/detail/postgres_writer.hpp>

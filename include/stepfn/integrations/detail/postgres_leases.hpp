@@ -14,7 +14,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
-#include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -26,24 +25,9 @@
 #include <stepfn/error.hpp>
 #include <stepfn/integrations/detail/postgres_connection.hpp>
 #include <stepfn/integrations/detail/store_rows.hpp>
+#include <stepfn/integrations/postgres_work.hpp>
 
-namespace stepfn {
-
-// What postgres_store::claim() hands a worker: an execution and its lease's fencing token.
-struct execution_claim {
-    std::string arn;
-    std::uint64_t generation = 0;
-    bool has_messages = false;  // take_messages() has something for it
-};
-
-// What postgres_store::send() stored for an execution, as take_messages() hands it to its owner.
-struct execution_message {
-    std::int64_t id = 0;
-    std::string kind;  // "task_success", "task_failure", "stop", "redrive", ... (the sender's)
-    std::string body;
-};
-
-namespace detail {
+namespace stepfn::detail {
 
 class pg_lease_table {
 public:
@@ -268,7 +252,6 @@ inline bool wait_for_notify(pg_connection& listener, std::chrono::milliseconds t
     return notified;
 }
 
-} // namespace detail
-} // namespace stepfn
+} // namespace stepfn::detail
 
 #endif
