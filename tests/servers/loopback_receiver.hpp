@@ -126,12 +126,13 @@ private:
         data.erase(0, head_end + 4 + length);
         const std::string reply = "HTTP/1.1 " + std::to_string(status_) + " X\r\nContent-Type: application/json\r\nContent-Length: " +
                                   std::to_string(reply_body_.size()) + "\r\n\r\n" + reply_body_;
-        (void)::send(c, reply.data(), reply.size(), MSG_NOSIGNAL);
+        // Recorded before the reply goes out: a client that has its answer finds its request here.
         {
             std::lock_guard<std::mutex> lock(mutex_);
             requests_.push_back(std::move(r));
         }
         changed_.notify_all();
+        (void)::send(c, reply.data(), reply.size(), MSG_NOSIGNAL);
         return true;
     }
 
