@@ -157,7 +157,7 @@ public:
     // Newest first (by start date, then by the order they were created), a page at a time; the
     // token holds where the page ended, so a page costs the same however deep the list goes.
     result<execution_page> list_executions(const execution_filter& filter) override {
-        const std::string scope = std::string("list\n") + filter.machine_arn + "\n" + (filter.status ? to_string(*filter.status) : "");
+        const std::string scope = detail::listing_scope(filter);
         std::int64_t after_start = 0, after_order = 0;
         const bool continued = !filter.next_token.empty();
         if (continued) {
@@ -208,7 +208,7 @@ public:
     // Events in id order (or reversed). Ids run 1..event_count without gaps, so the token holds
     // the last id given and the next page starts right after it.
     result<history_page> history(std::string_view arn, const history_request& request) override {
-        const std::string scope = std::string("history\n") + std::string(arn) + (request.reverse_order ? "\nreverse" : "\nforward");
+        const std::string scope = detail::history_scope(arn, request.reverse_order);
         std::int64_t after = 0;
         const bool continued = !request.next_token.empty();
         if (continued) {

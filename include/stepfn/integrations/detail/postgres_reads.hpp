@@ -84,7 +84,7 @@ inline result<std::string> pg_snapshot(pg_connection& db, std::string_view arn) 
 
 // Newest first (by start date, then creation order); the token holds where the page ended.
 inline result<execution_page> pg_list_executions(pg_connection& db, const execution_filter& filter) {
-    const std::string scope = std::string("list\n") + filter.machine_arn + "\n" + (filter.status ? to_string(*filter.status) : "");
+    const std::string scope = listing_scope(filter);
     std::int64_t after_start = 0, after_order = 0;
     const bool continued = !filter.next_token.empty();
     if (continued) {
@@ -120,7 +120,7 @@ inline result<execution_page> pg_list_executions(pg_connection& db, const execut
 
 // Events in id order (or reversed); ids run 1..event_count, so the token holds the last id given.
 inline result<history_page> pg_history(pg_connection& db, std::string_view arn, const history_request& request) {
-    const std::string scope = std::string("history\n") + std::string(arn) + (request.reverse_order ? "\nreverse" : "\nforward");
+    const std::string scope = history_scope(arn, request.reverse_order);
     std::int64_t after = 0;
     const bool continued = !request.next_token.empty();
     if (continued) {
@@ -217,7 +217,7 @@ inline result<std::optional<stored_resource>> pg_find_resource(pg_connection& db
 }
 inline result<resource_page> pg_list_resources(pg_connection& db, std::string_view kind, std::string_view prefix, std::size_t max_results,
                                                std::string_view next_token) {
-    const std::string scope = "resources\n" + std::string(kind) + "\n" + std::string(prefix);
+    const std::string scope = resources_scope(kind, prefix);
     std::int64_t after = 0;
     if (!next_token.empty()) {
         auto position = parse_page_token('R', scope, next_token);

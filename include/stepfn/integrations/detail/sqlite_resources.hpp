@@ -59,7 +59,7 @@ public:
     // and prefix: a page costs the same however deep the list goes.
     result<resource_page> list(sqlite_connection& db, std::string_view kind, std::string_view prefix, std::size_t max_results,
                                std::string_view next_token) {
-        const std::string scope = "resources\n" + std::string(kind) + "\n" + std::string(prefix);
+        const std::string scope = resources_scope(kind, prefix);
         std::int64_t after = 0;
         if (!next_token.empty()) {
             auto position = parse_page_token('R', scope, next_token);

@@ -167,6 +167,18 @@ inline result<std::pair<std::uint64_t, std::uint64_t>> parse_page_token(char kin
     return std::make_pair(a, b);
 }
 
+// What a page token is bound to, one per listing, the same in every store: a token is refused
+// for any other listing (another machine, status, execution, order, kind or prefix).
+inline std::string listing_scope(const execution_filter& filter) {
+    return std::string("list\n") + filter.machine_arn + "\n" + (filter.status ? to_string(*filter.status) : "");
+}
+inline std::string history_scope(std::string_view arn, bool reverse_order) {
+    return std::string("history\n") + std::string(arn) + (reverse_order ? "\nreverse" : "\nforward");
+}
+inline std::string resources_scope(std::string_view kind, std::string_view prefix) {
+    return "resources\n" + std::string(kind) + "\n" + std::string(prefix);
+}
+
 } // namespace detail
 } // namespace stepfn
 
