@@ -6,6 +6,7 @@
 // Prints one line per check ("ok - ..." / "not ok - ...") and exits 1 when any failed.
 import assert from "node:assert/strict";
 import * as sfn from "@aws-sdk/client-sfn";
+import { check, finish, rejects } from "./checks.mjs";
 
 const endpoint = process.argv[2];
 if (!endpoint) {
@@ -26,28 +27,6 @@ const send = (Command, input) => client.send(new Command(input));
 const role = "arn:aws:iam::123456789012:role/stepfn-test";
 const run = Date.now().toString(36);  // names unique to this run: the store may be reused
 
-let failures = 0;
-let checks = 0;
-async function check(name, body) {
-  checks++;
-  try {
-    await body();
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failures++;
-    console.log(`not ok - ${name}\n  ${String(e && e.stack || e).split("\n").slice(0, 6).join("\n  ")}`);
-  }
-}
-async function rejects(promise, name) {
-  try {
-    await promise;
-  } catch (e) {
-    assert.equal(e.name, name, `expected ${name}, got ${e.name}: ${e.message}`);
-    assert.ok(e.$metadata.httpStatusCode >= 400 && e.$metadata.httpStatusCode < 500, `status ${e.$metadata.httpStatusCode}`);
-    return e;
-  }
-  assert.fail(`expected ${name}, but the call succeeded`);
-}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function until(what, probe, timeoutMs = 20000) {
   const end = Date.now() + timeoutMs;
@@ -356,5 +335,4 @@ await check("Protocol errors: unknown action, malformed JSON, wrong member types
   assert.equal(errorName(missing.body), "ValidationException");
 });
 
-console.log(`${checks - failures}/${checks} checks passed`);
-process.exit(failures ? 1 : 0);
+finish();
