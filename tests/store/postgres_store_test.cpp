@@ -217,12 +217,12 @@ TEST_CASE("postgres store: a refused checkpoint in a batch leaves the others wri
 TEST_CASE("postgres store: the server going away fails the batch with a clear error, and the store goes on once it is back", "[store][postgres]") {
     if (!have_postgres()) return;
     scratch_schema schema;
-    auto opened = schema.open();
+    auto opened = schema.open_named();
     REQUIRE(opened);
     stepfn::postgres_store& store = **opened;
     REQUIRE(commit_now(store, created("before", 1)));
-    // Every session of this store's application name ends (as when the server restarts).
-    schema.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'stepfn' AND pid <> pg_backend_pid()");
+    // Every session of this store ends (as when the server restarts); other tests' stay.
+    CHECK(schema.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '" + schema.name() + "'") == "");
     auto during = commit_now(store, step(execution_arn("before"), 2, 2, 1));
     if (!during) {
         CHECK(during.error().name == "StoreUnavailable");

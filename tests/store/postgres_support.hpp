@@ -41,6 +41,18 @@ public:
         options.schema = name_;
         return stepfn::postgres_store::open(postgres_url(), options);
     }
+    // The same, with sessions named after this schema (pg_stat_activity.application_name), so a
+    // test can end its own sessions without touching those of tests running beside it.
+    stepfn::result<std::shared_ptr<stepfn::postgres_store>> open_named(stepfn::postgres_store_options options = {}) const {
+        options.schema = name_;
+        std::string url = postgres_url();
+        const bool is_uri = url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
+        if (is_uri)
+            url += (url.find('?') == std::string::npos ? "?" : "&") + std::string("application_name=") + name_;
+        else
+            url += " application_name=" + name_;
+        return stepfn::postgres_store::open(url, options);
+    }
     // Runs SQL on a connection of its own (with this schema on the search path); "" when it
     // worked, the server's message otherwise.
     std::string sql(const std::string& text) const {
