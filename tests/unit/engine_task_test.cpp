@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include <stepfn/store/memory_store.hpp>
+#include <stepfn/tasks/callable_invoker.hpp>
 
 namespace engine_task_test {
 
@@ -174,6 +175,48 @@ TEST_CASE("Callback tasks: submission, then the token decides; mocks answer for 
     CHECK(r.error().name == "Review.Rejected");
     CHECK(h.types(e->arn()) == std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted",
                                                         "TaskSubmitted", "TaskFailed", "ExecutionFailed"});
+}
+
+TEST_CASE("make_invoker's asynchronous form on callback tasks: a dropped handle keeps waiting for the token, resolve answers for it", "[engine][task]") {
+    const char* definition = R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters":{"token.$":"$$.Task.Token"},"End":true}}})";
+    SECTION("the callable hands the token on and drops its handle, as task_invoker.hpp allows") {
+        harness h;
+        std::string token;
+        h.engine.invokers().set_default(stepfn::make_invoker([&](stepfn::task_request r, stepfn::task_completion) {
+            token = r.task_token;
+        }));
+        auto e = h.engine.start(load(definition));
+        REQUIRE(e);
+        h.executor.run();
+        REQUIRE_FALSE(token.empty());
+        CHECK(e->status() == stepfn::execution_status::running);  // not failed by the dropped handle
+        REQUIRE(h.engine.send_task_success(token, json{{"approved", true}}));
+        auto r = e->wait();
+        REQUIRE(r);
+        CHECK(*r == json{{"approved", true}});
+        CHECK(h.types(e->arn()) ==
+              std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSucceeded",
+                                       "TaskStateExited", "ExecutionSucceeded"});
+    }
+    SECTION("resolve() through the callable's handle answers for the token, not as a submission") {
+        harness h;
+        h.engine.invokers().set_default(stepfn::make_invoker([](stepfn::task_request, stepfn::task_completion done) {
+            done.resolve(json{{"answered", "directly"}});
+        }));
+        auto r = h.run(definition);
+        REQUIRE(r.value);
+        CHECK(*r.value == json{{"answered", "directly"}});
+        CHECK(h.types(r.arn) == std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted",
+                                                         "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded"});
+    }
+    SECTION("on a task without a token, a dropped handle still fails the attempt") {
+        harness h;
+        h.engine.invokers().set_default(stepfn::make_invoker([](stepfn::task_request, stepfn::task_completion) {}));
+        auto r = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","End":true}}})");
+        REQUIRE_FALSE(r.value);
+        CHECK(r.value.error().name == "States.TaskFailed");
+    }
 }
 
 TEST_CASE("Retry with FULL jitter draws delays below the cap, deterministically per seed", "[engine][retry]") {

@@ -273,6 +273,26 @@ public:
         }
         finishing.complete(std::move(outcome));
     }
+    // Answers for the attempt's task token (not a submission), as the engine's handle would.
+    void resolve(result<json> outcome) override {
+        task_completion finishing;
+        {
+            std::lock_guard lock(mutex_);
+            finishing = std::move(done_);
+        }
+        finishing.resolve(std::move(outcome));
+    }
+    // The callable let go of its handle: the engine's handle is let go too, so the engine
+    // decides what that means (a failure, or nothing for a `.waitForTaskToken` task that still
+    // waits for its token). Not while unwinding out of the call: the exception reports then.
+    void abandoned() override {
+        if (unwinding_the_call()) return;
+        task_completion dropping;
+        {
+            std::lock_guard lock(mutex_);
+            dropping = std::move(done_);
+        }
+    }
     void heartbeat() override {
         std::lock_guard lock(mutex_);
         done_.heartbeat();
