@@ -6,6 +6,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <stepfn/testing/catch2.hpp>
@@ -250,6 +251,52 @@ TEST_CASE("a task that never completes is reported as stalled, not waited on for
     CHECK(run.failure.name == "Testing.Stalled");
     CHECK_THAT(run.failure.cause, Catch::Matchers::Contains("states in progress: [\"Hang\"]"));
     kept.clear();  // dropping the handle fails the attempt
+}
+
+TEST_CASE("virtual time waits for an invoker answering from another thread before its Task's timeout fires", "[testing]") {
+    const char* definition =
+        R"({"StartAt": "Slow", "States": {"Slow": {"Type": "Task", "Resource": "slow", "TimeoutSeconds": 5, "End": true}}})";
+    auto run_with = [&](bool wait_for_invokers) {
+        stepfn::testing::harness_options options;
+        options.wait_for_invokers = wait_for_invokers;
+        auto test = make_test(definition, options);
+        std::vector<std::thread> answering;
+        test.invoke_state_with("Slow", std::make_shared<toolkit_invoker>([&](stepfn::task_request, stepfn::task_completion done) {
+            answering.emplace_back([d = std::move(done)]() mutable {
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                d.succeed(json{{"answered", true}});
+            });
+        }));
+        auto run = test.run();
+        for (auto& t : answering) t.join();
+        return run;
+    };
+    SECTION("by default: the answer arrives, in no virtual time") {
+        auto run = run_with(true);
+        REQUIRE(run.succeeded());
+        CHECK(run.output == json{{"answered", true}});
+        CHECK(run.virtual_elapsed < std::chrono::seconds(5));
+    }
+    SECTION("wait_for_invokers = false: time jumps to the timeout at once") {
+        auto run = run_with(false);
+        CHECK(run.status == execution_status::failed);
+        CHECK(run.failure.name == "States.Timeout");
+    }
+}
+
+TEST_CASE("an invoker that holds its handle is taken as hung after stall_timeout, and its Task times out", "[testing]") {
+    stepfn::testing::harness_options options;
+    options.stall_timeout = std::chrono::milliseconds(20);
+    auto test = make_test(R"({"StartAt": "Hang", "States": {"Hang": {"Type": "Task", "Resource": "hang", "TimeoutSeconds": 30,
+        "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": "Gave up"}], "End": true}, "Gave up": {"Type": "Pass", "End": true}}})",
+                          options);
+    std::vector<stepfn::task_completion> kept;
+    test.invoke_state_with("Hang", std::make_shared<toolkit_invoker>(
+                                       [&](stepfn::task_request, stepfn::task_completion done) { kept.push_back(std::move(done)); }));
+    auto run = test.run();
+    REQUIRE(run.succeeded());
+    CHECK(run.virtual_elapsed == std::chrono::seconds(30));
+    CHECK(run.history.expect_visited({"Hang", "Gave up"}));
 }
 
 TEST_CASE("history checks pass quietly and fail with messages a reader can follow", "[testing][history]") {

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <iterator>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -50,6 +51,12 @@ struct harness_options {
     // How long (real time) finish() waits for an invoker completing on another thread when
     // nothing is runnable and no timer is pending, before reporting the execution as stalled.
     std::chrono::milliseconds stall_timeout{2000};
+    // Virtual time stands still while an invoker is still working on an attempt (it has not
+    // completed and the engine has not given up on it): finish() first waits for it in real
+    // time, up to stall_timeout, so an invoker answering from another thread after 20 ms is not
+    // overtaken by its Task's TimeoutSeconds. Past stall_timeout the invoker counts as hung
+    // and time moves on. false: time jumps to the next timer at once, as before.
+    bool wait_for_invokers = true;
 };
 
 // The answers one Task state gives, invocation after invocation, like a mocked response of the
@@ -126,6 +133,45 @@ struct run_result {
 
 namespace detail {
 
+// Stands between the engine's handle and a test's invoker, to know whether the invoker still
+// works on the attempt. Forwards everything; the first completion (or the handle dropped)
+// ends it.
+class tracked_completion final : public stepfn::detail::completion_target {
+public:
+    explicit tracked_completion(task_completion done) : done_(std::move(done)) {}
+
+    // Still the invoker's: not completed, and the engine has not given up on it.
+    bool working() const {
+        std::lock_guard<std::recursive_mutex> lock(mutex_);
+        return static_cast<bool>(done_) && !done_.cancelled();
+    }
+
+    void complete(result<json> outcome) override { take().complete(std::move(outcome)); }
+    void resolve(result<json> outcome) override { take().resolve(std::move(outcome)); }
+    void abandoned() override { take(); }  // the engine's handle is let go in turn
+    void heartbeat() override {
+        std::lock_guard<std::recursive_mutex> lock(mutex_);
+        done_.heartbeat();
+    }
+    bool cancelled() const override {
+        std::lock_guard<std::recursive_mutex> lock(mutex_);
+        return done_.cancelled();
+    }
+    void on_cancel(std::function<void()> handler) override {
+        std::lock_guard<std::recursive_mutex> lock(mutex_);
+        done_.on_cancel(std::move(handler));
+    }
+
+private:
+    task_completion take() {
+        std::lock_guard<std::recursive_mutex> lock(mutex_);
+        return std::move(done_);
+    }
+    // Recursive: the engine may run an on_cancel handler at once, and the handler may complete.
+    mutable std::recursive_mutex mutex_;
+    task_completion done_;
+};
+
 // Routes each Task attempt: an invoker registered for the state, else the execution's mocks,
 // else an invoker registered for the resource, else States.Runtime naming what is missing.
 class harness_dispatcher final : public task_invoker {
@@ -143,7 +189,27 @@ public:
             }
         }
         if (!target) target = resource_router();
-        target->invoke(std::move(request), std::move(done));
+        auto tracked = std::make_shared<tracked_completion>(std::move(done));
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            attempts_.push_back(tracked);
+        }
+        target->invoke(std::move(request), task_completion(tracked));
+    }
+
+    // How many attempts an invoker is still working on (see harness_options::wait_for_invokers).
+    std::size_t in_flight() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::size_t working = 0;
+        std::size_t kept = 0;
+        for (auto& weak : attempts_) {
+            auto attempt = weak.lock();
+            if (!attempt || !attempt->working()) continue;
+            ++working;
+            attempts_[kept++] = std::move(weak);
+        }
+        attempts_.resize(kept);
+        return working;
     }
 
     void add_state_invoker(std::string state, std::shared_ptr<task_invoker> invoker) {
@@ -178,6 +244,7 @@ private:
     stepfn::detail::state_routes state_invokers_;
     std::map<std::string, std::shared_ptr<task_invoker>, std::less<>> execution_mocks_;
     invoker_registry resources_;
+    std::vector<std::weak_ptr<tracked_completion>> attempts_;  // those not seen finished yet
 };
 
 // Everything a harness owns, in destruction-safe order: the engine goes before its executor
@@ -276,6 +343,14 @@ public:
         while (!handle_.done()) {
             if (executor.run() > 0) continue;
             if (handle_.done()) break;
+            if (parts_->options.wait_for_invokers && parts_->dispatcher->in_flight() > 0) {
+                if (executor.wait_for_work(std::chrono::system_clock::now() + parts_->options.stall_timeout)) continue;
+                // The invoker is taken as hung: time moves on (its Task's timeout may fire).
+                if (parts_->clock.advance_to_next()) continue;
+                if (handle_.done()) break;
+                stalled = true;
+                break;
+            }
             if (parts_->clock.advance_to_next()) continue;
             if (!executor.wait_for_work(std::chrono::system_clock::now() + parts_->options.stall_timeout) &&
                 !handle_.done() && parts_->clock.pending() == 0) {
