@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 
 #include <stepfn/store/memory_store.hpp>
@@ -419,5 +420,38 @@ TEST_CASE("execution::on_end calls back once when the execution ends, without a 
     run->on_end([&] { inline_call = true; });
     CHECK(inline_call);
     CHECK(ends.count() == 1);
+}
+
+TEST_CASE("execution::future is set when the execution ends, from the thread that ends it", "[engine][on_end]") {
+    auto machine = stepfn::load_machine(
+        R"({"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:held","End":true}}})");
+    REQUIRE(machine);
+    stepfn::thread_pool_executor pool(2);
+    stepfn::system_clock clock;
+    stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock> engine(pool, clock);
+    auto invoker = std::make_shared<held_invoker>();
+    engine.invokers().add("arn:aws:lambda:us-east-1:123456789012:function:held", invoker);
+    auto run = engine.start(*machine, json{{"n", 1}});
+    REQUIRE(run);
+    auto ended = run->future();
+    CHECK(ended.wait_for(std::chrono::milliseconds(0)) == std::future_status::timeout);
+    for (int i = 0; i < 1000 && !invoker->waiting(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    REQUIRE(invoker->release_one(json{{"done", true}}));
+    REQUIRE(ended.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+    auto outcome = ended.get();
+    REQUIRE(outcome);
+    CHECK(*outcome == json{{"done", true}});
+    // Of an execution that has ended: ready at once. A failure arrives as the error.
+    auto again = run->future().get();
+    REQUIRE(again);
+    CHECK(*again == *outcome);
+    harness h;
+    auto failed = h.engine.start(load(R"({"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Boom","Cause":"why"}}})"));
+    REQUIRE(failed);
+    auto failing = failed->future();
+    h.executor.run();
+    auto error = failing.get();
+    REQUIRE_FALSE(error);
+    CHECK(error.error().name == "Boom");
 }
 } // namespace engine_task_test

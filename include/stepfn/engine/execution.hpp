@@ -2,6 +2,7 @@
 #define STEPFN_ENGINE_EXECUTION_HPP
 
 #include <functional>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +44,11 @@ public:
     // thread that ends it, so `fn` must not block. What a host that cannot park a thread per
     // execution waits with (a server answering StartSyncExecution, a load generator).
     void on_end(std::function<void()> fn) const;
+    // The outcome wait() would give, as a std::future set when the execution ends (through
+    // on_end). Getting it does not drive the engine: with a manual executor something else must
+    // run it. A future of an execution that never ends (its engine destroyed first) holds no
+    // value and reports a broken promise.
+    std::future<result<json>> future() const;
     // With a store: calls `fn` once the execution's start (or redrive) is durable, with the
     // store's error if it could not be kept: where AWS's StartExecution answers, so that a
     // DescribeExecution after it finds the execution. At once (and with success) when it

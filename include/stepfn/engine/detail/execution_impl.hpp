@@ -43,6 +43,17 @@ STEPFN_INLINE void execution::on_end(std::function<void()> fn) const {
     fn();
 }
 
+STEPFN_INLINE std::future<result<json>> execution::future() const {
+    auto promise = std::make_shared<std::promise<result<json>>>();
+    auto ended = promise->get_future();
+    // Weak: the record keeps its watchers, and a watcher holding the record would keep both.
+    std::weak_ptr<detail::execution_record> weak = record_;
+    on_end([promise, weak] {
+        if (auto record = weak.lock()) promise->set_value(execution(std::move(record)).outcome());
+    });
+    return ended;
+}
+
 STEPFN_INLINE void execution::on_stored(std::function<void(result<void>)> fn) const {
     if (!fn) return;
     {
