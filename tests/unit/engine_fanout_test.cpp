@@ -79,6 +79,39 @@ TEST_CASE("Map: items in order, ItemSelector with the item context, MaxConcurren
     CHECK(plain.value.error().name == "Bad");
 }
 
+TEST_CASE("Map iterations read the context object; only paths that can reach $$.Execution.Input get it", "[engine][map][context]") {
+    // Each iteration's ItemSelector reads $$ members; the context is built without the execution's
+    // input unless the path may reach it, and every form still reads what AWS gives.
+    harness h;
+    json items = json::array();
+    for (int i = 0; i < 500; ++i) items.push_back(i);
+    auto r = h.run(R"({"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","End":true,
+        "ItemSelector":{"value.$":"$$.Map.Item.Value","index.$":"$$.Map.Item.Index","id.$":"$$.Execution.Id",
+                        "tag.$":"$$.Execution.Input.tag","tagBracket.$":"$$['Execution']['Input']['tag']",
+                        "state.$":"$$.State.Name"},
+        "ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}}}})",
+                   {{"items", items}, {"tag", "t-1"}});
+    REQUIRE(r.value);
+    REQUIRE(r.value->size() == 500);
+    const json& last = (*r.value)[499];
+    CHECK(last["value"] == 499);
+    CHECK(last["index"] == 499);
+    CHECK(last["id"] == r.arn);
+    CHECK(last["tag"] == "t-1");
+    CHECK(last["tagBracket"] == "t-1");
+    CHECK(last["state"] == "M");
+
+    // A path that may reach the input ($$, $$.Execution, $$..tag) sees all of it.
+    auto whole = h.run(R"({"StartAt":"P","States":{"P":{"Type":"Pass","End":true,
+        "Parameters":{"all.$":"$$","exec.$":"$$.Execution","deep.$":"$$..tag","ctxTag.$":"$$.Execution.Input.tag"}}}})",
+                       {{"tag", "t-2"}});
+    REQUIRE(whole.value);
+    CHECK((*whole.value)["all"]["Execution"]["Input"] == json{{"tag", "t-2"}});
+    CHECK((*whole.value)["exec"]["Input"] == json{{"tag", "t-2"}});
+    CHECK((*whole.value)["deep"] == json::array({"t-2"}));
+    CHECK((*whole.value)["ctxTag"] == "t-2");
+}
+
 TEST_CASE("Variables: Assign, visible from the next state, read in branches", "[engine][variables]") {
     harness h;
     auto r = h.run(R"({"StartAt":"Set","States":{

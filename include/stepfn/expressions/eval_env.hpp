@@ -20,6 +20,12 @@ public:
     // The context object, or nullptr when none is available.
     virtual const json* context() const = 0;
 
+    // The context object without `Execution.Input` (which may be large), for a path that
+    // cannot reach it (`$$.Task.Token`, `$$.Map.Item.Value`): an engine can then build `$$`
+    // without copying the execution's input in every state that reads it. The default is the
+    // whole object.
+    virtual const json* context_without_input() const { return context(); }
+
     // The current value of variable `name` (without the `$`), or nullptr when it is unassigned.
     virtual const json* variable(std::string_view name) const = 0;
 

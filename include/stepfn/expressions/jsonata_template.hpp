@@ -93,6 +93,7 @@ public:
     }
 
     const json* context() const override { return base_.context(); }
+    const json* context_without_input() const override { return base_.context_without_input(); }
     const json* variable(std::string_view name) const override {
         return name == "states" ? &states_ : base_.variable(name);
     }

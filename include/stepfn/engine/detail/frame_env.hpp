@@ -22,16 +22,22 @@ class frame_env final : public eval_env {
 public:
     frame_env(engine_core& core, const frame& f, const state& s) : core_(core), frame_(f), state_(s) {}
     const json* context() const override;
+    const json* context_without_input() const override;
     const json* variable(std::string_view name) const override {
         return frame_.variables ? frame_.variables->find(name) : nullptr;
     }
     std::uint64_t random() const override;
     limits bounds() const override;  // the engine's, so paths stop at its payload limit
-    void set_task_token(std::string token) { task_token_ = std::move(token); context_.reset(); }
+    void set_task_token(std::string token) {
+        task_token_ = std::move(token);
+        context_.reset();
+        context_without_input_.reset();
+    }
     void set_map_item(std::int64_t index, const json* value) {
         map_index_ = index;
         map_value_ = value;
         context_.reset();
+        context_without_input_.reset();
     }
 
 private:
@@ -41,7 +47,9 @@ private:
     std::string task_token_;
     std::int64_t map_index_ = -1;
     const json* map_value_ = nullptr;
+    json build_context(bool with_input) const;
     mutable std::optional<json> context_;
+    mutable std::optional<json> context_without_input_;
 };
 
 } // namespace stepfn::detail

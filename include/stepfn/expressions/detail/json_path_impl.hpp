@@ -21,6 +21,18 @@ struct json_path::impl {
     root_kind kind = root_kind::input;
     std::string variable;
     detail::jsonpath::path_body body;
+    // A `$$` path that may reach `$$.Execution.Input` (see eval_env::context_without_input).
+    bool reads_execution_input = true;
+
+    // False only when the path's first steps name another member: `$$.Task...`, `$$.Execution.Id`.
+    static bool may_read_execution_input(const detail::jsonpath::path_body& b) {
+        auto plain_name = [&](std::size_t i) {
+            return i < b.steps.size() && b.steps[i].kind == detail::jsonpath::step_kind::name && !b.steps[i].descend;
+        };
+        if (!plain_name(0)) return true;
+        if (b.steps[0].name != "Execution") return false;
+        return !plain_name(1) || b.steps[1].name == "Input";
+    }
 
     static result<json_path> make(std::string_view text, bool reference) {
         auto parsed = detail::jsonpath::parser(text, reference).run();
@@ -34,6 +46,7 @@ struct json_path::impl {
         }
         m->variable = std::move(parsed->variable);
         m->body = std::move(parsed->body);
+        m->reads_execution_input = m->kind == root_kind::context && may_read_execution_input(m->body);
         json_path out;
         out.impl_ = std::move(m);
         return out;
@@ -42,7 +55,7 @@ struct json_path::impl {
     const json* document(const json& input, const eval_env& env) const {
         switch (kind) {
         case root_kind::input: return &input;
-        case root_kind::context: return env.context();
+        case root_kind::context: return reads_execution_input ? env.context() : env.context_without_input();
         case root_kind::variable: return env.variable(variable);
         }
         return nullptr;
