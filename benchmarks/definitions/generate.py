@@ -183,7 +183,81 @@ def large_definition(count):
     return {"Comment": f"{count} states of mixed types", "StartAt": "Task000", "States": states}
 
 
+def chain(prefix, count, make_state, comment):
+    """`count` states named prefix000..., each from make_state(i), in a chain."""
+    names = [f"{prefix}{i:03d}" for i in range(count)]
+    states = {}
+    for i, name in enumerate(names):
+        states[name] = make_state(i)
+        if i + 1 < count:
+            states[name]["Next"] = names[i + 1]
+        else:
+            states[name]["End"] = True
+    return {"Comment": comment, "StartAt": names[0], "States": states}
+
+
+# Issue 21's payload workloads: a large document ($.big) passes through 100 states, each merging a
+# small result into it with ResultPath; the input is built by the harness (200 KiB).
+def large_pass_result(count):
+    return chain("Merge", count, lambda i: {"Type": "Pass", "Result": {"step": i, "ok": True}, "ResultPath": "$.last"},
+                 f"{count} Pass states merging a Result into a large input")
+
+
+def large_pass_parameters(count):
+    return chain("Shape", count, lambda i: {"Type": "Pass", "Parameters": {"id.$": "$.id", "step": i},
+                                            "ResultPath": "$.last"},
+                 f"{count} Pass states with Parameters merging into a large input")
+
+
+def large_task(count):
+    return chain("Call", count, lambda i: {"Type": "Task", "Resource": LAMBDA + "lookup", "ResultPath": "$.last"},
+                 f"{count} Tasks on a large input, merging their result")
+
+
+# A state that grows as it runs: each state adds a copy of $.blob (250 B or 1 KiB, set by the
+# input) under a key of its own.
+def growing(count):
+    return chain("Grow", count, lambda i: {"Type": "Pass", "Parameters": {"b.$": "$.blob"}, "ResultPath": f"$.s{i:03d}"},
+                 f"{count} Pass states each adding a copy of $.blob")
+
+
+def parallel_branches(count):
+    # State names are unique in the whole machine.
+    branches = [{"StartAt": f"Work{b:02d}", "States": {f"Work{b:02d}": {"Type": "Pass",
+                                                                       "Parameters": {"branch": b, "id.$": "$.id"},
+                                                                       "End": True}}} for b in range(count)]
+    return {"Comment": f"A Parallel of {count} branches, each one Pass",
+            "StartAt": "Fan", "States": {"Fan": {"Type": "Parallel", "Branches": branches, "End": True}}}
+
+
+def map_bounded(concurrency):
+    definition = map_items()
+    definition["Comment"] = f"A Map with MaxConcurrency {concurrency} whose iteration is one Pass state"
+    definition["States"]["Each"]["MaxConcurrency"] = concurrency
+    return definition
+
+
+def map_callbacks():
+    return {
+        "Comment": "A Map whose iteration waits for a task token that another thread completes",
+        "StartAt": "Each",
+        "States": {"Each": {"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 0,
+                            "ItemProcessor": {"StartAt": "Wait for token", "States": {"Wait for token": {
+                                "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                                "Parameters": {"token.$": "$$.Task.Token", "id.$": "$.id"}, "End": True}}},
+                            "End": True}},
+    }
+
+
 if __name__ == "__main__":
+    write("large_pass_result_100.json", large_pass_result(100))
+    write("large_pass_parameters_100.json", large_pass_parameters(100))
+    write("large_task_100.json", large_task(100))
+    for n in (100, 200, 400, 800):
+        write(f"growing_{n}.json", growing(n))
+    write("parallel_50.json", parallel_branches(50))
+    write("map_concurrency_10.json", map_bounded(10))
+    write("map_callbacks.json", map_callbacks())
     write("pass_chain_1000.json", pass_chain(1000))
     write("map_10000.json", map_items())
     write("five_states.json", five_states())

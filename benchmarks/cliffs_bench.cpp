@@ -1,0 +1,279 @@
+// The workloads of issue 21 ("cost per state independent of payload size, fan-out that scales,
+// history at memory speed"), each without and with an in-memory history sink (`history`):
+//
+//   large_*     a 200 KiB document through 100 states that each merge a small result into it
+//               (Pass with Result, Pass with Parameters, Task), against hand-written loops that
+//               do the same merges by moving JSON (baseline_large);
+//   growing     100 to 800 Pass states each adding a copy of a 250 B or 1 KiB blob: the cost
+//               per state must not grow with the number of states before it;
+//   parallel_50 a Parallel of 50 branches, on the manual executor and on pools of 1 and 2
+//               threads (process CPU time is measured next to wall time);
+//   map_10      a Map of 100,000 items with MaxConcurrency 10, on the same executors;
+//   callbacks   100,000 task tokens completed from another thread (a Map of .waitForTaskToken
+//               tasks on a 2-thread pool).
+//
+// Inputs are built outside the timed region and handed over by move. benchmarks/compare.py
+// --cliffs runs this beside the peer engine and prints the targets.
+#include <benchmark/benchmark.h>
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <stepfn/clocks/system_clock.hpp>
+#include <stepfn/clocks/virtual_clock.hpp>
+#include <stepfn/executors/manual_executor.hpp>
+#include <stepfn/executors/thread_pool_executor.hpp>
+#include <stepfn/tasks/callable_invoker.hpp>
+
+#include "bench_support.hpp"
+
+namespace {
+
+using stepfn::json;
+using manual_engine = stepfn::basic_engine<stepfn::manual_executor, stepfn::virtual_clock>;
+using pool_engine = stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock>;
+
+constexpr int large_states = 100;
+constexpr std::size_t large_bytes = 200 * 1024;
+constexpr int map_items = 100'000;
+
+std::shared_ptr<stepfn::memory_sink> sink_if(bool history) {
+    return history ? std::make_shared<stepfn::memory_sink>() : nullptr;
+}
+
+// {"id": 7, "big": [...]}: order lines of strings, integers and floats, 200 KiB serialised.
+json large_input() {
+    json lines = json::array();
+    std::size_t size = 0;
+    for (int i = 0; size < large_bytes; ++i) {
+        json line = {{"sku", "SKU-" + std::to_string(100000 + i)},
+                     {"qty", i % 7 + 1},
+                     {"price", 12.75 + i * 0.01},
+                     {"note", "deliver to the side door, ring twice"}};
+        size += line.dump().size() + 1;
+        lines.push_back(std::move(line));
+    }
+    return json{{"id", 7}, {"big", std::move(lines)}};
+}
+
+json blob_input(std::size_t bytes) { return json{{"id", 7}, {"blob", std::string(bytes, 'x')}}; }
+
+json items_input(int count) {
+    json items = json::array();
+    for (int i = 0; i < count; ++i) items.push_back(json{{"id", i}, {"name", "item-" + std::to_string(i)}});
+    return json{{"items", std::move(items)}};
+}
+
+json untimed_copy(benchmark::State& state, const json& input) {
+    state.PauseTiming();
+    json copy = input;
+    state.ResumeTiming();
+    return copy;
+}
+
+json lookup_result() { return json{{"price", 12.5}, {"currency", "EUR"}, {"warehouse", "north"}, {"stock", 3}}; }
+
+void add_lookup(stepfn::invoker_registry& invokers) {
+    invokers.add("arn:aws:lambda:us-east-1:123456789012:function:lookup",
+                 stepfn::make_invoker([](const json&) { return lookup_result(); }));
+}
+
+template <class Engine>
+bool run_once(benchmark::State& state, Engine& engine, const stepfn::state_machine& machine, json input) {
+    auto run = engine.start(machine, std::move(input));
+    if (!run) {
+        state.SkipWithError(run.error().cause.c_str());
+        return false;
+    }
+    if (run->join() != stepfn::execution_status::succeeded) {
+        const auto outcome = run->outcome();
+        state.SkipWithError((outcome.error().name + ": " + outcome.error().cause).c_str());
+        return false;
+    }
+    benchmark::DoNotOptimize(run->output());
+    return true;
+}
+
+// One execution of `file` per iteration on the manual executor, `items` items each.
+void run_manual(benchmark::State& state, const char* file, const json& input, std::int64_t items, bool history) {
+    const auto machine = stepfn_bench::load(file);
+    auto sink = sink_if(history);
+    stepfn::manual_executor executor;
+    stepfn::virtual_clock clock;
+    manual_engine engine(executor, clock, stepfn_bench::engine_options(sink));
+    add_lookup(engine.invokers());
+    for (auto _ : state) {
+        if (!run_once(state, engine, machine, untimed_copy(state, input))) break;
+        if (sink) sink->clear();
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * items);
+}
+
+// The same on a thread pool of `threads` (0: the manual executor).
+void run_on(benchmark::State& state, const char* file, const json& input, std::int64_t items, int threads, bool history) {
+    if (threads == 0) return run_manual(state, file, input, items, history);
+    const auto machine = stepfn_bench::load(file);
+    auto sink = sink_if(history);
+    stepfn::thread_pool_executor pool(static_cast<std::size_t>(threads));
+    stepfn::system_clock clock;
+    pool_engine engine(pool, clock, stepfn_bench::engine_options(sink));
+    for (auto _ : state) {
+        if (!run_once(state, engine, machine, untimed_copy(state, input))) break;
+        if (sink) sink->clear();
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * items);
+}
+
+// ---- A 200 KiB document through 100 states ------------------------------------------------
+
+const char* large_file(std::int64_t variant) {
+    static const char* files[] = {"large_pass_result_100.json", "large_pass_parameters_100.json", "large_task_100.json"};
+    return files[variant];
+}
+
+void large(benchmark::State& state) {
+    static const json input = large_input();
+    run_manual(state, large_file(state.range(0)), input, large_states, state.range(1) != 0);
+}
+BENCHMARK(large)->ArgNames({"variant", "history"})->ArgsProduct({{0, 1, 2}, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// What each of the 100 states does, written by hand with moves: the result merged into the
+// document at $.last, and for the Task, the lookup called on the document.
+void baseline_large(benchmark::State& state) {
+    static const json input = large_input();
+    const auto variant = state.range(0);
+    for (auto _ : state) {
+        json doc = untimed_copy(state, input);
+        for (int i = 0; i < large_states; ++i) {
+            if (variant == 0) {
+                doc["last"] = json{{"step", i}, {"ok", true}};
+            } else if (variant == 1) {
+                json shaped = {{"id", doc["id"]}, {"step", i}};
+                doc["last"] = std::move(shaped);
+            } else {
+                const json& effective = doc;
+                benchmark::DoNotOptimize(&effective);
+                doc["last"] = lookup_result();
+            }
+        }
+        benchmark::DoNotOptimize(doc);
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * large_states);
+}
+BENCHMARK(baseline_large)->ArgName("variant")->DenseRange(0, 2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// ---- A state that grows as it runs ---------------------------------------------------------
+
+void growing(benchmark::State& state) {
+    const auto states = state.range(0);
+    const json input = blob_input(static_cast<std::size_t>(state.range(1)));
+    const std::string file = "growing_" + std::to_string(states) + ".json";
+    run_manual(state, file.c_str(), input, states, state.range(2) != 0);
+}
+BENCHMARK(growing)
+    ->ArgNames({"states", "blob", "history"})
+    ->ArgsProduct({{100, 200, 400, 800}, {250, 1024}, {0, 1}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// ---- Fan-out: a Parallel of 50 branches, a Map of 100,000 items with MaxConcurrency 10 ------
+
+void parallel_50(benchmark::State& state) {
+    static const json input = json{{"id", 7}};
+    run_on(state, "parallel_50.json", input, 50, static_cast<int>(state.range(0)), state.range(1) != 0);
+}
+BENCHMARK(parallel_50)
+    ->ArgNames({"threads", "history"})
+    ->ArgsProduct({{0, 1, 2}, {0, 1}})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime()
+    ->MeasureProcessCPUTime();
+
+void map_10(benchmark::State& state) {
+    static const json input = items_input(map_items);
+    run_on(state, "map_concurrency_10.json", input, map_items, static_cast<int>(state.range(0)), state.range(1) != 0);
+}
+BENCHMARK(map_10)
+    ->ArgNames({"threads", "history"})
+    ->ArgsProduct({{0, 1, 2}, {0, 1}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MeasureProcessCPUTime();
+
+// ---- 100,000 task tokens completed from another thread -------------------------------------
+
+// Hands each token to the completing thread, which answers it with send_task_success.
+class token_queue {
+public:
+    void push(std::string token) {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            tokens_.push_back(std::move(token));
+        }
+        ready_.notify_one();
+    }
+    // Empty once closed and drained.
+    std::string pop() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        ready_.wait(lock, [&] { return !tokens_.empty() || closed_; });
+        if (tokens_.empty()) return {};
+        std::string token = std::move(tokens_.front());
+        tokens_.pop_front();
+        return token;
+    }
+    void close() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            closed_ = true;
+        }
+        ready_.notify_all();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::deque<std::string> tokens_;
+    bool closed_ = false;
+};
+
+void callbacks(benchmark::State& state) {
+    const auto items = static_cast<int>(state.range(0));
+    const json input = items_input(items);
+    const auto machine = stepfn_bench::load("map_callbacks.json");
+    auto sink = sink_if(state.range(1) != 0);
+    stepfn::thread_pool_executor pool(2);
+    stepfn::system_clock clock;
+    pool_engine engine(pool, clock, stepfn_bench::engine_options(sink));
+    token_queue queue;
+    engine.invokers().add("arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                          stepfn::make_invoker([&queue](stepfn::task_request request, stepfn::task_completion) {
+                              queue.push(std::move(request.task_token));  // the message is "sent"
+                          }));
+    std::thread completer([&] {
+        const json answer = json{{"ok", true}};
+        for (std::string token = queue.pop(); !token.empty(); token = queue.pop())
+            (void)engine.send_task_success(token, answer);
+    });
+    for (auto _ : state) {
+        if (!run_once(state, engine, machine, untimed_copy(state, input))) break;
+        if (sink) sink->clear();
+    }
+    queue.close();
+    completer.join();
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * items);
+}
+BENCHMARK(callbacks)
+    ->ArgNames({"tokens", "history"})
+    ->ArgsProduct({{1'000, 10'000, map_items}, {0, 1}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MeasureProcessCPUTime();
+
+} // namespace
+
+BENCHMARK_MAIN();
