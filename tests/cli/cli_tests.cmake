@@ -28,6 +28,16 @@ stepfn_cli_test(unknown_option EXIT 2 COMMAND validate --frob x.json STDERR "unk
 stepfn_cli_test(missing_file EXIT 2 COMMAND validate ${_data}/does-not-exist.json STDERR "cannot open")
 stepfn_cli_test(validate_valid EXIT 0 COMMAND validate ${_data}/hello.asl.json STDOUT "^valid")
 stepfn_cli_test(validate_stdin EXIT 0 COMMAND validate - STDIN ${_data}/hello.asl.json STDOUT "^valid")
+# With an execution role: every Task the role cannot call is a problem (as serve --auth reports it).
+stepfn_cli_test(validate_role_denies EXIT 1 COMMAND validate ${_data}/charge-ship.asl.json --auth ${_data}/roles-auth.json
+  --role arn:aws:iam::123456789012:role/orders
+  STDERR "^/States/Ship/Resource: the role arn:aws:iam::123456789012:role/orders does not allow lambda:InvokeFunction on arn:aws:lambda:us-east-1:123456789012:function:ship")
+stepfn_cli_test(validate_role_allows EXIT 0 COMMAND validate ${_data}/hello.asl.json --auth ${_data}/roles-auth.json
+  --role arn:aws:iam::123456789012:role/orders STDOUT "^valid")
+stepfn_cli_test(validate_role_unknown EXIT 1 COMMAND validate ${_data}/charge-ship.asl.json --auth ${_data}/roles-auth.json
+  --role arn:aws:iam::123456789012:role/other STDERR "/States/Charge/Resource: the role arn:aws:iam::123456789012:role/other does not allow")
+stepfn_cli_test(validate_role_needs_auth EXIT 2 COMMAND validate ${_data}/hello.asl.json --role arn:aws:iam::123456789012:role/orders
+  STDERR "--auth and --role go together")
 stepfn_cli_test(validate_invalid EXIT 1 COMMAND validate ${_data}/bad-next.asl.json STDERR "/States/Hello/Next: ")
 stepfn_cli_test(validate_not_json EXIT 2 COMMAND validate ${_data}/not-json.txt STDERR "is not JSON")
 stepfn_cli_test(run_hello EXIT 0 COMMAND run ${_data}/hello.asl.json --input "{\"who\":\"world\"}"

@@ -417,6 +417,13 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     api_settings.resources = *store;
     api_settings.mocks = mocks;
     api_settings.authorizer = policies;
+    api_settings.roles = roles;
+    // A machine whose role cannot call some of its Tasks is created as AWS would create it; the
+    // Tasks are named here (they fail when they run).
+    api_settings.role_warnings = [err](const std::string& machine, const std::string& role, const std::vector<diagnostic>& findings) {
+        for (const auto& d : findings)
+            write_line(err, "stepfn serve: warning: " + machine + " (role " + role + "): " + d.pointer + ": " + d.message);
+    };
     step_functions_api api(*standard, *express, std::move(api_settings));
 
     // The executions the last server left running go on before anyone can call.
