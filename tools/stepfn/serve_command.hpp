@@ -343,7 +343,10 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     auto store = sqlite_store::open(settings.store_path);
     if (!store) return report({store.error().cause, false}, hint, err);
 
-    std::shared_ptr<history_sink> signer;
+    std::shared_ptr<execution_store> executions = *store;
+#if defined(STEPFN_WITH_AUTH)
+    std::shared_ptr<history_signer> signer;
+#endif
     if (settings.history_key_path) {
 #if defined(STEPFN_WITH_AUTH)
         auto pem = read_bounded(*settings.history_key_path, in, 64 * 1024, "a history key");
@@ -351,6 +354,7 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
         auto created = history_signer::create(*store, *store, *pem);
         if (!created) return report({*settings.history_key_path + ": " + created.error().cause, false}, hint, err);
         signer = std::move(*created);
+        executions = signer->store();  // signs each checkpoint's events once they are committed
 #else
         return report({"this stepfn was built without OpenSSL 3 (stepfn::auth), so it cannot sign histories", false}, hint, err);
 #endif
@@ -365,9 +369,8 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     standard_options.metrics = metrics;
     standard_options.history = observer;
     standard_options.spans = spans;
-    standard_options.store = *store;
+    standard_options.store = executions;
     standard_options.after_restart = settings.after_restart;
-    standard_options.history = signer;
     standard_options.region = settings.region;
     standard_options.account = settings.account;
     engine_options express_options;
@@ -470,6 +473,13 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
         write_line(err, "stepfn serve: the store could not be flushed: " + flushed.error().cause);
         return exit_failed;
     }
+#if defined(STEPFN_WITH_AUTH)
+    if (signer) {
+        signer->flush();  // the digests of everything committed
+        if (signer->failures() > 0)
+            write_line(err, "stepfn serve: " + std::to_string(signer->failures()) + " history digest(s) could not be stored");
+    }
+#endif
     return exit_ok;
 }
 #endif
