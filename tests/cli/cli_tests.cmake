@@ -89,6 +89,9 @@ if(TARGET stepfn::sqlite)
   stepfn_store_cli_test(describe_ambiguous EXIT 1 COMMAND describe --store ${_store} dup
     STDERR "2 stored executions are named 'dup'.*\n  arn:aws:states:us-east-1:123456789012:execution:orders:dup\n  arn:aws:states:us-east-1:123456789012:execution:refunds:dup\n")
   stepfn_store_cli_test(describe_missing EXIT 1 COMMAND describe --store ${_store} nobody STDERR "no execution named 'nobody'")
+  # No call through serve --auth wrote this store: no callers, and the AWS members unchanged.
+  stepfn_store_cli_test(describe_with_callers EXIT 0 COMMAND describe --store ${_store} ok-1 --with-callers
+    STDOUT "^[{]\"executionArn\":.*,\"callers\":\\[\\][}]")
   stepfn_store_cli_test(describe_missing_arn EXIT 1 COMMAND describe --store ${_store} ${_orders}:nobody STDERR "no execution with the ARN")
   stepfn_store_cli_test(history_forward EXIT 0 COMMAND history --store ${_store} ok-1
     STDOUT "^{\"timestamp\":\"2024-01-02T03:04:05.000Z\",\"type\":\"ExecutionStarted\",\"id\":1,\"previousEventId\":0,\"executionStartedEventDetails\":{\"input\":\"{.\"order.\":.\"ok-1.\"}\",\"inputDetails\":{\"truncated\":false},\"roleArn\":\"arn:aws:iam::123456789012:role/stepfn\"}}\n{[^\n]*\"type\":\"PassStateEntered\",\"id\":2,[^\n]*}\n{[^\n]*\"id\":3,[^\n]*}\n{[^\n]*\"type\":\"ExecutionSucceeded\",\"id\":4,[^\n]*}\n$")
