@@ -124,4 +124,7 @@ if(TARGET stepfn::server AND TARGET stepfn::sqlite AND TARGET stepfn::auth)
   add_test(NAME cli_history_verify
     COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/history_verify_test.sh $<TARGET_FILE:stepfn_cli> ${CMAKE_CURRENT_BINARY_DIR}/history-verify)
   set_tests_properties(cli_history_verify PROPERTIES LABELS "cli;auth" TIMEOUT 120)
+  add_test(NAME cli_history_kill
+    COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/history_kill_test.sh $<TARGET_FILE:stepfn_cli> ${CMAKE_CURRENT_BINARY_DIR}/history-kill)
+  set_tests_properties(cli_history_kill PROPERTIES LABELS "cli;auth" TIMEOUT 180)
 endif()

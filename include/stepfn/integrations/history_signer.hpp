@@ -5,7 +5,8 @@
 // <stepfn/integrations/history_chain.hpp>): it hashes each event into its execution's chain and,
 // every `every` events and at the execution's last event, signs the chain head with the host's
 // Ed25519 key and stores the digest in the resource store (the SQLite store is both, so digests
-// live in the same file as the events).
+// live in the same file as the events). While it is behind (16 x `every` events waiting), a
+// digest covers up to 16 x `every` events, so that it catches up.
 //
 //   auto signer = stepfn::history_signer::create(store, store, pem_private_key, 64);
 //   engine_options.store = (*signer)->store();   // the engine writes through it
@@ -30,6 +31,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -141,6 +143,13 @@ private:
             lock.unlock();
             sign_committed(next);
             lock.lock();
+            if (queue_.empty() && !due_.empty()) {
+                // Caught up: the digests put off while behind (before done_ counts the item, so
+                // that flush() returns with them written).
+                lock.unlock();
+                sign_due();
+                lock.lock();
+            }
             ++done_;
             idle_.notify_all();
         }
@@ -153,7 +162,9 @@ private:
             // Queued without its events: the chain is rebuilt from the store through them.
             chain c = resume(it.arn, it.through + 1);
             found = chains_.insert_or_assign(it.arn, std::move(c)).first;
-            sign_if_due(it.arn, found, last_stored_type(it.arn, it.through));
+            const auto last = last_stored_type(it.arn, it.through);
+            if (last && is_last(*last)) sign_final(found);
+            else if (found->second.pending.size() >= every_) due_.insert(it.arn);
             return;
         }
         if (found == chains_.end()) found = chains_.emplace(it.arn, resume(it.arn, it.events.front().id)).first;
@@ -165,6 +176,7 @@ private:
                 found->second = resume(it.arn, e.id);
                 if (e.id != found->second.last_id + 1) {
                     ++failures_;
+                    due_.erase(it.arn);
                     chains_.erase(found);
                     return;
                 }
@@ -173,21 +185,37 @@ private:
             now.head = detail::chain_next(now.head, e);
             now.last_id = e.id;
             now.pending.push_back(detail::to_hex(now.head));
-            if (now.pending.size() >= every_ || is_last(e.type)) {
-                if (!sign_if_due(it.arn, found, e.type)) return;
+            if (is_last(e.type)) return sign_final(found);
+            if (now.pending.size() >= every_) {
+                // Every `every` events, unless the signer is behind: then one digest covers more
+                // (up to 16 times `every`), so that it catches up instead of falling further back
+                // (each digest is a write of its own).
+                if (now.pending.size() >= every_ * 16 || backlog() < every_ * 16) {
+                    sign(it.arn, now, false);
+                    due_.erase(it.arn);
+                } else {
+                    due_.insert(it.arn);
+                }
             }
         }
     }
 
-    // Signs the pending hashes when `every` are due or the execution ended (`last`: the type of
-    // the chain's last event). False when the chain was closed (the execution ended).
-    bool sign_if_due(const std::string& arn, std::map<std::string, chain>::iterator found, std::optional<event_type> last) {
-        chain& c = found->second;
-        const bool final = last && is_last(*last);
-        if (final || c.pending.size() >= every_) sign(arn, c, final);
-        if (!final) return true;
+    void sign_final(std::map<std::string, chain>::iterator found) {
+        sign(found->first, found->second, true);
+        due_.erase(found->first);
         chains_.erase(found);
-        return false;
+    }
+
+    void sign_due() {
+        for (const auto& arn : due_)
+            if (auto found = chains_.find(arn); found != chains_.end() && found->second.pending.size() >= every_)
+                sign(arn, found->second, false);
+        due_.clear();
+    }
+
+    std::size_t backlog() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return queued_events_;
     }
 
     std::optional<event_type> last_stored_type(const std::string& arn, std::int64_t id) {
@@ -275,6 +303,7 @@ private:
     std::size_t every_;
     std::string public_key_;
     std::map<std::string, chain> chains_;  // the signer's thread only
+    std::set<std::string> due_;            // chains whose digest was put off (the signer's thread)
     std::atomic<std::size_t> failures_{0};
 
     std::mutex mutex_;
