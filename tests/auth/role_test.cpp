@@ -10,6 +10,7 @@
 #include <stepfn/policies/role_check.hpp>
 #include <stepfn/policies/role_guard.hpp>
 #include <stepfn/stepfn.hpp>
+#include <stepfn/store/memory_store.hpp>
 
 namespace role_test {
 
@@ -117,5 +118,56 @@ TEST_CASE("a definition is checked against its role before it runs", "[auth][rol
     CHECK(findings[0].pointer == "/States/P/Branches/0/States/D/Resource");
     CHECK(findings[0].message == "the role arn:aws:iam::123456789012:role/orders does not allow lambda:InvokeFunction on "
                                  "arn:aws:lambda:us-east-1:123456789012:function:delete-all");
+}
+// The role an execution started under (start_options::role_arn: the machine's roleArn) is
+// ExecutionStarted's roleArn and $$.Execution.RoleArn, and stays so when another engine resumes
+// the execution after a restart.
+TEST_CASE("an execution's role is in ExecutionStarted and $$, and survives a restart", "[auth][role]") {
+    auto store = std::make_shared<stepfn::memory_store>();
+    auto machine = stepfn::load_machine_json(json::parse(R"({"StartAt":"W","States":{
+        "W":{"Type":"Wait","Seconds":60,"Next":"Who"},
+        "Who":{"Type":"Pass","Parameters":{"role.$":"$$.Execution.RoleArn"},"End":true}}})"));
+    REQUIRE(machine);
+    const std::string role = "arn:aws:iam::123456789012:role/orders";
+    std::string arn;
+    {
+        stepfn::manual_executor executor;
+        stepfn::virtual_clock clock;
+        stepfn::engine_options options;
+        options.store = store;
+        stepfn::manual_engine engine(executor, clock, options);
+        stepfn::start_options start;
+        start.name = "restarted";
+        start.role_arn = role;
+        auto run = engine.start(*machine, json::object(), start);
+        REQUIRE(run);
+        arn = run->arn();
+        for (int i = 0; i < 1000 && executor.run() > 0; ++i) {
+        }
+        REQUIRE(run->status() == stepfn::execution_status::running);  // parked on the Wait
+    }  // the process stops
+    stepfn::manual_executor executor;
+    stepfn::virtual_clock clock;
+    stepfn::engine_options options;
+    options.store = store;
+    stepfn::manual_engine engine(executor, clock, options);
+    auto recovered = engine.recover();
+    REQUIRE(recovered);
+    REQUIRE(recovered->resumed.size() == 1);
+    auto out = recovered->resumed[0].wait();
+    REQUIRE(out);
+    CHECK(*out == json{{"role", role}});
+    stepfn::history_request request;
+    auto page = store->history(arn, request);
+    REQUIRE(page);
+    REQUIRE(!page->events.empty());
+    CHECK(page->events[0].details["roleArn"] == role);
+
+    // Without one: the engine's role.
+    auto plain = engine.start(*machine, json::object());
+    REQUIRE(plain);
+    auto plain_out = plain->wait();
+    REQUIRE(plain_out);
+    CHECK(*plain_out == json{{"role", "arn:aws:iam::123456789012:role/stepfn"}});
 }
 } // namespace role_test

@@ -28,6 +28,16 @@ stepfn_cli_test(unknown_option EXIT 2 COMMAND validate --frob x.json STDERR "unk
 stepfn_cli_test(missing_file EXIT 2 COMMAND validate ${_data}/does-not-exist.json STDERR "cannot open")
 stepfn_cli_test(validate_valid EXIT 0 COMMAND validate ${_data}/hello.asl.json STDOUT "^valid")
 stepfn_cli_test(validate_stdin EXIT 0 COMMAND validate - STDIN ${_data}/hello.asl.json STDOUT "^valid")
+# With an execution role: every Task the role cannot call is a problem (as serve --auth reports it).
+stepfn_cli_test(validate_role_denies EXIT 1 COMMAND validate ${_data}/charge-ship.asl.json --auth ${_data}/roles-auth.json
+  --role arn:aws:iam::123456789012:role/orders
+  STDERR "^/States/Ship/Resource: the role arn:aws:iam::123456789012:role/orders does not allow lambda:InvokeFunction on arn:aws:lambda:us-east-1:123456789012:function:ship")
+stepfn_cli_test(validate_role_allows EXIT 0 COMMAND validate ${_data}/hello.asl.json --auth ${_data}/roles-auth.json
+  --role arn:aws:iam::123456789012:role/orders STDOUT "^valid")
+stepfn_cli_test(validate_role_unknown EXIT 1 COMMAND validate ${_data}/charge-ship.asl.json --auth ${_data}/roles-auth.json
+  --role arn:aws:iam::123456789012:role/other STDERR "/States/Charge/Resource: the role arn:aws:iam::123456789012:role/other does not allow")
+stepfn_cli_test(validate_role_needs_auth EXIT 2 COMMAND validate ${_data}/hello.asl.json --role arn:aws:iam::123456789012:role/orders
+  STDERR "--auth and --role go together")
 stepfn_cli_test(validate_invalid EXIT 1 COMMAND validate ${_data}/bad-next.asl.json STDERR "/States/Hello/Next: ")
 stepfn_cli_test(validate_not_json EXIT 2 COMMAND validate ${_data}/not-json.txt STDERR "is not JSON")
 stepfn_cli_test(run_hello EXIT 0 COMMAND run ${_data}/hello.asl.json --input "{\"who\":\"world\"}"
@@ -79,6 +89,9 @@ if(TARGET stepfn::sqlite)
   stepfn_store_cli_test(describe_ambiguous EXIT 1 COMMAND describe --store ${_store} dup
     STDERR "2 stored executions are named 'dup'.*\n  arn:aws:states:us-east-1:123456789012:execution:orders:dup\n  arn:aws:states:us-east-1:123456789012:execution:refunds:dup\n")
   stepfn_store_cli_test(describe_missing EXIT 1 COMMAND describe --store ${_store} nobody STDERR "no execution named 'nobody'")
+  # No call through serve --auth wrote this store: no callers, and the AWS members unchanged.
+  stepfn_store_cli_test(describe_with_callers EXIT 0 COMMAND describe --store ${_store} ok-1 --with-callers
+    STDOUT "^[{]\"executionArn\":.*,\"callers\":\\[\\][}]")
   stepfn_store_cli_test(describe_missing_arn EXIT 1 COMMAND describe --store ${_store} ${_orders}:nobody STDERR "no execution with the ARN")
   stepfn_store_cli_test(history_forward EXIT 0 COMMAND history --store ${_store} ok-1
     STDOUT "^{\"timestamp\":\"2024-01-02T03:04:05.000Z\",\"type\":\"ExecutionStarted\",\"id\":1,\"previousEventId\":0,\"executionStartedEventDetails\":{\"input\":\"{.\"order.\":.\"ok-1.\"}\",\"inputDetails\":{\"truncated\":false},\"roleArn\":\"arn:aws:iam::123456789012:role/stepfn\"}}\n{[^\n]*\"type\":\"PassStateEntered\",\"id\":2,[^\n]*}\n{[^\n]*\"id\":3,[^\n]*}\n{[^\n]*\"type\":\"ExecutionSucceeded\",\"id\":4,[^\n]*}\n$")
@@ -111,4 +124,7 @@ if(TARGET stepfn::server AND TARGET stepfn::sqlite AND TARGET stepfn::auth)
   add_test(NAME cli_history_verify
     COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/history_verify_test.sh $<TARGET_FILE:stepfn_cli> ${CMAKE_CURRENT_BINARY_DIR}/history-verify)
   set_tests_properties(cli_history_verify PROPERTIES LABELS "cli;auth" TIMEOUT 120)
+  add_test(NAME cli_history_kill
+    COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/history_kill_test.sh $<TARGET_FILE:stepfn_cli> ${CMAKE_CURRENT_BINARY_DIR}/history-kill)
+  set_tests_properties(cli_history_kill PROPERTIES LABELS "cli;auth" TIMEOUT 180)
 endif()

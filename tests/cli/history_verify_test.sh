@@ -47,4 +47,17 @@ sqlite3 edited.sqlite "UPDATE events SET body = replace(body, '{\\\"n\\\":1}', '
 status=$?
 [ "$status" = 1 ] || fail "verify after an edit: exit $status, $(cat verify.txt)"
 grep -q "event 1 (ExecutionStarted) was changed" verify.txt || fail "verify after an edit said: $(cat verify.txt)"
-echo "history verify: intact, then the edited event named"
+out=$("$stepfn" history verify --store db.sqlite run1 --public-key host.pub.pem --require-signed) ||
+  fail "verify --require-signed on a history signed through its end: exit $? $out"
+
+# The last digest gone (what a server killed between its last commit and that digest leaves):
+# an unsigned tail, accepted; refused with --require-signed.
+cp db.sqlite unsigned.sqlite
+sqlite3 unsigned.sqlite "DELETE FROM resources WHERE kind = 'historyDigest' AND json_extract(body, '\$.final')" || fail "sqlite3"
+out=$("$stepfn" history verify --store unsigned.sqlite run1 --public-key host.pub.pem) || fail "verify with an unsigned tail: exit $? $out"
+case $out in intact:*"are an unsigned tail"*) ;; *) fail "verify with an unsigned tail said: $out" ;; esac
+"$stepfn" history verify --store unsigned.sqlite run1 --public-key host.pub.pem --require-signed >/dev/null 2>verify.txt
+status=$?
+[ "$status" = 1 ] || fail "verify --require-signed with an unsigned tail: exit $status, $(cat verify.txt)"
+grep -q "is not signed through its end (--require-signed)" verify.txt || fail "verify --require-signed said: $(cat verify.txt)"
+echo "history verify: intact, then the edited event named, then an unsigned tail accepted (and refused with --require-signed)"

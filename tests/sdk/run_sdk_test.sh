@@ -68,6 +68,23 @@ if "$stepfn" serve --help | grep -q -- "--auth FILE"; then
     fi
     kill -TERM "$auth_server" 2>/dev/null || true
     wait "$auth_server" 2>/dev/null || true
+    if [ -n "$auth_endpoint" ]; then
+        # What serve --auth kept beside the replies: a warning for the machine whose role cannot
+        # call its Task (and none for the one it can), and who started the runner's execution.
+        echo "== serve --auth: role warnings on stderr, callers in the store"
+        if grep -q "^stepfn serve: warning: arn:aws:states:us-east-1:123456789012:stateMachine:refund-[^ ]* (role arn:aws:iam::123456789012:role/orders): /States/T/Resource: the role arn:aws:iam::123456789012:role/orders does not allow lambda:InvokeFunction on arn:aws:lambda:us-east-1:123456789012:function:refund$" "$work/auth.stderr" &&
+            ! grep -q "warning: .*stateMachine:charge-" "$work/auth.stderr"; then
+            echo "ok - CreateStateMachine's role findings are logged"
+        else
+            echo "not ok - CreateStateMachine's role findings are logged:"; cat "$work/auth.stderr"; status=1
+        fi
+        callers=$("$stepfn" describe --store "$work/auth.sqlite" first --with-callers || true)
+        if echo "$callers" | grep -q '"callers":\[{"executionArn":"[^"]*","action":"StartExecution","principal":"arn:aws:iam::123456789012:user/runner","authenticatedBy":"sigv4"'; then
+            echo "ok - stepfn describe --with-callers names who started the execution"
+        else
+            echo "not ok - stepfn describe --with-callers names who started the execution: $callers"; status=1
+        fi
+    fi
 fi
 
 kill -TERM "$server"

@@ -131,6 +131,7 @@ await check("StartExecution, DescribeExecution, GetExecutionHistory", async () =
   assert.deepEqual(types, ["ExecutionStarted", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"]);
   assert.equal(history.events[0].id, 1);
   assert.equal(history.events[0].executionStartedEventDetails.input, '{"who":"world"}');
+  assert.equal(history.events[0].executionStartedEventDetails.roleArn, role);  // the machine's role, as AWS records it
   const reversed = await send(sfn.GetExecutionHistoryCommand, { executionArn, reverseOrder: true, maxResults: 2, includeExecutionData: false });
   assert.deepEqual(reversed.events.map((e) => e.type), ["ExecutionSucceeded", "PassStateExited"]);
   assert.ok(reversed.nextToken);

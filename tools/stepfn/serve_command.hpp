@@ -343,7 +343,10 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     auto store = sqlite_store::open(settings.store_path);
     if (!store) return report({store.error().cause, false}, hint, err);
 
-    std::shared_ptr<history_sink> signer;
+    std::shared_ptr<execution_store> executions = *store;
+#if defined(STEPFN_WITH_AUTH)
+    std::shared_ptr<history_signer> signer;
+#endif
     if (settings.history_key_path) {
 #if defined(STEPFN_WITH_AUTH)
         auto pem = read_bounded(*settings.history_key_path, in, 64 * 1024, "a history key");
@@ -351,6 +354,7 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
         auto created = history_signer::create(*store, *store, *pem);
         if (!created) return report({*settings.history_key_path + ": " + created.error().cause, false}, hint, err);
         signer = std::move(*created);
+        executions = signer->store();  // signs each checkpoint's events once they are committed
 #else
         return report({"this stepfn was built without OpenSSL 3 (stepfn::auth), so it cannot sign histories", false}, hint, err);
 #endif
@@ -365,9 +369,8 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     standard_options.metrics = metrics;
     standard_options.history = observer;
     standard_options.spans = spans;
-    standard_options.store = *store;
+    standard_options.store = executions;
     standard_options.after_restart = settings.after_restart;
-    standard_options.history = signer;
     standard_options.region = settings.region;
     standard_options.account = settings.account;
     engine_options express_options;
@@ -417,6 +420,13 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     api_settings.resources = *store;
     api_settings.mocks = mocks;
     api_settings.authorizer = policies;
+    api_settings.roles = roles;
+    // A machine whose role cannot call some of its Tasks is created as AWS would create it; the
+    // Tasks are named here (they fail when they run).
+    api_settings.role_warnings = [err](const std::string& machine, const std::string& role, const std::vector<diagnostic>& findings) {
+        for (const auto& d : findings)
+            write_line(err, "stepfn serve: warning: " + machine + " (role " + role + "): " + d.pointer + ": " + d.message);
+    };
     step_functions_api api(*standard, *express, std::move(api_settings));
 
     // The executions the last server left running go on before anyone can call.
@@ -463,6 +473,13 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
         write_line(err, "stepfn serve: the store could not be flushed: " + flushed.error().cause);
         return exit_failed;
     }
+#if defined(STEPFN_WITH_AUTH)
+    if (signer) {
+        signer->flush();  // the digests of everything committed
+        if (signer->failures() > 0)
+            write_line(err, "stepfn serve: " + std::to_string(signer->failures()) + " history digest(s) could not be stored");
+    }
+#endif
     return exit_ok;
 }
 #endif

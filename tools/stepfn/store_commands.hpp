@@ -32,7 +32,7 @@ Exit status: 0 listed (perhaps nothing); 2 usage errors, or a store that cannot 
 )";
 
 inline constexpr std::string_view describe_usage =
-    R"(Usage: stepfn describe --store DB NAME_OR_ARN
+    R"(Usage: stepfn describe --store DB NAME_OR_ARN [--with-callers]
 
 Prints one execution of the store DB as one JSON object in the shape of AWS's
 DescribeExecution: executionArn, stateMachineArn, name, status, startDate, stopDate, input,
@@ -42,6 +42,10 @@ redriveStatusReason. A NAME names the one stored execution with that name.
 Options:
   --store DB          The store to read: an SQLite file (stepfn::sqlite_store), or a
                       PostgreSQL database as a postgresql:// URL (stepfn::postgres_store)
+  --with-callers      Add "callers": who started, stopped or redrove the execution or sent
+                      its task results through `stepfn serve --auth` (action, principal,
+                      authenticatedBy, groups, sourceAddress, eventTime), oldest first.
+                      Not an AWS member: AWS keeps callers in CloudTrail (docs/security.md)
   -h, --help          Show this help
 
 Exit status: 0 printed; 1 no stored execution has that ARN or name, or several have that
@@ -195,6 +199,7 @@ inline int store_command(std::string_view command, const std::vector<std::string
     std::vector<option_spec> specs = {{"--store", true}};
     if (command == "list") specs.insert(specs.end(), {{"--machine", true}, {"--status", true}, {"--max-results", true}});
     if (command == "history") specs.push_back({"--reverse", false});
+    if (command == "describe") specs.push_back({"--with-callers", false});
     auto parsed = parse_arguments(args, specs);
     if (!parsed) return report(parsed.error(), hint, err);
     if (parsed->help) {
@@ -253,7 +258,25 @@ inline int store_command(std::string_view command, const std::vector<std::string
     if (command == "describe") {
         auto row = (*store)->find_execution(arn);
         if (!row || !row->has_value()) return report({row ? "the execution went away" : row.error().cause, false}, hint, err);
-        write_line(out, dump(describe_json(**row)));
+        json described = describe_json(**row);
+        if (parsed->has("--with-callers")) {
+            json callers = json::array();
+            if (auto* records = dynamic_cast<resource_store*>(store->get())) {
+                std::string token;
+                for (int guard = 0; guard < 100000; ++guard) {
+                    auto page = records->list_resources("executionCaller", arn + "/caller/", 1000, token);
+                    if (!page) return report({page.error().cause, false}, hint, err);
+                    for (const auto& r : page->resources) {
+                        json body = json::parse(r.body, nullptr, false);
+                        if (body.is_object()) callers.push_back(std::move(body));
+                    }
+                    if (page->next_token.empty()) break;
+                    token = page->next_token;
+                }
+            }
+            described["callers"] = std::move(callers);
+        }
+        write_line(out, dump(described));
         return exit_ok;
     }
     history_request request;

@@ -54,7 +54,7 @@ Examples:
 )";
 
 inline constexpr std::string_view validate_usage =
-    R"(Usage: stepfn validate FILE
+    R"(Usage: stepfn validate FILE [--auth AUTH_FILE --role ROLE_ARN]
 
 Loads the state machine in FILE (- for standard input) the way `stepfn run` and the library do,
 checking every rule of the Amazon States Language: required and unsupported fields, transitions,
@@ -64,7 +64,15 @@ Prints "valid" on stdout and exits 0 when the definition is valid. Otherwise pri
 problem found on stderr, one per line, as `<json-pointer>: <message>` (`/` is the root), and
 exits 1. Exits 2 when FILE cannot be read, is not JSON, or is over 1 MiB (1,048,576 bytes).
 
+With --auth and --role, also checks every Task state against the execution role ROLE_ARN of
+AUTH_FILE's "roles" (as `stepfn serve --auth` does; docs/security.md): each Task whose call the
+role does not allow is a problem, `<json-pointer>/Resource: the role ... does not allow ...`.
+
 Options:
+  --auth FILE       An auth configuration (stepfn serve --auth); only its "roles" are read
+  --role ARN        The machine's execution role (its roleArn), checked with --auth
+  --region REGION   The region in ARNs (default us-east-1)
+  --account ID      The account in ARNs (default 123456789012)
   -h, --help        Show this help
 
 Example:

@@ -4,11 +4,32 @@
 // The stepfn command: `stepfn validate`.
 // Part of cli.hpp, which includes it after the headers and constants every part uses.
 
+#include <stepfn/policies/role_check.hpp>
+
 namespace stepfn::cli::detail {
+
+// The "roles" of an auth configuration (docs/security.md): only those, so that validate needs
+// no OpenSSL (the keys and providers of the file are serve's business).
+inline outcome<role_policies> load_roles(const std::string& path, std::FILE* in) {
+    auto text = read_bounded(path, in, max_mock_file_bytes, "an auth configuration");
+    if (!text) return tl::make_unexpected(std::move(text.error()));
+    json file = json::parse(*text, nullptr, false);
+    if (file.is_discarded() || !file.is_object()) return tl::make_unexpected(usage_error{"the auth configuration " + in_quotes(path) + " is not a JSON object", false});
+    role_policies out;
+    auto roles = file.find("roles");
+    if (roles == file.end()) return out;
+    if (!roles->is_object()) return tl::make_unexpected(usage_error{in_quotes(path) + ": roles must be an object of role ARN to IAM policy", false});
+    for (auto it = roles->begin(); it != roles->end(); ++it) {
+        auto policy = iam_policy::parse(it.value());
+        if (!policy) return tl::make_unexpected(usage_error{in_quotes(path) + ": roles[\"" + it.key() + "\"]: " + policy.error().cause, false});
+        out.emplace(it.key(), std::move(*policy));
+    }
+    return out;
+}
 
 inline int validate_command(const std::vector<std::string>& args, std::FILE* in, std::FILE* out, std::FILE* err) {
     constexpr std::string_view hint = "stepfn validate --help";
-    auto parsed = parse_arguments(args, {});
+    auto parsed = parse_arguments(args, {{"--auth", true}, {"--role", true}, {"--region", true}, {"--account", true}});
     if (!parsed) return report(parsed.error(), hint, err);
     if (parsed->help) {
         write(out, validate_usage);
@@ -16,11 +37,31 @@ inline int validate_command(const std::vector<std::string>& args, std::FILE* in,
     }
     const auto file = parsed->single_file("validate");
     if (!file) return report(file.error(), hint, err);
+    const std::string* auth = parsed->find("--auth");
+    const std::string* role = parsed->find("--role");
+    if ((auth == nullptr) != (role == nullptr)) return report({"--auth and --role go together", true}, hint, err);
+    std::optional<role_policies> roles;
+    if (auth) {
+        auto read = load_roles(*auth, in);
+        if (!read) return report(read.error(), hint, err);
+        roles = std::move(*read);
+    }
     auto loaded = load_definition_named_by_path(*file, in);
     if (!loaded) return report(loaded.error(), hint, err);
     if (!loaded->machine) {
         print_problems(loaded->machine.error(), err, loaded->yaml);
         return exit_failed;
+    }
+    if (roles) {
+        // The Task states the role cannot call, as serve's CreateStateMachine reports them.
+        const std::string* region = parsed->find("--region");
+        const std::string* account = parsed->find("--account");
+        const std::string r = region ? *region : std::string("us-east-1");
+        const std::string a = account ? *account : std::string("123456789012");
+        const auto findings = role_findings(loaded->machine->source(), *roles, *role, r, a,
+                                            "arn:aws:states:" + r + ":" + a + ":stateMachine:" + loaded->machine->name());
+        for (const auto& d : findings) write_line(err, one_line(d.pointer) + ": " + one_line(d.message));
+        if (!findings.empty()) return exit_failed;
     }
     write_line(out, "valid");
     return exit_ok;

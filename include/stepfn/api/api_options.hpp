@@ -6,9 +6,13 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <functional>
 #include <string>
+#include <vector>
 
+#include <stepfn/error.hpp>
 #include <stepfn/policies/authorizer.hpp>
+#include <stepfn/policies/role_guard.hpp>
 #include <stepfn/store/resource_store.hpp>
 #include <stepfn/testing/mock_config.hpp>
 
@@ -32,6 +36,13 @@ struct api_options {
     // none), the action as IAM names it (states:StartExecution) and AWS's resource ARN for it;
     // a denial is AccessDeniedException. Null: every call is allowed.
     std::shared_ptr<const stepfn::authorizer> authorizer;
+    // Execution roles (role ARN -> IAM policy; serve's --auth "roles"). With them, every
+    // CreateStateMachine and UpdateStateMachine that succeeds checks the machine's Task states
+    // against its roleArn (role_findings) and hands what the role does not allow to
+    // `role_warnings` (serve logs them). AWS's responses have no member for it, so the responses
+    // stay AWS's; a Task the role does not allow still fails when it runs (role_guard).
+    std::shared_ptr<const role_policies> roles;
+    std::function<void(const std::string& machine_arn, const std::string& role_arn, const std::vector<diagnostic>& findings)> role_warnings;
     // GetActivityTask's long poll (AWS: 60 s).
     std::chrono::milliseconds activity_poll_timeout{60000};
 };

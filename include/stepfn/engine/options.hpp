@@ -69,6 +69,9 @@ struct start_options {
     // The caller's trace (parse_traceparent of an incoming `traceparent`): the execution's span
     // is its child. None: the execution starts a new trace (when the engine has spans).
     std::optional<trace_context> trace_parent;
+    // The execution role (the state machine's roleArn, as AWS's ExecutionStarted and
+    // `$$.Execution.RoleArn` show it). Empty: the engine's, arn:aws:iam::<account>:role/stepfn.
+    std::string role_arn;
 };
 
 } // namespace stepfn

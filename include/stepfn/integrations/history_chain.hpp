@@ -9,7 +9,8 @@
 // kind "historyDigest"): the events it covers, each one's chain hash, the head, the previous
 // digest's signature (so digests chain as CloudTrail's digest files do), and the signature.
 // verify_history() reads it all back and names the first event that was changed, removed,
-// inserted or reordered, or the digest whose signature does not verify.
+// inserted or reordered, or the digest whose signature does not verify; events after the last
+// digest are an unsigned tail (history_verification::unsigned_events), not a failure.
 
 #include <algorithm>
 #include <cstdint>
@@ -127,7 +128,13 @@ inline std::string digest_arn(std::string_view execution_arn, std::int64_t last_
 struct history_verification {
     bool intact = false;
     std::int64_t events = 0;         // events read
-    std::int64_t signed_events = 0;  // covered by a verified signature
+    std::int64_t signed_events = 0;  // covered by a verified signature: events 1..signed_events
+    // Events after the last digest. The signer signs only committed events, on its own thread: a
+    // process that stops between a commit and its digest leaves them unsigned (as does anyone
+    // who removes the newest digests). They are reported, not treated as tampering; whoever
+    // needs every event signed checks that this is 0 (`stepfn history verify --require-signed`).
+    std::int64_t unsigned_events = 0;
+    bool complete = false;           // signed through the execution's end (a final digest last)
     std::size_t digests = 0;
     std::optional<std::int64_t> first_bad_event;
     std::string problem;
@@ -227,11 +234,11 @@ inline result<history_verification> verify_history(execution_store& executions, 
         ended = d.final;
     }
     out.signed_events = covered;
-    if (ended && covered != out.events)
+    out.unsigned_events = out.events - covered;
+    // After a final digest only a redrive goes on (ExecutionRedriven first); anything else was added.
+    if (ended && covered != out.events && events[static_cast<std::size_t>(covered)].type != event_type::execution_redriven)
         return fail(covered + 1, "event " + std::to_string(covered + 1) + " was added after the history was signed as complete");
-    if ((*row)->status != execution_status::running && !ended && out.events > 0)
-        return fail(covered + 1, "the execution ended but its history has no final signature after event " + std::to_string(covered) +
-                                     " (events or digests were removed)");
+    out.complete = ended && covered == out.events;
     if ((*row)->event_count != out.events)
         return fail(std::min((*row)->event_count, out.events) + 1, "the execution records " + std::to_string((*row)->event_count) +
                                                                      " events, its history has " + std::to_string(out.events));

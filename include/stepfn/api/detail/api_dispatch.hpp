@@ -15,6 +15,7 @@
 #include <stepfn/api/detail/api_json.hpp>
 #include <stepfn/api/detail/api_state.hpp>
 #include <stepfn/api/detail/call_trace.hpp>
+#include <stepfn/api/detail/caller_records.hpp>
 #include <stepfn/api/detail/execution_actions.hpp>
 #include <stepfn/api/detail/execution_start.hpp>
 #include <stepfn/api/detail/machine_actions.hpp>
@@ -97,6 +98,7 @@ inline void dispatch_unguarded(api_state& s, std::string_view action, const std:
     // Every call is authorised before it does anything (when an authoriser is configured).
     if (auto allowed = check_access(s, action, *request, caller); !allowed)
         return answer(reply, to_reply(tl::make_unexpected(std::move(allowed.error()))));
+    reply = recording_caller(s, action, *request, caller, std::move(reply));  // who changed an execution
     if (entry->answer_later) return entry->answer_later(s, *request, reply);
     auto outcome = entry->answer(s, *request);
     answer(reply, to_reply(outcome));

@@ -127,6 +127,7 @@ inline api_outcome start_execution_now(api_state& s, const json& request, std::o
     start_options options;
     options.name = r->name;
     options.trace_parent = current_call_trace();
+    options.role_arn = text_of(r->machine.body, "roleArn");
     auto sink = attach_mocks(s, *r, engine_arn);
     if (!sink) return tl::make_unexpected(sink.error());
     options.history = std::move(*sink);
@@ -216,6 +217,7 @@ inline void start_sync_execution(api_state& s, const json& request, api_reply_ha
     start_options options;
     options.name = r->name;
     options.trace_parent = current_call_trace();
+    options.role_arn = text_of(r->machine.body, "roleArn");
     options.history = sink;
     auto started = s.express->start(r->compiled, std::move(r->input), std::move(options));
     if (!started && !answered->exchange(true)) {

@@ -8,6 +8,8 @@
 #include <string>
 
 #include <stepfn/api/detail/machine_records.hpp>
+#include <stepfn/detail/guarded_call.hpp>
+#include <stepfn/policies/role_check.hpp>
 
 namespace stepfn::detail {
 
@@ -46,6 +48,16 @@ inline tl::expected<std::string, api_error> publish_version(api_state& s, const 
     body["lastVersion"] = number;
     body["lastVersionRevision"] = text_of(body, "revisionId");
     return arn;
+}
+
+// The Task states the machine's role cannot call, to the host's role_warnings (never in the
+// reply: AWS's CreateStateMachine and UpdateStateMachine replies have no member for it).
+inline void warn_about_role(api_state& s, const std::string& machine_arn, const json& body) {
+    if (!s.options.roles || !s.options.role_warnings) return;
+    const std::string role = text_of(body, "roleArn");
+    json definition = json::parse(text_of(body, "definition"), nullptr, false);
+    auto findings = role_findings(definition, *s.options.roles, role, s.options.region, s.options.account, machine_arn);
+    if (!findings.empty()) (void)guarded_call([&] { s.options.role_warnings(machine_arn, role, findings); });
 }
 
 inline api_outcome create_state_machine(api_state& s, const json& request) {
@@ -116,6 +128,7 @@ inline api_outcome create_state_machine(api_state& s, const json& request) {
     auto inserted = s.resources->insert_resource(stored_resource{arn, machine_kind, body.dump(), 0});
     if (!inserted) return tl::make_unexpected(store_error(inserted.error()));
     if (!*inserted) return api_fail("StateMachineAlreadyExists", "State Machine Already Exists: '" + arn + "'");
+    warn_about_role(s, arn, body);
     json out = json::object();
     out["stateMachineArn"] = arn;
     out["creationDate"] = now;
@@ -224,6 +237,7 @@ inline api_outcome update_state_machine(api_state& s, const json& request) {
         auto updated = s.resources->update_resource(ref->stored);
         if (!updated) return tl::make_unexpected(store_error(updated.error()));
         if (!*updated) continue;
+        if (*definition || *role) warn_about_role(s, ref->machine_arn, body);
         json out = json::object();
         out["updateDate"] = now;
         out["revisionId"] = body["revisionId"];

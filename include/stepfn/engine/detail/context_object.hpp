@@ -32,7 +32,7 @@ STEPFN_INLINE json frame_env::build_context(bool with_input) const {
     if (with_input) exec_part["Input"] = rec.input;
     exec_part["StartTime"] = format_iso8601(rec.start_time);
     exec_part["Name"] = rec.name;
-    exec_part["RoleArn"] = core_.role_arn();
+    exec_part["RoleArn"] = rec.role_arn.empty() ? core_.role_arn() : rec.role_arn;
     exec_part["RedriveCount"] = rec.redrive_count;
     if (rec.redrive_count > 0) exec_part["RedriveTime"] = format_iso8601(rec.redrive_time);
     json ctx = json::object();

@@ -111,7 +111,7 @@ private:
     // ---- history.hpp: events as AWS writes them ---------------------------------------------
     template <class Details>
     void emit(execution_record& rec, std::int64_t& prev, event_type type, Details&& details, bool link = true);
-    json execution_started_details(const json& input) const;
+    json execution_started_details(const json& input, const std::string& role) const;
 
     // ---- controller.hpp: the only code that applies outcomes and moves frames ---------------
     void launch(const std::shared_ptr<frame>& f);      // posts a new frame's first run

@@ -54,6 +54,7 @@ struct execution_record {
     std::string arn;
     std::string name;
     std::string machine_arn;  // set for a Map Run's children; otherwise derived when `$$` is read
+    std::string role_arn;     // start_options::role_arn; empty: the engine's
     json input;              // as started: `$$.Execution.Input` (kept only when the machine reads `$$`)
     time_point start_time;
     std::int64_t redrive_count = 0;  // `$$.Execution.RedriveCount`, and RedriveTime once redriven

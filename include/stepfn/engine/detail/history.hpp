@@ -78,11 +78,11 @@ void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type typ
     }
 }
 
-STEPFN_INLINE json engine_core::execution_started_details(const json& input) const {
+STEPFN_INLINE json engine_core::execution_started_details(const json& input, const std::string& role) const {
     json details = json::object();
     reserve_members(details, 3);
     add_io(details, "input", "inputDetails", input);
-    add_member(details, "roleArn", role_arn_);
+    add_member(details, "roleArn", role.empty() ? role_arn_ : role);
     return details;
 }
 

@@ -106,6 +106,7 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
     rec->start_time = clock_->now();
     rec->sink = std::move(options.history);
     rec->inspector = std::move(options.inspector);
+    rec->role_arn = std::move(options.role_arn);
     if (options_.store) {
         auto durable = make_durable(*rec, input);
         if (!durable) return tl::make_unexpected(std::move(durable.error()));
@@ -123,7 +124,7 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
     }
 
     std::int64_t prev = 0;
-    emit(*rec, prev, event_type::execution_started, [&] { return execution_started_details(input); });
+    emit(*rec, prev, event_type::execution_started, [&] { return execution_started_details(input, rec->role_arn); });
     if (metrics_) count_execution_opened(*rec, true);
     if (spans_) trace_execution_started(*rec, options.trace_parent);
     // `$$.Execution.Input` needs the input as it was; a machine that never reads `$$` does not.

@@ -144,6 +144,7 @@ STEPFN_INLINE result<execution> engine_core::restore_execution(const std::string
     if (!root_snap) return corrupt_snapshot(arn, "it has no frames");
 
     auto rec = stored_record(row, std::move(*machine));
+    if (const json* role = top.find("roleArn"); role && role->is_string()) rec->role_arn = role->get<std::string>();
     std::vector<job> arms;
     auto root = restore_frame(*root_snap, rec, rec->machine.top(), nullptr, arms, 0);
     if (!root) return corrupt_snapshot(arn, root.error().cause);

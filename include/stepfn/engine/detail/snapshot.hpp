@@ -6,7 +6,7 @@
 // when every frame is at rest: runnable at the start of its current state, parked on a timer
 // (a Wait, a retry's back-off), on a task attempt or on a Parallel/Map run, or done.
 //
-// {"version":1, "root":FRAME}  (the checkpoint sequence is the stored row's)
+// {"version":1, "root":FRAME, "roleArn"?}  (the checkpoint sequence is the stored row's)
 // FRAME: {"state", "input", "entered", "enteredEvent", "prev", "retries", "retriers"?,
 //         "first"?, "variables"?, "mapIndex"?, "member"?, "done"?, "failedRun"?, "wait"?}
 // "wait": {"timer":"wait"|"retry", "at", "assigned"?}
@@ -148,6 +148,7 @@ inline std::string snapshot_text(execution_record& rec) {
     json out = json::object();
     out["version"] = snapshot_version;
     out["root"] = frame_snapshot(*root);
+    if (!rec.role_arn.empty()) out["roleArn"] = rec.role_arn;
     return json_text(out);
 }
 

@@ -184,6 +184,7 @@ STEPFN_INLINE void engine_core::start_child_execution(const std::shared_ptr<fano
     rec->arn = run.child_arn_prefix + rec->name;
     rec->parent_root_arn = parent->exec->root_arn();
     rec->machine_arn = run.machine_arn;
+    rec->role_arn = parent->exec->role_arn;  // a Map Run's children run under their parent's role
     rec->start_time = clock_->now();
     rec->sink = parent->exec->sink;
     rec->inspector = parent->exec->inspector;
@@ -228,7 +229,7 @@ STEPFN_INLINE void engine_core::start_child_execution(const std::shared_ptr<fano
         g->children.emplace(index, root);
     }
     std::int64_t prev = 0;
-    emit(*rec, prev, event_type::execution_started, [&] { return execution_started_details(rec->input); });
+    emit(*rec, prev, event_type::execution_started, [&] { return execution_started_details(rec->input, rec->role_arn); });
     if (metrics_) count_execution_opened(*rec, true);
     // A Map Run's child continues its parent's trace, under the Map state's span.
     if (traced(*parent->exec)) trace_execution_started(*rec, parent->exec->trace, parent->state_span);
