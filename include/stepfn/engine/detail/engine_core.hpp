@@ -243,7 +243,7 @@ private:
     // ---- spans.hpp: traces (only called when traced() says so) -----------------------------------
     bool traced(const execution_record& rec) const noexcept { return spans_ && rec.trace.span_id != 0; }
     std::uint64_t new_span_id();
-    void send_span(span_data&& span);
+    void send_span(const span_data& span);
     void trace_execution_started(execution_record& rec, const std::optional<trace_context>& parent,
                                  std::uint64_t parent_span = 0);
     void trace_execution_ended(execution_record& rec, execution_status status, const error& e);
