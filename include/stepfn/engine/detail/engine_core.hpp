@@ -222,6 +222,7 @@ private:
     result<execution> restore_execution(const std::string& arn);
     result<state_machine> load_pinned(const stored_execution& row);
     std::shared_ptr<execution_record> stored_record(const stored_execution& row, state_machine machine);
+    void restore_trace(execution_record& rec, const json* stored, bool redriven);
     execution resume_stored(const std::shared_ptr<execution_record>& rec, std::shared_ptr<frame> root, std::vector<job> arms);
     result<std::shared_ptr<frame>> restore_frame(const json& snap, const std::shared_ptr<execution_record>& rec,
                                                  const scope& states, const std::shared_ptr<fanout_group>& member_of,
