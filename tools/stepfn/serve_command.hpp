@@ -76,12 +76,17 @@ Options:
   --otlp-endpoint URL     Send traces (a span per execution, state and task attempt) to an
                           OpenTelemetry Collector's OTLP/HTTP receiver, e.g.
                           http://127.0.0.1:4318/v1/traces
+  --metrics-public        Answer GET /metrics to anyone who can reach the port (a scraper on a
+                          private network). Without it, /metrics follows the API's rule:
+                          loopback only without --auth; with --auth, callers that
+                          authenticate and whom the policies allow stepfn:GetMetrics
   --alerts FILE           Alert rules (JSON: rules, interval_seconds, and command or webhook
                           for delivery; without one, alerts are printed to standard error)
   -h, --help              Show this help
 
 Operations: GET /metrics (Prometheus text: AWS's Step Functions metrics, see
-docs/observability.md), GET /healthz (200 while running), GET /readyz (200 until a stop begins).
+docs/observability.md; who may read it: --metrics-public), GET /healthz (200 while running) and
+GET /readyz (200 until a stop begins), open to every caller: they say only up or not.
 
 Exit status: 0 after a clean stop; 2 usage error, or a store or port that cannot be opened.
 )";
@@ -103,6 +108,7 @@ struct serve_settings {
     std::optional<std::string> log_target;
     std::optional<std::string> otlp_endpoint;
     std::optional<std::string> alerts_path;
+    bool metrics_public = false;
 };
 
 // A count in [min, max], or nullopt.
@@ -125,7 +131,7 @@ inline int parse_serve_arguments(const std::vector<std::string>& args, std::FILE
                                          {"--workers", true},     {"--io-threads", true},   {"--region", true},
                                          {"--account", true},     {"--max-connections", true}, {"--auth", true},
                                          {"--history-key", true}, {"--log", true},   {"--otlp-endpoint", true},
-                                         {"--alerts", true}});
+                                         {"--alerts", true},      {"--metrics-public", false}});
     if (!parsed) return report(parsed.error(), hint, err);
     done = parsed->help;
     if (parsed->help) {
@@ -191,6 +197,7 @@ inline int parse_serve_arguments(const std::vector<std::string>& args, std::FILE
         settings.otlp_endpoint = *url;
     }
     if (const std::string* alerts = parsed->find("--alerts")) settings.alerts_path = *alerts;
+    settings.metrics_public = parsed->has("--metrics-public");
     return exit_ok;
 }
 
@@ -430,6 +437,10 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     server_options.threads = settings.io_threads;
     server_options.max_connections = settings.max_connections;
     server_options.metrics = [metrics] { return to_prometheus(*metrics); };
+    if (settings.metrics_public)
+        server_options.metrics_access = [](const api_caller&) { return result<void>{}; };
+    else
+        server_options.metrics_access = metrics_access_rule(authenticate, policies);
     auto accepting = std::make_shared<std::atomic<bool>>(true);
     server_options.ready = [accepting] { return accepting->load(); };
     api_server server(authenticate ? authenticating_handler(api.handler(), authenticate) : loopback_only_handler(api.handler()),
@@ -447,6 +458,10 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
                         " execution(s) resumed; SIGTERM or SIGINT stops");
     if (!authenticate)
         write_line(err, "stepfn serve: no --auth: calls are not authenticated and are accepted from loopback only");
+    write_line(err, std::string("stepfn serve: GET /metrics: ") +
+                        (settings.metrics_public ? "answered to anyone (--metrics-public)"
+                         : authenticate          ? "authenticated callers allowed stepfn:GetMetrics"
+                                                 : "loopback only"));
 
     int received = 0;
     sigwait(&stop_signals, &received);

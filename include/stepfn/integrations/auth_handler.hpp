@@ -9,12 +9,14 @@
 //   api_server server(stepfn::authenticating_handler(api.handler(), authenticate), options);
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include <stepfn/api/api_call.hpp>
 #include <stepfn/error.hpp>
+#include <stepfn/policies/authorizer.hpp>
 #include <stepfn/principal.hpp>
 
 namespace stepfn {
@@ -56,6 +58,28 @@ inline api_handler loopback_only_handler(api_handler inner) {
         local.authenticated_by = "loopback";
         return local;
     });
+}
+
+// The IAM-style action a caller needs to read GET /metrics when the server authenticates.
+inline constexpr const char* get_metrics_action = "stepfn:GetMetrics";
+
+// stepfn serve's rule for GET /metrics (api_server_options::metrics_access), the API's own:
+// without an authenticator, callers from loopback only; with one, callers it authenticates
+// (the request is a GET: SigV4 signs an empty body; a bearer token in Authorization) whom
+// `policies` allow stepfn:GetMetrics on "*" (no policies: every authenticated caller).
+inline std::function<result<void>(const api_caller&)> metrics_access_rule(api_authenticator authenticate,
+                                                                          std::shared_ptr<const authorizer> policies) {
+    return [authenticate = std::move(authenticate), policies = std::move(policies)](const api_caller& caller) -> result<void> {
+        if (!authenticate) {
+            if (is_loopback_address(caller.address)) return {};
+            return make_error("AccessDeniedException",
+                              "This server has no authentication configured (stepfn serve --auth): GET /metrics is answered to loopback only");
+        }
+        auto who = authenticate(caller, std::string_view());
+        if (!who) return tl::make_unexpected(std::move(who.error()));
+        if (!policies) return {};
+        return policies->authorize(*who, get_metrics_action, "*");
+    };
 }
 
 } // namespace stepfn
