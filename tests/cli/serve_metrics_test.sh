@@ -2,7 +2,8 @@
 # Who may read `stepfn serve`'s GET /metrics (docs/observability.md): without --auth, loopback
 # (this test's curl) is answered; with --auth, only callers that sign (SigV4, curl --aws-sigv4)
 # and whom the policies allow stepfn:GetMetrics (401 unsigned, 403 denied), while /healthz and
-# /readyz stay open; --metrics-public says so when it starts.
+# /readyz stay open; --metrics-token lets a scraper's bearer token in; --metrics-public says so
+# when it starts.
 # Usage: serve_metrics_test.sh STEPFN WORK_DIR
 set -u
 stepfn=$1 work=$2
@@ -42,6 +43,12 @@ grep -q "GET /metrics: answered to anyone (--metrics-public)" err.txt || fail "-
 [ "$(status /metrics)" = 200 ] || fail "--metrics-public: /metrics"
 stop
 
+# A token too short to be one is refused at the start, without echoing it.
+printf 'tiny\n' >a.token
+"$stepfn" serve --port 0 --store db.sqlite --metrics-token a.token >/dev/null 2>err.txt && fail "a 4-character token was taken"
+grep -q "16 to 512 printable characters" err.txt || fail "short token: $(cat err.txt)"
+grep -q "tiny" err.txt && fail "the refused token was echoed"
+
 if ! "$stepfn" serve --help | grep -q -- "--auth FILE"; then
   echo "serve metrics: loopback and --metrics-public checked; --auth skipped (built without OpenSSL)"
   exit 0
@@ -66,8 +73,14 @@ cat >auth.json <<'EOF'
   ]
 }
 EOF
-start --auth auth.json
-grep -q "GET /metrics: authenticated callers allowed stepfn:GetMetrics" err.txt || fail "--auth: $(cat err.txt)"
+printf 'scrape-token-0123456789abcdef\n' >scraper.token
+start --auth auth.json --metrics-token scraper.token
+grep -q "GET /metrics: authenticated callers allowed stepfn:GetMetrics, and scrapers with the --metrics-token token" err.txt ||
+  fail "--auth: $(cat err.txt)"
+code=$(status /metrics -H "Authorization: Bearer scrape-token-0123456789abcdef")
+[ "$code" = 200 ] || fail "--metrics-token: the token holder was answered $code: $(head -c 300 body.txt)"
+code=$(status /metrics -H "Authorization: Bearer scrape-token-0123456789abcdeX")
+[ "$code" = 401 ] || fail "--metrics-token: a wrong token was answered $code"
 code=$(status /metrics)
 [ "$code" = 401 ] || fail "--auth: unsigned /metrics from loopback answered $code: $(head -c 300 body.txt)"
 grep -q "MissingAuthenticationTokenException\|IncompleteSignatureException" body.txt || fail "--auth: unsigned: $(cat body.txt)"
@@ -80,5 +93,5 @@ grep -q "^# TYPE stepfn_open_executions gauge" body.txt || fail "--auth: scraper
 [ "$(status /healthz)" = 200 ] || fail "--auth: /healthz needs no credentials"
 [ "$(status /readyz)" = 200 ] || fail "--auth: /readyz needs no credentials"
 stop
-grep -q "secret-key" err.txt out.txt && fail "a secret reached the server's output"
+grep -q "secret-key\|scrape-token" err.txt out.txt && fail "a secret reached the server's output"
 echo "serve metrics: loopback only without --auth, signed and allowed with it (401, 403, 200), --metrics-public said"

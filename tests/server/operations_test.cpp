@@ -168,6 +168,19 @@ TEST_CASE("metrics_access_rule: loopback only without an authenticator; with one
     REQUIRE_FALSE(refused);
     CHECK(refused.error().name == "AccessDeniedException");
 
+    // A scraper's token lets its holder in from anywhere; a wrong one is no pass.
+    auto with_token = stepfn::metrics_access_rule(nullptr, nullptr, "s3cr3t-scraper-token-0001");
+    stepfn::api_caller scraper{"10.1.2.3:5000"};
+    scraper.headers.emplace_back("authorization", "Bearer s3cr3t-scraper-token-0001");
+    CHECK(with_token(scraper));
+    scraper.headers.back().second = "Bearer s3cr3t-scraper-token-0002";
+    CHECK_FALSE(with_token(scraper));
+    scraper.headers.back().second = "Bearer s3cr3t-scraper-token-000";
+    CHECK_FALSE(with_token(scraper));
+    scraper.headers.back().second = "s3cr3t-scraper-token-0001";
+    CHECK_FALSE(with_token(scraper));
+    CHECK(with_token(stepfn::api_caller{"127.0.0.1:1"}));  // loopback still
+
     auto policies = std::make_shared<scraper_only>();
     stepfn::api_server_options options;
     options.port = 0;

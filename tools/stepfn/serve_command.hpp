@@ -80,6 +80,9 @@ Options:
                           private network). Without it, /metrics follows the API's rule:
                           loopback only without --auth; with --auth, callers that
                           authenticate and whom the policies allow stepfn:GetMetrics
+  --metrics-token FILE    Also answer GET /metrics to a scraper that sends
+                          "Authorization: Bearer <the token in FILE>" (16 to 512 printable
+                          characters; Prometheus's authorization.credentials_file)
   --alerts FILE           Alert rules (JSON: rules, interval_seconds, and command or webhook
                           for delivery; without one, alerts are printed to standard error)
   -h, --help              Show this help
@@ -109,6 +112,7 @@ struct serve_settings {
     std::optional<std::string> otlp_endpoint;
     std::optional<std::string> alerts_path;
     bool metrics_public = false;
+    std::optional<std::string> metrics_token_path;
 };
 
 // A count in [min, max], or nullopt.
@@ -131,7 +135,8 @@ inline int parse_serve_arguments(const std::vector<std::string>& args, std::FILE
                                          {"--workers", true},     {"--io-threads", true},   {"--region", true},
                                          {"--account", true},     {"--max-connections", true}, {"--auth", true},
                                          {"--history-key", true}, {"--log", true},   {"--otlp-endpoint", true},
-                                         {"--alerts", true},      {"--metrics-public", false}});
+                                         {"--alerts", true},      {"--metrics-public", false},
+                                         {"--metrics-token", true}});
     if (!parsed) return report(parsed.error(), hint, err);
     done = parsed->help;
     if (parsed->help) {
@@ -198,6 +203,12 @@ inline int parse_serve_arguments(const std::vector<std::string>& args, std::FILE
     }
     if (const std::string* alerts = parsed->find("--alerts")) settings.alerts_path = *alerts;
     settings.metrics_public = parsed->has("--metrics-public");
+    if (const std::string* token = parsed->find("--metrics-token")) {
+        if (token->empty()) return report({"--metrics-token needs a file name", true}, hint, err);
+        if (settings.metrics_public)
+            return report({"--metrics-public answers everyone: --metrics-token would change nothing; choose one", true}, hint, err);
+        settings.metrics_token_path = *token;
+    }
     return exit_ok;
 }
 
@@ -266,6 +277,24 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
         std::optional<testing::mock_config> config;
         if (int status = load_mock_config(*settings.mock_path, in, err, hint, config); status != exit_ok) return status;
         mocks = std::make_shared<const testing::mock_config>(std::move(*config));
+    }
+
+    // The scrapers' token: read before anything listens; never written anywhere.
+    std::string metrics_token;
+    if (settings.metrics_token_path) {
+        auto text = read_bounded(*settings.metrics_token_path, in, 4096, "a metrics token file");
+        if (!text) return report(text.error(), hint, err);
+        metrics_token = std::move(*text);
+        while (!metrics_token.empty() && (metrics_token.back() == '\n' || metrics_token.back() == '\r' ||
+                                          metrics_token.back() == ' ' || metrics_token.back() == '\t'))
+            metrics_token.pop_back();
+        bool printable = metrics_token.size() >= 16 && metrics_token.size() <= 512;
+        for (char c : metrics_token) printable = printable && c > 0x20 && c < 0x7f;
+        if (!printable)
+            return report({"the metrics token in " + in_quotes(*settings.metrics_token_path) +
+                               " must be one line of 16 to 512 printable characters without spaces",
+                           false},
+                          hint, err);
     }
 
     serve_alerts alerts_setup;
@@ -440,7 +469,7 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     if (settings.metrics_public)
         server_options.metrics_access = [](const api_caller&) { return result<void>{}; };
     else
-        server_options.metrics_access = metrics_access_rule(authenticate, policies);
+        server_options.metrics_access = metrics_access_rule(authenticate, policies, metrics_token);
     auto accepting = std::make_shared<std::atomic<bool>>(true);
     server_options.ready = [accepting] { return accepting->load(); };
     api_server server(authenticate ? authenticating_handler(api.handler(), authenticate) : loopback_only_handler(api.handler()),
@@ -461,7 +490,8 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     write_line(err, std::string("stepfn serve: GET /metrics: ") +
                         (settings.metrics_public ? "answered to anyone (--metrics-public)"
                          : authenticate          ? "authenticated callers allowed stepfn:GetMetrics"
-                                                 : "loopback only"));
+                                                 : "loopback only") +
+                        (metrics_token.empty() ? "" : ", and scrapers with the --metrics-token token"));
 
     int received = 0;
     sigwait(&stop_signals, &received);
