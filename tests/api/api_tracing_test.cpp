@@ -12,10 +12,10 @@ namespace {
 
 struct recorded_spans final : stepfn::span_sink {
     std::mutex mutex;
-    std::vector<stepfn::span_data> spans;
-    void on_end(stepfn::span_data&& s) override {
+    std::vector<stepfn::recorded_span> spans;
+    void on_end(const stepfn::span_data& s) override {
         std::lock_guard<std::mutex> lock(mutex);
-        spans.push_back(std::move(s));
+        spans.emplace_back(s);
     }
 };
 

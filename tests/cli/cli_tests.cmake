@@ -128,3 +128,9 @@ if(TARGET stepfn::server AND TARGET stepfn::sqlite AND TARGET stepfn::auth)
     COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/history_kill_test.sh $<TARGET_FILE:stepfn_cli> ${CMAKE_CURRENT_BINARY_DIR}/history-kill)
   set_tests_properties(cli_history_kill PROPERTIES LABELS "cli;auth" TIMEOUT 180)
 endif()
+# Who may read serve's GET /metrics: loopback without --auth, signed and allowed with it.
+if(TARGET stepfn::server AND TARGET stepfn::sqlite)
+  add_test(NAME cli_serve_metrics
+    COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/serve_metrics_test.sh $<TARGET_FILE:stepfn_cli> ${CMAKE_CURRENT_BINARY_DIR}/serve-metrics)
+  set_tests_properties(cli_serve_metrics PROPERTIES LABELS "cli" TIMEOUT 120)
+endif()

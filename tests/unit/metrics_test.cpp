@@ -246,7 +246,7 @@ TEST_CASE("Prometheus exposition: names, escaping and histograms follow the form
                     .errors.empty());
 }
 
-TEST_CASE("Prometheus exposition of a real engine's metrics passes the checker (and promtool when installed)",
+TEST_CASE("Prometheus exposition of a real engine's metrics passes the grammar checker",
           "[metrics][prometheus]") {
     metered m;
     m.engine.invokers().set_default(answer([](const stepfn::task_request&) { return stepfn::result<json>(json(1)); }));
@@ -258,26 +258,39 @@ TEST_CASE("Prometheus exposition of a real engine's metrics passes the checker (
     for (const auto& e : parsed.errors) FAIL_CHECK(e);
     CHECK(parsed.value("stepfn_service_integrations_succeeded_total",
                        {{"state_machine", machine.name()}, {"resource", "svc"}}) == 1);
-    // `promtool check metrics` (Debian's prometheus package) is the reference linter.
-    if (std::system("command -v promtool >/dev/null 2>&1") == 0) {
-        const std::string path = "metrics_test_exposition.txt";
-        std::FILE* f = std::fopen(path.c_str(), "wb");
-        REQUIRE(f);
-        std::fwrite(text.data(), 1, text.size(), f);
-        std::fclose(f);
-        const int rc = std::system(("promtool check metrics < " + path + " > metrics_test_promtool.txt 2>&1").c_str());
-        std::FILE* out = std::fopen("metrics_test_promtool.txt", "rb");
-        std::string report;
-        if (out) {
-            char buf[512];
-            std::size_t n;
-            while ((n = std::fread(buf, 1, sizeof buf, out)) > 0) report.append(buf, n);
-            std::fclose(out);
-        }
-        INFO(report);
-        CHECK(rc == 0);
-        std::remove(path.c_str());
-        std::remove("metrics_test_promtool.txt");
+}
+
+// `promtool check metrics` is the reference linter, but Debian 12 ships it only inside the
+// `prometheus` package (the server: about 96 MB installed, with a daemon), which CI does not
+// install; the grammar checker above is what runs everywhere. When promtool is on the PATH it
+// checks the same exposition; otherwise this test says plainly that it was skipped.
+TEST_CASE("Prometheus exposition passes promtool check metrics (skipped without promtool)", "[metrics][prometheus][promtool]") {
+    if (std::system("command -v promtool >/dev/null 2>&1") != 0) {
+        WARN("SKIPPED: promtool is not installed (Debian's prometheus package); the grammar checker test ran instead");
+        return;
     }
+    metered m;
+    m.engine.invokers().set_default(answer([](const stepfn::task_request&) { return stepfn::result<json>(json(1)); }));
+    auto machine = load(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","End":true}}})");
+    CHECK(m.run(machine) == stepfn::execution_status::succeeded);
+    const std::string text = stepfn::to_prometheus(*m.metrics);
+    const std::string path = "metrics_test_exposition.txt";
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    REQUIRE(f);
+    std::fwrite(text.data(), 1, text.size(), f);
+    std::fclose(f);
+    const int rc = std::system(("promtool check metrics < " + path + " > metrics_test_promtool.txt 2>&1").c_str());
+    std::FILE* out = std::fopen("metrics_test_promtool.txt", "rb");
+    std::string report;
+    if (out) {
+        char buf[512];
+        std::size_t n;
+        while ((n = std::fread(buf, 1, sizeof buf, out)) > 0) report.append(buf, n);
+        std::fclose(out);
+    }
+    INFO(report);
+    CHECK(rc == 0);
+    std::remove(path.c_str());
+    std::remove("metrics_test_promtool.txt");
 }
 } // namespace metrics_test

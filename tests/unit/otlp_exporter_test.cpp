@@ -161,7 +161,7 @@ TEST_CASE("otlp exporter: a full queue drops and counts; a refusing receiver cou
         options.max_batch = 100;                    // never full: only flush() sends
         options.interval = std::chrono::hours(1);
         stepfn::otlp_exporter exporter(options);
-        for (int i = 0; i < 12; ++i) exporter.on_end(stepfn::span_data(span));
+        for (int i = 0; i < 12; ++i) exporter.on_end(span);
         CHECK(exporter.dropped() == 7);
         exporter.flush();
         CHECK(exporter.exported() == 5);
@@ -172,7 +172,7 @@ TEST_CASE("otlp exporter: a full queue drops and counts; a refusing receiver cou
         stepfn::otlp_exporter_options options;
         options.endpoint = refusing.url("/v1/traces");
         stepfn::otlp_exporter exporter(options);
-        for (int i = 0; i < 3; ++i) exporter.on_end(stepfn::span_data(span));
+        for (int i = 0; i < 3; ++i) exporter.on_end(span);
         exporter.flush();
         CHECK(exporter.failed() == 3);
         CHECK(exporter.exported() == 0);
@@ -183,10 +183,10 @@ TEST_CASE("trace context: the caller's traceparent reaches an HTTP task as its a
     stepfn_test::loopback_receiver service;  // the task's service: answers {}
     struct kept final : stepfn::span_sink {
         std::mutex mutex;
-        std::vector<stepfn::span_data> spans;
-        void on_end(stepfn::span_data&& s) override {
+        std::vector<stepfn::recorded_span> spans;
+        void on_end(const stepfn::span_data& s) override {
             std::lock_guard<std::mutex> lock(mutex);
-            spans.push_back(std::move(s));
+            spans.emplace_back(s);
         }
     };
     auto spans = std::make_shared<kept>();

@@ -7,6 +7,8 @@
 #include <map>
 #include <mutex>
 
+#include <stepfn/observe/otlp_json.hpp>
+#include <stepfn/observe/span_buffer.hpp>
 #include <stepfn/observe/tracing.hpp>
 
 namespace tracing_test {
@@ -15,13 +17,13 @@ namespace {
 
 struct collected_spans final : stepfn::span_sink {
     std::mutex mutex;
-    std::vector<stepfn::span_data> spans;
-    void on_end(stepfn::span_data&& span) override {
+    std::vector<stepfn::recorded_span> spans;
+    void on_end(const stepfn::span_data& span) override {
         std::lock_guard<std::mutex> lock(mutex);
-        spans.push_back(std::move(span));
+        spans.emplace_back(span);
     }
-    std::vector<const stepfn::span_data*> named(const std::string& name) {
-        std::vector<const stepfn::span_data*> out;
+    std::vector<const stepfn::recorded_span*> named(const std::string& name) {
+        std::vector<const stepfn::recorded_span*> out;
         for (const auto& s : spans)
             if (s.name == name) out.push_back(&s);
         return out;
@@ -156,5 +158,82 @@ TEST_CASE("spans: a failing execution and a timed-out attempt are errors; no tra
     CHECK(attempt[0]->status == stepfn::span_status::error);
     CHECK(attempt[0]->end - attempt[0]->start == std::chrono::seconds(3));
     CHECK(spans[0].context.trace_id_low == spans[2].context.trace_id_low);
+}
+TEST_CASE("span_buffer: spans copied out of the call read back whole, texts cut at a bound", "[tracing]") {
+    stepfn::span_buffer buffer;
+    {
+        // Texts that die with the call, as the engine's would.
+        std::string name = "Charge";
+        std::string arn = "arn:aws:states:us-east-1:123456789012:execution:orders:e-1";
+        std::string cause(stepfn::span_buffer::max_text_bytes + 100, 'x');
+        cause.replace(stepfn::span_buffer::max_text_bytes - 1, 2, "\xc3\xa9");  // a two-byte character across the bound
+        stepfn::span_data s;
+        s.context = *stepfn::parse_traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        s.parent_span_id = 7;
+        s.name = name;
+        s.kind = stepfn::span_kind::client;
+        s.status = stepfn::span_status::error;
+        s.status_message = cause;
+        s.add("stepfn.execution.arn", arn);
+        s.add("stepfn.task.attempt", 2);
+        s.add("ratio", 0.5);
+        s.add("retried", true);
+        for (int i = 0; i < 4; ++i) s.add("extra", i);  // two fit, two are dropped
+        buffer.push_back(s);
+        name.assign(name.size(), '?');
+        arn.assign(arn.size(), '?');
+        stepfn::span_data small;
+        small.name = "Pass";
+        buffer.push_back(small);
+    }
+    REQUIRE(buffer.size() == 2);
+    const stepfn::span_data first = buffer[0];
+    CHECK(first.name == "Charge");
+    CHECK(first.parent_span_id == 7);
+    CHECK(first.kind == stepfn::span_kind::client);
+    CHECK(first.context.span_id == 0xb7ad6b7169203331ULL);
+    CHECK(first.status_message.size() == stepfn::span_buffer::max_text_bytes - 1);  // not inside the character
+    CHECK(*first.attribute("stepfn.execution.arn") == "arn:aws:states:us-east-1:123456789012:execution:orders:e-1");
+    CHECK(*first.attribute("stepfn.task.attempt") == 2);
+    CHECK(first.attribute("ratio")->floating == 0.5);
+    CHECK(first.attribute("retried")->boolean);
+    CHECK(first.attribute_count == stepfn::span_data::max_attributes);
+    CHECK(first.dropped_attributes == 2);
+    CHECK(buffer[1].name == "Pass");
+    CHECK(buffer[1].attribute_count == 0);
+    // What the exporter's thread sends, from the buffer.
+    const auto body = stepfn::to_otlp_json(buffer);
+    const auto& spans = body["resourceSpans"][0]["scopeSpans"][0]["spans"];
+    REQUIRE(spans.size() == 2);
+    CHECK(spans[0]["name"] == "Charge");
+    CHECK(spans[0]["attributes"][1] == json::parse(R"({"key":"stepfn.task.attempt","value":{"intValue":"2"}})"));
+    CHECK(spans[0]["droppedAttributesCount"] == 2);
+    // Swapped out and cleared, it is empty and takes spans again.
+    stepfn::span_buffer sending;
+    sending.swap(buffer);
+    CHECK(buffer.empty());
+    CHECK(sending.size() == 2);
+    sending.clear();
+    CHECK(sending.empty());
+    CHECK(sending.text_bytes() == 0);
+}
+
+TEST_CASE("recorded_span: an owning copy of a span", "[tracing]") {
+    stepfn::recorded_span kept;
+    {
+        std::string name = "Work";
+        std::string error = "Flaky";
+        stepfn::span_data s;
+        s.name = name;
+        s.add("error.type", error);
+        s.add("stepfn.state.retries", 3);
+        kept = stepfn::recorded_span(s);
+        name.clear();
+        error.clear();
+    }
+    CHECK(kept.name == "Work");
+    CHECK(*kept.attribute("error.type") == "Flaky");
+    CHECK(*kept.attribute("stepfn.state.retries") == 3);
+    CHECK(kept.attribute("missing") == nullptr);
 }
 } // namespace tracing_test

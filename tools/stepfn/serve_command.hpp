@@ -76,12 +76,20 @@ Options:
   --otlp-endpoint URL     Send traces (a span per execution, state and task attempt) to an
                           OpenTelemetry Collector's OTLP/HTTP receiver, e.g.
                           http://127.0.0.1:4318/v1/traces
+  --metrics-public        Answer GET /metrics to anyone who can reach the port (a scraper on a
+                          private network). Without it, /metrics follows the API's rule:
+                          loopback only without --auth; with --auth, callers that
+                          authenticate and whom the policies allow stepfn:GetMetrics
+  --metrics-token FILE    Also answer GET /metrics to a scraper that sends
+                          "Authorization: Bearer <the token in FILE>" (16 to 512 printable
+                          characters; Prometheus's authorization.credentials_file)
   --alerts FILE           Alert rules (JSON: rules, interval_seconds, and command or webhook
                           for delivery; without one, alerts are printed to standard error)
   -h, --help              Show this help
 
 Operations: GET /metrics (Prometheus text: AWS's Step Functions metrics, see
-docs/observability.md), GET /healthz (200 while running), GET /readyz (200 until a stop begins).
+docs/observability.md; who may read it: --metrics-public), GET /healthz (200 while running) and
+GET /readyz (200 until a stop begins), open to every caller: they say only up or not.
 
 Exit status: 0 after a clean stop; 2 usage error, or a store or port that cannot be opened.
 )";
@@ -103,6 +111,8 @@ struct serve_settings {
     std::optional<std::string> log_target;
     std::optional<std::string> otlp_endpoint;
     std::optional<std::string> alerts_path;
+    bool metrics_public = false;
+    std::optional<std::string> metrics_token_path;
 };
 
 // A count in [min, max], or nullopt.
@@ -125,7 +135,8 @@ inline int parse_serve_arguments(const std::vector<std::string>& args, std::FILE
                                          {"--workers", true},     {"--io-threads", true},   {"--region", true},
                                          {"--account", true},     {"--max-connections", true}, {"--auth", true},
                                          {"--history-key", true}, {"--log", true},   {"--otlp-endpoint", true},
-                                         {"--alerts", true}});
+                                         {"--alerts", true},      {"--metrics-public", false},
+                                         {"--metrics-token", true}});
     if (!parsed) return report(parsed.error(), hint, err);
     done = parsed->help;
     if (parsed->help) {
@@ -191,6 +202,13 @@ inline int parse_serve_arguments(const std::vector<std::string>& args, std::FILE
         settings.otlp_endpoint = *url;
     }
     if (const std::string* alerts = parsed->find("--alerts")) settings.alerts_path = *alerts;
+    settings.metrics_public = parsed->has("--metrics-public");
+    if (const std::string* token = parsed->find("--metrics-token")) {
+        if (token->empty()) return report({"--metrics-token needs a file name", true}, hint, err);
+        if (settings.metrics_public)
+            return report({"--metrics-public answers everyone: --metrics-token would change nothing; choose one", true}, hint, err);
+        settings.metrics_token_path = *token;
+    }
     return exit_ok;
 }
 
@@ -259,6 +277,24 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
         std::optional<testing::mock_config> config;
         if (int status = load_mock_config(*settings.mock_path, in, err, hint, config); status != exit_ok) return status;
         mocks = std::make_shared<const testing::mock_config>(std::move(*config));
+    }
+
+    // The scrapers' token: read before anything listens; never written anywhere.
+    std::string metrics_token;
+    if (settings.metrics_token_path) {
+        auto text = read_bounded(*settings.metrics_token_path, in, 4096, "a metrics token file");
+        if (!text) return report(text.error(), hint, err);
+        metrics_token = std::move(*text);
+        while (!metrics_token.empty() && (metrics_token.back() == '\n' || metrics_token.back() == '\r' ||
+                                          metrics_token.back() == ' ' || metrics_token.back() == '\t'))
+            metrics_token.pop_back();
+        bool printable = metrics_token.size() >= 16 && metrics_token.size() <= 512;
+        for (char c : metrics_token) printable = printable && c > 0x20 && c < 0x7f;
+        if (!printable)
+            return report({"the metrics token in " + in_quotes(*settings.metrics_token_path) +
+                               " must be one line of 16 to 512 printable characters without spaces",
+                           false},
+                          hint, err);
     }
 
     serve_alerts alerts_setup;
@@ -440,6 +476,10 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     server_options.threads = settings.io_threads;
     server_options.max_connections = settings.max_connections;
     server_options.metrics = [metrics] { return to_prometheus(*metrics); };
+    if (settings.metrics_public)
+        server_options.metrics_access = [](const api_caller&) { return result<void>{}; };
+    else
+        server_options.metrics_access = metrics_access_rule(authenticate, policies, metrics_token);
     auto accepting = std::make_shared<std::atomic<bool>>(true);
     server_options.ready = [accepting] { return accepting->load(); };
     api_server server(authenticate ? authenticating_handler(api.handler(), authenticate) : loopback_only_handler(api.handler()),
@@ -457,6 +497,11 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
                         " execution(s) resumed; SIGTERM or SIGINT stops");
     if (!authenticate)
         write_line(err, "stepfn serve: no --auth: calls are not authenticated and are accepted from loopback only");
+    write_line(err, std::string("stepfn serve: GET /metrics: ") +
+                        (settings.metrics_public ? "answered to anyone (--metrics-public)"
+                         : authenticate          ? "authenticated callers allowed stepfn:GetMetrics"
+                                                 : "loopback only") +
+                        (metrics_token.empty() ? "" : ", and scrapers with the --metrics-token token"));
 
     int received = 0;
     sigwait(&stop_signals, &received);

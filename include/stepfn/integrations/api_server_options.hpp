@@ -11,6 +11,9 @@
 #include <functional>
 #include <string>
 
+#include <stepfn/api/api_call.hpp>
+#include <stepfn/error.hpp>
+
 namespace stepfn {
 
 struct api_server_options {
@@ -28,6 +31,11 @@ struct api_server_options {
     // GET /metrics answers with this text (Prometheus's format, e.g. stepfn::to_prometheus of
     // the engine's metrics_registry); unset: 404. Called on an I/O thread: keep it quick.
     std::function<std::string()> metrics;
+    // Who may GET /metrics (the text names machines, resources and rates): success lets the
+    // caller in; an error refuses it, named as AWS names it, with 403 for AccessDeniedException
+    // and 401 for any other (a failed authentication). Unset: callers from loopback only, as
+    // the API without authentication. metrics_access_rule (auth_handler.hpp) is stepfn serve's.
+    std::function<result<void>(const api_caller& caller)> metrics_access;
     // GET /readyz answers 200 when this says ready, else 503 (unset: ready once listening);
     // GET /healthz answers 200 while the server runs (liveness).
     std::function<bool()> ready;

@@ -8,13 +8,16 @@
 //
 //   api_server server(stepfn::authenticating_handler(api.handler(), authenticate), options);
 
+#include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include <stepfn/api/api_call.hpp>
 #include <stepfn/error.hpp>
+#include <stepfn/policies/authorizer.hpp>
 #include <stepfn/principal.hpp>
 
 namespace stepfn {
@@ -56,6 +59,49 @@ inline api_handler loopback_only_handler(api_handler inner) {
         local.authenticated_by = "loopback";
         return local;
     });
+}
+
+// The IAM-style action a caller needs to read GET /metrics when the server authenticates.
+inline constexpr const char* get_metrics_action = "stepfn:GetMetrics";
+
+namespace detail {
+// Equal texts, in a time that does not depend on where they differ (a secret is compared).
+inline bool same_secret(std::string_view a, std::string_view b) noexcept {
+    unsigned char diff = a.size() == b.size() ? 0 : 1;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        diff = static_cast<unsigned char>(diff | (static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(b.empty() ? 0 : b[i % b.size()])));
+    return diff == 0;
+}
+} // namespace detail
+
+// stepfn serve's rule for GET /metrics (api_server_options::metrics_access), the API's own:
+// without an authenticator, callers from loopback only; with one, callers it authenticates
+// (the request is a GET: SigV4 signs an empty body; a bearer token in Authorization) whom
+// `policies` allow stepfn:GetMetrics on "*" (no policies: every authenticated caller). A
+// non-empty `scraper_token` also lets in, from anywhere, a caller that sends
+// `Authorization: Bearer <scraper_token>` (a Prometheus job's credentials_file).
+inline std::function<result<void>(const api_caller&)> metrics_access_rule(api_authenticator authenticate,
+                                                                          std::shared_ptr<const authorizer> policies,
+                                                                          std::string scraper_token = {}) {
+    return [authenticate = std::move(authenticate), policies = std::move(policies),
+            scraper_token = std::move(scraper_token)](const api_caller& caller) -> result<void> {
+        if (!scraper_token.empty()) {
+            const std::string* header = caller.header("authorization");
+            constexpr std::string_view bearer = "Bearer ";
+            if (header && header->size() > bearer.size() && header->compare(0, bearer.size(), bearer) == 0 &&
+                detail::same_secret(std::string_view(*header).substr(bearer.size()), scraper_token))
+                return {};
+        }
+        if (!authenticate) {
+            if (is_loopback_address(caller.address)) return {};
+            return make_error("AccessDeniedException",
+                              "This server has no authentication configured (stepfn serve --auth): GET /metrics is answered to loopback only");
+        }
+        auto who = authenticate(caller, std::string_view());
+        if (!who) return tl::make_unexpected(std::move(who.error()));
+        if (!policies) return {};
+        return policies->authorize(*who, get_metrics_action, "*");
+    };
 }
 
 } // namespace stepfn

@@ -3,9 +3,10 @@
 
 // stepfn::otlp_exporter: sends the engine's spans to an OpenTelemetry Collector (or any OTLP
 // receiver) over OTLP/HTTP with JSON bodies (POST <endpoint>, default
-// http://127.0.0.1:4318/v1/traces). A span_sink: the engine's threads only queue spans; one
-// background thread sends them in batches. The queue is bounded: a span that finds it full is
-// dropped and counted (dropped()), never blocks the engine. A batch the receiver refuses or
+// http://127.0.0.1:4318/v1/traces). A span_sink: the engine's threads only copy each span into
+// a span_buffer (no allocation once it has grown to a batch); one background thread turns
+// batches into JSON and sends them. The queue is bounded (spans and their text): a span that
+// finds it full is dropped and counted (dropped()), never blocks the engine. A batch the receiver refuses or
 // cannot take is counted in failed() and not retried.
 //
 // Part of the stepfn::otlp target (on stepfn::http, libcurl); not in <stepfn/stepfn.hpp>.
@@ -27,6 +28,7 @@
 
 #include <stepfn/integrations/http_client.hpp>
 #include <stepfn/observe/otlp_json.hpp>
+#include <stepfn/observe/span_buffer.hpp>
 #include <stepfn/observe/tracing.hpp>
 
 namespace stepfn {
@@ -36,6 +38,7 @@ struct otlp_exporter_options {
     std::vector<std::pair<std::string, std::string>> headers;  // e.g. an authorization header
     otlp_resource resource;                                    // service.name and more
     std::size_t max_queue = 2048;                              // spans waiting at most; beyond: dropped
+    std::size_t max_queue_text = 4 * 1024 * 1024;              // bytes of their texts at most; beyond: dropped
     std::size_t max_batch = 512;                               // spans per request at most
     std::chrono::milliseconds interval{1000};                  // a partial batch waits this long at most
     std::chrono::milliseconds timeout{10000};                  // per request
@@ -46,6 +49,7 @@ public:
     explicit otlp_exporter(otlp_exporter_options options = {}, std::shared_ptr<http_client> client = nullptr)
         : options_(std::move(options)), client_(client ? std::move(client) : std::make_shared<http_client>()) {
         if (options_.max_batch == 0) options_.max_batch = 1;
+        queue_.reserve((std::min)(options_.max_batch, options_.max_queue), 64 * 1024);
         thread_ = std::thread([this] { run(); });
     }
     otlp_exporter(const otlp_exporter&) = delete;
@@ -62,14 +66,14 @@ public:
         thread_.join();
     }
 
-    void on_end(span_data&& span) override {
+    void on_end(const span_data& span) override {
         {
             std::lock_guard<std::mutex> lock(mutex_);
-            if (queue_.size() >= options_.max_queue) {
+            if (queue_.size() >= options_.max_queue || queue_.text_bytes() >= options_.max_queue_text) {
                 ++dropped_;
                 return;
             }
-            queue_.push_back(std::move(span));
+            queue_.push_back(span);
             if (queue_.size() < options_.max_batch) return;
         }
         wake_.notify_all();
@@ -108,24 +112,25 @@ private:
                 if (stopping_) return;
                 continue;
             }
-            // The queue's storage is swapped with the batch's, not copied: after the first batches
-            // neither allocates, so the engine's threads only move a span into place.
-            std::vector<span_data> batch;
-            batch.swap(spare_);
+            // The queue's storage is swapped with the spare batch's, not copied: after the first
+            // batches neither allocates, so the engine's threads only copy a span into place. Spans
+            // that came faster than a request took wait for the next round.
+            span_buffer& batch = spare_;
             batch.clear();
-            const std::size_t n = (std::min)(queue_.size(), options_.max_batch);
-            if (n == queue_.size()) {
+            std::size_t n = queue_.size();
+            if (n <= options_.max_batch) {
                 batch.swap(queue_);
             } else {
-                for (std::size_t i = 0; i < n; ++i) batch.push_back(std::move(queue_[i]));
-                queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+                n = options_.max_batch;
+                span_buffer rest;
+                for (std::size_t i = 0; i < queue_.size(); ++i) (i < n ? batch : rest).push_back(queue_[i]);
+                queue_.swap(rest);
             }
             in_flight_ = n;
             lock.unlock();
             const bool sent = send(batch);
             batch.clear();
             lock.lock();
-            spare_.swap(batch);
             in_flight_ = 0;
             handled_ += n;
             (sent ? exported_ : failed_) += n;
@@ -136,7 +141,7 @@ private:
 
     // One request, waited for: batches go one at a time, so a slow collector slows only this
     // thread, and the queue bound does the rest.
-    bool send(const std::vector<span_data>& batch) {
+    bool send(const span_buffer& batch) {
         http_request request;
         request.method = "POST";
         request.url = options_.endpoint;
@@ -168,7 +173,8 @@ private:
     std::shared_ptr<http_client> client_;
     mutable std::mutex mutex_;
     std::condition_variable wake_, done_;
-    std::vector<span_data> queue_, spare_;
+    span_buffer queue_;  // under mutex_
+    span_buffer spare_;  // the sending thread's batch
     std::uint64_t handled_ = 0, in_flight_ = 0;
     std::uint64_t exported_ = 0, dropped_ = 0, failed_ = 0;
     bool flush_requested_ = false;

@@ -222,6 +222,7 @@ private:
     result<execution> restore_execution(const std::string& arn);
     result<state_machine> load_pinned(const stored_execution& row);
     std::shared_ptr<execution_record> stored_record(const stored_execution& row, state_machine machine);
+    void restore_trace(execution_record& rec, const json* stored, bool redriven);
     execution resume_stored(const std::shared_ptr<execution_record>& rec, std::shared_ptr<frame> root, std::vector<job> arms);
     result<std::shared_ptr<frame>> restore_frame(const json& snap, const std::shared_ptr<execution_record>& rec,
                                                  const scope& states, const std::shared_ptr<fanout_group>& member_of,
@@ -243,7 +244,7 @@ private:
     // ---- spans.hpp: traces (only called when traced() says so) -----------------------------------
     bool traced(const execution_record& rec) const noexcept { return spans_ && rec.trace.span_id != 0; }
     std::uint64_t new_span_id();
-    void send_span(span_data&& span);
+    void send_span(const span_data& span);
     void trace_execution_started(execution_record& rec, const std::optional<trace_context>& parent,
                                  std::uint64_t parent_span = 0);
     void trace_execution_ended(execution_record& rec, execution_status status, const error& e);

@@ -120,6 +120,7 @@ STEPFN_INLINE result<execution> engine_core::redrive(std::string_view arn_view) 
     change.redrive_count = rec->redrive_count;
     rec->durable->redriven = std::move(change);
     rec->stored = false;  // until the redrive's checkpoint is answered
+    if (spans_) restore_trace(*rec, snap.is_object() && snap.contains("trace") ? &snap["trace"] : nullptr, true);
     std::vector<job> arms;
     auto root = restore_frame(root_snap, rec, rec->machine.top(), nullptr, arms, 0);
     if (!root) return corrupt_snapshot(arn, root.error().cause);

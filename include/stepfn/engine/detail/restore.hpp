@@ -22,6 +22,7 @@
 #include <stepfn/engine/detail/states/task.hpp>
 #include <stepfn/engine/detail/snapshot.hpp>
 #include <stepfn/load/loader.hpp>
+#include <stepfn/observe/tracing.hpp>
 
 namespace stepfn::detail {
 
@@ -145,10 +146,41 @@ STEPFN_INLINE result<execution> engine_core::restore_execution(const std::string
 
     auto rec = stored_record(row, std::move(*machine));
     if (const json* role = top.find("roleArn"); role && role->is_string()) rec->role_arn = role->get<std::string>();
+    if (spans_) restore_trace(*rec, top.find("trace"), false);
     std::vector<job> arms;
     auto root = restore_frame(*root_snap, rec, rec->machine.top(), nullptr, arms, 0);
     if (!root) return corrupt_snapshot(arn, root.error().cause);
     return resume_stored(rec, std::move(*root), std::move(arms));
+}
+
+// The trace of a stored execution goes on: the same execution span (its id, parent, start and
+// sampled flag from the snapshot), so that the spans after a restart, or after another worker
+// claimed it, join the spans before. A redrive is a new run of a failed execution whose span has
+// ended: a new execution span in the same trace, a child of the run before. No stored trace (or
+// one that does not read): a new trace from here; a trace is never a reason not to resume.
+STEPFN_INLINE void engine_core::restore_trace(execution_record& rec, const json* stored, bool redriven) {
+    std::optional<trace_context> context;
+    std::uint64_t parent = 0;
+    time_point start = clock_->now();
+    if (stored && stored->is_object()) {
+        snapshot_reader r(*stored);
+        std::string problem;
+        context = parse_traceparent(r.text("context", problem));
+        const json* p = r.find("parent");
+        if (p && p->is_string() && p->get_ref<const std::string&>().size() == 16 && !read_hex(p->get_ref<const std::string&>(), parent))
+            parent = 0;
+        if (r.find("start")) {
+            const std::int64_t micros = r.integer("start", 0, problem);
+            if (problem.empty()) start = from_micros(micros);
+        }
+    }
+    if (!context || redriven) {
+        trace_execution_started(rec, context);
+        return;
+    }
+    rec.trace = *context;
+    rec.trace_parent_span = parent;
+    rec.trace_start = start;
 }
 
 STEPFN_INLINE result<std::shared_ptr<frame>> engine_core::restore_frame(const json& snap, const std::shared_ptr<execution_record>& rec,
@@ -179,6 +211,17 @@ STEPFN_INLINE result<std::shared_ptr<frame>> engine_core::restore_frame(const js
         }
     }
     f->first_state = r.flag("first");
+    if (const json* span = r.find("span"); span && spans_ && rec->trace.span_id) {
+        snapshot_reader sr(*span);
+        std::string ignored;  // a span that does not read is not restored; the frame is
+        const std::string id = sr.text("id", ignored);
+        std::uint64_t value = 0;
+        if (id.size() == 16 && read_hex(id, value) && value != 0) {
+            f->state_span = value;
+            const std::int64_t micros = sr.integer("start", 0, ignored);
+            f->state_span_start = ignored.empty() ? from_micros(micros) : clock_->now();
+        }
+    }
     f->map_index = r.integer("mapIndex", -1, problem);
     const std::int64_t member = r.integer("member", 0, problem);
     if (!problem.empty()) return make_error("CorruptSnapshot", problem);

@@ -6,9 +6,12 @@
 // when every frame is at rest: runnable at the start of its current state, parked on a timer
 // (a Wait, a retry's back-off), on a task attempt or on a Parallel/Map run, or done.
 //
-// {"version":1, "root":FRAME, "roleArn"?}  (the checkpoint sequence is the stored row's)
+// {"version":1, "root":FRAME, "roleArn"?, "trace"?:{"context", "parent"?, "start"}}
+//   (the checkpoint sequence is the stored row's; "trace", with engine_options::spans: the
+//   execution span's traceparent, its parent span id in hex, its start)
 // FRAME: {"state", "input", "entered", "enteredEvent", "prev", "retries", "retriers"?,
-//         "first"?, "variables"?, "mapIndex"?, "member"?, "done"?, "failedRun"?, "wait"?}
+//         "first"?, "variables"?, "mapIndex"?, "member"?, "done"?, "failedRun"?, "wait"?,
+//         "span"?:{"id", "start"} (the state's open span)}
 // "wait": {"timer":"wait"|"retry", "at", "assigned"?}
 //       | {"task":{"token", "submitted", "deadline"?, "heartbeatDeadline"?, "request":{...}}}
 //       | {"fanout":{"map", "total", "next", "failures", "maxRunning", "last", "finished",
@@ -32,6 +35,7 @@
 #include <stepfn/engine/detail/history.hpp>
 #include <stepfn/engine/detail/task_attempt.hpp>
 #include <stepfn/json.hpp>
+#include <stepfn/observe/tracing.hpp>
 
 namespace stepfn::detail {
 
@@ -101,6 +105,7 @@ inline json frame_snapshot(const frame& f) {
     out["retries"] = f.retry_count;
     if (!f.retrier_attempts.empty()) out["retriers"] = f.retrier_attempts;
     if (f.first_state) out["first"] = true;
+    if (f.state_span) out["span"] = json{{"id", span_id_hex(f.state_span)}, {"start", to_micros(f.state_span_start)}};
     if (f.owns_variables && f.variables) {
         // Sorted, so that the same execution always makes the same snapshot.
         std::vector<const std::pair<const std::string, json>*> vars;
@@ -149,6 +154,14 @@ inline std::string snapshot_text(execution_record& rec) {
     out["version"] = snapshot_version;
     out["root"] = frame_snapshot(*root);
     if (!rec.role_arn.empty()) out["roleArn"] = rec.role_arn;
+    // The trace goes on after a restart (restore.hpp: restore_trace).
+    if (rec.trace.span_id) {
+        json trace = json::object();
+        trace["context"] = to_traceparent(rec.trace);
+        if (rec.trace_parent_span) trace["parent"] = span_id_hex(rec.trace_parent_span);
+        trace["start"] = to_micros(rec.trace_start);
+        out["trace"] = std::move(trace);
+    }
     return json_text(out);
 }
 

@@ -4,7 +4,8 @@
 // What the engine hands to engine_options::spans (observe/tracing.hpp): an execution's span,
 // a span per state entered (child of the execution's, or of the Parallel/Map state a branch or
 // iteration runs in) and a span per Task attempt (child of its state's). Every call site checks
-// `spans_` first; an execution restored from a store starts untraced (its trace is not stored).
+// `spans_` first. A span_data borrows its texts (the machine's names, the execution's ARN, the
+// error) for the span_sink call: ending a span copies and allocates nothing here.
 
 #include <optional>
 #include <string>
@@ -32,8 +33,8 @@ STEPFN_INLINE std::uint64_t engine_core::new_span_id() {
     return id;
 }
 
-STEPFN_INLINE void engine_core::send_span(span_data&& span) {
-    deliver_quietly([&] { spans_->on_end(std::move(span)); });
+STEPFN_INLINE void engine_core::send_span(const span_data& span) {
+    deliver_quietly([&] { spans_->on_end(span); });
 }
 
 STEPFN_INLINE void engine_core::trace_execution_started(execution_record& rec, const std::optional<trace_context>& parent,
@@ -55,7 +56,7 @@ STEPFN_INLINE void engine_core::trace_execution_ended(execution_record& rec, exe
     span_data span;
     span.context = rec.trace;
     span.parent_span_id = rec.trace_parent_span;
-    span.name = std::string(machine_label(rec));
+    span.name = machine_label(rec);
     span.kind = rec.trace_parent_span ? span_kind::internal : span_kind::server;
     span.start = rec.trace_start;
     span.end = clock_->now();
@@ -66,9 +67,9 @@ STEPFN_INLINE void engine_core::trace_execution_ended(execution_record& rec, exe
     } else {
         span.status = span_status::error;
         span.status_message = e.cause;
-        span.add("error.type", e.name.empty() ? std::string(to_string(status)) : e.name);
+        span.add("error.type", e.name.empty() ? std::string_view(to_string(status)) : std::string_view(e.name));
     }
-    send_span(std::move(span));
+    send_span(span);
 }
 
 // The span a state of this frame is a child of.
@@ -100,7 +101,7 @@ STEPFN_INLINE void engine_core::trace_state_ended(frame& f, const state& s, cons
         span.status_message = failure->cause;
         span.add("error.type", failure->name);
     }
-    send_span(std::move(span));
+    send_span(span);
 }
 
 STEPFN_INLINE void engine_core::trace_attempt_started(frame& f) {
@@ -125,7 +126,7 @@ STEPFN_INLINE void engine_core::trace_attempt_ended(frame& f, const task_state& 
         span.status_message = failure->cause;
         span.add("error.type", failure->name);
     }
-    send_span(std::move(span));
+    send_span(span);
 }
 
 

@@ -211,6 +211,7 @@ private:
 
     void dispatch(server_http::request<server_http::string_body> request) {
         api_route route = route_api_request(request, &state_->options);
+        if (route.what == api_route::kind::metrics) return write_reply(metrics_reply(state_->options, caller_of(request)));
         if (route.what != api_route::kind::call) return write_reply(std::move(route.reply));
         phase_ = phase::pending;
         const std::uint64_t sequence = ++sequence_;

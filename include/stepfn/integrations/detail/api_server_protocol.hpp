@@ -15,6 +15,7 @@
 
 #include <stepfn/api/api_call.hpp>
 #include <stepfn/integrations/api_server_options.hpp>
+#include <stepfn/integrations/auth_handler.hpp>
 
 namespace stepfn::detail {
 
@@ -25,9 +26,9 @@ inline constexpr const char* api_content_type = "application/x-amz-json-1.0";
 
 // Where a parsed request goes.
 struct api_route {
-    enum class kind { call, health, error } what = kind::error;
+    enum class kind { call, health, metrics, error } what = kind::error;
     std::string action;       // kind::call: the part of X-Amz-Target after the dot
-    api_reply reply;          // kind::health and kind::error: the answer
+    api_reply reply;          // kind::health and kind::error: the answer (kind::metrics: metrics_reply's)
 };
 
 inline bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
@@ -79,12 +80,28 @@ inline bool route_operations(std::string_view path, server_http::verb method, co
         const bool ready = !options || !options->ready || options->ready();
         route.reply = ready ? api_reply{200, R"({"status":"ready"})"} : api_reply{503, R"({"status":"not ready"})"};
     } else if (options && options->metrics) {
-        route.reply = api_reply{200, options->metrics(), "text/plain; version=0.0.4; charset=utf-8"};
+        route.what = api_route::kind::metrics;  // answered by metrics_reply, which needs the caller
     } else {
         route.what = api_route::kind::error;
         route.reply = api_error_reply(404, "UnknownOperationException", "this server has no metrics");
     }
     return true;
+}
+
+// GET /metrics once the caller is known: the text, or the refusal metrics_access (or, unset,
+// the loopback rule) gives.
+inline api_reply metrics_reply(const api_server_options& options, const api_caller& caller) {
+    result<void> allowed;
+    if (options.metrics_access) {
+        allowed = options.metrics_access(caller);
+    } else if (!is_loopback_address(caller.address)) {
+        allowed = make_error("AccessDeniedException", "GET /metrics is answered to callers from loopback only");
+    }
+    if (!allowed) {
+        const unsigned status = allowed.error().name == "AccessDeniedException" ? 403 : 401;
+        return api_error_reply(status, allowed.error().name, allowed.error().cause);
+    }
+    return api_reply{200, options.metrics ? options.metrics() : std::string(), "text/plain; version=0.0.4; charset=utf-8"};
 }
 
 // Answers GET / (a health check: load balancers and `curl http://host:port/`) and the
