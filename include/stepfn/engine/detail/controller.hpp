@@ -62,9 +62,10 @@ STEPFN_INLINE outcome engine_core::execute_state(const std::shared_ptr<frame>& f
              json details = json::object();
              reserve_members(details, 3);
              add_member(details, "name", s.name);
-             // The first state's input is the execution's, as the caller spelled it.
-             add_given_io(details, "input", "inputDetails", f->input,
-                          f->is_root && f->first_state ? f->exec->given_input : std::string());
+             // An input that is still the execution's shows as the caller spelled it.
+             const std::string& given = f->exec->given_input;
+             const bool as_given = !given.empty() && ((f->is_root && f->first_state) || f->input == f->exec->input);
+             add_given_io(details, "input", "inputDetails", f->input, as_given ? given : std::string());
              return details;
          },
          !(f->is_root && f->first_state));

@@ -140,7 +140,8 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
     if (metrics_) count_execution_opened(*rec, true);
     if (spans_) trace_execution_started(*rec, options.trace_parent);
     // `$$.Execution.Input` needs the input as it was; a machine that never reads `$$` does not.
-    if (machine.definition().reads_context) rec->input = input;
+    // Kept too when the caller's text is shown for the states whose input it still is.
+    if (machine.definition().reads_context || !rec->given_input.empty()) rec->input = input;
 
     auto root = std::make_shared<frame>();
     root->exec = rec;
