@@ -1,6 +1,10 @@
 // Data-driven ASL cases (tests/data/conformance/<area>/<case>.json, the format of
 // shared/conformance): definition, input, per-state mock answers and the expected outcome,
-// run in-process on the manual executor and the virtual clock with the mock invoker.
+// run in-process on the manual executor and the virtual clock with the mock invoker. Beyond the
+// shared format: "history" (every event as AWS writes it, timestamps left out, compared in full
+// in the uninterrupted run), "inputText" (the input as the caller wrote it) and "type"
+// ("EXPRESS"). The cases under history/ were recorded with `stepfn run --history` and checked
+// by hand against AWS's event shapes (docs/history.md, "As AWS writes it").
 #include "catch.hpp"
 
 #include <algorithm>

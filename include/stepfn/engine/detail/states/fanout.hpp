@@ -110,7 +110,7 @@ STEPFN_INLINE void engine_core::on_child_finished(const std::shared_ptr<fanout_g
             launch = g->is_map && (g->run || g->runners == 0);
         }
     }
-    if (done && g->failure && !g->run) {
+    if (done && g->failure && !g->run && !g->parent->exec->ended.load()) {
         // AWS writes ParallelStateFailed/MapStateFailed right after the failing branch's or
         // iteration's last event, and not at all when a Retry runs the state again. The parent
         // is parked on the run: its retry counters stay as they are until on_fanout_done.
