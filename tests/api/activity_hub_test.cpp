@@ -271,6 +271,38 @@ TEST_CASE("Activities: TimeoutSeconds fails a task no worker took, and takes it 
     CHECK(f.hub.waiting_polls() == 1);
 }
 
+TEST_CASE("Activities: the history records ActivityStarted when a worker takes the task, with its name", "[activities][history]") {
+    activity_fixture f;
+    SECTION("the task was queued before the worker polled") {
+        auto e = f.start(task_definition(f.arn), json{{"n", 1}});
+        CHECK(f.h.types(e.arn()) == std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "ActivityScheduled"});
+        auto box = poll(f.hub, f.arn, "worker-a");
+        REQUIRE(box->count() == 1);
+        REQUIRE(f.hub.send_task_success(success(box->body()["taskToken"], R"({"done":true})")));
+        f.h.executor.run();
+        REQUIRE(e.wait());
+        CHECK(f.h.types(e.arn()) == std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "ActivityScheduled",
+                                                             "ActivityStarted", "ActivitySucceeded", "TaskStateExited",
+                                                             "ExecutionSucceeded"});
+        const auto events = f.h.sink->events(e.arn());
+        CHECK(events[2].details["resource"] == f.arn);
+        CHECK(events[2].details["input"] == R"({"n":1})");
+        CHECK(events[3].details == json{{"workerName", "worker-a"}});
+    }
+    SECTION("the worker was polling when the task came") {
+        auto box = poll(f.hub, f.arn, "worker-b");
+        auto e = f.start(task_definition(f.arn));
+        REQUIRE(box->count() == 1);
+        REQUIRE(f.hub.send_task_success(success(box->body()["taskToken"], "{}")));
+        f.h.executor.run();
+        REQUIRE(e.wait());
+        const auto events = f.h.sink->events(e.arn());
+        REQUIRE(events.size() == 7);
+        CHECK(events[3].type == stepfn::event_type::activity_started);
+        CHECK(events[3].details == json{{"workerName", "worker-b"}});
+    }
+}
+
 TEST_CASE("Activities: stopping the execution while a worker holds the token", "[activities]") {
     activity_fixture f;
     auto e = f.start(task_definition(f.arn));
@@ -292,8 +324,8 @@ TEST_CASE("Activities: a Task on an activity that does not exist fails the execu
         "Catch":[{"ErrorEquals":["States.ALL"],"Next":"Caught"}],"End":true},"Caught":{"Type":"Pass","End":true}}})");
     auto r = e.wait();
     // Neither the Retry nor the Catch on States.ALL handles it.
-    CHECK(f.h.types(e.arn()) == std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted",
-                                                         "TaskFailed", "ExecutionFailed"});
+    CHECK(f.h.types(e.arn()) == std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "ActivityScheduled",
+                                                         "ActivityStarted", "ActivityFailed", "ExecutionFailed"});
     REQUIRE_FALSE(r);
     CHECK(r.error().name == "States.Runtime");
     CHECK_THAT(r.error().cause, Catch::Matchers::Contains("The activity " + ghost + " does not exist."));

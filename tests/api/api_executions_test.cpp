@@ -215,6 +215,29 @@ TEST_CASE("StartSyncExecution answers when an EXPRESS execution ends", "[api]") 
     CHECK(f.call("StartSyncExecution", {{"stateMachineArn", standard}}).type() == "StateMachineTypeNotSupported");
 }
 
+TEST_CASE("StartExecution's input text is the history's, and EXPRESS executions have no history-length limit", "[api][history]") {
+    fixture f;
+    const std::string machine = f.create("orders", api_test::pass_machine());
+    const std::string text = "{ \"id\" : 1.50 }";
+    REQUIRE(f.call("StartExecution", {{"stateMachineArn", machine}, {"name", "spelled"}, {"input", text}}).status == 200);
+    f.settle();
+    auto history = f.call("GetExecutionHistory", {{"executionArn", "arn:aws:states:us-east-1:123456789012:execution:orders:spelled"}});
+    REQUIRE(history.status == 200);
+    CHECK(history.body["events"][0]["executionStartedEventDetails"]["input"] == text);
+    CHECK(history.body["events"][1]["stateEnteredEventDetails"]["input"] == text);
+
+    // 15,000 loops of two states: 60,000 events, past STANDARD's 25,000.
+    const std::string loop = R"J({"StartAt":"C","States":{
+        "C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericLessThan":15000,"Next":"Inc"}],"Default":"Done"},
+        "Inc":{"Type":"Pass","Parameters":{"n.$":"States.MathAdd($.n, 1)"},"Next":"C"},
+        "Done":{"Type":"Succeed"}}})J";
+    const std::string express = f.create("loop", json::parse(loop), "EXPRESS");
+    auto ran = f.call("StartSyncExecution", {{"stateMachineArn", express}, {"input", R"({"n":0})"}});
+    REQUIRE(ran.status == 200);
+    CHECK(ran.body["status"] == "SUCCEEDED");
+    CHECK(json::parse(ran.body["output"].get<std::string>()) == json{{"n", 15000}});
+}
+
 TEST_CASE("StartExecution of an EXPRESS machine runs on the express engine, which keeps nothing", "[api]") {
     fixture f;
     const std::string machine = f.create("fast", wait_machine(), "EXPRESS");

@@ -248,6 +248,32 @@ TEST_CASE("run --history writes the history as JSON Lines", "[cli]") {
     CHECK(events.front()["id"] == 1);
 }
 
+TEST_CASE("run --history replaces the file; --input keeps its spelling; --type EXPRESS", "[cli]") {
+    temp_dir dir;
+    const std::string file = dir.write("hello.asl.json", hello_definition);
+    const std::string history = dir.path("history.jsonl");
+    const auto lines = [&] {
+        std::ifstream in(history);
+        std::vector<stepfn::json> events;
+        for (std::string line; std::getline(in, line);) events.push_back(stepfn::json::parse(line, nullptr, false));
+        return events;
+    };
+    REQUIRE(run_cli({"run", file, "--history", history, "--input", "{ \"who\" : 1.50 }"}).code == 0);
+    const auto first = lines();
+    REQUIRE(first.size() >= 2);
+    // A second run replaces the first one's history (AWS-like: one execution's history per file).
+    REQUIRE(run_cli({"run", file, "--history", history, "--type", "EXPRESS"}).code == 0);
+    const auto second = lines();
+    CHECK(second.size() == first.size());
+    CHECK(second.front()["id"] == 1);
+    CHECK(first.front()["executionStartedEventDetails"]["input"] == "{ \"who\" : 1.50 }");
+    CHECK(second.front()["executionStartedEventDetails"]["input"] == "{}");
+
+    auto bad = run_cli({"run", file, "--type", "express"});
+    CHECK(bad.code == 2);
+    CHECK_THAT(bad.err, Catch::Matchers::Contains("--type is STANDARD or EXPRESS"));
+}
+
 TEST_CASE("the order-flow example runs as the README says", "[cli]") {
     const std::string example = STEPFN_EXAMPLES_DIR "/order-flow/";
     const auto run_case = [&](const std::string& test_case) {

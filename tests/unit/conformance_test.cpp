@@ -1,6 +1,10 @@
 // Data-driven ASL cases (tests/data/conformance/<area>/<case>.json, the format of
 // shared/conformance): definition, input, per-state mock answers and the expected outcome,
-// run in-process on the manual executor and the virtual clock with the mock invoker.
+// run in-process on the manual executor and the virtual clock with the mock invoker. Beyond the
+// shared format: "history" (every event as AWS writes it, timestamps left out, compared in full
+// in the uninterrupted run), "inputText" (the input as the caller wrote it) and "type"
+// ("EXPRESS"). The cases under history/ were recorded with `stepfn run --history` and checked
+// by hand against AWS's event shapes (docs/history.md, "As AWS writes it").
 #include "catch.hpp"
 
 #include <algorithm>
@@ -16,6 +20,7 @@
 #include <stepfn/clocks/virtual_clock.hpp>
 #include <stepfn/testing/mock_config.hpp>
 #include <stepfn/testing/mock_invoker.hpp>
+#include <stepfn/history/memory_sink.hpp>
 
 #include "../durable_harness.hpp"
 
@@ -43,6 +48,19 @@ json mock_file(const json& mocks) {
     return json{{"StateMachines", {{"Case", {{"TestCases", {{"T", test_case}}}}}}}, {"MockedResponses", responses}};
 }
 
+// A case's "history": every event as AWS writes it (the timestamp aside), in order; compared
+// member by member, object key order aside.
+std::string compare_history(const std::vector<stepfn::history_event>& events, const json& expected) {
+    for (std::size_t i = 0; i < events.size() || i < expected.size(); ++i) {
+        if (i >= events.size()) return "history ends after " + std::to_string(events.size()) + " events, expected " + expected[i].dump();
+        json actual = stepfn::to_json(events[i]);
+        actual.erase("timestamp");
+        if (i >= expected.size()) return "history has more events than expected, next " + actual.dump();
+        if (!same(actual, expected[i])) return "history event " + std::to_string(i + 1) + " " + actual.dump() + ", expected " + expected[i].dump();
+    }
+    return "";
+}
+
 std::string run_case(const json& c) {
     const json& expect = c["expect"];
     stepfn::load_options load;
@@ -63,21 +81,34 @@ std::string run_case(const json& c) {
         if (!invoker) return "mock invoker: " + invoker.error().cause;
         engine.invokers().set_default(*invoker);
     }
+    // "inputText": the input as the caller wrote it (the history keeps that spelling).
+    json input = c.contains("inputText") ? json::parse(c["inputText"].get<std::string>()) : c.value("input", json::object());
     stepfn::execution_status run_status;
     stepfn::result<json> outcome;
-    if (durable_test::enabled() && !stepfn::detail::has_distributed_map(machine->top())) {
+    // EXPRESS cases run as they are (an EXPRESS execution is not durable here: docs/express.md).
+    if (durable_test::enabled() && !stepfn::detail::has_distributed_map(machine->top()) &&
+        c.value("type", "STANDARD") != "EXPRESS") {
         // A fresh engine after every checkpoint (distributed Maps are not durable yet: they run
         // as in the normal mode, and the durable tests say so).
-        auto r = durable_test::run_crashing(*machine, c.value("input", json::object()), options,
+        auto r = durable_test::run_crashing(*machine, input, options,
                                             [&](auto& fresh) { fresh.invokers().add_all(engine.invokers()); }, executor,
                                             clock);
         run_status = r.status;
         outcome = std::move(r.value);
     } else {
-        auto run = engine.start(*machine, c.value("input", json::object()));
+        stepfn::start_options start;
+        auto events = std::make_shared<stepfn::memory_sink>();
+        start.history = events;
+        if (c.contains("inputText")) start.input_text = c["inputText"].get<std::string>();
+        if (c.value("type", "STANDARD") == "EXPRESS") start.type = stepfn::execution_type::express;
+        auto run = engine.start(*machine, std::move(input), std::move(start));
         if (!run) return "start failed: " + run.error().cause;
         outcome = run->wait();
         run_status = run->status();
+        // Durable runs (above) rebuild frames from checkpoints; the expected history is the
+        // uninterrupted run's.
+        if (c.contains("history"))
+            if (auto diff = compare_history(events->events(run->arn()), c["history"]); !diff.empty()) return diff;
     }
     const std::string status = stepfn::to_string(run_status);
     if (status != expect["status"])

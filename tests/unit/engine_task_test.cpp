@@ -8,6 +8,10 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <stepfn/store/memory_store.hpp>
 #include <stepfn/tasks/callable_invoker.hpp>
@@ -121,6 +125,73 @@ TEST_CASE("Task TimeoutSeconds and HeartbeatSeconds raise States.Timeout", "[eng
     REQUIRE(hb.value);
     CHECK((*hb.value)["Error"] == "States.Timeout");
     parked.clear();  // late completions after a timeout are ignored
+}
+
+TEST_CASE("History as AWS writes it: Lambda function and activity ARNs time out in their own events", "[engine][task][history]") {
+    harness h;
+    std::vector<stepfn::task_completion> parked;  // never completed
+    h.engine.invokers().set_default(std::make_shared<lambda_invoker>(
+        [&](stepfn::task_request, stepfn::task_completion done) { parked.push_back(std::move(done)); }));
+    auto lambda = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:slow",
+        "TimeoutSeconds":5,"End":true}}})");
+    CHECK(lambda.value.error().name == "States.Timeout");
+    CHECK(h.types(lambda.arn) == std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "LambdaFunctionScheduled",
+                                                          "LambdaFunctionStarted", "LambdaFunctionTimedOut", "ExecutionFailed"});
+    const auto timed_out = h.sink->events(lambda.arn)[4];
+    CHECK(timed_out.details == json{{"error", "States.Timeout"}, {"cause", "The task timed out (TimeoutSeconds)."}});
+    CHECK(stepfn::to_json(timed_out).contains("lambdaFunctionTimedOutEventDetails"));
+
+    // No worker took the activity: ActivityScheduled, then ActivityTimedOut (no ActivityStarted).
+    auto activity = h.run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:review",
+        "TimeoutSeconds":5,"HeartbeatSeconds":2,"End":true}}})");
+    CHECK(activity.value.error().name == "States.Timeout");
+    CHECK(h.types(activity.arn) == std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "ActivityScheduled",
+                                                            "ActivityTimedOut", "ExecutionFailed"});
+    CHECK(h.sink->events(activity.arn)[2].details["heartbeatInSeconds"] == 2);
+    parked.clear();
+}
+
+TEST_CASE("History as AWS writes it: ActivityStarted names the worker that took the task", "[engine][task][history]") {
+    harness h;
+    std::optional<stepfn::task_completion> held;
+    h.engine.invokers().set_default(std::make_shared<lambda_invoker>(
+        [&](stepfn::task_request, stepfn::task_completion done) { held = std::move(done); }));
+    auto machine = load(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:review","End":true}}})");
+    auto e = h.engine.start(machine);
+    REQUIRE(e);
+    h.executor.run();
+    REQUIRE(held);
+    // Queued, not taken: no ActivityStarted yet.
+    CHECK(h.types(e->arn()) == std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "ActivityScheduled"});
+    held->started("worker-7");
+    held->started("again");  // once only
+    h.executor.run();
+    held->succeed(json{{"ok", true}});
+    REQUIRE(e->wait());
+    CHECK(h.types(e->arn()) == std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "ActivityScheduled",
+                                                        "ActivityStarted", "ActivitySucceeded", "TaskStateExited",
+                                                        "ExecutionSucceeded"});
+    const auto events = h.sink->events(e->arn());
+    CHECK(events[3].details == json{{"workerName", "worker-7"}});
+    CHECK(events[4].details["output"] == "{\"ok\":true}");
+}
+
+TEST_CASE("History as AWS writes it: integration resources split into resourceType and resource", "[engine][task][history]") {
+    using stepfn::detail::split_resource;
+    using parts = std::pair<std::string, std::string>;
+    CHECK(split_resource("arn:aws:states:::lambda:invoke") == parts{"lambda", "invoke"});
+    CHECK(split_resource("arn:aws:states:::lambda:invoke.waitForTaskToken") == parts{"lambda", "invoke.waitForTaskToken"});
+    CHECK(split_resource("arn:aws:states:::states:startExecution.sync:2") == parts{"states", "startExecution.sync:2"});
+    CHECK(split_resource("arn:aws:states:::aws-sdk:s3:getObject") == parts{"aws-sdk:s3", "getObject"});
+    CHECK(split_resource("arn:aws:states:::ecs:runTask.sync") == parts{"ecs", "runTask.sync"});
+    CHECK(split_resource("my-service") == parts{"custom", "my-service"});
+    using stepfn::detail::family_of;
+    using stepfn::detail::task_family;
+    CHECK(family_of("arn:aws:lambda:us-east-1:123456789012:function:f") == task_family::lambda);
+    CHECK(family_of("arn:aws:lambda:us-east-1:123456789012:function:f:prod") == task_family::lambda);
+    CHECK(family_of("arn:aws:states:::lambda:invoke") == task_family::service);
+    CHECK(family_of("arn:aws:states:us-east-1:123456789012:activity:a") == task_family::activity);
+    CHECK(family_of("svc") == task_family::service);
 }
 
 TEST_CASE("Callback tokens: send_task_success from another thread", "[engine][task][concurrency]") {

@@ -192,6 +192,37 @@ TEST_CASE("The history limit fails a runaway loop", "[engine][loop]") {
     CHECK_THAT(r.value.error().cause, Catch::Matchers::Contains("maximum number of history events"));
 }
 
+TEST_CASE("EXPRESS has no history limit: a 400,000-transition loop runs to its end", "[engine][loop][express]") {
+    // Without a history sink, as AWS keeps no execution history for Express workflows: the
+    // engine only counts the events. Default limits: STANDARD stops at 25,000 events.
+    stepfn::manual_executor executor;
+    stepfn::virtual_clock clock;
+    stepfn::basic_engine<stepfn::manual_executor, stepfn::virtual_clock> engine(executor, clock, stepfn::engine_options{});
+    auto machine = load(R"J({"StartAt":"C","States":{
+        "C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericLessThanPath":"$.limit","Next":"Inc"}],"Default":"Done"},
+        "Inc":{"Type":"Pass","Parameters":{"n.$":"States.MathAdd($.n, 1)","limit.$":"$.limit"},"Next":"C"},
+        "Done":{"Type":"Succeed"}}})J");
+    const int loops = 200000;  // two transitions each
+    SECTION("EXPRESS runs every transition") {
+        stepfn::start_options start;
+        start.type = stepfn::execution_type::express;
+        auto e = engine.start(machine, json{{"n", 0}, {"limit", loops}}, std::move(start));
+        REQUIRE(e);
+        auto r = e->wait();
+        REQUIRE(r);
+        CHECK((*r)["n"] == loops);
+        CHECK(e->status() == stepfn::execution_status::succeeded);
+    }
+    SECTION("STANDARD (the default) stops at the history limit") {
+        auto e = engine.start(machine, json{{"n", 0}, {"limit", loops}});
+        REQUIRE(e);
+        auto r = e->wait();
+        REQUIRE_FALSE(r);
+        CHECK(r.error().name == "States.Runtime");
+        CHECK_THAT(r.error().cause, Catch::Matchers::Contains("maximum number of history events (25000)"));
+    }
+}
+
 TEST_CASE("Many executions run concurrently on a thread pool", "[engine][concurrency]") {
     pool_harness h(4, true);
     auto& engine = h.engine;

@@ -17,6 +17,7 @@ struct run_settings {
     std::optional<std::string> machine_name;
     std::optional<std::string> store_path;
     std::string execution_name;
+    execution_type type = execution_type::standard;
     bool virtual_time = false;
 };
 
@@ -25,7 +26,7 @@ inline outcome<run_settings> parse_run_arguments(const std::vector<std::string>&
         {"--input", true},       {"--input-file", true}, {"--history", true},
         {"--virtual-time", false}, {"--mock-config", true}, {"--test-case", true},
         {"--state-machine", true}, {"--name", true},       {"--invokers", true},
-        {"--store", true},
+        {"--store", true},       {"--type", true},
     };
     auto parsed = parse_arguments(args, specs);
     if (!parsed) return tl::make_unexpected(std::move(parsed.error()));
@@ -50,6 +51,10 @@ inline outcome<run_settings> parse_run_arguments(const std::vector<std::string>&
     settings.execution_name = optional_value("--name").value_or("");
     settings.store_path = optional_value("--store");
     settings.virtual_time = parsed->has("--virtual-time");
+    if (const auto type = optional_value("--type")) {
+        if (*type == "EXPRESS") settings.type = execution_type::express;
+        else if (*type != "STANDARD") return fail_usage("--type is STANDARD or EXPRESS, not '" + *type + "'");
+    }
 
     if (settings.input_text && settings.input_path) return fail_usage("give --input or --input-file, not both");
     if (settings.mock_path && !settings.test_case) return fail_usage("--mock-config needs --test-case NAME");
@@ -154,8 +159,8 @@ inline std::shared_ptr<execution_store> open_run_store(const std::optional<std::
                                                        std::FILE* err, int& status);
 
 template <class Clock>
-int execute(const state_machine& machine, json input, const run_settings& settings, const task_setup& tasks,
-            std::shared_ptr<history_sink> history, std::FILE* out, std::FILE* err,
+int execute(const state_machine& machine, json input, std::string input_text, const run_settings& settings,
+            const task_setup& tasks, std::shared_ptr<history_sink> history, std::FILE* out, std::FILE* err,
             std::shared_ptr<execution_store> store = nullptr) {
     manual_executor executor;
     Clock clock;
@@ -167,6 +172,8 @@ int execute(const state_machine& machine, json input, const run_settings& settin
     start_options start;
     start.name = settings.execution_name;
     start.history = std::move(history);
+    start.type = settings.type;
+    if (!input_text.empty()) start.input_text = std::move(input_text);  // the history shows it as written
     auto execution = engine.start(machine, std::move(input), std::move(start));
     if (!execution) {
         const auto& problem = execution.error();
@@ -212,6 +219,7 @@ inline int run_command(const std::vector<std::string>& args, std::FILE* in, std:
     }
 
     json input = json::object();
+    std::string input_text;  // as written, for the history
     if (settings->input_text) {
         if (settings->input_text->size() > bounds.max_payload_bytes)
             return report({"--input is too large: the input may be at most " + std::to_string(bounds.max_payload_bytes) +
@@ -221,17 +229,22 @@ inline int run_command(const std::vector<std::string>& args, std::FILE* in, std:
         auto parsed = parse_data(*settings->input_text, "--input");
         if (!parsed) return report(parsed.error(), hint, err);
         input = std::move(*parsed);
+        input_text = *settings->input_text;
     } else if (settings->input_path) {
         auto text = read_bounded(*settings->input_path, in, bounds.max_payload_bytes, "the input");
         if (!text) return report(text.error(), hint, err);
         auto parsed = parse_data(*text, "--input-file " + in_quotes(*settings->input_path));
         if (!parsed) return report(parsed.error(), hint, err);
         input = std::move(*parsed);
+        input_text = std::move(*text);
     }
 
     std::shared_ptr<history_sink> history;
     if (settings->history_path) {
-        auto sink = jsonl_sink::open(*settings->history_path);
+        // AWS-like: the file holds this execution's history only (replaced, not appended to).
+        jsonl_sink_options history_options;
+        history_options.append = false;
+        auto sink = jsonl_sink::open(*settings->history_path, history_options);
         if (!sink) {
             const auto& problem = sink.error();
             return report({"cannot write the history: " + (problem.cause.empty() ? problem.name : problem.cause), false},
@@ -247,10 +260,10 @@ inline int run_command(const std::vector<std::string>& args, std::FILE* in, std:
         if (!store) return status;
     }
     if (settings->virtual_time)
-        return execute<virtual_clock>(*loaded->machine, std::move(input), *settings, tasks, std::move(history), out, err,
-                                      std::move(store));
-    return execute<system_clock>(*loaded->machine, std::move(input), *settings, tasks, std::move(history), out, err,
-                                 std::move(store));
+        return execute<virtual_clock>(*loaded->machine, std::move(input), std::move(input_text), *settings, tasks,
+                                      std::move(history), out, err, std::move(store));
+    return execute<system_clock>(*loaded->machine, std::move(input), std::move(input_text), *settings, tasks,
+                                 std::move(history), out, err, std::move(store));
 }
 
 } // namespace stepfn::cli::detail

@@ -95,6 +95,9 @@ Options:
   --input-file FILE       Read the execution input from FILE (- for standard input)
   --name NAME             The execution name (default: a generated UUID)
   --history FILE          Write the execution history to FILE, one JSON event per line
+                          (FILE is replaced: it holds this execution's history only)
+  --type STANDARD|EXPRESS The workflow type (default STANDARD). EXPRESS has no limit on the
+                          length of the history (STANDARD stops at 25,000 events)
   --virtual-time          Use a virtual clock: Wait states, retry back-off and timeouts pass
                           instantly, while timestamps advance as if they had been waited
   --mock-config FILE      Answer Task states from an AWS Step Functions Local mock

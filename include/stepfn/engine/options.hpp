@@ -57,6 +57,13 @@ struct engine_options {
     checkpointing checkpoints = checkpointing::group_commit;
 };
 
+// AWS's two workflow types. stepfn runs both the same way, but for the history-length limit,
+// which only a STANDARD execution has; what EXPRESS means for delivery (at least once) is the
+// host's to honour (docs/express.md).
+enum class execution_type { standard, express };
+
+inline const char* to_string(execution_type t) noexcept { return t == execution_type::express ? "EXPRESS" : "STANDARD"; }
+
 // What one execution is started with.
 struct start_options {
     std::string name;                        // execution name; a UUID when empty
@@ -72,6 +79,13 @@ struct start_options {
     // The execution role (the state machine's roleArn, as AWS's ExecutionStarted and
     // `$$.Execution.RoleArn` show it). Empty: the engine's, arn:aws:iam::<account>:role/stepfn.
     std::string role_arn;
+    // The input as the caller wrote it (the JSON text `input` was parsed from). ExecutionStarted
+    // and the first state's Entered event then show this text, blanks and number spelling kept,
+    // as AWS does. Ignored when it does not parse to `input` or is over the payload limit.
+    std::optional<std::string> input_text;
+    // STANDARD or EXPRESS (docs/express.md): an EXPRESS execution has no history-length limit
+    // (limits::max_history_events); the rest runs the same.
+    execution_type type = execution_type::standard;
 };
 
 } // namespace stepfn

@@ -29,6 +29,12 @@ enum class event_type {
     task_scheduled, task_started, task_submitted, task_succeeded, task_failed, task_timed_out,
     task_start_failed, task_submit_failed,
     evaluation_failed,
+    // A Task whose Resource is a plain Lambda function ARN, or an activity ARN, writes these in
+    // place of the Task* events (added last: stored histories keep their numbers).
+    lambda_function_scheduled, lambda_function_started, lambda_function_succeeded, lambda_function_failed,
+    lambda_function_timed_out, lambda_function_start_failed, lambda_function_schedule_failed,
+    activity_scheduled, activity_started, activity_succeeded, activity_failed, activity_timed_out,
+    activity_schedule_failed,
 };
 
 struct event_type_info {
@@ -86,6 +92,21 @@ inline event_type_info info(event_type t) noexcept {
     case event_type::task_start_failed: return {"TaskStartFailed", "taskStartFailedEventDetails"};
     case event_type::task_submit_failed: return {"TaskSubmitFailed", "taskSubmitFailedEventDetails"};
     case event_type::evaluation_failed: return {"EvaluationFailed", "evaluationFailedEventDetails"};
+    case event_type::lambda_function_scheduled: return {"LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails"};
+    case event_type::lambda_function_started: return {"LambdaFunctionStarted", nullptr};
+    case event_type::lambda_function_succeeded: return {"LambdaFunctionSucceeded", "lambdaFunctionSucceededEventDetails"};
+    case event_type::lambda_function_failed: return {"LambdaFunctionFailed", "lambdaFunctionFailedEventDetails"};
+    case event_type::lambda_function_timed_out: return {"LambdaFunctionTimedOut", "lambdaFunctionTimedOutEventDetails"};
+    case event_type::lambda_function_start_failed:
+        return {"LambdaFunctionStartFailed", "lambdaFunctionStartFailedEventDetails"};
+    case event_type::lambda_function_schedule_failed:
+        return {"LambdaFunctionScheduleFailed", "lambdaFunctionScheduleFailedEventDetails"};
+    case event_type::activity_scheduled: return {"ActivityScheduled", "activityScheduledEventDetails"};
+    case event_type::activity_started: return {"ActivityStarted", "activityStartedEventDetails"};
+    case event_type::activity_succeeded: return {"ActivitySucceeded", "activitySucceededEventDetails"};
+    case event_type::activity_failed: return {"ActivityFailed", "activityFailedEventDetails"};
+    case event_type::activity_timed_out: return {"ActivityTimedOut", "activityTimedOutEventDetails"};
+    case event_type::activity_schedule_failed: return {"ActivityScheduleFailed", "activityScheduleFailedEventDetails"};
     }
     return {"", nullptr};
 }
@@ -94,7 +115,7 @@ inline const char* to_string(event_type t) noexcept { return info(t).name; }
 
 // The type AWS's name stands for ("TaskStateEntered"), for reading stored or recorded histories.
 inline bool parse_event_type(std::string_view name, event_type& out) noexcept {
-    for (int i = 0; i <= static_cast<int>(event_type::evaluation_failed); ++i) {
+    for (int i = 0; i <= static_cast<int>(event_type::activity_schedule_failed); ++i) {
         const auto t = static_cast<event_type>(i);
         if (name == info(t).name) {
             out = t;
@@ -102,6 +123,37 @@ inline bool parse_event_type(std::string_view name, event_type& out) noexcept {
         }
     }
     return false;
+}
+
+// Which step of a Task attempt an event records, whichever family writes it (Task*, LambdaFunction*,
+// Activity*); none for every other event.
+enum class task_event_kind { none, scheduled, started, submitted, succeeded, failed, timed_out, start_failed };
+
+inline task_event_kind task_event_of(event_type t) noexcept {
+    switch (t) {
+    case event_type::task_scheduled:
+    case event_type::lambda_function_scheduled:
+    case event_type::activity_scheduled: return task_event_kind::scheduled;
+    case event_type::task_started:
+    case event_type::lambda_function_started:
+    case event_type::activity_started: return task_event_kind::started;
+    case event_type::task_submitted: return task_event_kind::submitted;
+    case event_type::task_succeeded:
+    case event_type::lambda_function_succeeded:
+    case event_type::activity_succeeded: return task_event_kind::succeeded;
+    case event_type::task_failed:
+    case event_type::lambda_function_failed:
+    case event_type::activity_failed: return task_event_kind::failed;
+    case event_type::task_timed_out:
+    case event_type::lambda_function_timed_out:
+    case event_type::activity_timed_out: return task_event_kind::timed_out;
+    case event_type::task_start_failed:
+    case event_type::task_submit_failed:
+    case event_type::lambda_function_start_failed:
+    case event_type::lambda_function_schedule_failed:
+    case event_type::activity_schedule_failed: return task_event_kind::start_failed;
+    default: return task_event_kind::none;
+    }
 }
 
 // One history event, shaped as AWS's: details hold the `*EventDetails` object (with `input` /

@@ -133,6 +133,9 @@ public:
     std::uint64_t write_failures() const noexcept { return write_failures_.load(std::memory_order_relaxed); }
 
     static log_level level_of(event_type t) noexcept {
+        const task_event_kind step = task_event_of(t);
+        if (step == task_event_kind::failed || step == task_event_kind::timed_out || step == task_event_kind::start_failed)
+            return log_level::warn;
         switch (t) {
         case event_type::execution_failed:
         case event_type::execution_timed_out: return log_level::error;

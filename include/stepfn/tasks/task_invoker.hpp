@@ -59,6 +59,8 @@ public:
         complete(tl::make_unexpected(error{"States.TaskFailed", "the task invoker dropped its completion handle without completing"}));
     }
     virtual void heartbeat() = 0;
+    // A worker took the task (an activity's GetActivityTask): its name goes in ActivityStarted.
+    virtual void started(std::string worker_name) { (void)worker_name; }
     virtual bool cancelled() const = 0;
     // Called once when the attempt is abandoned (timeout, execution stopped, branch aborted).
     virtual void on_cancel(std::function<void()> handler) = 0;
@@ -102,6 +104,11 @@ public:
     // Resets the heartbeat clock (HeartbeatSeconds).
     void heartbeat() {
         if (target_) target_->heartbeat();
+    }
+    // For an activity: a worker took the task (ActivityStarted names it). Without this call the
+    // engine records ActivityStarted, with no worker name, just before the activity's answer.
+    void started(std::string worker_name) {
+        if (target_) target_->started(std::move(worker_name));
     }
     // True once the engine has given up on this attempt; the invoker may stop its work.
     bool cancelled() const { return target_ ? target_->cancelled() : true; }

@@ -149,8 +149,10 @@ public:
     std::vector<json> task_inputs(std::string_view state) const {
         std::vector<json> inputs;
         for (const auto& e : events_)
-            if (e.type == event_type::task_scheduled && state_of(e) == state)
-                inputs.push_back(detail::parse_payload(detail::field(e.details, "parameters")));
+            if (task_event_of(e.type) == task_event_kind::scheduled && state_of(e) == state)
+                // TaskScheduled's parameters; LambdaFunctionScheduled's and ActivityScheduled's input.
+                inputs.push_back(detail::parse_payload(
+                    detail::field(e.details, e.type == event_type::task_scheduled ? "parameters" : "input")));
         return inputs;
     }
 
@@ -162,7 +164,8 @@ public:
     std::vector<std::string> task_errors(std::string_view state) const {
         std::vector<std::string> out;
         for (const auto& e : events_)
-            if ((e.type == event_type::task_failed || e.type == event_type::task_timed_out) && state_of(e) == state)
+            if ((task_event_of(e.type) == task_event_kind::failed || task_event_of(e.type) == task_event_kind::timed_out) &&
+                state_of(e) == state)
                 out.push_back(detail::string_field(e.details, "error") + ": " + detail::string_field(e.details, "cause"));
         return out;
     }

@@ -117,6 +117,7 @@ private:
         std::uint64_t id = 0;
         api_reply_handler reply;
         std::optional<timer_id> timer;
+        std::string worker_name;  // GetActivityTask's workerName: ActivityStarted records it
     };
     struct activity_queue {
         std::list<std::string> tasks;  // tokens, oldest first
@@ -199,6 +200,7 @@ inline void activity_core::get_activity_task(const json& request, api_reply_hand
     if (!*found) return reply(error_reply(api_error{"ActivityDoesNotExist", "Activity Does Not Exist: '" + *arn + "'", 400}));
 
     std::optional<api_reply> answer;  // a task at once, an empty one, or an error
+    std::shared_ptr<completion_slot> taken;  // the task this worker took at once
     std::uint64_t id = 0;
     {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -219,6 +221,7 @@ inline void activity_core::get_activity_task(const json& request, api_reply_hand
                 }
                 answer = task_reply(token, t->second.input);
                 t->second.input = std::string();
+                taken = t->second.slot;
             }
         }
         if (!answer) {
@@ -230,13 +233,17 @@ inline void activity_core::get_activity_task(const json& request, api_reply_hand
             } else {
                 if (q == queues_.end()) q = queues_.emplace(*arn, activity_queue{}).first;
                 id = ++last_waiter_;
-                q->second.waiters.push_back(waiter{id, std::move(reply), std::nullopt});
+                q->second.waiters.push_back(waiter{id, std::move(reply), std::nullopt, worker->value_or("")});
                 waiters_.emplace(id, waiter_ref{&*q, std::prev(q->second.waiters.end())});
                 ++waiting_;
                 q = queues_.end();
             }
         }
         if (q != queues_.end()) drop_queue_if_idle_locked(&*q);
+    }
+    if (taken) {
+        std::lock_guard<std::mutex> slot_lock(taken->mutex);
+        taken->done.started(worker->value_or(""));
     }
     if (answer) return reply(std::move(*answer));
 
@@ -321,6 +328,7 @@ inline void activity_core::enqueue(task_request request, task_completion done) {
 
     api_reply_handler reply;
     std::optional<timer_id> timer;
+    std::string worker_name;
     {
         std::lock_guard<std::mutex> lock(mutex_);
         if (slot->done.cancelled()) {
@@ -336,6 +344,7 @@ inline void activity_core::enqueue(task_request request, task_completion done) {
             waiter& w = q->second.waiters.front();
             reply = std::move(w.reply);
             timer = w.timer;
+            worker_name = std::move(w.worker_name);
             waiters_.erase(w.id);
             q->second.waiters.pop_front();
             --waiting_;
@@ -348,6 +357,10 @@ inline void activity_core::enqueue(task_request request, task_completion done) {
     }
     if (!reply) return;
     if (timer) clock_.cancel(*timer);
+    {
+        std::lock_guard<std::mutex> slot_lock(slot->mutex);
+        slot->done.started(std::move(worker_name));
+    }
     reply(task_reply(token, input));
 }
 

@@ -131,6 +131,8 @@ inline api_outcome start_execution_now(api_state& s, const json& request, std::o
     auto sink = attach_mocks(s, *r, engine_arn);
     if (!sink) return tl::make_unexpected(sink.error());
     options.history = std::move(*sink);
+    options.input_text = r->input_text;  // the history shows the input as the caller sent it
+    if (express) options.type = execution_type::express;
     const json now = api_timestamp(s.standard->now());
     auto started = engine.start(r->compiled, std::move(r->input), std::move(options));
     if (!started) {
@@ -219,6 +221,8 @@ inline void start_sync_execution(api_state& s, const json& request, api_reply_ha
     options.trace_parent = current_call_trace();
     options.role_arn = text_of(r->machine.body, "roleArn");
     options.history = sink;
+    options.input_text = r->input_text;
+    options.type = execution_type::express;
     auto started = s.express->start(r->compiled, std::move(r->input), std::move(options));
     if (!started && !answered->exchange(true)) {
         if (s.mocks) s.mocks->detach(engine_arn);

@@ -62,7 +62,10 @@ STEPFN_INLINE outcome engine_core::execute_state(const std::shared_ptr<frame>& f
              json details = json::object();
              reserve_members(details, 3);
              add_member(details, "name", s.name);
-             add_io(details, "input", "inputDetails", f->input);
+             // An input that is still the execution's shows as the caller spelled it.
+             const std::string& given = f->exec->given_input;
+             const bool as_given = !given.empty() && ((f->is_root && f->first_state) || f->input == f->exec->input);
+             add_given_io(details, "input", "inputDetails", f->input, as_given ? given : std::string());
              return details;
          },
          !(f->is_root && f->first_state));
@@ -70,8 +73,10 @@ STEPFN_INLINE outcome engine_core::execute_state(const std::shared_ptr<frame>& f
     f->entered_event = f->prev_event;
     if (traced(*f->exec)) trace_state_started(*f, s);
 
-    if (f->exec->event_count.load(std::memory_order_relaxed) + local_tally().pending_for(*f->exec) >
-        static_cast<std::int64_t>(options_.bounds.max_history_events))
+    // AWS's STANDARD limit; an EXPRESS execution keeps no such history and has none.
+    if (!f->exec->express &&
+        f->exec->event_count.load(std::memory_order_relaxed) + local_tally().pending_for(*f->exec) >
+            static_cast<std::int64_t>(options_.bounds.max_history_events))
         return outcome::fail_frame(error{errors::runtime, "The execution reached the maximum number of history events (" +
                                                               std::to_string(options_.bounds.max_history_events) + ")."});
 
@@ -282,6 +287,20 @@ STEPFN_INLINE void engine_core::handle_error(const std::shared_ptr<frame>& f, co
         decide(*f, s, e, d);
     }
     fail_frame(f, std::move(e));
+}
+
+// Whether handle_error would retry the state for this error (a retrier matches first and has
+// attempts left), without counting the attempt.
+STEPFN_INLINE bool engine_core::will_retry(const frame& f, const state& s, const error& e) const {
+    const recovery* recover = recovery_of(s);
+    if (!recover) return false;
+    for (std::size_t i = 0; i < recover->retry.size(); ++i) {
+        const retrier& r = recover->retry[i];
+        if (!error_matches(r.error_equals, e.name, false)) continue;
+        const std::int64_t made = i < f.retrier_attempts.size() ? f.retrier_attempts[i] : 0;
+        return retry_.next_retry(r, made, [] { return 0.0; }).has_value();
+    }
+    return false;
 }
 
 // The back-off before a retry; also re-armed when a durable execution is restored.

@@ -91,6 +91,7 @@ public:
     void on_task_result(const std::shared_ptr<frame>& f, std::uint64_t generation, result<json> answer);
     void on_task_heartbeat(const std::shared_ptr<frame>& f, std::uint64_t generation);
     void on_task_submitted(const std::shared_ptr<frame>& f, std::uint64_t generation, json response);
+    void on_task_taken(const std::shared_ptr<frame>& f, std::uint64_t generation, std::string worker_name);
     void unregister_token(const std::string& token);
 
 private:
@@ -111,7 +112,7 @@ private:
     // ---- history.hpp: events as AWS writes them ---------------------------------------------
     template <class Details>
     void emit(execution_record& rec, std::int64_t& prev, event_type type, Details&& details, bool link = true);
-    json execution_started_details(const json& input, const std::string& role) const;
+    json execution_started_details(const json& input, const std::string& role, const std::string& given = std::string()) const;
 
     // ---- controller.hpp: the only code that applies outcomes and moves frames ---------------
     void launch(const std::shared_ptr<frame>& f);      // posts a new frame's first run
@@ -123,6 +124,7 @@ private:
     void evaluation_failed(const std::shared_ptr<frame>& f, const state& s, const error& e);  // JSONata: the event
     void resume(const std::shared_ptr<frame>& f, const state& s, outcome&& o);  // apply, then run on
     void handle_error(const std::shared_ptr<frame>& f, const state& s, error e, bool heartbeat);
+    bool will_retry(const frame& f, const state& s, const error& e) const;
     void exit_state(const std::shared_ptr<frame>& f, const state& s, json&& output, const transition* target,
                     const json* assigned, transition_kind kind = transition_kind::advanced,
                     const error* caught = nullptr);

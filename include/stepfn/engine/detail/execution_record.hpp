@@ -56,6 +56,10 @@ struct execution_record {
     std::string machine_arn;  // set for a Map Run's children; otherwise derived when `$$` is read
     std::string role_arn;     // start_options::role_arn; empty: the engine's
     json input;              // as started: `$$.Execution.Input` (kept only when the machine reads `$$`)
+    // The caller's input text (start_options::input_text) when it spells the input otherwise
+    // than stepfn would: ExecutionStarted and the first state's Entered event show it as given.
+    std::string given_input;
+    bool express = false;    // EXPRESS: no history-length limit
     time_point start_time;
     std::int64_t redrive_count = 0;  // `$$.Execution.RedriveCount`, and RedriveTime once redriven
     time_point redrive_time;

@@ -115,6 +115,14 @@ struct fanout_group {
     std::atomic<bool> finished{false};
     std::optional<error> failure;
     std::int64_t last_event = 0;
+    // The last event inside the iteration that ended last (before its MapIterationSucceeded):
+    // AWS links the next MapIterationStarted to it.
+    std::int64_t last_inner = 0;
+    // The run failed: the failing branch's or iteration's last event, and whether the
+    // ParallelStateFailed/MapStateFailed that follows it was written (not when a Retry runs
+    // the state again).
+    std::int64_t failed_event = 0;
+    bool failed_written = false;
     // The running branches/iterations, owned here; a finished one is released at once so a long
     // Map keeps only outputs.
     std::unordered_map<std::size_t, std::shared_ptr<frame>> children;

@@ -78,10 +78,20 @@ void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type typ
     }
 }
 
-STEPFN_INLINE json engine_core::execution_started_details(const json& input, const std::string& role) const {
+// As add_io, with the payload's text as the caller gave it (an execution's input) when there is one.
+inline void add_given_io(json& details, const char* key, const char* details_key, const json& value, const std::string& given) {
+    if (given.empty()) return add_io(details, key, details_key, value);
+    add_member(details, key, given);
+    json truncated = json::object();
+    add_member(truncated, "truncated", false);
+    add_member(details, details_key, std::move(truncated));
+}
+
+STEPFN_INLINE json engine_core::execution_started_details(const json& input, const std::string& role,
+                                                          const std::string& given) const {
     json details = json::object();
     reserve_members(details, 3);
-    add_io(details, "input", "inputDetails", input);
+    add_given_io(details, "input", "inputDetails", input, given);
     add_member(details, "roleArn", role.empty() ? role_arn_ : role);
     return details;
 }

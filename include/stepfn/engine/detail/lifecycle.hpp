@@ -84,6 +84,16 @@ STEPFN_INLINE void engine_core::shutdown() {
     for (auto& r : live) end_execution(r, execution_status::aborted, json(), error{"", "the engine was destroyed"});
 }
 
+// The caller's input text, kept only when it spells `input` otherwise than stepfn would (blanks,
+// number spelling, escapes) and really is `input` (parsed again to be sure; bounded by the
+// payload limit); empty otherwise.
+inline std::string given_input_text(const json& input, std::string text) {
+    if (text == json_text(input)) return std::string();
+    json reparsed = json::parse(text, nullptr, false);
+    if (reparsed.is_discarded() || reparsed != input) return std::string();
+    return text;
+}
+
 STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine, json input, start_options options) {
     if (options.name.empty()) options.name = make_uuid(*this);
     if (options.name.size() > 80)
@@ -123,12 +133,16 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
         slot = rec;
     }
 
+    rec->express = options.type == execution_type::express;
+    if (options.input_text && !options.input_text->empty() && options.input_text->size() <= options_.bounds.max_payload_bytes)
+        rec->given_input = given_input_text(input, std::move(*options.input_text));
     std::int64_t prev = 0;
-    emit(*rec, prev, event_type::execution_started, [&] { return execution_started_details(input, rec->role_arn); });
+    emit(*rec, prev, event_type::execution_started, [&] { return execution_started_details(input, rec->role_arn, rec->given_input); });
     if (metrics_) count_execution_opened(*rec, true);
     if (spans_) trace_execution_started(*rec, options.trace_parent);
     // `$$.Execution.Input` needs the input as it was; a machine that never reads `$$` does not.
-    if (machine.definition().reads_context) rec->input = input;
+    // Kept too when the caller's text is shown for the states whose input it still is.
+    if (machine.definition().reads_context || !rec->given_input.empty()) rec->input = input;
 
     auto root = std::make_shared<frame>();
     root->exec = rec;

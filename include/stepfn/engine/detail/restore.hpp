@@ -281,6 +281,7 @@ STEPFN_INLINE result<void> engine_core::restore_wait(const std::shared_ptr<frame
         auto attempt = std::make_shared<task_attempt>(self, f, ++f->generation, callback);
         attempt->token = tr.text("token", problem);
         attempt->was_submitted = tr.flag("submitted");
+        attempt->was_started = !tr.flag("notStarted");
         task_request request;
         request.resource = rr.text("resource", problem);
         if (const json* input = rr.find("input")) request.input = *input;
@@ -315,6 +316,9 @@ STEPFN_INLINE result<void> engine_core::restore_wait(const std::shared_ptr<frame
     g->failures = static_cast<std::size_t>((std::max)(fr.integer("failures", 0, problem), std::int64_t(0)));
     g->max_running = static_cast<std::size_t>((std::max)(fr.integer("maxRunning", 1, problem), std::int64_t(1)));
     g->last_event = fr.integer("last", 0, problem);
+    g->last_inner = fr.find("lastInner") ? fr.integer("lastInner", 0, problem) : g->last_event;
+    if (fr.find("failedEvent")) g->failed_event = fr.integer("failedEvent", 0, problem);
+    g->failed_written = fr.flag("failedWritten");
     if (fr.find("toleratedCount")) g->tolerated_count = fr.integer("toleratedCount", 0, problem);
     if (const json* pct = fr.find("toleratedPercentage"); pct && pct->is_number()) g->tolerated_percentage = pct->get<double>();
     const json* results = fr.find("results");

@@ -73,6 +73,9 @@ inline json fanout_snapshot(fanout_group& g) {
         out["failures"] = g.failures;
         out["maxRunning"] = g.max_running;
         out["last"] = g.last_event;
+        if (g.last_inner) out["lastInner"] = g.last_inner;
+        if (g.failed_event) out["failedEvent"] = g.failed_event;
+        if (g.failed_written) out["failedWritten"] = true;
         out["finished"] = g.finished.load();
         if (g.tolerated_count) out["toleratedCount"] = *g.tolerated_count;
         if (g.tolerated_percentage) out["toleratedPercentage"] = *g.tolerated_percentage;
@@ -126,6 +129,7 @@ inline json frame_snapshot(const frame& f) {
         json task = json::object();
         task["token"] = a.token;
         task["submitted"] = a.was_submitted;
+        if (!a.was_started) task["notStarted"] = true;  // an activity no worker has taken yet
         if (f.timer) task["deadline"] = to_micros(f.timer_at);
         if (f.heartbeat_timer) task["heartbeatDeadline"] = to_micros(f.heartbeat_at);
         if (a.kept_request) task["request"] = request_snapshot(*a.kept_request);

@@ -40,6 +40,7 @@ public:
     }
     void submitted(json response);
     void heartbeat() override;
+    void started(std::string worker_name) override;
     bool cancelled() const override { return cancelled_.load(); }
     void on_cancel(std::function<void()> handler) override {
         bool run_now = false;
@@ -67,6 +68,8 @@ public:
     // a callback task's invoker answered (TaskSubmitted). Touched only in the frame's strand.
     std::optional<task_request> kept_request;
     bool was_submitted = false;
+    // Whether its Started event is written (an activity's waits for a worker to take the task).
+    bool was_started = true;
 
 private:
     static void call_quietly(const std::function<void()>& fn) { (void)guarded_call(fn); }

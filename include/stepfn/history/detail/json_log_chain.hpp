@@ -95,15 +95,15 @@ public:
         const std::string_view type_name = to_string(event.type);
         const bool entered = type_name.size() > 7 && type_name.substr(type_name.size() - 7) == "Entered";
         const bool exited = type_name.size() > 6 && type_name.substr(type_name.size() - 6) == "Exited";
+        const task_event_kind task_step = task_event_of(event.type);
+        if (task_step == task_event_kind::started) current.task_started = event.timestamp;
+        if ((task_step == task_event_kind::succeeded || task_step == task_event_kind::failed ||
+             task_step == task_event_kind::timed_out) &&
+            current.task_started)
+            out.duration = ms(*current.task_started);
         switch (event.type) {
         case event_type::execution_started:
         case event_type::execution_redriven: exec.started = event.timestamp; break;
-        case event_type::task_started: current.task_started = event.timestamp; break;
-        case event_type::task_succeeded:
-        case event_type::task_failed:
-        case event_type::task_timed_out:
-            if (current.task_started) out.duration = ms(*current.task_started);
-            break;
         case event_type::parallel_state_started:
         case event_type::map_state_started:
             current.fan_out = true;

@@ -50,6 +50,7 @@ STEPFN_INLINE void engine_core::on_child_finished(const std::shared_ptr<fanout_g
     const state& s = *g->owner;
     // A distributed Map's children are executions with their own histories: nothing to link.
     std::int64_t prev = child ? child->prev_event : (g->run ? 0 : g->parent->prev_event);
+    const std::int64_t inner = prev;  // the iteration's own last event
     if (g->is_map && !g->run) {
         emit(*g->parent->exec, prev, ended ? event_type::map_iteration_succeeded : event_type::map_iteration_failed,
              [&] { return json{{"name", s.name}, {"index", index}}; });
@@ -60,6 +61,7 @@ STEPFN_INLINE void engine_core::on_child_finished(const std::shared_ptr<fanout_g
         std::lock_guard<std::mutex> lock(g->mutex);
         if (g->finished) return;
         g->last_event = (std::max)(g->last_event, prev);
+        g->last_inner = (std::max)(g->last_inner, inner);
         g->children.erase(index);
         --g->running;
         ++g->completed;
@@ -85,6 +87,7 @@ STEPFN_INLINE void engine_core::on_child_finished(const std::shared_ptr<fanout_g
                 g->failure = tolerance ? error{errors::exceed_tolerated_failure_threshold,
                                                "The specified tolerated failure threshold was exceeded"}
                                        : std::move(ended.error());
+                g->failed_event = prev;
                 for (auto& entry : g->children) {
                     if (entry.second->exec->durable) g->stopped.push_back(frame_snapshot(*entry.second));
                     to_abort.push_back(std::move(entry.second));
@@ -105,6 +108,20 @@ STEPFN_INLINE void engine_core::on_child_finished(const std::shared_ptr<fanout_g
         } else {
             // A runner still going takes the freed slot itself.
             launch = g->is_map && (g->run || g->runners == 0);
+        }
+    }
+    if (done && g->failure && !g->run && !g->parent->exec->ended.load()) {
+        // AWS writes ParallelStateFailed/MapStateFailed right after the failing branch's or
+        // iteration's last event, and not at all when a Retry runs the state again. The parent
+        // is parked on the run: its retry counters stay as they are until on_fanout_done.
+        const std::shared_ptr<frame>& parent = g->parent;
+        if (!will_retry(*parent, s, *g->failure)) {
+            std::int64_t link = g->failed_event;
+            emit(*parent->exec, link, g->is_map ? event_type::map_state_failed : event_type::parallel_state_failed,
+                 [] { return json::object(); });
+            std::lock_guard<std::mutex> lock(g->mutex);
+            g->failed_event = link;
+            g->failed_written = true;
         }
     }
     auto self = shared_from_this();
@@ -159,9 +176,9 @@ STEPFN_INLINE void engine_core::on_fanout_done(const std::shared_ptr<frame>& f, 
             if (g->run->keep_runs) (void)write_map_results(*f, s, std::get<map_state>(s.body), *g->run, json::array());
             map_run_failed(*g->failure);
         } else {
-            emit(*f->exec, last, g->is_map ? event_type::map_state_failed : event_type::parallel_state_failed,
-                 [] { return json::object(); });
-            f->prev_event = last;
+            // The Failed event (when written) is on_child_finished's; a retry's Started event
+            // links to the failing branch's or iteration's last event.
+            f->prev_event = g->failed_event ? g->failed_event : last;
         }
         return resume(f, s, outcome::fail_from_outside(std::move(*g->failure)));
     }

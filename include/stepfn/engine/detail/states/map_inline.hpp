@@ -87,7 +87,8 @@ STEPFN_INLINE void engine_core::launch_frames(const std::shared_ptr<fanout_group
             continue;
         }
         auto child = make_child(f, *m.processor, std::move(*input), g, index);
-        std::int64_t link = g->last_event ? g->last_event : f->prev_event;
+        // After an iteration ended, AWS links the next start to that iteration's last event.
+        std::int64_t link = g->last_inner ? g->last_inner : g->last_event ? g->last_event : f->prev_event;
         emit(*f->exec, link, event_type::map_iteration_started, [&] { return json{{"name", g->owner->name}, {"index", index}}; });
         child->prev_event = link;
         {
@@ -130,7 +131,10 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
     std::vector<std::pair<std::size_t, json>> claimed;
     std::vector<std::pair<std::size_t, json>> succeeded;
     std::shared_ptr<frame> spare;
-    std::int64_t last_event = 0;  // this runner's latest MapIterationSucceeded, to link the next start
+    std::int64_t last_event = 0;  // this runner's latest MapIterationSucceeded
+    // What the next MapIterationStarted links to: the last event inside the iteration this runner
+    // ran last (AWS's link), or that iteration's start while it still waits.
+    std::int64_t link = 0, last_inner = 0;
     std::size_t ran = 0;
     bool more = false;
     for (;;) {
@@ -143,6 +147,7 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
                 g->running -= succeeded.size();
                 g->completed += succeeded.size();
                 g->last_event = (std::max)(g->last_event, last_event);
+                g->last_inner = (std::max)(g->last_inner, last_inner);
                 if (g->completed == g->total) finished = done = g->finished = true;
             }
             succeeded.clear();
@@ -158,7 +163,7 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
                 for (std::size_t i = 0; i < count; ++i, ++g->next)
                     claimed.emplace_back(g->next, std::move(g->items[g->next]));
                 g->running += count;
-                if (!last_event) last_event = g->last_event ? g->last_event : f->prev_event;
+                if (!link) link = g->last_inner ? g->last_inner : f->prev_event;
             }
         }
         if (done) post_fanout_done(g);
@@ -177,9 +182,10 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
             std::shared_ptr<frame> child = std::move(spare);
             if (child) reuse_child(*child, *f, std::move(*input), index);
             else child = make_child(f, *m.processor, std::move(*input), g, index);
-            emit(*f->exec, last_event, event_type::map_iteration_started,
+            std::int64_t started = link;
+            emit(*f->exec, started, event_type::map_iteration_started,
                  [&] { return json{{"name", s.name}, {"index", index}}; });
-            child->prev_event = last_event;
+            child->prev_event = started;
 
             // Run it on this thread as if its strand had just been scheduled: jobs posted to it
             // meanwhile (a task's completion, an abort) queue up and run after, in order.
@@ -191,7 +197,10 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
             inline_iteration() = child.get();
             run_inline(child);
             inline_iteration() = outer;
+            // Read before drain_jobs: until then nothing else runs the child.
+            link = child->delivered || child->done ? child->prev_event : started;
             if (child->delivered) {
+                last_inner = (std::max)(last_inner, child->prev_event);
                 emit(*f->exec, child->prev_event, event_type::map_iteration_succeeded,
                      [&] { return json{{"name", s.name}, {"index", index}}; });
                 last_event = (std::max)(last_event, child->prev_event);

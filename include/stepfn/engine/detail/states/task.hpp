@@ -24,12 +24,16 @@
 
 namespace stepfn::detail {
 
-// AWS history splits a Resource into a service and an action.
+// AWS history splits an integration's Resource into a service and an action:
+// arn:aws:states:::lambda:invoke -> (lambda, invoke); ...:aws-sdk:s3:getObject -> (aws-sdk:s3,
+// getObject); ...:states:startExecution.sync:2 -> (states, startExecution.sync:2).
 inline std::pair<std::string, std::string> split_resource(const std::string& resource) {
     static const std::string integration = "arn:aws:states:::";
     if (resource.compare(0, integration.size(), integration) == 0) {
         std::string rest = resource.substr(integration.size());
-        const auto colon = rest.rfind(':');
+        static const std::string sdk = "aws-sdk:";
+        const std::size_t from = rest.compare(0, sdk.size(), sdk) == 0 ? sdk.size() : 0;
+        const auto colon = rest.find(':', from);
         if (colon != std::string::npos) return {rest.substr(0, colon), rest.substr(colon + 1)};
         return {rest, std::string()};
     }
@@ -38,12 +42,61 @@ inline std::pair<std::string, std::string> split_resource(const std::string& res
     return {"custom", resource};
 }
 
+// Which events a Task's attempts write: a plain Lambda function ARN writes LambdaFunction*, an
+// activity ARN Activity*, everything else (integrations, custom resources) Task*.
+enum class task_family { service, lambda, activity };
+
+inline task_family family_of(const std::string& resource) {
+    if (resource.rfind("arn:aws:lambda:", 0) == 0 && resource.find(":function:") != std::string::npos)
+        return task_family::lambda;
+    if (resource.rfind("arn:aws:states:", 0) == 0 && resource.find(":activity:") != std::string::npos)
+        return task_family::activity;
+    return task_family::service;
+}
+
+struct task_family_events {
+    event_type scheduled, started, succeeded, failed, timed_out, start_failed;
+};
+
+inline task_family_events events_of(task_family family) noexcept {
+    switch (family) {
+    case task_family::lambda:
+        return {event_type::lambda_function_scheduled, event_type::lambda_function_started,
+                event_type::lambda_function_succeeded, event_type::lambda_function_failed,
+                event_type::lambda_function_timed_out, event_type::lambda_function_start_failed};
+    case task_family::activity:
+        return {event_type::activity_scheduled,  event_type::activity_started,   event_type::activity_succeeded,
+                event_type::activity_failed,     event_type::activity_timed_out, event_type::activity_schedule_failed};
+    case task_family::service: break;
+    }
+    return {event_type::task_scheduled, event_type::task_started,    event_type::task_succeeded,
+            event_type::task_failed,    event_type::task_timed_out,  event_type::task_start_failed};
+}
+
 // A Task's resource as its history events name it, split only when an event is recorded.
 class resource_names {
 public:
-    explicit resource_names(const std::string& resource) : resource_(resource) {}
+    explicit resource_names(const std::string& resource) : resource_(resource), family_(family_of(resource)) {}
     const std::string& type() { return parts().first; }
     const std::string& name() { return parts().second; }
+    task_family family() const noexcept { return family_; }
+    task_family_events events() const noexcept { return events_of(family_); }
+    // The details every event of a Task* attempt starts with; LambdaFunction* and Activity*
+    // events name no resource after their Scheduled event.
+    json base_details() {
+        json details = json::object();
+        if (family_ == task_family::service) {
+            details["resourceType"] = type();
+            details["resource"] = name();
+        }
+        return details;
+    }
+    json error_details(const std::string& error_name, const std::string& cause) {
+        json details = base_details();
+        details["error"] = error_name;
+        details["cause"] = cause;
+        return details;
+    }
 
 private:
     const std::pair<std::string, std::string>& parts() {
@@ -51,8 +104,19 @@ private:
         return *parts_;
     }
     const std::string& resource_;
+    task_family family_;
     std::optional<std::pair<std::string, std::string>> parts_;
 };
+
+// AWS's taskCredentials: the role a Task's Credentials name ({"roleArn": ...}), or null.
+inline json task_credentials(const json& credentials) {
+    if (!credentials.is_object()) return json();
+    auto role = credentials.find("RoleArn");
+    if (role == credentials.end() || !role->is_string()) return json();
+    json out = json::object();
+    out["roleArn"] = *role;
+    return out;
+}
 
 // Which execution and state a request comes from (also for one rebuilt after a restart).
 inline void address_request(task_request& request, const frame& f, const state& s) {
@@ -84,6 +148,16 @@ STEPFN_INLINE void task_attempt::submitted(json response) {
     const auto generation = generation_;
     core->post_to(f, [core, f, generation, response = std::move(response)]() mutable {
         core->on_task_submitted(f, generation, std::move(response));
+    });
+}
+
+STEPFN_INLINE void task_attempt::started(std::string worker_name) {
+    auto f = owner_.lock();
+    if (!f || completed_.load()) return;
+    auto core = core_;
+    const auto generation = generation_;
+    core->post_to(f, [core, f, generation, worker_name = std::move(worker_name)]() mutable {
+        core->on_task_taken(f, generation, std::move(worker_name));
     });
 }
 
@@ -159,23 +233,32 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
     }
 
     resource_names resource(t.resource);
-    emit(*f->exec, f->prev_event, event_type::task_scheduled, [&] {
+    const task_family_events events = resource.events();
+    emit(*f->exec, f->prev_event, events.scheduled, [&] {
         json details = json::object();
-        details["resourceType"] = resource.type();
-        details["resource"] = resource.name();
-        details["region"] = options_.region;
-        details["parameters"] = json_text(*params);
+        if (resource.family() == task_family::service) {
+            details["resourceType"] = resource.type();
+            details["resource"] = resource.name();
+            details["region"] = options_.region;
+            details["parameters"] = json_text(*params);
+        } else {
+            details["resource"] = t.resource;
+            add_io(details, "input", "inputDetails", *params);
+        }
         if (timeout) details["timeoutInSeconds"] = *timeout;
-        if (heartbeat) details["heartbeatInSeconds"] = *heartbeat;
+        if (heartbeat && resource.family() != task_family::lambda) details["heartbeatInSeconds"] = *heartbeat;
+        if (resource.family() != task_family::activity) {
+            json role = task_credentials(credentials);
+            if (!role.is_null()) details["taskCredentials"] = std::move(role);
+        }
         return details;
     });
     if (metrics_) count_task(*f, t, task_phase::scheduled);
 
     auto invoker = invokers_.find(t.resource);
     if (!invoker) {
-        emit(*f->exec, f->prev_event, event_type::task_start_failed, [&] {
-            return json{{"resourceType", resource.type()}, {"resource", resource.name()}, {"error", errors::runtime},
-                        {"cause", "no task invoker is registered for resource '" + t.resource + "'"}};
+        emit(*f->exec, f->prev_event, events.start_failed, [&] {
+            return resource.error_details(errors::runtime, "no task invoker is registered for resource '" + t.resource + "'");
         });
         if (metrics_) count_task(*f, t, task_phase::start_failed);
         if (traced(*f->exec)) {
@@ -185,8 +268,9 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
         }
         return outcome::fail(error{errors::runtime, "No task invoker is registered for resource '" + t.resource + "'."});
     }
-    emit(*f->exec, f->prev_event, event_type::task_started,
-         [&] { return json{{"resourceType", resource.type()}, {"resource", resource.name()}}; });
+    // An activity is started when a worker takes it (task_completion::started), not when queued.
+    const bool started_now = resource.family() != task_family::activity;
+    if (started_now) emit(*f->exec, f->prev_event, events.started, [&] { return resource.base_details(); });
     if (metrics_) count_task(*f, t, task_phase::started);
     if (traced(*f->exec)) trace_attempt_started(*f);
 
@@ -194,6 +278,7 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
     auto attempt = std::make_shared<task_attempt>(shared_from_this(), f, generation, callback);
     attempt->token = token;
     attempt->heartbeat_seconds = heartbeat;
+    attempt->was_started = started_now;
     f->attempt = attempt;
     f->waiting = true;
     const time_point now = clock_->now();
@@ -271,7 +356,8 @@ STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, 
     if (f->generation != generation || !f->attempt || f->exec->ended.load()) return;
     const state& s = f->states->states[f->current];
     const auto& t = std::get<task_state>(s.body);
-    end_attempt(*f);
+    const auto ended = end_attempt(*f);
+    const bool was_started = ended->was_started, was_submitted = ended->was_submitted;
     f->waiting = false;
     ++f->generation;
 
@@ -284,17 +370,26 @@ STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, 
         answer = make_error(errors::data_limit_exceeded, "The state/task '" + t.resource + "' returned a result nested more than " +
                                                              std::to_string(options_.bounds.max_payload_depth) +
                                                              " levels deep (limits::max_payload_depth).");
+    const task_family_events events = resource.events();
+    if (!was_started) {
+        // An activity answered without saying which worker took it.
+        emit(*f->exec, f->prev_event, events.started, [&] { return resource.base_details(); });
+    }
     if (!answer) {
-        emit(*f->exec, f->prev_event, event_type::task_failed, [&] {
-            return json{{"resourceType", resource.type()}, {"resource", resource.name()},
-                        {"error", answer.error().name}, {"cause", answer.error().cause}};
-        });
+        emit(*f->exec, f->prev_event, events.failed,
+             [&] { return resource.error_details(answer.error().name, answer.error().cause); });
         if (metrics_) count_task(*f, t, task_phase::failed);
         if (traced(*f->exec)) trace_attempt_ended(*f, t, &answer.error());
         return resume(f, s, outcome::fail_from_outside(std::move(answer.error())));
     }
-    emit(*f->exec, f->prev_event, event_type::task_succeeded, [&] {
-        json details = json{{"resourceType", resource.type()}, {"resource", resource.name()}};
+    if (!was_submitted && (ends_with(t.resource, ".sync") || ends_with(t.resource, ".waitForTaskToken") ||
+                                  t.resource.find(".sync:") != std::string::npos)) {
+        // AWS writes TaskSubmitted after TaskStarted for a job or callback; an invoker (a mock)
+        // that answered at once never reported the submission, so it is written here.
+        emit(*f->exec, f->prev_event, event_type::task_submitted, [&] { return resource.base_details(); });
+    }
+    emit(*f->exec, f->prev_event, events.succeeded, [&] {
+        json details = resource.base_details();
         add_io(details, "output", "outputDetails", *answer);
         return details;
     });
@@ -310,8 +405,21 @@ STEPFN_INLINE void engine_core::on_task_submitted(const std::shared_ptr<frame>& 
     f->attempt->was_submitted = true;
     resource_names resource(t.resource);
     emit(*f->exec, f->prev_event, event_type::task_submitted, [&] {
-        json details = json{{"resourceType", resource.type()}, {"resource", resource.name()}};
+        json details = resource.base_details();
         add_io(details, "output", "outputDetails", response);
+        return details;
+    });
+}
+
+STEPFN_INLINE void engine_core::on_task_taken(const std::shared_ptr<frame>& f, std::uint64_t generation, std::string worker_name) {
+    if (f->generation != generation || !f->attempt || f->attempt->was_started || f->exec->ended.load()) return;
+    const auto& t = std::get<task_state>(f->states->states[f->current].body);
+    f->attempt->was_started = true;
+    if (f->exec->durable) f->exec->durable->touched = true;  // the next checkpoint knows it started
+    resource_names resource(t.resource);
+    emit(*f->exec, f->prev_event, resource.events().started, [&] {
+        json details = resource.base_details();
+        if (!worker_name.empty()) details["workerName"] = std::move(worker_name);
         return details;
     });
 }
@@ -345,9 +453,9 @@ STEPFN_INLINE void engine_core::on_task_timeout(const std::shared_ptr<frame>& f,
     f->waiting = false;
     ++f->generation;
     resource_names resource(t.resource);
-    emit(*f->exec, f->prev_event, event_type::task_timed_out, [&] {
-        return json{{"resourceType", resource.type()}, {"resource", resource.name()}, {"error", errors::timeout},
-                    {"cause", heartbeat ? "The task missed its heartbeat (HeartbeatSeconds)." : "The task timed out (TimeoutSeconds)."}};
+    emit(*f->exec, f->prev_event, resource.events().timed_out, [&] {
+        return resource.error_details(errors::timeout, heartbeat ? "The task missed its heartbeat (HeartbeatSeconds)."
+                                                                 : "The task timed out (TimeoutSeconds).");
     });
     if (metrics_) count_task(*f, t, task_phase::timed_out);
     if (traced(*f->exec)) {
