@@ -5,6 +5,7 @@
 // `stepfn worker` claims and runs them until SIGTERM, `stepfn start` stores a new one for the
 // workers and returns at once. Part of cli.hpp, which includes it after durable_commands.hpp.
 
+#include <condition_variable>
 #include <csignal>
 #include <future>
 #include <map>
@@ -31,6 +32,10 @@ Options:
   --store URL             The PostgreSQL store
   --concurrency N         At most N executions at once (default 64)
   --lease-seconds S       How long a lease lasts unless renewed (default 30; renewed every S/3)
+  --park-after-ms MS      Hand back an execution whose every branch waits, for a task
+                          token or for a timer due more than MS ms from now (default
+                          1000): it is due again at its timer, or when a message (a token's
+                          outcome, a stop) reaches it, and any worker then goes on with it
   --in-flight-tasks MODE  A task that was running when its worker died: fail (default,
                           Stepfn.TaskInterrupted) or redispatch (sent again: at least once)
   --mock-config FILE      Answer Task states from a mock configuration file
@@ -87,8 +92,18 @@ struct worker_settings {
     std::string name;
     std::size_t concurrency = 64;
     std::chrono::milliseconds lease{30000};
+    std::chrono::milliseconds park_after{1000};
     in_flight_tasks after_restart = in_flight_tasks::fail;
     task_setup tasks;
+};
+
+// Executions this worker asked its engine to park (engine::park), and the ones it did: shared
+// with the engine's threads, which answer.
+struct park_requests {
+    std::mutex mutex;
+    std::condition_variable answered;
+    std::size_t outstanding = 0;
+    std::vector<std::pair<std::string, std::optional<store_time>>> parked;
 };
 
 inline int run_worker(const worker_settings& settings, std::FILE* out, std::FILE* err) {
@@ -169,7 +184,50 @@ inline int run_worker(const worker_settings& settings, std::FILE* out, std::FILE
             running.erase(it);
         }
     };
+    // Executions whose every branch waits are handed back (docs/store-postgres.md, "Parked
+    // executions"): the engine lets go of them on their strands, then their leases go back with
+    // their next timer as the row's wake time. Messages are applied on this thread only, after
+    // the answers, so none can reach an execution while it parks.
+    auto parking = std::make_shared<park_requests>();
+    std::size_t parked_count = 0;
+    const auto park_waiting = [&] {
+        const auto not_before = std::chrono::system_clock::now() + settings.park_after;
+        std::size_t asked = 0;
+        for (const auto& entry : running) {
+            if (entry.second.status() != execution_status::running) continue;
+            {
+                std::lock_guard<std::mutex> lock(parking->mutex);
+                ++parking->outstanding;
+            }
+            ++asked;
+            engine->park(entry.first, not_before, [parking, arn = entry.first](result<park_outcome> r) {
+                std::lock_guard<std::mutex> lock(parking->mutex);
+                if (r && r->parked) parking->parked.emplace_back(arn, r->wake);
+                if (--parking->outstanding == 0) parking->answered.notify_all();
+            });
+        }
+        if (asked == 0) return;
+        std::vector<std::pair<std::string, std::optional<store_time>>> parked;
+        {
+            std::unique_lock<std::mutex> lock(parking->mutex);
+            parking->answered.wait_for(lock, std::chrono::seconds(5), [&] { return parking->outstanding == 0; });
+            parked.swap(parking->parked);
+        }
+        for (const auto& p : parked) {
+            running.erase(p.first);
+            // Its last checkpoint is stored (park checks): the row's wake is its next timer.
+            auto released = store->release(p.first, p.second);
+            if (!released) write_line(err, "stepfn worker: handing back " + p.first + ": " + released.error().cause);
+            ++parked_count;
+        }
+    };
+    const auto parks_pending = [&] {
+        std::lock_guard<std::mutex> lock(parking->mutex);
+        return parking->outstanding != 0;
+    };
+
     auto last_renewal = std::chrono::steady_clock::now();
+    auto last_parking = last_renewal;
     while (!worker_stop_signal) {
         // Ends first: a slot freed is claimed again in the same round.
         settle();
@@ -179,8 +237,12 @@ inline int run_worker(const worker_settings& settings, std::FILE* out, std::FILE
             auto lost = store->renew_leases();
             if (!lost) write_line(err, "stepfn worker: renewing leases: " + lost.error().cause);
         }
+        if (now - last_parking >= std::chrono::milliseconds(100)) {
+            last_parking = now;
+            park_waiting();
+        }
         // Messages to executions this worker holds, then new work.
-        if (auto mail = store->held_with_mail(); mail) {
+        if (auto mail = store->held_with_mail(); mail && !parks_pending()) {
             for (const auto& arn : *mail) {
                 auto messages = store->take_messages(arn);
                 if (messages)
@@ -221,8 +283,14 @@ inline int run_worker(const worker_settings& settings, std::FILE* out, std::FILE
                 }
             }
         }
-        // NOTIFY only shortens the wait; the loop polls the tables regardless.
-        if (claimed == 0) store->wait_for_work(std::chrono::milliseconds(200));
+        // NOTIFY only shortens the wait; the loop polls the tables regardless, and sooner when
+        // an execution handed back is due sooner.
+        if (claimed == 0) {
+            auto wait = std::chrono::milliseconds(running.empty() ? 200 : 100);
+            if (auto due = store->next_due(); due && *due && **due < wait)
+                wait = (std::max)(**due, std::chrono::milliseconds(1));
+            store->wait_for_work(wait);
+        }
     }
 
     // The ends stored while the last round ran: their checkpoints answered (flush), then a
@@ -232,7 +300,8 @@ inline int run_worker(const worker_settings& settings, std::FILE* out, std::FILE
     settle();
     write_line(err, "stepfn worker " + settings.name + ": stopping; handing " + std::to_string(running.size()) +
                         " execution(s) back; " + std::to_string(store->stale_writes_refused()) + " stale write(s) refused, " +
-                        std::to_string(fenced_out) + " execution(s) lost to other workers");
+                        std::to_string(fenced_out) + " execution(s) lost to other workers, " + std::to_string(parked_count) +
+                        " parked");
     // The engine first (nothing more is written), then what it wrote, then the leases: another
     // worker goes on from the last checkpoints at once.
     engine.reset();
@@ -255,7 +324,7 @@ inline int worker_command(const std::vector<std::string>& args, std::FILE* in, s
     constexpr std::string_view hint = "stepfn worker --help";
     auto parsed = parse_arguments(args, {{"--store", true}, {"--concurrency", true}, {"--lease-seconds", true}, {"--in-flight-tasks", true},
                                          {"--mock-config", true}, {"--test-case", true}, {"--state-machine", true}, {"--invokers", true},
-                                         {"--name", true}});
+                                         {"--name", true}, {"--park-after-ms", true}});
     if (!parsed) return report(parsed.error(), hint, err);
     if (parsed->help) {
         write(out, worker_usage);
@@ -285,6 +354,12 @@ inline int worker_command(const std::vector<std::string>& args, std::FILE* in, s
         if (*mode == "fail") settings.after_restart = in_flight_tasks::fail;
         else if (*mode == "redispatch") settings.after_restart = in_flight_tasks::redispatch;
         else return report({"--in-flight-tasks must be fail or redispatch, not " + in_quotes(*mode), true}, hint, err);
+    }
+    if (const std::string* park = parsed->find("--park-after-ms")) {
+        bool ok = !park->empty() && park->size() <= 9;
+        for (char c : *park) ok = ok && c >= '0' && c <= '9';
+        if (!ok) return report({"--park-after-ms must be a whole number from 0 to 999999999", true}, hint, err);
+        settings.park_after = std::chrono::milliseconds(std::stoll(*park));
     }
     settings.name = parsed->find("--name") ? *parsed->find("--name") : default_worker_name();
     const auto optional_value = [&](std::string_view name) -> std::optional<std::string> {

@@ -229,6 +229,12 @@ public:
         std::lock_guard<std::mutex> lock(reads_mutex_);
         return leases_.with_mail(reads_);
     }
+    // How long until the next execution handed back to a timer is due (database clock); nullopt
+    // when none is. A worker waits at most that long for work.
+    result<std::optional<std::chrono::milliseconds>> next_due() {
+        std::lock_guard<std::mutex> lock(reads_mutex_);
+        return leases_.next_due(reads_);
+    }
     // Waits up to `timeout` for a NOTIFY that there is work (a new execution, a message, leases
     // handed back): only a hint to look again sooner; claim() is what finds work. True when
     // one came. The first call opens a connection that LISTENs.

@@ -64,6 +64,8 @@ public:
     result<recovered_executions> recover();
     result<execution> resume_one(std::string_view arn);
     result<execution> redrive(std::string_view arn);
+    // ---- park.hpp: a durable execution that only waits leaves the engine (a worker hands it back)
+    void park(std::string_view arn, time_point not_before, std::function<void(result<park_outcome>)> done);
     // Called when the engine is destroyed: aborts what still runs so nothing touches it later.
     void shutdown();
 
@@ -229,6 +231,10 @@ private:
     result<void> restore_wait(const std::shared_ptr<frame>& f, const json& wait, std::vector<job>& arms, int depth);
     void resume_attempt(const std::shared_ptr<frame>& f, std::optional<time_point> deadline,
                         std::optional<time_point> heartbeat_deadline);
+
+    // ---- park.hpp ----------------------------------------------------------------------------
+    bool only_waits(const frame& f, std::optional<time_point>& wake, int depth) const;
+    void cancel_wait_timers(frame& f, int depth);
 
     // ---- telemetry.hpp: metrics (only called when metrics_ is set, except cancel_timer) -------
     enum class task_phase { scheduled, started, start_failed, succeeded, failed, timed_out };

@@ -209,6 +209,17 @@ public:
         return messages;
     }
 
+    // How long until the next handed-back execution is due (its timer), on the database's clock;
+    // nullopt when none waits for a time. Lets a worker sleep until then instead of polling.
+    result<std::optional<std::chrono::milliseconds>> next_due(pg_connection& db) {
+        pg_params none;
+        auto r = db.query("SELECT (min(wake_ns) - now_ns()) / 1000000 FROM executions WHERE wake_ns > now_ns()", none,
+                          "finding the next timer");
+        if (!r) return tl::make_unexpected(std::move(r.error()));
+        if (PQntuples(r->get()) == 0 || PQgetisnull(r->get(), 0, 0)) return std::optional<std::chrono::milliseconds>();
+        return std::optional<std::chrono::milliseconds>(std::chrono::milliseconds(pg_integer(r->get(), 0, 0)));
+    }
+
     result<std::vector<std::string>> with_mail(pg_connection& db) {
         if (auto r = need_worker("read its mail"); !r) return tl::make_unexpected(std::move(r.error()));
         pg_params p;
