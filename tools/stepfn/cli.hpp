@@ -89,6 +89,8 @@ inline int stepfn_cli(int argc, const char* const* argv, std::FILE* out, std::FI
 #include "store_commands.hpp"
 #include "verify_command.hpp"
 #include "durable_commands.hpp"
+#include "worker_loop.hpp"
+#include "serve_shared.hpp"
 #include "serve_command.hpp"
 #include "worker_command.hpp"
 #include "task_commands.hpp"

@@ -5,7 +5,6 @@
 // `stepfn worker` claims and runs them until SIGTERM, `stepfn start` stores a new one for the
 // workers and returns at once. Part of cli.hpp, which includes it after durable_commands.hpp.
 
-#include <condition_variable>
 #include <csignal>
 #include <future>
 #include <map>
@@ -72,21 +71,6 @@ invalid definition, or a store that cannot be opened.
 
 inline volatile std::sig_atomic_t worker_stop_signal = 0;
 
-// The worker's messages from senders (postgres_store::send): task outcomes, stops, redrives.
-template <class Engine>
-void apply_message(Engine& engine, const std::string& arn, const execution_message& m, std::FILE* err) {
-    json body = json::parse(m.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) body = json::object();
-    const auto text = [&](const char* key) { return body.contains(key) && body[key].is_string() ? body[key].get<std::string>() : std::string(); };
-    result<void> r;
-    if (m.kind == "task_success") r = engine.send_task_success(text("token"), body.contains("output") ? body["output"] : json::object());
-    else if (m.kind == "task_failure") r = engine.send_task_failure(text("token"), text("error"), text("cause"));
-    else if (m.kind == "task_heartbeat") r = engine.send_task_heartbeat(text("token"));
-    else if (m.kind == "stop") r = engine.stop(arn, text("error"), text("cause"));
-    else write_line(err, "stepfn worker: a message of the unknown kind " + in_quotes(m.kind) + " to " + arn + " was dropped");
-    if (!r) write_line(err, "stepfn worker: " + m.kind + " for " + arn + ": " + r.error().name + ": " + r.error().cause);
-}
-
 struct worker_settings {
     std::string store;
     std::string name;
@@ -95,15 +79,6 @@ struct worker_settings {
     std::chrono::milliseconds park_after{1000};
     in_flight_tasks after_restart = in_flight_tasks::fail;
     task_setup tasks;
-};
-
-// Executions this worker asked its engine to park (engine::park), and the ones it did: shared
-// with the engine's threads, which answer.
-struct park_requests {
-    std::mutex mutex;
-    std::condition_variable answered;
-    std::size_t outstanding = 0;
-    std::vector<std::pair<std::string, std::optional<store_time>>> parked;
 };
 
 inline int run_worker(const worker_settings& settings, std::FILE* out, std::FILE* err) {
@@ -129,193 +104,25 @@ inline int run_worker(const worker_settings& settings, std::FILE* out, std::FILE
     auto engine = std::make_unique<pool_engine>(pool, clock, std::move(options));
     settings.tasks.apply(engine->invokers());
 
-    std::mutex ended_mutex;
-    std::vector<std::string> ended;  // executions that ended here, for the loop to settle
-    std::map<std::string, execution> running;
-    const auto adopt = [&](const std::string& arn) {
-        auto resumed = engine->resume(arn);
-        if (!resumed) {
-            write_line(err, "stepfn worker: cannot resume " + arn + ": " + resumed.error().cause);
-            (void)store->release(arn, std::nullopt);
-            return false;
-        }
-        running.insert_or_assign(arn, *resumed);
-        resumed->on_end([&ended_mutex, &ended, arn] {
-            std::lock_guard<std::mutex> lock(ended_mutex);
-            ended.push_back(arn);
-        });
-        return true;
-    };
+    using loop_type = worker_loop<pool_engine>;
+    typename loop_type::settings loop_settings;
+    loop_settings.concurrency = settings.concurrency;
+    loop_settings.lease = settings.lease;
+    loop_settings.park_after = settings.park_after;
+    loop_type loop(*store, *engine, loop_settings, out, err);
     write_line(err, "stepfn worker " + settings.name + ": on " + store->target() + "; SIGTERM or SIGINT stops");
-
-    std::size_t fenced_out = 0;
-    // Prints the ends stored since the last call and drops their executions.
-    const auto settle = [&] {
-        std::vector<std::string> settled;
-        {
-            std::lock_guard<std::mutex> lock(ended_mutex);
-            settled.swap(ended);
-        }
-        for (const auto& arn : settled) {
-            auto it = running.find(arn);
-            if (it == running.end()) continue;
-            const execution_status status = it->second.status();
-            // An earlier run of it here ended (fenced out); it was claimed again and runs anew.
-            if (status == execution_status::running) continue;
-            result<json> outcome = it->second.outcome();
-            // Ended here only: its end (or an earlier checkpoint) was not stored, because the
-            // lease moved to another worker (fencing) or the store failed.
-            const bool fenced = !outcome && outcome.error().name == "Stepfn.StoreFailed";
-            if (fenced) {
-                ++fenced_out;
-            } else {
-                json line = json::object();
-                line["name"] = it->second.name();
-                json result = result_line(status, std::move(outcome));
-                for (auto& item : result.items()) line[item.key()] = std::move(item.value());
-                write_line(out, dump(line));
-                std::fflush(out);
-            }
-            // Ended here but not in the store (a refused or failed write): handed back, so that
-            // whoever holds it now, or the next claimer, goes on from the store. A stored end
-            // released it in the database already.
-            if (fenced) (void)store->release(arn, std::optional<store_time>(std::chrono::system_clock::now()));
-            else store->forget_ended(arn);
-            running.erase(it);
-        }
-    };
-    // Executions whose every branch waits are handed back (docs/store-postgres.md, "Parked
-    // executions"): the engine lets go of them on their strands, then their leases go back with
-    // their next timer as the row's wake time. Messages are applied on this thread only, after
-    // the answers, so none can reach an execution while it parks.
-    auto parking = std::make_shared<park_requests>();
-    std::size_t parked_count = 0;
-    const auto park_waiting = [&] {
-        const auto not_before = std::chrono::system_clock::now() + settings.park_after;
-        std::size_t asked = 0;
-        for (const auto& entry : running) {
-            if (entry.second.status() != execution_status::running) continue;
-            {
-                std::lock_guard<std::mutex> lock(parking->mutex);
-                ++parking->outstanding;
-            }
-            ++asked;
-            engine->park(entry.first, not_before, [parking, arn = entry.first](result<park_outcome> r) {
-                std::lock_guard<std::mutex> lock(parking->mutex);
-                if (r && r->parked) parking->parked.emplace_back(arn, r->wake);
-                if (--parking->outstanding == 0) parking->answered.notify_all();
-            });
-        }
-        if (asked == 0) return;
-        std::vector<std::pair<std::string, std::optional<store_time>>> parked;
-        {
-            std::unique_lock<std::mutex> lock(parking->mutex);
-            parking->answered.wait_for(lock, std::chrono::seconds(5), [&] { return parking->outstanding == 0; });
-            parked.swap(parking->parked);
-        }
-        for (const auto& p : parked) {
-            running.erase(p.first);
-            // Its last checkpoint is stored (park checks): the row's wake is its next timer.
-            auto released = store->release(p.first, p.second);
-            if (!released) write_line(err, "stepfn worker: handing back " + p.first + ": " + released.error().cause);
-            ++parked_count;
-        }
-    };
-    const auto parks_pending = [&] {
-        std::lock_guard<std::mutex> lock(parking->mutex);
-        return parking->outstanding != 0;
-    };
-
-    auto last_renewal = std::chrono::steady_clock::now();
-    auto last_parking = last_renewal;
-    while (!worker_stop_signal) {
-        // Ends first: a slot freed is claimed again in the same round.
-        settle();
-        const auto now = std::chrono::steady_clock::now();
-        if (now - last_renewal >= settings.lease / 3) {
-            last_renewal = now;
-            auto lost = store->renew_leases();
-            if (!lost) write_line(err, "stepfn worker: renewing leases: " + lost.error().cause);
-        }
-        if (now - last_parking >= std::chrono::milliseconds(100)) {
-            last_parking = now;
-            park_waiting();
-        }
-        // Messages to executions this worker holds, then new work.
-        if (auto mail = store->held_with_mail(); mail && !parks_pending()) {
-            for (const auto& arn : *mail) {
-                auto messages = store->take_messages(arn);
-                if (messages)
-                    for (const auto& m : *messages) apply_message(*engine, arn, m, err);
-            }
-        }
-        std::size_t claimed = 0;
-        if (running.size() < settings.concurrency) {
-            auto claims = store->claim(settings.concurrency - running.size());
-            if (!claims) {
-                write_line(err, "stepfn worker: claiming: " + claims.error().cause);
-            } else {
-                claimed = claims->size();
-                for (const auto& c : *claims) {
-                    result<std::vector<execution_message>> messages = std::vector<execution_message>();
-                    if (c.has_messages) messages = store->take_messages(c.arn);
-                    bool redrive = false;
-                    if (messages)
-                        for (const auto& m : *messages) redrive = redrive || m.kind == "redrive";
-                    if (redrive) {
-                        auto redriven = engine->redrive(c.arn);
-                        if (!redriven) {
-                            write_line(err, "stepfn worker: redrive of " + c.arn + ": " + redriven.error().cause);
-                            (void)store->release(c.arn, std::nullopt);
-                            continue;
-                        }
-                        running.insert_or_assign(c.arn, *redriven);
-                        redriven->on_end([&ended_mutex, &ended, arn = c.arn] {
-                            std::lock_guard<std::mutex> lock(ended_mutex);
-                            ended.push_back(arn);
-                        });
-                    } else if (!adopt(c.arn)) {
-                        continue;
-                    }
-                    if (messages)
-                        for (const auto& m : *messages)
-                            if (m.kind != "redrive") apply_message(*engine, c.arn, m, err);
-                }
-            }
-        }
-        // NOTIFY only shortens the wait; the loop polls the tables regardless, and sooner when
-        // an execution handed back is due sooner.
-        if (claimed == 0) {
-            auto wait = std::chrono::milliseconds(running.empty() ? 200 : 100);
-            if (auto due = store->next_due(); due && *due && **due < wait)
-                wait = (std::max)(**due, std::chrono::milliseconds(1));
-            store->wait_for_work(wait);
-        }
-    }
-
-    // The ends stored while the last round ran: their checkpoints answered (flush), then a
-    // moment for the pool to tell the executions.
-    (void)store->flush();
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    settle();
-    write_line(err, "stepfn worker " + settings.name + ": stopping; handing " + std::to_string(running.size()) +
+    loop.run([] { return worker_stop_signal != 0; });
+    write_line(err, "stepfn worker " + settings.name + ": stopping; handing " + std::to_string(loop.running()) +
                         " execution(s) back; " + std::to_string(store->stale_writes_refused()) + " stale write(s) refused, " +
-                        std::to_string(fenced_out) + " execution(s) lost to other workers, " + std::to_string(parked_count) +
+                        std::to_string(loop.fenced_out()) + " execution(s) lost to other workers, " + std::to_string(loop.parked()) +
                         " parked");
     // The engine first (nothing more is written), then what it wrote, then the leases: another
     // worker goes on from the last checkpoints at once.
     engine.reset();
-    running.clear();
+    loop.clear();
     if (auto flushed = store->flush(); !flushed) write_line(err, "stepfn worker: flushing: " + flushed.error().cause);
     if (auto handed = store->release_all(); !handed) write_line(err, "stepfn worker: handing leases back: " + handed.error().cause);
     return exit_ok;
-}
-
-inline std::string default_worker_name() {
-    char host[256] = {0};
-    if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-    std::random_device random;
-    return std::string(host[0] ? host : "host") + ":" + std::to_string(getpid()) + ":" + std::to_string(random() % 100000);
 }
 
 #endif

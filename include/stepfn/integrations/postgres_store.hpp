@@ -195,6 +195,12 @@ public:
         std::lock_guard<std::mutex> lock(reads_mutex_);
         return leases_.claim(reads_, max);
     }
+    // Claims one ended execution nobody holds, to redrive it in this worker (engine::redrive
+    // then writes under the new lease); false when it runs or is held elsewhere.
+    result<bool> claim_to_redrive(std::string_view arn) {
+        std::lock_guard<std::mutex> lock(reads_mutex_);
+        return leases_.claim_ended(reads_, arn);
+    }
     // Extends every lease this worker holds; the executions whose lease it has lost (another
     // worker took them over) are returned and forgotten: their writes will be refused.
     result<std::vector<std::string>> renew_leases() {

@@ -91,6 +91,24 @@ public:
         return claims;
     }
 
+    // An ended execution nobody holds, claimed to redrive it here (an API's RedriveExecution):
+    // false when it is running or another worker holds it.
+    result<bool> claim_ended(pg_connection& db, std::string_view arn) {
+        if (auto r = need_worker("claim executions"); !r) return tl::make_unexpected(std::move(r.error()));
+        pg_params p;
+        p.text(arn).text(worker_).integer(lease_ns_);
+        auto r = db.query("UPDATE executions SET owner = $2, lease_generation = lease_generation + 1,"
+                          " lease_expires_ns = now_ns() + $3, wake_ns = now_ns()"
+                          " WHERE arn = $1 AND status <> 'RUNNING' AND (owner IS NULL OR lease_expires_ns < now_ns())"
+                          " RETURNING lease_generation",
+                          p, "claiming an execution to redrive");
+        if (!r) return tl::make_unexpected(std::move(r.error()));
+        if (PQntuples(r->get()) == 0) return false;
+        std::lock_guard<std::mutex> lock(mutex_);
+        held_[std::string(arn)] = static_cast<std::uint64_t>(pg_integer(r->get(), 0, 0));
+        return true;
+    }
+
     result<std::vector<std::string>> renew(pg_connection& db) {
         if (auto r = need_worker("renew leases"); !r) return tl::make_unexpected(std::move(r.error()));
         std::vector<std::string> arns, generations;
