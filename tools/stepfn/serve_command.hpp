@@ -444,7 +444,6 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     api_settings.resources = resources;
     api_settings.mocks = mocks;
     api_settings.authorizer = policies;
-    std::unique_ptr<step_functions_api> api_holder;
     std::size_t resumed = 0;
 #if defined(STEPFN_WITH_POSTGRES)
     // On PostgreSQL the worker loop claims what is runnable (the others' included) instead of
@@ -463,6 +462,10 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
             if (thread.joinable()) thread.join();
         }
     } joiner{loop_stop, loop_thread};
+#endif
+    // After the loop and the engine it calls (destroyed before them).
+    std::unique_ptr<step_functions_api> api_holder;
+#if defined(STEPFN_WITH_POSTGRES)
     if (shared) {
         loop = std::make_unique<loop_type>(*shared, *standard, typename loop_type::settings{}, nullptr, err);
         shared_engine = std::make_unique<shared_store_engine<pool_engine>>(*standard, *shared, *loop);

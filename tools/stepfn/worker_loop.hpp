@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 
 #include <unistd.h>
 
@@ -35,13 +36,16 @@ void apply_message(Engine& engine, const std::string& arn, const execution_messa
     if (!r) write_line(err, "stepfn worker: " + m.kind + " for " + arn + ": " + r.error().name + ": " + r.error().cause);
 }
 
-// Executions the loop asked its engine to park, and the ones it did: shared with the engine's
-// threads, which answer.
-struct park_requests {
+// The engine's answers to the loop's park requests (engine::park), from the engine's threads.
+struct park_answers {
+    struct answer {
+        std::string arn;
+        bool parked = false;
+        std::optional<store_time> wake;
+    };
     std::mutex mutex;
-    std::condition_variable answered;
-    std::size_t outstanding = 0;
-    std::vector<std::pair<std::string, std::optional<store_time>>> parked;
+    std::condition_variable arrived;
+    std::vector<answer> answers;
 };
 
 template <class Engine>
@@ -70,7 +74,9 @@ public:
         auto last_parking = last_renewal;
         while (!stop()) {
             take_adopted();
-            // Ends first: a slot freed is claimed again in the same round.
+            // Parked ones first (their local end is not one), then ends: a slot freed is
+            // claimed again in the same round.
+            collect_parked();
             settle();
             const auto now = std::chrono::steady_clock::now();
             if (now - last_renewal >= options_.lease / 3) {
@@ -80,12 +86,14 @@ public:
             }
             if (now - last_parking >= std::chrono::milliseconds(100)) {
                 last_parking = now;
-                park_waiting();
+                ask_to_park();
             }
-            // Messages to executions this worker holds (never while a park is unanswered: one
-            // applied to an execution being dropped would be lost), then new work.
-            if (auto mail = store_.held_with_mail(); mail && !parks_pending()) {
+            // Messages to executions this worker holds (not to one whose park is unanswered: a
+            // message applied to an execution being dropped would be lost; it waits for the next
+            // round, or for the worker that claims the execution once it is handed back).
+            if (auto mail = store_.held_with_mail(); mail) {
                 for (const auto& arn : *mail) {
+                    if (asking_.count(arn)) continue;
                     auto messages = store_.take_messages(arn);
                     if (messages)
                         for (const auto& m : *messages) apply_message(engine_, arn, m, err_);
@@ -100,11 +108,16 @@ public:
                 store_.wait_for_work(wait);
             }
         }
-        // The ends stored while the last round ran: their checkpoints answered (flush), then a
-        // moment for the pool to tell the executions.
+        // The parks still unanswered, and the ends stored while the last round ran: their
+        // checkpoints answered (flush), then a moment for the pool to tell the executions.
+        {
+            std::unique_lock<std::mutex> lock(parking_->mutex);
+            parking_->arrived.wait_for(lock, std::chrono::seconds(2), [&] { return parking_->answers.size() >= asking_.size(); });
+        }
         (void)store_.flush();
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         take_adopted();
+        collect_parked();
         settle();
     }
 
@@ -180,7 +193,13 @@ private:
             std::lock_guard<std::mutex> lock(ended_->mutex);
             settled.swap(ended_->arns);
         }
+        std::vector<std::string> later;
         for (const auto& arn : settled) {
+            // Its park is unanswered: the end may be the park's (not an end), told by the answer.
+            if (asking_.count(arn)) {
+                later.push_back(arn);
+                continue;
+            }
             auto it = running_.find(arn);
             if (it == running_.end()) continue;
             const execution_status status = it->second.status();
@@ -207,46 +226,50 @@ private:
             else store_.forget_ended(arn);
             running_.erase(it);
         }
+        if (!later.empty()) {
+            std::lock_guard<std::mutex> lock(ended_->mutex);
+            ended_->arns.insert(ended_->arns.end(), later.begin(), later.end());
+        }
     }
 
     // Executions whose every branch waits are handed back (docs/store-postgres.md, "Parked
-    // executions"): the engine lets go of them on their strands, then their leases go back with
-    // their next timer as the row's wake time.
-    void park_waiting() {
+    // executions"): the engine lets go of them on their strands (asked here, answered without
+    // this thread waiting), then collect_parked() hands their leases back with their next timer
+    // as the row's wake time.
+    void ask_to_park() {
         const auto not_before = std::chrono::system_clock::now() + options_.park_after;
-        std::size_t asked = 0;
         for (const auto& entry : running_) {
-            if (entry.second.status() != execution_status::running) continue;
-            {
-                std::lock_guard<std::mutex> lock(parking_->mutex);
-                ++parking_->outstanding;
-            }
-            ++asked;
+            if (asking_.count(entry.first) || entry.second.status() != execution_status::running) continue;
+            asking_.insert(entry.first);
             engine_.park(entry.first, not_before, [parking = parking_, arn = entry.first](result<park_outcome> r) {
+                park_answers::answer a;
+                a.arn = arn;
+                if (r && r->parked) {
+                    a.parked = true;
+                    a.wake = r->wake;
+                }
                 std::lock_guard<std::mutex> lock(parking->mutex);
-                if (r && r->parked) parking->parked.emplace_back(arn, r->wake);
-                if (--parking->outstanding == 0) parking->answered.notify_all();
+                parking->answers.push_back(std::move(a));
+                parking->arrived.notify_all();
             });
-        }
-        if (asked == 0) return;
-        std::vector<std::pair<std::string, std::optional<store_time>>> parked;
-        {
-            std::unique_lock<std::mutex> lock(parking_->mutex);
-            parking_->answered.wait_for(lock, std::chrono::seconds(5), [&] { return parking_->outstanding == 0; });
-            parked.swap(parking_->parked);
-        }
-        for (const auto& p : parked) {
-            running_.erase(p.first);
-            // Its last checkpoint is stored (park checks): the row's wake is its next timer.
-            auto released = store_.release(p.first, p.second);
-            if (!released) write_line(err_, "stepfn worker: handing back " + p.first + ": " + released.error().cause);
-            ++parked_count_;
         }
     }
 
-    bool parks_pending() {
-        std::lock_guard<std::mutex> lock(parking_->mutex);
-        return parking_->outstanding != 0;
+    void collect_parked() {
+        std::vector<park_answers::answer> answers;
+        {
+            std::lock_guard<std::mutex> lock(parking_->mutex);
+            answers.swap(parking_->answers);
+        }
+        for (const auto& a : answers) {
+            asking_.erase(a.arn);
+            if (!a.parked) continue;
+            running_.erase(a.arn);
+            // Its last checkpoint is stored (park checks): the row's wake is its next timer.
+            auto released = store_.release(a.arn, a.wake);
+            if (!released) write_line(err_, "stepfn worker: handing back " + a.arn + ": " + released.error().cause);
+            ++parked_count_;
+        }
     }
 
     struct ended_list {
@@ -261,7 +284,8 @@ private:
     std::FILE* err_;
     std::map<std::string, execution> running_;  // the loop's thread only
     std::shared_ptr<ended_list> ended_ = std::make_shared<ended_list>();
-    std::shared_ptr<park_requests> parking_ = std::make_shared<park_requests>();
+    std::shared_ptr<park_answers> parking_ = std::make_shared<park_answers>();
+    std::set<std::string> asking_;  // executions whose park is unanswered (the loop's thread only)
     std::mutex adopted_mutex_;
     std::vector<execution> adopted_;
     std::size_t fenced_out_ = 0;

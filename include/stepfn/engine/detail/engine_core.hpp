@@ -241,6 +241,7 @@ private:
     machine_instruments& machine_meter(execution_record& rec);
     void count_execution_opened(execution_record& rec, bool started);
     void count_execution_ended(execution_record& rec, execution_status status);
+    void count_execution_left();
     void count_task(frame& f, const task_state& t, task_phase phase);
     void count_decision(const frame& f, const state& s, bool retry);
     void count_timers(int delta);

@@ -114,7 +114,10 @@ STEPFN_INLINE void engine_core::park(std::string_view arn, time_point not_before
             // Everything it did is stored: nothing in flight, nothing waiting to be made.
             std::lock_guard<std::mutex> lock(d.mutex);
             rests = !d.committing && !d.pending;
-            if (rests) d.detached = true;
+            if (rests) {
+                d.parked = true;
+                d.detached = true;
+            }
         }
         if (rests) {
             // Ends here only, as at shutdown: its timers cancelled, its tokens forgotten.
