@@ -59,7 +59,8 @@ public:
 
     // `out` (may be null) gets one line of JSON per execution this loop saw end; `err` problems.
     worker_loop(postgres_store& store, Engine& engine, settings options, std::FILE* out, std::FILE* err)
-        : store_(store), engine_(engine), options_(options), out_(out), err_(err) {}
+        : store_(store), engine_(engine), options_(options), out_(out), err_(err),
+          claim_ahead_((std::min)(std::chrono::milliseconds(200), options.park_after / 2)) {}
 
     // An execution this process started or redrove itself (stepfn serve's API), owned by this
     // worker from its first checkpoint: run, parked and told of like a claimed one. Any thread.
@@ -104,7 +105,8 @@ public:
             // when an execution handed back is due sooner.
             if (claimed == 0) {
                 auto wait = std::chrono::milliseconds(running_.empty() ? 200 : 100);
-                if (auto due = store_.next_due(); due && *due && **due < wait) wait = (std::max)(**due, std::chrono::milliseconds(1));
+                if (auto due = store_.next_due(); due && *due && **due - claim_ahead_ < wait)
+                    wait = (std::max)(**due - claim_ahead_, std::chrono::milliseconds(1));
                 store_.wait_for_work(wait);
             }
         }
@@ -158,7 +160,7 @@ private:
 
     std::size_t claim() {
         if (running_.size() >= options_.concurrency) return 0;
-        auto claims = store_.claim(options_.concurrency - running_.size());
+        auto claims = store_.claim(options_.concurrency - running_.size(), claim_ahead_);
         if (!claims) {
             write_line(err_, "stepfn worker: claiming: " + claims.error().cause);
             return 0;
@@ -288,6 +290,11 @@ private:
     std::set<std::string> asking_;  // executions whose park is unanswered (the loop's thread only)
     std::mutex adopted_mutex_;
     std::vector<execution> adopted_;
+    // Executions handed back to a timer are claimed this long before it is due: resumed early
+    // (a few queries each, one after the other), they re-arm the timer for its deadline, so that
+    // many due at once are not late by the time it takes to resume them all. Half of
+    // --park-after-ms at most, so that one claimed early is not parked again.
+    std::chrono::milliseconds claim_ahead_;
     std::size_t fenced_out_ = 0;
     std::size_t parked_count_ = 0;
 };

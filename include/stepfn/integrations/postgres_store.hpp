@@ -191,9 +191,11 @@ public:
     // Claims up to `max` runnable executions nobody holds a live lease on (new ones, due
     // timers, ones with messages, ones whose owner's lease expired), FOR UPDATE SKIP LOCKED so
     // that workers claiming at once never wait for or get the same one. Needs `worker`.
-    result<std::vector<execution_claim>> claim(std::size_t max) {
+    // `ahead` > 0 also takes executions whose timer is due within it: resumed early, they re-arm
+    // the timer for its deadline, so that resuming many at once does not make them late.
+    result<std::vector<execution_claim>> claim(std::size_t max, std::chrono::milliseconds ahead = std::chrono::milliseconds(0)) {
         std::lock_guard<std::mutex> lock(reads_mutex_);
-        return leases_.claim(reads_, max);
+        return leases_.claim(reads_, max, ahead);
     }
     // Claims one ended execution nobody holds, to redrive it in this worker (engine::redrive
     // then writes under the new lease); false when it runs or is held elsewhere.

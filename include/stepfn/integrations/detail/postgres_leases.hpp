@@ -65,14 +65,15 @@ public:
         return held_;
     }
 
-    result<std::vector<execution_claim>> claim(pg_connection& db, std::size_t max) {
+    result<std::vector<execution_claim>> claim(pg_connection& db, std::size_t max, std::chrono::milliseconds ahead) {
         if (auto r = need_worker("claim executions"); !r) return tl::make_unexpected(std::move(r.error()));
         pg_params p;
         p.text(worker_).integer(static_cast<std::int64_t>(max)).integer(lease_ns_);
+        p.integer(std::chrono::duration_cast<std::chrono::nanoseconds>(ahead).count());
         // Runnable: running (or sent a redrive), due, and nobody's live lease. SKIP LOCKED: a row
         // another worker is claiming right now is passed over, never waited for.
         auto r = db.query("WITH c AS (SELECT created_order FROM executions"
-                          "  WHERE wake_ns IS NOT NULL AND wake_ns <= now_ns() AND (status = 'RUNNING' OR has_mail)"
+                          "  WHERE wake_ns IS NOT NULL AND wake_ns <= now_ns() + $4 AND (status = 'RUNNING' OR has_mail)"
                           "    AND (owner IS NULL OR lease_expires_ns < now_ns())"
                           "  ORDER BY wake_ns LIMIT $2 FOR UPDATE SKIP LOCKED)"
                           " UPDATE executions e SET owner = $1, lease_generation = e.lease_generation + 1,"
