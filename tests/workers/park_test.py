@@ -125,7 +125,8 @@ def main():
                   psql(url, "SELECT lease_generation FROM stepfn.executions WHERE name = '%s'" % name) == "1")
             checks += 1
         workers["a"].send_signal(signal.SIGTERM)
-        workers["a"].wait(timeout=30)
+        if workers["a"].wait(timeout=30) != 0:
+            raise Failed("worker a exited with %d" % workers["a"].returncode)
         with open(os.path.join(work, "a.err")) as f:
             said = f.read()
         if " 2 parked" not in said:
@@ -179,7 +180,8 @@ def main():
         checks += 3
 
         workers["b"].send_signal(signal.SIGTERM)
-        workers["b"].wait(timeout=30)
+        if workers["b"].wait(timeout=30) != 0:
+            raise Failed("worker b exited with %d" % workers["b"].returncode)
         with open(os.path.join(work, "b.out")) as f:
             ends = sorted(json.loads(line)["name"] for line in f)
         with open(os.path.join(work, "a.out")) as f:
