@@ -173,6 +173,11 @@ TEST_CASE("park: work in flight, or a branch that runs, keeps an execution in it
         REQUIRE(a.outcome);
         CHECK_FALSE(a.outcome->parked);
         CHECK(engine.running(e->arn()).has_value());
+        // The handles hold the engine, which holds the invoker: dropped, the task fails and
+        // the execution ends here (its frames taken apart), so that nothing is left behind.
+        holder->held.clear();
+        settle(executor, clock, true);
+        CHECK(e->status() == stepfn::execution_status::failed);
     }
     SECTION("a Parallel whose one branch waits and the other runs a task") {
         auto e = engine.start(load(R"({"StartAt":"F","States":{"F":{"Type":"Parallel","End":true,"Branches":[
@@ -183,6 +188,9 @@ TEST_CASE("park: work in flight, or a branch that runs, keeps an execution in it
         auto a = park(engine, executor, clock, e->arn(), std::chrono::seconds(0));
         REQUIRE(a.outcome);
         CHECK_FALSE(a.outcome->parked);
+        holder->held.clear();
+        settle(executor, clock, true);
+        CHECK(e->status() == stepfn::execution_status::failed);
     }
     SECTION("a Parallel whose branches all wait: parked, due at the earliest") {
         const auto now = clock.now();
