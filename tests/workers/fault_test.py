@@ -3,7 +3,7 @@
 `stepfn worker` processes on one PostgreSQL survive a worker killed and another paused.
 
 In a database of its own, three workers (leases of 2 s, in-flight tasks redispatched: at least
-once) run N executions (default 1,000) of fault_workflow.json: a Task, a 1 s Wait, a Map of
+once, executions handed back while they wait more than 200 ms) run N executions (default 1,000) of fault_workflow.json: a Task, a 1 s Wait, a Map of
 1-3 Tasks, a Task. The tasks are answered by a small HTTP service here that records every call
 (execution, state, attempt, input). While they run, one worker is SIGKILLed and another
 SIGSTOPped for three leases' time, then resumed; at the end the two left get SIGTERM.
@@ -17,7 +17,8 @@ Must hold:
     an execution that was taken from it;
   * every task was called; one called more than once (at least once: redispatched after a
     takeover) belongs to an execution that changed hands (its lease generation > 1);
-  * the paused worker's stale writes were refused (counted, and more than none).
+  * the paused worker's stale writes were refused (counted, and more than none);
+  * executions were parked in their Wait and finished from the store (counted, more than none).
 
   fault_test.py --stepfn PATH --url URL [--executions N] [--seed S]
 """
@@ -41,6 +42,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 WORKFLOW = os.path.join(HERE, "fault_workflow.json")
 MOCKS = os.path.join(HERE, "fault_mocks.json")
 LEASE_SECONDS = 2
+PARK_AFTER_MS = 200  # below the Wait's second: executions are handed back while they wait
 ANSWERS = {"Charge": {"charged": True}, "Process": {"done": True}, "Ship": {"tracking": "1Z"}}
 
 
@@ -163,7 +165,7 @@ def main():
             err = open(os.path.join(work, "w%d.err" % w), "w")
             workers.append(subprocess.Popen([args.stepfn, "worker", "--store", url, "--name", "w%d" % w, "--invokers", invokers,
                                              "--lease-seconds", str(LEASE_SECONDS), "--in-flight-tasks", "redispatch",
-                                             "--concurrency", "500"], stdout=out, stderr=err))
+                                             "--concurrency", "500", "--park-after-ms", str(PARK_AFTER_MS)], stdout=out, stderr=err))
         # Faults once a tenth of the executions ended: w0 killed, w1 paused past its leases.
         deadline = time.time() + float(os.environ.get("STEPFN_FAULT_TIMEOUT", "300"))
         while ended_count(url) < args.executions // 10:
@@ -273,6 +275,15 @@ def check(args, url, work, calls):
     if not stopping:
         raise Failed("the paused worker did not report its refused writes")
     refused = int(re.search(r"(\d+) stale write\(s\) refused", stopping[-1]).group(1))
+    parked = 0
+    for w in (1, 2):
+        with open(os.path.join(work, "w%d.err" % w)) as f:
+            said = [line for line in f if " parked" in line]
+        if said:
+            parked += int(re.search(r"(\d+) parked", said[-1]).group(1))
+    print("%d executions parked in their Wait by w1 and w2 (and resumed by whichever worker claimed them when due)" % parked)
+    if parked == 0:
+        raise Failed("no execution was parked: the Waits did not exercise handing back")
     print("%d executions changed hands; %d task calls repeated (at least once); the paused worker's stale writes refused: %d"
           % (taken, len(repeats), refused))
     if refused == 0:

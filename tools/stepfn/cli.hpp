@@ -89,8 +89,11 @@ inline int stepfn_cli(int argc, const char* const* argv, std::FILE* out, std::FI
 #include "store_commands.hpp"
 #include "verify_command.hpp"
 #include "durable_commands.hpp"
+#include "worker_loop.hpp"
+#include "serve_shared.hpp"
 #include "serve_command.hpp"
 #include "worker_command.hpp"
+#include "task_commands.hpp"
 
 namespace stepfn::cli {
 
@@ -115,6 +118,8 @@ inline int dispatch(const std::vector<std::string>& args, std::FILE* in, std::FI
     if (command == "serve") return serve_command(rest, in, out, err);
     if (command == "worker") return worker_command(rest, in, out, err);
     if (command == "start") return start_command(rest, in, out, err);
+    if (command == "send-task-success" || command == "send-task-failure" || command == "send-task-heartbeat")
+        return send_task_command(command, rest, out, err);
     if (command == "-h" || command == "--help" || command == "help") {
         if (command != "help" || rest.empty() || rest[0] == "-h" || rest[0] == "--help") {
             write(out, main_usage);
@@ -132,6 +137,9 @@ inline int dispatch(const std::vector<std::string>& args, std::FILE* in, std::FI
                                         : rest[0] == "serve"    ? &serve_usage
                                         : rest[0] == "worker"   ? &worker_usage
                                         : rest[0] == "start"    ? &start_usage
+                                        : rest[0] == "send-task-success" || rest[0] == "send-task-failure" ||
+                                                  rest[0] == "send-task-heartbeat"
+                                              ? &send_task_usage
                                         : rest[0] == "help" || rest[0] == "version" ? &main_usage
                                                                                     : nullptr;
         if (usage == nullptr) return report({"unknown command " + in_quotes(rest[0]), true}, hint, err);

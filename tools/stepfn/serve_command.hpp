@@ -60,7 +60,9 @@ Options:
   --history-key FILE      Sign every execution's history with this Ed25519 private key (PEM):
                           a SHA-256 chain over its events, its head signed every 64 events and
                           at the end; `stepfn history verify` checks it (docs/security.md)
-  --store DB              The SQLite store (default stepfn-serve.sqlite in the current directory)
+  --store DB              The SQLite store (default stepfn-serve.sqlite in the current directory),
+                          or a PostgreSQL store (postgresql://...) shared with `stepfn worker`s:
+                          this server is one more worker on it (docs/store-postgres.md)
   --mock-config FILE      Answer Task states from a Step Functions Local mock file: an
                           execution started on "<stateMachineArn>#<TestCase>" uses that case
   --invokers FILE         Answer Task resources with real services (see stepfn run --help)
@@ -151,9 +153,12 @@ inline int parse_serve_arguments(const std::vector<std::string>& args, std::FILE
     }
     if (const std::string* bind = parsed->find("--bind")) settings.bind = *bind;
     if (const std::string* store = parsed->find("--store")) {
-        if (store->empty()) return report({"--store needs a file name", true}, hint, err);
-        if (store->rfind("postgresql://", 0) == 0 || store->rfind("postgres://", 0) == 0)
-            return report({"this stepfn has no PostgreSQL store yet; use an SQLite file with --store", false}, hint, err);
+        if (store->empty()) return report({"--store needs a file name or a postgresql:// URL", true}, hint, err);
+#if !defined(STEPFN_WITH_POSTGRES)
+        if (is_postgres_store(*store))
+            return report({"this stepfn was built without PostgreSQL (stepfn::postgres, libpq); use an SQLite file with --store", false},
+                          hint, err);
+#endif
         settings.store_path = *store;
     }
     if (const std::string* mock = parsed->find("--mock-config")) settings.mock_path = *mock;
@@ -376,8 +381,30 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
 #endif
     }
 
-    auto store = sqlite_store::open(settings.store_path);
-    if (!store) return report({store.error().cause, false}, hint, err);
+    // The store: an SQLite file this process alone runs, or a PostgreSQL database it shares as
+    // one more worker (serve_shared.hpp).
+    std::shared_ptr<execution_store> executions;
+    std::shared_ptr<resource_store> resources;
+    std::string store_shown = settings.store_path;  // a PostgreSQL URL's without its password
+#if defined(STEPFN_WITH_POSTGRES)
+    std::shared_ptr<postgres_store> shared;
+    if (is_postgres_store(settings.store_path)) {
+        postgres_store_options shared_options;
+        shared_options.worker = default_worker_name();
+        auto opened = postgres_store::open(settings.store_path, shared_options);
+        if (!opened) return report({opened.error().cause, false}, hint, err);
+        shared = *opened;
+        store_shown = shared->target();
+        executions = shared;
+        resources = shared;
+    }
+#endif
+    if (!executions) {
+        auto opened = sqlite_store::open(settings.store_path);
+        if (!opened) return report({opened.error().cause, false}, hint, err);
+        executions = *opened;
+        resources = *opened;
+    }
 
     std::shared_ptr<execution_store> executions = *store;
 #if defined(STEPFN_WITH_AUTH)
@@ -387,7 +414,7 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
 #if defined(STEPFN_WITH_AUTH)
         auto pem = read_bounded(*settings.history_key_path, in, 64 * 1024, "a history key");
         if (!pem) return report(pem.error(), hint, err);
-        auto created = history_signer::create(*store, *store, *pem);
+        auto created = history_signer::create(executions, resources, *pem);
         if (!created) return report({*settings.history_key_path + ": " + created.error().cause, false}, hint, err);
         signer = std::move(*created);
         executions = signer->store();  // signs each checkpoint's events once they are committed
@@ -430,7 +457,7 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
             if (auto invoker = routes->find(request.resource)) return invoker->invoke(std::move(request), std::move(done));
             done.fail(errors::runtime, "no invoker is registered for the resource '" + request.resource + "'");
         });
-        std::shared_ptr<resource_store> records = *store;
+        std::shared_ptr<resource_store> records = resources;
         role_guard::options where;
         where.region = settings.region;
         where.account = settings.account;
@@ -453,7 +480,7 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     api_options api_settings;
     api_settings.region = settings.region;
     api_settings.account = settings.account;
-    api_settings.resources = *store;
+    api_settings.resources = resources;
     api_settings.mocks = mocks;
     api_settings.authorizer = policies;
     api_settings.roles = roles;
@@ -463,12 +490,44 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
         for (const auto& d : findings)
             write_line(err, "stepfn serve: warning: " + machine + " (role " + role + "): " + d.pointer + ": " + d.message);
     };
-    step_functions_api api(*standard, *express, std::move(api_settings));
-
-    // The executions the last server left running go on before anyone can call.
-    auto recovered = standard->recover();
-    if (!recovered) return report({"resuming the stored executions: " + recovered.error().cause, false}, hint, err);
-    for (const auto& problem : recovered->unrecoverable) write_line(err, "stepfn serve: cannot resume: " + problem.cause);
+    std::size_t resumed = 0;
+#if defined(STEPFN_WITH_POSTGRES)
+    // On PostgreSQL the worker loop claims what is runnable (the others' included) instead of
+    // a recover(), which would take executions other workers hold.
+    using loop_type = worker_loop<pool_engine>;
+    std::unique_ptr<loop_type> loop;
+    std::unique_ptr<shared_store_engine<pool_engine>> shared_engine;
+    std::atomic<bool> loop_stop{false};
+    std::thread loop_thread;
+    // Stops the loop on every way out (before the engines and the loop itself go).
+    struct loop_joiner {
+        std::atomic<bool>& stop;
+        std::thread& thread;
+        ~loop_joiner() {
+            stop = true;
+            if (thread.joinable()) thread.join();
+        }
+    } joiner{loop_stop, loop_thread};
+#endif
+    // After the loop and the engine it calls (destroyed before them).
+    std::unique_ptr<step_functions_api> api_holder;
+#if defined(STEPFN_WITH_POSTGRES)
+    if (shared) {
+        loop = std::make_unique<loop_type>(*shared, *standard, typename loop_type::settings{}, nullptr, err);
+        shared_engine = std::make_unique<shared_store_engine<pool_engine>>(*standard, *shared, *loop);
+        api_holder = std::make_unique<step_functions_api>(*shared_engine, *express, std::move(api_settings));
+        loop_thread = std::thread([&loop, &loop_stop] { loop->run([&loop_stop] { return loop_stop.load(); }); });
+    }
+#endif
+    if (!api_holder) {
+        api_holder = std::make_unique<step_functions_api>(*standard, *express, std::move(api_settings));
+        // The executions the last server left running go on before anyone can call.
+        auto recovered = standard->recover();
+        if (!recovered) return report({"resuming the stored executions: " + recovered.error().cause, false}, hint, err);
+        for (const auto& problem : recovered->unrecoverable) write_line(err, "stepfn serve: cannot resume: " + problem.cause);
+        resumed = recovered->resumed.size();
+    }
+    step_functions_api& api = *api_holder;
 
     api_server_options server_options;
     server_options.address = settings.bind;
@@ -493,7 +552,7 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     const bool v6 = settings.bind.find(':') != std::string::npos;
     write_line(out, "listening on http://" + (v6 ? "[" + settings.bind + "]" : settings.bind) + ":" + std::to_string(server.port()));
     std::fflush(out);
-    write_line(err, "stepfn serve: store " + settings.store_path + ", " + std::to_string(recovered->resumed.size()) +
+    write_line(err, "stepfn serve: store " + store_shown + ", " + std::to_string(resumed) +
                         " execution(s) resumed; SIGTERM or SIGINT stops");
     if (!authenticate)
         write_line(err, "stepfn serve: no --auth: calls are not authenticated and are accepted from loopback only");
@@ -512,9 +571,18 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
     // RUNNING at their last checkpoint for the next server's recover().
     api.shutdown();
     server.stop();
+#if defined(STEPFN_WITH_POSTGRES)
+    // A worker's clean stop: the loop, then the engines, then what they wrote, then the leases,
+    // so that another worker goes on with its executions at once.
+    loop_stop = true;
+    if (loop_thread.joinable()) loop_thread.join();
+#endif
     express.reset();
     standard.reset();
-    if (auto flushed = (*store)->flush(); !flushed) {
+#if defined(STEPFN_WITH_POSTGRES)
+    if (loop) loop->clear();
+#endif
+    if (auto flushed = executions->flush(); !flushed) {
         write_line(err, "stepfn serve: the store could not be flushed: " + flushed.error().cause);
         return exit_failed;
     }
@@ -524,6 +592,10 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
         if (signer->failures() > 0)
             write_line(err, "stepfn serve: " + std::to_string(signer->failures()) + " history digest(s) could not be stored");
     }
+#endif
+#if defined(STEPFN_WITH_POSTGRES)
+    if (shared)
+        if (auto handed = shared->release_all(); !handed) write_line(err, "stepfn serve: handing leases back: " + handed.error().cause);
 #endif
     return exit_ok;
 }

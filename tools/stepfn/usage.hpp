@@ -31,6 +31,8 @@ Commands:
                     Run executions of a PostgreSQL store, shared with other workers
   start --store URL FILE
                     Store a new execution for the workers and return at once
+  send-task-success|send-task-failure|send-task-heartbeat --store URL --task-token T
+                    Send a task token's outcome to the execution waiting for it (PostgreSQL)
   help [COMMAND]    Show this help, or the help of COMMAND
   version           Print the version
 

@@ -31,6 +31,10 @@ Options:
   --store URL             The PostgreSQL store
   --concurrency N         At most N executions at once (default 64)
   --lease-seconds S       How long a lease lasts unless renewed (default 30; renewed every S/3)
+  --park-after-ms MS      Hand back an execution whose every branch waits, for a task
+                          token or for a timer due more than MS ms from now (default
+                          1000): it is due again at its timer, or when a message (a token's
+                          outcome, a stop) reaches it, and any worker then goes on with it
   --in-flight-tasks MODE  A task that was running when its worker died: fail (default,
                           Stepfn.TaskInterrupted) or redispatch (sent again: at least once)
   --mock-config FILE      Answer Task states from a mock configuration file
@@ -67,26 +71,12 @@ invalid definition, or a store that cannot be opened.
 
 inline volatile std::sig_atomic_t worker_stop_signal = 0;
 
-// The worker's messages from senders (postgres_store::send): task outcomes, stops, redrives.
-template <class Engine>
-void apply_message(Engine& engine, const std::string& arn, const execution_message& m, std::FILE* err) {
-    json body = json::parse(m.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) body = json::object();
-    const auto text = [&](const char* key) { return body.contains(key) && body[key].is_string() ? body[key].get<std::string>() : std::string(); };
-    result<void> r;
-    if (m.kind == "task_success") r = engine.send_task_success(text("token"), body.contains("output") ? body["output"] : json::object());
-    else if (m.kind == "task_failure") r = engine.send_task_failure(text("token"), text("error"), text("cause"));
-    else if (m.kind == "task_heartbeat") r = engine.send_task_heartbeat(text("token"));
-    else if (m.kind == "stop") r = engine.stop(arn, text("error"), text("cause"));
-    else write_line(err, "stepfn worker: a message of the unknown kind " + in_quotes(m.kind) + " to " + arn + " was dropped");
-    if (!r) write_line(err, "stepfn worker: " + m.kind + " for " + arn + ": " + r.error().name + ": " + r.error().cause);
-}
-
 struct worker_settings {
     std::string store;
     std::string name;
     std::size_t concurrency = 64;
     std::chrono::milliseconds lease{30000};
+    std::chrono::milliseconds park_after{1000};
     in_flight_tasks after_restart = in_flight_tasks::fail;
     task_setup tasks;
 };
@@ -114,139 +104,25 @@ inline int run_worker(const worker_settings& settings, std::FILE* out, std::FILE
     auto engine = std::make_unique<pool_engine>(pool, clock, std::move(options));
     settings.tasks.apply(engine->invokers());
 
-    std::mutex ended_mutex;
-    std::vector<std::string> ended;  // executions that ended here, for the loop to settle
-    std::map<std::string, execution> running;
-    const auto adopt = [&](const std::string& arn) {
-        auto resumed = engine->resume(arn);
-        if (!resumed) {
-            write_line(err, "stepfn worker: cannot resume " + arn + ": " + resumed.error().cause);
-            (void)store->release(arn, std::nullopt);
-            return false;
-        }
-        running.insert_or_assign(arn, *resumed);
-        resumed->on_end([&ended_mutex, &ended, arn] {
-            std::lock_guard<std::mutex> lock(ended_mutex);
-            ended.push_back(arn);
-        });
-        return true;
-    };
+    using loop_type = worker_loop<pool_engine>;
+    typename loop_type::settings loop_settings;
+    loop_settings.concurrency = settings.concurrency;
+    loop_settings.lease = settings.lease;
+    loop_settings.park_after = settings.park_after;
+    loop_type loop(*store, *engine, loop_settings, out, err);
     write_line(err, "stepfn worker " + settings.name + ": on " + store->target() + "; SIGTERM or SIGINT stops");
-
-    std::size_t fenced_out = 0;
-    // Prints the ends stored since the last call and drops their executions.
-    const auto settle = [&] {
-        std::vector<std::string> settled;
-        {
-            std::lock_guard<std::mutex> lock(ended_mutex);
-            settled.swap(ended);
-        }
-        for (const auto& arn : settled) {
-            auto it = running.find(arn);
-            if (it == running.end()) continue;
-            const execution_status status = it->second.status();
-            // An earlier run of it here ended (fenced out); it was claimed again and runs anew.
-            if (status == execution_status::running) continue;
-            result<json> outcome = it->second.outcome();
-            // Ended here only: its end (or an earlier checkpoint) was not stored, because the
-            // lease moved to another worker (fencing) or the store failed.
-            const bool fenced = !outcome && outcome.error().name == "Stepfn.StoreFailed";
-            if (fenced) {
-                ++fenced_out;
-            } else {
-                json line = json::object();
-                line["name"] = it->second.name();
-                json result = result_line(status, std::move(outcome));
-                for (auto& item : result.items()) line[item.key()] = std::move(item.value());
-                write_line(out, dump(line));
-                std::fflush(out);
-            }
-            // Ended here but not in the store (a refused or failed write): handed back, so that
-            // whoever holds it now, or the next claimer, goes on from the store. A stored end
-            // released it in the database already.
-            if (fenced) (void)store->release(arn, std::optional<store_time>(std::chrono::system_clock::now()));
-            else store->forget_ended(arn);
-            running.erase(it);
-        }
-    };
-    auto last_renewal = std::chrono::steady_clock::now();
-    while (!worker_stop_signal) {
-        // Ends first: a slot freed is claimed again in the same round.
-        settle();
-        const auto now = std::chrono::steady_clock::now();
-        if (now - last_renewal >= settings.lease / 3) {
-            last_renewal = now;
-            auto lost = store->renew_leases();
-            if (!lost) write_line(err, "stepfn worker: renewing leases: " + lost.error().cause);
-        }
-        // Messages to executions this worker holds, then new work.
-        if (auto mail = store->held_with_mail(); mail) {
-            for (const auto& arn : *mail) {
-                auto messages = store->take_messages(arn);
-                if (messages)
-                    for (const auto& m : *messages) apply_message(*engine, arn, m, err);
-            }
-        }
-        std::size_t claimed = 0;
-        if (running.size() < settings.concurrency) {
-            auto claims = store->claim(settings.concurrency - running.size());
-            if (!claims) {
-                write_line(err, "stepfn worker: claiming: " + claims.error().cause);
-            } else {
-                claimed = claims->size();
-                for (const auto& c : *claims) {
-                    result<std::vector<execution_message>> messages = std::vector<execution_message>();
-                    if (c.has_messages) messages = store->take_messages(c.arn);
-                    bool redrive = false;
-                    if (messages)
-                        for (const auto& m : *messages) redrive = redrive || m.kind == "redrive";
-                    if (redrive) {
-                        auto redriven = engine->redrive(c.arn);
-                        if (!redriven) {
-                            write_line(err, "stepfn worker: redrive of " + c.arn + ": " + redriven.error().cause);
-                            (void)store->release(c.arn, std::nullopt);
-                            continue;
-                        }
-                        running.insert_or_assign(c.arn, *redriven);
-                        redriven->on_end([&ended_mutex, &ended, arn = c.arn] {
-                            std::lock_guard<std::mutex> lock(ended_mutex);
-                            ended.push_back(arn);
-                        });
-                    } else if (!adopt(c.arn)) {
-                        continue;
-                    }
-                    if (messages)
-                        for (const auto& m : *messages)
-                            if (m.kind != "redrive") apply_message(*engine, c.arn, m, err);
-                }
-            }
-        }
-        // NOTIFY only shortens the wait; the loop polls the tables regardless.
-        if (claimed == 0) store->wait_for_work(std::chrono::milliseconds(200));
-    }
-
-    // The ends stored while the last round ran: their checkpoints answered (flush), then a
-    // moment for the pool to tell the executions.
-    (void)store->flush();
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    settle();
-    write_line(err, "stepfn worker " + settings.name + ": stopping; handing " + std::to_string(running.size()) +
+    loop.run([] { return worker_stop_signal != 0; });
+    write_line(err, "stepfn worker " + settings.name + ": stopping; handing " + std::to_string(loop.running()) +
                         " execution(s) back; " + std::to_string(store->stale_writes_refused()) + " stale write(s) refused, " +
-                        std::to_string(fenced_out) + " execution(s) lost to other workers");
+                        std::to_string(loop.fenced_out()) + " execution(s) lost to other workers, " + std::to_string(loop.parked()) +
+                        " parked");
     // The engine first (nothing more is written), then what it wrote, then the leases: another
     // worker goes on from the last checkpoints at once.
     engine.reset();
-    running.clear();
+    loop.clear();
     if (auto flushed = store->flush(); !flushed) write_line(err, "stepfn worker: flushing: " + flushed.error().cause);
     if (auto handed = store->release_all(); !handed) write_line(err, "stepfn worker: handing leases back: " + handed.error().cause);
     return exit_ok;
-}
-
-inline std::string default_worker_name() {
-    char host[256] = {0};
-    if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-    std::random_device random;
-    return std::string(host[0] ? host : "host") + ":" + std::to_string(getpid()) + ":" + std::to_string(random() % 100000);
 }
 
 #endif
@@ -255,7 +131,7 @@ inline int worker_command(const std::vector<std::string>& args, std::FILE* in, s
     constexpr std::string_view hint = "stepfn worker --help";
     auto parsed = parse_arguments(args, {{"--store", true}, {"--concurrency", true}, {"--lease-seconds", true}, {"--in-flight-tasks", true},
                                          {"--mock-config", true}, {"--test-case", true}, {"--state-machine", true}, {"--invokers", true},
-                                         {"--name", true}});
+                                         {"--name", true}, {"--park-after-ms", true}});
     if (!parsed) return report(parsed.error(), hint, err);
     if (parsed->help) {
         write(out, worker_usage);
@@ -285,6 +161,12 @@ inline int worker_command(const std::vector<std::string>& args, std::FILE* in, s
         if (*mode == "fail") settings.after_restart = in_flight_tasks::fail;
         else if (*mode == "redispatch") settings.after_restart = in_flight_tasks::redispatch;
         else return report({"--in-flight-tasks must be fail or redispatch, not " + in_quotes(*mode), true}, hint, err);
+    }
+    if (const std::string* park = parsed->find("--park-after-ms")) {
+        bool ok = !park->empty() && park->size() <= 9;
+        for (char c : *park) ok = ok && c >= '0' && c <= '9';
+        if (!ok) return report({"--park-after-ms must be a whole number from 0 to 999999999", true}, hint, err);
+        settings.park_after = std::chrono::milliseconds(std::stoll(*park));
     }
     settings.name = parsed->find("--name") ? *parsed->find("--name") : default_worker_name();
     const auto optional_value = [&](std::string_view name) -> std::optional<std::string> {

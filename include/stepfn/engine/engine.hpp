@@ -123,6 +123,19 @@ public:
     // the state that did not succeed; within a Parallel or Map only the branches and iterations
     // that did not succeed run again.
     result<execution> redrive(std::string_view execution_arn) { return core_->redrive(execution_arn); }
+    // Durable engines: lets go of a running execution that only waits, so that a worker sharing
+    // a store holds nothing for it meanwhile (docs/store-postgres.md, "Parked executions"). When
+    // every branch of it waits for a Wait or retry timer due no sooner than `not_before`, or for
+    // a `.waitForTaskToken` task whose request went out, and all it did is stored, it stops
+    // running here with nothing written, as if this engine had stopped, and `done` gets
+    // {parked: true, wake: its earliest timer}; otherwise {parked: false} (an error when it
+    // does not run here durably). Resume it later with resume() (here or in any engine on the
+    // store). `done` runs on the executor (at once on this thread for an error) and must not
+    // block. Call it from the thread that hands this engine the execution's task outcomes and
+    // stops (a worker's loop), not beside them: one arriving while it parks would be lost.
+    void park(std::string_view execution_arn, time_point not_before, std::function<void(result<park_outcome>)> done) {
+        core_->park(execution_arn, not_before, std::move(done));
+    }
 
     const engine_options& options() const noexcept { return core_->options(); }
     // What the engine runs on: a component serving executions beside it (the API's activity

@@ -1,9 +1,11 @@
 #ifndef STEPFN_ENGINE_EXECUTION_HPP
 #define STEPFN_ENGINE_EXECUTION_HPP
 
+#include <chrono>
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,6 +66,13 @@ private:
 struct recovered_executions {
     std::vector<execution> resumed;
     std::vector<error> unrecoverable;
+};
+
+// What engine::park did: whether the execution left the engine, and when it next needs one (its
+// earliest timer; nullopt when only a task token's outcome, a stop or a redrive moves it).
+struct park_outcome {
+    bool parked = false;
+    std::optional<std::chrono::system_clock::time_point> wake;
 };
 
 } // namespace stepfn

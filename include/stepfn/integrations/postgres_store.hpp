@@ -191,9 +191,17 @@ public:
     // Claims up to `max` runnable executions nobody holds a live lease on (new ones, due
     // timers, ones with messages, ones whose owner's lease expired), FOR UPDATE SKIP LOCKED so
     // that workers claiming at once never wait for or get the same one. Needs `worker`.
-    result<std::vector<execution_claim>> claim(std::size_t max) {
+    // `ahead` > 0 also takes executions whose timer is due within it: resumed early, they re-arm
+    // the timer for its deadline, so that resuming many at once does not make them late.
+    result<std::vector<execution_claim>> claim(std::size_t max, std::chrono::milliseconds ahead = std::chrono::milliseconds(0)) {
         std::lock_guard<std::mutex> lock(reads_mutex_);
-        return leases_.claim(reads_, max);
+        return leases_.claim(reads_, max, ahead);
+    }
+    // Claims one ended execution nobody holds, to redrive it in this worker (engine::redrive
+    // then writes under the new lease); false when it runs or is held elsewhere.
+    result<bool> claim_to_redrive(std::string_view arn) {
+        std::lock_guard<std::mutex> lock(reads_mutex_);
+        return leases_.claim_ended(reads_, arn);
     }
     // Extends every lease this worker holds; the executions whose lease it has lost (another
     // worker took them over) are returned and forgotten: their writes will be refused.
@@ -228,6 +236,12 @@ public:
     result<std::vector<std::string>> held_with_mail() {
         std::lock_guard<std::mutex> lock(reads_mutex_);
         return leases_.with_mail(reads_);
+    }
+    // How long until the next execution handed back to a timer is due (database clock); nullopt
+    // when none is. A worker waits at most that long for work.
+    result<std::optional<std::chrono::milliseconds>> next_due() {
+        std::lock_guard<std::mutex> lock(reads_mutex_);
+        return leases_.next_due(reads_);
     }
     // Waits up to `timeout` for a NOTIFY that there is work (a new execution, a message, leases
     // handed back): only a hint to look again sooner; claim() is what finds work. True when

@@ -58,6 +58,7 @@ struct durable_state {
     bool committing = false;              // a checkpoint awaits its commit: the next one waits,
     bool pending = false;                 // and is made when it is done (coalescing)
     std::atomic<bool> detached{false};    // the engine went away, or the store failed: write nothing more
+    std::atomic<bool> parked{false};      // detached by park(): it goes on elsewhere, it did not end
 
     bool has_news() const noexcept {
         return created || !events.empty() || !effects.empty() || !tokens.empty() || ended || redriven || touched;

@@ -64,6 +64,8 @@ public:
     result<recovered_executions> recover();
     result<execution> resume_one(std::string_view arn);
     result<execution> redrive(std::string_view arn);
+    // ---- park.hpp: a durable execution that only waits leaves the engine (a worker hands it back)
+    void park(std::string_view arn, time_point not_before, std::function<void(result<park_outcome>)> done);
     // Called when the engine is destroyed: aborts what still runs so nothing touches it later.
     void shutdown();
 
@@ -233,11 +235,16 @@ private:
     void resume_attempt(const std::shared_ptr<frame>& f, std::optional<time_point> deadline,
                         std::optional<time_point> heartbeat_deadline);
 
+    // ---- park.hpp ----------------------------------------------------------------------------
+    bool only_waits(const frame& f, std::optional<time_point>& wake, int depth) const;
+    void cancel_wait_timers(frame& f, int depth);
+
     // ---- telemetry.hpp: metrics (only called when metrics_ is set, except cancel_timer) -------
     enum class task_phase { scheduled, started, start_failed, succeeded, failed, timed_out };
     machine_instruments& machine_meter(execution_record& rec);
     void count_execution_opened(execution_record& rec, bool started);
     void count_execution_ended(execution_record& rec, execution_status status);
+    void count_execution_left();
     void count_task(frame& f, const task_state& t, task_phase phase);
     void count_decision(const frame& f, const state& s, bool retry);
     void count_timers(int delta);

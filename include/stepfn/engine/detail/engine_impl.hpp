@@ -28,6 +28,7 @@
 #include <stepfn/engine/detail/durable.hpp>
 #include <stepfn/engine/detail/restore.hpp>
 #include <stepfn/engine/detail/redrive.hpp>
+#include <stepfn/engine/detail/park.hpp>
 #include <stepfn/engine/detail/execution_impl.hpp>
 #include <stepfn/engine/detail/spans.hpp>
 

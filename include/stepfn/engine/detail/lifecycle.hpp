@@ -197,7 +197,7 @@ STEPFN_INLINE void engine_core::end_from_outside(const std::shared_ptr<execution
 }
 
 STEPFN_INLINE void engine_core::abort_frame(const std::shared_ptr<frame>& f) {
-    if (traced(*f->exec) && f->current != no_state && !f->done) {
+    if (traced(*f->exec) && f->current != no_state && !f->done && !(f->exec->durable && f->exec->durable->parked.load())) {
         const state& s = f->states->states[f->current];
         const error aborted{"States.Aborted", "the execution ended while this state ran"};
         if (const auto* t = std::get_if<task_state>(&s.body)) trace_attempt_ended(*f, *t, &aborted);
@@ -226,8 +226,13 @@ STEPFN_INLINE void engine_core::abort_frame(const std::shared_ptr<frame>& f) {
 STEPFN_INLINE void engine_core::end_execution(const std::shared_ptr<execution_record>& rec, execution_status status, json output,
                                        error e) {
     if (rec->ended.exchange(true)) return;
-    if (metrics_) count_execution_ended(*rec, status);
-    if (traced(*rec)) trace_execution_ended(*rec, status, e);
+    // A parked execution (park.hpp) did not end: it only leaves this engine.
+    const bool leaving = rec->durable && rec->durable->parked.load();
+    if (metrics_) {
+        if (leaving) count_execution_left();
+        else count_execution_ended(*rec, status);
+    }
+    if (traced(*rec) && !leaving) trace_execution_ended(*rec, status, e);
     static constexpr event_type final_events[] = {event_type::execution_started, event_type::execution_succeeded,
                                                   event_type::execution_failed, event_type::execution_timed_out,
                                                   event_type::execution_aborted};

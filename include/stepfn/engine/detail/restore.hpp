@@ -298,6 +298,13 @@ STEPFN_INLINE result<void> engine_core::restore_wait(const std::shared_ptr<frame
         request.deadline = deadline;
         attempt->heartbeat_seconds = request.heartbeat_seconds;
         attempt->kept_request = std::move(request);
+        if (!attempt->token.empty()) {
+            // Accepted from now on, not only once the arming job runs: a worker hands the engine
+            // the token's outcome right after resume() (it is what made the execution due), and
+            // the outcome's job then queues behind the arming one.
+            std::lock_guard<std::mutex> lock(registry_mutex_);
+            tokens_[attempt->token] = attempt;
+        }
         f->attempt = std::move(attempt);
         arms.push_back([self, f, deadline, heartbeat]() { self->resume_attempt(f, deadline, heartbeat); });
         return {};

@@ -45,6 +45,12 @@ STEPFN_INLINE void engine_core::count_execution_ended(execution_record& rec, exe
     instruments_->open_executions().set(static_cast<double>(--open_executions_));
 }
 
+// A parked execution left the engine (park.hpp): no longer open here, yet not ended.
+STEPFN_INLINE void engine_core::count_execution_left() {
+    std::lock_guard<std::mutex> lock(gauges_mutex_);
+    instruments_->open_executions().set(static_cast<double>(--open_executions_));
+}
+
 STEPFN_INLINE void engine_core::count_task(frame& f, const task_state& t, task_phase phase) {
     if (phase == task_phase::scheduled || !f.task_meter) f.task_meter = &instruments_->task(machine_meter(*f.exec), t.resource);
     task_instruments& n = *f.task_meter;

@@ -65,14 +65,15 @@ public:
         return held_;
     }
 
-    result<std::vector<execution_claim>> claim(pg_connection& db, std::size_t max) {
+    result<std::vector<execution_claim>> claim(pg_connection& db, std::size_t max, std::chrono::milliseconds ahead) {
         if (auto r = need_worker("claim executions"); !r) return tl::make_unexpected(std::move(r.error()));
         pg_params p;
         p.text(worker_).integer(static_cast<std::int64_t>(max)).integer(lease_ns_);
+        p.integer(std::chrono::duration_cast<std::chrono::nanoseconds>(ahead).count());
         // Runnable: running (or sent a redrive), due, and nobody's live lease. SKIP LOCKED: a row
         // another worker is claiming right now is passed over, never waited for.
         auto r = db.query("WITH c AS (SELECT created_order FROM executions"
-                          "  WHERE wake_ns IS NOT NULL AND wake_ns <= now_ns() AND (status = 'RUNNING' OR has_mail)"
+                          "  WHERE wake_ns IS NOT NULL AND wake_ns <= now_ns() + $4 AND (status = 'RUNNING' OR has_mail)"
                           "    AND (owner IS NULL OR lease_expires_ns < now_ns())"
                           "  ORDER BY wake_ns LIMIT $2 FOR UPDATE SKIP LOCKED)"
                           " UPDATE executions e SET owner = $1, lease_generation = e.lease_generation + 1,"
@@ -89,6 +90,24 @@ public:
             claims.push_back(std::move(c));
         }
         return claims;
+    }
+
+    // An ended execution nobody holds, claimed to redrive it here (an API's RedriveExecution):
+    // false when it is running or another worker holds it.
+    result<bool> claim_ended(pg_connection& db, std::string_view arn) {
+        if (auto r = need_worker("claim executions"); !r) return tl::make_unexpected(std::move(r.error()));
+        pg_params p;
+        p.text(arn).text(worker_).integer(lease_ns_);
+        auto r = db.query("UPDATE executions SET owner = $2, lease_generation = lease_generation + 1,"
+                          " lease_expires_ns = now_ns() + $3, wake_ns = now_ns()"
+                          " WHERE arn = $1 AND status <> 'RUNNING' AND (owner IS NULL OR lease_expires_ns < now_ns())"
+                          " RETURNING lease_generation",
+                          p, "claiming an execution to redrive");
+        if (!r) return tl::make_unexpected(std::move(r.error()));
+        if (PQntuples(r->get()) == 0) return false;
+        std::lock_guard<std::mutex> lock(mutex_);
+        held_[std::string(arn)] = static_cast<std::uint64_t>(pg_integer(r->get(), 0, 0));
+        return true;
     }
 
     result<std::vector<std::string>> renew(pg_connection& db) {
@@ -207,6 +226,17 @@ public:
             messages.push_back(execution_message{pg_integer(taken->get(), i, 0), pg_text(taken->get(), i, 1), pg_text(taken->get(), i, 2)});
         std::sort(messages.begin(), messages.end(), [](const execution_message& a, const execution_message& b) { return a.id < b.id; });
         return messages;
+    }
+
+    // How long until the next handed-back execution is due (its timer), on the database's clock;
+    // nullopt when none waits for a time. Lets a worker sleep until then instead of polling.
+    result<std::optional<std::chrono::milliseconds>> next_due(pg_connection& db) {
+        pg_params none;
+        auto r = db.query("SELECT (min(wake_ns) - now_ns()) / 1000000 FROM executions WHERE wake_ns > now_ns()", none,
+                          "finding the next timer");
+        if (!r) return tl::make_unexpected(std::move(r.error()));
+        if (PQntuples(r->get()) == 0 || PQgetisnull(r->get(), 0, 0)) return std::optional<std::chrono::milliseconds>();
+        return std::optional<std::chrono::milliseconds>(std::chrono::milliseconds(pg_integer(r->get(), 0, 0)));
     }
 
     result<std::vector<std::string>> with_mail(pg_connection& db) {
