@@ -406,7 +406,6 @@ inline int run_server(const serve_settings& settings, std::FILE* in, std::FILE* 
         resources = *opened;
     }
 
-    std::shared_ptr<execution_store> executions = *store;
 #if defined(STEPFN_WITH_AUTH)
     std::shared_ptr<history_signer> signer;
 #endif
