@@ -248,6 +248,24 @@ TEST_CASE("run --history writes the history as JSON Lines", "[cli]") {
     CHECK(events.front()["id"] == 1);
 }
 
+TEST_CASE("run --history - writes the events to standard output, before the result line", "[cli]") {
+    temp_dir dir;
+    const std::string file = dir.write("hello.asl.json", hello_definition);
+    auto r = run_cli({"run", file, "--history", "-", "--name", "h2"});
+    REQUIRE(r.code == 0);
+    std::istringstream lines(r.out);
+    std::vector<stepfn::json> parsed;
+    for (std::string line; std::getline(lines, line);) {
+        auto value = stepfn::json::parse(line, nullptr, false);
+        REQUIRE_FALSE(value.is_discarded());
+        parsed.push_back(std::move(value));
+    }
+    REQUIRE(parsed.size() >= 5);
+    CHECK(parsed.front()["type"] == "ExecutionStarted");
+    CHECK(parsed[parsed.size() - 2]["type"] == "ExecutionSucceeded");
+    CHECK(parsed.back()["status"] == "SUCCEEDED");  // the result line stays the last line
+}
+
 TEST_CASE("run --history replaces the file; --input keeps its spelling; --type EXPRESS", "[cli]") {
     temp_dir dir;
     const std::string file = dir.write("hello.asl.json", hello_definition);

@@ -68,8 +68,6 @@ inline outcome<run_settings> parse_run_arguments(const std::vector<std::string>&
         if (const auto* value = parsed->find(name); value != nullptr && value->empty())
             return fail_usage(std::string(name) + " needs a file name, not an empty string");
     if (settings.store_path && settings.store_path->empty()) return fail_usage("--store needs a file name, not an empty string");
-    if (settings.history_path == std::optional<std::string>("-"))
-        return fail_usage("--history needs a file name (standard output carries the result line)");
     if (settings.test_case && settings.test_case->empty()) return fail_usage("--test-case cannot be empty");
     if (settings.machine_name && settings.machine_name->empty()) return fail_usage("--state-machine cannot be empty");
     return settings;
@@ -240,7 +238,10 @@ inline int run_command(const std::vector<std::string>& args, std::FILE* in, std:
     }
 
     std::shared_ptr<history_sink> history;
-    if (settings->history_path) {
+    if (settings->history_path == std::optional<std::string>("-")) {
+        // Each event on standard output as it happens; the result line comes last, as always.
+        history = std::make_shared<jsonl_sink>(out);
+    } else if (settings->history_path) {
         // AWS-like: the file holds this execution's history only (replaced, not appended to).
         jsonl_sink_options history_options;
         history_options.append = false;

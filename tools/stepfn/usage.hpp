@@ -97,7 +97,8 @@ Options:
   --input-file FILE       Read the execution input from FILE (- for standard input)
   --name NAME             The execution name (default: a generated UUID)
   --history FILE          Write the execution history to FILE, one JSON event per line
-                          (FILE is replaced: it holds this execution's history only)
+                          (FILE is replaced: it holds this execution's history only;
+                          - writes the events to standard output, before the result line)
   --type STANDARD|EXPRESS The workflow type (default STANDARD). EXPRESS has no limit on the
                           length of the history (STANDARD stops at 25,000 events)
   --virtual-time          Use a virtual clock: Wait states, retry back-off and timeouts pass
