@@ -50,7 +50,7 @@ TEST_CASE("usage errors exit 2 with a message and a hint", "[cli]") {
         {{"help", "frob"}, "unknown command 'frob'"},
         {{"--version", "extra"}, "takes no arguments"},
         {{"validate"}, "validate needs a FILE"},
-        {{"validate", "a.json", "b.json"}, "unexpected 'b.json'"},
+        {{"validate", "-", "-"}, "only one FILE can be standard input"},
         {{"validate", "--input", "{}", "a.json"}, "unknown option '--input'"},
         {{"run"}, "run needs a FILE"},
         {{"run", "a.json", "--input"}, "--input needs a value"},
@@ -85,6 +85,24 @@ TEST_CASE("control characters in names are escaped in messages", "[cli]") {
     CHECK(r.code == 2);
     CHECK_THAT(r.err, Catch::Matchers::Contains("unknown command '\\x1b[31mred'"));
     CHECK(r.err.find('\x1b') == std::string::npos);
+}
+
+TEST_CASE("validate takes several files: each line names its file, the exit code is the worst", "[cli]") {
+    temp_dir dir;
+    const std::string good = dir.write("good.asl.json", hello_definition);
+    const std::string bad = dir.write("bad.asl.json", R"({"StartAt":"A","States":{"A":{"Type":"Pass","Next":"Nowhere"}}})");
+    auto r = run_cli({"validate", good, bad});
+    CHECK(r.code == 1);
+    CHECK_THAT(r.out, Catch::Matchers::Contains(good + ": valid"));
+    CHECK_THAT(r.err, Catch::Matchers::Contains(bad + ": /States/A/Next:"));
+    auto both = run_cli({"validate", good, "-"}, hello_definition);
+    CHECK(both.code == 0);
+    CHECK_THAT(both.out, Catch::Matchers::Contains("standard input: valid"));
+    auto missing = run_cli({"validate", good, dir.path("missing.json"), bad});
+    CHECK(missing.code == 2);  // unreadable beats invalid
+    CHECK_THAT(missing.out, Catch::Matchers::Contains(good + ": valid"));
+    CHECK_THAT(missing.err, Catch::Matchers::Contains("missing.json"));
+    CHECK_THAT(missing.err, Catch::Matchers::Contains(bad + ": /States/A/Next:"));
 }
 
 TEST_CASE("validate accepts a valid definition", "[cli]") {

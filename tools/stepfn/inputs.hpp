@@ -145,25 +145,26 @@ inline bool is_yaml_path(const std::string& path) {
     return ends_with(".yaml") || ends_with(".yml");
 }
 
-inline void print_problems(const error& problem, std::FILE* err, bool yaml = false) {
+// `prefix` starts every line (validate of several files names the file there).
+inline void print_problems(const error& problem, std::FILE* err, bool yaml = false, const std::string& prefix = {}) {
     if (yaml && !problem.cause.empty()) {
         // "line 7, column 5: /States/Charge/Next: ...", one per line (the YAML loader's cause).
         std::size_t start = 0;
         while (start <= problem.cause.size()) {
             std::size_t end = problem.cause.find('\n', start);
             if (end == std::string::npos) end = problem.cause.size();
-            write_line(err, one_line(std::string_view(problem.cause).substr(start, end - start)));
+            write_line(err, prefix + one_line(std::string_view(problem.cause).substr(start, end - start)));
             start = end + 1;
         }
         return;
     }
     if (!problem.problems.empty()) {
         for (const auto& d : problem.problems)
-            write_line(err, one_line(d.pointer.empty() ? std::string("/") : d.pointer) + ": " + one_line(d.message));
+            write_line(err, prefix + one_line(d.pointer.empty() ? std::string("/") : d.pointer) + ": " + one_line(d.message));
         return;
     }
     // Not a list of diagnostics (should not happen for a load): print what there is.
-    write_line(err, "/: " + one_line(problem.cause.empty() ? problem.name : problem.cause));
+    write_line(err, prefix + "/: " + one_line(problem.cause.empty() ? problem.name : problem.cause));
 }
 
 inline outcome<loaded_definition> load_definition(const std::string& path, std::FILE* in,

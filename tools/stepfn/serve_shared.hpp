@@ -8,6 +8,8 @@
 // through the store's inbox and so reach the execution wherever it runs, here included.
 // Describe, List and GetExecutionHistory read the store. Part of cli.hpp, after worker_loop.hpp.
 
+#include <stepfn/detail/json_size.hpp>  // exceeds_size, exceeds_depth: compiled mode has no engine bodies here
+
 namespace stepfn::cli::detail {
 
 #if defined(STEPFN_WITH_POSTGRES)

@@ -12,7 +12,7 @@ inline constexpr std::string_view main_usage =
 Checks and runs Amazon States Language (AWS Step Functions) state machines locally.
 
 Commands:
-  validate FILE     Check a definition: prints "valid", or one problem per line on stderr
+  validate FILE...  Check definitions: prints "valid", or one problem per line on stderr
   run FILE          Run a definition to completion and print its result as one line of JSON
                     (with --store DB: durably, every transition checkpointed in DB)
   resume --store DB Continue every unfinished execution of DB to its end (one line each)
@@ -56,7 +56,7 @@ Examples:
 )";
 
 inline constexpr std::string_view validate_usage =
-    R"(Usage: stepfn validate FILE [--auth AUTH_FILE --role ROLE_ARN]
+    R"(Usage: stepfn validate FILE... [--auth AUTH_FILE --role ROLE_ARN]
 
 Loads the state machine in FILE (- for standard input) the way `stepfn run` and the library do,
 checking every rule of the Amazon States Language: required and unsupported fields, transitions,
@@ -65,6 +65,9 @@ reachability, paths, payload templates, intrinsic functions and choice rules.
 Prints "valid" on stdout and exits 0 when the definition is valid. Otherwise prints every
 problem found on stderr, one per line, as `<json-pointer>: <message>` (`/` is the root), and
 exits 1. Exits 2 when FILE cannot be read, is not JSON, or is over 1 MiB (1,048,576 bytes).
+
+Several files are each validated; every line then starts with its file's name (`FILE: valid`,
+`FILE: <json-pointer>: <message>`), and the exit code is the worst one (2, then 1, then 0).
 
 With --auth and --role, also checks every Task state against the execution role ROLE_ARN of
 AUTH_FILE's "roles" (as `stepfn serve --auth` does; docs/security.md): each Task whose call the
