@@ -15,6 +15,7 @@
 
 #include <stepfn/store/memory_store.hpp>
 #include <stepfn/tasks/callable_invoker.hpp>
+#include <stepfn/engine/detail/task_resource.hpp>
 
 namespace engine_task_test {
 
