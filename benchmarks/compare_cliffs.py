@@ -7,25 +7,15 @@ less. The targets printed at the end are the issue's.
 """
 import json
 import os
-import statistics
 import subprocess
 import sys
+
+from compare import human, median  # compare.py puts this folder on sys.path before importing us
 
 LARGE = (("Pass with Result", "large_result", 0), ("Pass with Parameters", "large_parameters", 1), ("Task", "large_task", 2))
 GROWING_STATES = (100, 200, 400, 800)
 BLOBS = (250, 1024)
 EXECUTORS = ((0, "manual executor"), (1, "pool, 1 thread"), (2, "pool, 2 threads"))
-
-
-def median(values):
-    return statistics.median(values) if values else float("nan")
-
-
-def human(rate):
-    for unit, scale in (("M", 1e6), ("k", 1e3)):
-        if rate >= scale:
-            return f"{rate / scale:.2f} {unit}"
-    return f"{rate:.1f}"
 
 
 def ours_rounds(binary, seconds):

@@ -5,26 +5,12 @@
 // Usage: node peer.mjs <folder with node_modules> <definitions dir> [min seconds per workload]
 //        [comma-separated workloads: pass_chain,map,five_states,five_states_16,five_states_256]
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 
-// aws-local-stepfunctions 3.0.0 calls Promise.withResolvers, which Node only has from 22 on.
-if (typeof Promise.withResolvers !== 'function') {
-  Promise.withResolvers = function withResolvers() {
-    let resolve;
-    let reject;
-    const promise = new this((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    return { promise, resolve, reject };
-  };
-}
+import { loadStateMachine, makeMeasure } from './peer_support.mjs';
 
 // The package lives in a folder of its own (compare.py installs it), not next to this script.
-const peerRequire = createRequire(join(resolve(process.argv[2]), 'package.json'));
-const { StateMachine } = await import(pathToFileURL(peerRequire.resolve('aws-local-stepfunctions')).href);
+const StateMachine = await loadStateMachine(process.argv[2]);
 
 const dir = process.argv[3];
 const minSeconds = Number(process.argv[4] ?? 2);
@@ -42,19 +28,7 @@ const overrides = {
   },
 };
 
-// Repeats `once` (which processes `items` items) until minSeconds have passed, after a warm-up.
-async function measure(items, once) {
-  await once();
-  let rounds = 0;
-  const start = process.hrtime.bigint();
-  let elapsed = 0;
-  do {
-    await once();
-    rounds += 1;
-    elapsed = Number(process.hrtime.bigint() - start) / 1e9;
-  } while (elapsed < minSeconds);
-  return (rounds * items) / elapsed;
-}
+const measure = makeMeasure(minSeconds);
 
 const results = {};
 

@@ -10,24 +10,11 @@
 // Prints {"wall": {workload: items/s}, "cpu": {workload: items per CPU second}}; items are states,
 // branches or Map items.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 
-if (typeof Promise.withResolvers !== 'function') {
-  Promise.withResolvers = function withResolvers() {
-    let resolveFn;
-    let rejectFn;
-    const promise = new Promise((res, rej) => {
-      resolveFn = res;
-      rejectFn = rej;
-    });
-    return { promise, resolve: resolveFn, reject: rejectFn };
-  };
-}
+import { loadStateMachine, makeMeasure } from './peer_support.mjs';
 
-const peerRequire = createRequire(join(resolve(process.argv[2]), 'package.json'));
-const { StateMachine } = await import(pathToFileURL(peerRequire.resolve('aws-local-stepfunctions')).href);
+const StateMachine = await loadStateMachine(process.argv[2]);
 
 const dir = process.argv[3];
 const minSeconds = Number(process.argv[4] ?? 2);
@@ -52,21 +39,7 @@ const itemsInput = (count) => ({ items: Array.from({ length: count }, (_, i) => 
 // Items per second of wall-clock time, and per second of the process's CPU time (so that a busy
 // machine, which slows the wall clock, can be told apart).
 const cpu = {};
-async function measure(items, once, name) {
-  await once();
-  let rounds = 0;
-  const start = process.hrtime.bigint();
-  const startCpu = process.cpuUsage();
-  let elapsed = 0;
-  do {
-    await once();
-    rounds += 1;
-    elapsed = Number(process.hrtime.bigint() - start) / 1e9;
-  } while (elapsed < minSeconds);
-  const used = process.cpuUsage(startCpu);
-  cpu[name] = (rounds * items) / ((used.user + used.system) / 1e6);
-  return (rounds * items) / elapsed;
-}
+const measure = makeMeasure(minSeconds, cpu);
 
 // The peer copies its input itself on each run, so its figures include that copy.
 const results = {};
