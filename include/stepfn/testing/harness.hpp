@@ -192,6 +192,8 @@ public:
         auto tracked = std::make_shared<tracked_completion>(std::move(done));
         {
             std::lock_guard<std::mutex> lock(mutex_);
+            // Finished attempts go now and then, so a long run keeps only those in flight.
+            if (attempts_.size() >= 2 * pruned_size_ + 64) prune();
             attempts_.push_back(tracked);
         }
         target->invoke(std::move(request), task_completion(tracked));
@@ -200,16 +202,8 @@ public:
     // How many attempts an invoker is still working on (see harness_options::wait_for_invokers).
     std::size_t in_flight() {
         std::lock_guard<std::mutex> lock(mutex_);
-        std::size_t working = 0;
-        std::size_t kept = 0;
-        for (auto& weak : attempts_) {
-            auto attempt = weak.lock();
-            if (!attempt || !attempt->working()) continue;
-            ++working;
-            attempts_[kept++] = std::move(weak);
-        }
-        attempts_.resize(kept);
-        return working;
+        prune();
+        return attempts_.size();
     }
 
     void add_state_invoker(std::string state, std::shared_ptr<task_invoker> invoker) {
@@ -244,7 +238,19 @@ private:
     stepfn::detail::state_routes state_invokers_;
     std::map<std::string, std::shared_ptr<task_invoker>, std::less<>> execution_mocks_;
     invoker_registry resources_;
+    // Keeps the attempts still being worked on (under mutex_).
+    void prune() {
+        std::size_t kept = 0;
+        for (auto& weak : attempts_) {
+            auto attempt = weak.lock();
+            if (attempt && attempt->working()) attempts_[kept++] = std::move(weak);
+        }
+        attempts_.resize(kept);
+        pruned_size_ = kept;
+    }
+
     std::vector<std::weak_ptr<tracked_completion>> attempts_;  // those not seen finished yet
+    std::size_t pruned_size_ = 0;
 };
 
 // Everything a harness owns, in destruction-safe order: the engine goes before its executor
