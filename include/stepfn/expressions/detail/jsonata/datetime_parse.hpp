@@ -2,20 +2,20 @@
 #define STEPFN_EXPRESSIONS_DETAIL_JSONATA_DATETIME_PARSE_HPP
 
 // $toMillis: ISO 8601 by default, otherwise a date/time picture turned into a regular
-// expression (ECMAScript grammar, case-insensitive, as the reference builds it) whose groups
+// expression (ECMAScript grammar, case-insensitive, as the reference builds it; run by regex.hpp) whose groups
 // give the components. Included by datetime.hpp.
 
 #include <chrono>
 #include <cmath>
 #include <map>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <stepfn/error.hpp>
 #include <stepfn/expressions/detail/jsonata/datetime.hpp>
+#include <stepfn/expressions/detail/jsonata/regex.hpp>
 
 namespace stepfn::detail::jsonata {
 
@@ -173,16 +173,28 @@ inline result<std::optional<double>> parse_date_time(std::string_view timestamp,
     std::string full = "^";
     for (const auto& p : *parts) full += "(" + p.regex + ")";
     full += "$";
-    const std::regex matcher(full, std::regex::ECMAScript | std::regex::icase);
-    std::smatch info;
-    const std::string input(timestamp);
-    if (!std::regex_search(input, info, matcher)) return std::optional<double>();
+    // The evaluator's own regular expressions (the ECMAScript syntax, case-insensitive): no
+    // std::regex, which would compile a second regex engine into every user of JSONata.
+    auto matcher = compile_regex(full, "i");
+    if (!matcher) return tl::make_unexpected(std::move(matcher.error()));
+    std::u32string text;
+    std::vector<std::size_t> offsets;
+    regex_detail::decode(timestamp, text, offsets);
+    std::vector<long> caps;
+    std::uint64_t work = 0;
+    if (!regex_search(**matcher, text, 0, caps, work)) return std::optional<double>();
+    const auto group = [&](std::size_t g) {
+        const long from = caps[2 * g], to = caps[2 * g + 1];
+        if (from < 0 || to < 0) return std::string();
+        const std::size_t begin = offsets[static_cast<std::size_t>(from)];
+        return std::string(timestamp.substr(begin, offsets[static_cast<std::size_t>(to)] - begin));
+    };
 
     std::map<char16_t, std::optional<double>> components;
     for (std::size_t i = 0; i < parts->size(); ++i) {
         const auto& m = (*parts)[i];
         if (m.parse == matcher_part::how::none) continue;
-        auto v = parse_group(m, to_utf16(info[i + 1].str()));
+        auto v = parse_group(m, to_utf16(group(i + 1)));
         if (!v) return tl::make_unexpected(v.error());
         components[m.component] = *v;
     }
