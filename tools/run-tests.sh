@@ -29,4 +29,4 @@ fi
 stepfn_say "Testing (ctest --preset dev)"
 ctest --preset dev
 # What this run leaves to CI (.ci/run), so nobody takes it for the whole of CI's suite.
-stepfn_say "Done. The [concurrency] tests ran inside unit, store and server; CI also runs them under ThreadSanitizer (preset tsan), everything under ASan+UBSan (asan), clang++ and C++20 (clang), the compiled mode (compiled) and the fuzzers"
+stepfn_say "Done. The [concurrency] tests ran inside unit, store and server; CI also runs them under ThreadSanitizer (preset tsan), everything under ASan+UBSan (asan), clang++, C++20 and the compiled mode (clang), each header alone (headers, clang) and the fuzzers"
