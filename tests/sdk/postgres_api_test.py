@@ -18,7 +18,6 @@ protocol on loopback (no SDK needed), with park_workflow.json (a 3 s Wait, then 
   postgres_api_test.py --stepfn PATH [--url URL]
 """
 import argparse
-import http.server
 import json
 import os
 import re
@@ -27,61 +26,16 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 import urllib.error
-import urllib.parse
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "workers"))
+from pg_support import Failed, psql, serve_tokens, until, with_dbname  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKFLOW = os.path.join(HERE, "..", "workers", "park_workflow.json")
 RESOURCE = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
 ROLE = "arn:aws:iam::123456789012:role/stepfn"
-
-
-class Failed(Exception):
-    pass
-
-
-def serve_tokens(tokens):
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
-            tokens.setdefault(body.get("n"), []).append(body.get("token"))
-            answer = b'{"MessageId":"m"}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
-def psql(url, sql):
-    return subprocess.run(["psql", url, "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True,
-                          capture_output=True, text=True).stdout.strip()
-
-
-def with_dbname(url, name):
-    parts = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
-
-
-def until(what, check, seconds=30):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise Failed("gave up waiting: " + what)
 
 
 class Api:

@@ -36,7 +36,8 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.parse
+
+from pg_support import Failed, psql, with_dbname
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKFLOW = os.path.join(HERE, "fault_workflow.json")
@@ -44,10 +45,6 @@ MOCKS = os.path.join(HERE, "fault_mocks.json")
 LEASE_SECONDS = 2
 PARK_AFTER_MS = 200  # below the Wait's second: executions are handed back while they wait
 ANSWERS = {"Charge": {"charged": True}, "Process": {"done": True}, "Ship": {"tracking": "1Z"}}
-
-
-class Failed(Exception):
-    pass
 
 
 class Calls:
@@ -83,16 +80,6 @@ def serve_tasks(calls):
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
-
-
-def psql(url, sql):
-    return subprocess.run(["psql", url, "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True,
-                          capture_output=True, text=True).stdout
-
-
-def with_dbname(url, name):
-    parts = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
 
 
 def input_of(i):
