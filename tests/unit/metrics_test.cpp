@@ -158,6 +158,47 @@ TEST_CASE("engine metrics: executions, tasks, retries and catches counted exactl
     CHECK(m.value("Catches", {machine_label, {"state", "Send"}}) == 1);
 }
 
+TEST_CASE("engine metrics: an activity starts when a worker takes it, not when it is queued", "[metrics][engine]") {
+    metered m;
+    std::vector<stepfn::task_completion> held;
+    const std::string arn = "arn:aws:states:us-east-1:123456789012:activity:queued";
+    m.engine.invokers().add(arn, std::make_shared<lambda_invoker>([&held](stepfn::task_request, stepfn::task_completion done) {
+                                held.push_back(std::move(done));
+                            }));
+    auto task = load(R"({"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":")" + arn + R"(","End":true}}})");
+    auto e = m.engine.start(task, json::object());
+    REQUIRE(e);
+    while (m.executor.run_one()) {
+    }
+    REQUIRE(held.size() == 1);
+    const stepfn::metric_label machine_label{"state_machine", task.name()};
+    const stepfn::metric_label activity{"resource", arn};
+    CHECK(m.value("ActivitiesScheduled", {machine_label, activity}) == 1);
+    CHECK(m.value("ActivitiesStarted", {machine_label, activity}) == 0);  // queued, no worker yet
+
+    m.clock.advance(std::chrono::seconds(3));
+    held[0].started("worker-1");
+    while (m.executor.run_one()) {
+    }
+    CHECK(m.value("ActivitiesStarted", {machine_label, activity}) == 1);
+    auto waited = m.metrics->find("ActivityScheduleTime", {machine_label, activity});
+    REQUIRE(waited);
+    CHECK(waited->count == 1);
+    CHECK(waited->value == 3);
+
+    m.clock.advance(std::chrono::seconds(2));
+    held[0].succeed(json{{"done", true}});
+    REQUIRE(e->wait());
+    CHECK(m.value("ActivitiesSucceeded", {machine_label, activity}) == 1);
+    CHECK(m.value("ActivitiesStarted", {machine_label, activity}) == 1);  // not counted again at the answer
+    auto ran = m.metrics->find("ActivityRunTime", {machine_label, activity});
+    REQUIRE(ran);
+    CHECK(ran->value == 2);
+    auto whole = m.metrics->find("ActivityTime", {machine_label, activity});
+    REQUIRE(whole);
+    CHECK(whole->value == 5);
+}
+
 TEST_CASE("engine metrics: timeouts, aborts, activities and task run times", "[metrics][engine]") {
     metered m;
     // Keeps the completion and never answers: the attempt times out after TimeoutSeconds.
@@ -173,9 +214,14 @@ TEST_CASE("engine metrics: timeouts, aborts, activities and task run times", "[m
     const stepfn::metric_label activity{"resource", "arn:aws:states:us-east-1:123456789012:activity:slow"};
     CHECK(m.value("ActivitiesScheduled", {machine_label, activity}) == 1);
     CHECK(m.value("ActivitiesTimedOut", {machine_label, activity}) == 1);
-    auto run_time = m.metrics->find("ActivityRunTime", {machine_label, activity});
-    REQUIRE(run_time);
-    CHECK(run_time->value == 5);
+    // No worker took it: it never started, so it has no schedule or run time, only its whole time.
+    CHECK(m.value("ActivitiesStarted", {machine_label, activity}) == 0);
+    CHECK(m.value("ActivityScheduleTime", {machine_label, activity}) == 0);
+    CHECK(m.value("ActivityRunTime", {machine_label, activity}) == 0);
+    auto whole = m.metrics->find("ActivityTime", {machine_label, activity});
+    REQUIRE(whole);
+    CHECK(whole->count == 1);
+    CHECK(whole->value == 5);
     CHECK(m.value("ParkedTimers") == 0);
 
     auto slow = load(R"({"TimeoutSeconds":30,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100,"End":true}}})");

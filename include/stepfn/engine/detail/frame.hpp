@@ -69,8 +69,8 @@ struct frame : std::enable_shared_from_this<frame> {
     std::shared_ptr<fanout_group> group;  // the Parallel/Map instance this frame waits on
     json failed_run;  // durable: the run that just failed the state, as a snapshot (for a redrive)
     std::int64_t map_index = -1;           // this frame's Map iteration, for history
-    time_point task_scheduled_at{};        // with metrics: the current task attempt's times
-    time_point task_started_at{};
+    time_point task_scheduled_at = time_point::min();  // with metrics: the current task attempt's
+    time_point task_started_at = time_point::min();    // times; min() while not known here
     task_instruments* task_meter = nullptr;  // with metrics: the current attempt's series
     std::uint64_t state_span = 0;          // with spans: the open state span, the open attempt span
     std::uint64_t attempt_span = 0;

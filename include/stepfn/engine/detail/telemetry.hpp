@@ -55,27 +55,33 @@ STEPFN_INLINE void engine_core::count_task(frame& f, const task_state& t, task_p
     if (phase == task_phase::scheduled || !f.task_meter) f.task_meter = &instruments_->task(machine_meter(*f.exec), t.resource);
     task_instruments& n = *f.task_meter;
     const time_point now = clock_->now();
+    // A time not known here is time_point::min(): not started yet (an activity still queued), or
+    // scheduled before this engine restored the execution. Such a duration is not observed.
+    const auto observe_since = [&now](const instrument& h, time_point since) {
+        if (since != time_point::min()) h->observe(seconds_between(since, now));
+    };
     switch (phase) {
     case task_phase::scheduled:
         f.task_scheduled_at = now;
+        f.task_started_at = time_point::min();
         n.scheduled->add(1);
         return;
     case task_phase::started:
         f.task_started_at = now;
         n.started->add(1);
-        n.schedule_time->observe(seconds_between(f.task_scheduled_at, now));
+        observe_since(n.schedule_time, f.task_scheduled_at);
         return;
     case task_phase::start_failed:
         // Never started: it counts as failed, with no run time.
         n.failed->add(1);
-        n.time->observe(seconds_between(f.task_scheduled_at, now));
+        observe_since(n.time, f.task_scheduled_at);
         return;
     case task_phase::succeeded:
     case task_phase::failed:
     case task_phase::timed_out:
         (phase == task_phase::succeeded ? n.succeeded : phase == task_phase::failed ? n.failed : n.timed_out)->add(1);
-        n.run_time->observe(seconds_between(f.task_started_at, now));
-        n.time->observe(seconds_between(f.task_scheduled_at, now));
+        observe_since(n.run_time, f.task_started_at);
+        observe_since(n.time, f.task_scheduled_at);
         return;
     }
 }

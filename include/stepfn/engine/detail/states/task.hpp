@@ -242,7 +242,7 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
     // An activity is started when a worker takes it (task_completion::started), not when queued.
     const bool started_now = resource.family() != task_family::activity;
     if (started_now) emit(*f->exec, f->prev_event, events.started, [&] { return resource.base_details(); });
-    if (metrics_) count_task(*f, t, task_phase::started);
+    if (metrics_ && started_now) count_task(*f, t, task_phase::started);
     if (traced(*f->exec)) trace_attempt_started(*f);
 
     const auto generation = ++f->generation;
@@ -345,6 +345,7 @@ STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, 
     if (!was_started) {
         // An activity answered without saying which worker took it.
         emit(*f->exec, f->prev_event, events.started, [&] { return resource.base_details(); });
+        if (metrics_) count_task(*f, t, task_phase::started);
     }
     if (!answer) {
         emit(*f->exec, f->prev_event, events.failed,
@@ -393,6 +394,7 @@ STEPFN_INLINE void engine_core::on_task_taken(const std::shared_ptr<frame>& f, s
         if (!worker_name.empty()) details["workerName"] = std::move(worker_name);
         return details;
     });
+    if (metrics_) count_task(*f, t, task_phase::started);
 }
 
 STEPFN_INLINE void engine_core::on_task_heartbeat(const std::shared_ptr<frame>& f, std::uint64_t generation) {
