@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -163,6 +164,17 @@ inline result<std::optional<double>> parse_group(const matcher_part& m, const st
 
 inline bool truthy(const std::optional<double>& v) { return v && *v != 0 && !std::isnan(*v); }
 
+// A workflow parses with the same few pictures over and over: their compiled matchers are kept
+// per thread, a bounded number.
+inline result<std::shared_ptr<const regex_program>> cached_matcher(const std::string& pattern) {
+    thread_local std::map<std::string, std::shared_ptr<const regex_program>, std::less<>> cache;
+    if (const auto it = cache.find(pattern); it != cache.end()) return it->second;
+    auto compiled = compile_regex(pattern, "i");
+    if (!compiled) return compiled;
+    if (cache.size() >= 64) cache.clear();
+    return cache.emplace(pattern, std::move(*compiled)).first->second;
+}
+
 inline result<std::optional<double>> parse_date_time(std::string_view timestamp, std::string_view picture, double now_millis) {
     auto spec = analyse_picture(to_utf16(picture));
     if (!spec) return tl::make_unexpected(spec.error());
@@ -175,7 +187,7 @@ inline result<std::optional<double>> parse_date_time(std::string_view timestamp,
     full += "$";
     // The evaluator's own regular expressions (the ECMAScript syntax, case-insensitive): no
     // std::regex, which would compile a second regex engine into every user of JSONata.
-    auto matcher = compile_regex(full, "i");
+    auto matcher = cached_matcher(full);
     if (!matcher) return tl::make_unexpected(std::move(matcher.error()));
     std::u32string text;
     std::vector<std::size_t> offsets;
