@@ -13,6 +13,7 @@
 
 #include <stepfn/load/loader.hpp>
 #include <stepfn/load/machine_file.hpp>
+#include <stepfn/model/express_support.hpp>
 #include <stepfn/model/state_machine.hpp>
 
 #include <stepfn/clocks/system_clock.hpp>

@@ -194,4 +194,26 @@ TEST_CASE("ValidateStateMachineDefinition answers OK or FAIL with AWS's diagnost
     CHECK(truncated.body["truncated"] == true);
     CHECK(f.call("ValidateStateMachineDefinition", json::object()).type() == "ValidationException");
 }
+
+TEST_CASE("EXPRESS machines may not use .sync, .waitForTaskToken or activities, as AWS", "[api][express]") {
+    fixture f;
+    const std::string def = R"({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+        {"StartAt":"Job","States":{"Job":{"Type":"Task","Resource":"arn:aws:states:::glue:startJobRun.sync","End":true}}},
+        {"StartAt":"Act","States":{"Act":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:a","End":true}}}]}}})";
+    auto validated = f.call("ValidateStateMachineDefinition", {{"definition", def}, {"type", "EXPRESS"}});
+    REQUIRE(validated.status == 200);
+    CHECK(validated.body["result"] == "FAIL");
+    REQUIRE(validated.body["diagnostics"].size() == 2);
+    CHECK(validated.body["diagnostics"][0] ==
+          json{{"severity", "ERROR"}, {"code", "SCHEMA_VALIDATION_FAILED"},
+               {"message", "Express state machine does not support '.sync' service integration"},
+               {"location", "/States/P/Branches/0/States/Job/Resource"}});
+    CHECK(validated.body["diagnostics"][1]["message"] == "Express state machine does not support Activity ARN");
+    CHECK(f.call("ValidateStateMachineDefinition", {{"definition", def}}).body["result"] == "OK");
+    auto created = f.call("CreateStateMachine", {{"name", "x"}, {"definition", def}, {"roleArn", f.role}, {"type", "EXPRESS"}});
+    CHECK(created.type() == "InvalidDefinition");
+    // Updating an EXPRESS machine to such a definition is refused the same way.
+    const std::string machine = f.create("x", api_test::pass_machine(), "EXPRESS");
+    CHECK(f.call("UpdateStateMachine", {{"stateMachineArn", machine}, {"definition", def}}).type() == "InvalidDefinition");
+}
 } // namespace api_machines_test

@@ -51,11 +51,21 @@ TEST_CASE("SendTaskFailure fails a callback task with its error and cause", "[ap
     CHECK(d["cause"] == "no stock");
 }
 
-TEST_CASE("Callback tokens of EXPRESS executions are answered on the express engine", "[api]") {
+TEST_CASE("An EXPRESS machine cannot wait for a callback: CreateStateMachine refuses it, as AWS", "[api][express]") {
     fixture f;
-    auto [arn, token] = waiting_for_token(f, "EXPRESS");
-    CHECK(arn.find(":express:cb:c1:") != std::string::npos);
-    CHECK(f.call("SendTaskSuccess", {{"taskToken", token}, {"output", "{}"}}).status == 200);
+    auto a = f.call("CreateStateMachine", {{"name", "cb"}, {"definition", api_test::callback_machine().dump()},
+                                          {"roleArn", f.role}, {"type", "EXPRESS"}});
+    CHECK(a.status == 400);
+    CHECK(a.type() == "InvalidDefinition");
+    const std::string message = a.body["message"];
+    CHECK(message.rfind("Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Express state machine does not "
+                        "support '.waitForTaskToken' service integration at /States/",
+                        0) == 0);
+    CHECK(message.find("/Resource'") != std::string::npos);
+    // The same definition is a STANDARD machine as it is.
+    CHECK(f.call("CreateStateMachine", {{"name", "cb"}, {"definition", api_test::callback_machine().dump()},
+                                        {"roleArn", f.role}})
+              .status == 200);
 }
 
 TEST_CASE("Tokens nobody issued are InvalidToken; missing members are ValidationException", "[api]") {

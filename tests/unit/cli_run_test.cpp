@@ -1,5 +1,10 @@
 #include "catch.hpp"
 
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
 #include "cli_helpers.hpp"
 
 namespace cli_run_test {
@@ -342,5 +347,82 @@ TEST_CASE("run executes a JSONata machine", "[cli]") {
     auto failed = run_cli({"run", file});
     CHECK(failed.code == 1);
     CHECK(parse_line(failed.out)["error"] == "States.QueryEvaluationError");
+}
+TEST_CASE("run --child-history: a distributed Map's children are not in the execution's history", "[cli][history]") {
+    temp_dir dir;
+    const std::string file = dir.write("dmap.asl.json", R"({"StartAt": "M", "States": {"M": {"Type": "Map",
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+          "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "Label": "Each", "End": true}}})");
+    const std::string own = dir.path("own.jsonl"), children = dir.path("children.jsonl");
+    const auto read_lines = [](const std::string& path) {
+        std::ifstream in(path);
+        std::vector<stepfn::json> events;
+        for (std::string line; std::getline(in, line);) events.push_back(stepfn::json::parse(line, nullptr, false));
+        return events;
+    };
+    auto r = run_cli({"run", file, "--input", "[1, 2]", "--name", "p1", "--history", own, "--child-history", children});
+    REQUIRE(r.code == 0);
+    const auto parent = read_lines(own);
+    std::vector<std::string> types;
+    for (const auto& e : parent) types.push_back(e["type"].get<std::string>());
+    CHECK(types == std::vector<std::string>{"ExecutionStarted", "MapStateEntered", "MapStateStarted", "MapRunStarted",
+                                            "MapRunSucceeded", "MapStateSucceeded", "MapStateExited", "ExecutionSucceeded"});
+    CHECK_FALSE(parent.front().contains("executionArn"));
+    const auto child_events = read_lines(children);
+    REQUIRE(child_events.size() == 8);  // two children, four events each
+    std::set<std::string> arns;
+    for (const auto& e : child_events) arns.insert(e["executionArn"].get<std::string>());
+    REQUIRE(arns.size() == 2);
+    for (const auto& arn : arns) CHECK(arn.rfind("arn:aws:states:us-east-1:123456789012:express:dmap/Each:", 0) == 0);
+
+    SECTION("without --child-history the children's events go nowhere") {
+        REQUIRE(run_cli({"run", file, "--input", "[1, 2]", "--history", own}).code == 0);
+        CHECK(read_lines(own).size() == 8);
+    }
+    SECTION("one file cannot be both") {
+        auto same = run_cli({"run", file, "--history", own, "--child-history", own});
+        CHECK(same.code == 2);
+        CHECK_THAT(same.err, Catch::Matchers::Contains("two different files"));
+    }
+}
+
+TEST_CASE("run with a mock file says when it waits in real time", "[cli]") {
+    temp_dir dir;
+    const std::string mocks = dir.write("mocks.json", R"({"StateMachines": {"M": {"TestCases": {"T": {"Work": "Ok"}}}},
+        "MockedResponses": {"Ok": {"0": {"Return": {"done": true}}}}})");
+    const std::string waits = dir.write("waits.asl.json", R"({"StartAt": "Work", "States": {
+        "Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "Pause"},
+        "Pause": {"Type": "Wait", "Seconds": 0, "End": true}}})");
+    const std::string retries = dir.write("retries.asl.json", R"({"StartAt": "Work", "States": {
+        "Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
+                 "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 5}]}}})");
+    const std::string plain = dir.write("plain.asl.json", R"({"StartAt": "Work", "States": {
+        "Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}})");
+    const auto run_mocked = [&](const std::string& file, bool virtual_time) {
+        std::vector<std::string> args{"run", file, "--mock-config", mocks, "--test-case", "T"};
+        if (virtual_time) args.emplace_back("--virtual-time");
+        return run_cli(args);
+    };
+    auto wait = run_mocked(waits, false);
+    CHECK(wait.code == 0);
+    CHECK(wait.err == "stepfn: note: this run waits in real time (the Wait state 'Pause'); add --virtual-time to run "
+                      "its waits at once\n");
+    auto retry = run_mocked(retries, false);
+    CHECK(retry.code == 0);
+    CHECK_THAT(retry.err, Catch::Matchers::Contains("(the Retry of 'Work')"));
+    CHECK(run_mocked(waits, true).err.empty());   // virtual time: nothing to say
+    CHECK(run_mocked(plain, false).err.empty());  // nothing waits
+    CHECK_FALSE(run_cli({"run", waits}).err.find("note:") != std::string::npos);  // no mock file: no note
+}
+
+TEST_CASE("run --type EXPRESS refuses what AWS's Express workflows do not support", "[cli][express]") {
+    temp_dir dir;
+    const std::string file = dir.write("sync.asl.json", R"({"StartAt": "Job", "States": {
+        "Job": {"Type": "Task", "Resource": "arn:aws:states:::ecs:runTask.sync", "End": true}}})");
+    auto r = run_cli({"run", file, "--type", "EXPRESS"});
+    CHECK(r.code == 2);
+    CHECK(r.out.empty());
+    CHECK_THAT(r.err, Catch::Matchers::Contains("cannot start the execution: SCHEMA_VALIDATION_FAILED: Express state "
+                                                "machine does not support '.sync' service integration at /States/Job/Resource"));
 }
 } // namespace cli_run_test

@@ -2,8 +2,8 @@
 // shared/conformance): definition, input, per-state mock answers and the expected outcome,
 // run in-process on the manual executor and the virtual clock with the mock invoker. Beyond the
 // shared format: "history" (every event as AWS writes it, timestamps left out, compared in full
-// in the uninterrupted run), "inputText" (the input as the caller wrote it) and "type"
-// ("EXPRESS"). The cases under history/ were recorded with `stepfn run --history` and checked
+// in the uninterrupted run), "childHistories" (a distributed Map's child executions' histories,
+// in start order), "inputText" (the input as the caller wrote it) and "type" ("EXPRESS"). The cases under history/ were recorded with `stepfn run --history` and checked
 // by hand against AWS's event shapes (docs/history.md, "As AWS writes it").
 #include "catch.hpp"
 
@@ -109,6 +109,19 @@ std::string run_case(const json& c) {
         // uninterrupted run's.
         if (c.contains("history"))
             if (auto diff = compare_history(events->events(run->arn()), c["history"]); !diff.empty()) return diff;
+        // "childHistories": a distributed Map's child executions' own histories, in the order
+        // they started (never in the parent's history).
+        if (c.contains("childHistories")) {
+            std::vector<std::string> children;
+            for (const auto& arn : events->executions())
+                if (arn != run->arn()) children.push_back(arn);
+            if (children.size() != c["childHistories"].size())
+                return std::to_string(children.size()) + " child executions, expected " +
+                       std::to_string(c["childHistories"].size());
+            for (std::size_t i = 0; i < children.size(); ++i)
+                if (auto diff = compare_history(events->events(children[i]), c["childHistories"][i]); !diff.empty())
+                    return "child execution " + std::to_string(i + 1) + ": " + diff;
+        }
     }
     const std::string status = stepfn::to_string(run_status);
     if (status != expect["status"])

@@ -277,13 +277,20 @@ TEST_CASE("a distributed Map reads a CSV file and runs each row as a child execu
     REQUIRE(out.value);
     CHECK(*out.value == json::parse(R"([{"id":"1","double":10},{"id":"2","double":14},{"id":"3","double":18}])"));
 
-    CHECK(h.types(out.arn) == std::vector<std::string>{"ExecutionStarted", "MapStateEntered", "MapRunStarted",
-                                                      "MapRunSucceeded", "MapStateExited", "ExecutionSucceeded"});
+    CHECK(h.types(out.arn) == std::vector<std::string>{"ExecutionStarted", "MapStateEntered", "MapStateStarted",
+                                                      "MapRunStarted", "MapRunSucceeded", "MapStateSucceeded",
+                                                      "MapStateExited", "ExecutionSucceeded"});
     auto parent = h.sink->events(out.arn);
-    const std::string map_run = parent[2].details["mapRunArn"].get<std::string>();
+    // An ItemReader reads the items after MapStateStarted: its length is 0, as AWS writes it.
+    CHECK(parent[2].details == json{{"length", 0}});
+    const std::string map_run = parent[3].details["mapRunArn"].get<std::string>();
     CHECK(map_run.rfind("arn:aws:states:us-east-1:123456789012:mapRun:", 0) == 0);
     CHECK_THAT(map_run, Catch::Matchers::Contains("/rows:"));
     CHECK(parent[3].previous_event_id == parent[2].id);
+    CHECK(parent[4].previous_event_id == parent[3].id);
+    // MapStateSucceeded and MapStateExited both follow MapRunSucceeded.
+    CHECK(parent[5].previous_event_id == parent[4].id);
+    CHECK(parent[6].previous_event_id == parent[4].id);
 
     auto children = h.children(out.arn);
     REQUIRE(children.size() == 3);
@@ -426,10 +433,11 @@ TEST_CASE("distributed Map errors: reader, writer and tolerated failures", "[dis
         REQUIRE_FALSE(out.value);
         CHECK(out.value.error().name == "States.ItemReaderFailed");
         CHECK(out.value.error().cause == "the object 'missing.csv' does not exist in bucket 'data'");
-        CHECK(h.types(out.arn) == std::vector<std::string>{"ExecutionStarted", "MapStateEntered", "MapRunStarted",
-                                                          "MapRunFailed", "ExecutionFailed"});
+        CHECK(h.types(out.arn) == std::vector<std::string>{"ExecutionStarted", "MapStateEntered", "MapStateStarted",
+                                                          "MapRunStarted", "MapRunFailed", "MapStateFailed",
+                                                          "ExecutionFailed"});
         auto events = h.sink->events(out.arn);
-        CHECK(events[3].details == json{{"error", "States.ItemReaderFailed"},
+        CHECK(events[4].details == json{{"error", "States.ItemReaderFailed"},
                                         {"cause", "the object 'missing.csv' does not exist in bucket 'data'"}});
     }
     SECTION("a reader error is catchable") {
@@ -472,8 +480,9 @@ TEST_CASE("distributed Map errors: reader, writer and tolerated failures", "[dis
         REQUIRE_FALSE(out.value);
         CHECK(out.value.error().name == "States.ResultWriterFailed");
         CHECK(out.value.error().cause == "invalid bucket name '..'");
-        CHECK(h.types(out.arn) == std::vector<std::string>{"ExecutionStarted", "MapStateEntered", "MapRunStarted",
-                                                          "MapRunFailed", "ExecutionFailed"});
+        CHECK(h.types(out.arn) == std::vector<std::string>{"ExecutionStarted", "MapStateEntered", "MapStateStarted",
+                                                          "MapRunStarted", "MapRunFailed", "MapStateFailed",
+                                                          "ExecutionFailed"});
     }
     SECTION("a failed child beyond the tolerance fails the run and aborts the others") {
         auto out = h.run(machine(R"("ToleratedFailurePercentage": 20, "MaxConcurrency": 1)"), json{"a", "bad", "c", "d"});
@@ -481,9 +490,9 @@ TEST_CASE("distributed Map errors: reader, writer and tolerated failures", "[dis
         CHECK(out.value.error().name == "States.ExceedToleratedFailureThreshold");
         CHECK(out.value.error().cause == "The specified tolerated failure threshold was exceeded");
         auto events = h.sink->events(out.arn);
-        REQUIRE(events.size() == 5);
-        CHECK(stepfn::to_string(events[3].type) == std::string("MapRunFailed"));
-        CHECK(events[3].details["error"] == "States.ExceedToleratedFailureThreshold");
+        REQUIRE(events.size() == 7);
+        CHECK(stepfn::to_string(events[4].type) == std::string("MapRunFailed"));
+        CHECK(events[4].details["error"] == "States.ExceedToleratedFailureThreshold");
         auto children = h.children(out.arn);
         REQUIRE(children.size() == 2);  // one at a time: the third never started
         CHECK(h.types(children[1]).back() == "ExecutionFailed");

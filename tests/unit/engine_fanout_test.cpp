@@ -3,6 +3,16 @@
 #include "catch.hpp"
 #include "engine_harness.hpp"
 
+#include <memory>
+#include <string>
+#include <vector>
+#include <stepfn/clocks/virtual_clock.hpp>
+#include <stepfn/engine/engine.hpp>
+#include <stepfn/executors/manual_executor.hpp>
+#include <stepfn/history/memory_sink.hpp>
+#include <stepfn/load/loader.hpp>
+#include <stepfn/tasks/callable_invoker.hpp>
+
 namespace engine_fanout_test {
 
 TEST_CASE("Parallel: branch outputs in branch order, branch failure propagates", "[engine][parallel]") {
@@ -324,4 +334,130 @@ TEST_CASE("An output that grows past the payload limit fails, wherever it grows"
         CHECK(r.value.error().name == "States.DataLimitExceeded");
     }
 }
+
+// A distributed Map's events in its parent's history, as AWS writes them: MapStateStarted (its
+// length), MapRunStarted, MapRunSucceeded/Failed, MapStateSucceeded/Failed, with their links;
+// the child executions' events only in their own histories.
+namespace distributed_history {
+using stepfn::json;
+
+namespace {
+
+struct run_result {
+    stepfn::result<json> value;
+    std::string arn;
+    std::vector<stepfn::history_event> events;
+    std::vector<std::string> children;  // child executions' ARNs, in the order they started
+};
+
+// Runs `definition` on a manual executor and virtual clock; every Task fails for the item "bad".
+run_result run(const std::string& definition, json input, std::shared_ptr<stepfn::memory_sink> sink = nullptr) {
+    if (!sink) sink = std::make_shared<stepfn::memory_sink>();
+    stepfn::manual_executor executor;
+    stepfn::virtual_clock clock;
+    stepfn::engine_options options;
+    options.seed = 3;
+    stepfn::basic_engine<stepfn::manual_executor, stepfn::virtual_clock> engine(executor, clock, options);
+    engine.invokers().set_default(stepfn::make_invoker([](const json& item) -> stepfn::result<json> {
+        if (item == "bad") return stepfn::make_error("Bad", "bad item");
+        return item;
+    }));
+    auto machine = stepfn::load_machine(definition);
+    REQUIRE(machine);
+    stepfn::start_options start;
+    start.history = sink;
+    auto e = engine.start(*machine, std::move(input), std::move(start));
+    REQUIRE(e);
+    run_result out;
+    out.value = e->wait();
+    out.arn = e->arn();
+    out.events = sink->events(out.arn);
+    for (const auto& arn : sink->executions())
+        if (arn != out.arn) out.children.push_back(arn);
+    return out;
+}
+
+std::vector<std::string> types(const std::vector<stepfn::history_event>& events) {
+    std::vector<std::string> out;
+    for (const auto& e : events) out.push_back(stepfn::to_string(e.type));
+    return out;
+}
+
+std::string map_machine(const std::string& fields, const std::string& after = R"("End": true)") {
+    return R"({"StartAt": "M", "States": {"M": {"Type": "Map", )" + fields +
+           R"(, "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+               "StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "work", "End": true}}}, )" + after + "}" +
+           (after.find("Handled") != std::string::npos ? R"(, "Handled": {"Type": "Pass", "End": true})" : "") + "}}";
+}
+
+} // namespace
+
+TEST_CASE("a distributed Map's MapStateStarted counts the input's items, before batching", "[distributed_map][history]") {
+    auto out = run(map_machine(R"("ItemsPath": "$.xs", "ItemBatcher": {"MaxItemsPerBatch": 2})"),
+                   json{{"xs", {1, 2, 3}}});
+    REQUIRE(out.value);
+    REQUIRE(out.events.size() == 8);
+    CHECK(types(out.events)[2] == "MapStateStarted");
+    CHECK(out.events[2].details == json{{"length", 3}});
+    CHECK(out.events[2].previous_event_id == out.events[1].id);
+    CHECK(out.children.size() == 2);  // two batches, two child executions
+}
+
+TEST_CASE("a distributed Map writes MapStateFailed after MapRunFailed, except for an attempt it retries",
+          "[distributed_map][history]") {
+    SECTION("uncaught") {
+        auto out = run(map_machine(R"("ToleratedFailureCount": 0)"), json{"a", "bad"});
+        REQUIRE_FALSE(out.value);
+        CHECK(out.value.error().name == "States.ExceedToleratedFailureThreshold");
+        CHECK(types(out.events) == std::vector<std::string>{"ExecutionStarted", "MapStateEntered", "MapStateStarted",
+                                                            "MapRunStarted", "MapRunFailed", "MapStateFailed",
+                                                            "ExecutionFailed"});
+        CHECK(out.events[5].previous_event_id == out.events[4].id);
+        CHECK(out.events[6].previous_event_id == out.events[5].id);
+        CHECK(out.events[5].details == json::object());
+    }
+    SECTION("retried once, then caught") {
+        auto out = run(map_machine(R"("ItemsPath": "$.xs", "ToleratedFailureCount": 0,
+            "Retry": [{"ErrorEquals": ["States.ExceedToleratedFailureThreshold"], "MaxAttempts": 1}],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Handled"}])",
+                                   R"("Next": "Handled")"),
+                       json{{"xs", json::array({"bad"})}});
+        REQUIRE(out.value);
+        CHECK(types(out.events) == std::vector<std::string>{
+                                       "ExecutionStarted", "MapStateEntered", "MapStateStarted", "MapRunStarted",
+                                       "MapRunFailed", "MapStateStarted", "MapRunStarted", "MapRunFailed",
+                                       "MapStateFailed", "MapStateExited", "PassStateEntered", "PassStateExited",
+                                       "ExecutionSucceeded"});
+        CHECK(out.events[9].previous_event_id == out.events[8].id);  // MapStateExited after MapStateFailed
+        CHECK(out.children.size() == 2);  // one child execution per attempt
+    }
+}
+
+TEST_CASE("an ItemsPath that selects no array fails the Map before MapStateStarted", "[distributed_map][history]") {
+    auto out = run(map_machine(R"("ItemsPath": "$.xs")"), json{{"xs", 5}});
+    REQUIRE_FALSE(out.value);
+    CHECK(out.value.error().name == "States.Runtime");
+    CHECK(types(out.events) == std::vector<std::string>{"ExecutionStarted", "MapStateEntered", "ExecutionFailed"});
+    CHECK(out.children.empty());
+}
+
+TEST_CASE("a distributed Map's children write to the same sinks under their own ARNs", "[distributed_map][history]") {
+    auto sink = std::make_shared<stepfn::memory_sink>();
+    auto out = run(map_machine(R"("Label": "Batch")"), json{"a", "b"}, sink);
+    REQUIRE(out.value);
+    REQUIRE(out.children.size() == 2);
+    for (const auto& e : out.events) CHECK(e.type != stepfn::event_type::task_scheduled);  // none of the children's
+    const std::string map_run = out.events[3].details["mapRunArn"].get<std::string>();
+    CHECK(map_run.rfind("arn:aws:states:us-east-1:123456789012:mapRun:StateMachine/Batch:", 0) == 0);
+    for (const auto& child : out.children) {
+        CHECK(child.rfind("arn:aws:states:us-east-1:123456789012:execution:StateMachine/Batch:", 0) == 0);
+        auto events = sink->events(child);
+        CHECK(types(events) == std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "TaskScheduled",
+                                                        "TaskStarted", "TaskSucceeded", "TaskStateExited",
+                                                        "ExecutionSucceeded"});
+        CHECK(events.front().id == 1);
+    }
+}
+} // namespace distributed_history
+
 } // namespace engine_fanout_test

@@ -4,6 +4,17 @@
 #include "catch.hpp"
 #include "engine_harness.hpp"
 
+#include <chrono>
+#include <memory>
+#include <string>
+#include <stepfn/clocks/virtual_clock.hpp>
+#include <stepfn/engine/engine.hpp>
+#include <stepfn/executors/manual_executor.hpp>
+#include <stepfn/history/memory_sink.hpp>
+#include <stepfn/load/loader.hpp>
+#include <stepfn/model/express_support.hpp>
+#include <stepfn/tasks/callable_invoker.hpp>
+
 namespace engine_test {
 
 TEST_CASE("Pass: Result, Parameters, ResultPath, InputPath and OutputPath", "[engine][pass]") {
@@ -324,4 +335,135 @@ TEST_CASE("Paths in an execution honour the engine's limits", "[engine][limits]"
     REQUIRE(ok.value);
     CHECK((*ok.value)["all"].size() == 100);
 }
+
+// EXPRESS executions as AWS limits them: five minutes at most (then TIMED_OUT), and no `.sync`,
+// `.waitForTaskToken` or activity resources (refused at start). Virtual time throughout.
+namespace express_limits {
+using stepfn::json;
+
+namespace {
+
+stepfn::state_machine load(const std::string& text) {
+    auto m = stepfn::load_machine(text);
+    if (!m) FAIL("definition rejected: " << m.error().cause);
+    return std::move(*m);
+}
+
+struct harness {
+    stepfn::manual_executor executor;
+    stepfn::virtual_clock clock;
+    std::shared_ptr<stepfn::memory_sink> sink = std::make_shared<stepfn::memory_sink>();
+    stepfn::basic_engine<stepfn::manual_executor, stepfn::virtual_clock> engine{executor, clock, stepfn::engine_options{}};
+
+    harness() {
+        engine.invokers().set_default(stepfn::make_invoker([](const json& input) { return input; }));
+    }
+    stepfn::result<stepfn::execution> start(const stepfn::state_machine& m, stepfn::execution_type type) {
+        stepfn::start_options options;
+        options.type = type;
+        options.history = sink;
+        return engine.start(m, json::object(), std::move(options));
+    }
+};
+
+std::string wait_machine(int seconds, const std::string& timeout = "") {
+    return R"({"StartAt":"W",)" + timeout + R"("States":{"W":{"Type":"Wait","Seconds":)" + std::to_string(seconds) +
+           R"(,"End":true}}})";
+}
+
+} // namespace
+
+TEST_CASE("an EXPRESS execution that runs longer than five minutes times out", "[engine][express]") {
+    harness h;
+    SECTION("a Wait of 301 seconds: TIMED_OUT at 300 seconds") {
+        auto e = h.start(load(wait_machine(301)), stepfn::execution_type::express);
+        REQUIRE(e);
+        const auto started = h.clock.now();
+        auto r = e->wait();
+        REQUIRE_FALSE(r);
+        CHECK(e->status() == stepfn::execution_status::timed_out);
+        CHECK(r.error().name == "States.Timeout");
+        CHECK(r.error().cause == "The EXPRESS execution ran longer than 300 seconds, the most an EXPRESS workflow runs.");
+        auto events = h.sink->events(e->arn());
+        REQUIRE_FALSE(events.empty());
+        CHECK(events.back().type == stepfn::event_type::execution_timed_out);
+        CHECK(events.back().timestamp - started == std::chrono::seconds(300));
+    }
+    SECTION("a Wait of 299 seconds ends in time") {
+        auto e = h.start(load(wait_machine(299)), stepfn::execution_type::express);
+        REQUIRE(e);
+        CHECK(e->wait());
+        CHECK(e->status() == stepfn::execution_status::succeeded);
+    }
+    SECTION("a STANDARD execution waits as long as it is told") {
+        auto e = h.start(load(wait_machine(3600)), stepfn::execution_type::standard);
+        REQUIRE(e);
+        CHECK(e->wait());
+    }
+    SECTION("a shorter TimeoutSeconds applies first, with its own cause") {
+        auto e = h.start(load(wait_machine(301, R"("TimeoutSeconds":10,)")), stepfn::execution_type::express);
+        REQUIRE(e);
+        auto r = e->wait();
+        REQUIRE_FALSE(r);
+        CHECK(r.error().cause == "The execution timed out after 10 seconds (TimeoutSeconds).");
+    }
+    SECTION("a longer TimeoutSeconds does not lift the five minutes") {
+        auto e = h.start(load(wait_machine(400, R"("TimeoutSeconds":1000,)")), stepfn::execution_type::express);
+        REQUIRE(e);
+        auto r = e->wait();
+        REQUIRE_FALSE(r);
+        CHECK(e->status() == stepfn::execution_status::timed_out);
+        CHECK_THAT(r.error().cause, Catch::Matchers::Contains("300 seconds"));
+    }
+}
+
+TEST_CASE("EXPRESS refuses .sync, .waitForTaskToken and activities where AWS does", "[engine][express]") {
+    harness h;
+    auto task = [](const std::string& resource) {
+        return R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":")" + resource + R"(","End":true}}})";
+    };
+    struct refused {
+        std::string resource, message;
+    };
+    for (const auto& c : {refused{"arn:aws:states:::ecs:runTask.sync", "'.sync' service integration"},
+                          refused{"arn:aws:states:::states:startExecution.sync:2", "'.sync' service integration"},
+                          refused{"arn:aws:states:::sqs:sendMessage.waitForTaskToken", "'.waitForTaskToken' service integration"},
+                          refused{"arn:aws:states:us-east-1:123456789012:activity:approve", "Activity ARN"}}) {
+        CAPTURE(c.resource);
+        auto machine = load(task(c.resource));
+        auto e = h.start(machine, stepfn::execution_type::express);
+        REQUIRE_FALSE(e);
+        CHECK(e.error().name == "States.InvalidDefinition");
+        CHECK(e.error().cause ==
+              "SCHEMA_VALIDATION_FAILED: Express state machine does not support " + c.message + " at /States/T/Resource");
+        REQUIRE(e.error().problems.size() == 1);
+        CHECK(e.error().problems[0].pointer == "/States/T/Resource");
+        CHECK(h.sink->size() == 0);  // nothing started
+        CHECK(stepfn::check_express(machine).error().cause == e.error().cause);
+    }
+    SECTION("Request Response resources run") {
+        for (const char* resource : {"arn:aws:states:::lambda:invoke", "arn:aws:lambda:us-east-1:123456789012:function:f",
+                                     "arn:aws:states:::aws-sdk:s3:getObject", "my.synchronous.service"}) {
+            CAPTURE(resource);
+            CHECK(stepfn::check_express(load(task(resource))));
+        }
+    }
+    SECTION("nested in a Map's processor, each problem with its pointer") {
+        auto machine = load(R"({"StartAt":"M","States":{"M":{"Type":"Map","End":true,"ItemProcessor":{
+            "StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::batch:submitJob.sync","Next":"B"},
+            "B":{"Type":"Task","Resource":"arn:aws:states:::sns:publish.waitForTaskToken","End":true}}}}}})");
+        auto checked = stepfn::check_express(machine);
+        REQUIRE_FALSE(checked);
+        REQUIRE(checked.error().problems.size() == 2);
+        CHECK(checked.error().problems[0].pointer == "/States/M/ItemProcessor/States/A/Resource");
+        CHECK(checked.error().problems[1].pointer == "/States/M/ItemProcessor/States/B/Resource");
+    }
+    SECTION("STANDARD runs them") {
+        auto e = h.start(load(task("arn:aws:states:::ecs:runTask.sync")), stepfn::execution_type::standard);
+        REQUIRE(e);
+        CHECK(e->wait());
+    }
+}
+} // namespace express_limits
+
 } // namespace engine_test

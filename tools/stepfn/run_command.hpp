@@ -11,6 +11,7 @@ struct run_settings {
     std::optional<std::string> input_text;
     std::optional<std::string> input_path;
     std::optional<std::string> history_path;
+    std::optional<std::string> child_history_path;  // a distributed Map's child executions' events
     std::optional<std::string> mock_path;
     std::optional<std::string> invokers_path;
     std::optional<std::string> test_case;
@@ -26,7 +27,7 @@ inline outcome<run_settings> parse_run_arguments(const std::vector<std::string>&
         {"--input", true},       {"--input-file", true}, {"--history", true},
         {"--virtual-time", false}, {"--mock-config", true}, {"--test-case", true},
         {"--state-machine", true}, {"--name", true},       {"--invokers", true},
-        {"--store", true},       {"--type", true},
+        {"--store", true},       {"--type", true},         {"--child-history", true},
     };
     auto parsed = parse_arguments(args, specs);
     if (!parsed) return tl::make_unexpected(std::move(parsed.error()));
@@ -44,6 +45,7 @@ inline outcome<run_settings> parse_run_arguments(const std::vector<std::string>&
     settings.input_text = optional_value("--input");
     settings.input_path = optional_value("--input-file");
     settings.history_path = optional_value("--history");
+    settings.child_history_path = optional_value("--child-history");
     settings.mock_path = optional_value("--mock-config");
     settings.invokers_path = optional_value("--invokers");
     settings.test_case = optional_value("--test-case");
@@ -64,7 +66,9 @@ inline outcome<run_settings> parse_run_arguments(const std::vector<std::string>&
             reads_stdin(settings.invokers_path) >
         1)
         return fail_usage("only one of FILE, --input-file, --mock-config and --invokers can be standard input");
-    for (const std::string_view name : {"--input-file", "--history", "--mock-config", "--invokers"})
+    if (settings.history_path == settings.child_history_path && settings.history_path)
+        return fail_usage("--history and --child-history need two different files");
+    for (const std::string_view name : {"--input-file", "--history", "--child-history", "--mock-config", "--invokers"})
         if (const auto* value = parsed->find(name); value != nullptr && value->empty())
             return fail_usage(std::string(name) + " needs a file name, not an empty string");
     if (settings.store_path && settings.store_path->empty()) return fail_usage("--store needs a file name, not an empty string");
@@ -152,6 +156,69 @@ inline int load_task_setup(const std::optional<std::string>& invokers_path, cons
     return exit_ok;
 }
 
+// The history files of `stepfn run`: the execution's own events (--history), and those of the
+// child executions a distributed Map starts (--child-history), which AWS keeps in the children's
+// own histories, never in the parent's. The first execution a sink hears of is the one the
+// command started (its ExecutionStarted is written before anything else runs).
+class run_history_sink final : public history_sink {
+public:
+    run_history_sink(std::shared_ptr<history_sink> own, std::shared_ptr<history_sink> children)
+        : own_(std::move(own)), children_(std::move(children)) {}
+
+    void record(std::string_view execution_arn, const history_event& event) override {
+        history_sink* target = nullptr;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (parent_.empty()) parent_ = std::string(execution_arn);
+            target = execution_arn == parent_ ? own_.get() : children_.get();
+        }
+        if (target) target->record(execution_arn, event);
+    }
+
+private:
+    std::mutex mutex_;
+    std::string parent_;
+    std::shared_ptr<history_sink> own_;
+    std::shared_ptr<history_sink> children_;
+};
+
+// A history file of `stepfn run`, replaced if it exists ("-": standard output).
+inline result<std::shared_ptr<history_sink>> open_history_file(const std::string& path, bool with_arn, std::FILE* out) {
+    jsonl_sink_options options;
+    options.append = false;  // AWS-like: the file holds this run's history only
+    options.with_execution_arn = with_arn;
+    if (path == "-") return std::shared_ptr<history_sink>(std::make_shared<jsonl_sink>(out, options));
+    auto sink = jsonl_sink::open(path, options);
+    if (!sink) return tl::make_unexpected(std::move(sink.error()));
+    return std::shared_ptr<history_sink>(std::move(*sink));
+}
+
+// What makes a run wait on the clock: a Wait state, or a Retry (its interval). Under a mock file
+// nothing else does (mocks answer at once). Empty when nothing does.
+inline std::string what_waits(const scope& states) {
+    for (const auto& s : states.states) {
+        if (std::holds_alternative<wait_state>(s.body)) return "the Wait state '" + s.name + "'";
+        const recovery* r = nullptr;
+        const scope* inner = nullptr;
+        if (const auto* t = std::get_if<task_state>(&s.body)) r = &t->recover;
+        if (const auto* p = std::get_if<parallel_state>(&s.body)) {
+            r = &p->recover;
+            for (const auto& branch : p->branches)
+                if (auto found = what_waits(branch); !found.empty()) return found;
+        }
+        if (const auto* m = std::get_if<map_state>(&s.body)) {
+            r = &m->recover;
+            inner = m->processor.get();
+        }
+        if (r)
+            for (const auto& retrier : r->retry)
+                if (retrier.interval_seconds > 0 && retrier.max_attempts > 0) return "the Retry of '" + s.name + "'";
+        if (inner)
+            if (auto found = what_waits(*inner); !found.empty()) return found;
+    }
+    return {};
+}
+
 // The store of --store (created when missing), or an error said on `err`.
 inline std::shared_ptr<execution_store> open_run_store(const std::optional<std::string>& path, std::string_view hint,
                                                        std::FILE* err, int& status);
@@ -237,21 +304,31 @@ inline int run_command(const std::vector<std::string>& args, std::FILE* in, std:
         input_text = std::move(*text);
     }
 
+    // Each event as it happens ("-": on standard output, before the result line). The command's
+    // execution's events go to --history; a distributed Map's children's to --child-history,
+    // each line naming its execution (executionArn), or nowhere.
     std::shared_ptr<history_sink> history;
-    if (settings->history_path == std::optional<std::string>("-")) {
-        // Each event on standard output as it happens; the result line comes last, as always.
-        history = std::make_shared<jsonl_sink>(out);
-    } else if (settings->history_path) {
-        // AWS-like: the file holds this execution's history only (replaced, not appended to).
-        jsonl_sink_options history_options;
-        history_options.append = false;
-        auto sink = jsonl_sink::open(*settings->history_path, history_options);
-        if (!sink) {
-            const auto& problem = sink.error();
-            return report({"cannot write the history: " + (problem.cause.empty() ? problem.name : problem.cause), false},
-                          hint, err);
+    if (settings->history_path || settings->child_history_path) {
+        std::shared_ptr<history_sink> own, children;
+        for (auto [path, sink, with_arn] : {std::make_tuple(&settings->history_path, &own, false),
+                                            std::make_tuple(&settings->child_history_path, &children, true)}) {
+            if (!*path) continue;
+            auto opened = open_history_file(**path, with_arn, out);
+            if (!opened) {
+                const auto& problem = opened.error();
+                return report({"cannot write the history: " + (problem.cause.empty() ? problem.name : problem.cause), false},
+                              hint, err);
+            }
+            *sink = std::move(*opened);
         }
-        history = std::move(*sink);
+        history = std::make_shared<run_history_sink>(std::move(own), std::move(children));
+    }
+    // A mocked test that waits in real time is rarely what its author meant (Step Functions Local
+    // waits too, so stepfn keeps real time unless asked): say so once, and how to avoid it.
+    if (settings->mock_path && !settings->virtual_time) {
+        if (auto waits = what_waits(loaded->machine->top()); !waits.empty())
+            write_line(err, "stepfn: note: this run waits in real time (" + waits +
+                                "); add --virtual-time to run its waits at once");
     }
 
     std::shared_ptr<execution_store> store;

@@ -102,12 +102,18 @@ Options:
   --history FILE          Write the execution history to FILE, one JSON event per line
                           (FILE is replaced: it holds this execution's history only;
                           - writes the events to standard output, before the result line)
+  --child-history FILE    Write the events of the child executions a distributed Map starts
+                          to FILE, each line with its "executionArn" (as AWS, they are not in
+                          the execution's own history; without this option they go nowhere)
   --type STANDARD|EXPRESS The workflow type (default STANDARD). EXPRESS has no limit on the
-                          length of the history (STANDARD stops at 25,000 events)
+                          length of the history (STANDARD stops at 25,000 events), ends after
+                          five minutes (TIMED_OUT), and refuses .sync, .waitForTaskToken and
+                          activity resources, as AWS's Express workflows
   --virtual-time          Use a virtual clock: Wait states, retry back-off and timeouts pass
                           instantly, while timestamps advance as if they had been waited
   --mock-config FILE      Answer Task states from an AWS Step Functions Local mock
-                          configuration file (StateMachines / MockedResponses)
+                          configuration file (StateMachines / MockedResponses). Waits stay
+                          real without --virtual-time (a note on stderr says so)
   --test-case NAME        The test case of the mock file to use (required with --mock-config)
   --state-machine NAME    The state machine's name: selects it in the mock file and appears in
                           ARNs and $$.StateMachine.Name (default: the only machine of the mock

@@ -9,6 +9,7 @@
 
 #include <stepfn/api/detail/machine_records.hpp>
 #include <stepfn/detail/guarded_call.hpp>
+#include <stepfn/model/express_support.hpp>
 #include <stepfn/policies/role_check.hpp>
 
 namespace stepfn::detail {
@@ -97,6 +98,8 @@ inline api_outcome create_state_machine(api_state& s, const json& request) {
     }
     auto loaded = load_definition(s, *definition, *name);
     if (!loaded) return invalid_definition(loaded.error());
+    if (machine_type == "EXPRESS")
+        if (auto supported = check_express(*loaded); !supported) return invalid_definition(supported.error());
     body["revisionId"] = revision_id(body);
 
     const std::string arn = s.machine_arn(*name);
@@ -219,6 +222,8 @@ inline api_outcome update_state_machine(api_state& s, const json& request) {
         if (*definition) {
             auto loaded = load_definition(s, **definition, text_of(body, "name"));
             if (!loaded) return invalid_definition(loaded.error());
+            if (text_of(body, "type") == "EXPRESS")
+                if (auto supported = check_express(*loaded); !supported) return invalid_definition(supported.error());
             body["definition"] = **definition;
         }
         if (*role) body["roleArn"] = **role;
@@ -286,7 +291,9 @@ inline api_outcome validate_state_machine_definition(api_state& s, const json& r
     json out = json::object();
     json diagnostics = json::array();
     bool truncated = false;
-    auto loaded = load_definition(s, *definition, "StateMachine");
+    result<void> loaded = load_definition(s, *definition, "StateMachine").and_then([&](const state_machine& m) {
+        return *type && **type == "EXPRESS" ? check_express(m) : result<void>();
+    });
     if (!loaded) {
         for (auto& d : definition_diagnostics(loaded.error())) {
             if (diagnostics.size() == limit) {

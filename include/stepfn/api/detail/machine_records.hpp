@@ -100,6 +100,7 @@ inline const char* diagnostic_code(const diagnostic& d) {
     if (has("no terminal state")) return "MISSING_END_STATE";
     if (has("no state named")) return "MISSING_TRANSITION_TARGET";
     if (has("duplicate")) return "DUPLICATE_STATE_NAME";
+    if (has("Express state machine does not support")) return "SCHEMA_VALIDATION_FAILED";
     if (ends("/Resource")) return "INVALID_RESOURCE";
     return "SCHEMA_VALIDATION_FAILED";
 }

@@ -210,8 +210,9 @@ private:
     void reuse_child(frame& child, const frame& parent, json input, std::size_t index);
 
     // ---- states/map_distributed.hpp: items from a reader, children as executions ----------------
+    // `from_input`: the items distributed_input_items chose from the input, when no ItemReader reads them.
     result<json> distributed_items(const frame& f, const state& s, const map_state& m, json& eff, const eval_env& env,
-                                   map_run& run);
+                                   map_run& run, json from_input);
     void start_child_execution(const std::shared_ptr<fanout_group>& g, std::size_t index, json input);
     result<json> write_map_results(const frame& f, const state& s, const map_state& m, map_run& run, json results);
 

@@ -23,6 +23,7 @@
 #include <stepfn/engine/detail/history.hpp>
 #include <stepfn/engine/detail/scheduling.hpp>
 #include <stepfn/engine/detail/snapshot.hpp>
+#include <stepfn/model/express_support.hpp>
 
 namespace stepfn::detail {
 
@@ -106,6 +107,9 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
         return make_error("InvalidExecutionInput", "the execution input is nested more than " +
                                                        std::to_string(options_.bounds.max_payload_depth) +
                                                        " levels deep (limits::max_payload_depth)");
+    // AWS refuses these at CreateStateMachine; a library host has no such step, so here.
+    if (options.type == execution_type::express)
+        if (auto supported = check_express(machine); !supported) return tl::make_unexpected(std::move(supported.error()));
 
     auto rec = std::make_shared<execution_record>(machine);
     rec->core = shared_from_this();
@@ -170,18 +174,24 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
 // TimeoutSeconds of the whole execution, from its start (also when a durable one is restored).
 STEPFN_INLINE void engine_core::arm_execution_timeout(const std::shared_ptr<execution_record>& rec) {
     const auto& timeout = rec->machine.definition().timeout_seconds;
-    if (!timeout) return;
+    // AWS ends an EXPRESS execution that runs longer than five minutes, as a timeout.
+    constexpr std::int64_t express_seconds = 300;
+    const bool express_cap = rec->express && (!timeout || *timeout > express_seconds);
+    if (!timeout && !express_cap) return;
     auto self = shared_from_this();
     std::weak_ptr<execution_record> weak = rec;
-    const std::int64_t seconds = *timeout;
+    const std::int64_t seconds = express_cap ? express_seconds : *timeout;
     // A redriven execution gets its whole TimeoutSeconds again, from the redrive.
     const time_point from = rec->redrive_count > 0 ? rec->redrive_time : rec->start_time;
-    const auto id = clock_->schedule_at(from + std::chrono::seconds(seconds), [self, weak, seconds]() {
+    const auto id = clock_->schedule_at(from + std::chrono::seconds(seconds), [self, weak, seconds, express_cap]() {
         auto r = weak.lock();
         if (!r) return;
-        self->end_from_outside(r, execution_status::timed_out,
-                               error{errors::timeout, "The execution timed out after " + std::to_string(seconds) +
-                                                          " seconds (TimeoutSeconds)."});
+        self->end_from_outside(
+            r, execution_status::timed_out,
+            error{errors::timeout, express_cap ? "The EXPRESS execution ran longer than 300 seconds, the most an "
+                                                 "EXPRESS workflow runs."
+                                               : "The execution timed out after " + std::to_string(seconds) +
+                                                     " seconds (TimeoutSeconds)."});
     });
     std::lock_guard<std::mutex> lock(rec->mutex);
     rec->timeout_timer = id;

@@ -175,6 +175,8 @@ STEPFN_INLINE void engine_core::on_fanout_done(const std::shared_ptr<frame>& f, 
             // AWS still exports what finished; the Map fails with the run's error either way.
             if (g->run->keep_runs) (void)write_map_results(*f, s, std::get<map_state>(s.body), *g->run, json::array());
             map_run_failed(*g->failure);
+            if (!will_retry(*f, s, *g->failure))
+                emit(*f->exec, f->prev_event, event_type::map_state_failed, [] { return json::object(); });
         } else {
             // The Failed event (when written) is on_child_finished's; a retry's Started event
             // links to the failing branch's or iteration's last event.
@@ -190,11 +192,16 @@ STEPFN_INLINE void engine_core::on_fanout_done(const std::shared_ptr<frame>& f, 
             auto written = write_map_results(*f, s, std::get<map_state>(s.body), *g->run, std::move(results));
             if (!written) {
                 map_run_failed(written.error());
+                if (!will_retry(*f, s, written.error()))
+                    emit(*f->exec, f->prev_event, event_type::map_state_failed, [] { return json::object(); });
                 return resume(f, s, outcome::fail_from_outside(std::move(written.error())));
             }
             results = std::move(*written);
         }
         emit(*f->exec, f->prev_event, event_type::map_run_succeeded, [] { return json::object(); });
+        // AWS links MapStateSucceeded and MapStateExited both to MapRunSucceeded.
+        std::int64_t link = f->prev_event;
+        emit(*f->exec, link, event_type::map_state_succeeded, [] { return json::object(); });
     } else {
         std::int64_t link = last;
         emit(*f->exec, link, g->is_map ? event_type::map_state_succeeded : event_type::parallel_state_succeeded,

@@ -21,6 +21,7 @@
 #include <stepfn/engine/detail/pipeline.hpp>
 #include <stepfn/engine/detail/jsonata_flow.hpp>
 #include <stepfn/engine/detail/scheduling.hpp>
+#include <stepfn/engine/detail/states/map_distributed.hpp>
 
 namespace stepfn::detail {
 
@@ -144,12 +145,23 @@ STEPFN_INLINE outcome engine_core::start_map(const std::shared_ptr<frame>& f, co
     }
     if (jenv && (run || m.jsonata_item_selector)) *eff = jenv->take("input");
     if (run) {
+        // As AWS: MapStateStarted (its length the input's items; 0 when an ItemReader reads them
+        // later), then MapRunStarted; the children's events go to their own histories.
+        json selected;
+        if (!m.item_reader) {
+            auto chosen = distributed_input_items(m, *eff, env);
+            if (!chosen) return outcome::fail(std::move(chosen.error()));
+            selected = std::move(*chosen);
+        }
+        const std::size_t length = selected.is_array() ? selected.size() : 0;
+        emit(*f->exec, f->prev_event, event_type::map_state_started, [&] { return json{{"length", length}}; });
         emit(*f->exec, f->prev_event, event_type::map_run_started, [&] { return json{{"mapRunArn", run->arn}}; });
-        auto read = distributed_items(*f, s, m, *eff, env, *run);
+        auto read = distributed_items(*f, s, m, *eff, env, *run, std::move(selected));
         if (!read) {
             error e = state_error(*f, s, std::move(read.error()));
             emit(*f->exec, f->prev_event, event_type::map_run_failed,
                  [&] { return json{{"error", e.name}, {"cause", e.cause}}; });
+            if (!will_retry(*f, s, e)) emit(*f->exec, f->prev_event, event_type::map_state_failed, [] { return json::object(); });
             return outcome::fail_from_outside(std::move(e));  // named the state already
         }
         items = std::move(*read);

@@ -32,8 +32,30 @@ result<json> call_host(Call&& call, const char* what) {
     return guarded_call(std::forward<Call>(call), std::string(what) + " threw", errors::runtime);
 }
 
+// The items of a distributed Map without an ItemReader: Items (JSONata) or ItemsPath over the
+// effective input. Read before MapStateStarted, whose length counts them (as AWS).
+inline result<json> distributed_input_items(const map_state& m, const json& eff, const eval_env& env) {
+    json items;
+    if (m.jsonata_items) {
+        auto selected = jsonata_over(*m.jsonata_items, eff, env);
+        if (!selected) return tl::make_unexpected(std::move(selected.error()));
+        items = std::move(*selected);
+        if (!items.is_array()) return tl::make_unexpected(query_error(*m.jsonata_items, "Items", items, "an array"));
+    } else if (!m.items_path || m.items_path->is_root()) {
+        items = eff;
+    } else {
+        auto selected = m.items_path->evaluate(eff, env);
+        if (!selected) return tl::make_unexpected(std::move(selected.error()));
+        items = std::move(*selected);
+    }
+    if (!items.is_array())
+        return make_error(errors::runtime, "The ItemsPath field '" + (m.items_path ? m.items_path->text() : "$") +
+                                               "' must select a JSON array, but it selected " + items.type_name() + ".");
+    return items;
+}
+
 STEPFN_INLINE result<json> engine_core::distributed_items(const frame& f, const state& s, const map_state& m, json& eff,
-                                                   const eval_env& env, map_run& run) {
+                                                   const eval_env& env, map_run& run, json from_input) {
     json items;
     if (m.item_reader) {
         item_read_request request;
@@ -82,21 +104,7 @@ STEPFN_INLINE result<json> engine_core::distributed_items(const frame& f, const 
         if (request.config.max_items > 0 && items.size() > static_cast<std::size_t>(request.config.max_items))
             items.erase(items.begin() + request.config.max_items, items.end());
     } else {
-        if (m.jsonata_items) {
-            auto selected = jsonata_over(*m.jsonata_items, eff, env);
-            if (!selected) return tl::make_unexpected(std::move(selected.error()));
-            items = std::move(*selected);
-            if (!items.is_array()) return tl::make_unexpected(query_error(*m.jsonata_items, "Items", items, "an array"));
-        } else if (!m.items_path || m.items_path->is_root()) {
-            items = eff;
-        } else {
-            auto selected = m.items_path->evaluate(eff, env);
-            if (!selected) return tl::make_unexpected(std::move(selected.error()));
-            items = std::move(*selected);
-        }
-        if (!items.is_array())
-            return make_error(errors::runtime, "The ItemsPath field '" + (m.items_path ? m.items_path->text() : "$") +
-                                                   "' must select a JSON array, but it selected " + items.type_name() + ".");
+        items = std::move(from_input);
     }
     run.total_items = items.size();
     if (!m.item_batcher || items.empty()) return items;
