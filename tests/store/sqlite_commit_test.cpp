@@ -250,6 +250,36 @@ TEST_CASE("sqlite store: closing writes everything queued and answers every `don
     for (const auto& e : all->executions) CHECK(e.event_count == 5);
 }
 
+// The callbacks run on the completer thread while the committer writes: a `done` that commits
+// the next checkpoint while the store closes must still find it written and answered.
+TEST_CASE("sqlite store: closing also writes what the last callbacks commit", "[store][sqlite]") {
+    scratch_dir dir;
+    const std::string path = dir.file("close-chain.db");
+    const std::string arn = execution_arn("chain");
+    std::atomic<int> answered{0};
+    // Declared before the store, so that it outlives the store's closing, which calls it.
+    std::function<void(std::uint64_t, stepfn::result<void>)> next;
+    {
+        auto store = stepfn::sqlite_store::open(path);
+        REQUIRE(store);
+        stepfn::sqlite_store* s = store->get();
+        next = [&, s](std::uint64_t seq, stepfn::result<void> r) {
+            if (!r) return;
+            ++answered;
+            if (seq == 20) return;
+            s->commit(step(arn, seq + 1, static_cast<std::int64_t>(seq) + 1, 1), [&, seq](stepfn::result<void> rr) { next(seq + 1, std::move(rr)); });
+        };
+        s->commit(created("chain", 1), [&](stepfn::result<void> r) { next(1, std::move(r)); });
+    }  // closes at once: the chain goes on while it closes
+    CHECK(answered == 20);
+    auto store = stepfn::sqlite_store::open(path);
+    REQUIRE(store);
+    auto row = (*store)->find_execution(arn);
+    REQUIRE((row && *row));
+    CHECK((*row)->sequence == 20);
+    CHECK((*row)->event_count == 20);
+}
+
 TEST_CASE("sqlite store: details that are not UTF-8 are stored with replacement characters", "[store][sqlite]") {
     scratch_dir dir;
     auto store = stepfn::sqlite_store::open(dir.file("utf8.db"));

@@ -353,8 +353,10 @@ private:
         std::vector<detail::sqlite_writer::item> checkpoints;
         for (;;) {
             std::unique_lock<std::mutex> lock(queue_mutex_);
-            queue_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-            if (queue_.empty()) break;  // stopping, and everything is written
+            // When closing, the batches still being answered may commit more (a `done` that
+            // commits the next checkpoint): only when they are answered is nothing left to write.
+            queue_ready_.wait(lock, [&] { return !queue_.empty() || (stopping_ && answering_ == 0); });
+            if (queue_.empty()) break;  // stopping, and everything is written and answered
             if (options_.commit_window.count() > 0 && !stopping_ && flushing_ == 0) {
                 const auto deadline = queue_.front().arrived + options_.commit_window;
                 queue_ready_.wait_until(lock, deadline, [&] { return stopping_ || flushing_ > 0 || queue_.size() >= options_.max_batch; });
@@ -366,6 +368,7 @@ private:
                 a.batch.push_back(std::move(queue_.front()));
                 queue_.pop_front();
             }
+            ++answering_;
             lock.unlock();
 
             checkpoints.clear();
@@ -398,9 +401,13 @@ private:
             for (std::size_t i = 0; i < n; ++i) call_done(a.batch[i].done, std::move(a.outcome[i]));
             a.batch.clear();  // the checkpoints' memory goes before the next wait
 
-            std::lock_guard<std::mutex> queue_lock(queue_mutex_);
-            completed_ += n;
+            {
+                std::lock_guard<std::mutex> queue_lock(queue_mutex_);
+                completed_ += n;
+                --answering_;
+            }
             finished_.notify_all();
+            queue_ready_.notify_one();  // a closing committer waits for the last answers
         }
     }
 
@@ -435,6 +442,7 @@ private:
     std::uint64_t enqueued_ = 0;
     std::uint64_t completed_ = 0;
     int flushing_ = 0;
+    std::size_t answering_ = 0;  // batches written and handed to the completer, not yet answered
     bool stopping_ = false;
     std::thread committer_;
     std::atomic<std::size_t> transactions_{0};
