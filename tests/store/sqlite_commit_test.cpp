@@ -145,6 +145,59 @@ TEST_CASE("sqlite store: a refused checkpoint in a batch leaves the others writt
     CHECK((*store)->find_execution(execution_arn("b"))->has_value());
 }
 
+// A batch is written without a savepoint per checkpoint, since every check precedes every
+// write. A write that fails after its checks passed (here a snapshot over a lowered length limit,
+// which no check foresees) must still leave nothing of its checkpoint and keep the others: the
+// writer rolls the transaction back and writes the batch again with savepoints.
+TEST_CASE("sqlite store: a write that fails after its checks keeps the batch's other checkpoints", "[store][sqlite]") {
+    scratch_dir dir;
+    const std::string path = dir.file("fallback.db");
+    {
+        auto db = stepfn::detail::open_sqlite_store(path, stepfn::detail::sqlite_open_settings{});
+        REQUIRE(db);
+        sqlite3_limit(db->get(), SQLITE_LIMIT_LENGTH, 2000);
+        stepfn::detail::sqlite_writer writer;
+        REQUIRE(writer.prepare(*db));
+
+        std::vector<stepfn::execution_checkpoint> cps;
+        cps.push_back(created("a", 1));
+        cps.push_back(created("b", 2));
+        cps.push_back(step(execution_arn("b"), 2, 2, 2, std::string(5000, 'x')));  // its snapshot is too long
+        cps.push_back(step(execution_arn("a"), 2, 2, 2, "{\"at\":\"B\"}"));
+        cps.push_back(created("c", 3));
+        std::vector<std::string> bodies(cps.size());
+        std::vector<stepfn::detail::sqlite_writer::item> batch;
+        for (std::size_t i = 0; i < cps.size(); ++i) batch.push_back(stepfn::detail::sqlite_writer::item{&cps[i], &bodies[i]});
+        std::vector<stepfn::result<void>> outcome;
+        REQUIRE(writer.write(batch, outcome));
+        REQUIRE(outcome.size() == 5);
+        CHECK(outcome[0]);
+        CHECK(outcome[1]);
+        REQUIRE_FALSE(outcome[2]);
+        CHECK(outcome[2].error().cause.find("storing the snapshot") != std::string::npos);
+        CHECK(outcome[3]);
+        CHECK(outcome[4]);
+        CHECK_FALSE(db->in_transaction());
+    }  // the writer's statements, then the file, are closed
+
+    auto store = stepfn::sqlite_store::open(path);
+    REQUIRE(store);
+    auto a = (*store)->find_execution(execution_arn("a"));
+    auto b = (*store)->find_execution(execution_arn("b"));
+    auto c = (*store)->find_execution(execution_arn("c"));
+    REQUIRE((a && *a && b && *b && c && *c));
+    CHECK((*a)->event_count == 3);
+    CHECK((*a)->sequence == 2);
+    CHECK((*b)->event_count == 1);  // nothing of the failed checkpoint: no events, no progress
+    CHECK((*b)->sequence == 1);
+    CHECK((*(*store)->snapshot(execution_arn("b"))) == "{\"at\":\"A\"}");
+    auto history = (*store)->history(execution_arn("b"), {});
+    REQUIRE(history);
+    CHECK(history->events.size() == 1);
+    // The next checkpoint of b follows the last one that was written.
+    CHECK(commit_now(**store, step(execution_arn("b"), 2, 2, 2)));
+}
+
 TEST_CASE("sqlite store: `done` may commit the next checkpoint and read; flush from it is refused", "[store][sqlite]") {
     scratch_dir dir;
     auto store = stepfn::sqlite_store::open(dir.file("chain.db"));
@@ -195,6 +248,36 @@ TEST_CASE("sqlite store: closing writes everything queued and answers every `don
     REQUIRE(all);
     CHECK(all->executions.size() == 40);
     for (const auto& e : all->executions) CHECK(e.event_count == 5);
+}
+
+// The callbacks run on the completer thread while the committer writes: a `done` that commits
+// the next checkpoint while the store closes must still find it written and answered.
+TEST_CASE("sqlite store: closing also writes what the last callbacks commit", "[store][sqlite]") {
+    scratch_dir dir;
+    const std::string path = dir.file("close-chain.db");
+    const std::string arn = execution_arn("chain");
+    std::atomic<int> answered{0};
+    // Declared before the store, so that it outlives the store's closing, which calls it.
+    std::function<void(std::uint64_t, stepfn::result<void>)> next;
+    {
+        auto store = stepfn::sqlite_store::open(path);
+        REQUIRE(store);
+        stepfn::sqlite_store* s = store->get();
+        next = [&, s](std::uint64_t seq, stepfn::result<void> r) {
+            if (!r) return;
+            ++answered;
+            if (seq == 20) return;
+            s->commit(step(arn, seq + 1, static_cast<std::int64_t>(seq) + 1, 1), [&, seq](stepfn::result<void> rr) { next(seq + 1, std::move(rr)); });
+        };
+        s->commit(created("chain", 1), [&](stepfn::result<void> r) { next(1, std::move(r)); });
+    }  // closes at once: the chain goes on while it closes
+    CHECK(answered == 20);
+    auto store = stepfn::sqlite_store::open(path);
+    REQUIRE(store);
+    auto row = (*store)->find_execution(arn);
+    REQUIRE((row && *row));
+    CHECK((*row)->sequence == 20);
+    CHECK((*row)->event_count == 20);
 }
 
 TEST_CASE("sqlite store: details that are not UTF-8 are stored with replacement characters", "[store][sqlite]") {

@@ -62,6 +62,7 @@ public:
         if (!db) return tl::make_unexpected(std::move(db.error()));
         auto store = std::make_shared<sqlite_store>(private_tag{}, std::move(*db), options);
         if (auto prepared = store->writer_.prepare(store->db_); !prepared) return tl::make_unexpected(std::move(prepared.error()));
+        store->completer_ = std::thread([s = store.get()] { s->run_completer(); });
         store->committer_ = std::thread([s = store.get()] { s->run_committer(); });
         return store;
     }
@@ -73,8 +74,9 @@ public:
     sqlite_store(const sqlite_store&) = delete;
     sqlite_store& operator=(const sqlite_store&) = delete;
 
-    // Flushes, stops the committer, closes the file (which folds the WAL back into it). Not
-    // from a `done` (the committer cannot wait for itself): keep the last reference elsewhere.
+    // Flushes, stops the committer and the completer, closes the file (which folds the WAL back
+    // into it). Not from a `done` (the completer cannot wait for itself): keep the last
+    // reference elsewhere.
     ~sqlite_store() override {
         {
             std::lock_guard<std::mutex> lock(queue_mutex_);
@@ -82,6 +84,12 @@ public:
         }
         queue_ready_.notify_all();
         if (committer_.joinable()) committer_.join();
+        {
+            std::lock_guard<std::mutex> lock(answers_mutex_);
+            answers_closing_ = true;
+        }
+        answers_ready_.notify_all();
+        if (completer_.joinable()) completer_.join();
     }
 
     void commit(execution_checkpoint checkpoint, std::function<void(result<void>)> done) override {
@@ -100,8 +108,8 @@ public:
     }
 
     result<void> flush() override {
-        if (std::this_thread::get_id() == committer_.get_id())
-            return make_error("InvalidCall", "flush() was called from a commit's `done`, which the committer itself runs");
+        if (std::this_thread::get_id() == completer_.get_id())
+            return make_error("InvalidCall", "flush() was called from a commit's `done`, which the store's completer thread runs");
         std::unique_lock<std::mutex> lock(queue_mutex_);
         const std::uint64_t target = enqueued_;
         ++flushing_;  // cuts the commit window short
@@ -320,6 +328,11 @@ private:
         std::function<void(result<void>)> done;
         std::chrono::steady_clock::time_point arrived;
     };
+    // A written batch and each checkpoint's outcome, for the completer.
+    struct answered {
+        std::vector<pending> batch;
+        std::vector<result<void>> outcome;
+    };
 
     // A read statement, prepared on first use and kept (under db_mutex_), ready for new binds.
     result<detail::sqlite_statement*> statement(detail::sqlite_statement& slot, const std::string& sql) {
@@ -333,41 +346,68 @@ private:
     }
 
     // The committer: takes what is queued (waiting up to commit_window after the oldest arrived,
-    // at most max_batch), writes it in one transaction, then answers every `done` with no lock
-    // held, so a callback may commit again or read.
+    // at most max_batch), writes it in one transaction, and hands the batch with its outcomes to
+    // the completer, so that the next transaction is written while the last one's `done`
+    // callbacks run (and its checkpoints' memory is freed) on another thread.
     void run_committer() {
-        std::vector<pending> batch;
         std::vector<detail::sqlite_writer::item> checkpoints;
-        std::vector<result<void>> outcome;
         for (;;) {
             std::unique_lock<std::mutex> lock(queue_mutex_);
-            queue_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-            if (queue_.empty()) break;  // stopping, and everything is written
+            // When closing, the batches still being answered may commit more (a `done` that
+            // commits the next checkpoint): only when they are answered is nothing left to write.
+            queue_ready_.wait(lock, [&] { return !queue_.empty() || (stopping_ && answering_ == 0); });
+            if (queue_.empty()) break;  // stopping, and everything is written and answered
             if (options_.commit_window.count() > 0 && !stopping_ && flushing_ == 0) {
                 const auto deadline = queue_.front().arrived + options_.commit_window;
                 queue_ready_.wait_until(lock, deadline, [&] { return stopping_ || flushing_ > 0 || queue_.size() >= options_.max_batch; });
             }
             const std::size_t n = queue_.size() < options_.max_batch ? queue_.size() : options_.max_batch;
-            batch.clear();
+            answered a;
+            a.batch.reserve(n);
             for (std::size_t i = 0; i < n; ++i) {
-                batch.push_back(std::move(queue_.front()));
+                a.batch.push_back(std::move(queue_.front()));
                 queue_.pop_front();
             }
+            ++answering_;
             lock.unlock();
 
             checkpoints.clear();
-            for (auto& p : batch) checkpoints.push_back(detail::sqlite_writer::item{&p.checkpoint, &p.details});
+            for (auto& p : a.batch) checkpoints.push_back(detail::sqlite_writer::item{&p.checkpoint, &p.details});
             {
                 std::lock_guard<std::mutex> db_lock(db_mutex_);
-                if (writer_.write(checkpoints, outcome)) ++transactions_;
+                if (writer_.write(checkpoints, a.outcome)) ++transactions_;
             }
-            for (std::size_t i = 0; i < batch.size(); ++i) call_done(batch[i].done, std::move(outcome[i]));
-            batch.clear();  // the checkpoints' memory goes before the next wait
+            {
+                std::lock_guard<std::mutex> answers_lock(answers_mutex_);
+                answers_.push_back(std::move(a));
+            }
+            answers_ready_.notify_one();
+        }
+    }
 
-            lock.lock();
-            completed_ += n;
+    // The completer: answers every `done` of each written batch, in the order the batches were
+    // written (so an execution's checkpoints are answered in order), with no lock held, so a
+    // callback may commit again or read.
+    void run_completer() {
+        for (;;) {
+            std::unique_lock<std::mutex> lock(answers_mutex_);
+            answers_ready_.wait(lock, [&] { return answers_closing_ || !answers_.empty(); });
+            if (answers_.empty()) break;  // closing, and everything is answered
+            answered a = std::move(answers_.front());
+            answers_.pop_front();
             lock.unlock();
+
+            const std::size_t n = a.batch.size();
+            for (std::size_t i = 0; i < n; ++i) call_done(a.batch[i].done, std::move(a.outcome[i]));
+            a.batch.clear();  // the checkpoints' memory goes before the next wait
+
+            {
+                std::lock_guard<std::mutex> queue_lock(queue_mutex_);
+                completed_ += n;
+                --answering_;
+            }
             finished_.notify_all();
+            queue_ready_.notify_one();  // a closing committer waits for the last answers
         }
     }
 
@@ -402,9 +442,16 @@ private:
     std::uint64_t enqueued_ = 0;
     std::uint64_t completed_ = 0;
     int flushing_ = 0;
+    std::size_t answering_ = 0;  // batches written and handed to the completer, not yet answered
     bool stopping_ = false;
     std::thread committer_;
     std::atomic<std::size_t> transactions_{0};
+
+    std::mutex answers_mutex_;
+    std::condition_variable answers_ready_;
+    std::deque<answered> answers_;
+    bool answers_closing_ = false;
+    std::thread completer_;
 };
 
 } // namespace stepfn
