@@ -22,7 +22,8 @@ using stepfn::intrinsic_call;
 using stepfn::json;
 
 
-namespace {
+// Named, not anonymous: two support headers in one unity batch would clash at global scope.
+namespace intrinsic_support {
 
 inline json j(const char* text) { return json::parse(text); }
 
@@ -85,6 +86,6 @@ inline std::string parse_error(std::string_view text, const stepfn::limits& boun
 
 using Catch::Matchers::Contains;  // NOLINT: test-only shorthand
 
-} // namespace
+} // namespace intrinsic_support
 
 #endif

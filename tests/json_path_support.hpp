@@ -14,7 +14,8 @@ using stepfn::json;
 using stepfn::json_path;
 
 
-namespace {
+// Named, not anonymous: two support headers in one unity batch would clash at global scope.
+namespace json_path_support {
 
 // An eval_env with a context object and variables, as the engine provides.
 class test_env final : public stepfn::eval_env {
@@ -94,6 +95,6 @@ inline json titles(const json& books) {
     return out;
 }
 
-} // namespace
+} // namespace json_path_support
 
 #endif

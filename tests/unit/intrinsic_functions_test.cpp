@@ -5,6 +5,8 @@
 
 namespace intrinsic_functions_test {
 
+using namespace intrinsic_support;
+
 TEST_CASE("States.ArrayRange", "[intrinsic]") {
     CHECK(eval("States.ArrayRange(1, 9, 2)") == j("[1,3,5,7,9]"));
     CHECK(eval("States.ArrayRange(0, 10, 3)") == j("[0,3,6,9]"));

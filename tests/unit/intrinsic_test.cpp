@@ -5,6 +5,8 @@
 
 namespace intrinsic_test {
 
+using namespace intrinsic_support;
+
 TEST_CASE("looks_like_call tells intrinsic calls from other text", "[intrinsic]") {
     CHECK(intrinsic_call::looks_like_call("States.Format('x')"));
     CHECK(intrinsic_call::looks_like_call("States.Nope(")); // still "an intrinsic", just a bad one

@@ -9,6 +9,8 @@
 
 namespace json_path_limits_test {
 
+using namespace json_path_support;
+
 namespace {
 // A document nested `depth` deep through members named "a" around `leaf`.
 json nested_a(std::size_t depth, json leaf = 1) {

@@ -6,6 +6,8 @@
 
 namespace json_path_test {
 
+using namespace json_path_support;
+
 TEST_CASE("definite paths select one value", "[paths]") {
     CHECK(eval("$") == store());
     CHECK(eval("$.expensive") == 10);
