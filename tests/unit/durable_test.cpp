@@ -301,6 +301,36 @@ TEST_CASE("The execution's TimeoutSeconds counts from its start, across a restar
     CHECK(types_of(stored_history(*store, arn)).back() == "ExecutionTimedOut");
 }
 
+TEST_CASE("An EXPRESS execution keeps its five-minute limit across a restart", "[durable][express]") {
+    auto store = std::make_shared<stepfn::memory_store>();
+    auto machine = load(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}})");
+    const auto start = stepfn::virtual_clock::default_start();
+    std::string arn;
+    {
+        stepfn::manual_executor executor;
+        stepfn::virtual_clock clock(start);
+        engine_type engine(executor, clock, durable_options(store));
+        stepfn::start_options express;
+        express.type = stepfn::execution_type::express;
+        auto e = engine.start(machine, json::object(), express);
+        REQUIRE(e);
+        arn = e->arn();
+        settle(executor, clock, false);
+    }
+    stepfn::manual_executor executor;
+    stepfn::virtual_clock clock(start + std::chrono::seconds(200));
+    engine_type engine(executor, clock, durable_options(store));
+    auto recovered = engine.recover();
+    REQUIRE(recovered);
+    REQUIRE(recovered->resumed.size() == 1);
+    CHECK(recovered->resumed[0].join() == stepfn::execution_status::timed_out);
+    CHECK(clock.now() - start == std::chrono::seconds(300));  // from its start, not the restart
+    auto row = store->find_execution(arn);
+    REQUIRE(row);
+    CHECK((*row)->status == stepfn::execution_status::timed_out);
+    CHECK(types_of(stored_history(*store, arn)).back() == "ExecutionTimedOut");
+}
+
 TEST_CASE("What a durable execution leaves in the store", "[durable]") {
     auto store = std::make_shared<stepfn::memory_store>();
     stepfn::manual_executor executor;

@@ -112,6 +112,7 @@ STEPFN_INLINE result<execution> engine_core::redrive(std::string_view arn_view) 
 
     auto rec = stored_record(row, std::move(*machine));
     if (auto role = snap.find("roleArn"); role != snap.end() && role->is_string()) rec->role_arn = role->get<std::string>();
+    if (auto type = snap.find("type"); type != snap.end() && type->is_string()) rec->express = *type == "EXPRESS";
     rec->redrive_count = row.redrive_count + 1;
     rec->redrive_time = now;
     execution_change change;

@@ -146,6 +146,7 @@ STEPFN_INLINE result<execution> engine_core::restore_execution(const std::string
 
     auto rec = stored_record(row, std::move(*machine));
     if (const json* role = top.find("roleArn"); role && role->is_string()) rec->role_arn = role->get<std::string>();
+    if (const json* type = top.find("type"); type && type->is_string()) rec->express = *type == "EXPRESS";
     if (spans_) restore_trace(*rec, top.find("trace"), false);
     std::vector<job> arms;
     auto root = restore_frame(*root_snap, rec, rec->machine.top(), nullptr, arms, 0);

@@ -6,7 +6,7 @@
 // when every frame is at rest: runnable at the start of its current state, parked on a timer
 // (a Wait, a retry's back-off), on a task attempt or on a Parallel/Map run, or done.
 //
-// {"version":1, "root":FRAME, "roleArn"?, "trace"?:{"context", "parent"?, "start"}}
+// {"version":1, "root":FRAME, "roleArn"?, "type"?:"EXPRESS", "trace"?:{"context", "parent"?, "start"}}
 //   (the checkpoint sequence is the stored row's; "trace", with engine_options::spans: the
 //   execution span's traceparent, its parent span id in hex, its start)
 // FRAME: {"state", "input", "entered", "enteredEvent", "prev", "retries", "retriers"?,
@@ -158,6 +158,7 @@ inline std::string snapshot_text(execution_record& rec) {
     out["version"] = snapshot_version;
     out["root"] = frame_snapshot(*root);
     if (!rec.role_arn.empty()) out["roleArn"] = rec.role_arn;
+    if (rec.express) out["type"] = "EXPRESS";  // its five-minute limit holds after a restart too
     // The trace goes on after a restart (restore.hpp: restore_trace).
     if (rec.trace.span_id) {
         json trace = json::object();
