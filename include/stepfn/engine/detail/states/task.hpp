@@ -169,11 +169,24 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
         params = jsonata_arguments(*f, s, t.jsonata_arguments, jenv);
         if (!params) return outcome::fail(std::move(params.error()));
     } else {
-        {
+        // TimeoutSecondsPath, HeartbeatSecondsPath and Credentials read the raw input below.
+        const bool keep = keeps_raw_input(s, t.result_path) || t.timeout_seconds.path || t.heartbeat_seconds.path ||
+                          t.credentials_template;
+        // Parameters read the effective input where it lies in the raw input: no copy of it.
+        const json* in_place = nullptr;
+        json no_input;
+        if (t.parameters && definite(s.input_path)) {
+            if (!s.input_path) in_place = &(no_input = json::object());
+            else if (s.input_path->is_root()) in_place = &f->input;
+            else in_place = s.input_path->find(f->input, env);  // nullptr: the copy below reports the error
+        }
+        if (in_place) {
             inspect(*f, s, "input", f->input);
-            // TimeoutSecondsPath, HeartbeatSecondsPath and Credentials read the raw input below.
-            const bool keep = keeps_raw_input(s, t.result_path) || t.timeout_seconds.path || t.heartbeat_seconds.path ||
-                              t.credentials_template;
+            inspect(*f, s, "afterInputPath", *in_place);
+            params = t.parameters->evaluate(*in_place, env);
+            if (!keep) f->input = json();  // as if moved into the effective input
+        } else {
+            inspect(*f, s, "input", f->input);
             auto eff = effective_input(s, keep ? json(f->input) : std::move(f->input), env);
             if (!eff) return outcome::fail(std::move(eff.error()));
             inspect(*f, s, "afterInputPath", eff);
