@@ -221,10 +221,9 @@ STEPFN_INLINE result<json_path::write_effect> json_path::exchange(json& target, 
         const bool last = i + 1 == steps.size();
         if (s.kind == step_kind::name) {
             if (!node->is_object()) return fail();
-            const auto it = node->find(s.name);
-            if (it != node->end()) {
-                if (last) return overwrite(*it);
-                node = &*it;
+            if (json* member = detail::find_member(*node, s.name)) {
+                if (last) return overwrite(*member);
+                node = member;
                 continue;
             }
             // Missing: the rest is created as nested objects, which an index step cannot enter.
