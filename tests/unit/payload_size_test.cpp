@@ -189,6 +189,24 @@ TEST_CASE("ResultPath merges meet the payload limit to the byte", "[engine][limi
     }
 }
 
+TEST_CASE("A size carried through a Choice still meets the limit to the byte", "[engine][limits][payload-size]") {
+    const std::string definition = R"({"StartAt":"A","States":{
+        "A":{"Type":"Pass","Result":{"n":1},"ResultPath":"$.a","Next":"C"},
+        "C":{"Type":"Choice","Choices":[{"Variable":"$.a.n","NumericEquals":1,"Next":"B"}],"Default":"B"},
+        "B":{"Type":"Pass","Result":"0123456789","ResultPath":"$.b","End":true}}})";
+    const json input = json{{"blob", std::string(50, 'z')}};
+    const std::size_t size = json{{"blob", std::string(50, 'z')}, {"a", {{"n", 1}}}, {"b", "0123456789"}}.dump().size();
+    for (const std::size_t limit : {size, size - 1}) {
+        stepfn::limits bounds;
+        bounds.max_payload_bytes = limit;
+        harness h(bounds);
+        auto r = h.run(definition, input);
+        INFO("limit " << limit << ", output " << size);
+        CHECK(static_cast<bool>(r.value) == (limit == size));
+        if (!r.value) CHECK(r.value.error().cause.find("'B'") != std::string::npos);
+    }
+}
+
 TEST_CASE("Pass Parameters read the input in place and the merged size is exact", "[engine][limits][payload-size]") {
     const std::string definition = R"({"StartAt":"P","States":{
         "P":{"Type":"Pass","InputPath":"$.order","Parameters":{"copy.$":"$.blob","n":1},"ResultPath":"$.shaped","Next":"Q"},

@@ -34,7 +34,9 @@ STEPFN_INLINE outcome engine_core::run_pass(const std::shared_ptr<frame>& f, con
         const std::size_t size = same ? f->input_size : unknown_size;
         auto out = finish(effective_input(s, std::move(f->input), env), selects_only(s));
         if (!out) return outcome::fail(std::move(out.error()));
-        return outcome::advance(std::move(*out), next_of(s), json(), size);
+        outcome o = outcome::advance(std::move(*out), next_of(s));
+        o.output_size = size;
+        return o;
     }
     json raw = std::move(f->input);
     const std::size_t raw_size = f->input_size;
