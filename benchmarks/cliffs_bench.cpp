@@ -181,6 +181,30 @@ BENCHMARK(growing)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+// What each growing state does, written by hand with moves: a copy of the blob added under a
+// new key. An ordered_json object finds a key by comparing it with each member's, so this loop
+// grows with the number of members too.
+void baseline_growing(benchmark::State& state) {
+    const auto states = static_cast<int>(state.range(0));
+    const json input = blob_input(static_cast<std::size_t>(state.range(1)));
+    std::vector<std::string> keys;
+    for (int i = 0; i < states; ++i) keys.push_back("s" + std::string(i < 10 ? "00" : i < 100 ? "0" : "") + std::to_string(i));
+    for (auto _ : state) {
+        json doc = untimed_copy(state, input);
+        for (int i = 0; i < states; ++i) {
+            json shaped = {{"b", doc["blob"]}};
+            doc[keys[static_cast<std::size_t>(i)]] = std::move(shaped);
+        }
+        benchmark::DoNotOptimize(doc);
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * states);
+}
+BENCHMARK(baseline_growing)
+    ->ArgNames({"states", "blob"})
+    ->ArgsProduct({{100, 200, 400, 800}, {250, 1024}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
 // ---- Fan-out: a Parallel of 50 branches, a Map of 100,000 items with MaxConcurrency 10 ------
 
 void parallel_50(benchmark::State& state) {

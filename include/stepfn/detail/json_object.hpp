@@ -23,6 +23,25 @@ inline void reserve_members(json& object, std::size_t count) {
     members.swap(grown);
 }
 
+// The value of the member of `object` named `key`, or nullptr. ordered_json keeps members in a
+// vector and compares keys one by one (a call to memcmp each); comparing the length, then the
+// bytes from the end, keeps that scan cheap when many keys share a prefix (`s001`, `s002`, ...:
+// states that each add a field).
+inline json* find_member(json& object, const std::string& key) {
+    auto& members = object.get_ref<json::object_t&>();
+    const std::size_t size = key.size();
+    const char* const wanted = key.data();
+    for (auto& member : members) {
+        const std::string& name = member.first;
+        if (name.size() != size) continue;
+        const char* const have = name.data();
+        std::size_t i = size;
+        while (i != 0 && have[i - 1] == wanted[i - 1]) --i;
+        if (i == 0) return &member.second;
+    }
+    return nullptr;
+}
+
 // Adds a member the object does not have yet, without copying the others.
 inline json& add_member(json& object, std::string key, json value) {
     reserve_members(object, object.size() + 1);

@@ -5,12 +5,16 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <utility>
 #include <vector>
 
 #include <stepfn/json.hpp>
 
 namespace stepfn::detail {
+
+// A serialised size nobody has measured yet.
+inline constexpr std::size_t unknown_size = (std::numeric_limits<std::size_t>::max)();
 
 // The length of a string once serialised as JSON (quotes and escapes included), as dump() writes it.
 inline std::size_t serialized_string_size(const std::string& s) {
@@ -39,12 +43,12 @@ inline std::size_t serialized_float_size(double d) {
                                     buffer.data());
 }
 
-// Whether `value`, serialised compactly, takes more than `limit` bytes. Walks the document
-// without allocating a string and stops as soon as the limit is passed, so checking a small
-// payload costs little and a huge one costs no more than the limit. Iterative: deep documents
-// cannot overflow the stack. The pending nodes live in a fixed buffer while they fit, so a
-// typical payload is checked without touching the heap.
-inline bool exceeds_size(const json& value, std::size_t limit) {
+// The length of `value` serialised compactly, as dump() writes it, or some length above
+// `stop_after` as soon as it passes that. Walks the document without allocating a string, so
+// sizing a huge one costs no more than `stop_after`. Iterative: deep documents cannot overflow
+// the stack. The pending nodes live in a fixed buffer while they fit, so a typical payload is
+// sized without touching the heap.
+inline std::size_t serialized_size(const json& value, std::size_t stop_after = (std::numeric_limits<std::size_t>::max)()) {
     std::size_t total = 0;
     std::array<const json*, 64> inline_stack;
     std::vector<const json*> spilled;  // only for wide documents
@@ -87,10 +91,13 @@ inline bool exceeds_size(const json& value, std::size_t limit) {
         case json::value_t::number_float: total += serialized_float_size(v->get<double>()); break;
         default: total += v->dump().size(); break;  // binary values: rare, let nlohmann size them
         }
-        if (total > limit) return true;
+        if (total > stop_after) return total;
     }
-    return false;
+    return total;
 }
+
+// Whether `value`, serialised compactly, takes more than `limit` bytes (stops at the limit).
+inline bool exceeds_size(const json& value, std::size_t limit) { return serialized_size(value, limit) > limit; }
 
 // Whether `value` nests objects and arrays more than `max_depth` levels deep (a scalar is
 // depth 0, `[]` depth 1). Iterative: a document nested 100,000 deep is checked, not followed

@@ -51,6 +51,18 @@ public:
     // States.ResultPathMatchFailure.
     result<void> assign(json& target, json&& value) const;
 
+    // What one assign() did, for a caller that accounts for the write (the engine's payload
+    // limit) or undoes it. `slot` is the node written. When the write added a member (with any
+    // objects created on the way), `added_to` is the object it was appended to, the member being
+    // its last; otherwise `replaced` holds the value the write overwrote.
+    struct write_effect {
+        json* slot = nullptr;
+        json* added_to = nullptr;
+        json replaced;
+    };
+    // assign(), saying what the write displaced. On failure `target` is unchanged.
+    result<write_effect> exchange(json& target, json&& value) const;
+
 private:
     struct impl;
     std::shared_ptr<const impl> impl_;

@@ -216,6 +216,16 @@ struct returns_convertible<json> : std::true_type {};
 template <class T>
 struct returns_convertible<tl::expected<T, error>> : returns_convertible<T> {};
 
+// Whether f takes its JSON argument as `const json&`: it reads the input, so it can be lent.
+template <class F>
+constexpr bool reads_json_only() {
+    using signature = callable_signature<F>;
+    if constexpr (signature::known && signature::arity == 1)
+        return std::is_same_v<std::tuple_element_t<0, typename signature::arguments>, const json&>;
+    else
+        return false;
+}
+
 template <class F, callable_form Form>
 class sync_callable_invoker final : public task_invoker {
 public:
@@ -225,14 +235,21 @@ public:
         done.complete(guarded_call([&]() -> result<json> { return call(request); }));
     }
 
+    // The callable runs inside invoke(); a const json& or a typed argument only reads the input.
+    bool borrows_input() const noexcept override {
+        return Form == callable_form::typed_input || (Form == callable_form::json_input && reads_json_only<F>());
+    }
+
 private:
     result<json> call(task_request& request) {
         if constexpr (Form == callable_form::json_input) {
+            if constexpr (reads_json_only<F>())
+                if (request.lent_input) return finish(*request.lent_input);
             return finish(request.input);
         } else if constexpr (Form == callable_form::request_input) {
             return finish(request);
         } else {
-            auto argument = convert_input<typed_argument_t<F>>(request.input);
+            auto argument = convert_input<typed_argument_t<F>>(request.input_view());
             if (!argument) return tl::make_unexpected(std::move(argument.error()));
             return finish(*argument);
         }

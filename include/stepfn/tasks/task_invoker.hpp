@@ -22,6 +22,11 @@ namespace stepfn {
 struct task_request {
     std::string resource;            // the Task's `Resource`, as written
     json input;                      // the effective input (after InputPath and Parameters)
+    // The effective input lent for the call to invoke() only, instead of `input` (then null):
+    // the engine lends the state's input, rather than copy it, to an invoker whose
+    // borrows_input() is true. input_view() reads whichever holds it.
+    const json* lent_input = nullptr;
+    const json& input_view() const noexcept { return lent_input ? *lent_input : input; }
     std::string execution_id;        // the execution's ARN
     // The top-level execution's ARN: execution_id itself, except in a distributed Map's child
     // executions, where it names the execution that started the Map Run (mocks count by it).
@@ -133,6 +138,9 @@ class task_invoker {
 public:
     virtual ~task_invoker() = default;
     virtual void invoke(task_request request, task_completion done) = 0;
+    // True when invoke() reads the request's input only before it returns, through
+    // input_view(), and keeps no reference to it: the engine may then lend the input.
+    virtual bool borrows_input() const noexcept { return false; }
 };
 
 } // namespace stepfn

@@ -140,7 +140,8 @@ STEPFN_INLINE void engine_core::evaluation_failed(const std::shared_ptr<frame>& 
 STEPFN_INLINE void engine_core::apply(const std::shared_ptr<frame>& f, const state& s, outcome&& o) {
     switch (o.what) {
     case outcome::kind::advance:
-        exit_state(f, s, std::move(o.output), o.next, o.assigned ? &*o.assigned : nullptr);
+        exit_state(f, s, std::move(o.output), o.next, o.assigned ? &*o.assigned : nullptr, transition_kind::advanced,
+                   nullptr, o.output_size);
         return;
     case outcome::kind::park:
         notify(*f, s, transition_kind::parked);
@@ -173,7 +174,7 @@ STEPFN_INLINE void engine_core::notify(const frame& f, const state& s, transitio
 
 STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, const state& s, json&& output,
                                            const transition* target, const json* assigned, transition_kind kind,
-                                           const error* caught) {
+                                           const error* caught, std::size_t output_size) {
     static constexpr event_type exited_events[] = {
         event_type::task_state_exited, event_type::parallel_state_exited, event_type::map_state_exited,
         event_type::pass_state_exited, event_type::wait_state_exited,     event_type::choice_state_exited,
@@ -206,6 +207,7 @@ STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, cons
     if (target) {
         f->current = target->index;
         f->input = std::move(output);
+        f->input_size = output_size;
         notify(*f, s, kind, target, &f->input, caught);
     } else {
         notify(*f, s, kind, nullptr, &output, caught);

@@ -129,7 +129,7 @@ private:
     bool will_retry(const frame& f, const state& s, const error& e) const;
     void exit_state(const std::shared_ptr<frame>& f, const state& s, json&& output, const transition* target,
                     const json* assigned, transition_kind kind = transition_kind::advanced,
-                    const error* caught = nullptr);
+                    const error* caught = nullptr, std::size_t output_size = unknown_size);
     void arm_retry(const std::shared_ptr<frame>& f, time_point when);
     void fail_frame(const std::shared_ptr<frame>& f, error e);
     void finish_frame(const std::shared_ptr<frame>& f, json output);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <stepfn/clocks/timer.hpp>
+#include <stepfn/detail/json_size.hpp>
 #include <stepfn/engine/detail/execution_record.hpp>
 #include <stepfn/engine/detail/strand.hpp>
 #include <stepfn/error.hpp>
@@ -46,6 +47,10 @@ struct frame : std::enable_shared_from_this<frame> {
     // The state being executed.
     state_index current = no_state;
     json input;                      // the state's raw input (kept for ResultPath and Catch)
+    // `input` serialised, as the state that produced it knew it (unknown_size otherwise), so a
+    // ResultPath merge is checked against the payload limit without walking unchanged data.
+    // Whatever replaces `input` outside exit_state resets it.
+    std::size_t input_size = unknown_size;
     time_point entered_time;
     std::int64_t entered_event = 0;
     std::int64_t retry_count = 0;

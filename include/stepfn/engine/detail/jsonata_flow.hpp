@@ -154,6 +154,7 @@ STEPFN_INLINE outcome engine_core::run_wait_jsonata(const std::shared_ptr<frame>
     if (!out) return outcome::fail(std::move(out.error()));
     inspect(*f, s, "output", out);
     f->input = std::move(*out);
+    f->input_size = unknown_size;
     f->wait_assigned = std::move(assigned);
     f->waiting = true;
     arm_wait(f, *wake);

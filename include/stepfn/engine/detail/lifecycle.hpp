@@ -99,7 +99,8 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
     if (options.name.empty()) options.name = make_uuid(*this);
     if (options.name.size() > 80)
         return make_error("InvalidName", "the execution name '" + options.name + "' is longer than 80 characters");
-    if (exceeds_size(input, options_.bounds.max_payload_bytes))
+    const std::size_t input_size = serialized_size(input, options_.bounds.max_payload_bytes);
+    if (input_size > options_.bounds.max_payload_bytes)
         return make_error(errors::data_limit_exceeded,
                           "the execution input exceeds the maximum payload size of " +
                               std::to_string(options_.bounds.max_payload_bytes) + " bytes");
@@ -154,6 +155,7 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
     root->is_root = true;
     root->current = machine.top().start;
     root->input = std::move(input);
+    root->input_size = input_size;
     root->prev_event = prev;
     {
         std::lock_guard<std::mutex> lock(rec->mutex);

@@ -4,10 +4,12 @@
 // What a state handler, or an asynchronous completion (a task's answer, a timer, a finished
 // fan-out), says should happen to its frame. Only the controller applies it.
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <utility>
 
+#include <stepfn/detail/json_size.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/model/states.hpp>
@@ -31,6 +33,7 @@ struct outcome {
     json output;                        // advance
     std::optional<json> assigned;       // advance: the variables the state assigns (a non-empty object)
     std::unique_ptr<error> failure;     // fail
+    std::size_t output_size = unknown_size;  // advance: `output` serialised, when the state knew it
 
     outcome() = default;
     outcome(json&& out, const transition* to) noexcept : what(kind::advance), next(to), output(std::move(out)) {}
@@ -40,6 +43,12 @@ struct outcome {
     static outcome advance(json&& output, const transition* next, json&& assigned) {
         outcome o(std::move(output), next);
         if (assigned.is_object() && !assigned.empty()) o.assigned.emplace(std::move(assigned));
+        return o;
+    }
+    // The same with the output's serialised size (see frame::input_size).
+    static outcome advance(json&& output, const transition* next, json&& assigned, std::size_t size) {
+        outcome o = advance(std::move(output), next, std::move(assigned));
+        o.output_size = size;
         return o;
     }
     static outcome parked() noexcept { return outcome(); }

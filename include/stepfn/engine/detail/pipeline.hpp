@@ -54,6 +54,43 @@ inline result<json> apply_result_path(const std::optional<json_path>& path, json
     return raw;
 }
 
+// ResultPath over `raw` in place, with the merged document's serialised size worked out from
+// `raw_size` (raw's, or unknown_size) and the parts the write replaced and added, so unchanged
+// data is never walked. The new part is sized only up to `limit`: a size above `limit` means
+// over it, not how far. unknown_size when raw's size was unknown. On failure raw is unchanged;
+// `effect` undoes a merge that must not stand (undo_merge).
+struct sized_merge {
+    json_path::write_effect effect;
+    std::size_t size = unknown_size;
+};
+
+inline result<sized_merge> merge_sized(const json_path& path, json& raw, std::size_t raw_size, json&& value,
+                                       std::size_t limit) {
+    auto written = path.exchange(raw, std::move(value));
+    if (!written) return tl::make_unexpected(std::move(written.error()));
+    sized_merge merged{std::move(*written), unknown_size};
+    if (raw_size == unknown_size) return merged;
+    const json_path::write_effect& e = merged.effect;
+    if (e.slot == &raw) {
+        merged.size = serialized_size(raw, limit);
+    } else if (e.added_to) {
+        // A member appended to an object of n members adds its key, a colon and its value,
+        // and a comma when n > 0.
+        const auto& members = e.added_to->get_ref<const json::object_t&>();
+        const std::size_t added = serialized_string_size(members.back().first) + 1 + (members.size() > 1 ? std::size_t{1} : std::size_t{0});
+        merged.size = raw_size + added + serialized_size(*e.slot, limit);
+    } else {
+        // raw_size counts the replaced node, so the difference cannot underflow.
+        merged.size = raw_size - serialized_size(e.replaced) + serialized_size(*e.slot, limit);
+    }
+    return merged;
+}
+
+inline void undo_merge(json_path::write_effect& e) {
+    if (e.added_to) e.added_to->get_ref<json::object_t&>().pop_back();
+    else if (e.slot) *e.slot = std::move(e.replaced);
+}
+
 // States.Runtime errors name the state and the event it was entered at, as AWS's do.
 STEPFN_INLINE error engine_core::state_error(const frame& f, const state& s, error e) const {
     if (e.name == errors::runtime)
@@ -74,11 +111,13 @@ STEPFN_INLINE result<json> engine_core::apply_output_path(const state& s, json d
     return s.output_path->extract(std::move(data), env);
 }
 
+inline error size_error(const std::string& what) {
+    return error{errors::data_limit_exceeded,
+                 "The state/task '" + what + "' returned a result with a size exceeding the maximum number of bytes service limit."};
+}
+
 STEPFN_INLINE result<void> engine_core::check_size(const json& value, const std::string& what) const {
-    if (exceeds_size(value, options_.bounds.max_payload_bytes))
-        return make_error(errors::data_limit_exceeded,
-                          "The state/task '" + what +
-                              "' returned a result with a size exceeding the maximum number of bytes service limit.");
+    if (exceeds_size(value, options_.bounds.max_payload_bytes)) return tl::make_unexpected(size_error(what));
     return {};
 }
 
@@ -150,6 +189,30 @@ STEPFN_INLINE outcome engine_core::complete_state(const std::shared_ptr<frame>& 
     result<json> selected = selector ? selector->evaluate(value, env) : result<json>(std::move(value));
     if (!selected) return outcome::fail(std::move(selected.error()));
     inspect(*f, s, "afterResultSelector", selected);
+    const bool whole_output = s.output_path && s.output_path->is_root();
+    if (result_path && !result_path->is_root() && (whole_output || !recovers(s))) {
+        // Merged into the raw input in place. When Retry or Catch may still need that input,
+        // a merge that fails the size check is undone, so the success path copies nothing.
+        const std::size_t limit = options_.bounds.max_payload_bytes;
+        auto merged = merge_sized(*result_path, f->input, f->input_size, std::move(*selected), limit);
+        if (!merged) return outcome::fail(std::move(merged.error()));
+        inspect(*f, s, "afterResultPath", f->input);
+        if (!whole_output) {
+            auto out = apply_output_path(s, std::move(f->input), env);
+            if (!out) return outcome::fail(std::move(out.error()));
+            if (auto size = check_size(*out, s.name); !size) return outcome::fail(std::move(size.error()));
+            inspect(*f, s, "output", out);
+            return outcome::advance(std::move(*out), next_of(s), std::move(*vars));
+        }
+        std::size_t size = merged->size;
+        if (size == unknown_size) size = serialized_size(f->input, limit);
+        if (size > limit) {
+            undo_merge(merged->effect);
+            return outcome::fail(size_error(s.name));
+        }
+        inspect(*f, s, "output", f->input);
+        return outcome::advance(std::move(f->input), next_of(s), std::move(*vars), size);
+    }
     // ResultPath "$" drops the raw input. Otherwise it is kept until the output is final when
     // Retry or Catch may still need it (a failing ResultPath is caught with the raw input).
     json raw;

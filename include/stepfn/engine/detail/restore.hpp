@@ -200,6 +200,7 @@ STEPFN_INLINE result<std::shared_ptr<frame>> engine_core::restore_frame(const js
     if (!current) return make_error("CorruptSnapshot", problem.empty() ? "no state '" + name + "' in its scope" : problem);
     f->current = static_cast<state_index>(current - states.states.data());
     if (const json* input = r.find("input")) f->input = *input;
+    f->input_size = unknown_size;  // not in the snapshot: measured again when a state needs it
     f->entered_time = from_micros(r.integer("entered", 0, problem));
     f->entered_event = r.integer("enteredEvent", 0, problem);
     f->prev_event = r.integer("prev", 0, problem);

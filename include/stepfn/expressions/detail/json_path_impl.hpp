@@ -189,6 +189,12 @@ STEPFN_INLINE result<json> json_path::extract(json&& input, const eval_env& env)
 }
 
 STEPFN_INLINE result<void> json_path::assign(json& target, json&& value) const {
+    auto written = exchange(target, std::move(value));
+    if (!written) return tl::make_unexpected(std::move(written.error()));
+    return {};
+}
+
+STEPFN_INLINE result<json_path::write_effect> json_path::exchange(json& target, json&& value) const {
     if (!impl_) return make_error(errors::result_path_match_failure, "The ResultPath is empty");
     const impl& m = *impl_;
     if (m.kind != root_kind::input || !m.body.reference)
@@ -199,6 +205,14 @@ STEPFN_INLINE result<void> json_path::assign(json& target, json&& value) const {
         return make_error(errors::result_path_match_failure,
                           "Unable to apply ReferencePath " + m.text + " to input " + detail::jsonpath::compact(target));
     };
+    // Overwrites `slot`, keeping what it held.
+    const auto overwrite = [&](json& slot) {
+        write_effect done;
+        done.replaced = std::move(slot);
+        slot = std::move(value);
+        done.slot = &slot;
+        return done;
+    };
     using detail::jsonpath::step_kind;
     const auto& steps = m.body.steps;
     json* node = &target;
@@ -207,13 +221,9 @@ STEPFN_INLINE result<void> json_path::assign(json& target, json&& value) const {
         const bool last = i + 1 == steps.size();
         if (s.kind == step_kind::name) {
             if (!node->is_object()) return fail();
-            const auto it = node->find(s.name);
-            if (it != node->end()) {
-                if (last) {
-                    *it = std::move(value);
-                    return {};
-                }
-                node = &*it;
+            if (json* member = detail::find_member(*node, s.name)) {
+                if (last) return overwrite(*member);
+                node = member;
                 continue;
             }
             // Missing: the rest is created as nested objects, which an index step cannot enter.
@@ -225,20 +235,18 @@ STEPFN_INLINE result<void> json_path::assign(json& target, json&& value) const {
                 wrapper.emplace(steps[j].name, std::move(nested));
                 nested = std::move(wrapper);
             }
-            detail::add_member(*node, s.name, std::move(nested));
-            return {};
+            write_effect done;
+            done.slot = &detail::add_member(*node, s.name, std::move(nested));
+            done.added_to = node;
+            return done;
         }
         std::size_t index = 0;
         if (!node->is_array() || !detail::jsonpath::resolve_index(s.index, node->size(), index)) return fail();
         json& slot = (*node)[index];
-        if (last) {
-            slot = std::move(value);
-            return {};
-        }
+        if (last) return overwrite(slot);
         node = &slot;
     }
-    target = std::move(value);
-    return {};
+    return overwrite(target);
 }
 
 } // namespace stepfn

@@ -15,6 +15,9 @@ namespace stepfn::detail {
 STEPFN_INLINE outcome engine_core::run_choice(const std::shared_ptr<frame>& f, const state& s, const choice_state& c) {
     frame_env env(*this, *f, s);
     inspect(*f, s, "input", f->input);
+    // With InputPath and OutputPath `$` the output is the input: its size goes on with it.
+    const bool same = s.input_path && s.input_path->is_root() && s.output_path && s.output_path->is_root();
+    const std::size_t size = same ? f->input_size : unknown_size;
     auto eff = effective_input(s, std::move(f->input), env);
     if (!eff) return outcome::fail(std::move(eff.error()));
     inspect(*f, s, "afterInputPath", eff);
@@ -39,7 +42,7 @@ STEPFN_INLINE outcome engine_core::run_choice(const std::shared_ptr<frame>& f, c
     auto out = select_output(*f, s, std::move(*eff), env, *assign, assigned);
     if (!out) return outcome::fail(std::move(out.error()));
     inspect(*f, s, "output", out);
-    return outcome::advance(std::move(*out), target, std::move(assigned));
+    return outcome::advance(std::move(*out), target, std::move(assigned), size);
 }
 
 } // namespace stepfn::detail

@@ -236,6 +236,7 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
 STEPFN_INLINE void engine_core::reuse_child(frame& child, const frame& parent, json input, std::size_t index) {
     child.current = child.states->start;
     child.input = std::move(input);
+    child.input_size = unknown_size;
     child.retry_count = 0;
     child.retrier_attempts.clear();
     ++child.generation;

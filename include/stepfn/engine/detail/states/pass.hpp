@@ -29,16 +29,34 @@ STEPFN_INLINE outcome engine_core::run_pass(const std::shared_ptr<frame>& f, con
     };
     if (!p.result && !p.parameters && p.result_path && p.result_path->is_root() && !s.assign) {
         // The common identity-like Pass: move the input through, no copy.
+        // With InputPath and OutputPath `$` the output is the input, whose size is known.
+        const bool same = s.input_path && s.input_path->is_root() && s.output_path && s.output_path->is_root();
+        const std::size_t size = same ? f->input_size : unknown_size;
         auto out = finish(effective_input(s, std::move(f->input), env), selects_only(s));
         if (!out) return outcome::fail(std::move(out.error()));
-        return outcome::advance(std::move(*out), next_of(s));
+        outcome o = outcome::advance(std::move(*out), next_of(s));
+        o.output_size = size;
+        return o;
     }
     json raw = std::move(f->input);
+    const std::size_t raw_size = f->input_size;
     result<json> value;
+    // Parameters read the effective input where it lies in the raw input: no copy of it.
+    const json* in_place = nullptr;
+    json no_input;
+    if (!p.result && p.parameters && definite(s.input_path)) {
+        if (!s.input_path) in_place = &(no_input = json::object());
+        else if (s.input_path->is_root()) in_place = &raw;
+        else in_place = s.input_path->find(raw, env);  // nullptr: the copy below reports the error
+    }
     if (p.result) {
         value = *p.result;
     } else if (s.input_path && s.input_path->is_root() && !p.parameters) {
         value = raw;
+    } else if (in_place) {
+        inspect(*f, s, "afterInputPath", *in_place);
+        value = p.parameters->evaluate(*in_place, env);
+        inspect(*f, s, "afterParameters", value);
     } else {
         const bool keep = !p.result_path || !p.result_path->is_root();
         auto eff = effective_input(s, keep ? json(raw) : std::move(raw), env);
@@ -51,6 +69,18 @@ STEPFN_INLINE outcome engine_core::run_pass(const std::shared_ptr<frame>& f, con
     if (!value) return outcome::fail(std::move(value.error()));
     auto vars = evaluate_assign(s.assign, *value, env);
     if (!vars) return outcome::fail(std::move(vars.error()));
+    if (p.result_path && !p.result_path->is_root() && s.output_path && s.output_path->is_root()) {
+        // The merged output's size from the input's and the parts the merge touched.
+        const std::size_t limit = options_.bounds.max_payload_bytes;
+        auto merged = merge_sized(*p.result_path, raw, raw_size, std::move(*value), limit);
+        if (!merged) return outcome::fail(std::move(merged.error()));
+        inspect(*f, s, "afterResultPath", raw);
+        std::size_t size = merged->size;
+        if (size == unknown_size) size = serialized_size(raw, limit);
+        if (size > limit) return outcome::fail(size_error(s.name));
+        inspect(*f, s, "output", raw);
+        return outcome::advance(std::move(raw), next_of(s), std::move(*vars), size);
+    }
     const bool selection_only = !p.result && !p.parameters && p.result_path && p.result_path->is_root() && selects_only(s);
     auto out = finish(apply_result_path(p.result_path, std::move(raw), std::move(*value)), selection_only);
     if (!out) return outcome::fail(std::move(out.error()));

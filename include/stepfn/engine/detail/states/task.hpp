@@ -149,6 +149,9 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
         env.set_task_token(token);
     }
     result<json> params;
+    // The task's input when it is the raw input itself, which the state keeps: not copied
+    // unless the invoker needs a copy of its own (see task_invoker::borrows_input).
+    const json* raw_as_input = nullptr;
     std::optional<std::int64_t> timeout = t.timeout_seconds.value, heartbeat = t.heartbeat_seconds.value;
     json credentials;
     if (s.language == query_language::jsonata) {
@@ -169,18 +172,36 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
         params = jsonata_arguments(*f, s, t.jsonata_arguments, jenv);
         if (!params) return outcome::fail(std::move(params.error()));
     } else {
-        {
+        // TimeoutSecondsPath, HeartbeatSecondsPath and Credentials read the raw input below.
+        const bool keep = keeps_raw_input(s, t.result_path) || t.timeout_seconds.path || t.heartbeat_seconds.path ||
+                          t.credentials_template;
+        // Parameters read the effective input where it lies in the raw input: no copy of it.
+        const json* in_place = nullptr;
+        json no_input;
+        if (t.parameters && definite(s.input_path)) {
+            if (!s.input_path) in_place = &(no_input = json::object());
+            else if (s.input_path->is_root()) in_place = &f->input;
+            else in_place = s.input_path->find(f->input, env);  // nullptr: the copy below reports the error
+        }
+        if (in_place) {
             inspect(*f, s, "input", f->input);
-            // TimeoutSecondsPath, HeartbeatSecondsPath and Credentials read the raw input below.
-            const bool keep = keeps_raw_input(s, t.result_path) || t.timeout_seconds.path || t.heartbeat_seconds.path ||
-                              t.credentials_template;
+            inspect(*f, s, "afterInputPath", *in_place);
+            params = t.parameters->evaluate(*in_place, env);
+            if (!keep) f->input = json();  // as if moved into the effective input
+        } else if (!t.parameters && s.input_path && s.input_path->is_root() && keep) {
+            inspect(*f, s, "input", f->input);
+            inspect(*f, s, "afterInputPath", f->input);
+            raw_as_input = &f->input;
+        } else {
+            inspect(*f, s, "input", f->input);
             auto eff = effective_input(s, keep ? json(f->input) : std::move(f->input), env);
             if (!eff) return outcome::fail(std::move(eff.error()));
             inspect(*f, s, "afterInputPath", eff);
             params = t.parameters ? t.parameters->evaluate(*eff, env) : std::move(eff);
         }
         if (!params) return outcome::fail(std::move(params.error()));
-        inspect(*f, s, "afterParameters", params);
+        if (raw_as_input) inspect(*f, s, "afterParameters", *raw_as_input);
+        else inspect(*f, s, "afterParameters", params);
         // Without Parameters the task's input is a selection of the state's input, checked already.
         if ((t.parameters || !definite(s.input_path)) && exceeds_size(*params, options_.bounds.max_payload_bytes))
             return outcome::fail(error{errors::data_limit_exceeded,
@@ -203,6 +224,7 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
         }
     }
 
+    const json& task_input = raw_as_input ? *raw_as_input : *params;
     resource_names resource(t.resource);
     const task_family_events events = resource.events();
     emit(*f->exec, f->prev_event, events.scheduled, [&] {
@@ -211,10 +233,10 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
             details["resourceType"] = resource.type();
             details["resource"] = resource.name();
             details["region"] = options_.region;
-            details["parameters"] = json_text(*params);
+            details["parameters"] = json_text(task_input);
         } else {
             details["resource"] = t.resource;
-            add_io(details, "input", "inputDetails", *params);
+            add_io(details, "input", "inputDetails", task_input);
         }
         if (timeout) details["timeoutInSeconds"] = *timeout;
         if (heartbeat && resource.family() != task_family::lambda) details["heartbeatInSeconds"] = *heartbeat;
@@ -264,7 +286,10 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
 
     task_request request;
     request.resource = t.resource;
-    request.input = std::move(*params);
+    // Lent only for a call made now (a durable engine sends it after a checkpoint, and keeps it).
+    if (!raw_as_input) request.input = std::move(*params);
+    else if (!f->exec->durable && invoker->borrows_input()) request.lent_input = raw_as_input;
+    else request.input = *raw_as_input;
     address_request(request, *f, s);
     request.attempt = f->retry_count;
     request.deadline = deadline;

@@ -61,6 +61,7 @@ STEPFN_INLINE outcome engine_core::run_wait(const std::shared_ptr<frame>& f, con
 
     // Park the frame: the output waits in `input` until the timer fires.
     f->input = std::move(*out);
+    f->input_size = unknown_size;
     f->wait_assigned = std::move(assigned);
     f->waiting = true;
     arm_wait(f, wake);
