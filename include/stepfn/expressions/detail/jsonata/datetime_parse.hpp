@@ -163,6 +163,15 @@ inline result<std::optional<double>> parse_group(const matcher_part& m, const st
 
 inline bool truthy(const std::optional<double>& v) { return v && *v != 0 && !std::isnan(*v); }
 
+// Building a std::regex costs far more than matching it, and a workflow parses with the same
+// few pictures over and over: the compiled matchers are kept per thread, a bounded number.
+inline const std::regex& cached_regex(const std::string& pattern) {
+    thread_local std::map<std::string, std::regex, std::less<>> cache;
+    if (const auto it = cache.find(pattern); it != cache.end()) return it->second;
+    if (cache.size() >= 64) cache.clear();
+    return cache.emplace(pattern, std::regex(pattern, std::regex::ECMAScript | std::regex::icase)).first->second;
+}
+
 inline result<std::optional<double>> parse_date_time(std::string_view timestamp, std::string_view picture, double now_millis) {
     auto spec = analyse_picture(to_utf16(picture));
     if (!spec) return tl::make_unexpected(spec.error());
@@ -173,7 +182,7 @@ inline result<std::optional<double>> parse_date_time(std::string_view timestamp,
     std::string full = "^";
     for (const auto& p : *parts) full += "(" + p.regex + ")";
     full += "$";
-    const std::regex matcher(full, std::regex::ECMAScript | std::regex::icase);
+    const std::regex& matcher = cached_regex(full);
     std::smatch info;
     const std::string input(timestamp);
     if (!std::regex_search(input, info, matcher)) return std::optional<double>();
