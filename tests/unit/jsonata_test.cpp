@@ -302,6 +302,16 @@ TEST_CASE("An Output $merge([$states.input, {...}]) takes the input and gives th
     CHECK(*out == json::parse(R"({"a": 1, "meta": {"tier": "gold"}, "z": 0, "tags": ["x"]})"));
     CHECK(out->dump() == R"({"a":1,"meta":{"tier":"gold"},"z":0,"tags":["x"]})");
     CHECK(env.take("input").is_null());  // taken, not copied
+
+    // A workflow variable named `merge` is what `$merge` calls: not a function, so an error.
+    jsonata_test::test_env with_merge;
+    with_merge.variables["merge"] = 1;
+    stepfn::states_env shadowed(with_merge);
+    shadowed.set("input", inputs[0]);
+    auto refused = shadowed.evaluate_last(*t);
+    REQUIRE_FALSE(refused);
+    CHECK_THAT(refused.error().cause, Catch::Matchers::Contains("T1006"));
+    CHECK(shadowed.take("input") == inputs[0]);
 }
 
 } // namespace jsonata_test

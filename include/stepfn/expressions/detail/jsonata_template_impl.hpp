@@ -118,7 +118,9 @@ private:
 // result with X's members set over it, in the order $merge gives. Anything else (X undefined, not
 // an object, an error) is left to the whole expression, which gives the reference's answer.
 inline std::optional<json> try_merge_input(const jsonata_part& p, const eval_env& env, json* input) {
-    if (!p.merge_rest || input == nullptr || !input->is_object()) return std::nullopt;
+    // A workflow variable named `merge` is what `$merge` calls (the host's variables come before
+    // the built-in functions): the evaluator says what that means.
+    if (!p.merge_rest || input == nullptr || !input->is_object() || env.variable("merge") != nullptr) return std::nullopt;
     auto x = p.merge_rest->evaluate(nullptr, env);
     if (!x || !*x || !(*x)->is_object()) return std::nullopt;
     json out = std::move(*input);
