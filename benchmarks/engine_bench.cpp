@@ -176,6 +176,20 @@ void baseline_map(benchmark::State& state) {
 }
 BENCHMARK(baseline_map)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// A JSONata Map whose ItemSelector reads `$states.context.Map.Item`: the time per item stays
+// flat as the items grow, since `$states.context` no longer holds a copy of the execution input
+// (which holds every item) unless an expression may read `Execution.Input`.
+void map_context_jsonata(benchmark::State& state) {
+    const auto items = static_cast<std::size_t>(state.range(1));
+    run_manual(state, {"map_context_jsonata.json", stepfn_bench::map_input(items), static_cast<std::int64_t>(items), 1, true});
+}
+BENCHMARK(map_context_jsonata)
+    ->ArgNames({"history", "items"})
+    ->Args({0, 1000})
+    ->Args({0, 4000})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
 // ---- 3. 1,000 sequential executions of a five-state machine -------------------------------
 
 void five_states(benchmark::State& state) {

@@ -102,6 +102,27 @@ def five_states_jsonata():
     }
 
 
+def map_context_jsonata():
+    """A JSONata Map whose ItemSelector reads $states.context.Map.Item: per item, no copy of the
+    execution input (issue 15)."""
+    return {
+        "Comment": "A JSONata Map whose ItemSelector reads $states.context.Map.Item (issue 15: no copy of the execution input per item)",
+        "QueryLanguage": "JSONata",
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "Items": "{% $states.input.items %}",
+                "MaxConcurrency": 0,
+                "ItemSelector": {"id": "{% $states.context.Map.Item.Value.id %}",
+                                 "index": "{% $states.context.Map.Item.Index %}"},
+                "ItemProcessor": {"StartAt": "Shape", "States": {"Shape": {"Type": "Pass", "End": True}}},
+                "End": True,
+            }
+        },
+    }
+
+
 def task_chain(count):
     names = [f"Task{i:03d}" for i in range(count)]
     states = {}
@@ -262,6 +283,7 @@ if __name__ == "__main__":
     write("map_10000.json", map_items())
     write("five_states.json", five_states())
     write("five_states_jsonata.json", five_states_jsonata())
+    write("map_context_jsonata.json", map_context_jsonata())
     write("task_selector_100.json", task_chain(100))
     write("choice_ten_rules_100.json", choice_chain(100))
     write("wait_parked.json", parked())

@@ -4,6 +4,9 @@
 #include <thread>
 #include <vector>
 
+#include <stepfn/expressions/detail/jsonata_shortcut.hpp>
+#include <stepfn/expressions/jsonata_template.hpp>
+
 #include "jsonata_support.hpp"
 
 namespace jsonata_test {
@@ -180,4 +183,135 @@ TEST_CASE("JSONata expressions evaluate concurrently", "[jsonata][concurrency]")
     for (auto& th : threads) th.join();
     for (const auto& r : results) CHECK(r == "10/1");
 }
+namespace {
+
+// A context object with a large Execution.Input, counting the copies asked for with and without it.
+class context_env final : public stepfn::eval_env {
+public:
+    json full = json::parse(R"({"Execution": {"Id": "e", "Input": {"items": [1, 2, 3]}}, "Map": {"Item": {"Index": 1, "Value": {"id": 7}}}})");
+    json without = json::parse(R"({"Execution": {"Id": "e"}, "Map": {"Item": {"Index": 1, "Value": {"id": 7}}}})");
+    mutable int copies_with = 0, copies_without = 0;
+    const json* context() const override { return &full; }
+    const json* context_without_input() const override { return &without; }
+    json context_copy(bool with_input) const override {
+        ++(with_input ? copies_with : copies_without);
+        return with_input ? full : without;
+    }
+    const json* variable(std::string_view) const override { return nullptr; }
+    std::uint64_t random() const override { return 4; }
+};
+
+stepfn::jsonata_template template_of(const std::string& text) {
+    auto t = stepfn::jsonata_template::compile(json(text), "/Output", "Output");
+    REQUIRE(t);
+    return std::move(*t);
+}
+
+} // namespace
+
+TEST_CASE("$states.context leaves out the execution's input unless the expression may read it", "[jsonata]") {
+    using stepfn::states_member;
+    // What the text says: only these certainly do not reach Execution.Input.
+    for (const char* text : {"{% $states.context.Map.Item.Value %}", "{% $states.context.Execution.Id & $states.input.x %}",
+                             "{% $states.context.Task.Token %}", "{% $states.input.Execution.Input %}"}) {
+        INFO(text);
+        CHECK_FALSE(template_of(text).reads(states_member::execution_input));
+    }
+    for (const char* text : {"{% $states.context.Execution.Input.items %}", "{% $states.context %}", "{% $states %}",
+                             "{% $states.context.Execution %}", "{% $states.context.*.Input %}",
+                             "{% $lookup($states.context, 'Execution') %}", "{% $states.context.Execution[0].Input %}",
+                             "{% $states.context.Map.Item.Value & $string($states.context) %}"}) {
+        INFO(text);
+        CHECK(template_of(text).reads(states_member::execution_input));
+    }
+
+    context_env base;
+    {
+        stepfn::states_env env(base);
+        auto v = env.evaluate(template_of("{% $states.context.Map.Item.Value.id %}"));
+        REQUIRE(v);
+        CHECK(*v == 7);
+        CHECK(base.copies_without == 1);
+        CHECK(base.copies_with == 0);
+        // Bound once per environment; an expression that may read the input binds it again, whole.
+        CHECK(env.evaluate(template_of("{% $states.context.Map.Item.Index %}")).value() == 1);
+        CHECK(base.copies_without == 1);
+        CHECK(env.evaluate(template_of("{% $count($states.context.Execution.Input.items) %}")).value() == 3);
+        CHECK(base.copies_with == 1);
+        CHECK(env.evaluate(template_of("{% $states.context.Map.Item.Index %}")).value() == 1);
+        CHECK(base.copies_with + base.copies_without == 2);
+    }
+    {
+        // The whole context, as before, when the expression passes it on.
+        stepfn::states_env env(base);
+        auto v = env.evaluate(template_of("{% $states.context %}"));
+        REQUIRE(v);
+        CHECK(*v == base.full);
+    }
+}
+
+TEST_CASE("An Output $merge([$states.input, {...}]) takes the input and gives the evaluator's answer", "[jsonata]") {
+    CHECK(stepfn::detail::merge_input_rest("$merge([$states.input, {'a': 1}])") == std::string_view("{'a': 1}"));
+    CHECK(stepfn::detail::merge_input_rest(" $merge( [ $states . input ,x ] ) ") == std::string_view("x"));
+    CHECK_FALSE(stepfn::detail::merge_input_rest("$merge([$states.inputs, x])"));
+    CHECK_FALSE(stepfn::detail::merge_input_rest("$merge([$states.input, x]).a"));
+    CHECK_FALSE(stepfn::detail::merge_input_rest("$merge([$states.input])"));
+
+    stepfn::empty_env base;
+    const json inputs[] = {json::parse(R"({"a": 1, "meta": 0, "z": -0.0, "tags": ["x"]})"), json::parse(R"([{"a": 1}, {"b": 2}])"),
+                           json("text"), json::parse("{}")};
+    const char* exprs[] = {
+        "{% $merge([$states.input, {'meta': {'tier': 'gold'}}]) %}",
+        "{% $merge([$states.input, {'n': $states.input.a + 1, 'a': 'over'}]) %}",
+        "{% $merge([$states.input, $states.input.missing]) %}",
+        "{% $merge([$states.input, [{'b': 2}, {'c': 3}]]) %}",
+        "{% $merge([$states.input, [{'b': 2}]]) %}",
+        "{% $merge([$states.input, 'text']) %}",
+        "{% $merge([$states.input, function($x) {$x}]) %}",
+        "{% $merge([$states.input, {'x': 1}]) ~> $keys() %}",
+        "{% $merge([$states.input, {'x': 1/0}]) %}",
+        "{% $merge([$states.input, {'x': 'y'}])]) %}",
+    };
+    for (const json& input : inputs) {
+        for (const char* text : exprs) {
+            INFO(input.dump() << " " << text);
+            auto t = stepfn::jsonata_template::compile(json(text), "/Output", "Output");
+            if (!t) {
+                CHECK(std::string(text).find("])])") != std::string::npos);  // the one that does not parse
+                continue;
+            }
+            stepfn::states_env whole(base), last(base);
+            whole.set("input", input);
+            last.set("input", input);
+            auto expected = whole.evaluate(*t);
+            auto got = last.evaluate_last(*t);
+            REQUIRE(expected.has_value() == got.has_value());
+            if (expected) CHECK(*expected == *got);
+            else CHECK(expected.error().cause == got.error().cause);
+            // Taken only where the shortcut answered: an object input merged with an object.
+            const json left = last.take("input");
+            CHECK((left == input || (left.is_null() && input.is_object())));
+        }
+    }
+    stepfn::states_env env(base);
+    env.set("input", inputs[0]);
+    auto t = stepfn::jsonata_template::compile(json(exprs[0]), "/Output", "Output");
+    REQUIRE(t);
+    auto out = env.evaluate_last(*t);
+    REQUIRE(out);
+    CHECK(*out == json::parse(R"({"a": 1, "meta": {"tier": "gold"}, "z": 0, "tags": ["x"]})"));
+    CHECK(out->dump() == R"({"a":1,"meta":{"tier":"gold"},"z":0,"tags":["x"]})");
+    CHECK(env.take("input").is_null());  // taken, not copied
+
+    // A workflow variable named `merge` is what `$merge` calls: not a function, so an error.
+    jsonata_test::test_env with_merge;
+    with_merge.variables["merge"] = 1;
+    stepfn::states_env shadowed(with_merge);
+    shadowed.set("input", inputs[0]);
+    auto refused = shadowed.evaluate_last(*t);
+    REQUIRE_FALSE(refused);
+    CHECK_THAT(refused.error().cause, Catch::Matchers::Contains("T1006"));
+    CHECK(shadowed.take("input") == inputs[0]);
+}
+
 } // namespace jsonata_test

@@ -26,6 +26,14 @@ public:
     // whole object.
     virtual const json* context_without_input() const { return context(); }
 
+    // A copy of the context object (an empty object when there is none), without
+    // `Execution.Input` unless `with_input`: for a JSONata `$states.context`, which holds the
+    // object by value. An engine builds it straight into the copy instead of copying it again.
+    virtual json context_copy(bool with_input) const {
+        const json* c = with_input ? context() : context_without_input();
+        return c != nullptr ? *c : json::object();
+    }
+
     // The current value of variable `name` (without the `$`), or nullptr when it is unassigned.
     virtual const json* variable(std::string_view name) const = 0;
 

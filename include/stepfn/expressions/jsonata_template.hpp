@@ -27,8 +27,9 @@
 
 namespace stepfn {
 
-// The members of `$states` an expression may read.
-enum class states_member : std::uint8_t { input = 1, result = 2, error_output = 4, context = 8 };
+// The members of `$states` an expression may read; execution_input is the context's
+// `Execution.Input`, the one part of `$states.context` that may be large.
+enum class states_member : std::uint8_t { input = 1, result = 2, error_output = 4, context = 8, execution_input = 16 };
 
 class jsonata_template {
 public:
@@ -57,6 +58,10 @@ public:
     // field '<field>' returned nothing (undefined)."; one that throws, with "... threw an error
     // during evaluation. <code>: <message>".
     result<json> evaluate(const eval_env& env) const;
+    // The same, where `input` is `$states.input` as `env` binds it and the caller reads it no
+    // more: an expression `$merge([$states.input, {...}])` (the commonest Output) may then take
+    // it instead of copying it, leaving null behind.
+    result<json> evaluate(const eval_env& env, json* input) const;
 
 private:
     struct impl;
@@ -80,20 +85,30 @@ public:
         auto it = states_.find(member);
         return it == states_.end() ? nullptr : &*it;
     }
-    // Binds `$states.context` from the base environment's context object, once.
-    void bind_context() {
-        if (states_.contains("context")) return;
-        const json* ctx = base_.context();
-        states_["context"] = ctx ? *ctx : json::object();
+    // Binds `$states.context` from the base environment's context object, once; without
+    // `Execution.Input` (a copy of the execution's input) unless `with_input`, so that a Map
+    // iteration reading `$states.context.Map.Item.Value` does not copy the execution's input.
+    void bind_context(bool with_input = true) {
+        if (context_ == 2 || (context_ == 1 && !with_input)) return;
+        states_["context"] = base_.context_copy(with_input);
+        context_ = with_input ? 2 : 1;
     }
     // Evaluates `t` here, binding `$states.context` first when `t` may read it.
     result<json> evaluate(const jsonata_template& t) {
-        if (t.reads(states_member::context)) bind_context();
+        if (t.reads(states_member::context)) bind_context(t.reads(states_member::execution_input));
         return t.evaluate(*this);
+    }
+    // Evaluates `t` as the last reader of `$states.input` (a state's Output), which it may take
+    // instead of copying; take("input") afterwards gives what is left of it.
+    result<json> evaluate_last(const jsonata_template& t) {
+        if (t.reads(states_member::context)) bind_context(t.reads(states_member::execution_input));
+        auto it = states_.find("input");
+        return t.evaluate(*this, it == states_.end() ? nullptr : &*it);
     }
 
     const json* context() const override { return base_.context(); }
     const json* context_without_input() const override { return base_.context_without_input(); }
+    json context_copy(bool with_input) const override { return base_.context_copy(with_input); }
     const json* variable(std::string_view name) const override {
         return name == "states" ? &states_ : base_.variable(name);
     }
@@ -103,6 +118,7 @@ public:
 private:
     const eval_env& base_;
     json states_ = json::object();
+    std::uint8_t context_ = 0;  // `$states.context` bound: 1 without Execution.Input, 2 with it
 };
 
 } // namespace stepfn

@@ -25,6 +25,13 @@ STEPFN_INLINE const json* frame_env::context_without_input() const {
     return &*context_without_input_;
 }
 
+// Built into the copy unless a cached object already has what is asked for.
+STEPFN_INLINE json frame_env::context_copy(bool with_input) const {
+    if (context_) return *context_;
+    if (!with_input && context_without_input_) return *context_without_input_;
+    return build_context(with_input);
+}
+
 STEPFN_INLINE json frame_env::build_context(bool with_input) const {
     const execution_record& rec = *frame_.exec;
     json exec_part = json::object();

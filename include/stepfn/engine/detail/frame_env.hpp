@@ -23,6 +23,7 @@ public:
     frame_env(engine_core& core, const frame& f, const state& s) : core_(core), frame_(f), state_(s) {}
     const json* context() const override;
     const json* context_without_input() const override;
+    json context_copy(bool with_input) const override;
     const json* variable(std::string_view name) const override {
         return frame_.variables ? frame_.variables->find(name) : nullptr;
     }

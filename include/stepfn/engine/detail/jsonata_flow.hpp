@@ -74,7 +74,7 @@ STEPFN_INLINE result<json> engine_core::jsonata_output(const state& s, states_en
         assigned = std::move(*vars);
     }
     if (!output) return env.take(fallback);
-    auto out = env.evaluate(*output);
+    auto out = env.evaluate_last(*output);  // nothing reads `$states.input` after the Output
     if (!out) return out;
     if (auto size = check_size(*out, s.name); !size) return tl::make_unexpected(std::move(size.error()));
     return out;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <stepfn/detail/json_pointer.hpp>
+#include <stepfn/expressions/detail/jsonata/program.hpp>  // null_non_finite
 #include <stepfn/expressions/detail/jsonata_shortcut.hpp>
 #include <stepfn/expressions/detail/jsonata_text.hpp>
 #include <stepfn/expressions/query_language.hpp>
@@ -23,7 +24,8 @@ namespace detail {
 static_assert(static_cast<std::uint8_t>(states_member::input) == states_input_bit &&
                   static_cast<std::uint8_t>(states_member::result) == states_result_bit &&
                   static_cast<std::uint8_t>(states_member::error_output) == states_error_output_bit &&
-                  static_cast<std::uint8_t>(states_member::context) == states_context_bit,
+                  static_cast<std::uint8_t>(states_member::context) == states_context_bit &&
+                  static_cast<std::uint8_t>(states_member::execution_input) == states_execution_input_bit,
               "jsonata_text.hpp's bits are states_member's");
 
 // One node of a compiled template: a literal (a subtree without expressions, copied as is),
@@ -34,6 +36,7 @@ struct jsonata_part {
     const json* literal = nullptr;               // into the template's own copy of the source
     std::optional<jsonata_expression> expression;
     std::optional<jsonata_shortcut> shortcut;    // a plain path, or one compared with a literal
+    std::optional<jsonata_expression> merge_rest; // X of `$merge([$states.input, X])`
     std::string text;                            // the expression as AWS's messages quote it
     std::string field;                           // "Arguments/a/0"
     std::vector<std::string> keys;               // an object's keys, in order, and their values in `items`
@@ -71,9 +74,14 @@ public:
                 return out;
             }
             reads = static_cast<std::uint8_t>(reads | states_members_read(out.text));
+            if ((reads & states_context_bit) != 0 && states_reads_execution_input(out.text))
+                reads = static_cast<std::uint8_t>(reads | states_execution_input_bit);
             out.k = jsonata_part::kind::expression;
             out.expression = std::move(*compiled);
             out.shortcut = parse_shortcut(out.text);
+            if (auto rest = merge_input_rest(out.text))
+                if (auto x = jsonata_expression::compile(*rest, options_); x && !x->uses_context_item())
+                    out.merge_rest = std::move(*x);
             return out;
         }
         bool dynamic = false;
@@ -105,12 +113,30 @@ private:
     const jsonata_options& options_;
 };
 
-inline result<json> evaluate_part(const jsonata_part& p, const eval_env& env) {
+// `$merge([$states.input, X])` when `input` is `$states.input` and may be consumed: X is
+// evaluated first (it may read the input too), then, when it is an object, the input becomes the
+// result with X's members set over it, in the order $merge gives. Anything else (X undefined, not
+// an object, an error) is left to the whole expression, which gives the reference's answer.
+inline std::optional<json> try_merge_input(const jsonata_part& p, const eval_env& env, json* input) {
+    // A workflow variable named `merge` is what `$merge` calls (the host's variables come before
+    // the built-in functions): the evaluator says what that means.
+    if (!p.merge_rest || input == nullptr || !input->is_object() || env.variable("merge") != nullptr) return std::nullopt;
+    auto x = p.merge_rest->evaluate(nullptr, env);
+    if (!x || !*x || !(*x)->is_object()) return std::nullopt;
+    json out = std::move(*input);
+    *input = json();
+    for (auto it = (*x)->begin(); it != (*x)->end(); ++it) out[it.key()] = std::move(it.value());
+    jsonata::null_non_finite(out);  // as the evaluator's result: -0 is 0, a non-finite number null
+    return out;
+}
+
+inline result<json> evaluate_part(const jsonata_part& p, const eval_env& env, json* input = nullptr) {
     switch (p.k) {
     case jsonata_part::kind::literal: return *p.literal;
     case jsonata_part::kind::expression: {
         if (p.shortcut)
             if (auto quick = try_shortcut(*p.shortcut, env)) return std::move(*quick);
+        if (auto merged = try_merge_input(p, env, input)) return std::move(*merged);
         auto v = p.expression->evaluate(nullptr, env);
         if (!v)
             return make_error(errors::query_evaluation_error, "The JSONata expression '" + p.text +
@@ -192,6 +218,11 @@ STEPFN_INLINE std::string jsonata_template::expression_text() const {
 STEPFN_INLINE result<json> jsonata_template::evaluate(const eval_env& env) const {
     if (!impl_) return json();
     return detail::evaluate_part(impl_->root, env);
+}
+
+STEPFN_INLINE result<json> jsonata_template::evaluate(const eval_env& env, json* input) const {
+    if (!impl_) return json();
+    return detail::evaluate_part(impl_->root, env, input);
 }
 
 } // namespace stepfn

@@ -14,7 +14,7 @@ namespace detail {
 // The bits of stepfn::states_member (jsonata_template.hpp, whose implementation includes this
 // header).
 inline constexpr std::uint8_t states_input_bit = 1, states_result_bit = 2, states_error_output_bit = 4,
-                              states_context_bit = 8;
+                              states_context_bit = 8, states_execution_input_bit = 16;
 
 inline bool states_name_char(char c) noexcept {
     const auto u = static_cast<unsigned char>(c);
@@ -45,6 +45,33 @@ inline std::uint8_t states_members_read(std::string_view text, bool conservative
         mask = static_cast<std::uint8_t>(mask | (found ? found : (conservative ? 0x0F : 0)));
     }
     return mask;
+}
+
+// Whether an expression's text may read `$states.context.Execution.Input`: the execution's input,
+// which a Map iteration's `$states.context` would otherwise copy once per item. Only
+// `$states.context.<name>` with another name than `Execution`, and `$states.context.Execution.<name>`
+// with another name than `Input`, are certainly not it; anything else (the context passed whole,
+// a wildcard, a lookup, `$states` itself) may be.
+inline bool states_reads_execution_input(std::string_view text) {
+    constexpr std::string_view name = "$states";
+    const auto step = [&](std::size_t& at, std::string_view* out) {
+        if (at >= text.size() || text[at] != '.') return false;
+        const std::size_t start = ++at;
+        while (at < text.size() && states_name_char(text[at])) ++at;
+        *out = text.substr(start, at - start);
+        return !out->empty();
+    };
+    for (std::size_t at = text.find(name); at != std::string_view::npos; at = text.find(name, at + 1)) {
+        std::size_t end = at + name.size();
+        if (end < text.size() && states_name_char(text[end])) continue;  // `$statesX`, another variable
+        std::string_view member, first, second;
+        if (!step(end, &member)) return true;  // `$states` whole
+        if (member != "context") continue;     // `$states.input` and the like
+        if (!step(end, &first)) return true;
+        if (first != "Execution") continue;
+        if (!step(end, &second) || second == "Input") return true;
+    }
+    return false;
 }
 
 inline std::string_view trim_spaces(std::string_view s) {

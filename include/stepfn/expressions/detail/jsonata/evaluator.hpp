@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -153,6 +154,7 @@ private:
     result<value> eval_variable(const node* n, const value& input, const frame_ptr& env);
     result<value> eval_array(const node* n, const value& input, const frame_ptr& env);
     result<value> eval_range(const node* n, const value& input, const frame_ptr& env);
+    result<std::optional<std::pair<double, double>>> range_bounds(const node* n, const value& input, const frame_ptr& env);
     result<value> eval_block(const node* n, const value& input, const frame_ptr& env);
     result<value> eval_condition(const node* n, const value& input, const frame_ptr& env);
     // eval_path.hpp
@@ -319,6 +321,17 @@ inline result<value> evaluator::eval_condition(const node* n, const value& input
 inline result<value> evaluator::eval_array(const node* n, const value& input, const frame_ptr& env) {
     json out = json::array();
     for (const node* item : n->items) {
+        if (item->type == node_type::range && item->predicates.empty() && !item->has_group && !item->keep_array) {
+            // `[1..n]`: the numbers go straight into the array, without a sequence of values.
+            if (auto r = charge(1); !r) return tl::make_unexpected(r.error());  // the step eval() counts
+            auto bounds = range_bounds(item, input, env);
+            if (!bounds) return tl::make_unexpected(bounds.error());
+            if (!*bounds) continue;
+            auto& members = out.get_ref<json::array_t&>();
+            members.reserve(members.size() + static_cast<std::size_t>((*bounds)->second - (*bounds)->first + 1));
+            for (double x = (*bounds)->first; x <= (*bounds)->second; x += 1) members.push_back(make_number(x));
+            continue;
+        }
         auto v = eval(item, input, env);
         if (!v) return v;
         if (v->undefined()) continue;
@@ -337,26 +350,37 @@ inline result<value> evaluator::eval_array(const node* n, const value& input, co
 }
 
 inline result<value> evaluator::eval_range(const node* n, const value& input, const frame_ptr& env) {
+    auto bounds = range_bounds(n, input, env);
+    if (!bounds) return tl::make_unexpected(bounds.error());
+    if (!*bounds) return value{};
+    const auto [a, b] = **bounds;
+    auto s = new_seq();
+    s->items.reserve(static_cast<std::size_t>(b - a + 1));
+    for (double x = a; x <= b; x += 1) s->items.push_back(value::own(make_number(x)));
+    return value::of(std::move(s));
+}
+
+// The checked bounds of `lo..hi`, its size charged; nullopt for an empty range.
+inline result<std::optional<std::pair<double, double>>> evaluator::range_bounds(const node* n, const value& input,
+                                                                                 const frame_ptr& env) {
+    using bounds = std::optional<std::pair<double, double>>;
     auto lo = eval(n->lhs, input, env);
-    if (!lo) return lo;
+    if (!lo) return tl::make_unexpected(lo.error());
     auto hi = eval(n->rhs, input, env);
-    if (!hi) return hi;
+    if (!hi) return tl::make_unexpected(hi.error());
     if (!lo->undefined() && (!lo->is_number() || !is_integer(lo->num())))
         return fail("T2003", "The left side of the range operator (..) must evaluate to an integer");
     if (!hi->undefined() && (!hi->is_number() || !is_integer(hi->num())))
         return fail("T2004", "The right side of the range operator (..) must evaluate to an integer");
-    if (lo->undefined() || hi->undefined()) return value{};
+    if (lo->undefined() || hi->undefined()) return bounds();
     const double a = lo->num();
     const double b = hi->num();
-    if (a > b) return value{};
+    if (a > b) return bounds();
     const double size = b - a + 1;
     if (size > 1e6)  // the reference allows 1e7 while its message says 1e6; we hold to the message
         return fail("D2014", "The size of the sequence allocated by the range operator (..) must not exceed 1e6.  Attempted to allocate " + js_number_to_string(size) + ".");
     if (auto r = charge(static_cast<std::uint64_t>(size)); !r) return tl::make_unexpected(r.error());
-    auto s = new_seq();
-    s->items.reserve(static_cast<std::size_t>(size));
-    for (double x = a; x <= b; x += 1) s->items.push_back(value::own(make_number(x)));
-    return value::of(std::move(s));
+    return bounds(std::in_place, a, b);
 }
 
 inline result<value> evaluator::eval_binary(const node* n, const value& input, const frame_ptr& env) {

@@ -182,14 +182,17 @@ inline result<value> fn_merge(call_info&, std::vector<value>& a) {
     if (a[0].is_json_array() && a[0].sole_owner()) {
         // An array made for this call that nothing else holds (`$merge([$states.input, {...}])`):
         // its objects' members move instead of being copied.
-        for (auto& o : const_cast<json&>(a[0].j()))
-            if (o.is_object())
-                for (auto it = o.begin(); it != o.end(); ++it) out[it.key()] = std::move(it.value());
+        for (auto& o : const_cast<json&>(a[0].j())) {
+            if (!o.is_object()) continue;
+            if (out.empty()) out = std::move(o);  // whole: no key lookups
+            else for (auto it = o.begin(); it != o.end(); ++it) out[it.key()] = std::move(it.value());
+        }
         return value::own(std::move(out));
     }
     for_each_item(a[0], [&](const value& o) {
         if (!o.is_object()) return;
-        for (auto it = o.j().begin(); it != o.j().end(); ++it) out[it.key()] = it.value();
+        if (out.empty()) out = o.j();  // whole: one copy, no key lookups
+        else for (auto it = o.j().begin(); it != o.j().end(); ++it) out[it.key()] = it.value();
     });
     return value::own(std::move(out));
 }

@@ -7,6 +7,7 @@
 // operations (substring, substr, slice, indexOf) whose index rules the picture-string code
 // depends on. Written from the ECMAScript specification so that stepfn prints the same text.
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -203,8 +204,11 @@ inline std::string js_to_fixed(double x, int f) {
     if (std::fabs(x) >= 1e21 || std::isinf(x)) return js_number_to_string(x);
     std::string sign;
     if (x < 0) { sign = "-"; x = -x; }
-    // Every double below 1e21 has an exact expansion of at most 1074 fractional digits.
-    static constexpr int exact = 1100;
+    // A double m * 2^(e-53) (m < 2^53) has an exact expansion of at most 53 - e fractional
+    // digits (1074 at most): printing that many, and at least f + 1, loses nothing.
+    int binary_exponent = 0;
+    std::frexp(x, &binary_exponent);
+    const int exact = (std::min)(1100, (std::max)(f + 1, 53 - binary_exponent));
     std::string buf(static_cast<std::size_t>(exact + 40), '\0');
     const int len = std::snprintf(&buf[0], buf.size(), "%.*f", exact, x);
     buf.resize(static_cast<std::size_t>(len));

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <system_error>
 
 #include <stepfn/expressions/detail/jsonata/js_number.hpp>
 #include <stepfn/json.hpp>
@@ -22,9 +23,17 @@ namespace jsonata {
 // Number(d.toPrecision(15)): what $string and string concatenation print.
 inline double to_precision15(double d) {
     if (!std::isfinite(d) || d == 0) return d;
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.14e", d);
-    return std::strtod(buf, nullptr);
+    // An integer below 10^15 has at most 15 digits: it is its own 15-digit rounding.
+    if (std::fabs(d) < 1e15 && std::floor(d) == d) return d;
+    // to_chars with a precision is printf's "%.14e" (correctly rounded), without the locale
+    // and the multi-precision arithmetic glibc's printf uses; from_chars is strtod's value.
+    char buf[64];  // "-d.dddddddddddddde-308": 22 characters and the terminator
+    const auto printed = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific, 14);
+    *printed.ptr = '\0';
+    double out = d;
+    // Out of range (the largest doubles round up to Infinity): strtod's answer, as before.
+    if (std::from_chars(buf, printed.ptr, out).ec != std::errc()) return std::strtod(buf, nullptr);
+    return out;
 }
 
 // A number as the JSON value results carry: integral values within 2^53 as integers, so they
