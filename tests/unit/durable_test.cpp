@@ -274,61 +274,53 @@ TEST_CASE("A callback task's token is accepted after a restart", "[durable]") {
     CHECK_FALSE(closed->has_value());
 }
 
-TEST_CASE("The execution's TimeoutSeconds counts from its start, across a restart", "[durable]") {
+namespace {
+
+// Starts `definition` on a durable engine, stops that engine while the execution waits, and
+// recovers it on a new one whose clock reads `down` seconds later; the execution must time out
+// at `limit` seconds from its start. Returns the stored history's last event type.
+std::string times_out_across_restart(const char* definition, stepfn::execution_type type, int down, int limit) {
     auto store = std::make_shared<stepfn::memory_store>();
-    auto machine = load(R"({"TimeoutSeconds":10,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100,"End":true}}})");
+    auto machine = load(definition);
     const auto start = stepfn::virtual_clock::default_start();
     std::string arn;
     {
         stepfn::manual_executor executor;
         stepfn::virtual_clock clock(start);
         engine_type engine(executor, clock, durable_options(store));
-        auto e = engine.start(machine);
+        stepfn::start_options options;
+        options.type = type;
+        auto e = engine.start(machine, json::object(), options);
         REQUIRE(e);
         arn = e->arn();
         settle(executor, clock, false);
     }
     stepfn::manual_executor executor;
-    stepfn::virtual_clock clock(start + std::chrono::seconds(20));
+    stepfn::virtual_clock clock(start + std::chrono::seconds(down));
     engine_type engine(executor, clock, durable_options(store));
     auto recovered = engine.recover();
     REQUIRE(recovered);
     REQUIRE(recovered->resumed.size() == 1);
     CHECK(recovered->resumed[0].join() == stepfn::execution_status::timed_out);
+    // At once when the limit passed while it was down; otherwise at the limit, from its start.
+    CHECK(clock.now() - start == std::chrono::seconds(std::max(down, limit)));
     auto row = store->find_execution(arn);
     REQUIRE(row);
     CHECK((*row)->status == stepfn::execution_status::timed_out);
-    CHECK(types_of(stored_history(*store, arn)).back() == "ExecutionTimedOut");
+    return types_of(stored_history(*store, arn)).back();
 }
 
-TEST_CASE("An EXPRESS execution keeps its five-minute limit across a restart", "[durable][express]") {
-    auto store = std::make_shared<stepfn::memory_store>();
-    auto machine = load(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}})");
-    const auto start = stepfn::virtual_clock::default_start();
-    std::string arn;
-    {
-        stepfn::manual_executor executor;
-        stepfn::virtual_clock clock(start);
-        engine_type engine(executor, clock, durable_options(store));
-        stepfn::start_options express;
-        express.type = stepfn::execution_type::express;
-        auto e = engine.start(machine, json::object(), express);
-        REQUIRE(e);
-        arn = e->arn();
-        settle(executor, clock, false);
+} // namespace
+
+TEST_CASE("An execution's time limit counts from its start, across a restart", "[durable][express]") {
+    SECTION("TimeoutSeconds that passed while the engine was down") {
+        CHECK(times_out_across_restart(R"({"TimeoutSeconds":10,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100,"End":true}}})",
+                                       stepfn::execution_type::standard, 20, 10) == "ExecutionTimedOut");
     }
-    stepfn::manual_executor executor;
-    stepfn::virtual_clock clock(start + std::chrono::seconds(200));
-    engine_type engine(executor, clock, durable_options(store));
-    auto recovered = engine.recover();
-    REQUIRE(recovered);
-    REQUIRE(recovered->resumed.size() == 1);
-    CHECK(recovered->resumed[0].join() == stepfn::execution_status::timed_out);
-    CHECK(clock.now() - start == std::chrono::seconds(300));  // from its start, not the restart
-    auto row = store->find_execution(arn);
-    REQUIRE(row);
-    CHECK((*row)->status == stepfn::execution_status::timed_out);
-    CHECK(types_of(stored_history(*store, arn)).back() == "ExecutionTimedOut");
+    SECTION("EXPRESS keeps its five minutes: its checkpoint says it is EXPRESS") {
+        CHECK(times_out_across_restart(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}})",
+                                       stepfn::execution_type::express, 200, 300) == "ExecutionTimedOut");
+    }
 }
 
 TEST_CASE("What a durable execution leaves in the store", "[durable]") {

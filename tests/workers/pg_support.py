@@ -33,19 +33,20 @@ def until(what, check, seconds=30):
     raise Failed("gave up waiting: " + what)
 
 
-def serve_tokens(tokens):
-    """An HTTP service on 127.0.0.1 that answers every POST as SQS would and records its body's
-    token under its "n": tokens[n] = [token, ...]."""
+def serve_posts(answer):
+    """An HTTP service on 127.0.0.1 that answers every POST with JSON: answer(headers, body bytes)
+    returns the reply's bytes. A client that went away (a worker killed mid-call) is ignored."""
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
-            tokens.setdefault(body.get("n"), []).append(body.get("token"))
-            answer = b'{"MessageId":"m"}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
+            reply = answer(self.headers, self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+            except OSError:
+                pass
 
         def log_message(self, *args):
             pass
@@ -54,3 +55,14 @@ def serve_tokens(tokens):
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+def serve_tokens(tokens):
+    """A service that answers as SQS would and records the token in each request's body under its
+    "n": tokens[n] = [token, ...]."""
+    def answer(headers, body):
+        request = json.loads(body or b"{}")
+        tokens.setdefault(request.get("n"), []).append(request.get("token"))
+        return b'{"MessageId":"m"}'
+
+    return serve_posts(answer)
