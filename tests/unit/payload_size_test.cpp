@@ -13,7 +13,7 @@
 #include <vector>
 
 #include <stepfn/detail/json_size.hpp>
-#include <stepfn/engine/detail/pipeline.hpp>
+#include <stepfn/engine/detail/sized_merge.hpp>
 #include <stepfn/expressions/json_path.hpp>
 #include <stepfn/tasks/callable_invoker.hpp>
 
