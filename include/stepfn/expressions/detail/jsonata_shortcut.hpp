@@ -10,12 +10,14 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <stepfn/expressions/eval_env.hpp>
+#include <stepfn/expressions/detail/jsonata_text.hpp>  // trim_spaces
 #include <stepfn/json.hpp>
 
 namespace stepfn {
@@ -111,28 +113,18 @@ inline std::optional<jsonata_shortcut> parse_shortcut(std::string_view text) {
 // expression has another shape. X is compiled on its own; its brackets must balance for it to
 // compile, so the `[` and `)` around it are the call's own.
 inline std::optional<std::string_view> merge_input_rest(std::string_view text) {
-    const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-    const auto skip = [&](std::string_view& s) {
-        while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-    };
-    const auto token = [&](std::string_view& s, std::string_view t) {
-        skip(s);
-        if (s.substr(0, t.size()) != t) return false;
-        s.remove_prefix(t.size());
-        return true;
-    };
     std::string_view s = text;
-    if (!token(s, "$merge") || !token(s, "(") || !token(s, "[") || !token(s, "$states") || !token(s, ".") ||
-        !token(s, "input") || !token(s, ","))
-        return std::nullopt;
-    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-    if (s.empty() || s.back() != ')') return std::nullopt;
-    s.remove_suffix(1);
-    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-    if (s.empty() || s.back() != ']') return std::nullopt;
-    s.remove_suffix(1);
-    skip(s);
-    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+    for (const std::string_view t : {"$merge", "(", "[", "$states", ".", "input", ","}) {
+        s = trim_spaces(s);
+        if (s.substr(0, t.size()) != t) return std::nullopt;
+        s.remove_prefix(t.size());
+    }
+    for (const char closing : {')', ']'}) {
+        s = trim_spaces(s);
+        if (s.empty() || s.back() != closing) return std::nullopt;
+        s.remove_suffix(1);
+    }
+    s = trim_spaces(s);
     if (s.empty()) return std::nullopt;
     return s;
 }
