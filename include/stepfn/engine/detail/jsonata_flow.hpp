@@ -203,10 +203,7 @@ STEPFN_INLINE result<json> engine_core::jsonata_arguments(frame& f, const state&
     auto args = env.evaluate(*arguments);
     if (!args) return args;
     inspect(f, s, "afterArguments", *args);
-    if (exceeds_size(*args, options_.bounds.max_payload_bytes))
-        return make_error(errors::data_limit_exceeded, "The state/task '" + s.name +
-                                                          "' returned a result with a size exceeding the maximum "
-                                                          "number of bytes service limit.");
+    if (exceeds_size(*args, options_.bounds.max_payload_bytes)) return tl::make_unexpected(size_error(s.name));
     return args;
 }
 

@@ -69,6 +69,16 @@ STEPFN_INLINE result<json> engine_core::effective_input(const state& s, json raw
     return s.input_path->extract(std::move(raw), env);
 }
 
+// The effective input where it lies in `raw` (a definite InputPath), for Parameters to read in
+// place instead of copying the raw input; `none` holds the `{}` of a null InputPath. nullptr
+// when it is not there: the caller then goes the copying way, which reports the error.
+inline const json* effective_in_place(const state& s, const json& raw, const eval_env& env, json& none) {
+    if (!definite(s.input_path)) return nullptr;
+    if (!s.input_path) return &(none = json::object());
+    if (s.input_path->is_root()) return &raw;
+    return s.input_path->find(raw, env);
+}
+
 STEPFN_INLINE result<json> engine_core::apply_output_path(const state& s, json data, const eval_env& env) const {
     if (!s.output_path) return json::object();
     if (s.output_path->is_root()) return data;
@@ -168,8 +178,7 @@ STEPFN_INLINE outcome engine_core::complete_state(const std::shared_ptr<frame>& 
             inspect(*f, s, "output", out);
             return outcome::advance(std::move(*out), next_of(s), std::move(*vars));
         }
-        std::size_t size = merged->size;
-        if (size == unknown_size) size = serialized_size(f->input, limit);
+        const std::size_t size = merged_size(*merged, f->input, limit);
         if (size > limit) {
             undo_merge(merged->effect);
             return outcome::fail(size_error(s.name));

@@ -46,6 +46,12 @@ inline result<sized_merge> merge_sized(const json_path& path, json& raw, std::si
     return merged;
 }
 
+// The merged document's size: worked out by the merge, or measured (up to `limit`) when the
+// raw input's size was not known.
+inline std::size_t merged_size(const sized_merge& m, const json& merged, std::size_t limit) {
+    return m.size == unknown_size ? serialized_size(merged, limit) : m.size;
+}
+
 inline void undo_merge(json_path::write_effect& e) {
     if (e.added_to) e.added_to->get_ref<json::object_t&>().pop_back();
     else if (e.slot) *e.slot = std::move(e.replaced);

@@ -34,7 +34,7 @@ STEPFN_INLINE outcome engine_core::run_pass(const std::shared_ptr<frame>& f, con
         const std::size_t size = same ? f->input_size : unknown_size;
         auto out = finish(effective_input(s, std::move(f->input), env), selects_only(s));
         if (!out) return outcome::fail(std::move(out.error()));
-        outcome o = outcome::advance(std::move(*out), next_of(s));
+        outcome o = outcome::advance(std::move(*out), next_of(s));  // no temporaries on this hot path
         o.output_size = size;
         return o;
     }
@@ -42,13 +42,8 @@ STEPFN_INLINE outcome engine_core::run_pass(const std::shared_ptr<frame>& f, con
     const std::size_t raw_size = f->input_size;
     result<json> value;
     // Parameters read the effective input where it lies in the raw input: no copy of it.
-    const json* in_place = nullptr;
     json no_input;
-    if (!p.result && p.parameters && definite(s.input_path)) {
-        if (!s.input_path) in_place = &(no_input = json::object());
-        else if (s.input_path->is_root()) in_place = &raw;
-        else in_place = s.input_path->find(raw, env);  // nullptr: the copy below reports the error
-    }
+    const json* in_place = !p.result && p.parameters ? effective_in_place(s, raw, env, no_input) : nullptr;
     if (p.result) {
         value = *p.result;
     } else if (s.input_path && s.input_path->is_root() && !p.parameters) {
@@ -75,8 +70,7 @@ STEPFN_INLINE outcome engine_core::run_pass(const std::shared_ptr<frame>& f, con
         auto merged = merge_sized(*p.result_path, raw, raw_size, std::move(*value), limit);
         if (!merged) return outcome::fail(std::move(merged.error()));
         inspect(*f, s, "afterResultPath", raw);
-        std::size_t size = merged->size;
-        if (size == unknown_size) size = serialized_size(raw, limit);
+        const std::size_t size = merged_size(*merged, raw, limit);
         if (size > limit) return outcome::fail(size_error(s.name));
         inspect(*f, s, "output", raw);
         return outcome::advance(std::move(raw), next_of(s), std::move(*vars), size);

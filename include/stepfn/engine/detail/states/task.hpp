@@ -176,13 +176,8 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
         const bool keep = keeps_raw_input(s, t.result_path) || t.timeout_seconds.path || t.heartbeat_seconds.path ||
                           t.credentials_template;
         // Parameters read the effective input where it lies in the raw input: no copy of it.
-        const json* in_place = nullptr;
         json no_input;
-        if (t.parameters && definite(s.input_path)) {
-            if (!s.input_path) in_place = &(no_input = json::object());
-            else if (s.input_path->is_root()) in_place = &f->input;
-            else in_place = s.input_path->find(f->input, env);  // nullptr: the copy below reports the error
-        }
+        const json* in_place = t.parameters ? effective_in_place(s, f->input, env, no_input) : nullptr;
         if (in_place) {
             inspect(*f, s, "input", f->input);
             inspect(*f, s, "afterInputPath", *in_place);
@@ -204,9 +199,7 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
         else inspect(*f, s, "afterParameters", params);
         // Without Parameters the task's input is a selection of the state's input, checked already.
         if ((t.parameters || !definite(s.input_path)) && exceeds_size(*params, options_.bounds.max_payload_bytes))
-            return outcome::fail(error{errors::data_limit_exceeded,
-                                            "The state/task '" + s.name +
-                                                "' returned a result with a size exceeding the maximum number of bytes service limit."});
+            return outcome::fail(size_error(s.name));
         if (t.timeout_seconds.path) {
             auto v = positive_from_path(*t.timeout_seconds.path, f->input, env, "TimeoutSecondsPath", false);
             if (!v) return outcome::fail(std::move(v.error()));
@@ -359,9 +352,7 @@ STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, 
 
     resource_names resource(t.resource);
     if (answer && exceeds_size(*answer, options_.bounds.max_payload_bytes))
-        answer = make_error(errors::data_limit_exceeded,
-                             "The state/task '" + t.resource +
-                                 "' returned a result with a size exceeding the maximum number of bytes service limit.");
+        answer = tl::make_unexpected(size_error(t.resource));
     else if (answer && exceeds_depth(*answer, options_.bounds.max_payload_depth))
         answer = make_error(errors::data_limit_exceeded, "The state/task '" + t.resource + "' returned a result nested more than " +
                                                              std::to_string(options_.bounds.max_payload_depth) +
