@@ -197,6 +197,34 @@ void five_states(benchmark::State& state) {
 }
 BENCHMARK(five_states)->ArgName("history")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The same JSON work without an engine, the floor that nlohmann::ordered_json sets for this
+// workflow: the input taken by value, Prepare's Result merged at $.meta, Route's two rules,
+// Large's Parameters, the same `charge` function's result merged at $.receipt, the output
+// read and freed. No names, ids, history or scheduling.
+void baseline_five_states(benchmark::State& state) {
+    const json input = stepfn_bench::small_payload();
+    const json tier = json{{"tier", "gold"}};
+    const auto charge = [](const json& in) { return json{{"charged", in.value("amount", 0)}, {"status", "ok"}}; };
+    for (auto _ : state) {
+        for (int i = 0; i < 1000; ++i) {
+            json data = input;
+            data["meta"] = tier;
+            const bool large = (data["amount"].is_number() && data["amount"].get<double>() > 1000) ||
+                               data["meta"]["tier"] == "gold";
+            json effective = json::object();
+            effective["order"] = data["order"];
+            effective["amount"] = data["amount"];
+            data = std::move(effective);
+            json receipt = charge(data);
+            data["receipt"] = std::move(receipt);
+            benchmark::DoNotOptimize(large);
+            benchmark::DoNotOptimize(data);
+        }
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 1000);
+}
+BENCHMARK(baseline_five_states)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 // The same workflow written in JSONata (Output, Condition, $states), side by side with the one
 // above: what evaluating JSONata costs against compiled paths (docs/performance.md).
 void five_states_jsonata(benchmark::State& state) {
