@@ -270,6 +270,8 @@ TEST_CASE("An Output $merge([$states.input, {...}]) takes the input and gives th
         "{% $merge([$states.input, function($x) {$x}]) %}",
         "{% $merge([$states.input, {'x': 1}]) ~> $keys() %}",
         "{% $merge([$states.input, {'x': 1/0}]) %}",
+        "{% $merge([$states.input, {'x': 1 + 'a'}]) %}",
+        "{% $merge([$states.input, $states.input.a ? $states.input.nothing : {'y': 1}]) %}",
         "{% $merge([$states.input, {'x': 'y'}])]) %}",
     };
     for (const json& input : inputs) {
