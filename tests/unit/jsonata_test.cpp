@@ -1,5 +1,6 @@
 #include "catch.hpp"
 
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -352,6 +353,38 @@ TEST_CASE("JSONata constant expressions are computed once at compile time, with 
     CHECK(with_input->evaluate(&input, env).value() == std::optional<json>(json{{"k", 1}}));
 }
 
+// Whether compile keeps a result for `text` (program.hpp's fold, on the compiled tree).
+bool folds(const std::string& text) {
+    namespace dj = stepfn::detail::jsonata;
+    dj::program p;
+    p.text = text;
+    dj::parser parse(p.text, p.nodes, 500);
+    auto raw = parse.parse();
+    REQUIRE(raw.has_value());
+    dj::rewriter rw(p.nodes);
+    auto tree = rw.process(*raw);
+    REQUIRE(tree.has_value());
+    p.root = *tree;
+    p.uses_parent = rw.uses_parent;
+    dj::fold(p);
+    return p.folded;
+}
+
+TEST_CASE("JSONata folds exactly the expressions that read nothing from outside", "[jsonata]") {
+    CHECK(folds("1 + 2"));
+    CHECK(folds("($x := 1; $x + 1)"));
+    CHECK(folds("$toMillis(\"2024-01-02\", \"[Y]-[M]-[D]\")"));
+    CHECK(folds("$map([1, 2], function($v) { $v * 2 })"));
+    CHECK_FALSE(folds("$x + 1"));
+    CHECK_FALSE(folds("$states.input.a"));
+    CHECK_FALSE(folds("$toMillis(\"10:30\", \"[H01]:[m01]\")"));  // the date is today's
+    CHECK_FALSE(folds("$now()"));
+    CHECK_FALSE(folds("$random()"));
+    CHECK_FALSE(folds("$shuffle([1, 2, 3])"));
+    CHECK_FALSE(folds("1 + \"a\""));         // errors are reported by each evaluation
+    CHECK_FALSE(folds("$count([1..100000])"));  // past the work allowed at compile time
+}
+
 TEST_CASE("JSONata expressions reading the random source or the clock are never folded", "[jsonata]") {
     jsonata_test::test_env env;
     auto r = jsonata_expression::compile("$random()");
@@ -364,6 +397,18 @@ TEST_CASE("JSONata expressions reading the random source or the clock are never 
     auto u = jsonata_expression::compile("$uuid() = $uuid()");
     REQUIRE(u.has_value());
     CHECK(u->evaluate(nullptr, env).value() == std::optional<json>(json(false)));
+    // A picture without the date takes it from the evaluation's "now".
+    auto t = jsonata_expression::compile("$toMillis(\"10:30\", \"[H01]:[m01]\")");
+    REQUIRE(t.has_value());
+    const auto today = [] {
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+        return static_cast<double>(ms - ms % 86400000 + 37800000);
+    };
+    const double before = today();
+    const auto at = t->evaluate(nullptr, env).value();
+    const double after = today();
+    REQUIRE(at.has_value());
+    CHECK((at->get<double>() == before || at->get<double>() == after));
     auto m = jsonata_expression::compile("$millis() > 1700000000000");
     REQUIRE(m.has_value());
     CHECK(m->evaluate(nullptr, env).value() == std::optional<json>(json(true)));
