@@ -7,7 +7,9 @@
 # Builds stepfn_jsonata_bench in Release (BUILD_DIR, default build/benchmark), installs the
 # pinned reference into BUILD_DIR/jsonata-oracle with npm ci, writes the reference's expected
 # results (so both sides time the cases the reference gives a value for), runs both, and prints
-# the figures per class of expression with the ratio.
+# the figures per class of expression with the ratio: stepfn as it runs (constant expressions
+# computed once at compile time) and with --no-fold (every expression evaluated every time, as
+# the reference does).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -41,21 +43,24 @@ node "$oracle/oracle.js" "$oracle/expected.jsonl" --corpus "$corpus" --documents
 
 ref=$(node "$oracle/bench.js" --json --min-time "$seconds" --corpus "$corpus" --documents "$documents")
 ours=$("$build/benchmarks/stepfn_jsonata_bench" "$corpus" "$documents" "$oracle/expected.jsonl" --json --min-time "$seconds")
+unfolded=$("$build/benchmarks/stepfn_jsonata_bench" "$corpus" "$documents" "$oracle/expected.jsonl" --json --min-time "$seconds" --no-fold)
 
-python3 - "$ref" "$ours" <<'PY'
+python3 - "$ref" "$ours" "$unfolded" <<'PY'
 import json, sys
-ref, ours = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+ref, ours, unfolded = (json.loads(a) for a in sys.argv[1:4])
 def human(rate):
     for unit, scale in (("M", 1e6), ("k", 1e3)):
         if rate >= scale:
             return f"{rate / scale:.2f} {unit}"
     return f"{rate:.1f}"
-print("| class | cases (ref / stepfn) | jsonata 2.0.6 (evals/s) | stepfn (evals/s) | ratio |")
-print("| --- | ---: | ---: | ---: | ---: |")
+def ratio(o, r):
+    return f"{o['per_second'] / r['per_second']:.1f}x" if r["per_second"] else "nan"
+print("| class | cases (ref / stepfn) | jsonata 2.0.6 (evals/s) | stepfn (evals/s) | ratio | stepfn --no-fold | ratio |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
 for group in sorted(set(ref) | set(ours), key=lambda g: (g == "all", g)):
-    r, o = ref.get(group), ours.get(group)
-    if not r or not o:
+    r, o, u = ref.get(group), ours.get(group), unfolded.get(group)
+    if not r or not o or not u:
         continue
-    ratio = o["per_second"] / r["per_second"] if r["per_second"] else float("nan")
-    print(f"| {group} | {r['cases']} / {o['cases']} | {human(r['per_second'])} | {human(o['per_second'])} | {ratio:.1f}x |")
+    print(f"| {group} | {r['cases']} / {o['cases']} | {human(r['per_second'])} | {human(o['per_second'])} | {ratio(o, r)} "
+          f"| {human(u['per_second'])} | {ratio(u, r)} |")
 PY

@@ -1,5 +1,6 @@
 #include "catch.hpp"
 
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -270,6 +271,8 @@ TEST_CASE("An Output $merge([$states.input, {...}]) takes the input and gives th
         "{% $merge([$states.input, function($x) {$x}]) %}",
         "{% $merge([$states.input, {'x': 1}]) ~> $keys() %}",
         "{% $merge([$states.input, {'x': 1/0}]) %}",
+        "{% $merge([$states.input, {'x': 1 + 'a'}]) %}",
+        "{% $merge([$states.input, $states.input.a ? $states.input.nothing : {'y': 1}]) %}",
         "{% $merge([$states.input, {'x': 'y'}])]) %}",
     };
     for (const json& input : inputs) {
@@ -312,6 +315,110 @@ TEST_CASE("An Output $merge([$states.input, {...}]) takes the input and gives th
     REQUIRE_FALSE(refused);
     CHECK_THAT(refused.error().cause, Catch::Matchers::Contains("T1006"));
     CHECK(shadowed.take("input") == inputs[0]);
+}
+
+TEST_CASE("JSONata constant expressions are computed once at compile time, with the same results", "[jsonata]") {
+    jsonata_options unfolded;
+    unfolded.fold_constants = false;
+    jsonata_test::test_env env;
+    for (const char* text : {"0.1 + 0.2", "$string(1e21) & \"x\"", "[1..3].($ * 2)", "{\"a\": [1, 2]}.a",
+                             "($f := function($x) { $x * 2 }; $f(21))", "$sum([1, 2, 3])", "1 / 0", "-(0)",
+                             "$uppercase(\"é\")", "$boolean(\"\")", "[]", "$keys({})"}) {
+        INFO(text);
+        auto folded = eval(text, nullptr, env);
+        auto plain = eval(text, nullptr, env, unfolded);
+        REQUIRE(folded.has_value() == plain.has_value());
+        if (folded) CHECK(*folded == *plain);
+    }
+    CHECK(value_of("60 * 60 * 24") == json(86400));
+    // Errors are not kept: each evaluation reports them as before.
+    CHECK(error_of("1 + \"a\"").rfind("T2002:", 0) == 0);
+    // A host variable named like a built-in (or a lexical variable) is read instead of it.
+    auto e = jsonata_expression::compile("$string(5)");
+    REQUIRE(e.has_value());
+    CHECK(e->evaluate(nullptr, env).value() == std::optional<json>(json("5")));
+    env.variables["string"] = 1;
+    auto shadowed = e->evaluate(nullptr, env);
+    REQUIRE_FALSE(shadowed.has_value());
+    CHECK(shadowed.error().cause.rfind("T1006:", 0) == 0);
+    auto bound = jsonata_expression::compile("($y := 2; $y * 3)");
+    REQUIRE(bound.has_value());
+    CHECK(bound->evaluate(nullptr, env).value() == std::optional<json>(json(6)));
+    env.variables["y"] = 10;  // the binding still comes first, folded or not
+    CHECK(bound->evaluate(nullptr, env).value() == std::optional<json>(json(6)));
+    // With an input the expression runs: `$` and field names read it.
+    const json input = {{"a", 1}};
+    auto with_input = jsonata_expression::compile("{\"k\": 1}");
+    REQUIRE(with_input.has_value());
+    CHECK(with_input->evaluate(&input, env).value() == std::optional<json>(json{{"k", 1}}));
+}
+
+// Whether compile keeps a result for `text` (program.hpp's fold, on the compiled tree).
+bool folds(const std::string& text) {
+    namespace dj = stepfn::detail::jsonata;
+    dj::program p;
+    p.text = text;
+    dj::parser parse(p.text, p.nodes, 500);
+    auto raw = parse.parse();
+    REQUIRE(raw.has_value());
+    dj::rewriter rw(p.nodes);
+    auto tree = rw.process(*raw);
+    REQUIRE(tree.has_value());
+    p.root = *tree;
+    p.uses_parent = rw.uses_parent;
+    dj::fold(p);
+    return p.folded;
+}
+
+TEST_CASE("JSONata folds exactly the expressions that read nothing from outside", "[jsonata]") {
+    CHECK(folds("1 + 2"));
+    CHECK(folds("($x := 1; $x + 1)"));
+    CHECK(folds("$toMillis(\"2024-01-02\", \"[Y]-[M]-[D]\")"));
+    CHECK(folds("$map([1, 2], function($v) { $v * 2 })"));
+    CHECK_FALSE(folds("$x + 1"));
+    CHECK_FALSE(folds("$states.input.a"));
+    CHECK_FALSE(folds("$toMillis(\"10:30\", \"[H01]:[m01]\")"));  // the date is today's
+    CHECK_FALSE(folds("$now()"));
+    CHECK_FALSE(folds("$random()"));
+    CHECK_FALSE(folds("$shuffle([1, 2, 3])"));
+    CHECK_FALSE(folds("1 + \"a\""));         // errors are reported by each evaluation
+    CHECK_FALSE(folds("$count([1..100000])"));  // past the work allowed at compile time
+}
+
+TEST_CASE("JSONata expressions reading the random source or the clock are never folded", "[jsonata]") {
+    jsonata_test::test_env env;
+    auto r = jsonata_expression::compile("$random()");
+    REQUIRE(r.has_value());
+    const auto first = r->evaluate(nullptr, env).value();
+    const auto second = r->evaluate(nullptr, env).value();
+    REQUIRE(first.has_value());
+    REQUIRE(second.has_value());
+    CHECK(*first != *second);
+    auto u = jsonata_expression::compile("$uuid() = $uuid()");
+    REQUIRE(u.has_value());
+    CHECK(u->evaluate(nullptr, env).value() == std::optional<json>(json(false)));
+    // A picture without the date takes it from the evaluation's "now".
+    auto t = jsonata_expression::compile("$toMillis(\"10:30\", \"[H01]:[m01]\")");
+    REQUIRE(t.has_value());
+    const auto today = [] {
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+        return static_cast<double>(ms - ms % 86400000 + 37800000);
+    };
+    const double before = today();
+    const auto at = t->evaluate(nullptr, env).value();
+    const double after = today();
+    REQUIRE(at.has_value());
+    CHECK((at->get<double>() == before || at->get<double>() == after));
+    auto m = jsonata_expression::compile("$millis() > 1700000000000");
+    REQUIRE(m.has_value());
+    CHECK(m->evaluate(nullptr, env).value() == std::optional<json>(json(true)));
+    // A variable of the host makes the expression read it every time.
+    auto v = jsonata_expression::compile("$n + 1");
+    REQUIRE(v.has_value());
+    env.variables["n"] = 1;
+    CHECK(v->evaluate(nullptr, env).value() == std::optional<json>(json(2)));
+    env.variables["n"] = 2;
+    CHECK(v->evaluate(nullptr, env).value() == std::optional<json>(json(3)));
 }
 
 } // namespace jsonata_test

@@ -32,6 +32,10 @@ struct jsonata_options {
     std::size_t max_depth = 500;            // nested function calls (evaluation depth is 4x this)
     std::uint64_t max_steps = 10'000'000;   // evaluation work units before "U1001" timeout
     bool aws_functions = true;              // $partition, $range, $hash, $random(seed), $uuid, $parse
+    // An expression that reads nothing from outside (no input, variable, clock or random
+    // source: `60 * 60 * 24`, `$uppercase("a")`) is evaluated once when it compiles and its
+    // result returned by every evaluation; false evaluates it every time.
+    bool fold_constants = true;
 };
 
 // A compiled JSONata expression: immutable, cheap to copy (shared), thread-safe to evaluate.

@@ -115,19 +115,22 @@ private:
 
 // `$merge([$states.input, X])` when `input` is `$states.input` and may be consumed: X is
 // evaluated first (it may read the input too), then, when it is an object, the input becomes the
-// result with X's members set over it, in the order $merge gives. Anything else (X undefined, not
-// an object, an error) is left to the whole expression, which gives the reference's answer.
-inline std::optional<json> try_merge_input(const jsonata_part& p, const eval_env& env, json* input) {
+// result with X's members set over it, in the order $merge gives, and X's error is the
+// expression's. Anything else (X undefined or a function, which evaluate() does not tell apart,
+// an array or a scalar) is left to the whole expression, which gives the reference's answer.
+// nullopt: the shortcut does not apply.
+inline std::optional<result<std::optional<json>>> try_merge_input(const jsonata_part& p, const eval_env& env, json* input) {
     // A workflow variable named `merge` is what `$merge` calls (the host's variables come before
     // the built-in functions): the evaluator says what that means.
     if (!p.merge_rest || input == nullptr || !input->is_object() || env.variable("merge") != nullptr) return std::nullopt;
     auto x = p.merge_rest->evaluate(nullptr, env);
-    if (!x || !*x || !(*x)->is_object()) return std::nullopt;
+    if (!x) return std::optional<result<std::optional<json>>>(std::move(x));
+    if (!*x || !(*x)->is_object()) return std::nullopt;
     json out = std::move(*input);
     *input = json();
     for (auto it = (*x)->begin(); it != (*x)->end(); ++it) out[it.key()] = std::move(it.value());
     jsonata::null_non_finite(out);  // as the evaluator's result: -0 is 0, a non-finite number null
-    return out;
+    return result<std::optional<json>>(std::optional<json>(std::move(out)));
 }
 
 inline result<json> evaluate_part(const jsonata_part& p, const eval_env& env, json* input = nullptr) {
@@ -136,8 +139,8 @@ inline result<json> evaluate_part(const jsonata_part& p, const eval_env& env, js
     case jsonata_part::kind::expression: {
         if (p.shortcut)
             if (auto quick = try_shortcut(*p.shortcut, env)) return std::move(*quick);
-        if (auto merged = try_merge_input(p, env, input)) return std::move(*merged);
-        auto v = p.expression->evaluate(nullptr, env);
+        auto merged = try_merge_input(p, env, input);
+        auto v = merged ? std::move(*merged) : p.expression->evaluate(nullptr, env);
         if (!v)
             return make_error(errors::query_evaluation_error, "The JSONata expression '" + p.text +
                                                                   "' specified for the field '" + p.field +

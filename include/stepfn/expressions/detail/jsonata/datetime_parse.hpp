@@ -5,13 +5,13 @@
 // expression (ECMAScript grammar, case-insensitive, as the reference builds it; run by regex.hpp) whose groups
 // give the components. Included by datetime.hpp.
 
-#include <chrono>
 #include <cmath>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <stepfn/error.hpp>
@@ -175,7 +175,9 @@ inline result<std::shared_ptr<const regex_program>> cached_matcher(const std::st
     return cache.emplace(pattern, std::move(*compiled)).first->second;
 }
 
-inline result<std::optional<double>> parse_date_time(std::string_view timestamp, std::string_view picture, double now_millis) {
+// `now_millis()` gives "now", read only when the picture leaves out a leading component.
+template <class Now>
+inline result<std::optional<double>> parse_date_time(std::string_view timestamp, std::string_view picture, Now&& now_millis) {
     auto spec = analyse_picture(to_utf16(picture));
     if (!spec) return tl::make_unexpected(spec.error());
     auto parts = matchers(*spec);
@@ -231,7 +233,7 @@ inline result<std::optional<double>> parse_date_time(std::string_view timestamp,
     const bool time_b = !time_a && is_type(47, mask);
 
     const std::u16string comps = std::u16string(date_b ? u"YD" : date_c ? u"XxwF" : date_d ? u"XWF" : u"YMD") + (time_b ? u"Phmsf" : u"Hmsf");
-    const calendar::utc_date now{calendar::time_clip(now_millis)};
+    std::optional<calendar::utc_date> now;
     bool start_specified = false, end_specified = false;
     for (const char16_t part : comps) {
         if (!get(part)) {
@@ -241,7 +243,8 @@ inline result<std::optional<double>> parse_date_time(std::string_view timestamp,
             } else if (part == u'P') {
                 components[part] = std::nan("");  // "am"/"pm" from now: never the number 1
             } else {
-                components[part] = component_value(now, part).number;
+                if (!now) now = calendar::utc_date{calendar::time_clip(now_millis())};
+                components[part] = component_value(*now, part).number;
             }
         } else {
             start_specified = true;
@@ -275,9 +278,11 @@ inline result<std::optional<double>> parse_date_time(std::string_view timestamp,
 } // namespace datetime_detail
 
 // $toMillis(text, picture) with the evaluation's "now" (what a picture leaves out before its
-// first component comes from it): ISO 8601 when picture is absent. nullopt when the text does
-// not match the picture; NaN for an ISO-shaped text that names no real instant.
-inline result<std::optional<double>> to_millis(std::string_view text, std::optional<std::string_view> picture, double now_millis) {
+// first component comes from it; `now_millis()` is called only then): ISO 8601 when picture is
+// absent. nullopt when the text does not match the picture; NaN for an ISO-shaped text that
+// names no real instant.
+template <class Now, std::enable_if_t<std::is_invocable_v<Now&>, int> = 0>
+inline result<std::optional<double>> to_millis(std::string_view text, std::optional<std::string_view> picture, Now&& now_millis) {
     if (!picture) {
         if (!calendar::looks_iso8601(text)) {
             return fail("D3110", "The argument of the toMillis function must be an ISO 8601 formatted timestamp. Given " + json_quote(text));
@@ -287,10 +292,9 @@ inline result<std::optional<double>> to_millis(std::string_view text, std::optio
     return datetime_detail::parse_date_time(text, *picture, now_millis);
 }
 
-// $toMillis(text, picture), "now" being the system clock.
-inline result<std::optional<double>> to_millis(std::string_view text, std::optional<std::string_view> picture) {
-    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
-    return to_millis(text, picture, static_cast<double>(now.count()));
+// The same with a fixed "now".
+inline result<std::optional<double>> to_millis(std::string_view text, std::optional<std::string_view> picture, double now_millis) {
+    return to_millis(text, picture, [now_millis] { return now_millis; });
 }
 
 } // namespace stepfn::detail::jsonata

@@ -130,6 +130,7 @@ public:
                                               std::chrono::system_clock::now().time_since_epoch()).count());
         return now_ms_;
     }
+    bool read_clock() const noexcept { return now_ms_ >= 0; }
     value root;  // `$$`
     bool parents_ = false;  // the expression uses `%`: values read from objects remember them
 

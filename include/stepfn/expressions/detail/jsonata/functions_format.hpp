@@ -72,9 +72,11 @@ inline result<value> fn_from_millis(call_info&, std::vector<value>& a) {
     return format_millis(a[0].num(), a, 1);
 }
 
-inline result<value> fn_to_millis(call_info&, std::vector<value>& a) {
+inline result<value> fn_to_millis(call_info& c, std::vector<value>& a) {
     if (arg(a, 0).undefined()) return value{};
-    auto r = to_millis(a[0].str(), opt_str(a, 1));
+    // "Now" is the evaluation's, as $now's (and a constant expression that reads it is not
+    // folded at compile time).
+    auto r = to_millis(a[0].str(), opt_str(a, 1), [&c] { return c.ev.now_ms(); });
     if (!r) return tl::make_unexpected(r.error());
     if (!*r) return value{};
     return num_value(**r);

@@ -2,12 +2,17 @@
 #define STEPFN_EXPRESSIONS_DETAIL_JSONATA_PROGRAM_HPP
 
 // jsonata_expression's definitions: compile = parse + rewrite into an arena owned by a shared
-// immutable program; evaluate = one evaluator over that tree, result copied out as JSON.
+// immutable program; evaluate = one evaluator over that tree, result copied out as JSON, or the
+// result computed at compile time when the expression reads nothing from outside.
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <stepfn/config.hpp>
 #include <stepfn/expressions/jsonata.hpp>
@@ -29,6 +34,13 @@ struct program {
     const node* root = nullptr;
     bool uses_context = false;
     bool uses_parent = false;
+    // The result of an expression that reads nothing from outside (no input, no host variable,
+    // no clock, no random source), computed when it compiled. Valid while the host defines
+    // none of `names` (the built-in functions and lexical variables it names: a host variable
+    // of that name would be read instead).
+    bool folded = false;
+    std::optional<json> constant;
+    std::vector<std::string> names;
 };
 
 // Whether `%` appears where the context is the top-level input, which has no parent: the
@@ -125,6 +137,124 @@ inline bool reads_root(const node* n, std::size_t depth = 0) {
     return false;
 }
 
+// Variable names the expression reads (`names`) and binds itself (`bound`: `:=`, lambda
+// parameters, `@$v`, `#$i`); false when the tree is too deep to walk.
+inline bool variable_names(const node* n, std::vector<std::string>& names, std::vector<std::string>& bound, std::size_t depth = 0) {
+    if (n == nullptr) return true;
+    if (depth > 2000) return false;
+    const auto add = [](std::vector<std::string>& to, const std::string& name) {
+        if (!name.empty() && std::find(to.begin(), to.end(), name) == to.end()) to.push_back(name);
+    };
+    if (n->type == node_type::variable && n->str != "$") add(names, n->str);
+    if (n->type == node_type::bind && n->lhs != nullptr) add(bound, n->lhs->str);
+    if (n->type == node_type::lambda)
+        for (const node* param : n->items) add(bound, param->str);
+    add(bound, n->focus);
+    add(bound, n->index_var);
+    bool ok = true;
+    const auto walk = [&](const node* c) { ok = ok && variable_names(c, names, bound, depth + 1); };
+    walk(n->lhs);
+    walk(n->rhs);
+    walk(n->third);
+    for (const node* c : n->items) walk(c);
+    for (const auto& p : n->pairs) walk(p.first), walk(p.second);
+    for (const auto& p : n->group) walk(p.first), walk(p.second);
+    for (const auto& s : n->stages) walk(s.filter), add(bound, s.index_var);
+    for (const auto& s : n->predicates) walk(s.filter), add(bound, s.index_var);
+    for (const auto& t : n->terms) walk(t.expr);
+    return ok;
+}
+
+// Whether every `$name` in the tree is a built-in function or a variable the tree binds.
+inline bool names_builtins_or_bound(const node* n, const std::vector<std::string>& bound, std::size_t depth = 0) {
+    if (n == nullptr) return true;
+    if (depth > 2000) return false;
+    if (n->type == node_type::variable && !n->str.empty() && n->str != "$" && n->builtin == nullptr &&
+        std::find(bound.begin(), bound.end(), n->str) == bound.end())
+        return false;
+    const auto ok = [&](const node* c) { return names_builtins_or_bound(c, bound, depth + 1); };
+    if (!ok(n->lhs) || !ok(n->rhs) || !ok(n->third)) return false;
+    for (const node* c : n->items)
+        if (!ok(c)) return false;
+    for (const auto& p : n->pairs)
+        if (!ok(p.first) || !ok(p.second)) return false;
+    for (const auto& p : n->group)
+        if (!ok(p.first) || !ok(p.second)) return false;
+    for (const auto& s : n->stages)
+        if (!ok(s.filter)) return false;
+    for (const auto& s : n->predicates)
+        if (!ok(s.filter)) return false;
+    for (const auto& t : n->terms)
+        if (!ok(t.expr)) return false;
+    return true;
+}
+
+// The host a constant is computed against: no variables, and it notices a read of its random
+// source (such a result is not constant).
+class fold_env final : public eval_env {
+public:
+    const json* context() const override { return nullptr; }
+    const json* variable(std::string_view) const override { return nullptr; }
+    std::uint64_t random() const override {
+        used_random = true;
+        return 0;
+    }
+    mutable bool used_random = false;
+};
+
+// One evaluation of the program with the context item `input`.
+inline result<std::optional<json>> run(const program& p, const json* input, const eval_env& env, std::uint64_t max_steps,
+                                       bool* read_clock = nullptr) {
+    const jsonata_options& o = p.options;
+    // The root scope lives on this stack frame; the shared_ptr to it owns nothing, so the
+    // common evaluation allocates no frame at all. Nothing refers to it after `ev` is gone.
+    frame root_scope;
+    const frame_ptr scope(std::shared_ptr<frame>(), &root_scope);
+    evaluator ev(env, (std::max)(o.max_depth, std::size_t{1}), max_steps, o.aws_functions);
+    ev.parents_ = p.uses_parent;
+    value in;
+    if (input != nullptr) {
+        in = value::ref(*input);
+        ev.root = in;
+        if (input->is_array()) {
+            auto s = new_seq();
+            s->items.push_back(in);
+            s->outer_wrapper = true;
+            in = value::of(std::move(s));
+        }
+    }
+    auto r = ev.eval(p.root, in, scope);
+    if (read_clock != nullptr) *read_clock = ev.read_clock();
+    if (!r) return tl::make_unexpected(r.error());
+    if (r->undefined() || r->is_fn()) return std::optional<json>();
+    // A non-finite number as the whole result stays a number (inside arrays and objects it is
+    // null, as JSON.stringify writes it): the caller decides what Infinity means for it.
+    if (r->is_number()) return std::optional<json>(r->num() == 0 ? json(0) : r->j());
+    // A document made by the evaluation that nothing else holds moves out instead of being copied.
+    json out = r->is_json() && r->sole_owner() ? std::move(const_cast<json&>(r->j())) : to_json_or_null(*r);
+    null_non_finite(out);
+    return std::optional<json>(std::move(out));
+}
+
+// Work a constant may cost at load before it is left to each evaluation instead: keeps
+// loading cheap and the kept result small.
+inline constexpr std::uint64_t max_fold_steps = 20000;
+
+// Computes the result of an expression that reads nothing from outside, once, at compile
+// time. An error is not kept: evaluation reports it as before.
+inline void fold(program& p) {
+    if (!p.options.fold_constants) return;
+    std::vector<std::string> names, bound;
+    if (!variable_names(p.root, names, bound) || !names_builtins_or_bound(p.root, bound)) return;
+    fold_env probe;
+    bool read_clock = false;
+    auto r = run(p, nullptr, probe, (std::min)(p.options.max_steps, max_fold_steps), &read_clock);
+    if (!r || probe.used_random || read_clock) return;
+    p.folded = true;
+    p.constant = std::move(*r);
+    p.names = std::move(names);
+}
+
 } // namespace jsonata
 } // namespace detail
 
@@ -143,39 +273,18 @@ STEPFN_INLINE result<jsonata_expression> jsonata_expression::compile(std::string
     if (p->uses_parent && detail::jsonata::parent_at_top(p->root))
         return detail::jsonata::fail("S0217", "The object representing the 'parent' cannot be derived from this expression");
     p->uses_context = detail::jsonata::reads_context(p->root) || detail::jsonata::reads_root(p->root);
+    detail::jsonata::fold(*p);
     return jsonata_expression(std::move(p));
 }
 
 STEPFN_INLINE result<std::optional<json>> jsonata_expression::evaluate(const json* input, const eval_env& env) const {
-    namespace dj = detail::jsonata;
-    const jsonata_options& o = program_->options;
-    // The root scope lives on this stack frame; the shared_ptr to it owns nothing, so the
-    // common evaluation allocates no frame at all. Nothing refers to it after `ev` is gone.
-    dj::frame root_scope;
-    const dj::frame_ptr frame(std::shared_ptr<dj::frame>(), &root_scope);
-    dj::evaluator ev(env, (std::max)(o.max_depth, std::size_t{1}), o.max_steps, o.aws_functions);
-    ev.parents_ = program_->uses_parent;
-    dj::value in;
-    if (input != nullptr) {
-        in = dj::value::ref(*input);
-        ev.root = in;
-        if (input->is_array()) {
-            auto s = dj::new_seq();
-            s->items.push_back(in);
-            s->outer_wrapper = true;
-            in = dj::value::of(std::move(s));
-        }
+    const detail::jsonata::program& p = *program_;
+    if (p.folded && input == nullptr) {
+        bool shadowed = false;
+        for (const auto& name : p.names) shadowed = shadowed || env.variable(name) != nullptr;
+        if (!shadowed) return p.constant;
     }
-    auto r = ev.eval(program_->root, in, frame);
-    if (!r) return tl::make_unexpected(r.error());
-    if (r->undefined() || r->is_fn()) return std::optional<json>();
-    // A non-finite number as the whole result stays a number (inside arrays and objects it is
-    // null, as JSON.stringify writes it): the caller decides what Infinity means for it.
-    if (r->is_number()) return std::optional<json>(r->num() == 0 ? json(0) : r->j());
-    // A document made by the evaluation that nothing else holds moves out instead of being copied.
-    json out = r->is_json() && r->sole_owner() ? std::move(const_cast<json&>(r->j())) : dj::to_json_or_null(*r);
-    dj::null_non_finite(out);
-    return std::optional<json>(std::move(out));
+    return detail::jsonata::run(p, input, env, p.options.max_steps);
 }
 
 STEPFN_INLINE const std::string& jsonata_expression::text() const noexcept { return program_->text; }
