@@ -59,16 +59,18 @@ STEPFN_INLINE outcome engine_core::execute_state(const std::shared_ptr<frame>& f
     // AWS links the first state's Entered event to nothing (previousEventId 0).
     emit(*f->exec, f->prev_event, entered_events[static_cast<int>(s.type())],
          [&] {
-             json details = json::object();
-             reserve_members(details, 3);
-             add_member(details, "name", s.name);
+             deferred_details parts;
+             parts.name = s.name;
              // An input that is still the execution's shows as the caller spelled it.
              const std::string& given = f->exec->given_input;
              const bool as_given = !given.empty() && ((f->is_root && f->first_state) || f->input == f->exec->input);
-             add_given_io(details, "input", "inputDetails", f->input, as_given ? given : std::string());
-             return details;
+             if (as_given) parts.text = std::make_shared<const std::string>(given);
+             else if (f->input_text) parts.text = std::move(f->input_text);  // the previous Exited event's
+             else parts.text = std::make_shared<const std::string>(json_text(f->input, f->input_size));
+             return parts;
          },
          !(f->is_root && f->first_state));
+    f->input_text.reset();
     f->first_state = false;
     f->entered_event = f->prev_event;
     if (traced(*f->exec)) trace_state_started(*f, s);
@@ -189,19 +191,31 @@ STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, cons
         }
         for (auto& item : assigned->items()) f->variables->values[item.key()] = item.value();
     }
-    emit(*f->exec, f->prev_event, exited_events[static_cast<int>(s.type())], [&] {
-        json details = json::object();
-        reserve_members(details, 3);
-        add_member(details, "name", s.name);
-        add_io(details, "output", "outputDetails", output);
-        if (assigns) {
-            json vars = json::object();
-            for (auto& item : assigned->items()) vars[item.key()] = json_text(item.value());
-            details["assignedVariables"] = std::move(vars);
-            details["assignedVariablesDetails"] = json{{"truncated", false}};
-        }
-        return details;
-    });
+    const event_type exited = exited_events[static_cast<int>(s.type())];
+    // The output's text, made once: the next state's Entered event shows the same value.
+    auto output_text = [&] {
+        auto text = std::make_shared<const std::string>(json_text(output, output_size));
+        if (target) f->input_text = text;
+        return text;
+    };
+    if (!assigns && s.type() != state_type::fail) {
+        emit(*f->exec, f->prev_event, exited, [&] { return deferred_details{s.name, output_text()}; });
+    } else {
+        emit(*f->exec, f->prev_event, exited, [&] {
+            json details = json::object();
+            reserve_members(details, 5);
+            add_member(details, "name", s.name);
+            add_member(details, "output", *output_text());
+            add_member(details, "outputDetails", json{{"truncated", false}});
+            if (assigns) {
+                json vars = json::object();
+                for (auto& item : assigned->items()) vars[item.key()] = json_text(item.value());
+                details["assignedVariables"] = std::move(vars);
+                details["assignedVariablesDetails"] = json{{"truncated", false}};
+            }
+            return details;
+        });
+    }
     if (!f->failed_run.is_null()) f->failed_run = json();
     if (traced(*f->exec)) trace_state_ended(*f, s, nullptr);
     if (target) {
