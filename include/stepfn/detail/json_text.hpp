@@ -51,10 +51,17 @@ public:
     void string(const std::string& s) {
         const char* const data = s.data();
         const std::size_t size = s.size();
-        unsigned char seen = 0;  // the union of the bytes' classes (see byte_class)
-        for (std::size_t i = 0; i < size; ++i) seen = static_cast<unsigned char>(seen | byte_class(data[i]));
-        if (seen & 2) return dumped(json(s));
-        const bool plain = seen == 0;
+        // One pass without branches (the compiler vectorises it): any byte above ASCII, any
+        // byte to escape.
+        unsigned char high = 0;
+        unsigned char special = 0;
+        for (std::size_t i = 0; i < size; ++i) {
+            const auto c = static_cast<unsigned char>(data[i]);
+            high = static_cast<unsigned char>(high | c);
+            special = static_cast<unsigned char>(special | (c < 0x20) | (c == '"') | (c == '\\'));
+        }
+        if (high & 0x80) return dumped(json(s));
+        const bool plain = special == 0;
         put('"');
         if (plain) {
             put(data, size);
@@ -138,11 +145,6 @@ public:
     }
 
 private:
-    // 0: written as it is; 1: escaped; 2: not ASCII (left to dump(), which checks the UTF-8).
-    static unsigned char byte_class(char ch) {
-        const auto c = static_cast<unsigned char>(ch);
-        return static_cast<unsigned char>((c >> 7) << 1 | (c < 0x20 || c == '"' || c == '\\' ? 1 : 0));
-    }
     void escape(unsigned char c) {
         switch (c) {
         case '"': return put("\\\"", 2);

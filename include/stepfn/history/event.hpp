@@ -158,14 +158,16 @@ inline task_event_kind task_event_of(event_type t) noexcept {
     }
 }
 
-// A state's Entered or Exited event as the engine makes it, before its details object exists:
-// the state's name and the payload as JSON text, shared with the other events that show the
-// same value (a state's output is the next state's input) instead of copied. Only a sink that
-// says so (history_sink::keeps_deferred) receives events in this form; it keeps them as they
-// are and builds the details when they are read (materialise), so recording costs no object.
+// An event whose details are a payload (and a state's name) as the engine makes it, before its
+// details object exists: a state's Entered and Exited events, ExecutionSucceeded, a Lambda or
+// activity task's *Succeeded. The payload is JSON text, shared with the other events that show
+// the same value (a state's output is the next state's input) instead of copied. Only a sink
+// that says so (history_sink::keeps_deferred) receives events in this form; it keeps them as
+// they are and builds the details when they are read (materialise), so recording costs no
+// object.
 struct deferred_details {
-    std::string name;                         // the state's
-    std::shared_ptr<const std::string> text;  // its input (Entered) or output (Exited); null: none
+    std::string name;                         // the state's (Entered and Exited events only)
+    std::shared_ptr<const std::string> text;  // the input (Entered) or the output; null: none
 };
 
 // One history event, shaped as AWS's: details hold the `*EventDetails` object (with `input` /

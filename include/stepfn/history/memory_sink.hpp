@@ -97,7 +97,7 @@ private:
         auto execution = by_arn_.find(execution_arn);
         if (execution == by_arn_.end()) {
             std::vector<std::size_t> indices;
-            indices.reserve(64);  // a run of small histories grows it rarely
+            indices.reserve(16);
             execution = by_arn_.emplace(std::string(execution_arn), std::move(indices)).first;
             arns_.push_back(&execution->first);
         }

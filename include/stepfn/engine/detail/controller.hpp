@@ -48,6 +48,19 @@ STEPFN_INLINE void engine_core::resume(const std::shared_ptr<frame>& f, const st
     run_frame(f);
 }
 
+// A JSONPath Pass with nothing but Next/End, a Choice or a Succeed, with InputPath and
+// OutputPath `$`: its output is its input, untouched, so its Exited event shows the text its
+// Entered event made.
+inline bool passes_input_through(const state& s) {
+    if (s.language == query_language::jsonata || !s.input_path || !s.input_path->is_root() || !s.output_path ||
+        !s.output_path->is_root())
+        return false;
+    if (s.type() == state_type::choice || s.type() == state_type::succeed) return true;
+    if (s.type() != state_type::pass || s.assign) return false;
+    const auto& p = std::get<pass_state>(s.body);
+    return !p.result && !p.parameters && p.result_path && p.result_path->is_root();
+}
+
 STEPFN_INLINE outcome engine_core::execute_state(const std::shared_ptr<frame>& f, const state& s) {
     static constexpr event_type entered_events[] = {
         event_type::task_state_entered, event_type::parallel_state_entered, event_type::map_state_entered,
@@ -56,6 +69,7 @@ STEPFN_INLINE outcome engine_core::execute_state(const std::shared_ptr<frame>& f
     f->entered_time = clock_->now();
     f->retry_count = 0;
     f->retrier_attempts.clear();
+    f->entered_text.reset();
     // AWS links the first state's Entered event to nothing (previousEventId 0).
     emit(*f->exec, f->prev_event, entered_events[static_cast<int>(s.type())],
          [&] {
@@ -67,6 +81,7 @@ STEPFN_INLINE outcome engine_core::execute_state(const std::shared_ptr<frame>& f
              if (as_given) parts.text = std::make_shared<const std::string>(given);
              else if (f->input_text) parts.text = std::move(f->input_text);  // the previous Exited event's
              else parts.text = std::make_shared<const std::string>(json_text(f->input, f->input_size));
+             if (!as_given && (passes_input_through(s) || s.type() == state_type::task)) f->entered_text = parts.text;
              return parts;
          },
          !(f->is_root && f->first_state));
@@ -193,8 +208,11 @@ STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, cons
     }
     const event_type exited = exited_events[static_cast<int>(s.type())];
     // The output's text, made once: the next state's Entered event shows the same value.
+    std::shared_ptr<const std::string> entered_text = std::move(f->entered_text);
     auto output_text = [&] {
-        auto text = std::make_shared<const std::string>(json_text(output, output_size));
+        auto text = entered_text && kind == transition_kind::advanced && !caught && passes_input_through(s)
+                        ? std::move(entered_text)
+                        : std::make_shared<const std::string>(json_text(output, output_size));
         if (target) f->input_text = text;
         return text;
     };

@@ -26,13 +26,6 @@ inline void add_io(json& details, const char* key, const char* details_key, cons
     add_member(details, details_key, std::move(truncated));
 }
 
-inline json io_details(const char* key, const char* details_key, const json& value) {
-    json details = json::object();
-    reserve_members(details, 2);
-    add_io(details, key, details_key, value);
-    return details;
-}
-
 // A sink (or hook) that throws must not break the execution.
 template <class Call>
 void deliver_quietly(Call&& call) {

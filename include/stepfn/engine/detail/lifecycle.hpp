@@ -272,13 +272,17 @@ STEPFN_INLINE void engine_core::end_execution(const std::shared_ptr<execution_re
         auto self = shared_from_this();
         post_to(root, [self, root]() { self->abort_frame(root); });
     }
-    emit(*rec, prev, final_events[static_cast<int>(status)], [&] {
-        if (status == execution_status::succeeded) return io_details("output", "outputDetails", output);
-        json details = json::object();
-        if (!e.name.empty()) details["error"] = e.name;
-        if (!e.cause.empty()) details["cause"] = e.cause;
-        return details;
-    });
+    if (status == execution_status::succeeded) {
+        emit(*rec, prev, final_events[static_cast<int>(status)],
+             [&] { return deferred_details{std::string(), std::make_shared<const std::string>(json_text(output))}; });
+    } else {
+        emit(*rec, prev, final_events[static_cast<int>(status)], [&] {
+            json details = json::object();
+            if (!e.name.empty()) details["error"] = e.name;
+            if (!e.cause.empty()) details["cause"] = e.cause;
+            return details;
+        });
+    }
     if (rec->durable && !rec->durable->detached) {
         // Callers learn of the end once the store has it (see checkpoint()).
         durable_state& d = *rec->durable;

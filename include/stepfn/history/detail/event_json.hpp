@@ -12,18 +12,21 @@ namespace stepfn {
 
 namespace detail {
 
-// {"name", "input"|"output", "inputDetails"|"outputDetails": {"truncated": false}}: the key
-// order and spelling the engine has always written for a state's Entered and Exited events.
+// The key order and spelling the engine has always written: {"name", "input", "inputDetails":
+// {"truncated": false}} for a state's Entered event, {"name", "output", "outputDetails"} for its
+// Exited event, {"output", "outputDetails"} for the other events it defers (ExecutionSucceeded,
+// a Lambda or activity task's *Succeeded).
 inline json deferred_state_details(const history_event& event) {
     const char* const key = info(event.type).details_key;
-    const bool exited = key != nullptr && std::strcmp(key, "stateExitedEventDetails") == 0;
+    const bool entered = key != nullptr && std::strcmp(key, "stateEnteredEventDetails") == 0;
+    const bool state = entered || (key != nullptr && std::strcmp(key, "stateExitedEventDetails") == 0);
     json details = json::object();
     reserve_members(details, 3);
-    add_member(details, "name", event.deferred.name);
-    add_member(details, exited ? "output" : "input", *event.deferred.text);
+    if (state) add_member(details, "name", event.deferred.name);
+    add_member(details, entered ? "input" : "output", *event.deferred.text);
     json truncated = json::object();
     add_member(truncated, "truncated", false);
-    add_member(details, exited ? "outputDetails" : "inputDetails", std::move(truncated));
+    add_member(details, entered ? "inputDetails" : "outputDetails", std::move(truncated));
     return details;
 }
 
