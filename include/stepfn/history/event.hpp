@@ -3,6 +3,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <string_view>
 
 #include <stepfn/json.hpp>
@@ -156,15 +158,38 @@ inline task_event_kind task_event_of(event_type t) noexcept {
     }
 }
 
+// An event whose details are a payload (and a state's name) as the engine makes it, before its
+// details object exists: a state's Entered and Exited events, ExecutionSucceeded, a Lambda or
+// activity task's *Succeeded. The payload is JSON text, shared with the other events that show
+// the same value (a state's output is the next state's input) instead of copied. Only a sink
+// that says so (history_sink::keeps_deferred) receives events in this form; it keeps them as
+// they are and builds the details when they are read (materialise), so recording costs no
+// object.
+struct deferred_details {
+    std::string name;                         // the state's (Entered and Exited events only)
+    std::shared_ptr<const std::string> text;  // the input (Entered) or the output; null: none
+};
+
 // One history event, shaped as AWS's: details hold the `*EventDetails` object (with `input` /
-// `output` as JSON text and their `*Details: {truncated}` companions).
+// `output` as JSON text and their `*Details: {truncated}` companions). While `deferred.text`
+// is set, `details` is still empty and details_of() / materialise() give it.
 struct history_event {
     std::int64_t id = 0;                   // 1-based, increasing per execution
     std::int64_t previous_event_id = 0;    // the preceding event of the same branch/iteration
     std::chrono::system_clock::time_point timestamp;
     event_type type = event_type::execution_started;
     json details = json::object();
+    deferred_details deferred;
+
+    bool is_deferred() const noexcept { return deferred.text != nullptr; }
 };
+
+// The details object, built from the deferred parts when there are any: exactly what the
+// engine writes in `details` for every other sink.
+json details_of(const history_event& event);
+
+// Builds `details` from the deferred parts and drops them; nothing when there are none.
+void materialise(history_event& event);
 
 // AWS's JSON shape: {"timestamp", "type", "id", "previousEventId", "<x>EventDetails"}.
 json to_json(const history_event& event);

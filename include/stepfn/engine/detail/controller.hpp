@@ -48,6 +48,19 @@ STEPFN_INLINE void engine_core::resume(const std::shared_ptr<frame>& f, const st
     run_frame(f);
 }
 
+// A JSONPath Pass with nothing but Next/End, a Choice or a Succeed, with InputPath and
+// OutputPath `$`: its output is its input, untouched, so its Exited event shows the text its
+// Entered event made.
+inline bool passes_input_through(const state& s) {
+    if (s.language == query_language::jsonata || !s.input_path || !s.input_path->is_root() || !s.output_path ||
+        !s.output_path->is_root())
+        return false;
+    if (s.type() == state_type::choice || s.type() == state_type::succeed) return true;
+    if (s.type() != state_type::pass || s.assign) return false;
+    const auto& p = std::get<pass_state>(s.body);
+    return !p.result && !p.parameters && p.result_path && p.result_path->is_root();
+}
+
 STEPFN_INLINE outcome engine_core::execute_state(const std::shared_ptr<frame>& f, const state& s) {
     static constexpr event_type entered_events[] = {
         event_type::task_state_entered, event_type::parallel_state_entered, event_type::map_state_entered,
@@ -56,19 +69,23 @@ STEPFN_INLINE outcome engine_core::execute_state(const std::shared_ptr<frame>& f
     f->entered_time = clock_->now();
     f->retry_count = 0;
     f->retrier_attempts.clear();
+    f->entered_text.reset();
     // AWS links the first state's Entered event to nothing (previousEventId 0).
     emit(*f->exec, f->prev_event, entered_events[static_cast<int>(s.type())],
          [&] {
-             json details = json::object();
-             reserve_members(details, 3);
-             add_member(details, "name", s.name);
+             deferred_details parts;
+             parts.name = s.name;
              // An input that is still the execution's shows as the caller spelled it.
              const std::string& given = f->exec->given_input;
              const bool as_given = !given.empty() && ((f->is_root && f->first_state) || f->input == f->exec->input);
-             add_given_io(details, "input", "inputDetails", f->input, as_given ? given : std::string());
-             return details;
+             if (as_given) parts.text = std::make_shared<const std::string>(given);
+             else if (f->input_text) parts.text = std::move(f->input_text);  // the previous Exited event's
+             else parts.text = std::make_shared<const std::string>(json_text(f->input, f->input_size));
+             if (!as_given && (passes_input_through(s) || s.type() == state_type::task)) f->entered_text = parts.text;
+             return parts;
          },
          !(f->is_root && f->first_state));
+    f->input_text.reset();
     f->first_state = false;
     f->entered_event = f->prev_event;
     if (traced(*f->exec)) trace_state_started(*f, s);
@@ -189,19 +206,34 @@ STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, cons
         }
         for (auto& item : assigned->items()) f->variables->values[item.key()] = item.value();
     }
-    emit(*f->exec, f->prev_event, exited_events[static_cast<int>(s.type())], [&] {
-        json details = json::object();
-        reserve_members(details, 3);
-        add_member(details, "name", s.name);
-        add_io(details, "output", "outputDetails", output);
-        if (assigns) {
-            json vars = json::object();
-            for (auto& item : assigned->items()) vars[item.key()] = json_text(item.value());
-            details["assignedVariables"] = std::move(vars);
-            details["assignedVariablesDetails"] = json{{"truncated", false}};
-        }
-        return details;
-    });
+    const event_type exited = exited_events[static_cast<int>(s.type())];
+    // The output's text, made once: the next state's Entered event shows the same value.
+    std::shared_ptr<const std::string> entered_text = std::move(f->entered_text);
+    auto output_text = [&] {
+        auto text = entered_text && kind == transition_kind::advanced && !caught && passes_input_through(s)
+                        ? std::move(entered_text)
+                        : std::make_shared<const std::string>(json_text(output, output_size));
+        if (target) f->input_text = text;
+        return text;
+    };
+    if (!assigns && s.type() != state_type::fail) {
+        emit(*f->exec, f->prev_event, exited, [&] { return deferred_details{s.name, output_text()}; });
+    } else {
+        emit(*f->exec, f->prev_event, exited, [&] {
+            json details = json::object();
+            reserve_members(details, 5);
+            add_member(details, "name", s.name);
+            add_member(details, "output", *output_text());
+            add_member(details, "outputDetails", json{{"truncated", false}});
+            if (assigns) {
+                json vars = json::object();
+                for (auto& item : assigned->items()) vars[item.key()] = json_text(item.value());
+                details["assignedVariables"] = std::move(vars);
+                details["assignedVariablesDetails"] = json{{"truncated", false}};
+            }
+            return details;
+        });
+    }
     if (!f->failed_run.is_null()) f->failed_run = json();
     if (traced(*f->exec)) trace_state_ended(*f, s, nullptr);
     if (target) {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -51,6 +52,13 @@ struct frame : std::enable_shared_from_this<frame> {
     // ResultPath merge is checked against the payload limit without walking unchanged data.
     // Whatever replaces `input` outside exit_state resets it.
     std::size_t input_size = unknown_size;
+    // `input` as history text, when the Exited event that handed it on made it: the next
+    // Entered event shares it. Set only just before the next state runs; taken by it.
+    std::shared_ptr<const std::string> input_text;
+    // The Entered event's text of `input` while a state that hands its input on untouched runs
+    // (passes_input_through: its Exited event shows the same text), or until a Task whose
+    // input is the state's input schedules it (TaskScheduled shows it).
+    std::shared_ptr<const std::string> entered_text;
     time_point entered_time;
     std::int64_t entered_event = 0;
     std::int64_t retry_count = 0;

@@ -4,18 +4,19 @@
 // History events as AWS writes them: ids from one counter per execution, each event linked to
 // the previous one of its frame, delivered to the execution's and the engine's sinks in id order.
 
+#include <memory>
 #include <mutex>
+#include <string>
+#include <type_traits>
 #include <utility>
 
 #include <stepfn/config.hpp>
 #include <stepfn/detail/guarded_call.hpp>
 #include <stepfn/detail/json_object.hpp>
+#include <stepfn/detail/json_text.hpp>
 #include <stepfn/engine/detail/engine_core.hpp>
 
 namespace stepfn::detail {
-
-// A payload as the history shows it: JSON text (invalid UTF-8 replaced, never an exception).
-inline std::string json_text(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 // Appends AWS's {"<key>": "<value as JSON text>", "<key>Details": {"truncated": false}}.
 inline void add_io(json& details, const char* key, const char* details_key, const json& value) {
@@ -23,13 +24,6 @@ inline void add_io(json& details, const char* key, const char* details_key, cons
     json truncated = json::object();
     add_member(truncated, "truncated", false);
     add_member(details, details_key, std::move(truncated));
-}
-
-inline json io_details(const char* key, const char* details_key, const json& value) {
-    json details = json::object();
-    reserve_members(details, 2);
-    add_io(details, key, details_key, value);
-    return details;
 }
 
 // A sink (or hook) that throws must not break the execution.
@@ -53,16 +47,24 @@ void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type typ
         }
         return;
     }
+    history_sink* const own = rec.sink.get();
+    history_sink* const shared = options_.history.get();
     history_event event;
     event.type = type;
-    event.details = details();  // before the lock: serialising payloads is the slow part
+    // Before the lock: serialising payloads is the slow part.
+    if constexpr (std::is_same_v<std::decay_t<decltype(details())>, deferred_details>) {
+        // A state's Entered/Exited event stays deferred only when every receiver keeps it so.
+        event.deferred = details();
+        const bool deferred = !rec.durable && (!own || own->keeps_deferred()) && (!shared || shared->keeps_deferred());
+        if (!deferred) materialise(event);
+    } else {
+        event.details = details();
+    }
     std::lock_guard<std::mutex> lock(rec.history_mutex);  // ids, times and order agree
     event.id = rec.event_count.fetch_add(1) + 1;
     event.previous_event_id = previous;
     event.timestamp = clock_->now();
     prev = event.id;
-    history_sink* const own = rec.sink.get();
-    history_sink* const shared = options_.history.get();
     if (rec.durable) {
         // The store gets every event with the checkpoint it belongs to (the sinks see it now).
         if (rec.durable->detached) return;

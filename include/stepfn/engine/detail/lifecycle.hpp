@@ -142,7 +142,12 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
     if (options.input_text && !options.input_text->empty() && options.input_text->size() <= options_.bounds.max_payload_bytes)
         rec->given_input = given_input_text(input, std::move(*options.input_text));
     std::int64_t prev = 0;
-    emit(*rec, prev, event_type::execution_started, [&] { return execution_started_details(input, rec->role_arn, rec->given_input); });
+    std::shared_ptr<const std::string> input_text;  // the first state's Entered event shows it too
+    emit(*rec, prev, event_type::execution_started, [&] {
+        if (!rec->given_input.empty()) return execution_started_details(input, rec->role_arn, rec->given_input);
+        input_text = std::make_shared<const std::string>(json_text(input, input_size));
+        return execution_started_details(input, rec->role_arn, *input_text);
+    });
     if (metrics_) count_execution_opened(*rec, true);
     if (spans_) trace_execution_started(*rec, options.trace_parent);
     // `$$.Execution.Input` needs the input as it was; a machine that never reads `$$` does not.
@@ -156,6 +161,7 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
     root->current = machine.top().start;
     root->input = std::move(input);
     root->input_size = input_size;
+    root->input_text = std::move(input_text);
     root->prev_event = prev;
     {
         std::lock_guard<std::mutex> lock(rec->mutex);
@@ -266,13 +272,17 @@ STEPFN_INLINE void engine_core::end_execution(const std::shared_ptr<execution_re
         auto self = shared_from_this();
         post_to(root, [self, root]() { self->abort_frame(root); });
     }
-    emit(*rec, prev, final_events[static_cast<int>(status)], [&] {
-        if (status == execution_status::succeeded) return io_details("output", "outputDetails", output);
-        json details = json::object();
-        if (!e.name.empty()) details["error"] = e.name;
-        if (!e.cause.empty()) details["cause"] = e.cause;
-        return details;
-    });
+    if (status == execution_status::succeeded) {
+        emit(*rec, prev, final_events[static_cast<int>(status)],
+             [&] { return deferred_details{std::string(), std::make_shared<const std::string>(json_text(output))}; });
+    } else {
+        emit(*rec, prev, final_events[static_cast<int>(status)], [&] {
+            json details = json::object();
+            if (!e.name.empty()) details["error"] = e.name;
+            if (!e.cause.empty()) details["cause"] = e.cause;
+            return details;
+        });
+    }
     if (rec->durable && !rec->durable->detached) {
         // Callers learn of the end once the store has it (see checkpoint()).
         durable_state& d = *rec->durable;

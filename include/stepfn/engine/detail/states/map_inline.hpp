@@ -237,6 +237,7 @@ STEPFN_INLINE void engine_core::reuse_child(frame& child, const frame& parent, j
     child.current = child.states->start;
     child.input = std::move(input);
     child.input_size = unknown_size;
+    child.input_text.reset();
     child.retry_count = 0;
     child.retrier_attempts.clear();
     ++child.generation;

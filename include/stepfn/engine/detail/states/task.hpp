@@ -218,6 +218,11 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
     }
 
     const json& task_input = raw_as_input ? *raw_as_input : *params;
+    // A task whose input is the state's input shows the text its Entered event made.
+    const std::shared_ptr<const std::string> entered_text = std::move(f->entered_text);
+    auto input_text = [&] {
+        return entered_text && raw_as_input == &f->input ? *entered_text : json_text(task_input);
+    };
     resource_names resource(t.resource);
     const task_family_events events = resource.events();
     emit(*f->exec, f->prev_event, events.scheduled, [&] {
@@ -226,10 +231,11 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
             details["resourceType"] = resource.type();
             details["resource"] = resource.name();
             details["region"] = options_.region;
-            details["parameters"] = json_text(task_input);
+            details["parameters"] = input_text();
         } else {
             details["resource"] = t.resource;
-            add_io(details, "input", "inputDetails", task_input);
+            add_member(details, "input", input_text());
+            add_member(details, "inputDetails", json{{"truncated", false}});
         }
         if (timeout) details["timeoutInSeconds"] = *timeout;
         if (heartbeat && resource.family() != task_family::lambda) details["heartbeatInSeconds"] = *heartbeat;
@@ -376,11 +382,17 @@ STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, 
         // that answered at once never reported the submission, so it is written here.
         emit(*f->exec, f->prev_event, event_type::task_submitted, [&] { return resource.base_details(); });
     }
-    emit(*f->exec, f->prev_event, events.succeeded, [&] {
-        json details = resource.base_details();
-        add_io(details, "output", "outputDetails", *answer);
-        return details;
-    });
+    if (resource.family() != task_family::service) {
+        // {output, outputDetails} only: deferred for a sink that keeps events (history_event::deferred).
+        emit(*f->exec, f->prev_event, events.succeeded,
+             [&] { return deferred_details{std::string(), std::make_shared<const std::string>(json_text(*answer))}; });
+    } else {
+        emit(*f->exec, f->prev_event, events.succeeded, [&] {
+            json details = resource.base_details();
+            add_io(details, "output", "outputDetails", *answer);
+            return details;
+        });
+    }
     if (metrics_) count_task(*f, t, task_phase::succeeded);
     if (traced(*f->exec)) trace_attempt_ended(*f, t, nullptr);
 

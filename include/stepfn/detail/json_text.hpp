@@ -1,0 +1,188 @@
+#ifndef STEPFN_DETAIL_JSON_TEXT_HPP
+#define STEPFN_DETAIL_JSON_TEXT_HPP
+
+// A payload as history shows it: the bytes of value.dump(-1, ' ', false, replace), written
+// straight into one string. nlohmann's serializer writes a character at a time through a
+// virtual output adapter and allocates an adapter and a 512-byte indent buffer per call; for
+// the small payloads most events carry that overhead is most of the cost of an event.
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include <stepfn/detail/json_size.hpp>
+#include <stepfn/json.hpp>
+
+namespace stepfn::detail {
+
+// Writes into a string sized ahead (from the caller's size, else a guess) through a cursor:
+// std::string::push_back is an out-of-line call per character.
+class json_text_writer {
+public:
+    json_text_writer(std::string& out, std::size_t expected) : out_(out) {
+        out_.resize(expected < 16 ? 16 : expected);
+        at_ = out_.data();
+        end_ = at_ + out_.size();
+    }
+    // Shrinks the string to what was written.
+    void finish() { out_.resize(static_cast<std::size_t>(at_ - out_.data())); }
+
+    void put(char c) {
+        if (at_ == end_) grow(1);
+        *at_++ = c;
+    }
+    void put(const char* text, std::size_t n) {
+        if (static_cast<std::size_t>(end_ - at_) < n) grow(n);
+        std::memcpy(at_, text, n);
+        at_ += n;
+    }
+
+    // nlohmann's exact text for what this writer does not spell itself (non-ASCII strings, so
+    // that invalid UTF-8 is replaced exactly as dump() does; binary values; deep subtrees).
+    void dumped(const json& value) {
+        const std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
+        put(text.data(), text.size());
+    }
+
+    void string(const std::string& s) {
+        const char* const data = s.data();
+        const std::size_t size = s.size();
+        // One pass without branches (the compiler vectorises it): any byte above ASCII, any
+        // byte to escape.
+        unsigned char high = 0;
+        unsigned char special = 0;
+        for (std::size_t i = 0; i < size; ++i) {
+            const auto c = static_cast<unsigned char>(data[i]);
+            high = static_cast<unsigned char>(high | c);
+            special = static_cast<unsigned char>(special | (c < 0x20) | (c == '"') | (c == '\\'));
+        }
+        if (high & 0x80) return dumped(json(s));
+        const bool plain = special == 0;
+        put('"');
+        if (plain) {
+            put(data, size);
+        } else {
+            std::size_t run = 0;  // start of the bytes copied as they are
+            for (std::size_t i = 0; i < size; ++i) {
+                const auto c = static_cast<unsigned char>(data[i]);
+                if (c >= 0x20 && c != '"' && c != '\\') continue;
+                put(data + run, i - run);
+                run = i + 1;
+                escape(c);
+            }
+            put(data + run, size - run);
+        }
+        put('"');
+    }
+
+    template <class Unsigned>
+    void digits(Unsigned n) {
+        std::array<char, 24> buffer;
+        std::size_t at = buffer.size();
+        do {
+            buffer[--at] = static_cast<char>('0' + static_cast<int>(n % 10));
+            n = static_cast<Unsigned>(n / 10);
+        } while (n != 0);
+        put(buffer.data() + at, buffer.size() - at);
+    }
+
+    void value(const json& v, int depth) {
+        // Deep subtrees go to dump() (recursive too): this writer adds no stack beyond it.
+        if (depth > 64) return dumped(v);
+        switch (v.type()) {
+        case json::value_t::object: {
+            put('{');
+            bool first = true;
+            for (const auto& member : v.get_ref<const json::object_t&>()) {
+                if (!first) put(',');
+                first = false;
+                string(member.first);
+                put(':');
+                value(member.second, depth + 1);
+            }
+            put('}');
+            return;
+        }
+        case json::value_t::array: {
+            put('[');
+            bool first = true;
+            for (const auto& item : v.get_ref<const json::array_t&>()) {
+                if (!first) put(',');
+                first = false;
+                value(item, depth + 1);
+            }
+            put(']');
+            return;
+        }
+        case json::value_t::string: return string(v.get_ref<const std::string&>());
+        case json::value_t::boolean:
+            if (v.get<bool>()) put("true", 4);
+            else put("false", 5);
+            return;
+        case json::value_t::null: put("null", 4); return;
+        case json::value_t::number_unsigned: return digits(v.get<std::uint64_t>());
+        case json::value_t::number_integer: {
+            const auto n = v.get<std::int64_t>();
+            if (n >= 0) return digits(static_cast<std::uint64_t>(n));
+            put('-');
+            // Negated in unsigned arithmetic: INT64_MIN has no positive counterpart.
+            return digits(std::uint64_t{0} - static_cast<std::uint64_t>(n));
+        }
+        case json::value_t::number_float: {
+            const double d = v.get<double>();
+            if (!std::isfinite(d)) return put("null", 4);
+            std::array<char, 64> buffer{};
+            const char* end = nlohmann::detail::to_chars(buffer.data(), buffer.data() + buffer.size(), d);
+            return put(buffer.data(), static_cast<std::size_t>(end - buffer.data()));
+        }
+        case json::value_t::binary:
+        case json::value_t::discarded: return dumped(v);
+        }
+    }
+
+private:
+    void escape(unsigned char c) {
+        switch (c) {
+        case '"': return put("\\\"", 2);
+        case '\\': return put("\\\\", 2);
+        case '\b': return put("\\b", 2);
+        case '\f': return put("\\f", 2);
+        case '\n': return put("\\n", 2);
+        case '\r': return put("\\r", 2);
+        case '\t': return put("\\t", 2);
+        default: {
+            static constexpr char hex[] = "0123456789abcdef";
+            const char escaped[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
+            return put(escaped, sizeof escaped);
+        }
+        }
+    }
+    void grow(std::size_t n) {
+        const auto used = static_cast<std::size_t>(at_ - out_.data());
+        out_.resize((std::max)(out_.size() * 2, used + n));
+        at_ = out_.data() + used;
+        end_ = out_.data() + out_.size();
+    }
+
+    std::string& out_;
+    char* at_ = nullptr;
+    char* end_ = nullptr;
+};
+
+// `size_hint`: the text's length when the caller knows it (frame::input_size), so the string
+// is allocated once.
+inline std::string json_text(const json& value, std::size_t size_hint = unknown_size) {
+    std::string out;
+    json_text_writer writer(out, size_hint != unknown_size ? size_hint : value.is_structured() ? 128 : 16);
+    writer.value(value, 0);
+    writer.finish();
+    return out;
+}
+
+} // namespace stepfn::detail
+
+#endif

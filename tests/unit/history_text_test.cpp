@@ -1,0 +1,224 @@
+// History at memory speed (issue 21): payload text written without nlohmann's serializer, and
+// a state's Entered/Exited events kept deferred by memory_sink. Both must give exactly the text
+// and the details the engine wrote before.
+
+#include "catch.hpp"
+#include "engine_harness.hpp"
+
+#include <cmath>
+#include <cstdint>
+#include <iterator>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <stepfn/detail/json_text.hpp>
+#include <stepfn/history/callback_sink.hpp>
+#include <stepfn/history/memory_sink.hpp>
+
+namespace history_text_test {
+
+namespace {
+
+std::string dumped(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// A document of every kind of value, drawn from `rng`, `depth` levels deep at most.
+json random_value(std::mt19937& rng, int depth) {
+    static const char* const strings[] = {"", "plain", "quote\"d", "back\\slash", "tab\tnew\nline\r", "\x01\x1f\x7f",
+                                          "caf\xc3\xa9", "\xf0\x9f\x98\x80 emoji", "bad \xff utf8", "\xc3", "/slash"};
+    const auto pick = std::uniform_int_distribution<int>(0, depth > 0 ? 9 : 6)(rng);
+    switch (pick) {
+    case 0: return nullptr;
+    case 1: return std::uniform_int_distribution<int>(0, 1)(rng) == 1;
+    case 2: return std::uniform_int_distribution<std::int64_t>((std::numeric_limits<std::int64_t>::min)(),
+                                                               (std::numeric_limits<std::int64_t>::max)())(rng);
+    case 3: return std::uniform_int_distribution<std::uint64_t>(0, (std::numeric_limits<std::uint64_t>::max)())(rng);
+    case 4: return std::uniform_real_distribution<double>(-1e6, 1e6)(rng) * std::pow(10.0, std::uniform_int_distribution<int>(-300, 300)(rng));
+    case 5:
+    case 6: return strings[std::uniform_int_distribution<std::size_t>(0, std::size(strings) - 1)(rng)];
+    case 7:
+    case 8: {
+        json object = json::object();
+        const int n = std::uniform_int_distribution<int>(0, 5)(rng);
+        for (int i = 0; i < n; ++i)
+            object[strings[std::uniform_int_distribution<std::size_t>(0, std::size(strings) - 1)(rng)] + std::to_string(i)] =
+                random_value(rng, depth - 1);
+        return object;
+    }
+    default: {
+        json array = json::array();
+        const int n = std::uniform_int_distribution<int>(0, 5)(rng);
+        for (int i = 0; i < n; ++i) array.push_back(random_value(rng, depth - 1));
+        return array;
+    }
+    }
+}
+
+// Every event a sink was given, as it was given (a sink that does not keep deferred events).
+struct collecting_sink final : stepfn::history_sink {
+    std::mutex mutex;
+    std::vector<stepfn::history_event> events;
+    void record(std::string_view, const stepfn::history_event& event) override {
+        std::lock_guard<std::mutex> lock(mutex);
+        events.push_back(event);
+    }
+};
+
+// Runs `definition` twice, once on an engine whose sink keeps deferred events (memory_sink) and
+// once on one whose sink gets every event built, and checks that both read the same history.
+void same_history(const std::string& definition, json input, std::optional<std::string> input_text = std::nullopt) {
+    const auto machine = load(definition);
+    auto run = [&](std::shared_ptr<stepfn::history_sink> sink) {
+        stepfn::manual_executor executor;
+        stepfn::virtual_clock clock;
+        stepfn::engine_options options;
+        options.history = std::move(sink);
+        options.seed = 7;
+        stepfn::basic_engine<stepfn::manual_executor, stepfn::virtual_clock> engine(executor, clock, options);
+        engine.invokers().add("arn:aws:lambda:us-east-1:123456789012:function:echo",
+                              answer([](const stepfn::task_request& r) -> stepfn::result<json> {
+                                  if (r.input_view().contains("fail")) return tl::make_unexpected(stepfn::error{"Boom", "asked to"});
+                                  return json{{"echoed", r.input_view()}, {"tab", "a\tb"}};
+                              }));
+        stepfn::start_options start;
+        start.name = "same";
+        start.input_text = input_text;
+        auto e = engine.start(machine, input, start);
+        REQUIRE(e);
+        (void)e->wait();
+    };
+    auto memory = std::make_shared<stepfn::memory_sink>();
+    auto built = std::make_shared<collecting_sink>();
+    run(memory);
+    run(built);
+    const auto arns = memory->executions();
+    REQUIRE(arns.size() == 1);
+    const auto kept = memory->events(arns[0]);
+    REQUIRE(kept.size() == built->events.size());
+    REQUIRE(memory->all().size() == kept.size());
+    const json as_json = memory->to_json(arns[0]);
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+        INFO("event " << i + 1 << " " << stepfn::to_string(kept[i].type));
+        CHECK_FALSE(kept[i].is_deferred());
+        CHECK(kept[i].type == built->events[i].type);
+        CHECK(kept[i].id == built->events[i].id);
+        CHECK(kept[i].previous_event_id == built->events[i].previous_event_id);
+        CHECK(dumped(kept[i].details) == dumped(built->events[i].details));
+        CHECK(dumped(as_json[i]) == dumped(stepfn::to_json(built->events[i])));
+        CHECK(dumped(memory->all()[i].details) == dumped(built->events[i].details));
+    }
+}
+
+} // namespace
+
+TEST_CASE("json_text writes exactly what dump() writes", "[history][json]") {
+    const std::vector<json> fixed = {
+        nullptr, true, false, 0, -1, 42, (std::numeric_limits<std::int64_t>::min)(), (std::numeric_limits<std::int64_t>::max)(),
+        (std::numeric_limits<std::uint64_t>::max)(), 0.1, -0.0, 1.0, 1e300, 5e-324, 123456789.125,
+        std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN(), "", "a\"b\\c\b\f\n\r\t",
+        std::string("nul\0byte", 8), "\x01\x02\x1f", "caf\xc3\xa9", "bad \xff\xfe", json::object(), json::array(),
+        json::parse(R"({"order":"A-1001","amount":250,"customer":{"id":17,"tier":"gold"},"tags":["x","y"]})"),
+        json::binary({1, 2, 3}),
+    };
+    for (const auto& value : fixed) {
+        INFO(dumped(value));
+        CHECK(stepfn::detail::json_text(value) == dumped(value));
+        // A size hint too small or too large changes nothing but the allocations.
+        CHECK(stepfn::detail::json_text(value, 1) == dumped(value));
+        CHECK(stepfn::detail::json_text(value, 4096) == dumped(value));
+    }
+
+    std::mt19937 rng(2112);
+    for (int i = 0; i < 500; ++i) {
+        const json value = random_value(rng, 4);
+        INFO(dumped(value));
+        CHECK(stepfn::detail::json_text(value) == dumped(value));
+        CHECK(stepfn::detail::json_text(value, stepfn::detail::serialized_size(value)) == dumped(value));
+    }
+
+    // Deeper than the writer recurses itself: the rest is left to dump().
+    json deep = "leaf";
+    for (int i = 0; i < 300; ++i) deep = json{{"k", json::array({deep, i})}};
+    CHECK(stepfn::detail::json_text(deep) == dumped(deep));
+}
+
+TEST_CASE("memory_sink builds a deferred event's details when it is read", "[history]") {
+    stepfn::memory_sink sink;
+    CHECK(sink.keeps_deferred());
+    stepfn::history_event entered;
+    entered.id = 2;
+    entered.type = stepfn::event_type::pass_state_entered;
+    entered.deferred = {"Step", std::make_shared<const std::string>(R"({"a":1})")};
+    CHECK(entered.is_deferred());
+    stepfn::history_event exited = entered;
+    exited.id = 3;
+    exited.type = stepfn::event_type::pass_state_exited;  // shares the entered event's text
+    sink.record("arn:x", entered);
+    sink.take("arn:x", std::move(exited));
+
+    const auto events = sink.events("arn:x");
+    REQUIRE(events.size() == 2);
+    CHECK(dumped(events[0].details) == R"({"name":"Step","input":"{\"a\":1}","inputDetails":{"truncated":false}})");
+    CHECK(dumped(events[1].details) == R"({"name":"Step","output":"{\"a\":1}","outputDetails":{"truncated":false}})");
+    CHECK_FALSE(events[0].is_deferred());
+    CHECK(events[0].details["input"] == R"({"a":1})");
+    CHECK(dumped(sink.to_json("arn:x")[1]["stateExitedEventDetails"]) == dumped(events[1].details));
+
+    // details_of() leaves a built event as it is; materialise() is done once.
+    stepfn::history_event built = events[0];
+    CHECK(stepfn::details_of(built) == built.details);
+    stepfn::materialise(built);
+    CHECK(dumped(built.details) == dumped(events[0].details));
+    CHECK(dumped(stepfn::details_of(entered)) == dumped(events[0].details));
+    stepfn::materialise(entered);
+    CHECK_FALSE(entered.is_deferred());
+    CHECK(dumped(entered.details) == dumped(events[0].details));
+}
+
+TEST_CASE("a sink that keeps deferred events reads the history every other sink gets", "[history][engine]") {
+    SECTION("Pass states: Result, Parameters, ResultPath, OutputPath") {
+        same_history(R"({"StartAt":"A","States":{
+            "A":{"Type":"Pass","Result":{"x":1.5,"s":"t\"q"},"ResultPath":"$.r","Next":"B"},
+            "B":{"Type":"Pass","Parameters":{"all.$":"$","n":3},"Next":"C"},
+            "C":{"Type":"Pass","OutputPath":"$.all.r","Next":"D"},
+            "D":{"Type":"Pass","End":true}}})",
+                     json{{"order", "A-1"}, {"uni", "caf\xc3\xa9"}, {"bad", "\xff"}});
+    }
+    SECTION("an input given as text shows as the caller spelled it while it is unchanged") {
+        same_history(R"({"StartAt":"A","States":{
+            "A":{"Type":"Pass","Next":"B"},
+            "B":{"Type":"Pass","Result":1,"ResultPath":"$.b","Next":"C"},
+            "C":{"Type":"Succeed"}}})",
+                     json{{"a", 1.0}}, std::string(R"({ "a" : 1.0 })"));
+    }
+    SECTION("Choice, Task, Catch, Fail") {
+        same_history(R"({"StartAt":"Route","States":{
+            "Route":{"Type":"Choice","Choices":[{"Variable":"$.go","StringEquals":"task","Next":"Call"}],"Default":"Stop"},
+            "Call":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:echo","ResultPath":"$.out","Next":"Bad"},
+            "Bad":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:echo",
+                   "Parameters":{"fail":true},"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.err","Next":"Stop"}],"End":true},
+            "Stop":{"Type":"Fail","Error":"Stopped","Cause":"by Choice"}}})",
+                     json{{"go", "task"}});
+    }
+    SECTION("Map and Parallel") {
+        same_history(R"({"StartAt":"M","States":{
+            "M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"I","States":{
+                "I":{"Type":"Pass","Parameters":{"v.$":"$"},"End":true}}},"ResultPath":"$.mapped","Next":"P"},
+            "P":{"Type":"Parallel","Branches":[
+                {"StartAt":"L","States":{"L":{"Type":"Pass","End":true}}},
+                {"StartAt":"R","States":{"R":{"Type":"Wait","Seconds":1,"Next":"R2"},"R2":{"Type":"Succeed"}}}],"End":true}}})",
+                     json{{"items", {1, "two", json{{"three", 3}}}}});
+    }
+    SECTION("JSONata states that assign variables") {
+        same_history(R"({"QueryLanguage":"JSONata","StartAt":"A","States":{
+            "A":{"Type":"Pass","Assign":{"seen":"{% $states.input.n %}","list":[1,2]},"Output":"{% {'n': $states.input.n + 1} %}","Next":"B"},
+            "B":{"Type":"Pass","Output":"{% {'total': $seen + $states.input.n} %}","End":true}}})",
+                     json{{"n", 1}});
+    }
+}
+
+} // namespace history_text_test
