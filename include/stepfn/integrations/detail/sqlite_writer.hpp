@@ -81,11 +81,15 @@ public:
             {&settle_,
              "UPDATE executions SET seq = ?2, event_count = ?3, snapshot = coalesce(?4, (SELECT c.snapshot FROM checkpoints c"
              " WHERE c.execution = ?1 AND c.snapshot IS NOT NULL ORDER BY c.seq DESC LIMIT 1), snapshot) WHERE created_order = ?1"},
+            // The same at its end, with how it ended.
+            {&end_,
+             "UPDATE executions SET seq = ?2, event_count = ?3, snapshot = coalesce(?4, (SELECT c.snapshot FROM checkpoints c"
+             " WHERE c.execution = ?1 AND c.snapshot IS NOT NULL ORDER BY c.seq DESC LIMIT 1), snapshot),"
+             " status = ?5, output = ?6, error = ?7, cause = ?8, stop_ns = ?9 WHERE created_order = ?1"},
             {&drop_checkpoints_, "DELETE FROM checkpoints WHERE execution = ?1"},
             {&redrive_,
              "UPDATE executions SET status = 'RUNNING', redrive_count = ?2, redrive_ns = ?3, stop_ns = NULL, output = '',"
              " error = '', cause = '' WHERE created_order = ?1"},
-            {&end_, "UPDATE executions SET status = ?2, output = ?3, error = ?4, cause = ?5, stop_ns = ?6 WHERE created_order = ?1"},
             {&open_token_, "INSERT OR REPLACE INTO tokens(token, execution_arn) VALUES(?1, ?2)"},
             {&close_token_, "DELETE FROM tokens WHERE token = ?1"},
         };
@@ -264,13 +268,6 @@ private:
             int b = first_error({redrive_.bind(1, order), redrive_.bind(2, cp.redriven->redrive_count), redrive_.bind(3, to_store_ns(cp.redriven->date))});
             if (auto r = done(redrive_, b, "storing the redrive", rc); !r) return r;
         }
-        if (cp.ended) {
-            const execution_change& c = *cp.ended;
-            end_.start();
-            int b = first_error({end_.bind(1, order), end_.bind(2, std::string_view(to_string(c.status))), end_.bind(3, c.output),
-                    end_.bind(4, c.error), end_.bind(5, c.cause), end_.bind(6, to_store_ns(c.date))});
-            if (auto r = done(end_, b, "storing how the execution ended", rc); !r) return r;
-        }
         const bool runs = !cp.ended && (running || cp.created || cp.redriven);
         if (runs) {
             sqlite_statement& s = insert_checkpoint_;
@@ -289,11 +286,17 @@ private:
         } else {
             // It ended here, or had ended before (events after its end): its own row holds
             // what it is now, and it needs no checkpoint row.
-            sqlite_statement& s = settle_;
+            sqlite_statement& s = cp.ended ? end_ : settle_;
             s.start();
             int b = first_error({s.bind(1, order), s.bind(2, static_cast<std::int64_t>(cp.sequence)), s.bind(3, expected),
                     cp.snapshot.empty() ? s.bind_null(4) : s.bind(4, cp.snapshot)});
-            if (auto r = done(s, b, "storing the execution's last checkpoint", rc); !r) return r;
+            if (cp.ended) {
+                const execution_change& c = *cp.ended;
+                b = first_error({b, s.bind(5, std::string_view(to_string(c.status))), s.bind(6, c.output), s.bind(7, c.error),
+                        s.bind(8, c.cause), s.bind(9, to_store_ns(c.date))});
+            }
+            if (auto r = done(s, b, cp.ended ? "storing how the execution ended" : "storing the execution's last checkpoint", rc); !r)
+                return r;
             drop_checkpoints_.start();
             b = first_error({drop_checkpoints_.bind(1, order)});
             if (auto r = done(drop_checkpoints_, b, "deleting the execution's checkpoints", rc); !r) return r;
