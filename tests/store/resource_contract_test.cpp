@@ -160,7 +160,7 @@ TEST_CASE("sqlite store: resources survive reopening, and a schema-1 store gets 
     {
         sqlite3* db = nullptr;
         REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-        const int rc = sqlite3_exec(db, "DROP TABLE resources; DROP TABLE checkpoints; PRAGMA user_version=1", nullptr, nullptr, nullptr);
+        const int rc = sqlite3_exec(db, "DROP TABLE resources; PRAGMA user_version=1", nullptr, nullptr, nullptr);
         sqlite3_close(db);
         REQUIRE(rc == SQLITE_OK);
     }

@@ -174,7 +174,7 @@ TEST_CASE("sqlite store: a write that fails after its checks keeps the batch's o
         CHECK(outcome[0]);
         CHECK(outcome[1]);
         REQUIRE_FALSE(outcome[2]);
-        CHECK(outcome[2].error().cause.find("storing the checkpoint") != std::string::npos);
+        CHECK(outcome[2].error().cause.find("storing the snapshot") != std::string::npos);
         CHECK(outcome[3]);
         CHECK(outcome[4]);
         CHECK_FALSE(db->in_transaction());

@@ -153,11 +153,7 @@ public:
 
     result<std::string> snapshot(std::string_view arn) override {
         std::lock_guard<std::mutex> lock(db_mutex_);
-        // That of the largest sequence among its checkpoint rows (a checkpoint without one keeps
-        // the one before), else its own row's: the last one before it ended.
-        auto stmt = statement(find_snapshot_,
-                              "SELECT coalesce((SELECT c.snapshot FROM checkpoints c WHERE c.execution = executions.created_order"
-                              " AND c.snapshot IS NOT NULL ORDER BY c.seq DESC LIMIT 1), snapshot) FROM executions WHERE arn = ?1");
+        auto stmt = statement(find_snapshot_, "SELECT snapshot FROM executions WHERE arn = ?1");
         if (!stmt) return tl::make_unexpected(std::move(stmt.error()));
         (*stmt)->bind(1, arn);
         const int rc = (*stmt)->step();
@@ -231,9 +227,7 @@ public:
         const std::size_t limit = request.max_results ? request.max_results : 1000;
 
         std::lock_guard<std::mutex> lock(db_mutex_);
-        auto count = statement(find_event_count_,
-                               "SELECT coalesce((SELECT c.event_count FROM checkpoints c WHERE c.execution = executions.created_order"
-                               " ORDER BY c.seq DESC LIMIT 1), event_count) FROM executions WHERE arn = ?1");
+        auto count = statement(find_event_count_, "SELECT event_count FROM executions WHERE arn = ?1");
         if (!count) return tl::make_unexpected(std::move(count.error()));
         (*count)->bind(1, arn);
         const int found = (*count)->step();

@@ -21,14 +21,10 @@
 namespace stepfn {
 namespace detail {
 
-// The columns every execution read selects from `executions`, in this order. Its progress (the
-// id of its latest event, its latest checkpoint's sequence) is its latest checkpoint row's
-// while it has one, else its own row's (sqlite_schema.hpp, schema 3).
+// The columns every execution read selects, in this order.
 inline constexpr const char* execution_columns =
     "arn, name, machine_arn, definition_id, status, input, output, error, cause, start_ns, stop_ns, redrive_count, "
-    "redrive_ns, coalesce((SELECT c.event_count FROM checkpoints c WHERE c.execution = executions.created_order"
-    " ORDER BY c.seq DESC LIMIT 1), event_count), coalesce((SELECT max(c.seq) FROM checkpoints c"
-    " WHERE c.execution = executions.created_order), seq)";
+    "redrive_ns, event_count, seq";
 
 inline result<stored_execution> read_execution(const sqlite_statement& row, const std::string& path) {
     stored_execution e;

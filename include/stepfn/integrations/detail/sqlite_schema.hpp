@@ -50,20 +50,6 @@ inline const char* const sqlite_migrations[] = {
     "  created_order INTEGER PRIMARY KEY, arn TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, body TEXT NOT NULL,"
     "  revision INTEGER NOT NULL);"
     "CREATE INDEX resources_by_kind ON resources(kind, created_order);",
-    // 3: checkpoints that only append. While an execution runs, each checkpoint's progress (its
-    // sequence, the id of its last event) and snapshot are a row of `checkpoints`, the latest
-    // the one of the largest sequence (a NULL snapshot keeps the one before): a checkpoint
-    // inserts a row instead of rewriting its execution's `executions` row. That row is written
-    // when the execution starts, is redriven and ends; at its end it takes the progress and the
-    // last snapshot (its seq, event_count and snapshot columns) and the execution's checkpoint
-    // rows are deleted, so the table holds the executions in flight only. An execution with no
-    // checkpoint row (ended, or running when a schema-2 store was migrated) has its progress
-    // in its own row: no data moves here. Keyed by (execution, seq) WITHOUT ROWID: one b-tree,
-    // no index beside it, and the rows of executions in flight (recent created_orders) share
-    // its last few pages.
-    "CREATE TABLE checkpoints("
-    "  execution INTEGER NOT NULL, seq INTEGER NOT NULL, event_count INTEGER NOT NULL, snapshot TEXT,"
-    "  PRIMARY KEY(execution, seq)) WITHOUT ROWID;",
 };
 inline constexpr std::int64_t sqlite_schema_version = static_cast<std::int64_t>(sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]));
 

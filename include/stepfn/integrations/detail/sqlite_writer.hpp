@@ -12,18 +12,11 @@
 // fewer). Only when a write fails after its checks passed (rare: a constraint the checks do not
 // foresee) is the transaction rolled back and the batch written again with a savepoint around
 // each checkpoint, which keeps the others.
-//
-// A checkpoint only appends (schema 3): a row of `checkpoints` with its progress and snapshot,
-// a row of `events`; the `executions` row is written when the execution starts, is redriven and
-// ends (when its checkpoint rows are deleted: the table holds executions in flight). What the checks need of an execution in flight (its created_order, its last sequence
-// and event id) is kept in memory from one checkpoint to the next, so that a checkpoint reads
-// nothing either; the file is read only for an execution this writer has not seen running.
 
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -64,32 +57,19 @@ public:
             {&savepoint_, "SAVEPOINT checkpoint"},
             {&release_, "RELEASE checkpoint"},
             {&rollback_to_, "ROLLBACK TO checkpoint"},
-            // The execution and its latest checkpoint (none: it has none yet).
-            {&find_,
-             "SELECT coalesce(c.seq, e.seq), coalesce(c.event_count, e.event_count), e.created_order, e.status = 'RUNNING' FROM executions e"
-             " LEFT JOIN checkpoints c ON c.execution = e.created_order WHERE e.arn = ?1 ORDER BY c.seq DESC LIMIT 1"},
+            {&find_, "SELECT seq, event_count, created_order FROM executions WHERE arn = ?1"},
             {&insert_version_, "INSERT OR IGNORE INTO machine_versions(id, machine_arn, definition) VALUES(?1, ?2, ?3)"},
             {&insert_execution_,
              "INSERT INTO executions(arn, seq, name, machine_arn, definition_id, status, input, output, error, cause, start_ns,"
              " stop_ns, redrive_count, redrive_ns, event_count, snapshot, created_order)"
              " VALUES(?1, 0, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0, '', ?14)"},
             {&insert_event_, "INSERT INTO events(execution, first_id, last_id, body) VALUES(?1, ?2, ?3, ?4)"},
-            {&insert_checkpoint_, "INSERT INTO checkpoints(execution, seq, event_count, snapshot) VALUES(?1, ?2, ?3, ?4)"},
-            {&prune_, "DELETE FROM checkpoints WHERE execution = ?1 AND seq < ?2"},
-            // An execution that is not running: its progress and snapshot (NULL: the latest one
-            // stays) in its own row, and its checkpoint rows gone.
-            {&settle_,
-             "UPDATE executions SET seq = ?2, event_count = ?3, snapshot = coalesce(?4, (SELECT c.snapshot FROM checkpoints c"
-             " WHERE c.execution = ?1 AND c.snapshot IS NOT NULL ORDER BY c.seq DESC LIMIT 1), snapshot) WHERE created_order = ?1"},
-            // The same at its end, with how it ended.
-            {&end_,
-             "UPDATE executions SET seq = ?2, event_count = ?3, snapshot = coalesce(?4, (SELECT c.snapshot FROM checkpoints c"
-             " WHERE c.execution = ?1 AND c.snapshot IS NOT NULL ORDER BY c.seq DESC LIMIT 1), snapshot),"
-             " status = ?5, output = ?6, error = ?7, cause = ?8, stop_ns = ?9 WHERE created_order = ?1"},
-            {&drop_checkpoints_, "DELETE FROM checkpoints WHERE execution = ?1"},
+            {&progress_, "UPDATE executions SET seq = ?2, event_count = ?3 WHERE created_order = ?1"},
+            {&snapshot_, "UPDATE executions SET seq = ?2, event_count = ?3, snapshot = ?4 WHERE created_order = ?1"},
             {&redrive_,
              "UPDATE executions SET status = 'RUNNING', redrive_count = ?2, redrive_ns = ?3, stop_ns = NULL, output = '',"
              " error = '', cause = '' WHERE created_order = ?1"},
+            {&end_, "UPDATE executions SET status = ?2, output = ?3, error = ?4, cause = ?5, stop_ns = ?6 WHERE created_order = ?1"},
             {&open_token_, "INSERT OR REPLACE INTO tokens(token, execution_arn) VALUES(?1, ?2)"},
             {&close_token_, "DELETE FROM tokens WHERE token = ?1"},
         };
@@ -170,8 +150,6 @@ private:
     }
     bool finish_failed() {
         if (db_->in_transaction()) run(rollback_);
-        // What this transaction had noted may not be in the file: read it again from there.
-        known_.clear();
         return false;
     }
     static int run(sqlite_statement& stmt) {
@@ -192,33 +170,20 @@ private:
     // failed; `wrote` says whether the checks had all passed (so something may be written).
     result<void> apply(execution_checkpoint& cp, const std::string& events_body_text, int& rc, bool& wrote) {
         const std::string& arn = cp.execution_arn;
-        bool exists = false, running = false;
-        std::int64_t last = 0, expected = 0, order = next_order_;
-        const auto seen = known_.find(arn);
-        if (seen != known_.end()) {
-            exists = running = true;
-            order = seen->second.order;
-            last = seen->second.sequence;
-            expected = seen->second.event_count;
-        } else {
-            find_.start();
-            find_.bind(1, arn);
-            const int found = find_.step();
-            if (found != SQLITE_ROW && found != SQLITE_DONE) {
-                rc = found;
-                auto e = db_->fail(found, "reading the execution");
-                sqlite3_reset(find_.get());
-                return tl::make_unexpected(std::move(e));
-            }
-            exists = found == SQLITE_ROW;
-            if (exists) {
-                last = find_.integer(0);
-                expected = find_.integer(1);
-                order = find_.integer(2);
-                running = find_.integer(3) != 0;
-            }
+        find_.start();
+        find_.bind(1, arn);
+        const int found = find_.step();
+        if (found != SQLITE_ROW && found != SQLITE_DONE) {
+            rc = found;
+            auto e = db_->fail(found, "reading the execution");
             sqlite3_reset(find_.get());
+            return tl::make_unexpected(std::move(e));
         }
+        const bool exists = found == SQLITE_ROW;
+        const std::int64_t last = exists ? find_.integer(0) : 0;
+        std::int64_t expected = exists ? find_.integer(1) : 0;
+        std::int64_t order = exists ? find_.integer(2) : next_order_;
+        sqlite3_reset(find_.get());
 
         if (cp.created) {
             if (exists) return make_error("ExecutionAlreadyExists", "the store already holds the execution '" + arn + "'");
@@ -263,43 +228,27 @@ private:
                     s.bind(4, events_body_text.empty() ? std::string_view(body) : std::string_view(events_body_text))});
             if (auto r = done(s, b, "storing history events", rc); !r) return r;
         }
+        if (cp.snapshot.empty()) {
+            progress_.start();
+            int b = first_error({progress_.bind(1, order), progress_.bind(2, static_cast<std::int64_t>(cp.sequence)), progress_.bind(3, expected)});
+            if (auto r = done(progress_, b, "storing the execution's progress", rc); !r) return r;
+        } else {
+            snapshot_.start();
+            int b = first_error({snapshot_.bind(1, order), snapshot_.bind(2, static_cast<std::int64_t>(cp.sequence)), snapshot_.bind(3, expected),
+                    snapshot_.bind(4, cp.snapshot)});
+            if (auto r = done(snapshot_, b, "storing the snapshot", rc); !r) return r;
+        }
         if (cp.redriven) {
             redrive_.start();
             int b = first_error({redrive_.bind(1, order), redrive_.bind(2, cp.redriven->redrive_count), redrive_.bind(3, to_store_ns(cp.redriven->date))});
             if (auto r = done(redrive_, b, "storing the redrive", rc); !r) return r;
         }
-        const bool runs = !cp.ended && (running || cp.created || cp.redriven);
-        if (runs) {
-            sqlite_statement& s = insert_checkpoint_;
-            s.start();
-            // NULL: no snapshot in this checkpoint, the one before stays the latest.
-            int b = first_error({s.bind(1, order), s.bind(2, static_cast<std::int64_t>(cp.sequence)), s.bind(3, expected),
-                    cp.snapshot.empty() ? s.bind_null(4) : s.bind(4, cp.snapshot)});
-            if (auto r = done(s, b, "storing the checkpoint", rc); !r) return r;
-            if (!cp.snapshot.empty() && cp.sequence % prune_interval == 0) {
-                // The rows before one with a snapshot are history: deleted every few
-                // checkpoints, so a long execution holds at most prune_interval rows.
-                prune_.start();
-                b = first_error({prune_.bind(1, order), prune_.bind(2, static_cast<std::int64_t>(cp.sequence))});
-                if (auto r = done(prune_, b, "deleting older checkpoints", rc); !r) return r;
-            }
-        } else {
-            // It ended here, or had ended before (events after its end): its own row holds
-            // what it is now, and it needs no checkpoint row.
-            sqlite_statement& s = cp.ended ? end_ : settle_;
-            s.start();
-            int b = first_error({s.bind(1, order), s.bind(2, static_cast<std::int64_t>(cp.sequence)), s.bind(3, expected),
-                    cp.snapshot.empty() ? s.bind_null(4) : s.bind(4, cp.snapshot)});
-            if (cp.ended) {
-                const execution_change& c = *cp.ended;
-                b = first_error({b, s.bind(5, std::string_view(to_string(c.status))), s.bind(6, c.output), s.bind(7, c.error),
-                        s.bind(8, c.cause), s.bind(9, to_store_ns(c.date))});
-            }
-            if (auto r = done(s, b, cp.ended ? "storing how the execution ended" : "storing the execution's last checkpoint", rc); !r)
-                return r;
-            drop_checkpoints_.start();
-            b = first_error({drop_checkpoints_.bind(1, order)});
-            if (auto r = done(drop_checkpoints_, b, "deleting the execution's checkpoints", rc); !r) return r;
+        if (cp.ended) {
+            const execution_change& c = *cp.ended;
+            end_.start();
+            int b = first_error({end_.bind(1, order), end_.bind(2, std::string_view(to_string(c.status))), end_.bind(3, c.output),
+                    end_.bind(4, c.error), end_.bind(5, c.cause), end_.bind(6, to_store_ns(c.date))});
+            if (auto r = done(end_, b, "storing how the execution ended", rc); !r) return r;
         }
         for (const auto& t : cp.tokens) {
             if (t.open) {
@@ -312,35 +261,14 @@ private:
                 if (auto r = done(close_token_, b, "closing a task token", rc); !r) return r;
             }
         }
-        // Everything is written: what the next checkpoint of a running execution checks against.
-        if (!runs) {
-            known_.erase(arn);
-        } else {
-            progress& p = known_[arn];
-            p.order = order;
-            p.sequence = static_cast<std::int64_t>(cp.sequence);
-            p.event_count = expected;
-        }
         return {};
     }
-
-    // An execution in flight, as its latest checkpoint left it.
-    struct progress {
-        std::int64_t order = 0;
-        std::int64_t sequence = 0;
-        std::int64_t event_count = 0;
-    };
-    // Every prune_interval-th checkpoint (with a snapshot) deletes the rows before it.
-    static constexpr std::uint64_t prune_interval = 8;
 
     sqlite_connection* db_ = nullptr;
     std::int64_t next_order_ = 1;
     sqlite_statement begin_, commit_, rollback_, savepoint_, release_, rollback_to_;
-    sqlite_statement find_, insert_version_, insert_execution_, insert_event_, insert_checkpoint_, prune_, settle_, drop_checkpoints_;
-    sqlite_statement redrive_, end_;
+    sqlite_statement find_, insert_version_, insert_execution_, insert_event_, progress_, snapshot_, redrive_, end_;
     sqlite_statement open_token_, close_token_;
-    // Executions running, by ARN (dropped when they end): bounded by the executions in flight.
-    std::unordered_map<std::string, progress> known_;
 };
 
 } // namespace detail
