@@ -200,7 +200,11 @@ private:
     void on_child_finished(const std::shared_ptr<fanout_group>& g, std::size_t index, const std::shared_ptr<frame>& child,
                            result<json> result);
     void post_fanout_done(const std::shared_ptr<fanout_group>& g);
+    void post_runners(const std::shared_ptr<fanout_group>& g, std::size_t count);  // states/parallel.hpp
     void on_fanout_done(const std::shared_ptr<frame>& f, const std::shared_ptr<fanout_group>& g);
+
+    // ---- states/parallel.hpp: a Parallel's runners (not durable) ------------------------------------
+    void run_branches(const std::shared_ptr<fanout_group>& g);
 
     // ---- states/map_inline.hpp: runners ---------------------------------------------------------
     void launch_iterations(const std::shared_ptr<fanout_group>& g);

@@ -106,6 +106,8 @@ struct fanout_group {
     std::mutex mutex;
     json items;                      // Map: the items not yet started (moved out as they start)
     json selector_input;             // Map with ItemSelector: the Map's effective input
+    json branch_input;               // Parallel run by runners: every branch's input
+    std::int64_t start_event = 0;    // Parallel run by runners: what each branch's first event links to
     json::array_t results;
     std::size_t total = 0;
     std::size_t next = 0;            // Map: the next item to start

@@ -39,11 +39,7 @@ STEPFN_INLINE void engine_core::launch_iterations(const std::shared_ptr<fanout_g
                 g->runners = wanted;
             }
         }
-        auto self = shared_from_this();
-        for (std::size_t i = 0; i < to_post; ++i) {
-            busy_.fetch_add(1);
-            executor_->post([self, g]() { self->run_iterations(g); });
-        }
+        post_runners(g, to_post);
         return;
     }
     for (;;) {
