@@ -368,7 +368,9 @@ TEST_CASE("A Parallel on a thread pool fails when a branch fails, stopping the b
         std::vector<std::string> types;
         for (auto& ev : h.sink->events(run->arn())) types.push_back(stepfn::to_string(ev.type));
         CHECK(std::count(types.begin(), types.end(), "ParallelStateFailed") == 1);
-        CHECK(types.back() == "ExecutionFailed");
+        // (A branch running on the other thread at that moment may still record its task's
+        // start after ExecutionFailed, as it could before runners.)
+        CHECK(std::count(types.begin(), types.end(), "ExecutionFailed") == 1);
     }
     std::lock_guard<std::mutex> lock(kept_mutex);
     kept.clear();  // before the engine goes

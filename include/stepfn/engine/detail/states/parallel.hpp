@@ -90,6 +90,8 @@ STEPFN_INLINE void engine_core::run_branches(const std::shared_ptr<fanout_group>
     std::optional<tally_scope> events(std::in_place, *f->exec);
     std::vector<std::pair<std::size_t, json>> succeeded;
     std::int64_t last_event = 0;
+    std::size_t sized = 0;  // the serialised sizes of `succeeded`, capped past the limit
+    const std::size_t cap = options_.bounds.max_payload_bytes + 1;
     for (;;) {
         std::size_t first = 0, count = 0;
         bool done = false;
@@ -100,10 +102,13 @@ STEPFN_INLINE void engine_core::run_branches(const std::shared_ptr<fanout_group>
                 for (auto& [index, output] : succeeded) g->results[index] = std::move(output);
                 g->running -= succeeded.size();
                 g->completed += succeeded.size();
+                g->sized_results += succeeded.size();
+                g->results_size = (std::min)(g->results_size + sized, cap);
                 g->last_event = (std::max)(g->last_event, last_event);
                 if (g->completed == g->total) finished = done = g->finished = true;
             }
             succeeded.clear();
+            sized = 0;
             if (finished || g->next >= g->total || f->exec->ended.load()) {
                 --g->runners;
             } else {
@@ -132,6 +137,7 @@ STEPFN_INLINE void engine_core::run_branches(const std::shared_ptr<fanout_group>
             inline_iteration() = outer;
             if (child->delivered) {
                 last_event = (std::max)(last_event, child->prev_event);
+                sized = (std::min)(sized + delivered_size(*child), cap);
                 succeeded.emplace_back(index, std::move(child->delivered_output));
             } else if (!child->done) {
                 // It waits: from now on it is one of the group's running children.
