@@ -30,6 +30,7 @@ class thread_pool_executor {
 public:
     explicit thread_pool_executor(std::size_t threads = default_size()) {
         threads = (std::max)(threads, std::size_t{1});
+        threads_ = threads;  // read by the threads themselves, while workers_ still grows
         workers_.reserve(threads);
 #if STEPFN_HAS_EXCEPTIONS
         try {
@@ -77,7 +78,7 @@ public:
             wake = (std::min)(idle_, count);
         }
         if (wake == 0) return;
-        if (wake == workers_.size()) ready_.notify_all();
+        if (wake >= threads_) ready_.notify_all();
         else
             for (std::size_t i = 0; i < wake; ++i) ready_.notify_one();
     }
@@ -132,7 +133,7 @@ private:
     // looks, as the machine may have fewer cores than runnable threads).
     bool spin() {
         constexpr int rounds = 64;
-        if (workers_.size() < 2) return false;  // one thread has nobody to wait for but posters
+        if (threads_ < 2) return false;  // one thread has nobody to wait for but posters
         lock_release unlocked(mutex_);
         for (int i = 0; i < rounds; ++i) {
             if (queued_.load(std::memory_order_relaxed) != 0) return true;
@@ -163,6 +164,7 @@ private:
     bool stopping_ = false;
     std::atomic<std::size_t> failures_{0};
     std::mutex join_mutex_;
+    std::size_t threads_ = 0;           // set before the threads start
     std::vector<std::thread> workers_;  // last: started after everything they use exists
 };
 
