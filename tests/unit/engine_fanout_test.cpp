@@ -3,8 +3,11 @@
 #include "catch.hpp"
 #include "engine_harness.hpp"
 
+#include <algorithm>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 #include <stepfn/clocks/virtual_clock.hpp>
 #include <stepfn/engine/engine.hpp>
@@ -283,6 +286,95 @@ TEST_CASE("An inline Map on a thread pool fails fast and keeps iteration variabl
     REQUIRE_FALSE(failed);
     CHECK(failed.error().name == "Boom");
     CHECK(failing->output() == nullptr);
+}
+
+// A Parallel on a pool runs its branches in runners (a few jobs claiming branches): branches
+// that end at once, branches that wait for a task answered on another thread, nested Parallels.
+std::string parallel_of(int branches, bool with_failure) {
+    std::string text = R"({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[)";
+    for (int i = 0; i < branches; ++i) {
+        const std::string n = std::to_string(i);  // state names are unique in the whole machine
+        if (i) text += ",";
+        if (with_failure && i == branches / 2)
+            text += R"({"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Boom","Cause":"branch )" + n + R"("}}})";
+        else if (i % 3 == 1)
+            text += R"({"StartAt":"T)" + n + R"(","States":{"T)" + n +
+                    R"(":{"Type":"Task","Resource":"svc","Parameters":{"b":)" + n + R"(},"End":true}}})";
+        else if (i % 3 == 2)
+            text += R"({"StartAt":"N)" + n + R"(","States":{"N)" + n + R"(":{"Type":"Parallel","End":true,"Branches":[
+                {"StartAt":"A)" + n + R"(","States":{"A)" + n + R"(":{"Type":"Pass","Result":)" + n + R"(,"End":true}}},
+                {"StartAt":"B)" + n + R"(","States":{"B)" + n + R"(":{"Type":"Pass","InputPath":"$.v","End":true}}}]}}})";
+        else
+            text += R"({"StartAt":"S)" + n + R"(","States":{"S)" + n + R"(":{"Type":"Pass","Parameters":{"b":)" + n +
+                    R"(,"v.$":"$.v"},"End":true}}})";
+    }
+    return text + "]}}}";
+}
+
+TEST_CASE("A Parallel on a thread pool: branches that end at once, wait or nest; results in order, every event once",
+          "[engine][parallel][concurrency]") {
+    pool_harness h(2, true);
+    h.engine.invokers().set_default(std::make_shared<lambda_invoker>([](stepfn::task_request r, stepfn::task_completion done) {
+        std::thread([input = std::move(r.input), d = std::move(done)]() mutable { d.succeed(json{{"t", input}}); }).detach();
+    }));
+    const int branches = 60;
+    auto machine = load(parallel_of(branches, false));
+    for (int round = 0; round < 5; ++round) {
+        auto run = h.engine.start(machine, json{{"v", round}});
+        REQUIRE(run);
+        REQUIRE(run->join() == stepfn::execution_status::succeeded);
+        const json* out = run->output();
+        REQUIRE(out);
+        REQUIRE(out->size() == static_cast<std::size_t>(branches));
+        for (int i = 0; i < branches; ++i) {
+            const json& r = (*out)[static_cast<std::size_t>(i)];
+            if (i % 3 == 1) CHECK(r == json{{"t", {{"b", i}}}});
+            else if (i % 3 == 2) CHECK(r == json::array({i, round}));
+            else CHECK(r == json{{"b", i}, {"v", round}});
+        }
+        const auto events = h.sink->events(run->arn());
+        std::size_t started = 0, succeeded = 0, tasks = 0;
+        for (std::size_t k = 0; k < events.size(); ++k) {
+            CHECK(events[k].id == static_cast<std::int64_t>(k + 1));  // ids dense and in order
+            CHECK(events[k].previous_event_id < events[k].id);
+            started += events[k].type == stepfn::event_type::parallel_state_started;
+            succeeded += events[k].type == stepfn::event_type::parallel_state_succeeded;
+            tasks += events[k].type == stepfn::event_type::task_succeeded;
+        }
+        CHECK(started == 1 + branches / 3);  // the outer one and each nested one
+        CHECK(succeeded == 1 + branches / 3);
+        CHECK(tasks == branches / 3);
+    }
+}
+
+TEST_CASE("A Parallel on a thread pool fails when a branch fails, stopping the branches that wait",
+          "[engine][parallel][concurrency]") {
+    pool_harness h(2, true);
+    // Tasks never answer (their completions are kept): only the failure can end the run.
+    std::mutex kept_mutex;
+    std::vector<stepfn::task_completion> kept;
+    h.engine.invokers().set_default(std::make_shared<lambda_invoker>([&](stepfn::task_request, stepfn::task_completion done) {
+        std::lock_guard<std::mutex> lock(kept_mutex);
+        kept.push_back(std::move(done));
+    }));
+    auto machine = load(parallel_of(30, true));
+    for (int round = 0; round < 5; ++round) {
+        auto run = h.engine.start(machine, json{{"v", round}});
+        REQUIRE(run);
+        auto out = run->wait();
+        REQUIRE_FALSE(out);
+        CHECK(out.error().name == "Boom");
+        CHECK(out.error().cause == "branch 15");
+        std::vector<std::string> types;
+        for (auto& ev : h.sink->events(run->arn())) types.push_back(stepfn::to_string(ev.type));
+        CHECK(std::count(types.begin(), types.end(), "ParallelStateFailed") == 1);
+        // (A branch running on the other thread at that moment may still record its task's
+        // start after ExecutionFailed, as it could before runners.)
+        CHECK(std::count(types.begin(), types.end(), "ExecutionFailed") == 1);
+    }
+    // A branch on the other thread may still start its task after the execution ended: let the
+    // pool finish before the completions go.
+    h.pool.shutdown();
 }
 
 TEST_CASE("execution::join and output read the result in place", "[engine]") {

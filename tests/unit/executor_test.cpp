@@ -384,4 +384,65 @@ TEST_CASE("executor_concurrency: a pool's threads, one for a drivable executor",
     stepfn::manual_executor manual;
     CHECK(stepfn::executor_concurrency(manual) == 1);
 }
+TEST_CASE("post_bulk: a pool takes a batch in order, other executors get one post per job", "[executor][concurrency]") {
+    STATIC_REQUIRE(stepfn::has_post_bulk<stepfn::thread_pool_executor>::value);
+    STATIC_REQUIRE_FALSE(stepfn::has_post_bulk<stepfn::manual_executor>::value);
+
+    // Without post_bulk: posted one by one, in order.
+    stepfn::manual_executor manual;
+    std::vector<int> order;
+    std::vector<stepfn::job> jobs;
+    for (int i = 0; i < 5; ++i) jobs.emplace_back([&order, i] { order.push_back(i); });
+    stepfn::post_bulk(manual, jobs.data(), jobs.size());
+    CHECK(manual.run() == 5);
+    CHECK(order == std::vector<int>{0, 1, 2, 3, 4});
+
+    // One thread: the batch runs in order.
+    {
+        stepfn::thread_pool_executor one(1);
+        std::mutex m;
+        std::vector<int> seen;
+        jobs.clear();
+        for (int i = 0; i < 50; ++i)
+            jobs.emplace_back([&, i] {
+                std::lock_guard<std::mutex> lock(m);
+                seen.push_back(i);
+            });
+        stepfn::post_bulk(one, jobs.data(), jobs.size());
+        one.shutdown();
+        std::vector<int> expected;
+        for (int i = 0; i < 50; ++i) expected.push_back(i);
+        CHECK(seen == expected);
+    }
+
+    // Several threads, batches posted from several threads and from the pool's own work: every
+    // job runs once, and a sleeping thread is woken for a batch.
+    stepfn::thread_pool_executor pool(2);
+    std::atomic<int> ran{0};
+    std::vector<std::thread> posters;
+    for (int t = 0; t < 3; ++t)
+        posters.emplace_back([&] {
+            for (int round = 0; round < 100; ++round) {
+                std::vector<stepfn::job> batch;
+                for (int i = 0; i < 4; ++i) batch.emplace_back([&] { ++ran; });
+                batch.emplace_back([&] {
+                    std::array<stepfn::job, 2> inner{stepfn::job([&] { ++ran; }), stepfn::job([&] { ++ran; })};
+                    pool.post_bulk(inner.data(), inner.size());
+                });
+                pool.post_bulk(batch.data(), batch.size());
+            }
+        });
+    for (auto& t : posters) t.join();
+    std::this_thread::sleep_for(20ms);  // both threads fall asleep: the next batch must wake them
+    std::array<stepfn::job, 2> last{stepfn::job([&] { ++ran; }), stepfn::job([&] { ++ran; })};
+    pool.post_bulk(last.data(), last.size());
+    pool.shutdown();
+    CHECK(ran.load() == 3 * 100 * 6 + 2);
+
+    // After shutdown a batch is dropped: nothing runs.
+    std::array<stepfn::job, 1> dropped{stepfn::job([&] { ++ran; })};
+    pool.post_bulk(dropped.data(), dropped.size());
+    CHECK(ran.load() == 3 * 100 * 6 + 2);
+}
+
 } // namespace executor_test

@@ -311,4 +311,37 @@ TEST_CASE("A Task without Parameters lends its input to an invoker that only rea
     }
 }
 
+TEST_CASE("A Map's and a Parallel's outputs, sized by their runners, meet the limit to the byte",
+          "[engine][limits][payload-size]") {
+    // Iterations that end in a Pass with Parameters (output size not carried) and in a Pass that
+    // moves its input through (carried); the Map's output is checked from their sizes.
+    const std::string map = R"J({"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","End":true,
+        "ItemProcessor":{"StartAt":"C","States":{
+          "C":{"Type":"Choice","Choices":[{"Variable":"$.odd","BooleanEquals":true,"Next":"Keep"}],"Default":"Shape"},
+          "Keep":{"Type":"Pass","End":true},
+          "Shape":{"Type":"Pass","Parameters":{"v.$":"$.v","s":"\u00e9\"x and some padding"},"End":true}}}}}})J";
+    const std::string parallel = R"J({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+        {"StartAt":"A","States":{"A":{"Type":"Pass","InputPath":"$.xs[0]","End":true}}},
+        {"StartAt":"B","States":{"B":{"Type":"Pass","Parameters":{"n.$":"States.ArrayLength($.xs)"},"End":true}}},
+        {"StartAt":"D","States":{"D":{"Type":"Pass","End":true}}}]}}})J";
+    json xs = json::array();
+    for (int i = 0; i < 12; ++i) xs.push_back(json{{"v", std::string(static_cast<std::size_t>(i * 3), 'q')}, {"odd", i % 2 == 1}});
+    const json input = json{{"xs", xs}};
+    for (const auto* definition : {&map, &parallel}) {
+        harness probe;
+        auto full = probe.run(*definition, input);
+        REQUIRE(full.value);
+        const std::size_t size = full.value->dump().size();
+        for (const std::size_t limit : {size, size - 1}) {
+            stepfn::limits bounds;
+            bounds.max_payload_bytes = limit;
+            harness h(bounds);
+            auto r = h.run(*definition, input);
+            INFO("limit " << limit << ", output " << size);
+            CHECK(static_cast<bool>(r.value) == (limit == size));
+            if (!r.value) CHECK(r.value.error().name == "States.DataLimitExceeded");
+        }
+    }
+}
+
 } // namespace payload_size_test

@@ -147,6 +147,7 @@ private:
     struct executor_adapter final : detail::executor_iface {
         explicit executor_adapter(Executor& e) : executor(e) {}
         void post(job fn) override { executor.post(std::move(fn)); }
+        void post_bulk(job* jobs, std::size_t count) override { stepfn::post_bulk(executor, jobs, count); }
         std::size_t concurrency() const override { return executor_concurrency(executor); }
         Executor& executor;
     };

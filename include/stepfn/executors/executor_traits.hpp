@@ -20,6 +20,10 @@ namespace stepfn {
 // Optionally, how many jobs it runs at once, so that a Map spreads its iterations that wide:
 //   std::size_t concurrency() const;                  // e.g. a pool's thread count
 // Without it, a drivable executor counts as one thread and any other as one per core.
+// Optionally, several jobs posted at once (a Parallel's or a Map's runners), so that a pool
+// takes its lock once and wakes only as many threads as the jobs need:
+//   void post_bulk(job* jobs, std::size_t count);     // moves from jobs[0..count), in order
+// Without it, post_bulk(executor, ...) below posts them one by one.
 
 template <class E, class = void>
 struct is_executor : std::false_type {};
@@ -49,6 +53,23 @@ struct has_concurrency : std::false_type {};
 template <class E>
 struct has_concurrency<E, std::void_t<decltype(static_cast<std::size_t>(std::declval<const E&>().concurrency()))>>
     : std::true_type {};
+
+template <class E, class = void>
+struct has_post_bulk : std::false_type {};
+
+template <class E>
+struct has_post_bulk<E, std::void_t<decltype(std::declval<E&>().post_bulk(std::declval<job*>(), std::size_t{}))>>
+    : std::true_type {};
+
+// Posts jobs[0..count) (moving from them), in one batch when the executor takes batches.
+template <class E>
+void post_bulk(E& executor, job* jobs, std::size_t count) {
+    if constexpr (has_post_bulk<E>::value) {
+        executor.post_bulk(jobs, count);
+    } else {
+        for (std::size_t i = 0; i < count; ++i) executor.post(std::move(jobs[i]));
+    }
+}
 
 // How many jobs the executor runs at once (at least 1).
 template <class E>

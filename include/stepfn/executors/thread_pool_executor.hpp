@@ -30,6 +30,7 @@ class thread_pool_executor {
 public:
     explicit thread_pool_executor(std::size_t threads = default_size()) {
         threads = (std::max)(threads, std::size_t{1});
+        threads_ = threads;  // read by the threads themselves, while workers_ still grows
         workers_.reserve(threads);
 #if STEPFN_HAS_EXCEPTIONS
         try {
@@ -59,9 +60,27 @@ public:
             std::lock_guard<std::mutex> lock(mutex_);
             if (stopping_) return;  // `fn` is destroyed after the unlock
             queue_.push_back(std::move(fn));
+            queued_.store(queue_.size(), std::memory_order_relaxed);
             notify = idle_ > 0;
         }
         if (notify) ready_.notify_one();
+    }
+
+    // Posts jobs[0..count) (moved from), in order, with one lock round, waking at most one
+    // sleeping thread per job (the Executor concept's optional batch form).
+    void post_bulk(job* jobs, std::size_t count) {
+        std::size_t wake = 0;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (stopping_) return;  // the jobs are the caller's to destroy
+            for (std::size_t i = 0; i < count; ++i) queue_.push_back(std::move(jobs[i]));
+            queued_.store(queue_.size(), std::memory_order_relaxed);
+            wake = (std::min)(idle_, count);
+        }
+        if (wake == 0) return;
+        if (wake >= threads_) ready_.notify_all();
+        else
+            for (std::size_t i = 0; i < wake; ++i) ready_.notify_one();
     }
 
     // The number of threads.
@@ -90,6 +109,10 @@ private:
         for (;;) {
             if (queue_.empty()) {
                 if (stopping_) return;
+                // Fan-out posts jobs a few microseconds apart: look again for a moment before
+                // sleeping, so that each one costs no futex wait and wake-up.
+                // (Looked at again under the lock: shutdown() may have begun meanwhile.)
+                if (spin() || !queue_.empty() || stopping_) continue;
                 ++idle_;
                 ready_.wait(lock);
                 --idle_;
@@ -97,12 +120,36 @@ private:
             }
             job fn = std::move(queue_.front());
             queue_.pop_front();
+            queued_.store(queue_.size(), std::memory_order_relaxed);
             lock.unlock();
             run(fn);
             fn = nullptr;  // release what it captured outside the lock
             lock.lock();
         }
     }
+
+    // With the lock held on entry and on return: whether work arrived while it watched the
+    // queue's length, unlocked, for a bounded number of rounds (yielding the core between
+    // looks, as the machine may have fewer cores than runnable threads).
+    bool spin() {
+        constexpr int rounds = 64;
+        if (threads_ < 2) return false;  // one thread has nobody to wait for but posters
+        lock_release unlocked(mutex_);
+        for (int i = 0; i < rounds; ++i) {
+            if (queued_.load(std::memory_order_relaxed) != 0) return true;
+            std::this_thread::yield();
+        }
+        return false;
+    }
+
+    // Unlocks a held mutex for its lifetime.
+    struct lock_release {
+        explicit lock_release(std::mutex& m) : mutex(m) { mutex.unlock(); }
+        ~lock_release() { mutex.lock(); }
+        lock_release(const lock_release&) = delete;
+        lock_release& operator=(const lock_release&) = delete;
+        std::mutex& mutex;
+    };
 
     void run(job& fn) noexcept {
         if (!fn) return;
@@ -112,10 +159,12 @@ private:
     std::mutex mutex_;
     std::condition_variable ready_;
     std::deque<job> queue_;
+    std::atomic<std::size_t> queued_{0};  // queue_.size(), read without the lock while spinning
     std::size_t idle_ = 0;
     bool stopping_ = false;
     std::atomic<std::size_t> failures_{0};
     std::mutex join_mutex_;
+    std::size_t threads_ = 0;           // set before the threads start
     std::vector<std::thread> workers_;  // last: started after everything they use exists
 };
 

@@ -243,6 +243,7 @@ STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, cons
         notify(*f, s, kind, target, &f->input, caught);
     } else {
         notify(*f, s, kind, nullptr, &output, caught);
+        f->input_size = output_size;  // a branch's or iteration's runner adds it to the run's size
         finish_frame(f, std::move(output));
     }
 }

@@ -154,8 +154,10 @@ private:
     result<json> evaluate_assign(const std::optional<assign_block>& assign, const json& value, const eval_env& env) const;
     // A Task, Parallel or Map that produced `value`: Assign, ResultSelector, ResultPath,
     // OutputPath and the size check.
+    // `value_size`: value's serialised size when known (a fan-out's results), else unknown_size.
     outcome complete_state(const std::shared_ptr<frame>& f, const state& s, json value,
-                           const std::optional<payload_template>& selector, const std::optional<json_path>& result_path);
+                           const std::optional<payload_template>& selector, const std::optional<json_path>& result_path,
+                           std::size_t value_size = unknown_size);
     // Choice, Wait, Succeed: Assign and OutputPath over the effective input.
     result<json> select_output(const frame& f, const state& s, json effective, const eval_env& env,
                                const std::optional<assign_block>& assign, json& assigned) const;
@@ -200,7 +202,12 @@ private:
     void on_child_finished(const std::shared_ptr<fanout_group>& g, std::size_t index, const std::shared_ptr<frame>& child,
                            result<json> result);
     void post_fanout_done(const std::shared_ptr<fanout_group>& g);
+    void post_runners(const std::shared_ptr<fanout_group>& g, std::size_t count);  // states/parallel.hpp
     void on_fanout_done(const std::shared_ptr<frame>& f, const std::shared_ptr<fanout_group>& g);
+
+    // ---- states/parallel.hpp: a Parallel's runners (not durable) ------------------------------------
+    void run_branches(const std::shared_ptr<fanout_group>& g);
+    std::size_t delivered_size(const frame& child) const;  // a branch's or iteration's output, sized
 
     // ---- states/map_inline.hpp: runners ---------------------------------------------------------
     void launch_iterations(const std::shared_ptr<fanout_group>& g);

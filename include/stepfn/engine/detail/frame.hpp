@@ -114,7 +114,13 @@ struct fanout_group {
     std::mutex mutex;
     json items;                      // Map: the items not yet started (moved out as they start)
     json selector_input;             // Map with ItemSelector: the Map's effective input
+    json branch_input;               // Parallel run by runners: every branch's input
+    std::int64_t start_event = 0;    // Parallel run by runners: what each branch's first event links to
     json::array_t results;
+    // The serialised sizes of the results the runners handed back (capped past the payload
+    // limit) and how many they were: when that is all of them, the run's output is not walked.
+    std::size_t results_size = 0;
+    std::size_t sized_results = 0;
     std::size_t total = 0;
     std::size_t next = 0;            // Map: the next item to start
     std::size_t running = 0;

@@ -15,6 +15,8 @@ class executor_iface {
 public:
     virtual ~executor_iface() = default;
     virtual void post(job fn) = 0;
+    // Posts jobs[0..count) (moved from), in order.
+    virtual void post_bulk(job* jobs, std::size_t count) = 0;
     virtual std::size_t concurrency() const = 0;  // jobs run at once (>= 1)
 };
 

@@ -154,7 +154,7 @@ STEPFN_INLINE result<std::int64_t> engine_core::positive_from_path(const json_pa
 // ResultPath, OutputPath, the size check, then the transition. Errors go to Retry/Catch.
 STEPFN_INLINE outcome engine_core::complete_state(const std::shared_ptr<frame>& f, const state& s, json value,
                                                   const std::optional<payload_template>& selector,
-                                                  const std::optional<json_path>& result_path) {
+                                                  const std::optional<json_path>& result_path, std::size_t value_size) {
     if (s.language == query_language::jsonata) return complete_jsonata(f, s, std::move(value));
     frame_env env(*this, *f, s);
     auto vars = evaluate_assign(s.assign, value, env);
@@ -195,9 +195,16 @@ STEPFN_INLINE outcome engine_core::complete_state(const std::shared_ptr<frame>& 
     inspect(*f, s, "afterResultPath", merged);
     auto out = apply_output_path(s, std::move(*merged), env);
     if (!out) return outcome::fail(std::move(out.error()));
-    if (auto size = check_size(*out, s.name); !size) return outcome::fail(std::move(size.error()));
+    // The output is the value itself: its known size stands for the walk.
+    const bool sized = value_size != unknown_size && !selector && result_path && result_path->is_root() &&
+                       s.output_path && s.output_path->is_root();
+    if (!sized) {
+        if (auto size = check_size(*out, s.name); !size) return outcome::fail(std::move(size.error()));
+    } else if (value_size > options_.bounds.max_payload_bytes) {
+        return outcome::fail(size_error(s.name));
+    }
     inspect(*f, s, "output", out);
-    return outcome::advance(std::move(*out), next_of(s), std::move(*vars));
+    return outcome::advance(std::move(*out), next_of(s), std::move(*vars), sized ? value_size : unknown_size);
 }
 
 // Choice, Wait and Succeed pass their effective input on: Assign over it, then OutputPath, and

@@ -143,6 +143,14 @@ STEPFN_INLINE void engine_core::on_child_finished(const std::shared_ptr<fanout_g
     if (done) post_fanout_done(g);
 }
 
+// A delivered output's serialised size, capped just past the payload limit: as its last state
+// knew it, or measured here, on the runner's thread, rather than by the parent afterwards.
+STEPFN_INLINE std::size_t engine_core::delivered_size(const frame& child) const {
+    const std::size_t cap = options_.bounds.max_payload_bytes + 1;
+    if (child.input_size != unknown_size) return (std::min)(child.input_size, cap);
+    return (std::min)(serialized_size(child.delivered_output, cap), cap);
+}
+
 // The run ended (all done, failed or empty): its parent goes on, in its own strand.
 STEPFN_INLINE void engine_core::post_fanout_done(const std::shared_ptr<fanout_group>& g) {
     auto self = shared_from_this();
@@ -187,6 +195,10 @@ STEPFN_INLINE void engine_core::on_fanout_done(const std::shared_ptr<frame>& f, 
 
     json results(std::move(g->results));
     g->results.clear();
+    // "[a,b,...]" from the sizes the runners measured in parallel, when they measured them all.
+    std::size_t results_size = unknown_size;
+    if (!g->run && g->sized_results == g->total)
+        results_size = (std::min)(2 + g->results_size + (g->total ? g->total - 1 : 0), options_.bounds.max_payload_bytes + 1);
     if (g->run) {
         if (g->run->keep_runs) {
             auto written = write_map_results(*f, s, std::get<map_state>(s.body), *g->run, std::move(results));
@@ -218,7 +230,7 @@ STEPFN_INLINE void engine_core::on_fanout_done(const std::shared_ptr<frame>& f, 
         selector = &m.result_selector;
         result_path = &m.result_path;
     }
-    resume(f, s, complete_state(f, s, std::move(results), *selector, *result_path));
+    resume(f, s, complete_state(f, s, std::move(results), *selector, *result_path, results_size));
 }
 
 } // namespace stepfn::detail

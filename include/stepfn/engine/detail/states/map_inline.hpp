@@ -39,11 +39,7 @@ STEPFN_INLINE void engine_core::launch_iterations(const std::shared_ptr<fanout_g
                 g->runners = wanted;
             }
         }
-        auto self = shared_from_this();
-        for (std::size_t i = 0; i < to_post; ++i) {
-            busy_.fetch_add(1);
-            executor_->post([self, g]() { self->run_iterations(g); });
-        }
+        post_runners(g, to_post);
         return;
     }
     for (;;) {
@@ -136,6 +132,8 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
     // ran last (AWS's link), or that iteration's start while it still waits.
     std::int64_t link = 0, last_inner = 0;
     std::size_t ran = 0;
+    std::size_t sized = 0;  // the serialised sizes of `succeeded`, capped past the limit
+    const std::size_t cap = options_.bounds.max_payload_bytes + 1;
     bool more = false;
     for (;;) {
         bool done = false, finished = false;
@@ -146,11 +144,14 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
                 for (auto& [index, output] : succeeded) g->results[index] = std::move(output);
                 g->running -= succeeded.size();
                 g->completed += succeeded.size();
+                g->sized_results += succeeded.size();
+                g->results_size = (std::min)(g->results_size + sized, cap);
                 g->last_event = (std::max)(g->last_event, last_event);
                 g->last_inner = (std::max)(g->last_inner, last_inner);
                 if (g->completed == g->total) finished = done = g->finished = true;
             }
             succeeded.clear();
+            sized = 0;
             const bool stop = finished || g->next >= g->total || g->running >= g->max_running || f->exec->ended.load();
             if (stop || ran >= yield_after) {
                 if (stop) --g->runners;
@@ -204,6 +205,7 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
                 emit(*f->exec, child->prev_event, event_type::map_iteration_succeeded,
                      [&] { return json{{"name", s.name}, {"index", index}}; });
                 last_event = (std::max)(last_event, child->prev_event);
+                sized = (std::min)(sized + delivered_size(*child), cap);
                 succeeded.emplace_back(index, std::move(child->delivered_output));
             } else if (!child->done) {
                 // It waits: from now on it is one of the group's running children.

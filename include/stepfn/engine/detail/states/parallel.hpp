@@ -3,7 +3,11 @@
 
 // Parallel: every branch a child frame with the same input; results in branch order.
 
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <utility>
 #include <vector>
@@ -45,6 +49,19 @@ STEPFN_INLINE outcome engine_core::start_parallel(const std::shared_ptr<frame>& 
     g->generation = ++f->generation;
     f->group = g;
     f->waiting = true;
+    if (!f->exec->durable && g->total > 0) {
+        // Runners, as an inline Map's: a few jobs that each run branches on their own thread,
+        // rather than a job, a wake-up and a lock round per branch.
+        g->branch_input = std::move(*branch_input);
+        g->start_event = f->prev_event;
+        const std::size_t runners = (std::min)(parallelism_, g->total);
+        {
+            std::lock_guard<std::mutex> lock(g->mutex);
+            g->runners = runners;
+        }
+        post_runners(g, runners);
+        return outcome::parked();
+    }
     std::vector<std::shared_ptr<frame>> children;
     children.reserve(g->total);
     for (std::size_t i = 0; i < g->total; ++i) {
@@ -60,6 +77,103 @@ STEPFN_INLINE outcome engine_core::start_parallel(const std::shared_ptr<frame>& 
     }
     for (auto& c : children) launch(c);
     return outcome::parked();
+}
+
+// One runner of a Parallel (not durable): claims a share of the branches not started yet, runs
+// each on this thread until it ends or waits, and hands the outputs of those that ended back in
+// one step. A branch that waits goes on in its own strand and reports through
+// on_child_finished. Branches are claimed in order, so with one runner (the manual executor)
+// they run in the order the per-branch jobs ran them.
+STEPFN_INLINE void engine_core::run_branches(const std::shared_ptr<fanout_group>& g) {
+    const auto& p = std::get<parallel_state>(g->owner->body);
+    const auto& f = g->parent;
+    std::optional<tally_scope> events(std::in_place, *f->exec);
+    std::vector<std::pair<std::size_t, json>> succeeded;
+    std::int64_t last_event = 0;
+    std::size_t sized = 0;  // the serialised sizes of `succeeded`, capped past the limit
+    const std::size_t cap = options_.bounds.max_payload_bytes + 1;
+    for (;;) {
+        std::size_t first = 0, count = 0;
+        bool done = false;
+        {
+            std::lock_guard<std::mutex> lock(g->mutex);
+            bool finished = g->finished;
+            if (!finished && !succeeded.empty()) {
+                for (auto& [index, output] : succeeded) g->results[index] = std::move(output);
+                g->running -= succeeded.size();
+                g->completed += succeeded.size();
+                g->sized_results += succeeded.size();
+                g->results_size = (std::min)(g->results_size + sized, cap);
+                g->last_event = (std::max)(g->last_event, last_event);
+                if (g->completed == g->total) finished = done = g->finished = true;
+            }
+            succeeded.clear();
+            sized = 0;
+            if (finished || g->next >= g->total || f->exec->ended.load()) {
+                --g->runners;
+            } else {
+                const std::size_t remaining = g->total - g->next;
+                count = (std::max)(remaining / (2 * (std::max)(g->runners, std::size_t(1))), std::size_t(1));
+                first = g->next;
+                g->next += count;
+            }
+        }
+        if (done) post_fanout_done(g);
+        if (count == 0) break;
+        for (std::size_t index = first; index < first + count; ++index) {
+            // The Parallel failed or was aborted meanwhile: start nothing more.
+            if (g->finished.load(std::memory_order_relaxed)) break;
+            auto child = make_child(f, p.branches[index], json(g->branch_input), g, index);
+            child->prev_event = g->start_event;
+            // Run it as if its strand had just been scheduled: jobs posted to it meanwhile (a
+            // task's completion, an abort) queue up and run after, in order.
+            {
+                std::lock_guard<std::mutex> lock(child->lane.mutex);
+                child->lane.scheduled = true;
+            }
+            frame* const outer = inline_iteration();
+            inline_iteration() = child.get();
+            run_inline(child);
+            inline_iteration() = outer;
+            if (child->delivered) {
+                last_event = (std::max)(last_event, child->prev_event);
+                sized = (std::min)(sized + delivered_size(*child), cap);
+                succeeded.emplace_back(index, std::move(child->delivered_output));
+            } else if (!child->done) {
+                // It waits: from now on it is one of the group's running children.
+                bool aborted = false;
+                {
+                    std::lock_guard<std::mutex> lock(g->mutex);
+                    if (g->finished) aborted = true;
+                    else g->children.emplace(index, child);
+                }
+                if (aborted) {
+                    auto self = shared_from_this();
+                    post_to(child, [self, child]() { self->abort_frame(child); });
+                }
+            }
+            drain_jobs(child);
+        }
+    }
+    events.reset();
+    work_done();
+}
+
+// Posts `count` runners for `g` (a Parallel's or an inline Map's) in one batch: one lock round
+// and at most one wake-up per idle thread on an executor that takes batches. The caller has
+// counted them in g->runners.
+STEPFN_INLINE void engine_core::post_runners(const std::shared_ptr<fanout_group>& g, std::size_t count) {
+    if (count == 0) return;
+    auto self = shared_from_this();
+    const bool map = g->is_map;
+    std::vector<job> jobs;
+    jobs.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        busy_.fetch_add(1);
+        if (map) jobs.emplace_back([self, g]() { self->run_iterations(g); });
+        else jobs.emplace_back([self, g]() { self->run_branches(g); });
+    }
+    executor_->post_bulk(jobs.data(), jobs.size());
 }
 
 } // namespace stepfn::detail
