@@ -202,6 +202,8 @@ private:
     void on_child_finished(const std::shared_ptr<fanout_group>& g, std::size_t index, const std::shared_ptr<frame>& child,
                            result<json> result);
     void post_fanout_done(const std::shared_ptr<fanout_group>& g);
+    void run_child_here(const std::shared_ptr<frame>& child);  // on a runner's thread
+    void keep_waiting_child(const std::shared_ptr<fanout_group>& g, std::size_t index, const std::shared_ptr<frame>& child);
     void post_runners(const std::shared_ptr<fanout_group>& g, std::size_t count);  // states/parallel.hpp
     void on_fanout_done(const std::shared_ptr<frame>& f, const std::shared_ptr<fanout_group>& g);
 

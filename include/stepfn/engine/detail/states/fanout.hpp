@@ -151,6 +151,35 @@ STEPFN_INLINE std::size_t engine_core::delivered_size(const frame& child) const 
     return (std::min)(serialized_size(child.delivered_output, cap), cap);
 }
 
+// Runs a branch or iteration on this (a runner's) thread as if its strand had just been
+// scheduled: jobs posted to it meanwhile (a task's completion, an abort) queue up and run
+// after, in order.
+STEPFN_INLINE void engine_core::run_child_here(const std::shared_ptr<frame>& child) {
+    {
+        std::lock_guard<std::mutex> lock(child->lane.mutex);
+        child->lane.scheduled = true;
+    }
+    frame* const outer = inline_iteration();
+    inline_iteration() = child.get();
+    run_inline(child);
+    inline_iteration() = outer;
+}
+
+// A child that ran here and now waits (a Task, a Wait) becomes one of the group's running
+// children, or is aborted if the group ended meanwhile.
+STEPFN_INLINE void engine_core::keep_waiting_child(const std::shared_ptr<fanout_group>& g, std::size_t index,
+                                                   const std::shared_ptr<frame>& child) {
+    bool aborted = false;
+    {
+        std::lock_guard<std::mutex> lock(g->mutex);
+        if (g->finished) aborted = true;
+        else g->children.emplace(index, child);
+    }
+    if (!aborted) return;
+    auto self = shared_from_this();
+    post_to(child, [self, child]() { self->abort_frame(child); });
+}
+
 // The run ended (all done, failed or empty): its parent goes on, in its own strand.
 STEPFN_INLINE void engine_core::post_fanout_done(const std::shared_ptr<fanout_group>& g) {
     auto self = shared_from_this();

@@ -188,16 +188,7 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
                  [&] { return json{{"name", s.name}, {"index", index}}; });
             child->prev_event = started;
 
-            // Run it on this thread as if its strand had just been scheduled: jobs posted to it
-            // meanwhile (a task's completion, an abort) queue up and run after, in order.
-            {
-                std::lock_guard<std::mutex> lock(child->lane.mutex);
-                child->lane.scheduled = true;
-            }
-            frame* const outer = inline_iteration();
-            inline_iteration() = child.get();
-            run_inline(child);
-            inline_iteration() = outer;
+            run_child_here(child);
             // Read before drain_jobs: until then nothing else runs the child.
             link = child->delivered || child->done ? child->prev_event : started;
             if (child->delivered) {
@@ -208,17 +199,7 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
                 sized = (std::min)(sized + delivered_size(*child), cap);
                 succeeded.emplace_back(index, std::move(child->delivered_output));
             } else if (!child->done) {
-                // It waits: from now on it is one of the group's running children.
-                bool aborted = false;
-                {
-                    std::lock_guard<std::mutex> lock(g->mutex);
-                    if (g->finished) aborted = true;
-                    else g->children.emplace(index, child);
-                }
-                if (aborted) {
-                    auto self = shared_from_this();
-                    post_to(child, [self, child]() { self->abort_frame(child); });
-                }
+                keep_waiting_child(g, index, child);
             }
             drain_jobs(child);
             if (child->delivered && child.use_count() == 1) spare = std::move(child);

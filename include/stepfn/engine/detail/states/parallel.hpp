@@ -125,32 +125,13 @@ STEPFN_INLINE void engine_core::run_branches(const std::shared_ptr<fanout_group>
             if (g->finished.load(std::memory_order_relaxed)) break;
             auto child = make_child(f, p.branches[index], json(g->branch_input), g, index);
             child->prev_event = g->start_event;
-            // Run it as if its strand had just been scheduled: jobs posted to it meanwhile (a
-            // task's completion, an abort) queue up and run after, in order.
-            {
-                std::lock_guard<std::mutex> lock(child->lane.mutex);
-                child->lane.scheduled = true;
-            }
-            frame* const outer = inline_iteration();
-            inline_iteration() = child.get();
-            run_inline(child);
-            inline_iteration() = outer;
+            run_child_here(child);
             if (child->delivered) {
                 last_event = (std::max)(last_event, child->prev_event);
                 sized = (std::min)(sized + delivered_size(*child), cap);
                 succeeded.emplace_back(index, std::move(child->delivered_output));
             } else if (!child->done) {
-                // It waits: from now on it is one of the group's running children.
-                bool aborted = false;
-                {
-                    std::lock_guard<std::mutex> lock(g->mutex);
-                    if (g->finished) aborted = true;
-                    else g->children.emplace(index, child);
-                }
-                if (aborted) {
-                    auto self = shared_from_this();
-                    post_to(child, [self, child]() { self->abort_frame(child); });
-                }
+                keep_waiting_child(g, index, child);
             }
             drain_jobs(child);
         }
