@@ -4,6 +4,7 @@
 // A frame is one thread of control inside an execution (the top level, a Parallel branch, a
 // Map iteration): the state it is in, that state's raw input, and what it waits for.
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -145,6 +146,19 @@ struct fanout_group {
     // The running branches/iterations, owned here; a finished one is released at once so a long
     // Map keeps only outputs.
     std::unordered_map<std::size_t, std::shared_ptr<frame>> children;
+
+    // Under `mutex`: a runner's finished outputs (index, output) into `results`, with their
+    // summed size (capped at `cap`) and the runner's latest event; true when they were the last.
+    bool hand_back(std::vector<std::pair<std::size_t, json>>& outputs, std::size_t size, std::int64_t latest_event,
+                   std::size_t cap) {
+        for (auto& [index, output] : outputs) results[index] = std::move(output);
+        running -= outputs.size();
+        completed += outputs.size();
+        sized_results += outputs.size();
+        results_size = (std::min)(results_size + size, cap);
+        last_event = (std::max)(last_event, latest_event);
+        return completed == total;
+    }
     // Durable executions: snapshots of the branches and iterations that failed or were aborted,
     // as they stood, so that a redrive runs only those again. (Snapshots, not frames: a frame
     // here would point back at its group.)

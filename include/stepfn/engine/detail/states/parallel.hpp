@@ -98,15 +98,8 @@ STEPFN_INLINE void engine_core::run_branches(const std::shared_ptr<fanout_group>
         {
             std::lock_guard<std::mutex> lock(g->mutex);
             bool finished = g->finished;
-            if (!finished && !succeeded.empty()) {
-                for (auto& [index, output] : succeeded) g->results[index] = std::move(output);
-                g->running -= succeeded.size();
-                g->completed += succeeded.size();
-                g->sized_results += succeeded.size();
-                g->results_size = (std::min)(g->results_size + sized, cap);
-                g->last_event = (std::max)(g->last_event, last_event);
-                if (g->completed == g->total) finished = done = g->finished = true;
-            }
+            if (!finished && !succeeded.empty() && g->hand_back(succeeded, sized, last_event, cap))
+                finished = done = g->finished = true;
             succeeded.clear();
             sized = 0;
             if (finished || g->next >= g->total || f->exec->ended.load()) {
