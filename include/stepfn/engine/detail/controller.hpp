@@ -223,8 +223,7 @@ STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, cons
             json details = json::object();
             reserve_members(details, 5);
             add_member(details, "name", s.name);
-            add_member(details, "output", *output_text());
-            add_member(details, "outputDetails", json{{"truncated", false}});
+            add_payload_text(details, "output", "outputDetails", *output_text());
             if (assigns) {
                 json vars = json::object();
                 for (auto& item : assigned->items()) vars[item.key()] = json_text(item.value());

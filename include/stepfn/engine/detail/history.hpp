@@ -15,15 +15,13 @@
 #include <stepfn/detail/json_object.hpp>
 #include <stepfn/detail/json_text.hpp>
 #include <stepfn/engine/detail/engine_core.hpp>
+#include <stepfn/history/event.hpp>
 
 namespace stepfn::detail {
 
 // Appends AWS's {"<key>": "<value as JSON text>", "<key>Details": {"truncated": false}}.
 inline void add_io(json& details, const char* key, const char* details_key, const json& value) {
-    add_member(details, key, json_text(value));
-    json truncated = json::object();
-    add_member(truncated, "truncated", false);
-    add_member(details, details_key, std::move(truncated));
+    add_payload_text(details, key, details_key, json_text(value));
 }
 
 // A sink (or hook) that throws must not break the execution.
@@ -83,10 +81,7 @@ void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type typ
 // As add_io, with the payload's text as the caller gave it (an execution's input) when there is one.
 inline void add_given_io(json& details, const char* key, const char* details_key, const json& value, const std::string& given) {
     if (given.empty()) return add_io(details, key, details_key, value);
-    add_member(details, key, given);
-    json truncated = json::object();
-    add_member(truncated, "truncated", false);
-    add_member(details, details_key, std::move(truncated));
+    add_payload_text(details, key, details_key, given);
 }
 
 STEPFN_INLINE json engine_core::execution_started_details(const json& input, const std::string& role,

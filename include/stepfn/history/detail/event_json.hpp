@@ -2,6 +2,7 @@
 #define STEPFN_HISTORY_DETAIL_EVENT_JSON_HPP
 
 #include <cstring>
+#include <string>
 #include <utility>
 
 #include <stepfn/detail/json_object.hpp>
@@ -11,6 +12,14 @@
 namespace stepfn {
 
 namespace detail {
+
+// Appends AWS's {"<key>": "<payload as JSON text>", "<key>Details": {"truncated": false}}.
+inline void add_payload_text(json& details, const char* key, const char* details_key, std::string text) {
+    add_member(details, key, std::move(text));
+    json truncated = json::object();
+    add_member(truncated, "truncated", false);
+    add_member(details, details_key, std::move(truncated));
+}
 
 // The key order and spelling the engine has always written: {"name", "input", "inputDetails":
 // {"truncated": false}} for a state's Entered event, {"name", "output", "outputDetails"} for its
@@ -23,10 +32,8 @@ inline json deferred_state_details(const history_event& event) {
     json details = json::object();
     reserve_members(details, 3);
     if (state) add_member(details, "name", event.deferred.name);
-    add_member(details, entered ? "input" : "output", *event.deferred.text);
-    json truncated = json::object();
-    add_member(truncated, "truncated", false);
-    add_member(details, entered ? "inputDetails" : "outputDetails", std::move(truncated));
+    if (entered) add_payload_text(details, "input", "inputDetails", *event.deferred.text);
+    else add_payload_text(details, "output", "outputDetails", *event.deferred.text);
     return details;
 }
 

@@ -234,8 +234,7 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
             details["parameters"] = input_text();
         } else {
             details["resource"] = t.resource;
-            add_member(details, "input", input_text());
-            add_member(details, "inputDetails", json{{"truncated", false}});
+            add_payload_text(details, "input", "inputDetails", input_text());
         }
         if (timeout) details["timeoutInSeconds"] = *timeout;
         if (heartbeat && resource.family() != task_family::lambda) details["heartbeatInSeconds"] = *heartbeat;
