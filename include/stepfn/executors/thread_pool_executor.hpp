@@ -112,7 +112,7 @@ private:
                 // Fan-out posts jobs a few microseconds apart: look again for a moment before
                 // sleeping, so that each one costs no futex wait and wake-up.
                 // (Looked at again under the lock: shutdown() may have begun meanwhile.)
-                if (spin() || !queue_.empty() || stopping_) continue;
+                if (spin(lock) || !queue_.empty() || stopping_) continue;
                 ++idle_;
                 ready_.wait(lock);
                 --idle_;
@@ -128,28 +128,21 @@ private:
         }
     }
 
-    // With the lock held on entry and on return: whether work arrived while it watched the
+    // With `lock` held on entry and on return: whether work arrived while it watched the
     // queue's length, unlocked, for a bounded number of rounds (yielding the core between
     // looks, as the machine may have fewer cores than runnable threads).
-    bool spin() {
+    bool spin(std::unique_lock<std::mutex>& lock) {
         constexpr int rounds = 64;
         if (threads_ < 2) return false;  // one thread has nobody to wait for but posters
-        lock_release unlocked(mutex_);
-        for (int i = 0; i < rounds; ++i) {
-            if (queued_.load(std::memory_order_relaxed) != 0) return true;
-            std::this_thread::yield();
+        bool arrived = false;
+        lock.unlock();
+        for (int i = 0; i < rounds && !arrived; ++i) {
+            arrived = queued_.load(std::memory_order_relaxed) != 0;
+            if (!arrived) std::this_thread::yield();
         }
-        return false;
+        lock.lock();
+        return arrived;
     }
-
-    // Unlocks a held mutex for its lifetime.
-    struct lock_release {
-        explicit lock_release(std::mutex& m) : mutex(m) { mutex.unlock(); }
-        ~lock_release() { mutex.lock(); }
-        lock_release(const lock_release&) = delete;
-        lock_release& operator=(const lock_release&) = delete;
-        std::mutex& mutex;
-    };
 
     void run(job& fn) noexcept {
         if (!fn) return;
