@@ -292,4 +292,23 @@ TEST_CASE("sqlite store: details that are not UTF-8 are stored with replacement 
     REQUIRE(history->events.size() == 1);
     CHECK(history->events[0].details.at("input").get<std::string>().find("oops") != std::string::npos);
 }
+TEST_CASE("a checkpoint's events row is spelled as nlohmann's dump spells each event", "[store][sqlite]") {
+    auto cp = created("spelling", 1);
+    cp.events[0].details = stepfn::json::parse(
+        R"({"input":"{\"a\":\"tab\there\",\"n\":-1.5e300}","names":["é","\u0001","q\"uote\\"],"n":[0,-7,18446744073709551615,0.1,true,null],"o":{}})");
+    stepfn::history_event second = cp.events[0];
+    second.id = 2;
+    second.previous_event_id = 1;
+    second.details["input"] = std::string("\xff\xfe oops");
+    cp.events.push_back(second);
+    std::string expected = "[";
+    for (const auto& e : cp.events) {
+        if (expected.size() > 1) expected += ',';
+        expected += "[" + std::to_string(e.id) + "," + std::to_string(e.previous_event_id) + ",\"" + stepfn::to_string(e.type) + "\"," +
+                    std::to_string(stepfn::detail::to_store_ns(e.timestamp)) + "," +
+                    e.details.dump(-1, ' ', false, stepfn::json::error_handler_t::replace) + "]";
+    }
+    expected += "]";
+    CHECK(stepfn::detail::events_body(cp.events) == expected);
+}
 } // namespace sqlite_commit_test
