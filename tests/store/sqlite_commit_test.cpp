@@ -292,4 +292,61 @@ TEST_CASE("sqlite store: details that are not UTF-8 are stored with replacement 
     REQUIRE(history->events.size() == 1);
     CHECK(history->events[0].details.at("input").get<std::string>().find("oops") != std::string::npos);
 }
+TEST_CASE("a checkpoint's events row is spelled as nlohmann's dump spells each event", "[store][sqlite]") {
+    auto cp = created("spelling", 1);
+    cp.events[0].details = stepfn::json::parse(
+        R"({"input":"{\"a\":\"tab\there\",\"n\":-1.5e300}","names":["é","\u0001","q\"uote\\"],"n":[0,-7,18446744073709551615,0.1,true,null],"o":{}})");
+    stepfn::history_event second = cp.events[0];
+    second.id = 2;
+    second.previous_event_id = 1;
+    second.details["input"] = std::string("\xff\xfe oops");
+    cp.events.push_back(second);
+    std::string expected = "[";
+    for (const auto& e : cp.events) {
+        if (expected.size() > 1) expected += ',';
+        expected += "[" + std::to_string(e.id) + "," + std::to_string(e.previous_event_id) + ",\"" + stepfn::to_string(e.type) + "\"," +
+                    std::to_string(stepfn::detail::to_store_ns(e.timestamp)) + "," +
+                    e.details.dump(-1, ' ', false, stepfn::json::error_handler_t::replace) + "]";
+    }
+    expected += "]";
+    CHECK(stepfn::detail::events_body(cp.events) == expected);
+}
+TEST_CASE("sqlite store: after a transaction that fails whole the writer goes on from what the file holds", "[store][sqlite]") {
+    scratch_dir dir;
+    stepfn::detail::sqlite_open_settings settings;
+    settings.max_file_bytes = 96 * 1024;
+    auto db = stepfn::detail::open_sqlite_store(dir.file("whole.db"), settings);
+    REQUIRE(db);
+    stepfn::detail::sqlite_writer writer;
+    REQUIRE(writer.prepare(*db));
+    auto write = [&](std::vector<stepfn::execution_checkpoint> cps) {
+        std::vector<std::string> bodies(cps.size());
+        std::vector<stepfn::detail::sqlite_writer::item> batch;
+        for (std::size_t i = 0; i < cps.size(); ++i) batch.push_back(stepfn::detail::sqlite_writer::item{&cps[i], &bodies[i]});
+        std::vector<stepfn::result<void>> outcome;
+        writer.write(batch, outcome);
+        return outcome;
+    };
+    REQUIRE(write({created("x", 1)})[0]);
+
+    // x's next checkpoint and a new execution of another machine, too big for the file: the
+    // transaction fails whole (StoreFull).
+    auto y = created("y", 2, "refunds");
+    y.snapshot = std::string(256 * 1024, 'y');
+    auto failed = write({step(execution_arn("x"), 2, 2, 2), y});
+    REQUIRE(failed.size() == 2);
+    CHECK_FALSE(failed[0]);
+    REQUIRE_FALSE(failed[1]);
+    CHECK(failed[1].error().name == "StoreFull");
+
+    // x is still at its first checkpoint, y and its machine version were never written.
+    auto again = write({step(execution_arn("x"), 2, 2, 2), created("y", 2, "refunds")});
+    CHECK(again[0]);
+    CHECK(again[1]);
+    CHECK(*db->query_integer("SELECT count(*) FROM machine_versions", "counting versions") == 2);
+    CHECK(*db->query_integer("SELECT event_count FROM executions WHERE name = 'x'", "reading x") == 3);
+    // The writer's memory and the file agree on x: checkpoint 3 follows, 2 again is refused.
+    CHECK_FALSE(write({step(execution_arn("x"), 2, 4, 1)})[0]);
+    CHECK(write({step(execution_arn("x"), 3, 4, 1)})[0]);
+}
 } // namespace sqlite_commit_test

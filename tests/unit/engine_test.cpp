@@ -5,8 +5,10 @@
 #include "engine_harness.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 #include <stepfn/clocks/virtual_clock.hpp>
 #include <stepfn/engine/engine.hpp>
 #include <stepfn/executors/manual_executor.hpp>
@@ -465,5 +467,64 @@ TEST_CASE("EXPRESS refuses .sync, .waitForTaskToken and activities where AWS doe
     }
 }
 } // namespace express_limits
+
+TEST_CASE("Generated execution names are version-7 UUIDs in the order they were made", "[engine][names]") {
+    // Two engines with the same seed on the same virtual clock's time.
+    auto names = [](std::uint64_t seed, std::vector<std::chrono::nanoseconds> steps) {
+        stepfn::manual_executor executor;
+        stepfn::virtual_clock clock;
+        stepfn::engine_options o;
+        o.seed = seed;
+        stepfn::basic_engine<stepfn::manual_executor, stepfn::virtual_clock> engine(executor, clock, o);
+        auto machine = load(R"({"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}})");
+        std::vector<std::string> out;
+        for (auto step : steps) {
+            clock.advance(step);
+            auto e = engine.start(machine, json::object());
+            REQUIRE(e);
+            out.push_back(e->name());
+            CHECK(e->arn().substr(e->arn().size() - 36) == e->name());
+        }
+        executor.run();
+        return out;
+    };
+    using std::chrono::microseconds;
+    using std::chrono::milliseconds;
+    using std::chrono::nanoseconds;
+    const std::vector<nanoseconds> steps{nanoseconds(0), nanoseconds(0), microseconds(1), milliseconds(1), milliseconds(5000)};
+    const auto first = names(42, steps);
+
+    // 8-4-4-4-12 lowercase hex, version 7, RFC 9562's variant.
+    for (const auto& name : first) {
+        INFO(name);
+        REQUIRE(name.size() == 36);
+        for (std::size_t i = 0; i < name.size(); ++i) {
+            if (i == 8 || i == 13 || i == 18 || i == 23)
+                CHECK(name[i] == '-');
+            else
+                CHECK(std::string("0123456789abcdef").find(name[i]) != std::string::npos);
+        }
+        CHECK(name[14] == '7');
+        CHECK(std::string("89ab").find(name[19]) != std::string::npos);
+    }
+    // The clock's Unix milliseconds (2024-01-01T00:00:00Z is 0x018cc251f400), then the
+    // millisecond's fraction in 1/4096ths (1 us is 4/4096), then the seeded bits.
+    CHECK(first[0].substr(0, 19) == "018cc251-f400-7000-");
+    CHECK(first[1].substr(0, 19) == "018cc251-f400-7000-");
+    CHECK(first[1] != first[0]);  // the same instant: the random bits tell them apart
+    CHECK(first[2].substr(0, 19) == "018cc251-f400-7004-");
+    CHECK(first[3].substr(0, 19) == "018cc251-f401-7004-");
+    CHECK(first[4].substr(0, 19) == "018cc252-0789-7004-");
+    // Made later, sorted later.
+    for (std::size_t i = 2; i < first.size(); ++i) CHECK(first[i - 1] < first[i]);
+
+    // The same seed and times give the same names; another seed other random bits only.
+    CHECK(names(42, steps) == first);
+    const auto other = names(7, steps);
+    for (std::size_t i = 0; i < first.size(); ++i) {
+        CHECK(other[i].substr(0, 19) == first[i].substr(0, 19));
+        CHECK(other[i] != first[i]);
+    }
+}
 
 } // namespace engine_test

@@ -12,11 +12,18 @@
 // fewer). Only when a write fails after its checks passed (rare: a constraint the checks do not
 // foresee) is the transaction rolled back and the batch written again with a savepoint around
 // each checkpoint, which keeps the others.
+//
+// The writer is the file's only writer, so it remembers what it has committed: each running
+// execution's key, last checkpoint and last event id (a later checkpoint of it is checked and
+// written without reading its row back by ARN), and the machine versions already stored (not
+// inserted again per execution). A transaction that does not commit takes back what it added.
 
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -94,6 +101,12 @@ public:
     }
 
 private:
+    struct known_row {
+        std::int64_t sequence;     // the last checkpoint written
+        std::int64_t event_count;  // the last event id written
+        std::int64_t order;        // created_order, the row's key
+    };
+
     // One attempt. Without savepoints, a write that fails after its checks passed sets `retry`
     // and rolls the whole transaction back (nothing of the batch is kept, nothing answered).
     bool write_once(std::vector<item>& batch, std::vector<result<void>>& outcome, bool savepoints, bool& retry) {
@@ -137,6 +150,8 @@ private:
             fail_all(outcome, db_->fail(committed, "committing"));
             return finish_failed();
         }
+        undo_.clear();
+        new_versions_.clear();
         return true;
     }
 
@@ -150,7 +165,25 @@ private:
     }
     bool finish_failed() {
         if (db_->in_transaction()) run(rollback_);
+        forget_transaction();
         return false;
+    }
+    // What the rolled-back transaction added to the writer's memory goes with it.
+    void forget_transaction() {
+        for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) {
+            if (it->second) running_[it->first] = *it->second;
+            else running_.erase(it->first);
+        }
+        undo_.clear();
+        for (const auto& id : new_versions_) versions_.erase(id);
+        new_versions_.clear();
+    }
+    // Records `arn`'s state after a checkpoint that wrote everything (or, ended, forgets it).
+    void remember(const std::string& arn, const std::optional<known_row>& now) {
+        auto it = running_.find(arn);
+        undo_.emplace_back(arn, it == running_.end() ? std::nullopt : std::optional<known_row>(it->second));
+        if (now) running_[arn] = *now;
+        else if (it != running_.end()) running_.erase(it);
     }
     static int run(sqlite_statement& stmt) {
         stmt.start();
@@ -170,20 +203,28 @@ private:
     // failed; `wrote` says whether the checks had all passed (so something may be written).
     result<void> apply(execution_checkpoint& cp, const std::string& events_body_text, int& rc, bool& wrote) {
         const std::string& arn = cp.execution_arn;
-        find_.start();
-        find_.bind(1, arn);
-        const int found = find_.step();
-        if (found != SQLITE_ROW && found != SQLITE_DONE) {
-            rc = found;
-            auto e = db_->fail(found, "reading the execution");
+        bool exists = false;
+        known_row now{0, 0, next_order_};  // as the file has it before this checkpoint
+        if (auto known = running_.find(arn); known != running_.end()) {
+            exists = true;
+            now = known->second;
+        } else {
+            find_.start();
+            find_.bind(1, arn);
+            const int found = find_.step();
+            if (found != SQLITE_ROW && found != SQLITE_DONE) {
+                rc = found;
+                auto e = db_->fail(found, "reading the execution");
+                sqlite3_reset(find_.get());
+                return tl::make_unexpected(std::move(e));
+            }
+            exists = found == SQLITE_ROW;
+            if (exists) now = known_row{find_.integer(0), find_.integer(1), find_.integer(2)};
             sqlite3_reset(find_.get());
-            return tl::make_unexpected(std::move(e));
         }
-        const bool exists = found == SQLITE_ROW;
-        const std::int64_t last = exists ? find_.integer(0) : 0;
-        std::int64_t expected = exists ? find_.integer(1) : 0;
-        std::int64_t order = exists ? find_.integer(2) : next_order_;
-        sqlite3_reset(find_.get());
+        const std::int64_t last = now.sequence;
+        std::int64_t expected = now.event_count;
+        const std::int64_t order = now.order;
 
         if (cp.created) {
             if (exists) return make_error("ExecutionAlreadyExists", "the store already holds the execution '" + arn + "'");
@@ -199,7 +240,8 @@ private:
                                                            "' does not follow event " + std::to_string(expected - 1));
 
         wrote = true;  // every check passed: only writes from here on
-        if (cp.machine) {
+        const bool new_version = cp.machine && versions_.count(cp.machine->id) == 0;
+        if (new_version) {
             const machine_version& m = *cp.machine;
             insert_version_.start();
             int b = first_error({insert_version_.bind(1, m.id), insert_version_.bind(2, m.machine_arn), insert_version_.bind(3, m.definition)});
@@ -261,11 +303,21 @@ private:
                 if (auto r = done(close_token_, b, "closing a task token", rc); !r) return r;
             }
         }
+        if (new_version) {
+            versions_.insert(cp.machine->id);
+            new_versions_.push_back(cp.machine->id);
+        }
+        // An ended execution is read back by ARN if it is ever redriven.
+        remember(arn, cp.ended ? std::nullopt : std::optional<known_row>(known_row{static_cast<std::int64_t>(cp.sequence), expected, order}));
         return {};
     }
 
     sqlite_connection* db_ = nullptr;
     std::int64_t next_order_ = 1;
+    std::unordered_map<std::string, known_row> running_;  // executions written and not ended, by ARN
+    std::vector<std::pair<std::string, std::optional<known_row>>> undo_;  // this transaction's changes to running_, what was before
+    std::unordered_set<std::string> versions_;  // machine version ids in the file
+    std::vector<std::string> new_versions_;    // those this transaction added
     sqlite_statement begin_, commit_, rollback_, savepoint_, release_, rollback_to_;
     sqlite_statement find_, insert_version_, insert_execution_, insert_event_, progress_, snapshot_, redrive_, end_;
     sqlite_statement open_token_, close_token_;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <stepfn/detail/hash.hpp>
+#include <stepfn/detail/json_text.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/execution_status.hpp>
 #include <stepfn/history/event.hpp>
@@ -53,25 +54,32 @@ inline error corrupted_row(const std::string& path, const std::string& what) {
     return error{store_corrupted, "the store " + path + " is corrupted: " + what};
 }
 
-// A checkpoint's events as one row's body: [[id, previous id, "Type", timestamp ns, details], ...].
-inline std::string details_text(const json& details);
+// A checkpoint's events as one row's body: [[id, previous id, "Type", timestamp ns, details], ...],
+// written in one pass by the engine's text writer (the bytes of nlohmann's dump with
+// error_handler_t::replace: strings that are not UTF-8, which only host code can make, are
+// stored with U+FFFD rather than stopping the committer). It runs on the engine's thread.
 inline std::string events_body(const std::vector<history_event>& events) {
-    std::string body = "[";
-    for (const auto& e : events) {
-        if (body.size() > 1) body += ',';
-        body += '[';
-        body += std::to_string(e.id);
-        body += ',';
-        body += std::to_string(e.previous_event_id);
-        body += ",\"";
-        body += to_string(e.type);  // AWS's names: letters only, nothing to escape
-        body += "\",";
-        body += std::to_string(to_store_ns(e.timestamp));
-        body += ',';
-        body += details_text(e.details);
-        body += ']';
+    std::string body;
+    json_text_writer writer(body, 16 + 192 * events.size());
+    writer.put('[');
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        const history_event& e = events[i];
+        if (i > 0) writer.put(',');
+        writer.put('[');
+        writer.value(json(e.id), 0);
+        writer.put(',');
+        writer.value(json(e.previous_event_id), 0);
+        writer.put(",\"", 2);
+        const std::string_view type = to_string(e.type);  // AWS's names: letters only, nothing to escape
+        writer.put(type.data(), type.size());
+        writer.put("\",", 2);
+        writer.value(json(to_store_ns(e.timestamp)), 0);
+        writer.put(',');
+        writer.value(e.details, 0);
+        writer.put(']');
     }
-    body += ']';
+    writer.put(']');
+    writer.finish();
     return body;
 }
 
@@ -100,12 +108,6 @@ inline result<std::vector<history_event>> read_events(const std::string& body, c
         events.push_back(std::move(ev));
     }
     return events;
-}
-
-// JSON text that never throws: strings that are not UTF-8 (only host code can make them) are
-// stored with U+FFFD rather than stopping the committer.
-inline std::string details_text(const json& details) {
-    return details.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 // ---- page tokens: "<kind>1.<hex position>.<hex check>", the check binding the position to the
