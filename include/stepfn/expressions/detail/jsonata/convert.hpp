@@ -25,6 +25,7 @@ inline json to_json_or_null(const value& v) {
     case value::kind::function: return json(nullptr);
     case value::kind::sequence: {
         json out = json::array();
+        out.get_ref<json::array_t&>().reserve(v.seq().items.size());
         for (const auto& item : v.seq().items) out.push_back(to_json_or_null(item));  // undefined: null, as JSON.stringify
         return out;
     }
@@ -303,6 +304,7 @@ inline value lookup(const value& input, const std::string& key, bool track = fal
     }
     if (!input.is_array()) return value{};
     auto s = new_seq();
+    s->items.reserve(array_size(input));  // one field per member is the common shape
     convert_detail::lookup_into(*s, input, key, track);
     return value::of(std::move(s));
 }

@@ -189,13 +189,28 @@ private:
     std::vector<frame_ptr> watched_;
 };
 
+// Node types whose result is never a sequence, or one eval() already normalized (a branch, a
+// block's last expression, a bound value): eval() has nothing to do after them.
+inline bool yields_normalized(node_type t) noexcept {
+    switch (t) {
+    case node_type::string: case node_type::number: case node_type::literal: case node_type::binary:
+    case node_type::negate: case node_type::condition: case node_type::block: case node_type::bind:
+    case node_type::lambda: case node_type::transform: case node_type::regex:
+        return true;
+    default:
+        return false;
+    }
+}
+
 inline result<value> evaluator::eval(const node* n, const value& input, const frame_ptr& env) {
     if (++steps_ > max_steps_) return fail("U1001", "Expression evaluation timeout: Check for infinite loop");
     if (depth_ >= max_depth_ * 4)
         return fail("U1001", "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.");
     depth_guard guard(depth_);
+    // Nothing to apply after the node: its result is returned in place, never moved.
+    if (n->predicates.empty() && !n->has_group && !n->keep_array && yields_normalized(n->type)) return eval_node(n, input, env);
     auto r = eval_node(n, input, env);
-    if (!r || (n->predicates.empty() && !n->has_group && !r->is_seq())) return r;  // the common case, no moves
+    if (!r || (n->predicates.empty() && !n->has_group && !r->is_seq())) return r;
     value v = std::move(*r);
     for (const auto& p : n->predicates) {
         auto f = eval_filter(p.filter, v, env);
@@ -204,7 +219,7 @@ inline result<value> evaluator::eval(const node* n, const value& input, const fr
     }
     if (n->has_group && n->type != node_type::path) {
         std::vector<value> items;
-        if (v.is_array()) for_each_item(v, [&](const value& item) { items.push_back(item); });
+        if (v.is_array()) append_flat(items, v);
         else items.push_back(v);
         auto g = eval_group(n->group, &items, nullptr, env);
         if (!g) return g;
@@ -237,7 +252,7 @@ inline result<value> evaluator::eval_node(const node* n, const value& input, con
     case node_type::array: return eval_array(n, input, env);
     case node_type::object: {
         std::vector<value> items;
-        if (input.is_array()) for_each_item(input, [&](const value& item) { items.push_back(item); });
+        if (input.is_array()) append_flat(items, input);
         else items.push_back(input);
         return eval_group(n->pairs, &items, nullptr, env);
     }
@@ -272,7 +287,7 @@ inline result<value> evaluator::eval_node(const node* n, const value& input, con
     }
     case node_type::sort: {
         std::vector<value> items;
-        for_each_item(input, [&](const value& item) { items.push_back(item); });
+        append_flat(items, input);
         if (auto r = sort_items(n, &items, nullptr, env); !r) return tl::make_unexpected(r.error());
         auto s = new_seq();
         s->items = std::move(items);
@@ -330,7 +345,7 @@ inline result<value> evaluator::eval_array(const node* n, const value& input, co
             if (!*bounds) continue;
             auto& members = out.get_ref<json::array_t&>();
             members.reserve(members.size() + static_cast<std::size_t>((*bounds)->second - (*bounds)->first + 1));
-            for (double x = (*bounds)->first; x <= (*bounds)->second; x += 1) members.push_back(make_number(x));
+            for_each_in_range((*bounds)->first, (*bounds)->second, [&](json x) { members.push_back(std::move(x)); });
             continue;
         }
         auto v = eval(item, input, env);
@@ -357,7 +372,7 @@ inline result<value> evaluator::eval_range(const node* n, const value& input, co
     const auto [a, b] = **bounds;
     auto s = new_seq();
     s->items.reserve(static_cast<std::size_t>(b - a + 1));
-    for (double x = a; x <= b; x += 1) s->items.push_back(value::own(make_number(x)));
+    for_each_in_range(a, b, [&](json x) { s->items.push_back(value::own(std::move(x))); });
     return value::of(std::move(s));
 }
 
