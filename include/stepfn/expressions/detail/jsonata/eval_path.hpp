@@ -434,7 +434,7 @@ inline value evaluator::eval_wildcard(const value& input) {
     if (in.is_seq() && in.seq().outer_wrapper && !in.seq().items.empty()) in = in.seq().items.front();
     auto s = new_seq();
     if (in.is_object() || in.is_json_array()) {  // an array's members are its "fields" here
-        const std::shared_ptr<const value> parent = parents_ && in.is_object() ? std::make_shared<const value>(in) : nullptr;
+        const value* parent = in.is_object() ? keep_parent(in) : nullptr;
         for (const auto& member : in.j()) {
             value v = in.child(member);
             if (parent) v.set_parent(parent);

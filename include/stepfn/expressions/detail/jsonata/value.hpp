@@ -49,7 +49,7 @@ public:
     value() noexcept {}
     value(const value& o) noexcept : cons(o.cons), kind_(o.kind_), ptr_(o.ptr_), parent_(o.parent_) { take_ref(o); }
     value(value&& o) noexcept
-        : cons(o.cons), kind_(o.kind_), ptr_(std::move(o.ptr_)), parent_(std::move(o.parent_)) {
+        : cons(o.cons), kind_(o.kind_), ptr_(std::move(o.ptr_)), parent_(o.parent_) {
         take_ref(o);
     }
     value& operator=(const value& o) noexcept {
@@ -67,7 +67,7 @@ public:
             cons = o.cons;
             kind_ = o.kind_;
             ptr_ = std::move(o.ptr_);
-            parent_ = std::move(o.parent_);
+            parent_ = o.parent_;
             take_ref(o);
         }
         return *this;
@@ -75,28 +75,33 @@ public:
     // inline_ only ever holds a scalar, which owns nothing: ending its lifetime needs no destructor.
     ~value() {}
 
+    // Tags of the constructors that build a JSON value where it is needed (in a result<value>,
+    // without a move): `borrowed` refers to JSON that outlives the evaluation, `owned` keeps it.
+    struct borrowed_t {};
+    struct owned_t {};
+    static constexpr borrowed_t borrowed{};
+    static constexpr owned_t owned{};
+    value(borrowed_t, const json& j) noexcept : kind_(kind::json), ref_(&j) {}
+    // Scalars inline, strings and containers shared.
+    value(owned_t, json&& j) : kind_(kind::json) {
+        if (j.is_object() || j.is_array() || j.is_string()) {
+            auto made = std::make_shared<made_json>(std::move(j));
+            ref_ = &made->doc;
+            ptr_ = std::shared_ptr<const json>(std::move(made), ref_);
+        } else {
+            ::new (static_cast<void*>(&inline_)) json(std::move(j));
+            ref_ = &inline_;
+        }
+    }
+
     // A value inside a document that lives elsewhere (the input, or `holder`).
     static value ref(const json& j, std::shared_ptr<const json> holder = {}) {
-        value v;
-        v.kind_ = kind::json;
-        v.ref_ = &j;
+        value v(borrowed, j);
         v.ptr_ = std::move(holder);
         return v;
     }
-    // A value made during evaluation: scalars inline, strings and containers shared.
-    static value own(json j) {
-        value v;
-        v.kind_ = kind::json;
-        if (j.is_object() || j.is_array() || j.is_string()) {
-            auto made = std::make_shared<made_json>(std::move(j));
-            v.ref_ = &made->doc;
-            v.ptr_ = std::shared_ptr<const json>(std::move(made), v.ref_);
-        } else {
-            ::new (static_cast<void*>(&v.inline_)) json(std::move(j));
-            v.ref_ = &v.inline_;
-        }
-        return v;
-    }
+    // A value made during evaluation.
+    static value own(json j) { return value(owned, std::move(j)); }
     static value of(std::shared_ptr<sequence> s) {
         value v;
         v.kind_ = kind::sequence;
@@ -165,8 +170,8 @@ public:
     }
 
     // The object this value was read from, kept only when the expression uses `%`.
-    const value* parent() const noexcept { return parent_.get(); }
-    void set_parent(std::shared_ptr<const value> p) { parent_ = std::move(p); }
+    const value* parent() const noexcept { return parent_; }
+    void set_parent(const value* p) noexcept { parent_ = p; }
 
     // Made by an array constructor as the first or last step of a path: not flattened there.
     bool cons = false;
@@ -192,7 +197,7 @@ private:
     // What keeps the value alive: the constructed document `ref_` points into, the sequence,
     // or the function (one pointer, so copying a value touches one reference count).
     std::shared_ptr<const void> ptr_;
-    std::shared_ptr<const value> parent_;
+    const value* parent_ = nullptr;  // kept alive by the evaluator (evaluator::keep_parent)
 };
 
 struct sequence {
@@ -252,6 +257,9 @@ inline value normalize(value v) {
     return v;
 }
 
+
+// A result holding JSON made by evaluation, built in place (operators return these).
+inline result<value> made(json j) { return result<value>(tl::in_place, value::owned, std::move(j)); }
 
 // Strings built by evaluation are bounded by the ASL payload limit.
 inline constexpr std::size_t max_string_bytes = 262144;
