@@ -152,6 +152,10 @@ TEST_CASE("JSONata bounds recursion, work and sizes with clear errors", "[jsonat
     CHECK(error_of("($f := function($n){$n > 0 ? $f($n - 1) : 0}; [1..100000].$f(3))", nullptr, small)
               .rfind("U1001: Expression evaluation timeout", 0) == 0);
     CHECK(error_of("[1..1000001]").rfind("D2014:", 0) == 0);
+    // A range at 2^53, where x + 1 == x, ends (the reference never does); -0 keeps its sign.
+    CHECK(value_of("[9007199254740990..9007199254740992]") ==
+          json::array({9007199254740990LL, 9007199254740991LL, 9007199254740992.0}));
+    CHECK(value_of("1 / [-0..1][0] < 0") == true);
     CHECK(error_of("$pad('x', 10000000)").rfind("U1002:", 0) == 0);
     CHECK(error_of("($f := function($t){$f($t & $t)}; $f('0123456789'))").rfind("U1002:", 0) == 0);
     CHECK(error_of("$join([1..300000].$string())").rfind("U1002:", 0) == 0);

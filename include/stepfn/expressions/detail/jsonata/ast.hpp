@@ -43,32 +43,34 @@ struct sort_term {
     bool descending = false;
 };
 
-struct node {
+// What eval() reads of every node comes first, so a node costs one cache line until its
+// operands are needed: an evaluation walks many small trees that are rarely in cache.
+struct alignas(64) node {
     node_type type = node_type::literal;
     binary_op op = binary_op::add;
-    std::size_t position = 0;
-    std::string str;  // name, string value, variable name, operator text
-    json lit;         // the literal value of string/number/literal nodes
-    node* lhs = nullptr;
-    node* rhs = nullptr;
-    node* third = nullptr;
-    std::vector<node*> items;                      // steps, array items, block, arguments, parameters
-    std::vector<std::pair<node*, node*>> pairs;    // object constructor
-    std::vector<std::pair<node*, node*>> group;    // `{...}` grouping after this node
     bool has_group = false;
-    std::vector<stage> predicates;                 // filters applied to this node's own value
-    std::vector<stage> stages;                     // filters applied per step input (path steps)
-    std::vector<sort_term> terms;
-    std::string focus;                             // `@$v`
-    std::string index_var;                         // `#$i`
     bool keep_array = false;                       // `[]`
     bool cons_array = false;                       // array constructor first/last step of a path
     bool keep_singleton_array = false;             // on a path containing a `[]` step
     bool tuple = false;                            // step binds focus/index variables
     bool scope = false;                            // block that binds variables: needs its own frame
+    node* lhs = nullptr;
+    node* rhs = nullptr;
+    std::vector<stage> predicates;                 // filters applied to this node's own value
+    json lit;         // the literal value of string/number/literal nodes
+    node* third = nullptr;
+    const builtin_def* builtin = nullptr;          // variable naming a built-in function
+    std::vector<node*> items;                      // steps, array items, block, arguments, parameters
+    std::string str;  // name, string value, variable name, operator text
+    std::vector<std::pair<node*, node*>> pairs;    // object constructor
+    std::vector<std::pair<node*, node*>> group;    // `{...}` grouping after this node
+    std::vector<stage> stages;                     // filters applied per step input (path steps)
+    std::vector<sort_term> terms;
+    std::string focus;                             // `@$v`
+    std::string index_var;                         // `#$i`
+    std::size_t position = 0;
     std::shared_ptr<const signature> sig;
     std::shared_ptr<const regex_program> re;
-    const builtin_def* builtin = nullptr;          // variable naming a built-in function
 };
 
 class arena {

@@ -6,6 +6,7 @@
 // deep equality for `=`, strict equality for `in`, and field lookup that maps over arrays.
 
 #include <cmath>
+#include <forward_list>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -25,6 +26,7 @@ inline json to_json_or_null(const value& v) {
     case value::kind::function: return json(nullptr);
     case value::kind::sequence: {
         json out = json::array();
+        out.get_ref<json::array_t&>().reserve(v.seq().items.size());
         for (const auto& item : v.seq().items) out.push_back(to_json_or_null(item));  // undefined: null, as JSON.stringify
         return out;
     }
@@ -265,45 +267,52 @@ inline int compare_strings(const std::string& a, const std::string& b) {
 }
 
 namespace convert_detail {
-// `parent`: the object the value was read from, recorded when the expression uses `%`.
-inline value child_of(const value& container, const json& c, const std::shared_ptr<const value>& parent) {
-    value v = container.child(c);
-    if (parent) v.set_parent(parent);
-    return v;
+// `parents`: where the objects values are read from are kept, when the expression uses `%`.
+inline const value* keep_parent(std::forward_list<value>* parents, const value& v) {
+    if (parents == nullptr) return nullptr;
+    parents->push_front(v);
+    return &parents->front();
 }
 
-inline void lookup_into(sequence& out, const value& v, const std::string& key, bool track) {
+inline void lookup_into(sequence& out, const value& v, const std::string& key, std::forward_list<value>* parents) {
     if (v.is_seq()) {
-        for (const auto& item : v.seq().items) lookup_into(out, item, key, track);
+        for (const auto& item : v.seq().items) lookup_into(out, item, key, parents);
     } else if (v.is_json_array()) {
-        for (const auto& item : v.j()) lookup_into(out, v.child(item), key, track);
+        for (const auto& item : v.j()) lookup_into(out, v.child(item), key, parents);
     } else if (v.is_object()) {
         const json& o = v.j();
         const auto it = o.find(key);
         if (it != o.end()) {
-            const std::shared_ptr<const value> parent = track ? std::make_shared<const value>(v) : nullptr;
+            const value* parent = keep_parent(parents, v);
+            const auto add = [&](const json& c) {
+                out.items.push_back(v.child(c));
+                if (parent != nullptr) out.items.back().set_parent(parent);
+            };
             if (it->is_array()) {
-                for (const auto& member : *it) out.items.push_back(child_of(v, member, parent));
+                for (const auto& member : *it) add(member);
             } else {
-                out.items.push_back(child_of(v, *it, parent));
+                add(*it);
             }
         }
     }
 }
 } // namespace convert_detail
 
-// A field of an object, or of each object in an array (flattened). `track` records parents.
-inline value lookup(const value& input, const std::string& key, bool track = false) {
+// A field of an object, or of each object in an array (flattened). With `parents`, the values
+// remember the object they were read from, kept there for the evaluation.
+inline value lookup(const value& input, const std::string& key, std::forward_list<value>* parents = nullptr) {
     if (input.is_object()) {
         const json& o = input.j();
         const auto it = o.find(key);
         if (it == o.end()) return value{};
-        if (!track) return input.child(*it);
-        return convert_detail::child_of(input, *it, std::make_shared<const value>(input));
+        value v = input.child(*it);
+        if (parents != nullptr) v.set_parent(convert_detail::keep_parent(parents, input));
+        return v;
     }
     if (!input.is_array()) return value{};
     auto s = new_seq();
-    convert_detail::lookup_into(*s, input, key, track);
+    s->items.reserve(array_size(input));  // one field per member is the common shape
+    convert_detail::lookup_into(*s, input, key, parents);
     return value::of(std::move(s));
 }
 

@@ -27,7 +27,7 @@ inline frame_ptr evaluator::tuple_frame(const frame_ptr& env, const tuple& t) {
 inline result<value> evaluator::eval_path(const node* n, const value& input, const frame_ptr& env) {
     std::vector<value> in;
     if (input.is_array() && n->items.front()->type != node_type::variable) {
-        for_each_item(input, [&](const value& item) { in.push_back(item); });
+        append_flat(in, input);
     } else {
         in.push_back(input);
     }
@@ -59,7 +59,7 @@ inline result<value> evaluator::eval_path(const node* n, const value& input, con
         if (step->focus.empty() && !tuple_mode && i + 1 < count) {
             in.clear();
             if (out.is_seq() && out.sole_owner()) in.swap(out.seq().items);  // sole owner: take the items
-            else if (out.is_array()) for_each_item(out, [&](const value& item) { in.push_back(item); });
+            else if (out.is_array()) append_flat(in, out);
             else in.push_back(std::move(out));
             out = value{};
         }
@@ -85,7 +85,7 @@ inline result<value> evaluator::eval_path(const node* n, const value& input, con
     if (n->has_group) {
         if (tuple_mode) return eval_group(n->group, nullptr, &bindings, env);
         std::vector<value> items;
-        if (out.is_array()) for_each_item(out, [&](const value& item) { items.push_back(item); });
+        if (out.is_array()) append_flat(items, out);
         else if (!out.undefined()) items.push_back(out);
         return eval_group(n->group, &items, nullptr, env);
     }
@@ -173,7 +173,7 @@ inline result<std::vector<tuple>> evaluator::eval_tuple_step(const node* step, c
             if (!r) return tl::make_unexpected(r.error());
             if (r->undefined()) continue;
             std::vector<value> members;
-            if (r->is_array()) for_each_item(*r, [&](const value& m) { members.push_back(m); });
+            if (r->is_array()) append_flat(members, *r);
             else members.push_back(*r);
             for (std::size_t b = 0; b < members.size(); ++b) {
                 tuple next = t;
@@ -434,7 +434,7 @@ inline value evaluator::eval_wildcard(const value& input) {
     if (in.is_seq() && in.seq().outer_wrapper && !in.seq().items.empty()) in = in.seq().items.front();
     auto s = new_seq();
     if (in.is_object() || in.is_json_array()) {  // an array's members are its "fields" here
-        const std::shared_ptr<const value> parent = parents_ && in.is_object() ? std::make_shared<const value>(in) : nullptr;
+        const value* parent = in.is_object() ? keep_parent(in) : nullptr;
         for (const auto& member : in.j()) {
             value v = in.child(member);
             if (parent) v.set_parent(parent);

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <forward_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -133,6 +134,8 @@ public:
     bool read_clock() const noexcept { return now_ms_ >= 0; }
     value root;  // `$$`
     bool parents_ = false;  // the expression uses `%`: values read from objects remember them
+    // The object `v` was read from, kept for the evaluation (values point at it), when `%` is used.
+    const value* keep_parent(const value& v) { return convert_detail::keep_parent(parents_ ? &parent_store_ : nullptr, v); }
 
     // Work units for functions that loop over data themselves.
     result<void> charge(std::uint64_t units) {
@@ -187,15 +190,31 @@ private:
     std::size_t calls_ = 0;
     std::uint64_t steps_ = 0;
     std::vector<frame_ptr> watched_;
+    std::forward_list<value> parent_store_;  // see keep_parent; no allocation unless `%` is used
 };
+
+// Node types whose result is never a sequence, or one eval() already normalized (a branch, a
+// block's last expression, a bound value): eval() has nothing to do after them.
+inline bool yields_normalized(node_type t) noexcept {
+    switch (t) {
+    case node_type::string: case node_type::number: case node_type::literal: case node_type::binary:
+    case node_type::negate: case node_type::condition: case node_type::block: case node_type::bind:
+    case node_type::lambda: case node_type::transform: case node_type::regex:
+        return true;
+    default:
+        return false;
+    }
+}
 
 inline result<value> evaluator::eval(const node* n, const value& input, const frame_ptr& env) {
     if (++steps_ > max_steps_) return fail("U1001", "Expression evaluation timeout: Check for infinite loop");
     if (depth_ >= max_depth_ * 4)
         return fail("U1001", "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.");
     depth_guard guard(depth_);
+    // Nothing to apply after the node: its result is returned in place, never moved.
+    if (n->predicates.empty() && !n->has_group && !n->keep_array && yields_normalized(n->type)) return eval_node(n, input, env);
     auto r = eval_node(n, input, env);
-    if (!r || (n->predicates.empty() && !n->has_group && !r->is_seq())) return r;  // the common case, no moves
+    if (!r || (n->predicates.empty() && !n->has_group && !r->is_seq())) return r;
     value v = std::move(*r);
     for (const auto& p : n->predicates) {
         auto f = eval_filter(p.filter, v, env);
@@ -204,7 +223,7 @@ inline result<value> evaluator::eval(const node* n, const value& input, const fr
     }
     if (n->has_group && n->type != node_type::path) {
         std::vector<value> items;
-        if (v.is_array()) for_each_item(v, [&](const value& item) { items.push_back(item); });
+        if (v.is_array()) append_flat(items, v);
         else items.push_back(v);
         auto g = eval_group(n->group, &items, nullptr, env);
         if (!g) return g;
@@ -223,8 +242,8 @@ inline result<value> evaluator::eval_node(const node* n, const value& input, con
     case node_type::binary: return eval_binary(n, input, env);
     case node_type::string:
     case node_type::number:
-    case node_type::literal: return value::ref(n->lit);
-    case node_type::name: return lookup(input, n->str, parents_);
+    case node_type::literal: return result<value>(tl::in_place, value::borrowed, n->lit);
+    case node_type::name: return lookup(input, n->str, parents_ ? &parent_store_ : nullptr);
     case node_type::wildcard: return eval_wildcard(input);
     case node_type::descendant: return eval_descendants(input);
     case node_type::variable: return eval_variable(n, input, env);
@@ -232,12 +251,12 @@ inline result<value> evaluator::eval_node(const node* n, const value& input, con
         auto v = eval(n->lhs, input, env);
         if (!v || v->undefined()) return v;
         if (!v->is_number()) return fail("D1002", "Cannot negate a non-numeric value: " + to_json_text(*v));
-        return value::own(make_number(-v->num()));
+        return made(make_number(-v->num()));
     }
     case node_type::array: return eval_array(n, input, env);
     case node_type::object: {
         std::vector<value> items;
-        if (input.is_array()) for_each_item(input, [&](const value& item) { items.push_back(item); });
+        if (input.is_array()) append_flat(items, input);
         else items.push_back(input);
         return eval_group(n->pairs, &items, nullptr, env);
     }
@@ -272,7 +291,7 @@ inline result<value> evaluator::eval_node(const node* n, const value& input, con
     }
     case node_type::sort: {
         std::vector<value> items;
-        for_each_item(input, [&](const value& item) { items.push_back(item); });
+        append_flat(items, input);
         if (auto r = sort_items(n, &items, nullptr, env); !r) return tl::make_unexpected(r.error());
         auto s = new_seq();
         s->items = std::move(items);
@@ -330,7 +349,7 @@ inline result<value> evaluator::eval_array(const node* n, const value& input, co
             if (!*bounds) continue;
             auto& members = out.get_ref<json::array_t&>();
             members.reserve(members.size() + static_cast<std::size_t>((*bounds)->second - (*bounds)->first + 1));
-            for (double x = (*bounds)->first; x <= (*bounds)->second; x += 1) members.push_back(make_number(x));
+            for_each_in_range((*bounds)->first, (*bounds)->second, [&](json x) { members.push_back(std::move(x)); });
             continue;
         }
         auto v = eval(item, input, env);
@@ -357,7 +376,7 @@ inline result<value> evaluator::eval_range(const node* n, const value& input, co
     const auto [a, b] = **bounds;
     auto s = new_seq();
     s->items.reserve(static_cast<std::size_t>(b - a + 1));
-    for (double x = a; x <= b; x += 1) s->items.push_back(value::own(make_number(x)));
+    for_each_in_range(a, b, [&](json x) { s->items.push_back(value::own(std::move(x))); });
     return value::of(std::move(s));
 }
 
@@ -392,13 +411,13 @@ inline result<value> evaluator::eval_binary(const node* n, const value& input, c
         auto lb = to_boolean(*lhs);
         if (!lb) return tl::make_unexpected(lb.error());
         const bool l = *lb == 1;
-        if (op == binary_op::and_ && !l) return value::own(json(false));
-        if (op == binary_op::or_ && l) return value::own(json(true));
+        if (op == binary_op::and_ && !l) return made(json(false));
+        if (op == binary_op::or_ && l) return made(json(true));
         auto rhs = eval(n->rhs, input, env);
         if (!rhs) return rhs;
         auto rb = to_boolean(*rhs);
         if (!rb) return tl::make_unexpected(rb.error());
-        return value::own(json(*rb == 1));
+        return made(json(*rb == 1));
     }
     auto rhs = eval(n->rhs, input, env);
     if (!rhs) return rhs;
@@ -421,12 +440,12 @@ inline result<value> evaluator::eval_binary(const node* n, const value& input, c
         case binary_op::div: x = a / b; break;
         default: x = std::fmod(a, b); break;
         }
-        return value::own(make_number(x));
+        return made(make_number(x));
     }
     case binary_op::eq: case binary_op::ne: {
-        if (l.undefined() || r.undefined()) return value::own(json(false));
+        if (l.undefined() || r.undefined()) return made(json(false));
         const bool eq = values_equal(l, r);
-        return value::own(json(op == binary_op::eq ? eq : !eq));
+        return made(json(op == binary_op::eq ? eq : !eq));
     }
     case binary_op::lt: case binary_op::le: case binary_op::gt: case binary_op::ge: {
         const auto comparable = [](const value& v) { return v.undefined() || v.is_string() || v.is_number(); };
@@ -440,7 +459,7 @@ inline result<value> evaluator::eval_binary(const node* n, const value& input, c
             const double a = l.num();
             const double b = r.num();
             c = a < b ? -1 : (a > b ? 1 : 0);
-            if (std::isnan(a) || std::isnan(b)) return value::own(json(false));
+            if (std::isnan(a) || std::isnan(b)) return made(json(false));
         } else {
             c = compare_strings(l.str(), r.str());
         }
@@ -451,7 +470,7 @@ inline result<value> evaluator::eval_binary(const node* n, const value& input, c
         case binary_op::gt: out = c > 0; break;
         default: out = c >= 0; break;
         }
-        return value::own(json(out));
+        return made(json(out));
     }
     case binary_op::concat: {
         std::string s;
@@ -466,13 +485,13 @@ inline result<value> evaluator::eval_binary(const node* n, const value& input, c
             s += *rs;
         }
         if (s.size() > max_string_bytes) return too_large();
-        return value::own(json(std::move(s)));
+        return made(json(std::move(s)));
     }
     case binary_op::in: {
-        if (l.undefined() || r.undefined()) return value::own(json(false));
+        if (l.undefined() || r.undefined()) return made(json(false));
         bool found = false;
         for_each_item(r, [&](const value& item) { found = found || strict_equal(l, item); });
-        return value::own(json(found));
+        return made(json(found));
     }
     default:
         return fail("S0204", "Unknown operator: " + token());

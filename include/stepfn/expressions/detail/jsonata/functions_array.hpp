@@ -16,11 +16,12 @@ namespace jsonata {
 
 inline std::vector<value> items_of(const value& v) {
     std::vector<value> out;
-    for_each_item(v, [&](const value& item) { out.push_back(item); });
+    append_flat(out, v);
     return out;
 }
 inline value json_array_of(const std::vector<value>& items) {
     json out = json::array();
+    out.get_ref<json::array_t&>().reserve(items.size());
     for (const auto& v : items)
         if (!v.undefined()) out.push_back(to_json_or_null(v));
     return value::own(std::move(out));
@@ -39,7 +40,7 @@ inline result<value> fn_append(call_info& c, std::vector<value>& a) {
     if (y.undefined()) return x;
     if (x.undefined()) return y;
     std::vector<value> out = items_of(x);
-    for_each_item(y, [&](const value& v) { out.push_back(v); });
+    append_flat(out, y);
     if (auto r = c.ev.charge(out.size()); !r) return tl::make_unexpected(r.error());
     return json_array_of(out);
 }

@@ -47,6 +47,20 @@ inline json make_number(double d) {
 
 inline bool is_integer(double d) { return std::isfinite(d) && std::floor(d) == d; }
 
+// The members of the integer range a..b (a <= b, sized by the caller) as make_number makes
+// them, passed to `f` in order; a range of exact integers (the usual one) skips make_number's
+// tests. Counted, not stepped: past 2^53, x + 1 == x and stepping would never end.
+template <class F>
+inline void for_each_in_range(double a, double b, F&& f) {
+    const bool exact = std::fabs(a) < 9007199254740992.0 && std::fabs(b) < 9007199254740992.0;
+    if (exact && !(a == 0 && std::signbit(a))) {  // -0 keeps its sign through make_number
+        for (auto i = static_cast<std::int64_t>(a), end = static_cast<std::int64_t>(b); i <= end; ++i) f(json(i));
+    } else {
+        const auto count = static_cast<std::uint64_t>(b - a) + 1;
+        for (std::uint64_t i = 0; i < count; ++i) f(make_number(i == 0 ? a : a + static_cast<double>(i)));  // -0 + 0 is +0
+    }
+}
+
 // $round: half to even at `precision` decimal places, shifting the point in text as the
 // reference does (so 1.005 rounds as the decimal 100.5, not as the binary 100.4999...).
 inline double js_round(double arg, int precision) {

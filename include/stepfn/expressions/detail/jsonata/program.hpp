@@ -28,10 +28,9 @@ namespace detail {
 namespace jsonata {
 
 struct program {
-    std::string text;
-    jsonata_options options;
-    arena nodes;
+    // What every evaluation reads first, together: a host evaluates many programs in turn.
     const node* root = nullptr;
+    jsonata_options options;
     bool uses_context = false;
     bool uses_parent = false;
     // The result of an expression that reads nothing from outside (no input, no host variable,
@@ -41,6 +40,8 @@ struct program {
     bool folded = false;
     std::optional<json> constant;
     std::vector<std::string> names;
+    std::string text;
+    arena nodes;
 };
 
 // Whether `%` appears where the context is the top-level input, which has no parent: the

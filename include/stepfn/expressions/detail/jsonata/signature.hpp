@@ -102,7 +102,7 @@ inline char type_symbol(const value& v) {
 namespace sig_detail {
 // Greedy, backtracking match of argument symbols against parameters (what the reference's
 // regular expression does); fills `counts` with the arguments each parameter took.
-inline bool match(const signature& sig, const std::string& syms, std::size_t p, std::size_t a, std::vector<std::size_t>& counts) {
+inline bool match(const signature& sig, const std::string& syms, std::size_t p, std::size_t a, std::size_t* counts) {
     if (p == sig.params.size()) return a == syms.size();
     const sig_param& param = sig.params[p];
     std::size_t max = 0;
@@ -125,7 +125,14 @@ inline result<std::vector<value>> validate_args(const signature& sig, std::vecto
                                                 std::string_view name) {
     std::string syms;
     for (const auto& a : args) syms += type_symbol(a);
-    std::vector<std::size_t> counts(sig.params.size(), 0);  // small: one per parameter
+    // One count per parameter: on the stack for the built-ins' few, every call of which checks.
+    std::size_t few[8] = {};
+    std::vector<std::size_t> many;
+    std::size_t* counts = few;
+    if (sig.params.size() > 8) {
+        many.assign(sig.params.size(), 0);
+        counts = many.data();
+    }
     if (!sig_detail::match(sig, syms, 0, 0, counts)) {
         // Report the first argument the parameters cannot take, as the reference's partial matches do.
         std::size_t good = 0;

@@ -6,9 +6,11 @@
 // scalars made by operators live inline. Besides JSON, JSONata has `undefined`, sequences
 // (flattened, unwrapped when singletons) and functions.
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,33 +28,80 @@ namespace jsonata {
 struct sequence;
 struct function_value;
 
+// A document made during evaluation. json destroys an array or object by first moving every
+// member onto a stack of its own, which costs more than building it (`[1..1000000]`); here the
+// members are destroyed in place, and only nested containers take json's way.
+struct made_json {
+    json doc;
+    explicit made_json(json&& j) noexcept : doc(std::move(j)) {}
+    made_json(const made_json&) = delete;
+    made_json& operator=(const made_json&) = delete;
+    ~made_json() {
+        if (doc.is_array()) json::array_t().swap(doc.get_ref<json::array_t&>());
+        else if (doc.is_object()) json::object_t().swap(doc.get_ref<json::object_t&>());
+    }
+};
+
 class value {
 public:
     enum class kind : std::uint8_t { undefined, json, sequence, function };
 
-    value() = default;
+    value() noexcept {}
+    value(const value& o) noexcept : cons(o.cons), kind_(o.kind_), ptr_(o.ptr_), parent_(o.parent_) { take_ref(o); }
+    value(value&& o) noexcept
+        : cons(o.cons), kind_(o.kind_), ptr_(std::move(o.ptr_)), parent_(o.parent_) {
+        take_ref(o);
+    }
+    value& operator=(const value& o) noexcept {
+        if (this != &o) {
+            cons = o.cons;
+            kind_ = o.kind_;
+            ptr_ = o.ptr_;
+            parent_ = o.parent_;
+            take_ref(o);
+        }
+        return *this;
+    }
+    value& operator=(value&& o) noexcept {
+        if (this != &o) {
+            cons = o.cons;
+            kind_ = o.kind_;
+            ptr_ = std::move(o.ptr_);
+            parent_ = o.parent_;
+            take_ref(o);
+        }
+        return *this;
+    }
+    // inline_ only ever holds a scalar, which owns nothing: ending its lifetime needs no destructor.
+    ~value() {}
+
+    // Tags of the constructors that build a JSON value where it is needed (in a result<value>,
+    // without a move): `borrowed` refers to JSON that outlives the evaluation, `owned` keeps it.
+    struct borrowed_t {};
+    struct owned_t {};
+    static constexpr borrowed_t borrowed{};
+    static constexpr owned_t owned{};
+    value(borrowed_t, const json& j) noexcept : kind_(kind::json), ref_(&j) {}
+    // Scalars inline, strings and containers shared.
+    value(owned_t, json&& j) : kind_(kind::json) {
+        if (j.is_object() || j.is_array() || j.is_string()) {
+            auto made = std::make_shared<made_json>(std::move(j));
+            ref_ = &made->doc;
+            ptr_ = std::shared_ptr<const json>(std::move(made), ref_);
+        } else {
+            ::new (static_cast<void*>(&inline_)) json(std::move(j));
+            ref_ = &inline_;
+        }
+    }
 
     // A value inside a document that lives elsewhere (the input, or `holder`).
     static value ref(const json& j, std::shared_ptr<const json> holder = {}) {
-        value v;
-        v.kind_ = kind::json;
-        v.ref_ = &j;
+        value v(borrowed, j);
         v.ptr_ = std::move(holder);
         return v;
     }
-    // A value made during evaluation: scalars inline, strings and containers shared.
-    static value own(json j) {
-        value v;
-        v.kind_ = kind::json;
-        if (j.is_object() || j.is_array() || j.is_string()) {
-            auto holder = std::make_shared<const json>(std::move(j));
-            v.ref_ = holder.get();
-            v.ptr_ = std::move(holder);
-        } else {
-            v.inline_.emplace(std::move(j));
-        }
-        return v;
-    }
+    // A value made during evaluation.
+    static value own(json j) { return value(owned, std::move(j)); }
     static value of(std::shared_ptr<sequence> s) {
         value v;
         v.kind_ = kind::sequence;
@@ -75,7 +124,6 @@ public:
     // The JSON value; null for a value that is not JSON, so a misuse can never read nothing.
     const json& j() const noexcept {
         if (ref_ != nullptr) return *ref_;
-        if (inline_) return *inline_;
         static const json none;
         return none;
     }
@@ -122,20 +170,34 @@ public:
     }
 
     // The object this value was read from, kept only when the expression uses `%`.
-    const value* parent() const noexcept { return parent_.get(); }
-    void set_parent(std::shared_ptr<const value> p) { parent_ = std::move(p); }
+    const value* parent() const noexcept { return parent_; }
+    void set_parent(const value* p) noexcept { parent_ = p; }
 
     // Made by an array constructor as the first or last step of a path: not flattened there.
     bool cons = false;
 
 private:
+    // Points at the JSON: into a document, or at inline_ for a scalar made by evaluation.
+    void take_ref(const value& o) noexcept {
+        if (o.ref_ == &o.inline_) {
+            ::new (static_cast<void*>(&inline_)) json(o.inline_);
+            ref_ = &inline_;
+        } else {
+            ref_ = o.ref_;
+        }
+    }
+
     kind kind_ = kind::undefined;
     const json* ref_ = nullptr;
-    std::optional<json> inline_;  // optional: most values are references and skip json's destructor
+    // A number, boolean or null made during evaluation, kept without optional's flag and
+    // without json's out-of-line destructor: values move through every node.
+    union {
+        json inline_;
+    };
     // What keeps the value alive: the constructed document `ref_` points into, the sequence,
     // or the function (one pointer, so copying a value touches one reference count).
     std::shared_ptr<const void> ptr_;
-    std::shared_ptr<const value> parent_;
+    const value* parent_ = nullptr;  // kept alive by the evaluator (evaluator::keep_parent)
 };
 
 struct sequence {
@@ -169,16 +231,22 @@ inline void for_each_item(const value& v, F&& f) {
     }
 }
 
-// Appends a value to a sequence as JSONata's fn.append does: arrays are spliced in.
-inline void append_flat(sequence& out, const value& v) {
+// Appends a value as JSONata's fn.append does: arrays are spliced in, undefined is nothing.
+// Room for an array's members is made once (growing geometrically across calls).
+inline void append_flat(std::vector<value>& out, const value& v) {
+    if (v.is_array()) {
+        const std::size_t need = out.size() + array_size(v);
+        if (need > out.capacity()) out.reserve((std::max)(need, 2 * out.capacity()));
+    }
     if (v.is_seq()) {
-        for (const auto& item : v.seq().items) out.items.push_back(item);
+        out.insert(out.end(), v.seq().items.begin(), v.seq().items.end());
     } else if (v.is_json_array()) {
-        for (const auto& item : v.j()) out.items.push_back(v.child(item));
+        for (const auto& item : v.j()) out.push_back(v.child(item));
     } else if (!v.undefined()) {
-        out.items.push_back(v);
+        out.push_back(v);
     }
 }
+inline void append_flat(sequence& out, const value& v) { append_flat(out.items, v); }
 
 // The sequence rule applied after each evaluation: empty is undefined, a singleton is its member.
 inline value normalize(value v) {
@@ -189,6 +257,9 @@ inline value normalize(value v) {
     return v;
 }
 
+
+// A result holding JSON made by evaluation, built in place (operators return these).
+inline result<value> made(json j) { return result<value>(tl::in_place, value::owned, std::move(j)); }
 
 // Strings built by evaluation are bounded by the ASL payload limit.
 inline constexpr std::size_t max_string_bytes = 262144;
