@@ -90,6 +90,13 @@ public:
         put(buffer.data() + at, buffer.size() - at);
     }
 
+    void integer(std::int64_t n) {
+        if (n >= 0) return digits(static_cast<std::uint64_t>(n));
+        put('-');
+        // Negated in unsigned arithmetic: INT64_MIN has no positive counterpart.
+        digits(std::uint64_t{0} - static_cast<std::uint64_t>(n));
+    }
+
     void value(const json& v, int depth) {
         // Deep subtrees go to dump() (recursive too): this writer adds no stack beyond it.
         if (depth > 64) return dumped(v);
@@ -125,13 +132,7 @@ public:
             return;
         case json::value_t::null: put("null", 4); return;
         case json::value_t::number_unsigned: return digits(v.get<std::uint64_t>());
-        case json::value_t::number_integer: {
-            const auto n = v.get<std::int64_t>();
-            if (n >= 0) return digits(static_cast<std::uint64_t>(n));
-            put('-');
-            // Negated in unsigned arithmetic: INT64_MIN has no positive counterpart.
-            return digits(std::uint64_t{0} - static_cast<std::uint64_t>(n));
-        }
+        case json::value_t::number_integer: return integer(v.get<std::int64_t>());
         case json::value_t::number_float: {
             const double d = v.get<double>();
             if (!std::isfinite(d)) return put("null", 4);

@@ -122,7 +122,7 @@ STEPFN_INLINE outcome engine_core::execute_state(const std::shared_ptr<frame>& f
 
 // The retriable work of a Task, Parallel or Map state: run again on each retry.
 STEPFN_INLINE outcome engine_core::start_work(const std::shared_ptr<frame>& f, const state& s) {
-    if (!f->failed_run.is_null()) f->failed_run = json();
+    f->failed_run.clear();
     if (f->retrier_attempts.empty())
         if (const recovery* r = recovery_of(s)) f->retrier_attempts.assign(r->retry.size(), 0);
     if (const auto* t = std::get_if<task_state>(&s.body)) return start_task_attempt(f, s, *t);
@@ -233,7 +233,7 @@ STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, cons
             return details;
         });
     }
-    if (!f->failed_run.is_null()) f->failed_run = json();
+    f->failed_run.clear();
     if (traced(*f->exec)) trace_state_ended(*f, s, nullptr);
     if (target) {
         f->current = target->index;

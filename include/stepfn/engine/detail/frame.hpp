@@ -81,7 +81,7 @@ struct frame : std::enable_shared_from_this<frame> {
     std::shared_ptr<variable_scope> variables;
     bool owns_variables = false;
     std::shared_ptr<fanout_group> group;  // the Parallel/Map instance this frame waits on
-    json failed_run;  // durable: the run that just failed the state, as a snapshot (for a redrive)
+    std::string failed_run;  // durable: the run that just failed the state, its snapshot text (for a redrive)
     std::int64_t map_index = -1;           // this frame's Map iteration, for history
     time_point task_scheduled_at = time_point::min();  // with metrics: the current task attempt's
     time_point task_started_at = time_point::min();    // times; min() while not known here
@@ -162,7 +162,7 @@ struct fanout_group {
     // Durable executions: snapshots of the branches and iterations that failed or were aborted,
     // as they stood, so that a redrive runs only those again. (Snapshots, not frames: a frame
     // here would point back at its group.)
-    std::vector<json> stopped;
+    std::vector<std::string> stopped;
     std::shared_ptr<map_run> run;    // distributed Map only: children are executions
 };
 

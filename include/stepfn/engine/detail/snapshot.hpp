@@ -24,12 +24,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include <stepfn/detail/json_text.hpp>
 #include <stepfn/engine/detail/execution_record.hpp>
 #include <stepfn/engine/detail/frame.hpp>
 #include <stepfn/engine/detail/history.hpp>
@@ -48,102 +50,195 @@ inline time_point from_micros(std::int64_t us) {
     return time_point(std::chrono::duration_cast<time_point::duration>(std::chrono::microseconds(us)));
 }
 
-inline json request_snapshot(const task_request& r) {
-    json out = json::object();
-    out["resource"] = r.resource;
-    out["input"] = r.input;
-    out["attempt"] = r.attempt;
-    out["key"] = r.idempotency_key;
-    if (r.heartbeat_seconds) out["heartbeatSeconds"] = *r.heartbeat_seconds;
-    if (!r.credentials.is_null()) out["credentials"] = r.credentials;
-    return out;
+// One JSON object written member by member into a json_text_writer: a snapshot is written
+// as text straight from the frames, without building (and copying every input into) a tree.
+class object_text {
+public:
+    explicit object_text(json_text_writer& out) : out_(out) { out_.put('{'); }
+    object_text(const object_text&) = delete;
+    object_text& operator=(const object_text&) = delete;
+    ~object_text() { out_.put('}'); }
+
+    // The writer, placed after `"name":`; names are ASCII literals, written as they are.
+    json_text_writer& key(const char* name) {
+        if (!first_) out_.put(',');
+        first_ = false;
+        out_.put('"');
+        out_.put(name, std::strlen(name));
+        out_.put("\":", 2);
+        return out_;
+    }
+    void value(const char* name, const json& v) { key(name).value(v, 1); }
+    void string(const char* name, const std::string& s) { key(name).string(s); }
+    void integer(const char* name, std::int64_t n) { key(name).integer(n); }
+    void count(const char* name, std::size_t n) { key(name).digits(n); }
+    void boolean(const char* name, bool b) {
+        if (b) key(name).put("true", 4);
+        else key(name).put("false", 5);
+    }
+    // An array of texts already written (frames' snapshots).
+    void texts(const char* name, const std::vector<std::string>& items) {
+        json_text_writer& out = key(name);
+        out.put('[');
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (i) out.put(',');
+            out.put(items[i].data(), items[i].size());
+        }
+        out.put(']');
+    }
+
+private:
+    json_text_writer& out_;
+    bool first_ = true;
+};
+
+inline void write_request(json_text_writer& out, const task_request& r) {
+    object_text o(out);
+    o.string("resource", r.resource);
+    o.value("input", r.input);
+    o.integer("attempt", r.attempt);
+    o.string("key", r.idempotency_key);
+    if (r.heartbeat_seconds) o.integer("heartbeatSeconds", *r.heartbeat_seconds);
+    if (!r.credentials.is_null()) o.value("credentials", r.credentials);
 }
 
-json frame_snapshot(const frame& f);
+void write_frame(json_text_writer& out, const frame& f);
 
-inline json fanout_snapshot(fanout_group& g) {
+inline void write_fanout(json_text_writer& out, fanout_group& g) {
     std::vector<std::shared_ptr<frame>> children;
-    json out = json::object();
+    object_text o(out);
     {
         std::lock_guard<std::mutex> lock(g.mutex);
         const std::size_t started = g.is_map ? g.next : g.total;
-        out["map"] = g.is_map;
-        out["total"] = g.total;
-        out["next"] = started;
-        out["failures"] = g.failures;
-        out["maxRunning"] = g.max_running;
-        out["last"] = g.last_event;
-        if (g.last_inner) out["lastInner"] = g.last_inner;
-        if (g.failed_event) out["failedEvent"] = g.failed_event;
-        if (g.failed_written) out["failedWritten"] = true;
-        out["finished"] = g.finished.load();
-        if (g.tolerated_count) out["toleratedCount"] = *g.tolerated_count;
-        if (g.tolerated_percentage) out["toleratedPercentage"] = *g.tolerated_percentage;
-        if (g.failure) out["failure"] = json{{"error", g.failure->name}, {"cause", g.failure->cause}};
-        json items = json::array();
+        o.boolean("map", g.is_map);
+        o.count("total", g.total);
+        o.count("next", started);
+        o.count("failures", g.failures);
+        o.count("maxRunning", g.max_running);
+        o.integer("last", g.last_event);
+        if (g.last_inner) o.integer("lastInner", g.last_inner);
+        if (g.failed_event) o.integer("failedEvent", g.failed_event);
+        if (g.failed_written) o.boolean("failedWritten", true);
+        o.boolean("finished", g.finished.load());
+        if (g.tolerated_count) o.integer("toleratedCount", *g.tolerated_count);
+        if (g.tolerated_percentage) o.value("toleratedPercentage", json(*g.tolerated_percentage));
+        if (g.failure) {
+            object_text failure(o.key("failure"));
+            failure.string("error", g.failure->name);
+            failure.string("cause", g.failure->cause);
+        }
+        json_text_writer& items = o.key("items");
+        items.put('[');
         if (g.is_map && g.items.is_array())
-            for (std::size_t i = started; i < g.items.size(); ++i) items.push_back(g.items[i]);
-        out["items"] = std::move(items);
-        if (!g.selector_input.is_null()) out["selector"] = g.selector_input;
-        out["results"] = json(g.results);
+            for (std::size_t i = started; i < g.items.size(); ++i) {
+                if (i != started) items.put(',');
+                items.value(g.items[i], 1);
+            }
+        items.put(']');
+        if (!g.selector_input.is_null()) o.value("selector", g.selector_input);
+        json_text_writer& results = o.key("results");
+        results.put('[');
+        for (std::size_t i = 0; i < g.results.size(); ++i) {
+            if (i) results.put(',');
+            results.value(g.results[i], 1);
+        }
+        results.put(']');
         for (auto& entry : g.children) children.push_back(entry.second);
-        if (!g.stopped.empty()) out["stopped"] = json(g.stopped);
+        if (!g.stopped.empty()) o.texts("stopped", g.stopped);
     }
     std::sort(children.begin(), children.end(),
               [](const std::shared_ptr<frame>& a, const std::shared_ptr<frame>& b) { return a->member_index < b->member_index; });
-    json list = json::array();
-    for (const auto& c : children) list.push_back(frame_snapshot(*c));
-    out["children"] = std::move(list);
-    return out;
+    json_text_writer& list = o.key("children");
+    list.put('[');
+    for (std::size_t i = 0; i < children.size(); ++i) {
+        if (i) list.put(',');
+        write_frame(list, *children[i]);
+    }
+    list.put(']');
 }
 
-inline json frame_snapshot(const frame& f) {
-    json out = json::object();
+inline void write_wait(json_text_writer& out, const frame& f, const state& s) {
+    object_text wait(out);
+    if (f.attempt) {
+        const task_attempt& a = *f.attempt;
+        object_text task(wait.key("task"));
+        task.string("token", a.token);
+        task.boolean("submitted", a.was_submitted);
+        if (!a.was_started) task.boolean("notStarted", true);  // an activity no worker has taken yet
+        if (f.timer) task.integer("deadline", to_micros(f.timer_at));
+        if (f.heartbeat_timer) task.integer("heartbeatDeadline", to_micros(f.heartbeat_at));
+        if (a.kept_request) write_request(task.key("request"), *a.kept_request);
+    } else if (f.group) {
+        write_fanout(wait.key("fanout"), *f.group);
+    } else if (f.timer) {
+        const bool is_wait = s.type() == state_type::wait;
+        wait.key("timer").put(is_wait ? "\"wait\"" : "\"retry\"", is_wait ? 6 : 7);
+        wait.integer("at", to_micros(f.timer_at));
+        if (is_wait && !f.wait_assigned.is_null()) wait.value("assigned", f.wait_assigned);
+    }
+}
+
+inline void write_frame(json_text_writer& out, const frame& f) {
+    object_text o(out);
     const state& s = f.states->states[f.current];
-    out["state"] = s.name;
-    out["input"] = f.input;
-    out["entered"] = to_micros(f.entered_time);
-    out["enteredEvent"] = f.entered_event;
-    out["prev"] = f.prev_event;
-    out["retries"] = f.retry_count;
-    if (!f.retrier_attempts.empty()) out["retriers"] = f.retrier_attempts;
-    if (f.first_state) out["first"] = true;
-    if (f.state_span) out["span"] = json{{"id", span_id_hex(f.state_span)}, {"start", to_micros(f.state_span_start)}};
+    o.string("state", s.name);
+    o.value("input", f.input);
+    o.integer("entered", to_micros(f.entered_time));
+    o.integer("enteredEvent", f.entered_event);
+    o.integer("prev", f.prev_event);
+    o.integer("retries", f.retry_count);
+    if (!f.retrier_attempts.empty()) {
+        json_text_writer& retriers = o.key("retriers");
+        retriers.put('[');
+        for (std::size_t i = 0; i < f.retrier_attempts.size(); ++i) {
+            if (i) retriers.put(',');
+            retriers.integer(f.retrier_attempts[i]);
+        }
+        retriers.put(']');
+    }
+    if (f.first_state) o.boolean("first", true);
+    if (f.state_span) {
+        object_text span(o.key("span"));
+        span.string("id", span_id_hex(f.state_span));
+        span.integer("start", to_micros(f.state_span_start));
+    }
     if (f.owns_variables && f.variables) {
         // Sorted, so that the same execution always makes the same snapshot.
         std::vector<const std::pair<const std::string, json>*> vars;
         for (const auto& v : f.variables->values) vars.push_back(&v);
         std::sort(vars.begin(), vars.end(), [](auto* a, auto* b) { return a->first < b->first; });
-        json values = json::object();
-        for (const auto* v : vars) values[v->first] = v->second;
-        out["variables"] = std::move(values);
+        json_text_writer& values = o.key("variables");
+        values.put('{');
+        for (std::size_t i = 0; i < vars.size(); ++i) {
+            if (i) values.put(',');
+            values.string(vars[i]->first);
+            values.put(':');
+            values.value(vars[i]->second, 1);
+        }
+        values.put('}');
     }
-    if (f.map_index >= 0) out["mapIndex"] = f.map_index;
-    if (f.member_of) out["member"] = f.member_index;
-    if (f.done) out["done"] = true;
-    if (!f.failed_run.is_null()) out["failedRun"] = f.failed_run;
-    if (!f.waiting || f.done) return out;
-    json wait = json::object();
-    if (f.attempt) {
-        const task_attempt& a = *f.attempt;
-        json task = json::object();
-        task["token"] = a.token;
-        task["submitted"] = a.was_submitted;
-        if (!a.was_started) task["notStarted"] = true;  // an activity no worker has taken yet
-        if (f.timer) task["deadline"] = to_micros(f.timer_at);
-        if (f.heartbeat_timer) task["heartbeatDeadline"] = to_micros(f.heartbeat_at);
-        if (a.kept_request) task["request"] = request_snapshot(*a.kept_request);
-        wait["task"] = std::move(task);
-    } else if (f.group) {
-        wait["fanout"] = fanout_snapshot(*f.group);
-    } else if (f.timer) {
-        const bool is_wait = s.type() == state_type::wait;
-        wait["timer"] = is_wait ? "wait" : "retry";
-        wait["at"] = to_micros(f.timer_at);
-        if (is_wait && !f.wait_assigned.is_null()) wait["assigned"] = f.wait_assigned;
-    }
-    out["wait"] = std::move(wait);
-    return out;
+    if (f.map_index >= 0) o.integer("mapIndex", f.map_index);
+    if (f.member_of) o.count("member", f.member_index);
+    if (f.done) o.boolean("done", true);
+    if (!f.failed_run.empty()) o.key("failedRun").put(f.failed_run.data(), f.failed_run.size());
+    if (f.waiting && !f.done) write_wait(o.key("wait"), f, s);
+}
+
+// A frame's or a run's snapshot alone, kept for a redrive (fanout.hpp: a failed run, the
+// branches and iterations it stopped).
+inline std::string frame_snapshot(const frame& f) {
+    std::string text;
+    json_text_writer out(text, 256 + (f.input_size != unknown_size ? f.input_size : 0));
+    write_frame(out, f);
+    out.finish();
+    return text;
+}
+inline std::string fanout_snapshot(fanout_group& g) {
+    std::string text;
+    json_text_writer out(text, 512);
+    write_fanout(out, g);
+    out.finish();
+    return text;
 }
 
 // The whole execution as JSON text; empty once it has no frames left.
@@ -154,20 +249,24 @@ inline std::string snapshot_text(execution_record& rec) {
         root = rec.root;
     }
     if (!root) return std::string();
-    json out = json::object();
-    out["version"] = snapshot_version;
-    out["root"] = frame_snapshot(*root);
-    if (!rec.role_arn.empty()) out["roleArn"] = rec.role_arn;
-    if (rec.express) out["type"] = "EXPRESS";  // its five-minute limit holds after a restart too
-    // The trace goes on after a restart (restore.hpp: restore_trace).
-    if (rec.trace.span_id) {
-        json trace = json::object();
-        trace["context"] = to_traceparent(rec.trace);
-        if (rec.trace_parent_span) trace["parent"] = span_id_hex(rec.trace_parent_span);
-        trace["start"] = to_micros(rec.trace_start);
-        out["trace"] = std::move(trace);
+    std::string text;
+    json_text_writer out(text, 384 + (root->input_size != unknown_size ? root->input_size : 0));
+    {
+        object_text o(out);
+        o.integer("version", snapshot_version);
+        write_frame(o.key("root"), *root);
+        if (!rec.role_arn.empty()) o.string("roleArn", rec.role_arn);
+        if (rec.express) o.key("type").put("\"EXPRESS\"", 9);  // its five-minute limit holds after a restart too
+        // The trace goes on after a restart (restore.hpp: restore_trace).
+        if (rec.trace.span_id) {
+            object_text trace(o.key("trace"));
+            trace.string("context", to_traceparent(rec.trace));
+            if (rec.trace_parent_span) trace.string("parent", span_id_hex(rec.trace_parent_span));
+            trace.integer("start", to_micros(rec.trace_start));
+        }
     }
-    return json_text(out);
+    out.finish();
+    return text;
 }
 
 } // namespace stepfn::detail
