@@ -265,7 +265,7 @@ TEST_CASE("a sink that keeps deferred events reads the history every other sink 
                      json{{"a", 1.0}}, std::string(R"({ "a" : 1.0 })"), "arn:aws:iam::123456789012:role/starter");
     }
     SECTION("an execution that ends in a Pass with Result, a Choice, a Succeed") {
-        for (const char* last : {R"({"Type":"Pass","Result":{"r":[1,2]}})", R"({"Type":"Succeed"})"})
+        for (const char* last : {R"({"Type":"Pass","Result":{"r":[1,2]},"End":true})", R"({"Type":"Succeed"})"})
             same_history(std::string(R"({"StartAt":"C","States":{
                 "C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericEquals":1,"Next":"E"}],"Default":"E"},
                 "E":)") + last + "}}",
