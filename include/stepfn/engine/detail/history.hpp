@@ -47,16 +47,17 @@ void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type typ
     }
     history_sink* const own = rec.sink.get();
     history_sink* const shared = options_.history.get();
-    // No empty details object to allocate for an event that stays deferred.
-    history_event event{0, 0, {}, type, json(), {}};
-    // Before the lock: serialising payloads is the slow part.
-    if constexpr (std::is_same_v<std::decay_t<decltype(details())>, deferred_details>) {
+    constexpr bool parts = std::is_same_v<std::decay_t<decltype(details())>, deferred_details>;
+    // Before the lock: serialising payloads is the slow part. The event is built in place: no
+    // empty details object allocated for an event that stays deferred, no parts moved twice.
+    history_event event = [&] {
+        if constexpr (parts) return history_event{0, 0, {}, type, json(), details()};
+        else return history_event{0, 0, {}, type, details(), deferred_details{}};
+    }();
+    if constexpr (parts) {
         // An event stays deferred only when every receiver keeps it so.
-        event.deferred = details();
         const bool deferred = !rec.durable && (!own || own->keeps_deferred()) && (!shared || shared->keeps_deferred());
         if (!deferred) materialise(event);
-    } else {
-        event.details = details();
     }
     std::lock_guard<std::mutex> lock(rec.history_mutex);  // ids, times and order agree
     event.id = rec.event_count.fetch_add(1) + 1;

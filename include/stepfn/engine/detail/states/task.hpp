@@ -232,10 +232,7 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
     const json& task_input = raw_as_input ? *raw_as_input : *params;
     // A task whose input is the state's input shows the text its Entered event made.
     const std::shared_ptr<const std::string> entered_text = std::move(f->entered_text);
-    auto input_text = [&] {
-        return entered_text && raw_as_input == &f->input ? entered_text
-                                                         : std::make_shared<const std::string>(json_text(task_input));
-    };
+    const bool shares_entered = entered_text && raw_as_input == &f->input;
     resource_names resource(t.resource);
     const task_family_events events = resource.events();
     if (resource.family() == task_family::service) {
@@ -244,7 +241,7 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
             details["resourceType"] = resource.type();
             details["resource"] = resource.name();
             details["region"] = options_.region;
-            details["parameters"] = *input_text();
+            details["parameters"] = shares_entered ? *entered_text : json_text(task_input);
             if (timeout) details["timeoutInSeconds"] = *timeout;
             if (heartbeat) details["heartbeatInSeconds"] = *heartbeat;
             json role = task_credentials(credentials);
@@ -256,7 +253,7 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
         emit(*f->exec, f->prev_event, events.scheduled, [&] {
             deferred_details parts;
             parts.arn = t.resource;
-            parts.text = input_text();
+            parts.text = shares_entered ? entered_text : std::make_shared<const std::string>(json_text(task_input));
             parts.timeout = timeout;
             if (resource.family() != task_family::lambda) parts.heartbeat = heartbeat;
             if (resource.family() != task_family::activity) parts.credentials = task_credentials(credentials);
