@@ -1,6 +1,7 @@
 // History at memory speed (issue 21): payload text written without nlohmann's serializer, and
-// a state's Entered/Exited events kept deferred by memory_sink. Both must give exactly the text
-// and the details the engine wrote before.
+// events kept deferred by memory_sink (Entered/Exited, ExecutionStarted/Succeeded, a Lambda or
+// activity task's events). Both must give exactly the text and the details the engine wrote
+// before.
 
 #include "catch.hpp"
 #include "engine_harness.hpp"
@@ -70,7 +71,8 @@ struct collecting_sink final : stepfn::history_sink {
 
 // Runs `definition` twice, once on an engine whose sink keeps deferred events (memory_sink) and
 // once on one whose sink gets every event built, and checks that both read the same history.
-void same_history(const std::string& definition, json input, std::optional<std::string> input_text = std::nullopt) {
+void same_history(const std::string& definition, json input, std::optional<std::string> input_text = std::nullopt,
+                  std::string role_arn = std::string()) {
     const auto machine = load(definition);
     auto run = [&](std::shared_ptr<stepfn::history_sink> sink) {
         stepfn::manual_executor executor;
@@ -79,14 +81,17 @@ void same_history(const std::string& definition, json input, std::optional<std::
         options.history = std::move(sink);
         options.seed = 7;
         stepfn::basic_engine<stepfn::manual_executor, stepfn::virtual_clock> engine(executor, clock, options);
-        engine.invokers().add("arn:aws:lambda:us-east-1:123456789012:function:echo",
-                              answer([](const stepfn::task_request& r) -> stepfn::result<json> {
-                                  if (r.input_view().contains("fail")) return tl::make_unexpected(stepfn::error{"Boom", "asked to"});
-                                  return json{{"echoed", r.input_view()}, {"tab", "a\tb"}};
-                              }));
+        // The same answer from a Lambda function, a service integration and an activity.
+        for (const char* resource : {"arn:aws:lambda:us-east-1:123456789012:function:echo", "arn:aws:states:::lambda:invoke",
+                                     "arn:aws:states:us-east-1:123456789012:activity:echo"})
+            engine.invokers().add(resource, answer([](const stepfn::task_request& r) -> stepfn::result<json> {
+                                      if (r.input_view().contains("fail")) return tl::make_unexpected(stepfn::error{"Boom", "asked to"});
+                                      return json{{"echoed", r.input_view()}, {"tab", "a\tb"}};
+                                  }));
         stepfn::start_options start;
         start.name = "same";
         start.input_text = input_text;
+        start.role_arn = role_arn;
         auto e = engine.start(machine, input, start);
         REQUIRE(e);
         (void)e->wait();
@@ -179,6 +184,45 @@ TEST_CASE("memory_sink builds a deferred event's details when it is read", "[his
     CHECK(dumped(entered.details) == dumped(events[0].details));
 }
 
+TEST_CASE("memory_sink keeps each execution's events apart, interleaved, and after clear()", "[history]") {
+    stepfn::memory_sink sink;
+    auto event = [](std::int64_t id) {
+        stepfn::history_event e;
+        e.id = id;
+        e.type = stepfn::event_type::pass_state_entered;
+        e.deferred = {"S" + std::to_string(id), std::make_shared<const std::string>(std::to_string(id))};
+        return e;
+    };
+    for (int round = 0; round < 2; ++round) {
+        // More executions than the table's first size, their events interleaved.
+        const int executions = 100 + round * 50;
+        for (std::int64_t id = 1; id <= 3; ++id)
+            for (int x = 0; x < executions; ++x) {
+                const std::string arn = "arn:aws:states:us-east-1:123456789012:execution:m:e" + std::to_string(x);
+                if (x % 2 == 0) sink.take(arn, event(id));
+                else sink.record(arn, event(id));
+            }
+        CHECK(sink.size() == static_cast<std::size_t>(3 * executions));
+        const auto arns = sink.executions();
+        REQUIRE(arns.size() == static_cast<std::size_t>(executions));
+        for (int x = 0; x < executions; ++x) {
+            CHECK(arns[static_cast<std::size_t>(x)] == "arn:aws:states:us-east-1:123456789012:execution:m:e" + std::to_string(x));
+            const auto events = sink.events(arns[static_cast<std::size_t>(x)]);
+            REQUIRE(events.size() == 3);
+            for (std::size_t i = 0; i < 3; ++i) {
+                CHECK(events[i].id == static_cast<std::int64_t>(i + 1));
+                CHECK(events[i].details["input"] == std::to_string(i + 1));
+            }
+        }
+        CHECK(sink.all().size() == static_cast<std::size_t>(3 * executions));
+        CHECK(sink.events("arn:unknown").empty());
+        sink.clear();
+        CHECK(sink.size() == 0);
+        CHECK(sink.executions().empty());
+        CHECK(sink.events(arns[0]).empty());
+    }
+}
+
 TEST_CASE("a sink that keeps deferred events reads the history every other sink gets", "[history][engine]") {
     SECTION("Pass states: Result, Parameters, ResultPath, OutputPath") {
         same_history(R"({"StartAt":"A","States":{
@@ -203,6 +247,29 @@ TEST_CASE("a sink that keeps deferred events reads the history every other sink 
                    "Parameters":{"fail":true},"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.err","Next":"Stop"}],"End":true},
             "Stop":{"Type":"Fail","Error":"Stopped","Cause":"by Choice"}}})",
                      json{{"go", "task"}});
+    }
+    SECTION("Lambda, service and activity tasks: timeouts, heartbeats, credentials") {
+        same_history(R"({"StartAt":"L","States":{
+            "L":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:echo","TimeoutSeconds":30,
+                 "HeartbeatSeconds":10,"Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/caller"},"ResultPath":"$.l","Next":"S"},
+            "S":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"in.$":"$.l"},"TimeoutSeconds":20,
+                 "HeartbeatSeconds":5,"ResultPath":"$.s","Next":"A"},
+            "A":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:echo","HeartbeatSeconds":7,
+                 "Credentials":{"RoleArn":"arn:aws:iam::123456789012:role/ignored"},"ResultPath":"$.a","Next":"P"},
+            "P":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:echo","Parameters":{"x":1},"End":true}}})",
+                     json{{"order", "A-1"}});
+    }
+    SECTION("an execution started with its own role, its input given as text, ending in a Task") {
+        same_history(R"({"StartAt":"T","States":{
+            "T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:echo","End":true}}})",
+                     json{{"a", 1.0}}, std::string(R"({ "a" : 1.0 })"), "arn:aws:iam::123456789012:role/starter");
+    }
+    SECTION("an execution that ends in a Pass with Result, a Choice, a Succeed") {
+        for (const char* last : {R"({"Type":"Pass","Result":{"r":[1,2]},"End":true})", R"({"Type":"Succeed"})"})
+            same_history(std::string(R"({"StartAt":"C","States":{
+                "C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericEquals":1,"Next":"E"}],"Default":"E"},
+                "E":)") + last + "}}",
+                         json{{"n", 1}});
     }
     SECTION("Map and Parallel") {
         same_history(R"({"StartAt":"M","States":{

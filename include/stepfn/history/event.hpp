@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -158,21 +159,27 @@ inline task_event_kind task_event_of(event_type t) noexcept {
     }
 }
 
-// An event whose details are a payload (and a state's name) as the engine makes it, before its
-// details object exists: a state's Entered and Exited events, ExecutionSucceeded, a Lambda or
-// activity task's *Succeeded. The payload is JSON text, shared with the other events that show
-// the same value (a state's output is the next state's input) instead of copied. Only a sink
-// that says so (history_sink::keeps_deferred) receives events in this form; it keeps them as
-// they are and builds the details when they are read (materialise), so recording costs no
-// object.
+// An event as the engine makes it, before its details object exists: a state's Entered and
+// Exited events, ExecutionStarted, ExecutionSucceeded, and a Lambda or activity task's
+// *Scheduled, *Started and *Succeeded. A payload is JSON text, shared with the other events
+// that show the same value (a state's output is the next state's input) instead of copied.
+// Only a sink that says so (history_sink::keeps_deferred) receives events in this form; it
+// keeps them as they are and builds the details when they are read (materialise), so
+// recording costs no object. The event's type says which of the parts its details show (the
+// members added after `text` have initialisers, so {name, text} still initialises it).
 struct deferred_details {
     std::string name;                         // the state's (Entered and Exited events only)
-    std::shared_ptr<const std::string> text;  // the input (Entered) or the output; null: none
+    std::shared_ptr<const std::string> text;  // the input (Entered, ExecutionStarted, *Scheduled) or the output; null: none
+    std::string arn = std::string();          // ExecutionStarted: roleArn; *Scheduled: the Task's resource
+    std::optional<std::int64_t> timeout = std::nullopt;    // *Scheduled: timeoutInSeconds
+    std::optional<std::int64_t> heartbeat = std::nullopt;  // *Scheduled: heartbeatInSeconds
+    json credentials = json();                // *Scheduled: taskCredentials; null: none
+    bool bare = false;                        // deferred with no text: details are {} (a *Started event)
 };
 
 // One history event, shaped as AWS's: details hold the `*EventDetails` object (with `input` /
-// `output` as JSON text and their `*Details: {truncated}` companions). While `deferred.text`
-// is set, `details` is still empty and details_of() / materialise() give it.
+// `output` as JSON text and their `*Details: {truncated}` companions). While is_deferred(),
+// `details` is still empty and details_of() / materialise() give it.
 struct history_event {
     std::int64_t id = 0;                   // 1-based, increasing per execution
     std::int64_t previous_event_id = 0;    // the preceding event of the same branch/iteration
@@ -181,7 +188,7 @@ struct history_event {
     json details = json::object();
     deferred_details deferred;
 
-    bool is_deferred() const noexcept { return deferred.text != nullptr; }
+    bool is_deferred() const noexcept { return deferred.text != nullptr || deferred.bare; }
 };
 
 // The details object, built from the deferred parts when there are any: exactly what the

@@ -18,9 +18,9 @@ public:
     // The engine's call when this sink is the only one to see the event: a sink that keeps
     // events can take it instead of copying it. By default it is recorded like any other.
     virtual void take(std::string_view execution_arn, history_event&& event) { record(execution_arn, event); }
-    // True for a sink that accepts a state's Entered and Exited events deferred (their
-    // `details` empty, the parts in history_event::deferred) and calls details_of() or
-    // materialise() before anything reads them. Every other sink gets `details` built.
+    // True for a sink that accepts events deferred (history_event::is_deferred(): `details`
+    // empty, the parts in history_event::deferred) and calls details_of() or materialise()
+    // before anything reads them. Every other sink gets `details` built.
     virtual bool keeps_deferred() const noexcept { return false; }
 };
 

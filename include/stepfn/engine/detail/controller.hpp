@@ -213,7 +213,7 @@ STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, cons
         auto text = entered_text && kind == transition_kind::advanced && !caught && passes_input_through(s)
                         ? std::move(entered_text)
                         : std::make_shared<const std::string>(json_text(output, output_size));
-        if (target) f->input_text = text;
+        if (target || f->is_root) f->input_text = text;  // an execution's end shows its output too
         return text;
     };
     if (!assigns && s.type() != state_type::fail) {
@@ -367,7 +367,7 @@ STEPFN_INLINE void engine_core::finish_frame(const std::shared_ptr<frame>& f, js
     // Every state checked its output against the payload limit (a Catch its merged output),
     // unless it only selected from an input that was checked: no need to walk it again.
     if (f->is_root) {
-        end_execution(f->exec, execution_status::succeeded, std::move(output), error{});
+        end_execution(f->exec, execution_status::succeeded, std::move(output), error{}, std::move(f->input_text));
     } else if (f->member_of) {
         child_ended(f, std::move(output));
     }

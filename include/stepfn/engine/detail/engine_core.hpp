@@ -50,6 +50,8 @@
 
 namespace stepfn::detail {
 
+class resource_names;  // states/task.hpp
+
 class engine_core : public std::enable_shared_from_this<engine_core> {
 public:
     // ---- lifecycle.hpp: the engine, its executions and their callers ----------------------
@@ -114,7 +116,8 @@ private:
     // ---- history.hpp: events as AWS writes them ---------------------------------------------
     template <class Details>
     void emit(execution_record& rec, std::int64_t& prev, event_type type, Details&& details, bool link = true);
-    json execution_started_details(const json& input, const std::string& role, const std::string& given = std::string()) const;
+    // ExecutionStarted's parts: the input's text and the role (the engine's when `role` is empty).
+    deferred_details execution_started_parts(std::shared_ptr<const std::string> input_text, const std::string& role) const;
 
     // ---- controller.hpp: the only code that applies outcomes and moves frames ---------------
     void launch(const std::shared_ptr<frame>& f);      // posts a new frame's first run
@@ -139,7 +142,9 @@ private:
     // ---- lifecycle.hpp ------------------------------------------------------------------------
     void arm_execution_timeout(const std::shared_ptr<execution_record>& rec);
     void end_from_outside(const std::shared_ptr<execution_record>& rec, execution_status status, error e);
-    void end_execution(const std::shared_ptr<execution_record>& rec, execution_status status, json output, error e);
+    // output_text: the output's text when the last state's Exited event made it.
+    void end_execution(const std::shared_ptr<execution_record>& rec, execution_status status, json output, error e,
+                       std::shared_ptr<const std::string> output_text = nullptr);
     void publish_end(const std::shared_ptr<execution_record>& rec, execution_status status, json output, error e);
     void abort_frame(const std::shared_ptr<frame>& f);
     result<std::shared_ptr<task_attempt>> find_attempt(std::string_view token);
@@ -186,6 +191,7 @@ private:
     outcome run_succeed(const std::shared_ptr<frame>& f, const state& s);
     outcome run_fail(const std::shared_ptr<frame>& f, const state& s, const fail_state& fs);
     outcome start_task_attempt(const std::shared_ptr<frame>& f, const state& s, const task_state& t);
+    void emit_task_started(frame& f, resource_names& resource);
     void arm_task_timers(const std::shared_ptr<frame>& f, std::optional<time_point> deadline,
                          std::optional<time_point> heartbeat_deadline);
     void dispatch(const std::shared_ptr<frame>& f, const std::shared_ptr<task_attempt>& attempt,

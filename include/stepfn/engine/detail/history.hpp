@@ -47,16 +47,17 @@ void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type typ
     }
     history_sink* const own = rec.sink.get();
     history_sink* const shared = options_.history.get();
-    history_event event;
-    event.type = type;
-    // Before the lock: serialising payloads is the slow part.
-    if constexpr (std::is_same_v<std::decay_t<decltype(details())>, deferred_details>) {
-        // A state's Entered/Exited event stays deferred only when every receiver keeps it so.
-        event.deferred = details();
+    constexpr bool parts = std::is_same_v<std::decay_t<decltype(details())>, deferred_details>;
+    // Before the lock: serialising payloads is the slow part. The event is built in place: no
+    // empty details object allocated for an event that stays deferred, no parts moved twice.
+    history_event event = [&] {
+        if constexpr (parts) return history_event{0, 0, {}, type, json(), details()};
+        else return history_event{0, 0, {}, type, details(), deferred_details{}};
+    }();
+    if constexpr (parts) {
+        // An event stays deferred only when every receiver keeps it so.
         const bool deferred = !rec.durable && (!own || own->keeps_deferred()) && (!shared || shared->keeps_deferred());
         if (!deferred) materialise(event);
-    } else {
-        event.details = details();
     }
     std::lock_guard<std::mutex> lock(rec.history_mutex);  // ids, times and order agree
     event.id = rec.event_count.fetch_add(1) + 1;
@@ -78,19 +79,12 @@ void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type typ
     }
 }
 
-// As add_io, with the payload's text as the caller gave it (an execution's input) when there is one.
-inline void add_given_io(json& details, const char* key, const char* details_key, const json& value, const std::string& given) {
-    if (given.empty()) return add_io(details, key, details_key, value);
-    add_payload_text(details, key, details_key, given);
-}
-
-STEPFN_INLINE json engine_core::execution_started_details(const json& input, const std::string& role,
-                                                          const std::string& given) const {
-    json details = json::object();
-    reserve_members(details, 3);
-    add_given_io(details, "input", "inputDetails", input, given);
-    add_member(details, "roleArn", role.empty() ? role_arn_ : role);
-    return details;
+STEPFN_INLINE deferred_details engine_core::execution_started_parts(std::shared_ptr<const std::string> input_text,
+                                                                    const std::string& role) const {
+    deferred_details parts;
+    parts.text = std::move(input_text);
+    parts.arn = role.empty() ? role_arn_ : role;
+    return parts;
 }
 
 } // namespace stepfn::detail

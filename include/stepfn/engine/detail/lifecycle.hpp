@@ -167,9 +167,10 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
     std::int64_t prev = 0;
     std::shared_ptr<const std::string> input_text;  // the first state's Entered event shows it too
     emit(*rec, prev, event_type::execution_started, [&] {
-        if (!rec->given_input.empty()) return execution_started_details(input, rec->role_arn, rec->given_input);
+        if (!rec->given_input.empty())
+            return execution_started_parts(std::make_shared<const std::string>(rec->given_input), rec->role_arn);
         input_text = std::make_shared<const std::string>(json_text(input, input_size));
-        return execution_started_details(input, rec->role_arn, *input_text);
+        return execution_started_parts(input_text, rec->role_arn);
     });
     if (metrics_) count_execution_opened(*rec, true);
     if (spans_) trace_execution_started(*rec, options.trace_parent);
@@ -265,7 +266,7 @@ STEPFN_INLINE void engine_core::abort_frame(const std::shared_ptr<frame>& f) {
 }
 
 STEPFN_INLINE void engine_core::end_execution(const std::shared_ptr<execution_record>& rec, execution_status status, json output,
-                                       error e) {
+                                       error e, std::shared_ptr<const std::string> output_text) {
     if (rec->ended.exchange(true)) return;
     // A parked execution (park.hpp) did not end: it only leaves this engine.
     const bool leaving = rec->durable && rec->durable->parked.load();
@@ -297,7 +298,11 @@ STEPFN_INLINE void engine_core::end_execution(const std::shared_ptr<execution_re
     }
     if (status == execution_status::succeeded) {
         emit(*rec, prev, final_events[static_cast<int>(status)],
-             [&] { return deferred_details{std::string(), std::make_shared<const std::string>(json_text(output))}; });
+             [&] {
+                 deferred_details parts;
+                 parts.text = output_text ? std::move(output_text) : std::make_shared<const std::string>(json_text(output));
+                 return parts;
+             });
     } else {
         emit(*rec, prev, final_events[static_cast<int>(status)], [&] {
             json details = json::object();

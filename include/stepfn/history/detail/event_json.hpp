@@ -23,29 +23,48 @@ inline void add_payload_text(json& details, const char* key, const char* details
 
 // The key order and spelling the engine has always written: {"name", "input", "inputDetails":
 // {"truncated": false}} for a state's Entered event, {"name", "output", "outputDetails"} for its
-// Exited event, {"output", "outputDetails"} for the other events it defers (ExecutionSucceeded,
-// a Lambda or activity task's *Succeeded).
-inline json deferred_state_details(const history_event& event) {
+// Exited event, {"input", "inputDetails", "roleArn"} for ExecutionStarted, {"resource", "input",
+// "inputDetails", "timeoutInSeconds"?, "heartbeatInSeconds"?, "taskCredentials"?} for a Lambda
+// or activity task's *Scheduled, {} for a bare event, {"output", "outputDetails"} for the other
+// events it defers (ExecutionSucceeded, a Lambda or activity task's *Succeeded).
+inline json deferred_event_details(const history_event& event) {
+    const deferred_details& parts = event.deferred;
+    json details = json::object();
+    if (parts.bare && !parts.text) return details;
+    if (event.type == event_type::execution_started) {
+        reserve_members(details, 3);
+        add_payload_text(details, "input", "inputDetails", *parts.text);
+        add_member(details, "roleArn", parts.arn);
+        return details;
+    }
+    if (task_event_of(event.type) == task_event_kind::scheduled) {
+        reserve_members(details, 6);
+        add_member(details, "resource", parts.arn);
+        add_payload_text(details, "input", "inputDetails", *parts.text);
+        if (parts.timeout) add_member(details, "timeoutInSeconds", *parts.timeout);
+        if (parts.heartbeat) add_member(details, "heartbeatInSeconds", *parts.heartbeat);
+        if (!parts.credentials.is_null()) add_member(details, "taskCredentials", parts.credentials);
+        return details;
+    }
     const char* const key = info(event.type).details_key;
     const bool entered = key != nullptr && std::strcmp(key, "stateEnteredEventDetails") == 0;
     const bool state = entered || (key != nullptr && std::strcmp(key, "stateExitedEventDetails") == 0);
-    json details = json::object();
     reserve_members(details, 3);
-    if (state) add_member(details, "name", event.deferred.name);
-    if (entered) add_payload_text(details, "input", "inputDetails", *event.deferred.text);
-    else add_payload_text(details, "output", "outputDetails", *event.deferred.text);
+    if (state) add_member(details, "name", parts.name);
+    if (entered) add_payload_text(details, "input", "inputDetails", *parts.text);
+    else add_payload_text(details, "output", "outputDetails", *parts.text);
     return details;
 }
 
 } // namespace detail
 
 inline json details_of(const history_event& event) {
-    return event.is_deferred() ? detail::deferred_state_details(event) : event.details;
+    return event.is_deferred() ? detail::deferred_event_details(event) : event.details;
 }
 
 inline void materialise(history_event& event) {
     if (!event.is_deferred()) return;
-    event.details = detail::deferred_state_details(event);
+    event.details = detail::deferred_event_details(event);
     event.deferred = deferred_details{};
 }
 

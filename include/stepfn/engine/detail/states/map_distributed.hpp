@@ -237,7 +237,9 @@ STEPFN_INLINE void engine_core::start_child_execution(const std::shared_ptr<fano
         g->children.emplace(index, root);
     }
     std::int64_t prev = 0;
-    emit(*rec, prev, event_type::execution_started, [&] { return execution_started_details(rec->input, rec->role_arn); });
+    emit(*rec, prev, event_type::execution_started, [&] {
+        return execution_started_parts(std::make_shared<const std::string>(json_text(rec->input)), rec->role_arn);
+    });
     if (metrics_) count_execution_opened(*rec, true);
     // A Map Run's child continues its parent's trace, under the Map state's span.
     if (traced(*parent->exec)) trace_execution_started(*rec, parent->exec->trace, parent->state_span);

@@ -140,6 +140,18 @@ STEPFN_INLINE void task_attempt::heartbeat() {
     core->post_to(f, [core, f, generation]() { core->on_task_heartbeat(f, generation); });
 }
 
+// A Task attempt's *Started event: {resourceType, resource} for a service integration; a Lambda
+// or activity task's names nothing, so it is deferred (details {}) for a sink that keeps events.
+STEPFN_INLINE void engine_core::emit_task_started(frame& f, resource_names& resource) {
+    const event_type started = resource.events().started;
+    if (resource.family() == task_family::service) return emit(*f.exec, f.prev_event, started, [&] { return resource.base_details(); });
+    emit(*f.exec, f.prev_event, started, [] {
+        deferred_details parts;
+        parts.bare = true;
+        return parts;
+    });
+}
+
 STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<frame>& f, const state& s, const task_state& t) {
     frame_env env(*this, *f, s);
     const bool callback = ends_with(t.resource, ".waitForTaskToken");
@@ -220,30 +232,34 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
     const json& task_input = raw_as_input ? *raw_as_input : *params;
     // A task whose input is the state's input shows the text its Entered event made.
     const std::shared_ptr<const std::string> entered_text = std::move(f->entered_text);
-    auto input_text = [&] {
-        return entered_text && raw_as_input == &f->input ? *entered_text : json_text(task_input);
-    };
+    const bool shares_entered = entered_text && raw_as_input == &f->input;
     resource_names resource(t.resource);
     const task_family_events events = resource.events();
-    emit(*f->exec, f->prev_event, events.scheduled, [&] {
-        json details = json::object();
-        if (resource.family() == task_family::service) {
+    if (resource.family() == task_family::service) {
+        emit(*f->exec, f->prev_event, events.scheduled, [&] {
+            json details = json::object();
             details["resourceType"] = resource.type();
             details["resource"] = resource.name();
             details["region"] = options_.region;
-            details["parameters"] = input_text();
-        } else {
-            details["resource"] = t.resource;
-            add_payload_text(details, "input", "inputDetails", input_text());
-        }
-        if (timeout) details["timeoutInSeconds"] = *timeout;
-        if (heartbeat && resource.family() != task_family::lambda) details["heartbeatInSeconds"] = *heartbeat;
-        if (resource.family() != task_family::activity) {
+            details["parameters"] = shares_entered ? *entered_text : json_text(task_input);
+            if (timeout) details["timeoutInSeconds"] = *timeout;
+            if (heartbeat) details["heartbeatInSeconds"] = *heartbeat;
             json role = task_credentials(credentials);
             if (!role.is_null()) details["taskCredentials"] = std::move(role);
-        }
-        return details;
-    });
+            return details;
+        });
+    } else {
+        // {resource, input, ...}: deferred for a sink that keeps events (history_event::deferred).
+        emit(*f->exec, f->prev_event, events.scheduled, [&] {
+            deferred_details parts;
+            parts.arn = t.resource;
+            parts.text = shares_entered ? entered_text : std::make_shared<const std::string>(json_text(task_input));
+            parts.timeout = timeout;
+            if (resource.family() != task_family::lambda) parts.heartbeat = heartbeat;
+            if (resource.family() != task_family::activity) parts.credentials = task_credentials(credentials);
+            return parts;
+        });
+    }
     if (metrics_) count_task(*f, t, task_phase::scheduled);
 
     auto invoker = invokers_.find(t.resource);
@@ -261,7 +277,7 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
     }
     // An activity is started when a worker takes it (task_completion::started), not when queued.
     const bool started_now = resource.family() != task_family::activity;
-    if (started_now) emit(*f->exec, f->prev_event, events.started, [&] { return resource.base_details(); });
+    if (started_now) emit_task_started(*f, resource);
     if (metrics_ && started_now) count_task(*f, t, task_phase::started);
     if (traced(*f->exec)) trace_attempt_started(*f);
 
@@ -365,7 +381,7 @@ STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, 
     const task_family_events events = resource.events();
     if (!was_started) {
         // An activity answered without saying which worker took it.
-        emit(*f->exec, f->prev_event, events.started, [&] { return resource.base_details(); });
+        emit_task_started(*f, resource);
         if (metrics_) count_task(*f, t, task_phase::started);
     }
     if (!answer) {
@@ -384,7 +400,11 @@ STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, 
     if (resource.family() != task_family::service) {
         // {output, outputDetails} only: deferred for a sink that keeps events (history_event::deferred).
         emit(*f->exec, f->prev_event, events.succeeded,
-             [&] { return deferred_details{std::string(), std::make_shared<const std::string>(json_text(*answer))}; });
+             [&] {
+                 deferred_details parts;
+                 parts.text = std::make_shared<const std::string>(json_text(*answer));
+                 return parts;
+             });
     } else {
         emit(*f->exec, f->prev_event, events.succeeded, [&] {
             json details = resource.base_details();
