@@ -4,6 +4,8 @@
 #include "engine_harness.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -375,6 +377,49 @@ TEST_CASE("A Parallel on a thread pool fails when a branch fails, stopping the b
     // A branch on the other thread may still start its task after the execution ended: let the
     // pool finish before the completions go.
     h.pool.shutdown();
+}
+
+// The thread that starts a fan-out runs it: on the manual executor a Parallel or a Map of Pass
+// states costs no job beyond the one that runs a lone Pass.
+TEST_CASE("A fan-out runs on the thread that starts it, with no job of its own", "[engine][parallel][map][executor]") {
+    harness h;
+    json items = json::array();
+    for (int i = 0; i < 40; ++i) items.push_back(i);
+    auto jobs = [&](const std::string& definition) {
+        auto run = h.engine.start(load(definition), json{{"items", items}});
+        REQUIRE(run);
+        const std::size_t ran = h.executor.run();
+        CHECK(run->status() == stepfn::execution_status::succeeded);
+        return ran;
+    };
+    const std::size_t pass = jobs(R"({"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}})");
+    CHECK(jobs(R"({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+        {"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}},{"StartAt":"B","States":{"B":{"Type":"Pass","End":true}}}]}}})") == pass);
+    CHECK(jobs(R"({"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":2,"End":true,
+        "ItemProcessor":{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}}}})") == pass);
+}
+
+// Runners share MaxConcurrency between them; iterations that wait still count against it.
+TEST_CASE("An inline Map on a thread pool never has more than MaxConcurrency iterations in flight",
+          "[engine][map][concurrency]") {
+    pool_harness h(2);
+    std::atomic<int> in_flight{0}, most{0};
+    h.engine.invokers().set_default(std::make_shared<lambda_invoker>([&](stepfn::task_request r, stepfn::task_completion done) {
+        const int now = ++in_flight;
+        for (int seen = most.load(); now > seen && !most.compare_exchange_weak(seen, now);) {}
+        std::thread([&in_flight, input = std::move(r.input), d = std::move(done)]() mutable {
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+            --in_flight;
+            d.succeed(input);
+        }).detach();
+    }));
+    auto machine = load(R"({"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":3,"End":true,
+        "ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","End":true}}}}}})");
+    json items = json::array();
+    for (int i = 0; i < 60; ++i) items.push_back(i);
+    auto out = h.engine.start(machine, items)->wait();
+    CHECK((out && *out == items));
+    CHECK(most.load() <= 3);
 }
 
 TEST_CASE("execution::join and output read the result in place", "[engine]") {

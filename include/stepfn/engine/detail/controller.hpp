@@ -162,6 +162,14 @@ STEPFN_INLINE void engine_core::apply(const std::shared_ptr<frame>& f, const sta
         return;
     case outcome::kind::park:
         notify(*f, s, transition_kind::parked);
+        if (f->group && f->group->start_here) {
+            // The thread that started a fan-out works on it too: no hand-off to the pool and back
+            // when it gets through everything itself (always, on one thread).
+            f->group->start_here = false;
+            auto g = f->group;
+            busy_.fetch_add(1);
+            run_runner(g);
+        }
         return;
     case outcome::kind::fail: {
         error e = o.from_state ? state_error(*f, s, std::move(*o.failure)) : std::move(*o.failure);

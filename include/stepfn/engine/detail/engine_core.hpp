@@ -211,6 +211,7 @@ private:
     void run_child_here(const std::shared_ptr<frame>& child);  // on a runner's thread
     void keep_waiting_child(const std::shared_ptr<fanout_group>& g, std::size_t index, const std::shared_ptr<frame>& child);
     void post_runners(const std::shared_ptr<fanout_group>& g, std::size_t count);  // states/parallel.hpp
+    void run_runner(const std::shared_ptr<fanout_group>& g);  // one runner, on this thread
     void on_fanout_done(const std::shared_ptr<frame>& f, const std::shared_ptr<fanout_group>& g);
 
     // ---- states/parallel.hpp: a Parallel's runners (not durable) ------------------------------------
@@ -218,7 +219,7 @@ private:
     std::size_t delivered_size(const frame& child) const;  // a branch's or iteration's output, sized
 
     // ---- states/map_inline.hpp: runners ---------------------------------------------------------
-    void launch_iterations(const std::shared_ptr<fanout_group>& g);
+    void launch_iterations(const std::shared_ptr<fanout_group>& g, bool from_parent = false);
     void launch_frames(const std::shared_ptr<fanout_group>& g);  // durable executions
     void run_iterations(const std::shared_ptr<fanout_group>& g);
     result<json> item_input(const fanout_group& g, std::size_t index, json item);

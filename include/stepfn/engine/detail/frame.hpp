@@ -128,6 +128,9 @@ struct fanout_group {
     std::size_t completed = 0;
     std::size_t max_running = 0;
     std::size_t runners = 0;         // inline Map: jobs starting iterations (see run_iterations)
+    // One of `runners` is owed to the thread that started the run, which runs it once the parent
+    // is parked (engine_core::apply). Read and written only in the parent's strand.
+    bool start_here = false;
     std::size_t failures = 0;
     std::optional<std::int64_t> tolerated_count;
     std::optional<double> tolerated_percentage;

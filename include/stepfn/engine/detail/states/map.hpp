@@ -198,7 +198,7 @@ STEPFN_INLINE outcome engine_core::start_map(const std::shared_ptr<frame>& f, co
         post_fanout_done(g);
         return outcome::parked();
     }
-    launch_iterations(g);
+    launch_iterations(g, true);
     return outcome::parked();
 }
 

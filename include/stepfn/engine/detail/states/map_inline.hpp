@@ -24,7 +24,8 @@ namespace stepfn::detail {
 // Starts Map iterations up to MaxConcurrency. A distributed Map starts each child execution
 // here; an inline Map hands its items to runners (run_iterations), as many as the executor runs
 // jobs at once, so that iterations are spread over its threads without one job per item.
-STEPFN_INLINE void engine_core::launch_iterations(const std::shared_ptr<fanout_group>& g) {
+// From the Map's own start (`from_parent`), one of them is the starting thread's (see apply).
+STEPFN_INLINE void engine_core::launch_iterations(const std::shared_ptr<fanout_group>& g, bool from_parent) {
     const auto& f = g->parent;
     if (!g->run && f->exec->durable) return launch_frames(g);
     if (!g->run) {
@@ -38,6 +39,10 @@ STEPFN_INLINE void engine_core::launch_iterations(const std::shared_ptr<fanout_g
                 to_post = wanted - g->runners;
                 g->runners = wanted;
             }
+        }
+        if (from_parent && to_post > 0) {
+            g->start_here = true;
+            --to_post;
         }
         post_runners(g, to_post);
         return;
@@ -151,9 +156,13 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
                 if (stop) --g->runners;
                 else more = true;
             } else {
+                // A fair share of what is left and of MaxConcurrency: with a low MaxConcurrency,
+                // one runner claiming all the slots would leave the others nothing to run.
+                const std::size_t runners = (std::max)(g->runners, std::size_t(1));
                 const std::size_t remaining = g->total - g->next;
-                const std::size_t fair_share = remaining / (2 * (std::max)(g->runners, std::size_t(1)));
-                const std::size_t count = (std::min)({(std::max)(fair_share, std::size_t(1)), most_per_claim,
+                const std::size_t fair_share = remaining / (2 * runners);
+                const std::size_t slots = (std::max)(g->max_running / runners, std::size_t(1));
+                const std::size_t count = (std::min)({(std::max)(fair_share, std::size_t(1)), most_per_claim, slots,
                                                       g->max_running - g->running});
                 for (std::size_t i = 0; i < count; ++i, ++g->next)
                     claimed.emplace_back(g->next, std::move(g->items[g->next]));

@@ -59,7 +59,8 @@ STEPFN_INLINE outcome engine_core::start_parallel(const std::shared_ptr<frame>& 
             std::lock_guard<std::mutex> lock(g->mutex);
             g->runners = runners;
         }
-        post_runners(g, runners);
+        g->start_here = true;  // one of them; apply() runs it once this frame is parked
+        post_runners(g, runners - 1);
         return outcome::parked();
     }
     std::vector<std::shared_ptr<frame>> children;
@@ -139,15 +140,19 @@ STEPFN_INLINE void engine_core::run_branches(const std::shared_ptr<fanout_group>
 STEPFN_INLINE void engine_core::post_runners(const std::shared_ptr<fanout_group>& g, std::size_t count) {
     if (count == 0) return;
     auto self = shared_from_this();
-    const bool map = g->is_map;
     std::vector<job> jobs;
     jobs.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
         busy_.fetch_add(1);
-        if (map) jobs.emplace_back([self, g]() { self->run_iterations(g); });
-        else jobs.emplace_back([self, g]() { self->run_branches(g); });
+        jobs.emplace_back([self, g]() { self->run_runner(g); });
     }
     executor_->post_bulk(jobs.data(), jobs.size());
+}
+
+// A runner counted in g->runners and in busy_ (it ends with work_done()), on this thread.
+STEPFN_INLINE void engine_core::run_runner(const std::shared_ptr<fanout_group>& g) {
+    if (g->is_map) run_iterations(g);
+    else run_branches(g);
 }
 
 } // namespace stepfn::detail
