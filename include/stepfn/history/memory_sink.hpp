@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include <stepfn/config.hpp>
 #include <stepfn/history/event.hpp>
 #include <stepfn/history/history_sink.hpp>
 
@@ -115,6 +116,7 @@ private:
     // Appends the event just stored to its execution's chain (and forgets it if that fails).
     void link(std::string_view execution_arn) {
         const std::size_t index = log_.size() - 1;
+#if STEPFN_HAS_EXCEPTIONS
         std::size_t at = npos;
         try {
             at = entry_for(execution_arn);
@@ -122,6 +124,9 @@ private:
             log_.pop_back();
             throw;
         }
+#else
+        const std::size_t at = entry_for(execution_arn);  // without exceptions, running out of memory ends the process
+#endif
         execution_entry& execution = executions_[at];
         if (execution.count++ == 0) execution.first = index;
         else log_[execution.last].next = index;
