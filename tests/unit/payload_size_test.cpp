@@ -41,6 +41,58 @@ TEST_CASE("serialized_size matches dump() and stops past its bound", "[limits][p
     CHECK(stepfn::detail::exceeds_size(docs, whole - 1));
 }
 
+// `depth` arrays nested in one another, each also holding `wide` numbers (so that the walk's
+// fixed buffer spills), the innermost an object.
+json nested(std::size_t depth, std::size_t wide) {
+    json doc = json{{"leaf", "x"}};
+    for (std::size_t i = 1; i < depth; ++i) {
+        json level = json::array();
+        for (std::size_t k = 0; k < wide; ++k) level.push_back(k);
+        level.push_back(std::move(doc));
+        doc = std::move(level);
+    }
+    return doc;
+}
+
+TEST_CASE("measure_payload sizes and depth-checks in one walk what serialized_size and exceeds_depth do",
+          "[limits][payload-size]") {
+    using stepfn::detail::exceeds_depth;
+    using stepfn::detail::measure_payload;
+    using stepfn::detail::serialized_size;
+    json docs = sample_documents();
+    for (const std::size_t depth : {1u, 2u, 5u, 6u, 7u, 300u})
+        for (const std::size_t wide : {0u, 3u, 100u}) docs.push_back(nested(depth, wide));
+    for (const auto& doc : docs) {
+        const std::size_t size = serialized_size(doc);
+        for (const std::size_t max_depth : {0u, 1u, 5u, 6u, 512u}) {
+            INFO(doc.dump().substr(0, 80) << " max depth " << max_depth);
+            const auto m = measure_payload(doc, size, max_depth);
+            CHECK(m.size == size);
+            CHECK(m.too_deep == exceeds_depth(doc, max_depth));
+        }
+        // Past its bound it stops as serialized_size does.
+        if (size > 10) CHECK(measure_payload(doc, 10, 512).size == serialized_size(doc, 10));
+    }
+}
+
+TEST_CASE("An execution input over the depth limit is refused at start, over the size limit first as such",
+          "[engine][limits][payload-size]") {
+    const std::string pass = R"J({"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}})J";
+    const json deep = nested(7, 3);
+    const std::size_t size = deep.dump().size();
+    auto start_error = [&](std::size_t max_bytes, const json& input) {
+        stepfn::limits bounds;
+        bounds.max_payload_depth = 6;
+        bounds.max_payload_bytes = max_bytes;
+        harness h(bounds);
+        auto started = h.engine.start(load(pass), input);
+        return started ? std::string() : started.error().name;
+    };
+    CHECK(start_error(size, deep) == "InvalidExecutionInput");
+    CHECK(start_error(size, nested(6, 3)).empty());
+    CHECK(start_error(size - 1, deep) == "States.DataLimitExceeded");
+}
+
 stepfn::json_path reference(const char* text) {
     auto p = stepfn::json_path::parse_reference(text);
     REQUIRE(p);
@@ -313,8 +365,9 @@ TEST_CASE("A Task without Parameters lends its input to an invoker that only rea
 
 TEST_CASE("A Map's and a Parallel's outputs, sized by their runners, meet the limit to the byte",
           "[engine][limits][payload-size]") {
-    // Iterations that end in a Pass with Parameters (output size not carried) and in a Pass that
-    // moves its input through (carried); the Map's output is checked from their sizes.
+    // Iterations that end in a Pass with Parameters (its size as its payload check measured it)
+    // and in a Pass that moves its input through (carried); the Map's output is checked from
+    // their sizes.
     const std::string map = R"J({"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","End":true,
         "ItemProcessor":{"StartAt":"C","States":{
           "C":{"Type":"Choice","Choices":[{"Variable":"$.odd","BooleanEquals":true,"Next":"Keep"}],"Default":"Shape"},

@@ -43,40 +43,58 @@ inline std::size_t serialized_float_size(double d) {
                                     buffer.data());
 }
 
-// The length of `value` serialised compactly, as dump() writes it, or some length above
-// `stop_after` as soon as it passes that. Walks the document without allocating a string, so
-// sizing a huge one costs no more than `stop_after`. Iterative: deep documents cannot overflow
-// the stack. The pending nodes live in a fixed buffer while they fit, so a typical payload is
-// sized without touching the heap.
-inline std::size_t serialized_size(const json& value, std::size_t stop_after = (std::numeric_limits<std::size_t>::max)()) {
+namespace json_size_walk {
+// One walk of a document for its serialised size and, when `Depth`, how deep it nests. Each
+// pending node carries its depth only when asked, so the plain size walk stays as light.
+template <bool Depth>
+struct pending {
+    const json* node;
+    std::size_t depth;
+};
+template <>
+struct pending<false> {
+    const json* node;
+};
+
+template <bool Depth>
+std::size_t walk(const json& value, std::size_t stop_after, std::size_t max_depth, bool* too_deep) {
     std::size_t total = 0;
-    std::array<const json*, 64> inline_stack;
-    std::vector<const json*> spilled;  // only for wide documents
-    std::size_t depth = 0;
-    auto push = [&](const json* v) {
-        if (depth < inline_stack.size()) inline_stack[depth++] = v;
-        else spilled.push_back(v);
+    std::array<pending<Depth>, 64> inline_stack;
+    std::vector<pending<Depth>> spilled;  // only for wide documents
+    std::size_t count = 0;
+    auto push = [&](const pending<Depth>& p) {
+        if (count < inline_stack.size()) inline_stack[count++] = p;
+        else spilled.push_back(p);
     };
-    push(&value);
-    while (depth != 0 || !spilled.empty()) {
-        const json* v;
+    auto child = [&](const json* node, [[maybe_unused]] const pending<Depth>& parent) {
+        if constexpr (Depth) push({node, parent.depth + 1});
+        else push({node});
+    };
+    if constexpr (Depth) push({&value, 1});
+    else push({&value});
+    while (count != 0 || !spilled.empty()) {
+        pending<Depth> top;
         if (!spilled.empty()) {
-            v = spilled.back();
+            top = spilled.back();
             spilled.pop_back();
         } else {
-            v = inline_stack[--depth];
+            top = inline_stack[--count];
+        }
+        const json* v = top.node;
+        if constexpr (Depth) {
+            if (v->is_structured() && top.depth > max_depth) *too_deep = true;
         }
         switch (v->type()) {
         case json::value_t::object:
             total += 2 + (v->empty() ? 0 : v->size() - 1);  // braces and commas
             for (auto it = v->begin(); it != v->end(); ++it) {
                 total += serialized_string_size(it.key()) + 1;
-                push(&it.value());
+                child(&it.value(), top);
             }
             break;
         case json::value_t::array:
             total += 2 + (v->empty() ? 0 : v->size() - 1);
-            for (const auto& item : *v) push(&item);
+            for (const auto& item : *v) child(&item, top);
             break;
         case json::value_t::string: total += serialized_string_size(v->get_ref<const std::string&>()); break;
         case json::value_t::boolean: total += v->get<bool>() ? 4 : 5; break;
@@ -94,6 +112,29 @@ inline std::size_t serialized_size(const json& value, std::size_t stop_after = (
         if (total > stop_after) return total;
     }
     return total;
+}
+} // namespace json_size_walk
+
+// The length of `value` serialised compactly, as dump() writes it, or some length above
+// `stop_after` as soon as it passes that. Walks the document without allocating a string, so
+// sizing a huge one costs no more than `stop_after`. Iterative: deep documents cannot overflow
+// the stack. The pending nodes live in a fixed buffer while they fit, so a typical payload is
+// sized without touching the heap.
+inline std::size_t serialized_size(const json& value, std::size_t stop_after = (std::numeric_limits<std::size_t>::max)()) {
+    return json_size_walk::walk<false>(value, stop_after, 0, nullptr);
+}
+
+// serialized_size and exceeds_depth in one walk, for a payload that must pass both (an
+// execution's input): `size` as serialized_size gives it; `too_deep` is meaningful only when
+// the size is within `stop_after` (the walk stops once it is past).
+struct payload_measure {
+    std::size_t size = 0;
+    bool too_deep = false;
+};
+inline payload_measure measure_payload(const json& value, std::size_t stop_after, std::size_t max_depth) {
+    payload_measure m;
+    m.size = json_size_walk::walk<true>(value, stop_after, max_depth, &m.too_deep);
+    return m;
 }
 
 // Whether `value`, serialised compactly, takes more than `limit` bytes (stops at the limit).

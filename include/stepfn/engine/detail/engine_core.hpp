@@ -153,7 +153,8 @@ private:
     error state_error(const frame& f, const state& s, error e) const;
     result<json> effective_input(const state& s, json raw, const eval_env& env) const;
     result<json> apply_output_path(const state& s, json data, const eval_env& env) const;
-    result<void> check_size(const json& value, const std::string& what) const;
+    // The payload limit; on success the size measured (callers keep it as the output's size).
+    result<std::size_t> check_size(const json& value, const std::string& what) const;
     result<std::int64_t> positive_from_path(const json_path& path, const json& input, const eval_env& env,
                                             const char* field, bool allow_zero) const;
     result<json> evaluate_assign(const std::optional<assign_block>& assign, const json& value, const eval_env& env) const;

@@ -122,12 +122,14 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
     if (options.name.empty()) options.name = make_execution_name(*this);
     if (options.name.size() > 80)
         return make_error("InvalidName", "the execution name '" + options.name + "' is longer than 80 characters");
-    const std::size_t input_size = serialized_size(input, options_.bounds.max_payload_bytes);
+    // Size and depth in one walk: the input may be a 100,000-item Map's, walked on the host's thread.
+    const payload_measure measured = measure_payload(input, options_.bounds.max_payload_bytes, options_.bounds.max_payload_depth);
+    const std::size_t input_size = measured.size;
     if (input_size > options_.bounds.max_payload_bytes)
         return make_error(errors::data_limit_exceeded,
                           "the execution input exceeds the maximum payload size of " +
                               std::to_string(options_.bounds.max_payload_bytes) + " bytes");
-    if (exceeds_depth(input, options_.bounds.max_payload_depth))
+    if (measured.too_deep)
         return make_error("InvalidExecutionInput", "the execution input is nested more than " +
                                                        std::to_string(options_.bounds.max_payload_depth) +
                                                        " levels deep (limits::max_payload_depth)");

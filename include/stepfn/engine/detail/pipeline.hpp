@@ -90,9 +90,10 @@ inline error size_error(const std::string& what) {
                  "The state/task '" + what + "' returned a result with a size exceeding the maximum number of bytes service limit."};
 }
 
-STEPFN_INLINE result<void> engine_core::check_size(const json& value, const std::string& what) const {
-    if (exceeds_size(value, options_.bounds.max_payload_bytes)) return tl::make_unexpected(size_error(what));
-    return {};
+STEPFN_INLINE result<std::size_t> engine_core::check_size(const json& value, const std::string& what) const {
+    const std::size_t size = serialized_size(value, options_.bounds.max_payload_bytes);
+    if (size > options_.bounds.max_payload_bytes) return tl::make_unexpected(size_error(what));
+    return size;
 }
 
 // AWS's quotas on the values one Assign sets (either query language).
@@ -198,13 +199,16 @@ STEPFN_INLINE outcome engine_core::complete_state(const std::shared_ptr<frame>& 
     // The output is the value itself: its known size stands for the walk.
     const bool sized = value_size != unknown_size && !selector && result_path && result_path->is_root() &&
                        s.output_path && s.output_path->is_root();
+    std::size_t out_size = value_size;
     if (!sized) {
-        if (auto size = check_size(*out, s.name); !size) return outcome::fail(std::move(size.error()));
+        auto size = check_size(*out, s.name);
+        if (!size) return outcome::fail(std::move(size.error()));
+        out_size = *size;  // kept: an iteration's runner adds it to the Map's size without a walk
     } else if (value_size > options_.bounds.max_payload_bytes) {
         return outcome::fail(size_error(s.name));
     }
     inspect(*f, s, "output", out);
-    return outcome::advance(std::move(*out), next_of(s), std::move(*vars), sized ? value_size : unknown_size);
+    return outcome::advance(std::move(*out), next_of(s), std::move(*vars), out_size);
 }
 
 // Choice, Wait and Succeed pass their effective input on: Assign over it, then OutputPath, and

@@ -17,13 +17,17 @@ STEPFN_INLINE outcome engine_core::run_pass(const std::shared_ptr<frame>& f, con
     inspect(*f, s, "input", f->input);
     // ResultPath and OutputPath, then the size check unless the output only selects from an
     // input that was checked already.
+    std::size_t measured = unknown_size;  // the output's size, when the check walked it
     auto finish = [&](result<json> out, bool selection_only) -> result<json> {
         if (!out) return out;
         inspect(*f, s, "afterResultPath", out);
         auto final_output = apply_output_path(s, std::move(*out), env);
         if (!final_output) return final_output;
-        if (!selection_only)
-            if (auto size = check_size(*final_output, s.name); !size) return tl::make_unexpected(std::move(size.error()));
+        if (!selection_only) {
+            auto size = check_size(*final_output, s.name);
+            if (!size) return tl::make_unexpected(std::move(size.error()));
+            measured = *size;  // kept: an iteration's runner adds it to the Map's size without a walk
+        }
         inspect(*f, s, "output", final_output);
         return final_output;
     };
@@ -35,7 +39,7 @@ STEPFN_INLINE outcome engine_core::run_pass(const std::shared_ptr<frame>& f, con
         auto out = finish(effective_input(s, std::move(f->input), env), selects_only(s));
         if (!out) return outcome::fail(std::move(out.error()));
         outcome o = outcome::advance(std::move(*out), next_of(s));  // no temporaries on this hot path
-        o.output_size = size;
+        o.output_size = size != unknown_size ? size : measured;
         return o;
     }
     json raw = std::move(f->input);
@@ -78,7 +82,7 @@ STEPFN_INLINE outcome engine_core::run_pass(const std::shared_ptr<frame>& f, con
     const bool selection_only = !p.result && !p.parameters && p.result_path && p.result_path->is_root() && selects_only(s);
     auto out = finish(apply_result_path(p.result_path, std::move(raw), std::move(*value)), selection_only);
     if (!out) return outcome::fail(std::move(out.error()));
-    return outcome::advance(std::move(*out), next_of(s), std::move(*vars));
+    return outcome::advance(std::move(*out), next_of(s), std::move(*vars), measured);
 }
 
 } // namespace stepfn::detail
