@@ -1,5 +1,5 @@
 // execution::join() and wait() on a thread pool that lets the joining thread run queued jobs
-// (thread_pool_executor::try_run_one, executor_traits.hpp).
+// (thread_pool_executor with joiners_help, try_run_one, executor_traits.hpp).
 
 #include "catch.hpp"
 #include "engine_harness.hpp"
@@ -93,7 +93,7 @@ struct endless_job {
 } // namespace
 
 TEST_CASE("join on a pool runs the execution's jobs on the joining thread", "[executor][concurrency][parallel]") {
-    stepfn::thread_pool_executor pool(1);
+    stepfn::thread_pool_executor pool(1, true);
     stepfn::system_clock clock;
     pool_engine engine(pool, clock);
     auto machine = load(parallel_of(20));
@@ -114,7 +114,7 @@ TEST_CASE("join returns when its execution ends while other executions' jobs kee
           "[executor][concurrency][parallel]") {
     const std::size_t threads = GENERATE(std::size_t{1}, std::size_t{2});
     INFO(threads << " threads");
-    stepfn::thread_pool_executor pool(threads);
+    stepfn::thread_pool_executor pool(threads, true);
     stepfn::system_clock clock;
     pool_engine engine(pool, clock);
     auto machine = load(parallel_of(8));
@@ -137,7 +137,7 @@ TEST_CASE("join returns when its execution ends while other executions' jobs kee
 }
 
 TEST_CASE("join blocks while its execution waits, and returns at once after the end", "[executor][concurrency]") {
-    stepfn::thread_pool_executor pool(2);
+    stepfn::thread_pool_executor pool(2, true);
     stepfn::system_clock clock;
     pool_engine engine(pool, clock);
     std::mutex mutex;
@@ -177,7 +177,7 @@ TEST_CASE("join blocks while its execution waits, and returns at once after the 
 
 TEST_CASE("join from many threads at once: each its own executions, and several on one",
           "[executor][concurrency][parallel]") {
-    stepfn::thread_pool_executor pool(2);
+    stepfn::thread_pool_executor pool(2, true);
     stepfn::system_clock clock;
     pool_engine engine(pool, clock);
     auto machine = load(parallel_of(10));

@@ -22,12 +22,13 @@ namespace stepfn {
 // Posted work should not throw; an exception that escapes is caught so that the thread
 // survives, and counted in failures().
 //
-// try_run_one() lets a thread that waits for an execution run a queued job itself (the Executor
-// concept's optional capability, see executor_traits.hpp): execution::join() uses it, so that the
-// host runs its execution's first job instead of waking a thread, and a fan-out that ends on the
-// host's thread needs no wake-up to return. It runs nothing on a thread that is already running
-// a pool's jobs (a pool thread, or a joiner helping), so helping never nests; pass
-// `joiners_help = false` to the constructor to turn it off (joiners then only block).
+// With `joiners_help` (off by default), try_run_one() lets a thread that waits for an execution
+// run a queued job itself (the Executor concept's optional capability, see executor_traits.hpp):
+// execution::join() uses it, so that the host runs its execution's first job instead of waking
+// a thread, and a fan-out that ends on the host's thread needs no wake-up to return. It runs
+// nothing on a thread that is already running a pool's job (a pool thread, or a joiner helping),
+// so helping never nests. Off by default: it makes a short Parallel cheaper but a long Map on
+// two threads dearer (docs/performance.md, "Session 10: a join that helps").
 //
 // shutdown() stops taking work, lets the threads finish everything already queued, and joins
 // them; the destructor calls it. Work posted once shutdown has begun is dropped without running
@@ -35,7 +36,7 @@ namespace stepfn {
 // not be called from the pool's own work.
 class thread_pool_executor {
 public:
-    explicit thread_pool_executor(std::size_t threads = default_size(), bool joiners_help = true)
+    explicit thread_pool_executor(std::size_t threads = default_size(), bool joiners_help = false)
         : joiners_help_(joiners_help) {
         threads = (std::max)(threads, std::size_t{1});
         threads_ = threads;  // read by the threads themselves, while workers_ still grows
