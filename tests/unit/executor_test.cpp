@@ -445,4 +445,56 @@ TEST_CASE("post_bulk: a pool takes a batch in order, other executors get one pos
     CHECK(ran.load() == 3 * 100 * 6 + 2);
 }
 
+TEST_CASE("thread_pool_executor::try_run_one runs a queued job on the caller, never nested in a pool's job",
+          "[executor][concurrency]") {
+    STATIC_REQUIRE(stepfn::has_try_run_one<stepfn::thread_pool_executor>::value);
+    STATIC_REQUIRE_FALSE(stepfn::has_try_run_one<stepfn::manual_executor>::value);
+    const bool joiners_help = GENERATE(true, false);
+    INFO((joiners_help ? "joiners help" : "helping off"));
+    stepfn::thread_pool_executor pool(1, joiners_help);
+    // Hold the pool's only thread, so that what is posted next stays queued.
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool started = false;
+    bool released = false;
+    bool nested_ran = true;
+    pool.post([&] {
+        std::unique_lock<std::mutex> lock(mutex);
+        started = true;
+        nested_ran = pool.try_run_one();  // a pool thread never helps
+        changed.notify_all();
+        changed.wait_for(lock, 10s, [&] { return released; });
+    });
+    {
+        std::unique_lock<std::mutex> lock(mutex);
+        REQUIRE(changed.wait_for(lock, 10s, [&] { return started; }));
+    }
+    std::vector<std::thread::id> ran_on;
+    bool inner_ran = true;
+    pool.post([&] {
+        ran_on.push_back(std::this_thread::get_id());
+        inner_ran = pool.try_run_one();  // nor does a job that a helper runs
+    });
+    pool.post([&] { ran_on.push_back(std::this_thread::get_id()); });
+    if (joiners_help) {
+        CHECK(pool.try_run_one());
+        CHECK_FALSE(inner_ran);
+        CHECK(pool.try_run_one());
+        CHECK_FALSE(pool.try_run_one());  // the queue is empty
+        CHECK(ran_on == std::vector<std::thread::id>(2, std::this_thread::get_id()));
+    } else {
+        CHECK_FALSE(pool.try_run_one());
+        CHECK(ran_on.empty());
+    }
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        released = true;
+    }
+    changed.notify_all();
+    pool.shutdown();
+    CHECK_FALSE(nested_ran);
+    CHECK(ran_on.size() == 2);
+    CHECK(pool.failures() == 0);
+}
+
 } // namespace executor_test

@@ -30,7 +30,9 @@ namespace stepfn {
 //
 // Executor: anything with `post(F)` accepting a move-only `void()` callable. When it also has
 // `run()` and `wait_for_work(time_point)` (stepfn::manual_executor), execution::wait() drives it
-// on the waiting thread. Clock: `now()`, `schedule_at(time_point, F)`, `cancel(timer_id)`; with
+// on the waiting thread; when it has `try_run_one()` (stepfn::thread_pool_executor built with
+// `joiners_help`), wait() runs queued jobs on the waiting thread while its execution is not
+// done. Clock: `now()`, `schedule_at(time_point, F)`, `cancel(timer_id)`; with
 // `advance_to_next()` (stepfn::virtual_clock) time jumps to the next timer whenever nothing is
 // runnable, so a Wait of a week takes no real time.
 //
@@ -68,6 +70,8 @@ public:
                 // Let the ended execution's clean-up jobs (aborting its frames) run now.
                 executor.run();
             };
+        } else if constexpr (has_try_run_one<Executor>::value) {
+            core_->helper = [&executor] { return executor.try_run_one(); };
         }
     }
     basic_engine(const basic_engine&) = delete;

@@ -24,6 +24,17 @@ namespace stepfn {
 // takes its lock once and wakes only as many threads as the jobs need:
 //   void post_bulk(job* jobs, std::size_t count);     // moves from jobs[0..count), in order
 // Without it, post_bulk(executor, ...) below posts them one by one.
+// Optionally, a waiting thread may run one queued job itself (a pool that is not driven):
+//   bool try_run_one();                               // false when the queue is empty, or
+//                                                     // when helping would nest (see below)
+// execution::join() and wait() on such an executor run queued jobs on the joining thread while
+// the execution is not done, and block only when the queue is empty: the host picks up its
+// execution's first job instead of waking a thread for it, and a fan-out of states that do not
+// wait ends on the joining thread, with no wake-up at either end. The job run may belong to
+// another execution (the queue is shared); the joiner looks at its own again after each one.
+// try_run_one() must return false on a thread already running one of the executor's jobs, so
+// that a join() from inside a job blocks as it would without the capability, instead of nesting
+// jobs on the stack without bound.
 
 template <class E, class = void>
 struct is_executor : std::false_type {};
@@ -60,6 +71,13 @@ struct has_post_bulk : std::false_type {};
 template <class E>
 struct has_post_bulk<E, std::void_t<decltype(std::declval<E&>().post_bulk(std::declval<job*>(), std::size_t{}))>>
     : std::true_type {};
+
+template <class E, class = void>
+struct has_try_run_one : std::false_type {};
+
+template <class E>
+struct has_try_run_one<E, std::void_t<decltype(static_cast<bool>(std::declval<E&>().try_run_one()))>>
+    : std::bool_constant<is_executor_v<E>> {};
 
 // Posts jobs[0..count) (moving from them), in one batch when the executor takes batches.
 template <class E>

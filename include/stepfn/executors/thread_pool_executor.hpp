@@ -22,13 +22,22 @@ namespace stepfn {
 // Posted work should not throw; an exception that escapes is caught so that the thread
 // survives, and counted in failures().
 //
+// With `joiners_help` (off by default), try_run_one() lets a thread that waits for an execution
+// run a queued job itself (the Executor concept's optional capability, see executor_traits.hpp):
+// execution::join() uses it, so that the host runs its execution's first job instead of waking
+// a thread, and a fan-out that ends on the host's thread needs no wake-up to return. It runs
+// nothing on a thread that is already running a pool's job (a pool thread, or a joiner helping),
+// so helping never nests. Off by default: it makes a short Parallel cheaper but a long Map on
+// two threads dearer (docs/performance.md, "Session 10: a join that helps").
+//
 // shutdown() stops taking work, lets the threads finish everything already queued, and joins
 // them; the destructor calls it. Work posted once shutdown has begun is dropped without running
 // (and destroyed at once), including work posted by the work being finished. shutdown() must
 // not be called from the pool's own work.
 class thread_pool_executor {
 public:
-    explicit thread_pool_executor(std::size_t threads = default_size()) {
+    explicit thread_pool_executor(std::size_t threads = default_size(), bool joiners_help = false)
+        : joiners_help_(joiners_help) {
         threads = (std::max)(threads, std::size_t{1});
         threads_ = threads;  // read by the threads themselves, while workers_ still grows
         workers_.reserve(threads);
@@ -83,6 +92,27 @@ public:
             for (std::size_t i = 0; i < wake; ++i) ready_.notify_one();
     }
 
+    // Runs the oldest queued job on the calling thread, if there is one and the caller is not
+    // already running a pool's job (this pool's or another's: helping nests at most one job
+    // deep); returns whether it ran one. Thread-safe.
+    bool try_run_one() {
+        if (!joiners_help_ || running_here_ != nullptr) return false;
+        if (queued_.load(std::memory_order_relaxed) == 0) return false;  // looked at again under the lock
+        job fn;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (queue_.empty()) return false;
+            fn = std::move(queue_.front());
+            queue_.pop_front();
+            queued_.store(queue_.size(), std::memory_order_relaxed);
+        }
+        running_here_ = this;
+        run(fn);
+        fn = nullptr;  // what it captured is released before the caller looks at its execution
+        running_here_ = nullptr;
+        return true;
+    }
+
     // The number of threads.
     std::size_t size() const noexcept { return workers_.size(); }
     // As many jobs run at once as there are threads (the Executor concept's optional hint).
@@ -105,6 +135,7 @@ public:
 
 private:
     void work() {
+        running_here_ = this;
         std::unique_lock<std::mutex> lock(mutex_);
         for (;;) {
             if (queue_.empty()) {
@@ -149,6 +180,10 @@ private:
         if (!detail::guarded_call(fn, "a job")) failures_.fetch_add(1, std::memory_order_relaxed);
     }
 
+    // The pool whose job this thread runs (its threads, and a joiner while it helps), if any.
+    static inline thread_local const thread_pool_executor* running_here_ = nullptr;
+
+    const bool joiners_help_;
     std::mutex mutex_;
     std::condition_variable ready_;
     std::deque<job> queue_;

@@ -86,6 +86,9 @@ public:
     // Set by the shell when its executor can be driven from the waiting thread; then virtual
     // time moves only in wait() or by hand, so a test can observe an execution mid-way.
     std::function<void(const std::function<bool()>&)> driver;
+    // Set by the shell when its executor lets a waiting thread run one queued job
+    // (has_try_run_one): execution::join() runs jobs while its execution is not done.
+    std::function<bool()> helper;
 
     // ---- scheduling.hpp: each frame's strand (a durable execution's one) on the executor -----
     void post_to(const std::shared_ptr<frame>& f, job work);

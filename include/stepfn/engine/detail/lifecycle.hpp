@@ -140,6 +140,7 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
     auto rec = std::make_shared<execution_record>(machine);
     rec->core = shared_from_this();
     rec->driver = &driver;
+    rec->helper = &helper;
     rec->arn.reserve(arn_prefix_.size() + 10 + machine.name().size() + 1 + options.name.size());
     rec->arn.append(arn_prefix_).append("execution:").append(machine.name()).append(1, ':').append(options.name);
     rec->name = std::move(options.name);

@@ -86,6 +86,7 @@ STEPFN_INLINE std::shared_ptr<execution_record> engine_core::stored_record(const
     auto rec = std::make_shared<execution_record>(std::move(machine));
     rec->core = shared_from_this();
     rec->driver = &driver;
+    rec->helper = &helper;
     rec->arn = row.arn;
     rec->name = row.name;
     rec->start_time = row.start_date;

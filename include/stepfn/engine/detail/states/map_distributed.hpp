@@ -188,6 +188,7 @@ STEPFN_INLINE void engine_core::start_child_execution(const std::shared_ptr<fano
     auto rec = std::make_shared<execution_record>(parent->exec->machine);
     rec->core = shared_from_this();
     rec->driver = &driver;
+    rec->helper = &helper;
     rec->name = make_execution_name(*this);
     rec->arn = run.child_arn_prefix + rec->name;
     rec->parent_root_arn = parent->exec->root_arn();
