@@ -132,8 +132,8 @@ inline result<value> evaluator::apply_lambda(const function_value& f, std::vecto
     const node* def = f.def;
     std::vector<value> validated;
     const std::vector<value>* use = &args;
-    if (def->sig) {
-        auto v = validate_args(*def->sig, args, f.input, name);
+    if (def->x().sig) {
+        auto v = validate_args(*def->x().sig, args, f.input, name);
         if (!v) return tl::make_unexpected(v.error());
         validated = std::move(*v);
         use = &validated;
@@ -152,7 +152,7 @@ std::size_t inline evaluator::arity(const value& fn) const {
     if (!fn.is_fn()) return 0;
     const function_value& f = fn.fn();
     switch (f.k) {
-    case function_value::kind::lambda: return f.def->sig ? f.def->sig->params.size() : f.def->items.size();
+    case function_value::kind::lambda: return f.def->x().sig ? f.def->x().sig->params.size() : f.def->items.size();
     case function_value::kind::builtin: return static_cast<std::size_t>(f.builtin->arity);
     case function_value::kind::partial: {
         std::size_t n = 0;
@@ -174,7 +174,7 @@ inline result<value> evaluator::call_hof(const value& fn, const value& v, const 
 inline result<value> evaluator::make_regex(const node* n) {
     auto f = std::make_shared<function_value>();
     f->k = function_value::kind::regex;
-    f->re = n->re;
+    f->re = n->x().re;
     return value::of(std::shared_ptr<const function_value>(std::move(f)));
 }
 
