@@ -20,6 +20,7 @@ namespace jsonata {
 struct signature;
 struct regex_program;
 struct builtin_def;
+struct prepared_picture;
 
 enum class node_type : std::uint8_t {
     path, name, string, number, literal, wildcard, descendant, parent, variable, regex,
@@ -55,10 +56,11 @@ struct node_parts {
     std::string index_var;                         // `#$i`
     std::shared_ptr<const signature> sig;
     std::shared_ptr<const regex_program> re;
+    std::shared_ptr<const prepared_picture> picture;  // a call's literal picture, analysed
 
     bool empty() const {
         return predicates.empty() && pairs.empty() && group.empty() && stages.empty() && terms.empty() &&
-               focus.empty() && index_var.empty() && !sig && !re;
+               focus.empty() && index_var.empty() && !sig && !re && !picture;
     }
 };
 

@@ -42,7 +42,9 @@ inline result<value> evaluator::eval_call(const node* n, const value& input, con
             return fail("T1005", "Attempted to invoke a non-function. Did you mean $" + n->lhs->items.front()->str + "?");
         return fail("T1006", "Attempted to invoke a non-function");
     }
-    return apply(*proc, args, input, call_detail::procedure_name(n->lhs));
+    // A picture analysed at compile time is for the arguments as written, not after `~>`.
+    const prepared_picture* picture = applied_to == nullptr ? n->x().picture.get() : nullptr;
+    return apply(*proc, args, input, call_detail::procedure_name(n->lhs), picture);
 }
 
 inline result<value> evaluator::eval_partial(const node* n, const value& input, const frame_ptr& env) {
@@ -84,7 +86,8 @@ inline result<value> evaluator::eval_apply(const node* n, const value& input, co
     return apply(*func, args, value{}, call_detail::procedure_name(n->rhs));
 }
 
-inline result<value> evaluator::apply(const value& proc, std::vector<value>& args, const value& input, std::string_view name) {
+inline result<value> evaluator::apply(const value& proc, std::vector<value>& args, const value& input, std::string_view name,
+                                      const prepared_picture* picture) {
     if (!proc.is_fn()) return fail("T1006", "Attempted to invoke a non-function");
     const function_value& f = proc.fn();
     switch (f.k) {
@@ -99,7 +102,7 @@ inline result<value> evaluator::apply(const value& proc, std::vector<value>& arg
         } else {
             validated = std::move(args);
         }
-        call_info ci{*this, input, shown};
+        call_info ci{*this, input, shown, picture};
         return b.impl(ci, validated);
     }
     case function_value::kind::lambda: return apply_lambda(f, args, name);

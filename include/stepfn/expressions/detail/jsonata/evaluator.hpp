@@ -66,6 +66,7 @@ struct call_info {
     evaluator& ev;
     const value& context;  // the context item at the call
     std::string_view name; // the function as called, for messages
+    const prepared_picture* picture;  // the call's literal picture, analysed at compile time, or nullptr
 };
 
 using builtin_impl = result<value> (*)(call_info&, std::vector<value>&);
@@ -81,6 +82,8 @@ struct builtin_def {
 };
 
 const builtin_def* find_builtin(std::string_view name);  // functions.hpp
+// The analysis of a literal picture for a call of `b`, or nullptr (functions_format.hpp).
+std::shared_ptr<const prepared_picture> prepare_picture(const builtin_def& b, std::string_view picture);
 
 struct function_value {
     enum class kind : std::uint8_t { lambda, builtin, partial, regex, chain, transform };
@@ -117,7 +120,8 @@ public:
     evaluator& operator=(const evaluator&) = delete;
 
     result<value> eval(const node* n, const value& input, const frame_ptr& env);
-    result<value> apply(const value& proc, std::vector<value>& args, const value& input, std::string_view name);
+    result<value> apply(const value& proc, std::vector<value>& args, const value& input, std::string_view name,
+                        const prepared_picture* picture = nullptr);
     // Calls a function argument of a higher-order function with as many of (v, i, a) as it takes.
     result<value> call_hof(const value& fn, const value& v, const value& i, const value& a);
     std::size_t arity(const value& fn) const;

@@ -18,6 +18,7 @@ namespace detail {
 namespace jsonata {
 
 const builtin_def* find_builtin(std::string_view name);
+std::shared_ptr<const prepared_picture> prepare_picture(const builtin_def& b, std::string_view picture);
 
 class rewriter {
 public:
@@ -189,6 +190,10 @@ private:
                 if (!r) return r;
                 item = *r;
             }
+            // `$formatNumber(x, "#,##0.00")`: the picture is analysed once, here.
+            if (n->type == node_type::call && n->lhs->type == node_type::variable && n->lhs->builtin != nullptr &&
+                n->items.size() >= 2 && n->items[1]->type == node_type::string)
+                n->x().picture = prepare_picture(*n->lhs->builtin, n->items[1]->lit.get<std::string>());
             return n;
         }
         case node_type::lambda: {
