@@ -39,8 +39,8 @@ struct program {
     // of that name would be read instead).
     bool folded = false;
     std::optional<json> constant;
-    arena nodes;  // the root is usually among its first nodes, next to the fields above
     std::vector<std::string> names;
+    arena nodes;  // the root is usually among its first nodes, next to the fields above
     std::string text;
 };
 
