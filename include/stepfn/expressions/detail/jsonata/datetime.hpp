@@ -346,26 +346,17 @@ inline const std::vector<picture_part>& iso8601_picture() {
     return spec;
 }
 
-} // namespace datetime_detail
 
-// $fromMillis(millis, picture, timezone): picture defaults to ISO 8601 with milliseconds and
-// "Z"; timezone is "+hhmm" / "-hhmm" (UTC when absent).
-inline result<std::string> from_millis(double millis, std::optional<std::string_view> picture,
-                                       std::optional<std::string_view> timezone) {
-    namespace dd = datetime_detail;
+// $fromMillis over an analysed picture (what a call with a literal picture keeps from compile
+// time); timezone as below.
+inline result<std::string> from_millis_with(double millis, const std::vector<picture_part>& spec,
+                                            std::optional<std::string_view> timezone) {
     double offset_hours = 0, offset_minutes = 0;
     if (timezone) {
         const double offset = js_parse_int(to_utf16(*timezone));
         offset_hours = std::floor(offset / 100);
         offset_minutes = std::fmod(offset, 100);
     }
-    std::vector<dd::picture_part> parsed;
-    if (picture) {
-        auto spec = dd::analyse_picture(to_utf16(*picture));
-        if (!spec) return tl::make_unexpected(spec.error());
-        parsed = std::move(*spec);
-    }
-    const auto& spec = picture ? parsed : dd::iso8601_picture();
     const double offset_millis = (60 * offset_hours + offset_minutes) * 60 * 1000;
     const calendar::utc_date date{calendar::time_clip(millis + offset_millis)};
     std::u16string out;
@@ -374,11 +365,23 @@ inline result<std::string> from_millis(double millis, std::optional<std::string_
             out += part.text;
             continue;
         }
-        auto text = dd::format_component(date, part, offset_hours, offset_minutes);
+        auto text = format_component(date, part, offset_hours, offset_minutes);
         if (!text) return tl::make_unexpected(text.error());
         out += *text;
     }
     return to_utf8(out);
+}
+} // namespace datetime_detail
+
+// $fromMillis(millis, picture, timezone): picture defaults to ISO 8601 with milliseconds and
+// "Z"; timezone is "+hhmm" / "-hhmm" (UTC when absent).
+inline result<std::string> from_millis(double millis, std::optional<std::string_view> picture,
+                                       std::optional<std::string_view> timezone) {
+    namespace dd = datetime_detail;
+    if (!picture) return dd::from_millis_with(millis, dd::iso8601_picture(), timezone);
+    auto spec = dd::analyse_picture(to_utf16(*picture));
+    if (!spec) return tl::make_unexpected(spec.error());
+    return dd::from_millis_with(millis, *spec, timezone);
 }
 
 } // namespace stepfn::detail::jsonata

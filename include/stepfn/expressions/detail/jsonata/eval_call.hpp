@@ -42,7 +42,9 @@ inline result<value> evaluator::eval_call(const node* n, const value& input, con
             return fail("T1005", "Attempted to invoke a non-function. Did you mean $" + n->lhs->items.front()->str + "?");
         return fail("T1006", "Attempted to invoke a non-function");
     }
-    return apply(*proc, args, input, call_detail::procedure_name(n->lhs));
+    // A picture analysed at compile time is for the arguments as written, not after `~>`.
+    const prepared_picture* picture = applied_to == nullptr ? n->x().picture.get() : nullptr;
+    return apply(*proc, args, input, call_detail::procedure_name(n->lhs), picture);
 }
 
 inline result<value> evaluator::eval_partial(const node* n, const value& input, const frame_ptr& env) {
@@ -84,7 +86,8 @@ inline result<value> evaluator::eval_apply(const node* n, const value& input, co
     return apply(*func, args, value{}, call_detail::procedure_name(n->rhs));
 }
 
-inline result<value> evaluator::apply(const value& proc, std::vector<value>& args, const value& input, std::string_view name) {
+inline result<value> evaluator::apply(const value& proc, std::vector<value>& args, const value& input, std::string_view name,
+                                      const prepared_picture* picture) {
     if (!proc.is_fn()) return fail("T1006", "Attempted to invoke a non-function");
     const function_value& f = proc.fn();
     switch (f.k) {
@@ -99,7 +102,7 @@ inline result<value> evaluator::apply(const value& proc, std::vector<value>& arg
         } else {
             validated = std::move(args);
         }
-        call_info ci{*this, input, shown};
+        call_info ci{*this, input, shown, picture};
         return b.impl(ci, validated);
     }
     case function_value::kind::lambda: return apply_lambda(f, args, name);
@@ -132,8 +135,8 @@ inline result<value> evaluator::apply_lambda(const function_value& f, std::vecto
     const node* def = f.def;
     std::vector<value> validated;
     const std::vector<value>* use = &args;
-    if (def->sig) {
-        auto v = validate_args(*def->sig, args, f.input, name);
+    if (def->x().sig) {
+        auto v = validate_args(*def->x().sig, args, f.input, name);
         if (!v) return tl::make_unexpected(v.error());
         validated = std::move(*v);
         use = &validated;
@@ -152,7 +155,7 @@ std::size_t inline evaluator::arity(const value& fn) const {
     if (!fn.is_fn()) return 0;
     const function_value& f = fn.fn();
     switch (f.k) {
-    case function_value::kind::lambda: return f.def->sig ? f.def->sig->params.size() : f.def->items.size();
+    case function_value::kind::lambda: return f.def->x().sig ? f.def->x().sig->params.size() : f.def->items.size();
     case function_value::kind::builtin: return static_cast<std::size_t>(f.builtin->arity);
     case function_value::kind::partial: {
         std::size_t n = 0;
@@ -174,7 +177,7 @@ inline result<value> evaluator::call_hof(const value& fn, const value& v, const 
 inline result<value> evaluator::make_regex(const node* n) {
     auto f = std::make_shared<function_value>();
     f->k = function_value::kind::regex;
-    f->re = n->re;
+    f->re = n->x().re;
     return value::of(std::shared_ptr<const function_value>(std::move(f)));
 }
 

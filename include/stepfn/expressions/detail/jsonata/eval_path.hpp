@@ -56,7 +56,7 @@ inline result<value> evaluator::eval_path(const node* n, const value& input, con
             out = std::move(*r);
         }
         if (!tuple_mode && array_size(out) == 0) break;
-        if (step->focus.empty() && !tuple_mode && i + 1 < count) {
+        if (step->x().focus.empty() && !tuple_mode && i + 1 < count) {
             in.clear();
             if (out.is_seq() && out.sole_owner()) in.swap(out.seq().items);  // sole owner: take the items
             else if (out.is_array()) append_flat(in, out);
@@ -83,11 +83,11 @@ inline result<value> evaluator::eval_path(const node* n, const value& input, con
         if (out.is_seq()) out.seq().keep_singleton = true;
     }
     if (n->has_group) {
-        if (tuple_mode) return eval_group(n->group, nullptr, &bindings, env);
+        if (tuple_mode) return eval_group(n->x().group, nullptr, &bindings, env);
         std::vector<value> items;
         if (out.is_array()) append_flat(items, out);
         else if (!out.undefined()) items.push_back(out);
-        return eval_group(n->group, &items, nullptr, env);
+        return eval_group(n->x().group, &items, nullptr, env);
     }
     return out;
 }
@@ -99,7 +99,7 @@ inline result<value> evaluator::eval_step(const node* step, const std::vector<va
         auto s = new_seq();
         s->items = std::move(items);
         value v = value::of(std::move(s));
-        for (const auto& st : step->stages) {
+        for (const auto& st : step->x().stages) {
             if (st.filter == nullptr) continue;
             auto f = eval_filter(st.filter, v, env);
             if (!f) return f;
@@ -115,7 +115,7 @@ inline result<value> evaluator::eval_step(const node* step, const std::vector<va
     for (const auto& item : in) {
         auto r = eval(step, item, env);
         if (!r) return r;
-        for (const auto& st : step->stages) {
+        for (const auto& st : step->x().stages) {
             if (st.filter == nullptr) continue;
             r = eval_filter(st.filter, *r, env);
             if (!r) return r;
@@ -158,7 +158,7 @@ inline result<std::vector<tuple>> evaluator::eval_tuple_step(const node* step, c
             for (std::size_t i = 0; i < items.size(); ++i) {
                 tuple t;
                 t.at = items[i];
-                if (!step->index_var.empty()) t.vars.emplace_back(step->index_var, value::own(make_number(static_cast<double>(i))));
+                if (!step->x().index_var.empty()) t.vars.emplace_back(step->x().index_var, value::own(make_number(static_cast<double>(i))));
                 out.push_back(std::move(t));
             }
         }
@@ -182,14 +182,14 @@ inline result<std::vector<tuple>> evaluator::eval_tuple_step(const node* step, c
                         if (entry.first == name) { entry.second = std::move(v); return; }
                     next.vars.emplace_back(name, std::move(v));
                 };
-                if (!step->focus.empty()) bind(step->focus, members[b]);
+                if (!step->x().focus.empty()) bind(step->x().focus, members[b]);
                 else next.at = members[b];
-                if (!step->index_var.empty()) bind(step->index_var, value::own(make_number(static_cast<double>(b))));
+                if (!step->x().index_var.empty()) bind(step->x().index_var, value::own(make_number(static_cast<double>(b))));
                 out.push_back(std::move(next));
             }
         }
     }
-    for (const auto& st : step->stages) {
+    for (const auto& st : step->x().stages) {
         if (st.filter != nullptr) {
             auto r = eval_tuple_filter(st.filter, std::move(out), env);
             if (!r) return r;
@@ -383,12 +383,12 @@ inline result<value> evaluator::eval_group(const std::vector<std::pair<node*, no
 
 inline result<void> evaluator::sort_items(const node* sort, std::vector<value>* items, std::vector<tuple>* tuples, const frame_ptr& env) {
     const std::size_t n = items != nullptr ? items->size() : tuples->size();
-    const std::size_t terms = sort->terms.size();
+    const std::size_t terms = sort->x().terms.size();
     std::vector<value> keys(n * terms);
     for (std::size_t i = 0; i < n; ++i) {
         for (std::size_t t = 0; t < terms; ++t) {
-            auto k = items != nullptr ? eval(sort->terms[t].expr, (*items)[i], env)
-                                      : eval(sort->terms[t].expr, (*tuples)[i].at, tuple_frame(env, (*tuples)[i]));
+            auto k = items != nullptr ? eval(sort->x().terms[t].expr, (*items)[i], env)
+                                      : eval(sort->x().terms[t].expr, (*tuples)[i].at, tuple_frame(env, (*tuples)[i]));
             if (!k) return tl::make_unexpected(k.error());
             if (n > 1 && !k->undefined() && !k->is_number() && !k->is_string())
                 return fail("T2008", "The expressions within an order-by clause must evaluate to numeric or string values");
@@ -406,7 +406,7 @@ inline result<void> evaluator::sort_items(const node* sort, std::vector<value>* 
             else if (x.is_number() != y.is_number()) { mismatch = true; c = 0; }
             else if (x.is_number()) c = x.num() < y.num() ? -1 : (x.num() > y.num() ? 1 : 0);
             else c = compare_strings(x.str(), y.str());
-            if (c != 0 && sort->terms[t].descending && !x.undefined() && !y.undefined()) c = -c;  // undefined stays last
+            if (c != 0 && sort->x().terms[t].descending && !x.undefined() && !y.undefined()) c = -c;  // undefined stays last
             if (c != 0) return c < 0;
         }
         return false;

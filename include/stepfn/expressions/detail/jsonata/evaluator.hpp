@@ -66,6 +66,7 @@ struct call_info {
     evaluator& ev;
     const value& context;  // the context item at the call
     std::string_view name; // the function as called, for messages
+    const prepared_picture* picture;  // the call's literal picture, analysed at compile time, or nullptr
 };
 
 using builtin_impl = result<value> (*)(call_info&, std::vector<value>&);
@@ -81,6 +82,8 @@ struct builtin_def {
 };
 
 const builtin_def* find_builtin(std::string_view name);  // functions.hpp
+// The analysis of a literal picture for a call of `b`, or nullptr (functions_format.hpp).
+std::shared_ptr<const prepared_picture> prepare_picture(const builtin_def& b, std::string_view picture);
 
 struct function_value {
     enum class kind : std::uint8_t { lambda, builtin, partial, regex, chain, transform };
@@ -117,7 +120,8 @@ public:
     evaluator& operator=(const evaluator&) = delete;
 
     result<value> eval(const node* n, const value& input, const frame_ptr& env);
-    result<value> apply(const value& proc, std::vector<value>& args, const value& input, std::string_view name);
+    result<value> apply(const value& proc, std::vector<value>& args, const value& input, std::string_view name,
+                        const prepared_picture* picture = nullptr);
     // Calls a function argument of a higher-order function with as many of (v, i, a) as it takes.
     result<value> call_hof(const value& fn, const value& v, const value& i, const value& a);
     std::size_t arity(const value& fn) const;
@@ -212,11 +216,11 @@ inline result<value> evaluator::eval(const node* n, const value& input, const fr
         return fail("U1001", "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.");
     depth_guard guard(depth_);
     // Nothing to apply after the node: its result is returned in place, never moved.
-    if (n->predicates.empty() && !n->has_group && !n->keep_array && yields_normalized(n->type)) return eval_node(n, input, env);
+    if (!n->has_predicates() && !n->has_group && !n->keep_array && yields_normalized(n->type)) return eval_node(n, input, env);
     auto r = eval_node(n, input, env);
-    if (!r || (n->predicates.empty() && !n->has_group && !r->is_seq())) return r;
+    if (!r || (!n->has_predicates() && !n->has_group && !r->is_seq())) return r;
     value v = std::move(*r);
-    for (const auto& p : n->predicates) {
+    for (const auto& p : n->x().predicates) {
         auto f = eval_filter(p.filter, v, env);
         if (!f) return f;
         v = std::move(*f);
@@ -225,7 +229,7 @@ inline result<value> evaluator::eval(const node* n, const value& input, const fr
         std::vector<value> items;
         if (v.is_array()) append_flat(items, v);
         else items.push_back(v);
-        auto g = eval_group(n->group, &items, nullptr, env);
+        auto g = eval_group(n->x().group, &items, nullptr, env);
         if (!g) return g;
         v = std::move(*g);
     }
@@ -258,7 +262,7 @@ inline result<value> evaluator::eval_node(const node* n, const value& input, con
         std::vector<value> items;
         if (input.is_array()) append_flat(items, input);
         else items.push_back(input);
-        return eval_group(n->pairs, &items, nullptr, env);
+        return eval_group(n->x().pairs, &items, nullptr, env);
     }
     case node_type::range: return eval_range(n, input, env);
     case node_type::block: return eval_block(n, input, env);
@@ -341,7 +345,7 @@ inline result<value> evaluator::eval_condition(const node* n, const value& input
 inline result<value> evaluator::eval_array(const node* n, const value& input, const frame_ptr& env) {
     json out = json::array();
     for (const node* item : n->items) {
-        if (item->type == node_type::range && item->predicates.empty() && !item->has_group && !item->keep_array) {
+        if (item->type == node_type::range && !item->has_predicates() && !item->has_group && !item->keep_array) {
             // `[1..n]`: the numbers go straight into the array, without a sequence of values.
             if (auto r = charge(1); !r) return tl::make_unexpected(r.error());  // the step eval() counts
             auto bounds = range_bounds(item, input, env);

@@ -237,8 +237,16 @@ inline std::vector<std::u16string> split(const std::u16string& s, const std::u16
     return out;
 }
 
-inline result<std::string> format_number_impl(double value, std::string_view picture, const json* options) {
+// A picture with its decimal format, analysed (F&O 4.7.3, 4.7.4): what a call with a literal
+// picture and no options keeps from compile time.
+struct number_picture {
     properties p;
+    std::vector<analysis> variables;  // for values >= 0, then for negative values
+};
+
+inline result<number_picture> analyse_number_picture(std::string_view picture, const json* options) {
+    number_picture out;
+    properties& p = out.p;
     if (options != nullptr && options->is_object()) {
         for (const auto& [key, v] : options->items()) {
             if (!v.is_string()) return fail("T0410", "Argument 3 of function \"formatNumber\" does not match function signature");
@@ -276,12 +284,18 @@ inline result<std::string> format_number_impl(double value, std::string_view pic
     for (const auto& part : parts) {
         if (auto code = validate(part, p)) return fail(*code, message_of(*code));
     }
-    std::vector<analysis> variables;
+    std::vector<analysis>& variables = out.variables;
     for (const auto& part : parts) variables.push_back(analyse(part, p));
     if (variables.size() == 1) {
         variables.push_back(variables.front());
         variables.back().prefix = p.minus_sign + variables.back().prefix;
     }
+    return out;
+}
+
+inline result<std::string> format_number_with(double value, const number_picture& analysed) {
+    const properties& p = analysed.p;
+    const std::vector<analysis>& variables = analysed.variables;
     if (!std::isfinite(value)) return fail("D3001", "Attempting to invoke string function on Infinity or NaN");
 
     const analysis& pic = value >= 0 ? variables[0] : variables[1];
@@ -352,7 +366,9 @@ inline result<std::string> format_number_impl(double value, std::string_view pic
 
 // $formatNumber(value, picture, options): options is the decimal-format object or nullptr.
 inline result<std::string> format_number(double value, std::string_view picture, const json* options) {
-    return number_detail::format_number_impl(value, picture, options);
+    auto analysed = number_detail::analyse_number_picture(picture, options);
+    if (!analysed) return tl::make_unexpected(analysed.error());
+    return number_detail::format_number_with(value, *analysed);
 }
 
 // $formatBase(value, radix): rounded (ties to even), radix 2..36 (rounded too, default 10).

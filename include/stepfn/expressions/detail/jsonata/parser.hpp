@@ -193,7 +193,7 @@ private:
         }
         if (o == "{") {
             node* n = make(node_type::object, t.position);
-            if (auto r = pairs(n->pairs); !r) return tl::make_unexpected(r.error());
+            if (auto r = pairs(n->x().pairs); !r) return tl::make_unexpected(r.error());
             return n;
         }
         if (o == "|") {
@@ -262,7 +262,7 @@ private:
         if (o == "{") {
             node* n = make(node_type::group, t.position);
             n->lhs = left;
-            if (auto r = pairs(n->pairs); !r) return tl::make_unexpected(r.error());
+            if (auto r = pairs(n->x().pairs); !r) return tl::make_unexpected(r.error());
             return n;
         }
         if (o == "^") {
@@ -278,7 +278,7 @@ private:
                 auto e = expression(0);
                 if (!e) return e;
                 term.expr = *e;
-                n->terms.push_back(term);
+                n->x().terms.push_back(term);
                 if (!is_op(",")) break;
                 if (auto r = step(); !r) return tl::make_unexpected(r.error());
             }

@@ -40,8 +40,8 @@ struct program {
     bool folded = false;
     std::optional<json> constant;
     std::vector<std::string> names;
+    arena nodes;  // the root is usually among its first nodes, next to the fields above
     std::string text;
-    arena nodes;
 };
 
 // Whether `%` appears where the context is the top-level input, which has no parent: the
@@ -57,7 +57,7 @@ inline bool parent_at_top(const node* n, std::size_t depth = 0) {
     case node_type::parent: return true;
     case node_type::path: return !n->items.empty() && parent_at_top(n->items.front(), depth + 1);
     case node_type::object:
-        for (const auto& p : n->pairs)
+        for (const auto& p : n->x().pairs)
             if (parent_at_top(p.first, depth + 1) || parent_at_top(p.second, depth + 1)) return true;
         return false;
     case node_type::call:
@@ -103,7 +103,7 @@ inline bool reads_context(const node* n, std::size_t depth = 0) {
     case node_type::path: return !n->items.empty() && reads_context(n->items.front(), depth + 1);
     case node_type::sort: return true;
     case node_type::object:
-        for (const auto& p : n->pairs)
+        for (const auto& p : n->x().pairs)
             if (reads_context(p.first, depth + 1) || reads_context(p.second, depth + 1)) return true;
         return false;
     case node_type::call:
@@ -125,15 +125,15 @@ inline bool reads_root(const node* n, std::size_t depth = 0) {
         if (reads_root(c, depth + 1)) return true;
     for (const node* c : n->items)
         if (reads_root(c, depth + 1)) return true;
-    for (const auto& p : n->pairs)
+    for (const auto& p : n->x().pairs)
         if (reads_root(p.first, depth + 1) || reads_root(p.second, depth + 1)) return true;
-    for (const auto& p : n->group)
+    for (const auto& p : n->x().group)
         if (reads_root(p.first, depth + 1) || reads_root(p.second, depth + 1)) return true;
-    for (const auto& s : n->stages)
+    for (const auto& s : n->x().stages)
         if (reads_root(s.filter, depth + 1)) return true;
-    for (const auto& s : n->predicates)
+    for (const auto& s : n->x().predicates)
         if (reads_root(s.filter, depth + 1)) return true;
-    for (const auto& t : n->terms)
+    for (const auto& t : n->x().terms)
         if (reads_root(t.expr, depth + 1)) return true;
     return false;
 }
@@ -150,19 +150,19 @@ inline bool variable_names(const node* n, std::vector<std::string>& names, std::
     if (n->type == node_type::bind && n->lhs != nullptr) add(bound, n->lhs->str);
     if (n->type == node_type::lambda)
         for (const node* param : n->items) add(bound, param->str);
-    add(bound, n->focus);
-    add(bound, n->index_var);
+    add(bound, n->x().focus);
+    add(bound, n->x().index_var);
     bool ok = true;
     const auto walk = [&](const node* c) { ok = ok && variable_names(c, names, bound, depth + 1); };
     walk(n->lhs);
     walk(n->rhs);
     walk(n->third);
     for (const node* c : n->items) walk(c);
-    for (const auto& p : n->pairs) walk(p.first), walk(p.second);
-    for (const auto& p : n->group) walk(p.first), walk(p.second);
-    for (const auto& s : n->stages) walk(s.filter), add(bound, s.index_var);
-    for (const auto& s : n->predicates) walk(s.filter), add(bound, s.index_var);
-    for (const auto& t : n->terms) walk(t.expr);
+    for (const auto& p : n->x().pairs) walk(p.first), walk(p.second);
+    for (const auto& p : n->x().group) walk(p.first), walk(p.second);
+    for (const auto& s : n->x().stages) walk(s.filter), add(bound, s.index_var);
+    for (const auto& s : n->x().predicates) walk(s.filter), add(bound, s.index_var);
+    for (const auto& t : n->x().terms) walk(t.expr);
     return ok;
 }
 
@@ -177,15 +177,15 @@ inline bool names_builtins_or_bound(const node* n, const std::vector<std::string
     if (!ok(n->lhs) || !ok(n->rhs) || !ok(n->third)) return false;
     for (const node* c : n->items)
         if (!ok(c)) return false;
-    for (const auto& p : n->pairs)
+    for (const auto& p : n->x().pairs)
         if (!ok(p.first) || !ok(p.second)) return false;
-    for (const auto& p : n->group)
+    for (const auto& p : n->x().group)
         if (!ok(p.first) || !ok(p.second)) return false;
-    for (const auto& s : n->stages)
+    for (const auto& s : n->x().stages)
         if (!ok(s.filter)) return false;
-    for (const auto& s : n->predicates)
+    for (const auto& s : n->x().predicates)
         if (!ok(s.filter)) return false;
-    for (const auto& t : n->terms)
+    for (const auto& t : n->x().terms)
         if (!ok(t.expr)) return false;
     return true;
 }
@@ -270,6 +270,7 @@ STEPFN_INLINE result<jsonata_expression> jsonata_expression::compile(std::string
     auto tree = rw.process(*raw);
     if (!tree) return tl::make_unexpected(tree.error());
     p->root = *tree;
+    p->nodes.trim();
     p->uses_parent = rw.uses_parent;
     if (p->uses_parent && detail::jsonata::parent_at_top(p->root))
         return detail::jsonata::fail("S0217", "The object representing the 'parent' cannot be derived from this expression");

@@ -18,6 +18,7 @@ namespace detail {
 namespace jsonata {
 
 const builtin_def* find_builtin(std::string_view name);
+std::shared_ptr<const prepared_picture> prepare_picture(const builtin_def& b, std::string_view picture);
 
 class rewriter {
 public:
@@ -57,9 +58,9 @@ private:
             if (rest->type == node_type::path) {
                 for (node* s : rest->items) path->items.push_back(s);
             } else {
-                if (!rest->predicates.empty()) {
-                    rest->stages = std::move(rest->predicates);
-                    rest->predicates.clear();
+                if (!rest->x().predicates.empty()) {
+                    rest->x().stages = std::move(rest->x().predicates);
+                    rest->x().predicates.clear();
                 }
                 path->items.push_back(rest);
             }
@@ -98,7 +99,7 @@ private:
             if (step->has_group) return err("S0209", "A predicate cannot follow a grouping expression in a step", n);
             auto pred = process(n->rhs);
             if (!pred) return pred;
-            (stages ? step->stages : step->predicates).push_back(stage{*pred, {}});
+            (stages ? step->x().stages : step->x().predicates).push_back(stage{*pred, {}});
             if (n->keep_array) step->keep_array = true, result->keep_singleton_array = result->type == node_type::path || result->keep_singleton_array;
             return result;
         }
@@ -107,8 +108,8 @@ private:
             if (!l) return l;
             node* result = *l;
             if (result->has_group) return err("S0210", "Each step can only have one grouping expression", n);
-            if (auto r = pairs(n->pairs); !r) return tl::make_unexpected(r.error());
-            result->group = n->pairs;
+            if (auto r = pairs(n->x().pairs); !r) return tl::make_unexpected(r.error());
+            result->x().group = n->x().pairs;
             result->has_group = true;
             return result;
         }
@@ -117,10 +118,10 @@ private:
             if (!l) return l;
             node* path = as_path(*l);
             node* sort = nodes_.make(node_type::sort, n->position);
-            for (auto& t : n->terms) {
+            for (auto& t : n->x().terms) {
                 auto e = process(t.expr);
                 if (!e) return e;
-                sort->terms.push_back(sort_term{*e, t.descending});
+                sort->x().terms.push_back(sort_term{*e, t.descending});
             }
             path->items.push_back(sort);
             return path;
@@ -130,12 +131,12 @@ private:
             if (!l) return l;
             node* result = *l;
             node* step = result->type == node_type::path ? result->items.back() : result;
-            if (!step->stages.empty() || !step->predicates.empty())
+            if (!step->x().stages.empty() || !step->x().predicates.empty())
                 return err("S0215", "A context variable binding must precede any predicates on a step", n);
             if (step->type == node_type::sort)
                 return err("S0216", "A context variable binding must precede the 'order-by' clause on a step", n);
             if (n->keep_array) step->keep_array = true;
-            step->focus = n->str;
+            step->x().focus = n->str;
             step->tuple = true;
             return result;
         }
@@ -148,13 +149,13 @@ private:
                 step = result->items.back();
             } else {
                 result = as_path(result);
-                if (!step->predicates.empty()) {
-                    step->stages = std::move(step->predicates);
-                    step->predicates.clear();
+                if (!step->x().predicates.empty()) {
+                    step->x().stages = std::move(step->x().predicates);
+                    step->x().predicates.clear();
                 }
             }
-            if (step->stages.empty()) step->index_var = n->str;
-            else step->stages.push_back(stage{nullptr, n->str});
+            if (step->x().stages.empty()) step->x().index_var = n->str;
+            else step->x().stages.push_back(stage{nullptr, n->str});
             step->tuple = true;
             return result;
         }
@@ -176,7 +177,7 @@ private:
             if (n->type == node_type::block) n->scope = binds(n, 0);
             return n;
         case node_type::object:
-            if (auto r = pairs(n->pairs); !r) return tl::make_unexpected(r.error());
+            if (auto r = pairs(n->x().pairs); !r) return tl::make_unexpected(r.error());
             return n;
         case node_type::call:
         case node_type::partial: {
@@ -189,13 +190,17 @@ private:
                 if (!r) return r;
                 item = *r;
             }
+            // `$formatNumber(x, "#,##0.00")`: the picture is analysed once, here.
+            if (n->type == node_type::call && n->lhs->type == node_type::variable && n->lhs->builtin != nullptr &&
+                n->items.size() >= 2 && n->items[1]->type == node_type::string)
+                n->x().picture = prepare_picture(*n->lhs->builtin, n->items[1]->lit.get<std::string>());
             return n;
         }
         case node_type::lambda: {
             if (!n->str.empty()) {
                 auto sig = parse_signature(n->str);
                 if (!sig) return tl::make_unexpected(sig.error());
-                n->sig = *sig;
+                n->x().sig = *sig;
             }
             const bool outer = uses_context;
             auto body = process(n->rhs);
@@ -210,7 +215,7 @@ private:
         case node_type::regex: {
             auto re = compile_regex(n->str, n->lit.get<std::string>());
             if (!re) return err("S0303", re.error().cause, n);
-            n->re = *re;
+            n->x().re = *re;
             return n;
         }
         case node_type::parent:
@@ -232,15 +237,15 @@ private:
             if (binds(c, depth + 1)) return true;
         for (const node* c : n->items)
             if (c->type != node_type::placeholder && binds(c, depth + 1)) return true;
-        for (const auto& p : n->pairs)
+        for (const auto& p : n->x().pairs)
             if (binds(p.first, depth + 1) || binds(p.second, depth + 1)) return true;
-        for (const auto& p : n->group)
+        for (const auto& p : n->x().group)
             if (binds(p.first, depth + 1) || binds(p.second, depth + 1)) return true;
-        for (const auto& st : n->stages)
+        for (const auto& st : n->x().stages)
             if (binds(st.filter, depth + 1)) return true;
-        for (const auto& st : n->predicates)
+        for (const auto& st : n->x().predicates)
             if (binds(st.filter, depth + 1)) return true;
-        for (const auto& t : n->terms)
+        for (const auto& t : n->x().terms)
             if (binds(t.expr, depth + 1)) return true;
         return false;
     }
