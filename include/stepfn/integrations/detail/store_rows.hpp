@@ -66,14 +66,14 @@ inline std::string events_body(const std::vector<history_event>& events) {
         const history_event& e = events[i];
         if (i > 0) writer.put(',');
         writer.put('[');
-        writer.value(json(e.id), 0);
+        writer.integer(e.id);
         writer.put(',');
-        writer.value(json(e.previous_event_id), 0);
+        writer.integer(e.previous_event_id);
         writer.put(",\"", 2);
         const std::string_view type = to_string(e.type);  // AWS's names: letters only, nothing to escape
         writer.put(type.data(), type.size());
         writer.put("\",", 2);
-        writer.value(json(to_store_ns(e.timestamp)), 0);
+        writer.integer(to_store_ns(e.timestamp));
         writer.put(',');
         writer.value(e.details, 0);
         writer.put(']');
