@@ -50,6 +50,17 @@ inline time_point from_micros(std::int64_t us) {
     return time_point(std::chrono::duration_cast<time_point::duration>(std::chrono::microseconds(us)));
 }
 
+// A JSON array of `count` items, `write(out, i)` writing the i-th.
+template <class Write>
+void write_array(json_text_writer& out, std::size_t count, Write write) {
+    out.put('[');
+    for (std::size_t i = 0; i < count; ++i) {
+        if (i) out.put(',');
+        write(out, i);
+    }
+    out.put(']');
+}
+
 // One JSON object written member by member into a json_text_writer: a snapshot is written
 // as text straight from the frames, without building (and copying every input into) a tree.
 class object_text {
@@ -78,13 +89,7 @@ public:
     }
     // An array of texts already written (frames' snapshots).
     void texts(const char* name, const std::vector<std::string>& items) {
-        json_text_writer& out = key(name);
-        out.put('[');
-        for (std::size_t i = 0; i < items.size(); ++i) {
-            if (i) out.put(',');
-            out.put(items[i].data(), items[i].size());
-        }
-        out.put(']');
+        write_array(key(name), items.size(), [&](json_text_writer& w, std::size_t i) { w.put(items[i].data(), items[i].size()); });
     }
 
 private:
@@ -127,34 +132,16 @@ inline void write_fanout(json_text_writer& out, fanout_group& g) {
             failure.string("error", g.failure->name);
             failure.string("cause", g.failure->cause);
         }
-        json_text_writer& items = o.key("items");
-        items.put('[');
-        if (g.is_map && g.items.is_array())
-            for (std::size_t i = started; i < g.items.size(); ++i) {
-                if (i != started) items.put(',');
-                items.value(g.items[i], 1);
-            }
-        items.put(']');
+        const std::size_t left = g.is_map && g.items.is_array() ? g.items.size() - started : 0;
+        write_array(o.key("items"), left, [&](json_text_writer& w, std::size_t i) { w.value(g.items[started + i], 1); });
         if (!g.selector_input.is_null()) o.value("selector", g.selector_input);
-        json_text_writer& results = o.key("results");
-        results.put('[');
-        for (std::size_t i = 0; i < g.results.size(); ++i) {
-            if (i) results.put(',');
-            results.value(g.results[i], 1);
-        }
-        results.put(']');
+        write_array(o.key("results"), g.results.size(), [&](json_text_writer& w, std::size_t i) { w.value(g.results[i], 1); });
         for (auto& entry : g.children) children.push_back(entry.second);
         if (!g.stopped.empty()) o.texts("stopped", g.stopped);
     }
     std::sort(children.begin(), children.end(),
               [](const std::shared_ptr<frame>& a, const std::shared_ptr<frame>& b) { return a->member_index < b->member_index; });
-    json_text_writer& list = o.key("children");
-    list.put('[');
-    for (std::size_t i = 0; i < children.size(); ++i) {
-        if (i) list.put(',');
-        write_frame(list, *children[i]);
-    }
-    list.put(']');
+    write_array(o.key("children"), children.size(), [&](json_text_writer& w, std::size_t i) { write_frame(w, *children[i]); });
 }
 
 inline void write_wait(json_text_writer& out, const frame& f, const state& s) {
@@ -188,13 +175,8 @@ inline void write_frame(json_text_writer& out, const frame& f) {
     o.integer("prev", f.prev_event);
     o.integer("retries", f.retry_count);
     if (!f.retrier_attempts.empty()) {
-        json_text_writer& retriers = o.key("retriers");
-        retriers.put('[');
-        for (std::size_t i = 0; i < f.retrier_attempts.size(); ++i) {
-            if (i) retriers.put(',');
-            retriers.integer(f.retrier_attempts[i]);
-        }
-        retriers.put(']');
+        write_array(o.key("retriers"), f.retrier_attempts.size(),
+                    [&](json_text_writer& w, std::size_t i) { w.integer(f.retrier_attempts[i]); });
     }
     if (f.first_state) o.boolean("first", true);
     if (f.state_span) {
