@@ -39,8 +39,9 @@ public:
                          std::size_t label_count) = 0;
     // Binds one series. The default forwards each update to add/set/observe with copies of the
     // name and labels; a sink with a faster path overrides it. An instrument may be used while
-    // its sink lives.
-    virtual std::shared_ptr<metric_instrument> bind(metric_type type, std::string_view name, const metric_label* labels,
+    // its sink lives. Declared inline: a non-inline first virtual would be the key function, and
+    // every translation unit would emit this vtable.
+    inline virtual std::shared_ptr<metric_instrument> bind(metric_type type, std::string_view name, const metric_label* labels,
                                                     std::size_t label_count);
 };
 

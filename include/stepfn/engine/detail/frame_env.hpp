@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include <stepfn/config.hpp>
 #include <stepfn/engine/detail/frame.hpp>
 #include <stepfn/expressions/eval_env.hpp>
 #include <stepfn/expressions/jsonata_template.hpp>
@@ -21,14 +22,15 @@ class engine_core;
 class frame_env final : public eval_env {
 public:
     frame_env(engine_core& core, const frame& f, const state& s) : core_(core), frame_(f), state_(s) {}
-    const json* context() const override;
-    const json* context_without_input() const override;
-    json context_copy(bool with_input) const override;
+    // Declared STEPFN_INLINE so that header-only builds have no key function (task_attempt.hpp).
+    STEPFN_INLINE const json* context() const override;
+    STEPFN_INLINE const json* context_without_input() const override;
+    STEPFN_INLINE json context_copy(bool with_input) const override;
     const json* variable(std::string_view name) const override {
         return frame_.variables ? frame_.variables->find(name) : nullptr;
     }
-    std::uint64_t random() const override;
-    limits bounds() const override;  // the engine's, so paths stop at its payload limit
+    STEPFN_INLINE std::uint64_t random() const override;
+    STEPFN_INLINE limits bounds() const override;  // the engine's, so paths stop at its payload limit
     void set_task_token(std::string token) {
         task_token_ = std::move(token);
         context_.reset();
@@ -48,7 +50,7 @@ private:
     std::string task_token_;
     std::int64_t map_index_ = -1;
     const json* map_value_ = nullptr;
-    json build_context(bool with_input) const;
+    STEPFN_INLINE json build_context(bool with_input) const;
     mutable std::optional<json> context_;
     mutable std::optional<json> context_without_input_;
 };

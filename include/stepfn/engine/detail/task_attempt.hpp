@@ -34,13 +34,16 @@ public:
         if (callback_ && outcome) return submitted(std::move(*outcome));
         resolve(std::move(outcome));
     }
-    void resolve(result<json> outcome) override;
+    // STEPFN_INLINE on the declarations, not only the definitions: a virtual function declared
+    // non-inline is the class's key function, and every header-only translation unit that sees
+    // its inline definition would then emit the vtable and, through it, the whole engine.
+    STEPFN_INLINE void resolve(result<json> outcome) override;
     void abandoned() override {
         if (!callback_) complete(tl::make_unexpected(error{errors::task_failed, "the task invoker dropped its completion handle without completing"}));
     }
-    void submitted(json response);
-    void heartbeat() override;
-    void started(std::string worker_name) override;
+    STEPFN_INLINE void submitted(json response);
+    STEPFN_INLINE void heartbeat() override;
+    STEPFN_INLINE void started(std::string worker_name) override;
     bool cancelled() const override { return cancelled_.load(); }
     void on_cancel(std::function<void()> handler) override {
         bool run_now = false;
