@@ -214,6 +214,10 @@ inline result<value> evaluator::eval(const node* n, const value& input, const fr
     if (++steps_ > max_steps_) return fail("U1001", "Expression evaluation timeout: Check for infinite loop");
     if (depth_ >= max_depth_ * 4)
         return fail("U1001", "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.");
+    // A plain literal (an operand, most often) is answered here, without a call.
+    if ((n->type == node_type::number || n->type == node_type::string || n->type == node_type::literal) &&
+        n->parts_ == nullptr && !n->has_group && !n->keep_array)
+        return result<value>(tl::in_place, value::borrowed, n->lit);
     depth_guard guard(depth_);
     // Nothing to apply after the node: its result is returned in place, never moved.
     if (!n->has_predicates() && !n->has_group && !n->keep_array && yields_normalized(n->type)) return eval_node(n, input, env);

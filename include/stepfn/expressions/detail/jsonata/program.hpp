@@ -244,8 +244,12 @@ inline result<std::optional<json>> run(const program& p, const json* input, cons
     // A non-finite number as the whole result stays a number (inside arrays and objects it is
     // null, as JSON.stringify writes it): the caller decides what Infinity means for it.
     if (r->is_number()) {
-        if (r->num() == 0) return out_t(tl::in_place, std::in_place, 0);
-        return out_t(tl::in_place, std::in_place, r->j());
+        // Built from the number itself (json's copy constructor is an out-of-line call).
+        const json& x = r->j();
+        if (x.is_number_integer()) return out_t(tl::in_place, std::in_place, *x.get_ptr<const std::int64_t*>());
+        if (r->num() == 0) return out_t(tl::in_place, std::in_place, 0);  // -0 prints as 0
+        if (x.is_number_float()) return out_t(tl::in_place, std::in_place, *x.get_ptr<const double*>());
+        return out_t(tl::in_place, std::in_place, x);
     }
     return result_json(*r);
 }
