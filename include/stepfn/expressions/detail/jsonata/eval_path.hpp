@@ -158,7 +158,7 @@ inline result<std::vector<tuple>> evaluator::eval_tuple_step(const node* step, c
             for (std::size_t i = 0; i < items.size(); ++i) {
                 tuple t;
                 t.at = items[i];
-                if (!step->x().index_var.empty()) t.vars.emplace_back(step->x().index_var, value::own(make_number(static_cast<double>(i))));
+                if (!step->x().index_var.empty()) t.vars.emplace_back(step->x().index_var, value::number(static_cast<double>(i)));
                 out.push_back(std::move(t));
             }
         }
@@ -184,7 +184,7 @@ inline result<std::vector<tuple>> evaluator::eval_tuple_step(const node* step, c
                 };
                 if (!step->x().focus.empty()) bind(step->x().focus, members[b]);
                 else next.at = members[b];
-                if (!step->x().index_var.empty()) bind(step->x().index_var, value::own(make_number(static_cast<double>(b))));
+                if (!step->x().index_var.empty()) bind(step->x().index_var, value::number(static_cast<double>(b)));
                 out.push_back(std::move(next));
             }
         }
@@ -197,7 +197,7 @@ inline result<std::vector<tuple>> evaluator::eval_tuple_step(const node* step, c
         } else {
             for (std::size_t i = 0; i < out.size(); ++i) {
                 auto& vars = out[i].vars;
-                value pos = value::own(make_number(static_cast<double>(i)));
+                value pos = value::number(static_cast<double>(i));
                 bool done = false;
                 for (auto& entry : vars)
                     if (entry.first == st.index_var) { entry.second = pos; done = true; }

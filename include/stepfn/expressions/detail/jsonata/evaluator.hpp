@@ -214,6 +214,10 @@ inline result<value> evaluator::eval(const node* n, const value& input, const fr
     if (++steps_ > max_steps_) return fail("U1001", "Expression evaluation timeout: Check for infinite loop");
     if (depth_ >= max_depth_ * 4)
         return fail("U1001", "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.");
+    // A plain literal (an operand, most often) is answered here, without a call.
+    if ((n->type == node_type::number || n->type == node_type::string || n->type == node_type::literal) &&
+        n->parts_ == nullptr && !n->has_group && !n->keep_array)
+        return result<value>(tl::in_place, value::borrowed, n->lit);
     depth_guard guard(depth_);
     // Nothing to apply after the node: its result is returned in place, never moved.
     if (!n->has_predicates() && !n->has_group && !n->keep_array && yields_normalized(n->type)) return eval_node(n, input, env);
@@ -255,7 +259,7 @@ inline result<value> evaluator::eval_node(const node* n, const value& input, con
         auto v = eval(n->lhs, input, env);
         if (!v || v->undefined()) return v;
         if (!v->is_number()) return fail("D1002", "Cannot negate a non-numeric value: " + to_json_text(*v));
-        return made(make_number(-v->num()));
+        return made_number(-v->num());
     }
     case node_type::array: return eval_array(n, input, env);
     case node_type::object: {
@@ -415,13 +419,13 @@ inline result<value> evaluator::eval_binary(const node* n, const value& input, c
         auto lb = to_boolean(*lhs);
         if (!lb) return tl::make_unexpected(lb.error());
         const bool l = *lb == 1;
-        if (op == binary_op::and_ && !l) return made(json(false));
-        if (op == binary_op::or_ && l) return made(json(true));
+        if (op == binary_op::and_ && !l) return made_bool(false);
+        if (op == binary_op::or_ && l) return made_bool(true);
         auto rhs = eval(n->rhs, input, env);
         if (!rhs) return rhs;
         auto rb = to_boolean(*rhs);
         if (!rb) return tl::make_unexpected(rb.error());
-        return made(json(*rb == 1));
+        return made_bool(*rb == 1);
     }
     auto rhs = eval(n->rhs, input, env);
     if (!rhs) return rhs;
@@ -444,12 +448,12 @@ inline result<value> evaluator::eval_binary(const node* n, const value& input, c
         case binary_op::div: x = a / b; break;
         default: x = std::fmod(a, b); break;
         }
-        return made(make_number(x));
+        return made_number(x);
     }
     case binary_op::eq: case binary_op::ne: {
-        if (l.undefined() || r.undefined()) return made(json(false));
+        if (l.undefined() || r.undefined()) return made_bool(false);
         const bool eq = values_equal(l, r);
-        return made(json(op == binary_op::eq ? eq : !eq));
+        return made_bool(op == binary_op::eq ? eq : !eq);
     }
     case binary_op::lt: case binary_op::le: case binary_op::gt: case binary_op::ge: {
         const auto comparable = [](const value& v) { return v.undefined() || v.is_string() || v.is_number(); };
@@ -463,7 +467,7 @@ inline result<value> evaluator::eval_binary(const node* n, const value& input, c
             const double a = l.num();
             const double b = r.num();
             c = a < b ? -1 : (a > b ? 1 : 0);
-            if (std::isnan(a) || std::isnan(b)) return made(json(false));
+            if (std::isnan(a) || std::isnan(b)) return made_bool(false);
         } else {
             c = compare_strings(l.str(), r.str());
         }
@@ -474,7 +478,7 @@ inline result<value> evaluator::eval_binary(const node* n, const value& input, c
         case binary_op::gt: out = c > 0; break;
         default: out = c >= 0; break;
         }
-        return made(json(out));
+        return made_bool(out);
     }
     case binary_op::concat: {
         std::string s;
@@ -492,10 +496,10 @@ inline result<value> evaluator::eval_binary(const node* n, const value& input, c
         return made(json(std::move(s)));
     }
     case binary_op::in: {
-        if (l.undefined() || r.undefined()) return made(json(false));
+        if (l.undefined() || r.undefined()) return made_bool(false);
         bool found = false;
         for_each_item(r, [&](const value& item) { found = found || strict_equal(l, item); });
-        return made(json(found));
+        return made_bool(found);
     }
     default:
         return fail("S0204", "Unknown operator: " + token());

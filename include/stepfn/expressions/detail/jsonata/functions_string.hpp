@@ -22,8 +22,8 @@ inline const value& arg(const std::vector<value>& a, std::size_t i) {
     return i < a.size() ? a[i] : none;
 }
 inline value str_value(std::string s) { return value::own(json(std::move(s))); }
-inline value num_value(double d) { return value::own(make_number(d)); }
-inline value bool_value(bool b) { return value::own(json(b)); }
+inline value num_value(double d) { return value::number(d); }
+inline value bool_value(bool b) { return value::boolean(b); }
 
 inline result<value> checked_str(std::string s) {
     if (s.size() > max_string_bytes)

@@ -203,6 +203,18 @@ public:
     mutable bool used_random = false;
 };
 
+// A result that is not a number as JSON, built in place (one return: named-value elision).
+inline result<std::optional<json>> result_json(const value& r) {
+    // A document made by the evaluation that nothing else holds moves out instead of being
+    // copied; other JSON is copied straight into place, a sequence converted.
+    result<std::optional<json>> out =
+        !r.is_json()       ? result<std::optional<json>>(tl::in_place, std::in_place, to_json_or_null(r))
+        : r.sole_owner()   ? result<std::optional<json>>(tl::in_place, std::in_place, std::move(const_cast<json&>(r.j())))
+                           : result<std::optional<json>>(tl::in_place, std::in_place, r.j());
+    if ((*out)->is_structured()) null_non_finite(**out);
+    return out;
+}
+
 // One evaluation of the program with the context item `input`.
 inline result<std::optional<json>> run(const program& p, const json* input, const eval_env& env, std::uint64_t max_steps,
                                        bool* read_clock = nullptr) {
@@ -227,14 +239,19 @@ inline result<std::optional<json>> run(const program& p, const json* input, cons
     auto r = ev.eval(p.root, in, scope);
     if (read_clock != nullptr) *read_clock = ev.read_clock();
     if (!r) return tl::make_unexpected(r.error());
-    if (r->undefined() || r->is_fn()) return std::optional<json>();
+    using out_t = result<std::optional<json>>;  // built in place: no json moved through temporaries
+    if (r->undefined() || r->is_fn()) return out_t(tl::in_place);
     // A non-finite number as the whole result stays a number (inside arrays and objects it is
     // null, as JSON.stringify writes it): the caller decides what Infinity means for it.
-    if (r->is_number()) return std::optional<json>(r->num() == 0 ? json(0) : r->j());
-    // A document made by the evaluation that nothing else holds moves out instead of being copied.
-    json out = r->is_json() && r->sole_owner() ? std::move(const_cast<json&>(r->j())) : to_json_or_null(*r);
-    null_non_finite(out);
-    return std::optional<json>(std::move(out));
+    if (r->is_number()) {
+        // Built from the number itself (json's copy constructor is an out-of-line call).
+        const json& x = r->j();
+        if (x.is_number_integer()) return out_t(tl::in_place, std::in_place, *x.get_ptr<const std::int64_t*>());
+        if (r->num() == 0) return out_t(tl::in_place, std::in_place, 0);  // -0 prints as 0
+        if (x.is_number_float()) return out_t(tl::in_place, std::in_place, *x.get_ptr<const double*>());
+        return out_t(tl::in_place, std::in_place, x);
+    }
+    return result_json(*r);
 }
 
 // Work a constant may cost at load before it is left to each evaluation instead: keeps

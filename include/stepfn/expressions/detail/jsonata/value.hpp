@@ -19,6 +19,7 @@
 
 #include <stepfn/error.hpp>
 #include <stepfn/expressions/detail/jsonata/js_number.hpp>  // fail()
+#include <stepfn/expressions/detail/jsonata/number.hpp>
 #include <stepfn/json.hpp>
 
 namespace stepfn {
@@ -94,6 +95,17 @@ public:
         }
     }
 
+    // A number or boolean made by evaluation, built straight into inline_: no json temporary
+    // moved in and then destroyed (json's destructor is an out-of-line call per operator).
+    struct scalar_t {};
+    static constexpr scalar_t scalar{};
+    value(scalar_t, bool b) noexcept : kind_(kind::json) { ref_ = ::new (static_cast<void*>(&inline_)) json(b); }
+    value(scalar_t, double d) noexcept : kind_(kind::json) {
+        // As make_number: integral values within 2^53 as integers.
+        if (integral_number(d)) ref_ = ::new (static_cast<void*>(&inline_)) json(static_cast<std::int64_t>(d));
+        else ref_ = ::new (static_cast<void*>(&inline_)) json(d);
+    }
+
     // A value inside a document that lives elsewhere (the input, or `holder`).
     static value ref(const json& j, std::shared_ptr<const json> holder = {}) {
         value v(borrowed, j);
@@ -102,6 +114,8 @@ public:
     }
     // A value made during evaluation.
     static value own(json j) { return value(owned, std::move(j)); }
+    static value number(double d) noexcept { return value(scalar, d); }
+    static value boolean(bool b) noexcept { return value(scalar, b); }
     static value of(std::shared_ptr<sequence> s) {
         value v;
         v.kind_ = kind::sequence;
@@ -149,19 +163,27 @@ public:
         return v;
     }
 
-    bool is_number() const noexcept { return is_json() && j().is_number(); }
-    bool is_string() const noexcept { return is_json() && j().is_string(); }
-    bool is_bool() const noexcept { return is_json() && j().is_boolean(); }
-    bool is_null() const noexcept { return is_json() && j().is_null(); }
-    bool is_object() const noexcept { return is_json() && j().is_object(); }
-    bool is_json_array() const noexcept { return is_json() && j().is_array(); }
+    // A JSON value always has ref_ set: these read it without j()'s fallback, small enough to inline.
+    bool is_number() const noexcept { return is_json() && ref_->is_number(); }
+    bool is_string() const noexcept { return is_json() && ref_->is_string(); }
+    bool is_bool() const noexcept { return is_json() && ref_->is_boolean(); }
+    bool is_null() const noexcept { return is_json() && ref_->is_null(); }
+    bool is_object() const noexcept { return is_json() && ref_->is_object(); }
+    bool is_json_array() const noexcept { return is_json() && ref_->is_array(); }
     // An array in JSONata's sense: a JSON array or a sequence.
     bool is_array() const noexcept { return is_seq() || is_json_array(); }
     // The number (NaN when not a number) and the string ("" when not a string): functions read
     // their checked arguments this way, and an undefined optional argument reads as these.
     double num() const noexcept {
-        const json& x = j();
-        return x.is_number() ? x.get<double>() : std::numeric_limits<double>::quiet_NaN();
+        // Read by type, not through get<double>(), whose throwing path keeps it out of line.
+        if (!is_json()) return std::numeric_limits<double>::quiet_NaN();
+        const json& x = *ref_;
+        switch (x.type()) {
+        case json::value_t::number_float: return *x.get_ptr<const double*>();
+        case json::value_t::number_integer: return static_cast<double>(*x.get_ptr<const std::int64_t*>());
+        case json::value_t::number_unsigned: return static_cast<double>(*x.get_ptr<const std::uint64_t*>());
+        default: return std::numeric_limits<double>::quiet_NaN();
+        }
     }
     const std::string& str() const noexcept {
         const json& x = j();
@@ -180,10 +202,22 @@ private:
     // Points at the JSON: into a document, or at inline_ for a scalar made by evaluation.
     void take_ref(const value& o) noexcept {
         if (o.ref_ == &o.inline_) {
-            ::new (static_cast<void*>(&inline_)) json(o.inline_);
-            ref_ = &inline_;
+            ref_ = copy_scalar(o.inline_);
         } else {
             ref_ = o.ref_;
+        }
+    }
+
+    // Builds a copy of the scalar `s` in inline_ by its type: inline, where json's copy
+    // constructor is an out-of-line call.
+    json* copy_scalar(const json& s) noexcept {
+        void* at = &inline_;
+        switch (s.type()) {
+        case json::value_t::boolean: return ::new (at) json(*s.get_ptr<const bool*>());
+        case json::value_t::number_integer: return ::new (at) json(*s.get_ptr<const std::int64_t*>());
+        case json::value_t::number_unsigned: return ::new (at) json(*s.get_ptr<const std::uint64_t*>());
+        case json::value_t::number_float: return ::new (at) json(*s.get_ptr<const double*>());
+        default: return ::new (at) json(s);
         }
     }
 
@@ -260,6 +294,8 @@ inline value normalize(value v) {
 
 // A result holding JSON made by evaluation, built in place (operators return these).
 inline result<value> made(json j) { return result<value>(tl::in_place, value::owned, std::move(j)); }
+inline result<value> made_number(double d) { return result<value>(tl::in_place, value::scalar, d); }
+inline result<value> made_bool(bool b) { return result<value>(tl::in_place, value::scalar, b); }
 
 // Strings built by evaluation are bounded by the ASL payload limit.
 inline constexpr std::size_t max_string_bytes = 262144;
