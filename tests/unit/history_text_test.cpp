@@ -6,6 +6,7 @@
 #include "catch.hpp"
 #include "engine_harness.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <iterator>
@@ -221,6 +222,60 @@ TEST_CASE("memory_sink keeps each execution's events apart, interleaved, and aft
         CHECK(sink.executions().empty());
         CHECK(sink.events(arns[0]).empty());
     }
+}
+
+TEST_CASE("memory_sink copies the texts it keeps, once for consecutive events that share one", "[history]") {
+    stepfn::memory_sink sink;
+    auto shared = std::make_shared<const std::string>(R"({"b":[1,2]})");
+    auto event = [](std::int64_t id, stepfn::event_type type, stepfn::deferred_details parts) {
+        stepfn::history_event e;
+        e.id = id;
+        e.previous_event_id = id - 1;
+        e.timestamp = std::chrono::system_clock::time_point(std::chrono::milliseconds(1000 + id));
+        e.type = type;
+        e.deferred = std::move(parts);
+        return e;
+    };
+    {
+        const stepfn::deferred_details scheduled{"", shared, "arn:aws:lambda:us-east-1:123456789012:function:f", 30,
+                                                 std::nullopt};
+        const stepfn::deferred_details with_role{"", shared, "arn:aws:iam::123456789012:role/r", std::nullopt, std::nullopt,
+                                                 json{{"roleArn", "arn:aws:iam::123456789012:role/t"}}};
+        stepfn::deferred_details bare;
+        bare.bare = true;
+        stepfn::history_event built;
+        built.id = 6;
+        built.type = stepfn::event_type::task_failed;
+        built.details = json{{"error", "E"}, {"cause", "c"}};
+        sink.take("arn:x", event(1, stepfn::event_type::task_state_entered, {"T", shared}));
+        sink.take("arn:x", event(2, stepfn::event_type::lambda_function_scheduled, scheduled));
+        sink.take("arn:x", event(3, stepfn::event_type::activity_scheduled, with_role));
+        sink.take("arn:x", event(4, stepfn::event_type::lambda_function_started, bare));
+        sink.record("arn:x", event(5, stepfn::event_type::task_state_exited, {"T", std::make_shared<const std::string>("7")}));
+        sink.take("arn:x", std::move(built));
+    }
+    CHECK(shared.use_count() == 2);  // the event kept whole holds it; the copied ones do not
+
+    const auto events = sink.events("arn:x");
+    REQUIRE(events.size() == 6);
+    for (std::size_t i = 0; i < 5; ++i) {
+        CHECK(events[i].id == static_cast<std::int64_t>(i + 1));
+        CHECK(events[i].previous_event_id == static_cast<std::int64_t>(i));
+        CHECK(events[i].timestamp == std::chrono::system_clock::time_point(std::chrono::milliseconds(1001 + static_cast<std::int64_t>(i))));
+        CHECK_FALSE(events[i].is_deferred());
+    }
+    CHECK(dumped(events[0].details) == R"({"name":"T","input":"{\"b\":[1,2]}","inputDetails":{"truncated":false}})");
+    CHECK(dumped(events[1].details) == R"({"resource":"arn:aws:lambda:us-east-1:123456789012:function:f",)"
+                                       R"("input":"{\"b\":[1,2]}","inputDetails":{"truncated":false},"timeoutInSeconds":30})");
+    CHECK(dumped(events[2].details) == R"({"resource":"arn:aws:iam::123456789012:role/r","input":"{\"b\":[1,2]}",)"
+                                       R"("inputDetails":{"truncated":false},"taskCredentials":{"roleArn":"arn:aws:iam::123456789012:role/t"}})");
+    CHECK(dumped(events[3].details) == "{}");
+    CHECK(dumped(events[4].details) == R"({"name":"T","output":"7","outputDetails":{"truncated":false}})");
+    CHECK(dumped(events[5].details) == R"({"error":"E","cause":"c"})");
+    CHECK(events[5].id == 6);
+    sink.clear();
+    CHECK(shared.use_count() == 1);
+    CHECK(sink.all().empty());
 }
 
 TEST_CASE("a sink that keeps deferred events reads the history every other sink gets", "[history][engine]") {

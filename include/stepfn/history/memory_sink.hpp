@@ -2,9 +2,13 @@
 #define STEPFN_HISTORY_MEMORY_SINK_HPP
 
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,27 +22,22 @@ namespace stepfn {
 
 // Keeps every event in memory: the sink for tests and for hosts that show a run's history
 // themselves. Thread-safe; readers get copies, so they never race the engine. It keeps the
-// engine's deferred events as they come (a state's name and a shared payload text) and builds
-// their details when they are read: the copies it returns always have `details`.
+// engine's deferred events as parts (a state's name, the payload text, an ARN) and builds their
+// details when they are read: the copies it returns always have `details`.
 //
-// Storage is one vector of events, each linked to the next event of its execution, and one
-// entry per execution found through an open-addressed table: recording allocates nothing once
-// the vectors have grown, and clear() keeps them (and the ARNs' buffers) for the next run
-// instead of freeing a block per execution.
+// Storage is one vector of fixed-size records, each linked to the next event of its execution,
+// one buffer holding the parts' characters (a text shared by consecutive events, as a state's
+// output and the next state's input, is copied once), and one entry per execution found
+// through an open-addressed table. Recording allocates nothing once they have grown and keeps
+// none of the engine's texts alive (but the last, to know it again), so they are freed while
+// the execution runs; clear() keeps the storage for the next run and frees nothing per event.
+// Events with credentials or built details are kept whole, aside.
 class memory_sink final : public history_sink {
 public:
     bool keeps_deferred() const noexcept override { return true; }
 
-    void record(std::string_view execution_arn, const history_event& event) override {
-        std::lock_guard<std::mutex> lock(mutex_);
-        log_.emplace_back(event);
-        link(execution_arn);
-    }
-    void take(std::string_view execution_arn, history_event&& event) override {
-        std::lock_guard<std::mutex> lock(mutex_);
-        log_.emplace_back(std::move(event));
-        link(execution_arn);
-    }
+    void record(std::string_view execution_arn, const history_event& event) override { keep(execution_arn, event); }
+    void take(std::string_view execution_arn, history_event&& event) override { keep(execution_arn, std::move(event)); }
 
     // One execution's events, in the order they were recorded; empty for an unknown ARN.
     std::vector<history_event> events(std::string_view execution_arn) const {
@@ -47,7 +46,7 @@ public:
         const std::size_t at = find(execution_arn);
         if (at == npos) return out;
         out.reserve(executions_[at].count);
-        for (std::size_t i = executions_[at].first; i != npos; i = log_[i].next) out.push_back(materialised(log_[i].event));
+        for (std::size_t i = executions_[at].first; i != npos; i = log_[i].next) out.push_back(materialised(log_[i]));
         return out;
     }
 
@@ -56,7 +55,7 @@ public:
         std::lock_guard<std::mutex> lock(mutex_);
         std::vector<history_event> out;
         out.reserve(log_.size());
-        for (const auto& kept : log_) out.push_back(materialised(kept.event));
+        for (const auto& kept : log_) out.push_back(materialised(kept));
         return out;
     }
 
@@ -84,6 +83,9 @@ public:
     void clear() {
         std::lock_guard<std::mutex> lock(mutex_);
         log_.clear();
+        whole_.clear();
+        text_.clear();
+        last_text_.reset();
         used_ = 0;
         last_ = npos;
         std::fill(slots_.begin(), slots_.end(), std::size_t{0});
@@ -92,10 +94,23 @@ public:
 private:
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
+    // An event's id, time and type, and where its parts are in text_ (or whole_[at] for an
+    // event kept whole): trivially destroyed, so clear() walks nothing.
     struct kept_event {
-        explicit kept_event(const history_event& e) : event(e) {}
-        explicit kept_event(history_event&& e) : event(std::move(e)) {}
-        history_event event;
+        std::int64_t id = 0;
+        std::int64_t previous_event_id = 0;
+        std::chrono::system_clock::time_point timestamp;
+        event_type type = event_type::execution_started;
+        bool whole = false;
+        bool has_text = false;
+        bool bare = false;
+        std::size_t at = 0;  // the name, then the ARN; whole: an index into whole_
+        std::size_t name_size = 0;
+        std::size_t arn_size = 0;
+        std::size_t text_at = 0;
+        std::size_t text_size = 0;
+        std::optional<std::int64_t> timeout;
+        std::optional<std::int64_t> heartbeat;
         std::size_t next = npos;  // the next event of the same execution
     };
     // One execution's ARN and the first and last of its events.
@@ -106,28 +121,83 @@ private:
         std::size_t count = 0;
     };
 
-    static history_event materialised(const history_event& event) {
-        history_event copy = event;
-        materialise(copy);
-        return copy;
+    history_event materialised(const kept_event& kept) const {
+        if (kept.whole) {
+            history_event copy = whole_[kept.at];
+            materialise(copy);
+            return copy;
+        }
+        const std::string_view chars(text_);
+        detail::deferred_view parts;
+        parts.name = chars.substr(kept.at, kept.name_size);
+        parts.arn = chars.substr(kept.at + kept.name_size, kept.arn_size);
+        if (kept.has_text) parts.text = chars.substr(kept.text_at, kept.text_size);
+        parts.timeout = kept.timeout;
+        parts.heartbeat = kept.heartbeat;
+        parts.bare = kept.bare;
+        return history_event{kept.id, kept.previous_event_id, kept.timestamp, kept.type,
+                             detail::deferred_event_details(kept.type, parts), deferred_details{}};
     }
-    static std::size_t hash_of(std::string_view arn) noexcept { return std::hash<std::string_view>{}(arn); }
 
-    // Appends the event just stored to its execution's chain (and forgets it if that fails).
-    void link(std::string_view execution_arn) {
-        const std::size_t index = log_.size() - 1;
+    // Copies a deferred event's parts into text_ (its text once when the last event showed the
+    // same one); keeps any other event whole. Undoes what it added if it cannot link the event.
+    template <class Event>
+    void keep(std::string_view execution_arn, Event&& event) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const std::size_t chars = text_.size();
+        const std::size_t events = log_.size();
+        kept_event kept;
+        kept.id = event.id;
+        kept.previous_event_id = event.previous_event_id;
+        kept.timestamp = event.timestamp;
+        kept.type = event.type;
+        const deferred_details& parts = event.deferred;
+        if (event.is_deferred() && parts.credentials.is_null()) {
+            kept.at = chars;
+            kept.name_size = parts.name.size();
+            kept.arn_size = parts.arn.size();
+            text_.append(parts.name).append(parts.arn);
+            kept.has_text = parts.text != nullptr;
+            if (kept.has_text && parts.text != last_text_) {
+                last_at_ = text_.size();
+                text_.append(*parts.text);
+                last_text_ = parts.text;
+            }
+            if (kept.has_text) {
+                kept.text_at = last_at_;
+                kept.text_size = parts.text->size();
+            }
+            kept.timeout = parts.timeout;
+            kept.heartbeat = parts.heartbeat;
+            kept.bare = parts.bare;
+        } else {
+            kept.whole = true;
+            kept.at = whole_.size();
+            whole_.push_back(std::forward<Event>(event));
+        }
 #if STEPFN_HAS_EXCEPTIONS
-        std::size_t at = npos;
         try {
-            at = entry_for(execution_arn);
+            log_.push_back(kept);
+            link(execution_arn);
         } catch (...) {
-            log_.pop_back();
+            log_.resize(events);
+            if (kept.whole) whole_.pop_back();
+            text_.resize(chars);
+            if (kept.has_text && last_at_ >= chars) last_text_.reset();  // its text was just copied
             throw;
         }
 #else
-        const std::size_t at = entry_for(execution_arn);  // without exceptions, running out of memory ends the process
+        log_.push_back(kept);  // without exceptions, running out of memory ends the process
+        link(execution_arn);
 #endif
-        execution_entry& execution = executions_[at];
+    }
+
+    static std::size_t hash_of(std::string_view arn) noexcept { return std::hash<std::string_view>{}(arn); }
+
+    // Appends the event just stored to its execution's chain.
+    void link(std::string_view execution_arn) {
+        const std::size_t index = log_.size() - 1;
+        execution_entry& execution = executions_[entry_for(execution_arn)];
         if (execution.count++ == 0) execution.first = index;
         else log_[execution.last].next = index;
         execution.last = index;
@@ -176,6 +246,10 @@ private:
 
     mutable std::mutex mutex_;
     std::vector<kept_event> log_;                // arrival order
+    std::vector<history_event> whole_;           // the events kept whole
+    std::string text_;                           // the deferred events' parts
+    std::shared_ptr<const std::string> last_text_;  // the last text copied into text_, at last_at_
+    std::size_t last_at_ = 0;
     std::vector<execution_entry> executions_;    // in order of their first event; the first used_ are live
     std::size_t used_ = 0;
     std::size_t last_ = npos;                    // the execution of the last event recorded
