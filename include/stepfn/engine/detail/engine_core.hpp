@@ -103,7 +103,6 @@ public:
 
 private:
     friend class frame_env;
-    friend class event_batch_scope;  // flushes when a runner ends
     struct drain_job;
 
     // ---- scheduling.hpp ---------------------------------------------------------------------
@@ -122,10 +121,6 @@ private:
     void emit(execution_record& rec, std::int64_t& prev, event_type type, Details&& details, bool link = true);
     // ExecutionStarted's parts: the input's text and the role (the engine's when `role` is empty).
     deferred_details execution_started_parts(std::shared_ptr<const std::string> input_text, const std::string& role) const;
-    // Hands this thread's event_batch to the sinks (one lock round); its binding stays.
-    void flush_events();
-    void place_event(execution_record& rec, history_event&& event);    // under history_mutex
-    void deliver_event(execution_record& rec, history_event&& event);  // to the sinks, in id order
 
     // ---- controller.hpp: the only code that applies outcomes and moves frames ---------------
     void launch(const std::shared_ptr<frame>& f);      // posts a new frame's first run

@@ -7,7 +7,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <vector>
-#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -77,14 +76,6 @@ struct execution_record {
     // of its own so that it does not slow down readers of the fields around it.
     alignas(64) std::atomic<std::int64_t> event_count{0};
     alignas(64) std::mutex history_mutex;
-    // Under history_mutex (not durable): the sinks get events in id order, but a Map or Parallel
-    // runner takes ids as it goes and hands its events over in batches (event_batch), so an
-    // event whose predecessors are still in a runner's batch waits here, at held_first + id -
-    // delivered - 1 (a vector reused, not a deque: no block allocated and freed per few events).
-    std::int64_t delivered_events = 0;
-    std::vector<std::optional<history_event>> held_events;
-    std::size_t held_first = 0;
-    std::chrono::system_clock::time_point last_event_time;  // keeps timestamps in id order
 
     mutable std::mutex mutex;
     std::condition_variable finished;
@@ -134,19 +125,6 @@ struct event_tally {
 inline event_tally& local_tally() noexcept {
     static thread_local event_tally tally;
     return tally;
-}
-
-// The events a Map or Parallel runner made for `rec` on this thread, ids taken, not delivered
-// yet: handed to the sinks in one lock round per batch rather than one per event, so that
-// runners on several threads do not meet on the history lock at every event.
-struct event_batch {
-    execution_record* rec = nullptr;
-    std::vector<history_event> events;  // increasing ids
-};
-
-inline event_batch& local_batch() noexcept {
-    static thread_local event_batch batch;
-    return batch;
 }
 
 // Tallies the events of `rec` while a job of one of its frames runs; adds them up at the end.

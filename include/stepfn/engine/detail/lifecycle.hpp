@@ -271,7 +271,6 @@ STEPFN_INLINE void engine_core::abort_frame(const std::shared_ptr<frame>& f) {
 STEPFN_INLINE void engine_core::end_execution(const std::shared_ptr<execution_record>& rec, execution_status status, json output,
                                        error e, std::shared_ptr<const std::string> output_text) {
     if (rec->ended.exchange(true)) return;
-    flush_events();  // a runner's events on this thread come before the end's
     // A parked execution (park.hpp) did not end: it only leaves this engine.
     const bool leaving = rec->durable && rec->durable->parked.load();
     if (metrics_) {

@@ -169,7 +169,6 @@ STEPFN_INLINE void engine_core::run_child_here(const std::shared_ptr<frame>& chi
 // children, or is aborted if the group ended meanwhile.
 STEPFN_INLINE void engine_core::keep_waiting_child(const std::shared_ptr<fanout_group>& g, std::size_t index,
                                                    const std::shared_ptr<frame>& child) {
-    flush_events();  // what it did so far is in the history while it waits
     bool aborted = false;
     {
         std::lock_guard<std::mutex> lock(g->mutex);
@@ -183,7 +182,6 @@ STEPFN_INLINE void engine_core::keep_waiting_child(const std::shared_ptr<fanout_
 
 // The run ended (all done, failed or empty): its parent goes on, in its own strand.
 STEPFN_INLINE void engine_core::post_fanout_done(const std::shared_ptr<fanout_group>& g) {
-    flush_events();  // the parent's events, wherever it goes on, come after this thread's
     auto self = shared_from_this();
     auto parent = g->parent;
     post_to(parent, [self, parent, g]() { self->on_fanout_done(parent, g); });

@@ -128,7 +128,6 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
     constexpr std::size_t most_per_claim = 16;
     constexpr std::size_t yield_after = 64;  // items; then yield the thread to other work, as drain() does
     std::optional<tally_scope> events(std::in_place, *f->exec);
-    std::optional<event_batch_scope> batch(std::in_place, *this, *f->exec);
 
     std::vector<std::pair<std::size_t, json>> claimed;
     std::vector<std::pair<std::size_t, json>> succeeded;
@@ -143,7 +142,6 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
     bool more = false;
     for (;;) {
         bool done = false, finished = false;
-        flush_events();  // the events of what is handed back reach the sinks before the Map can end
         {
             std::lock_guard<std::mutex> lock(g->mutex);
             finished = g->finished;
@@ -211,7 +209,6 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
         }
         claimed.clear();
     }
-    batch.reset();
     if (more) {
         busy_.fetch_add(1);
         auto self = shared_from_this();

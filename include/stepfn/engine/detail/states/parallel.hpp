@@ -89,7 +89,6 @@ STEPFN_INLINE void engine_core::run_branches(const std::shared_ptr<fanout_group>
     const auto& p = std::get<parallel_state>(g->owner->body);
     const auto& f = g->parent;
     std::optional<tally_scope> events(std::in_place, *f->exec);
-    std::optional<event_batch_scope> batch(std::in_place, *this, *f->exec);
     std::vector<std::pair<std::size_t, json>> succeeded;
     std::int64_t last_event = 0;
     std::size_t sized = 0;  // the serialised sizes of `succeeded`, capped past the limit
@@ -97,7 +96,6 @@ STEPFN_INLINE void engine_core::run_branches(const std::shared_ptr<fanout_group>
     for (;;) {
         std::size_t first = 0, count = 0;
         bool done = false;
-        flush_events();  // the events of what is handed back reach the sinks before the Parallel can end
         {
             std::lock_guard<std::mutex> lock(g->mutex);
             bool finished = g->finished;
@@ -132,7 +130,6 @@ STEPFN_INLINE void engine_core::run_branches(const std::shared_ptr<fanout_group>
             drain_jobs(child);
         }
     }
-    batch.reset();
     events.reset();
     work_done();
 }
