@@ -145,7 +145,6 @@ private:
     void keep(std::string_view execution_arn, Event&& event) {
         std::lock_guard<std::mutex> lock(mutex_);
         const std::size_t chars = text_.size();
-        const std::size_t events = log_.size();
         kept_event kept;
         kept.id = event.id;
         kept.previous_event_id = event.previous_event_id;
@@ -176,6 +175,7 @@ private:
             whole_.push_back(std::forward<Event>(event));
         }
 #if STEPFN_HAS_EXCEPTIONS
+        const std::size_t events = log_.size();
         try {
             log_.push_back(kept);
             link(execution_arn);
