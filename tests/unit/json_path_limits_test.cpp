@@ -72,8 +72,19 @@ TEST_CASE("the work of one evaluation is bounded", "[paths]") {
     CHECK(r.error().cause ==
           "Invalid path '$..[?(@..x == 1)]' : the evaluation needs more than 4000000 steps (the limit of one "
           "path evaluation, limits::max_path_work)");
-    // With `..*` in the filter each test copies its subtree: the size bound stops it first.
-    auto copies = path("$..[?(@..* == 1)]").evaluate(doc, env);
+    // With `..*` in the filter each test copies its subtree: the size bound stops it first. On
+    // a document as deep as the engine lets a payload be (limits::max_payload_depth): the copies
+    // recurse once per level (nlohmann's copy constructor), and 3,000 levels of them overflow an
+    // 8 MiB stack under clang's AddressSanitizer, where frames are large. The engine never hands
+    // a path a deeper document (docs/embedding.md, "Options and limits").
+    json deepest = json::object();
+    level = &deepest;
+    for (std::size_t i = 0; i < stepfn::limits{}.max_payload_depth - 1; ++i) {
+        (*level)["x"] = i;
+        (*level)["n"] = json::object();
+        level = &(*level)["n"];
+    }
+    auto copies = path("$..[?(@..* == 1)]").evaluate(deepest, env);
     REQUIRE_FALSE(copies);
     CHECK((copies.error().name == stepfn::errors::runtime ||
            copies.error().name == stepfn::errors::data_limit_exceeded));
