@@ -87,6 +87,15 @@ TEST_CASE("JSONata undefined is std::nullopt and null is JSON null", "[jsonata]"
     CHECK_FALSE(fn->has_value());
 }
 
+TEST_CASE("JSONata hands a number of the input out as it is, unsigned ones too", "[jsonata]") {
+    // nlohmann parses non-negative integers as unsigned; one above 2^63 must not come out negative.
+    const json input = json::parse(R"({"big": 18446744073709551615, "small": 5, "neg": -5, "f": 2.5})");
+    CHECK(value_of("big", &input) == json(18446744073709551615ULL));
+    CHECK(value_of("small", &input) == 5);
+    CHECK(value_of("neg", &input) == -5);
+    CHECK(value_of("f", &input) == 2.5);
+}
+
 TEST_CASE("JSONata says whether an expression reads the context item", "[jsonata]") {
     const auto uses = [](const char* text) { return jsonata_expression::compile(text)->uses_context_item(); };
     CHECK(uses("$"));

@@ -246,7 +246,9 @@ inline result<std::optional<json>> run(const program& p, const json* input, cons
     if (r->is_number()) {
         // Built from the number itself (json's copy constructor is an out-of-line call).
         const json& x = r->j();
-        if (x.is_number_integer()) return out_t(tl::in_place, std::in_place, *x.get_ptr<const std::int64_t*>());
+        // By type, not is_number_integer(): that is true of unsigned numbers too, and get_ptr would
+        // then read an unsigned above 2^63 as a negative.
+        if (x.type() == json::value_t::number_integer) return out_t(tl::in_place, std::in_place, *x.get_ptr<const std::int64_t*>());
         if (r->num() == 0) return out_t(tl::in_place, std::in_place, 0);  // -0 prints as 0
         if (x.is_number_float()) return out_t(tl::in_place, std::in_place, *x.get_ptr<const double*>());
         return out_t(tl::in_place, std::in_place, x);
