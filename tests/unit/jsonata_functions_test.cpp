@@ -508,6 +508,13 @@ const jsonata_test::jsonata_case picture_cases[] = {
     {"D", R"JS($fromMillis(n * 86400000, "[Y0001]-[M01]-[D01]"))JS", R"JS("1970-01-06")JS"},
     {"D", R"JS($fromMillis(n * 3600000, "[H01]:[m01]", "+0530"))JS", R"JS("10:30")JS"},
     {"D", R"JS($fromMillis(n, "[Q]"))JS", R"JS(ERR D3132)JS"},
+    {"D", R"JS($toMillis("2018-03-0" & n, "[Y0001]-[M01]-[D01]"))JS", R"JS(1520208000000)JS"},
+    {"D", R"JS($toMillis(s, "[Y0001]-[M01]-[D01]"))JS", R"JS(undefined)JS"},
+    {"D", R"JS("2018-03-23" ~> $toMillis("[Y0001]-[M01]-[D01]"))JS", R"JS(1521763200000)JS"},
+    {"D", R"JS(($toMillis := function($t, $p) { $p & "!" }; $toMillis(s, "[Y0001]")))JS", R"JS("[Y0001]!")JS"},
+    {"D", R"JS($toMillis("2018-03-23", "[Y0001]-[M01]-[D01"))JS", R"JS(ERR D3135)JS"},
+    {"D", R"JS($map(["2018-03-23", "2019-01-0" & n], function($v) { $toMillis($v, "[Y0001]-[M01]-[D01]") }))JS", R"JS([1521763200000,1546646400000])JS"},
+    {"D", R"JS($toMillis("23/03/2018 1" & n & ":33", "[D01]/[M01]/[Y0001] [H01]:[m01]"))JS", R"JS(1521819180000)JS"},
 };
 } // namespace
 
