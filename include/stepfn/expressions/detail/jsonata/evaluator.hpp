@@ -185,7 +185,7 @@ private:
     result<value> eval_condition(const node* n, const value& input, const frame_ptr& env);
     // eval_path.hpp
     result<value> eval_path(const node* n, const value& input, const frame_ptr& env);
-    result<value> eval_step(const node* step, const std::vector<value>& in, const frame_ptr& env, bool last);
+    result<value> eval_step(const node* step, const value* in, std::size_t in_count, const frame_ptr& env, bool last);
     result<std::vector<tuple>> eval_tuple_step(const node* step, const std::vector<value>& in, std::vector<tuple>* bindings, const frame_ptr& env);
     result<value> eval_filter(const node* pred, const value& input, const frame_ptr& env);
     result<std::vector<tuple>> eval_tuple_filter(const node* pred, std::vector<tuple> input, const frame_ptr& env);
