@@ -65,6 +65,17 @@ const jsonata_case function_cases[] = {
     {"D", R"JS($sum([]))JS", R"JS(0)JS"},
     {"D", R"JS($string(1/3))JS", R"JS("0.333333333333333")JS"},
     {"D", R"JS($string(1e-7))JS", R"JS("1e-7")JS"},
+    // Around toPrecision(15): shortest digits of 15 or fewer are printed as they are, more are rounded.
+    {"D", R"JS($string(0.1 + 0.2))JS", R"JS("0.3")JS"},
+    {"D", R"JS($string(123456789012345.6))JS", R"JS("123456789012346")JS"},
+    {"D", R"JS($string(-1234567890.12345))JS", R"JS("-1234567890.12345")JS"},
+    {"D", R"JS($string(999999999999999.9))JS", R"JS("1000000000000000")JS"},
+    {"D", R"JS($string(1e21))JS", R"JS("1e+21")JS"},
+    {"D", R"JS($string(-1.5e-7))JS", R"JS("-1.5e-7")JS"},
+    {"D", R"JS("x" & 9007199254740993 & 0.5)JS", R"JS("x90071992547409900.5")JS"},
+    {"D", R"JS($string([0.1 + 0.2, 1e300, -0.000001]))JS", R"JS("[0.3,1e+300,-0.000001]")JS"},
+    {"D", R"JS($string(5e-324))JS", R"JS("5e-324")JS"},
+    {"D", R"JS($string(1.7976931348623157e308))JS", R"JS("null")JS"},
     {"D", R"JS($string(100000000000000000000))JS", R"JS("100000000000000000000")JS"},
     {"D", R"JS($string(123456789.123456789))JS", R"JS("123456789.123457")JS"},
     {"D", R"JS($encodeUrlComponent("a/b c"))JS", R"JS("a%2Fb%20c")JS"},
@@ -508,6 +519,13 @@ const jsonata_test::jsonata_case picture_cases[] = {
     {"D", R"JS($fromMillis(n * 86400000, "[Y0001]-[M01]-[D01]"))JS", R"JS("1970-01-06")JS"},
     {"D", R"JS($fromMillis(n * 3600000, "[H01]:[m01]", "+0530"))JS", R"JS("10:30")JS"},
     {"D", R"JS($fromMillis(n, "[Q]"))JS", R"JS(ERR D3132)JS"},
+    {"D", R"JS($toMillis("2018-03-0" & n, "[Y0001]-[M01]-[D01]"))JS", R"JS(1520208000000)JS"},
+    {"D", R"JS($toMillis(s, "[Y0001]-[M01]-[D01]"))JS", R"JS(undefined)JS"},
+    {"D", R"JS("2018-03-23" ~> $toMillis("[Y0001]-[M01]-[D01]"))JS", R"JS(1521763200000)JS"},
+    {"D", R"JS(($toMillis := function($t, $p) { $p & "!" }; $toMillis(s, "[Y0001]")))JS", R"JS("[Y0001]!")JS"},
+    {"D", R"JS($toMillis("2018-03-23", "[Y0001]-[M01]-[D01"))JS", R"JS(ERR D3135)JS"},
+    {"D", R"JS($map(["2018-03-23", "2019-01-0" & n], function($v) { $toMillis($v, "[Y0001]-[M01]-[D01]") }))JS", R"JS([1521763200000,1546646400000])JS"},
+    {"D", R"JS($toMillis("23/03/2018 1" & n & ":33", "[D01]/[M01]/[Y0001] [H01]:[m01]"))JS", R"JS(1521819180000)JS"},
 };
 } // namespace
 

@@ -73,15 +73,19 @@ inline void newline(std::string& out, int indent, int level) {
 inline void stringify(std::string& out, const json& j, bool precision15, int indent, int level);
 
 inline void stringify_number(std::string& out, const json& j, bool precision15) {
-    if (j.is_number_integer() || j.is_number_unsigned()) {
-        double d = j.get<double>();
-        if (precision15) d = to_precision15(d);
-        out += js_number_to_string(d);
-        return;
-    }
     double d = j.get<double>();
+    if (std::isfinite(d) && d != 0) {
+        // A number whose shortest digits are 15 or fewer is its own toPrecision(15): those
+        // digits are the 15-digit decimal nearest to it (a double is closer to its shortest
+        // form than half a 15-digit step), so the shortest digits are printed directly.
+        const shortest_digits s(std::fabs(d));
+        if (!precision15 || s.k <= 15) {
+            append_js_number(out, d < 0, s);
+            return;
+        }
+    }
     if (precision15) d = to_precision15(d);  // may round the largest doubles up to Infinity
-    if (!std::isfinite(d)) {
+    if (!std::isfinite(d) && j.is_number_float()) {
         out += "null";
         return;
     }

@@ -175,6 +175,35 @@ inline result<std::shared_ptr<const regex_program>> cached_matcher(const std::st
     return cache.emplace(pattern, std::move(*compiled)).first->second;
 }
 
+// A picture analysed into its groups and their matcher compiled: what parsing a timestamp
+// needs besides the text. A literal picture is prepared once, when the expression compiles.
+struct date_parser {
+    std::vector<matcher_part> parts;
+    std::shared_ptr<const regex_program> matcher;
+};
+
+// The whole-text pattern of the groups. The evaluator's own regular expressions (the
+// ECMAScript syntax, case-insensitive): no std::regex, which would compile a second regex
+// engine into every user of JSONata.
+inline std::string full_pattern(const std::vector<matcher_part>& parts) {
+    std::string full = "^";
+    for (const auto& p : parts) full += "(" + p.regex + ")";
+    return full + "$";
+}
+
+inline result<date_parser> prepare_date_parser(std::string_view picture) {
+    auto spec = analyse_picture(to_utf16(picture));
+    if (!spec) return tl::make_unexpected(spec.error());
+    auto parts = matchers(*spec);
+    if (!parts) return tl::make_unexpected(parts.error());
+    auto matcher = compile_regex(full_pattern(*parts), "i");
+    if (!matcher) return tl::make_unexpected(std::move(matcher.error()));
+    return date_parser{std::move(*parts), std::move(*matcher)};
+}
+
+template <class Now>
+inline result<std::optional<double>> parse_date_time_with(const date_parser& parser, std::string_view timestamp, Now&& now_millis);
+
 // `now_millis()` gives "now", read only when the picture leaves out a leading component.
 template <class Now>
 inline result<std::optional<double>> parse_date_time(std::string_view timestamp, std::string_view picture, Now&& now_millis) {
@@ -184,19 +213,21 @@ inline result<std::optional<double>> parse_date_time(std::string_view timestamp,
     if (!parts) return tl::make_unexpected(parts.error());
     // The matcher backtracks recursively; no timestamp is this long, so refuse to try.
     if (timestamp.size() > 4096) return std::optional<double>();
-    std::string full = "^";
-    for (const auto& p : *parts) full += "(" + p.regex + ")";
-    full += "$";
-    // The evaluator's own regular expressions (the ECMAScript syntax, case-insensitive): no
-    // std::regex, which would compile a second regex engine into every user of JSONata.
-    auto matcher = cached_matcher(full);
+    auto matcher = cached_matcher(full_pattern(*parts));
     if (!matcher) return tl::make_unexpected(std::move(matcher.error()));
+    return parse_date_time_with(date_parser{std::move(*parts), std::move(*matcher)}, timestamp, now_millis);
+}
+
+template <class Now>
+inline result<std::optional<double>> parse_date_time_with(const date_parser& parser, std::string_view timestamp, Now&& now_millis) {
+    if (timestamp.size() > 4096) return std::optional<double>();  // as parse_date_time
+    const std::vector<matcher_part>* parts = &parser.parts;
     std::u32string text;
     std::vector<std::size_t> offsets;
     regex_detail::decode(timestamp, text, offsets);
     std::vector<long> caps;
     std::uint64_t work = 0;
-    if (!regex_search(**matcher, text, 0, caps, work)) return std::optional<double>();
+    if (!regex_search(*parser.matcher, text, 0, caps, work)) return std::optional<double>();
     const auto group = [&](std::size_t g) {
         const long from = caps[2 * g], to = caps[2 * g + 1];
         if (from < 0 || to < 0) return std::string();

@@ -24,27 +24,48 @@ inline std::string_view procedure_name(const node* proc) {
 }
 } // namespace call_detail
 
+// The built-in a call names, resolved as eval_variable() resolves the name (a lexical or host
+// variable of that name comes first), with the step eval() counts: the usual call takes no
+// function value, so no reference count. nullptr: the name is evaluated instead.
+inline const builtin_def* evaluator::called_builtin(const node* proc, const frame_ptr& env) {
+    if (proc->type != node_type::variable || proc->builtin == nullptr || proc->parts_ != nullptr || proc->has_group ||
+        proc->keep_array || (proc->builtin->aws && !aws_))
+        return nullptr;
+    if (env->find(proc->str) != nullptr || host_.variable(proc->str) != nullptr || !step_in_bounds()) return nullptr;
+    return proc->builtin;
+}
+
 inline result<value> evaluator::eval_call(const node* n, const value& input, const frame_ptr& env, const value* applied_to) {
-    auto proc = eval(n->lhs, input, env);
-    if (!proc) return proc;
+    const builtin_def* direct = called_builtin(n->lhs, env);
+    value proc;
+    if (direct == nullptr) {
+        auto p = eval(n->lhs, input, env);
+        if (!p) return p;
+        proc = std::move(*p);
+    }
     std::vector<value> args;
     args.reserve(n->items.size() + 1);
     if (applied_to != nullptr) args.push_back(*applied_to);
     for (const node* a : n->items) {
+        if (plain_literal(a) && step_in_bounds()) {  // as operand(), built in the vector
+            args.emplace_back(value::borrowed, a->lit);
+            continue;
+        }
         auto v = eval(a, input, env);
         if (!v) return v;
         args.push_back(std::move(*v));
     }
-    if (!proc->is_fn()) {
+    // A picture analysed at compile time is for the arguments as written, not after `~>`.
+    const prepared_picture* picture = applied_to == nullptr ? n->x().picture.get() : nullptr;
+    if (direct != nullptr) return apply_builtin(*direct, args, input, call_detail::procedure_name(n->lhs), picture);
+    if (!proc.is_fn()) {
         // The reference's hint: a field name that is also a bound function or variable.
         if (n->lhs->type == node_type::path && !n->lhs->items.empty() &&
             (env->find(n->lhs->items.front()->str) != nullptr || find_builtin(n->lhs->items.front()->str) != nullptr))
             return fail("T1005", "Attempted to invoke a non-function. Did you mean $" + n->lhs->items.front()->str + "?");
         return fail("T1006", "Attempted to invoke a non-function");
     }
-    // A picture analysed at compile time is for the arguments as written, not after `~>`.
-    const prepared_picture* picture = applied_to == nullptr ? n->x().picture.get() : nullptr;
-    return apply(*proc, args, input, call_detail::procedure_name(n->lhs), picture);
+    return apply(proc, args, input, call_detail::procedure_name(n->lhs), picture);
 }
 
 inline result<value> evaluator::eval_partial(const node* n, const value& input, const frame_ptr& env) {
@@ -91,20 +112,7 @@ inline result<value> evaluator::apply(const value& proc, std::vector<value>& arg
     if (!proc.is_fn()) return fail("T1006", "Attempted to invoke a non-function");
     const function_value& f = proc.fn();
     switch (f.k) {
-    case function_value::kind::builtin: {
-        const builtin_def& b = *f.builtin;
-        std::string_view shown = name.empty() ? std::string_view(b.name) : name;
-        std::vector<value> validated;
-        if (b.parsed) {
-            auto v = validate_args(*b.parsed, args, input, shown);
-            if (!v) return tl::make_unexpected(v.error());
-            validated = std::move(*v);
-        } else {
-            validated = std::move(args);
-        }
-        call_info ci{*this, input, shown, picture};
-        return b.impl(ci, validated);
-    }
+    case function_value::kind::builtin: return apply_builtin(*f.builtin, args, input, name, picture);
     case function_value::kind::lambda: return apply_lambda(f, args, name);
     case function_value::kind::partial: {
         std::vector<value> full;
@@ -129,6 +137,21 @@ inline result<value> evaluator::apply(const value& proc, std::vector<value>& arg
     case function_value::kind::transform: return apply_transform(f, args);
     }
     return value{};
+}
+
+inline result<value> evaluator::apply_builtin(const builtin_def& b, std::vector<value>& args, const value& input,
+                                              std::string_view name, const prepared_picture* picture) {
+    std::string_view shown = name.empty() ? std::string_view(b.name) : name;
+    std::vector<value> validated;
+    if (b.parsed) {
+        auto v = validate_args(*b.parsed, args, input, shown);
+        if (!v) return tl::make_unexpected(v.error());
+        validated = std::move(*v);
+    } else {
+        validated = std::move(args);
+    }
+    call_info ci{*this, input, shown, picture};
+    return b.impl(ci, validated);
 }
 
 inline result<value> evaluator::apply_lambda(const function_value& f, std::vector<value>& args, std::string_view name) {

@@ -25,12 +25,21 @@ inline frame_ptr evaluator::tuple_frame(const frame_ptr& env, const tuple& t) {
 }
 
 inline result<value> evaluator::eval_path(const node* n, const value& input, const frame_ptr& env) {
+    // A step's inputs: `in`, or a single one read where it is (`sole`), so that the usual path,
+    // one value per step, allocates no vector. The first step maps over an array input's
+    // members, except a variable, which reads the array whole.
     std::vector<value> in;
+    const value* sole = &input;
+    value one;  // a later step's single input
     if (input.is_array() && n->items.front()->type != node_type::variable) {
         append_flat(in, input);
-    } else {
-        in.push_back(input);
+        sole = nullptr;
     }
+    const auto inputs = [&]() -> const std::vector<value>& {  // all of them in `in`
+        if (sole != nullptr) in.push_back(*sole);
+        sole = nullptr;
+        return in;
+    };
     bool tuple_mode = false;
     bool have_bindings = false;
     std::vector<tuple> bindings;
@@ -41,26 +50,28 @@ inline result<value> evaluator::eval_path(const node* n, const value& input, con
         if (step->tuple) tuple_mode = true;
         if (i == 0 && step->cons_array) {
             auto s = new_seq();
-            s->items = in;
+            s->items = inputs();
             auto r = eval(step, value::of(std::move(s)), env);
             if (!r) return r;
             out = std::move(*r);
         } else if (tuple_mode) {
-            auto r = eval_tuple_step(step, in, have_bindings ? &bindings : nullptr, env);
+            auto r = eval_tuple_step(step, inputs(), have_bindings ? &bindings : nullptr, env);
             if (!r) return tl::make_unexpected(r.error());
             bindings = std::move(*r);
             have_bindings = true;
         } else {
-            auto r = eval_step(step, in, env, i + 1 == count);
+            auto r = sole != nullptr ? eval_step(step, sole, 1, env, i + 1 == count)
+                                     : eval_step(step, in.data(), in.size(), env, i + 1 == count);
             if (!r) return r;
             out = std::move(*r);
         }
         if (!tuple_mode && array_size(out) == 0) break;
         if (step->x().focus.empty() && !tuple_mode && i + 1 < count) {
             in.clear();
+            sole = nullptr;
             if (out.is_seq() && out.sole_owner()) in.swap(out.seq().items);  // sole owner: take the items
             else if (out.is_array()) append_flat(in, out);
-            else in.push_back(std::move(out));
+            else one = std::move(out), sole = &one;
             out = value{};
         }
     }
@@ -92,9 +103,9 @@ inline result<value> evaluator::eval_path(const node* n, const value& input, con
     return out;
 }
 
-inline result<value> evaluator::eval_step(const node* step, const std::vector<value>& in, const frame_ptr& env, bool last) {
+inline result<value> evaluator::eval_step(const node* step, const value* in, std::size_t in_count, const frame_ptr& env, bool last) {
     if (step->type == node_type::sort) {
-        std::vector<value> items = in;
+        std::vector<value> items(in, in + in_count);
         if (auto r = sort_items(step, &items, nullptr, env); !r) return tl::make_unexpected(r.error());
         auto s = new_seq();
         s->items = std::move(items);
@@ -112,8 +123,8 @@ inline result<value> evaluator::eval_step(const node* step, const std::vector<va
     std::shared_ptr<sequence> s;
     value first;
     std::size_t count = 0;
-    for (const auto& item : in) {
-        auto r = eval(step, item, env);
+    for (const value* item = in; item != in + in_count; ++item) {
+        auto r = eval(step, *item, env);
         if (!r) return r;
         for (const auto& st : step->x().stages) {
             if (st.filter == nullptr) continue;
@@ -128,7 +139,7 @@ inline result<value> evaluator::eval_step(const node* step, const std::vector<va
         }
         if (!s) {
             s = new_seq();
-            s->items.reserve(in.size());
+            s->items.reserve(in_count);
             if (!first.is_array() || first.cons) s->items.push_back(std::move(first));
             else append_flat(*s, first);
         }

@@ -106,6 +106,12 @@ struct tuple {
     std::vector<std::pair<std::string_view, value>> vars;
 };
 
+// A literal with nothing applied after it: its value is the node's own JSON.
+inline bool plain_literal(const node* n) noexcept {
+    return (n->type == node_type::number || n->type == node_type::string || n->type == node_type::literal) &&
+           n->parts_ == nullptr && !n->has_group && !n->keep_array;
+}
+
 class evaluator {
 public:
     evaluator(const eval_env& host, std::size_t max_depth, std::uint64_t max_steps, bool aws_functions)
@@ -158,6 +164,18 @@ private:
     };
 
     result<value> eval_node(const node* n, const value& input, const frame_ptr& env);
+    // Whether the step eval() would count for `n` is within the bounds, counted when it is;
+    // past them eval() reports the error.
+    bool step_in_bounds() noexcept {
+        if (steps_ >= max_steps_ || depth_ >= max_depth_ * 4) return false;
+        ++steps_;
+        return true;
+    }
+    // eval() of an operand; a plain literal is borrowed where it is, without the call.
+    result<value> operand(const node* n, const value& input, const frame_ptr& env) {
+        if (plain_literal(n) && step_in_bounds()) return result<value>(tl::in_place, value::borrowed, n->lit);
+        return eval(n, input, env);
+    }
     result<value> eval_binary(const node* n, const value& input, const frame_ptr& env);
     result<value> eval_variable(const node* n, const value& input, const frame_ptr& env);
     result<value> eval_array(const node* n, const value& input, const frame_ptr& env);
@@ -167,7 +185,7 @@ private:
     result<value> eval_condition(const node* n, const value& input, const frame_ptr& env);
     // eval_path.hpp
     result<value> eval_path(const node* n, const value& input, const frame_ptr& env);
-    result<value> eval_step(const node* step, const std::vector<value>& in, const frame_ptr& env, bool last);
+    result<value> eval_step(const node* step, const value* in, std::size_t in_count, const frame_ptr& env, bool last);
     result<std::vector<tuple>> eval_tuple_step(const node* step, const std::vector<value>& in, std::vector<tuple>* bindings, const frame_ptr& env);
     result<value> eval_filter(const node* pred, const value& input, const frame_ptr& env);
     result<std::vector<tuple>> eval_tuple_filter(const node* pred, std::vector<tuple> input, const frame_ptr& env);
@@ -179,6 +197,9 @@ private:
     static frame_ptr tuple_frame(const frame_ptr& env, const tuple& t);
     // eval_call.hpp
     result<value> eval_call(const node* n, const value& input, const frame_ptr& env, const value* applied_to);
+    const builtin_def* called_builtin(const node* proc, const frame_ptr& env);
+    result<value> apply_builtin(const builtin_def& b, std::vector<value>& args, const value& input, std::string_view name,
+                                const prepared_picture* picture);
     result<value> eval_partial(const node* n, const value& input, const frame_ptr& env);
     result<value> eval_apply(const node* n, const value& input, const frame_ptr& env);
     result<value> apply_lambda(const function_value& f, std::vector<value>& args, std::string_view name);
@@ -215,9 +236,7 @@ inline result<value> evaluator::eval(const node* n, const value& input, const fr
     if (depth_ >= max_depth_ * 4)
         return fail("U1001", "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.");
     // A plain literal (an operand, most often) is answered here, without a call.
-    if ((n->type == node_type::number || n->type == node_type::string || n->type == node_type::literal) &&
-        n->parts_ == nullptr && !n->has_group && !n->keep_array)
-        return result<value>(tl::in_place, value::borrowed, n->lit);
+    if (plain_literal(n)) return result<value>(tl::in_place, value::borrowed, n->lit);
     depth_guard guard(depth_);
     // Nothing to apply after the node: its result is returned in place, never moved.
     if (!n->has_predicates() && !n->has_group && !n->keep_array && yields_normalized(n->type)) return eval_node(n, input, env);
@@ -412,7 +431,7 @@ inline result<std::optional<std::pair<double, double>>> evaluator::range_bounds(
 }
 
 inline result<value> evaluator::eval_binary(const node* n, const value& input, const frame_ptr& env) {
-    auto lhs = eval(n->lhs, input, env);
+    auto lhs = operand(n->lhs, input, env);
     if (!lhs) return lhs;
     const binary_op op = n->op;
     if (op == binary_op::and_ || op == binary_op::or_) {
@@ -421,13 +440,13 @@ inline result<value> evaluator::eval_binary(const node* n, const value& input, c
         const bool l = *lb == 1;
         if (op == binary_op::and_ && !l) return made_bool(false);
         if (op == binary_op::or_ && l) return made_bool(true);
-        auto rhs = eval(n->rhs, input, env);
+        auto rhs = operand(n->rhs, input, env);
         if (!rhs) return rhs;
         auto rb = to_boolean(*rhs);
         if (!rb) return tl::make_unexpected(rb.error());
         return made_bool(*rb == 1);
     }
-    auto rhs = eval(n->rhs, input, env);
+    auto rhs = operand(n->rhs, input, env);
     if (!rhs) return rhs;
     const value& l = *lhs;
     const value& r = *rhs;

@@ -41,6 +41,7 @@ struct prepared_picture {
     std::optional<number_detail::number_picture> number;
     std::optional<integer_format> integer;
     std::optional<std::vector<datetime_detail::picture_part>> date;
+    std::optional<datetime_detail::date_parser> parser;  // $toMillis's
 
     const prepared_picture* when(const std::vector<value>& a) const {
         return arg(a, 1).is_string() && a[1].str() == text ? this : nullptr;
@@ -100,7 +101,10 @@ inline result<value> fn_to_millis(call_info& c, std::vector<value>& a) {
     if (arg(a, 0).undefined()) return value{};
     // "Now" is the evaluation's, as $now's (and a constant expression that reads it is not
     // folded at compile time).
-    auto r = to_millis(a[0].str(), opt_str(a, 1), [&c] { return c.ev.now_ms(); });
+    const auto now = [&c] { return c.ev.now_ms(); };
+    auto r = c.picture != nullptr && c.picture->parser && c.picture->when(a)
+                 ? datetime_detail::parse_date_time_with(*c.picture->parser, a[0].str(), now)
+                 : to_millis(a[0].str(), opt_str(a, 1), now);
     if (!r) return tl::make_unexpected(r.error());
     if (!*r) return value{};
     return num_value(**r);
@@ -118,9 +122,12 @@ inline std::shared_ptr<const prepared_picture> prepare_picture(const builtin_def
     } else if (b.impl == fn_from_millis) {
         auto r = datetime_detail::analyse_picture(to_utf16(picture));
         if (r) p->date = std::move(*r);
+    } else if (b.impl == fn_to_millis) {
+        auto r = datetime_detail::prepare_date_parser(picture);
+        if (r) p->parser = std::move(*r);
     }
     // A picture that does not analyse keeps its error for the call, as the reference reports it.
-    if (!p->number && !p->integer && !p->date) return nullptr;
+    if (!p->number && !p->integer && !p->date && !p->parser) return nullptr;
     return p;
 }
 

@@ -169,31 +169,65 @@ inline std::u16string repeat(std::u16string_view unit, js_index times) {
 
 // ---- numbers ---------------------------------------------------------------------------
 
+// The shortest digits that round-trip a finite, nonzero magnitude `a`: a = 0.digits * 10^n.
+struct shortest_digits {
+    char digits[24];  // at most 17 for a double
+    int k = 0;        // how many
+    int n = 0;
+
+    explicit shortest_digits(double a) {
+        char buf[64];
+        const auto res = std::to_chars(buf, buf + sizeof buf, a, std::chars_format::scientific);
+        const char* p = buf;
+        for (; p < res.ptr && *p != 'e'; ++p)
+            if (*p != '.') digits[k++] = *p;
+        int exponent = 0;
+        const bool negative = p + 1 < res.ptr && p[1] == '-';
+        for (p += 2; p < res.ptr; ++p) exponent = exponent * 10 + (*p - '0');
+        n = (negative ? -exponent : exponent) + 1;
+    }
+};
+
+// Number.prototype.toString() of a finite, nonzero number whose magnitude has digits `s`,
+// appended to `out` without temporaries: positional between 1e-7 and 1e21, exponent form
+// ("1e+21", "1.5e-7") outside.
+inline void append_js_number(std::string& out, bool negative, const shortest_digits& s) {
+    const int k = s.k, n = s.n;
+    const auto digits = [&s](int from, int to) { return std::string_view(s.digits + from, static_cast<std::size_t>(to - from)); };
+    if (negative) out += '-';
+    if (k <= n && n <= 21) {
+        out += digits(0, k);
+        out.append(static_cast<std::size_t>(n - k), '0');
+    } else if (0 < n && n <= 21) {
+        out += digits(0, n);
+        out += '.';
+        out += digits(n, k);
+    } else if (-6 < n && n <= 0) {
+        out += "0.";
+        out.append(static_cast<std::size_t>(-n), '0');
+        out += digits(0, k);
+    } else {
+        const int e = n - 1;
+        out += s.digits[0];
+        if (k > 1) {
+            out += '.';
+            out += digits(1, k);
+        }
+        out += e < 0 ? "e-" : "e+";
+        char buf[8];
+        const auto res = std::to_chars(buf, buf + sizeof buf, e < 0 ? -e : e);
+        out.append(buf, res.ptr);
+    }
+}
+
 // Number.prototype.toString(): the shortest digits that round-trip, positional between 1e-7
 // and 1e21, exponent form ("1e+21", "1.5e-7") outside.
 inline std::string js_number_to_string(double v) {
     if (std::isnan(v)) return "NaN";
     if (std::isinf(v)) return v < 0 ? "-Infinity" : "Infinity";
     if (v == 0) return "0";
-    std::string sign = v < 0 ? "-" : "";
-    char buf[64];
-    const auto res = std::to_chars(buf, buf + sizeof buf, std::fabs(v), std::chars_format::scientific);
-    const std::string sci(buf, res.ptr);
-    const auto e_at = sci.find('e');
-    std::string digits;
-    for (std::size_t i = 0; i < e_at; ++i) {
-        if (sci[i] != '.') digits.push_back(sci[i]);
-    }
-    const int k = static_cast<int>(digits.size());
-    const int n = std::atoi(sci.c_str() + e_at + 1) + 1;  // value = 0.digits * 10^n
-    if (k <= n && n <= 21) return sign + digits + std::string(static_cast<std::size_t>(n - k), '0');
-    if (0 < n && n <= 21) return sign + digits.substr(0, static_cast<std::size_t>(n)) + "." + digits.substr(static_cast<std::size_t>(n));
-    if (-6 < n && n <= 0) return sign + "0." + std::string(static_cast<std::size_t>(-n), '0') + digits;
-    const int e = n - 1;
-    std::string out = sign + digits.substr(0, 1);
-    if (k > 1) out += "." + digits.substr(1);
-    out += e < 0 ? "e-" : "e+";
-    out += std::to_string(e < 0 ? -e : e);
+    std::string out;
+    append_js_number(out, v < 0, shortest_digits(std::fabs(v)));
     return out;
 }
 

@@ -148,6 +148,11 @@ inline result<std::vector<value>> validate_args(const signature& sig, std::vecto
         }
         return fail("T0410", "Argument " + std::to_string(good + 1) + " of function " + quote(name) + " does not match function signature");
     }
+    // The usual call passes one argument per parameter, none to check as an array: the
+    // arguments are the result, without a second vector.
+    bool as_passed = true;
+    for (std::size_t p = 0; p < sig.params.size() && as_passed; ++p) as_passed = counts[p] == 1 && sig.params[p].type != 'a';
+    if (as_passed) return std::move(args);
     std::vector<value> out;
     out.reserve(args.size() + 1);
     std::size_t ai = 0;
