@@ -48,19 +48,6 @@ STEPFN_INLINE void engine_core::resume(const std::shared_ptr<frame>& f, const st
     run_frame(f);
 }
 
-// A JSONPath Pass with nothing but Next/End, a Choice or a Succeed, with InputPath and
-// OutputPath `$`: its output is its input, untouched, so its Exited event shows the text its
-// Entered event made.
-inline bool passes_input_through(const state& s) {
-    if (s.language == query_language::jsonata || !s.input_path || !s.input_path->is_root() || !s.output_path ||
-        !s.output_path->is_root())
-        return false;
-    if (s.type() == state_type::choice || s.type() == state_type::succeed) return true;
-    if (s.type() != state_type::pass || s.assign) return false;
-    const auto& p = std::get<pass_state>(s.body);
-    return !p.result && !p.parameters && p.result_path && p.result_path->is_root();
-}
-
 STEPFN_INLINE outcome engine_core::execute_state(const std::shared_ptr<frame>& f, const state& s) {
     static constexpr event_type entered_events[] = {
         event_type::task_state_entered, event_type::parallel_state_entered, event_type::map_state_entered,
@@ -157,7 +144,7 @@ STEPFN_INLINE void engine_core::evaluation_failed(const std::shared_ptr<frame>& 
 STEPFN_INLINE void engine_core::apply(const std::shared_ptr<frame>& f, const state& s, outcome&& o) {
     switch (o.what) {
     case outcome::kind::advance:
-        exit_state(f, s, std::move(o.output), o.next, o.assigned ? &*o.assigned : nullptr, transition_kind::advanced,
+        exit_state(f, s, o.in_place ? std::move(f->input) : std::move(o.output), o.next, o.assigned ? &*o.assigned : nullptr, transition_kind::advanced,
                    nullptr, o.output_size);
         return;
     case outcome::kind::park:
@@ -245,7 +232,7 @@ STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, cons
     if (traced(*f->exec)) trace_state_ended(*f, s, nullptr);
     if (target) {
         f->current = target->index;
-        f->input = std::move(output);
+        if (&output != &f->input) f->input = std::move(output);  // else an identity state's, in place
         f->input_size = output_size;
         notify(*f, s, kind, target, &f->input, caught);
     } else {

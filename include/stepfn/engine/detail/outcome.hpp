@@ -34,6 +34,7 @@ struct outcome {
     std::optional<json> assigned;       // advance: the variables the state assigns (a non-empty object)
     std::unique_ptr<error> failure;     // fail
     std::size_t output_size = unknown_size;  // advance: `output` serialised, when the state knew it
+    bool in_place = false;              // advance: the output is the frame's input, left where it lies
 
     outcome() = default;
     outcome(json&& out, const transition* to) noexcept : what(kind::advance), next(to), output(std::move(out)) {}
@@ -49,6 +50,15 @@ struct outcome {
     static outcome advance(json&& output, const transition* next, json&& assigned, std::size_t size) {
         outcome o = advance(std::move(output), next, std::move(assigned));
         o.output_size = size;
+        return o;
+    }
+    // A state whose output is its input, untouched: nothing is moved out of the frame and back.
+    static outcome advance_in_place(const transition* next, std::size_t size) noexcept {
+        outcome o;
+        o.what = kind::advance;
+        o.next = next;
+        o.output_size = size;
+        o.in_place = true;
         return o;
     }
     static outcome parked() noexcept { return outcome(); }

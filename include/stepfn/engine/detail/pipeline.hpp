@@ -34,6 +34,19 @@ inline bool definite(const std::optional<json_path>& path) { return !path || pat
 // then it cannot exceed the payload limit, which that input was checked against.
 inline bool selects_only(const state& s) { return definite(s.input_path) && definite(s.output_path); }
 
+// A JSONPath Pass with nothing but Next/End, a Choice or a Succeed, with InputPath and
+// OutputPath `$`: its output is its input, untouched, so its Exited event shows the text its
+// Entered event made, and the input stays in its frame (outcome::advance_in_place).
+inline bool passes_input_through(const state& s) {
+    if (s.language == query_language::jsonata || !s.input_path || !s.input_path->is_root() || !s.output_path ||
+        !s.output_path->is_root())
+        return false;
+    if (s.type() == state_type::choice || s.type() == state_type::succeed) return true;
+    if (s.type() != state_type::pass || s.assign) return false;
+    const auto& p = std::get<pass_state>(s.body);
+    return !p.result && !p.parameters && p.result_path && p.result_path->is_root();
+}
+
 // Whether the state has Retry or Catch rules, which start again from its raw input.
 inline bool recovers(const state& s) {
     const recovery* r = recovery_of(s);

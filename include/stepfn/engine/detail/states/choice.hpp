@@ -15,16 +15,22 @@ namespace stepfn::detail {
 STEPFN_INLINE outcome engine_core::run_choice(const std::shared_ptr<frame>& f, const state& s, const choice_state& c) {
     frame_env env(*this, *f, s);
     inspect(*f, s, "input", f->input);
-    // With InputPath and OutputPath `$` the output is the input: its size goes on with it.
+    // With InputPath and OutputPath `$` the output is the input: its size goes on with it, and
+    // unless an Assign reads it the input stays in its frame (outcome::advance_in_place).
     const bool same = s.input_path && s.input_path->is_root() && s.output_path && s.output_path->is_root();
     const std::size_t size = same ? f->input_size : unknown_size;
-    auto eff = effective_input(s, std::move(f->input), env);
-    if (!eff) return outcome::fail(std::move(eff.error()));
-    inspect(*f, s, "afterInputPath", eff);
+    const bool in_place = same && !f->exec->inspector;
+    result<json> eff;
+    if (!in_place) {
+        eff = effective_input(s, std::move(f->input), env);
+        if (!eff) return outcome::fail(std::move(eff.error()));
+        inspect(*f, s, "afterInputPath", eff);
+    }
+    const json& data = in_place ? f->input : *eff;
     const transition* target = nullptr;
     const std::optional<assign_block>* assign = &s.assign;
     for (const auto& branch : c.choices) {
-        auto matched = branch.rule.evaluate(*eff, env);
+        auto matched = branch.rule.evaluate(data, env);
         if (!matched) return outcome::fail(std::move(matched.error()));
         if (*matched) {
             target = &branch.next;
@@ -38,8 +44,9 @@ STEPFN_INLINE outcome engine_core::run_choice(const std::shared_ptr<frame>& f, c
                                        "No Matches! The Choice state '" + s.name + "' matched no rule and has no Default."});
         target = &*c.default_;
     }
+    if (in_place && !*assign) return outcome::advance_in_place(target, size);
     json assigned;
-    auto out = select_output(*f, s, std::move(*eff), env, *assign, assigned);
+    auto out = select_output(*f, s, in_place ? std::move(f->input) : std::move(*eff), env, *assign, assigned);
     if (!out) return outcome::fail(std::move(out.error()));
     inspect(*f, s, "output", out);
     return outcome::advance(std::move(*out), target, std::move(assigned), size);

@@ -13,6 +13,8 @@
 namespace stepfn::detail {
 
 STEPFN_INLINE outcome engine_core::run_pass(const std::shared_ptr<frame>& f, const state& s, const pass_state& p) {
+    // Nothing but Next or End, paths `$`: the output is the input, which stays where it is.
+    if (!f->exec->inspector && passes_input_through(s)) return outcome::advance_in_place(next_of(s), f->input_size);
     frame_env env(*this, *f, s);
     inspect(*f, s, "input", f->input);
     // ResultPath and OutputPath, then the size check unless the output only selects from an

@@ -14,6 +14,7 @@
 namespace stepfn::detail {
 
 STEPFN_INLINE outcome engine_core::run_succeed(const std::shared_ptr<frame>& f, const state& s) {
+    if (!f->exec->inspector && passes_input_through(s)) return outcome::advance_in_place(nullptr, f->input_size);
     frame_env env(*this, *f, s);
     auto eff = effective_input(s, std::move(f->input), env);
     if (!eff) return outcome::fail(std::move(eff.error()));
