@@ -17,6 +17,7 @@
 #include <unordered_map>
 
 #include <stepfn/clocks/timer.hpp>
+#include <stepfn/detail/json_release.hpp>
 #include <stepfn/engine/detail/durable_state.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/execution_status.hpp>
@@ -48,6 +49,12 @@ struct variable_scope {
 
 struct execution_record {
     explicit execution_record(state_machine m) : machine(std::move(m)) {}
+    // The output and `$$` input die with the record, on the host's thread: freed without the
+    // heap stack nlohmann's destructor builds (json_release.hpp).
+    ~execution_record() {
+        release(output);
+        release(input);
+    }
 
     std::shared_ptr<engine_core> core;
     state_machine machine;

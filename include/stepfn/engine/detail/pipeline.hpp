@@ -12,6 +12,7 @@
 #include <utility>
 
 #include <stepfn/config.hpp>
+#include <stepfn/detail/json_release.hpp>
 #include <stepfn/detail/json_size.hpp>
 #include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/history.hpp>
@@ -48,8 +49,14 @@ inline bool keeps_raw_input(const state& s, const std::optional<json_path>& resu
 }
 
 inline result<json> apply_result_path(const std::optional<json_path>& path, json raw, json value) {
-    if (!path) return raw;
-    if (path->is_root()) return value;
+    if (!path) {
+        release(value);
+        return raw;
+    }
+    if (path->is_root()) {
+        release(raw);
+        return value;
+    }
     auto assigned = path->assign(raw, std::move(value));
     if (!assigned) return tl::make_unexpected(std::move(assigned.error()));
     return raw;
