@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <stepfn/config.hpp>
@@ -81,6 +82,8 @@ public:
     // `$$.Execution.RoleArn` of every execution.
     const std::string& role_arn() const noexcept { return role_arn_; }
     std::uint64_t random_u64();
+    // Two draws under one lock, in the order two calls of random_u64() would make them.
+    std::pair<std::uint64_t, std::uint64_t> random_pair();
     double random_unit();
 
     // Set by the shell when its executor can be driven from the waiting thread; then virtual
