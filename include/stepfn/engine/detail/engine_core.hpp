@@ -324,6 +324,9 @@ private:
     // Running executions by ARN; the key views the record's own `arn`, which outlives the entry
     // (a record is erased here when it ends, and cannot be freed before it ends).
     std::unordered_map<std::string_view, std::weak_ptr<execution_record>> executions_;
+    // The entry of the last execution to end, kept for the next start: an execution's entry
+    // then costs no allocation when executions run one after another (empty otherwise).
+    decltype(executions_)::node_type spare_entry_;
     std::unordered_map<std::string, std::weak_ptr<task_attempt>> tokens_;
 
     // With a store: each machine's stored version, computed once (the machine is kept so its

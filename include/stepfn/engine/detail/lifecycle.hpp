@@ -161,13 +161,21 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
     }
     {
         std::lock_guard<std::mutex> lock(registry_mutex_);
-        auto& slot = executions_[rec->arn];
-        if (auto existing = slot.lock()) {
-            if (existing->durable && rec->durable && existing->durable->input_text == rec->durable->input_text)
-                return execution(existing);
-            return make_error("ExecutionAlreadyExists", "an execution named '" + rec->name + "' is already running");
+        if (auto it = executions_.find(rec->arn); it != executions_.end()) {
+            if (auto existing = it->second.lock()) {
+                if (existing->durable && rec->durable && existing->durable->input_text == rec->durable->input_text)
+                    return execution(existing);
+                return make_error("ExecutionAlreadyExists", "an execution named '" + rec->name + "' is already running");
+            }
+            executions_.erase(it);  // its key viewed the ARN of a record that is gone
         }
-        slot = rec;
+        if (spare_entry_) {
+            spare_entry_.key() = rec->arn;
+            spare_entry_.mapped() = rec;
+            executions_.insert(std::move(spare_entry_));
+        } else {
+            executions_.emplace(rec->arn, rec);
+        }
     }
 
     rec->express = options.type == execution_type::express;
@@ -360,7 +368,11 @@ STEPFN_INLINE void engine_core::publish_end(const std::shared_ptr<execution_reco
     {
         std::lock_guard<std::mutex> lock(registry_mutex_);
         auto it = executions_.find(rec->arn);
-        if (it != executions_.end() && it->second.lock() == rec) executions_.erase(it);
+        if (it != executions_.end() && it->second.lock() == rec) {
+            auto entry = executions_.extract(it);
+            entry.mapped().reset();  // a weak reference would keep the record's memory
+            if (!spare_entry_) spare_entry_ = std::move(entry);
+        }
     }
     if (on_end) on_end(*rec);
     // A host callback that throws must not stop the others, nor the thread that ended it.
