@@ -24,7 +24,7 @@ class engine_core;
 struct frame;
 
 // The engine's side of one Task attempt: the invoker's completion handle points here.
-class task_attempt final : public completion_target {
+class task_attempt final : public completion_target, public std::enable_shared_from_this<task_attempt> {
 public:
     task_attempt(std::shared_ptr<engine_core> core, std::weak_ptr<frame> owner, std::uint64_t generation, bool callback)
         : core_(std::move(core)), owner_(std::move(owner)), generation_(generation), callback_(callback) {}
@@ -81,6 +81,10 @@ private:
     std::uint64_t generation_;
     bool callback_;
     std::atomic<bool> completed_{false};
+    // The first completion's answer, written once (completed_ guards it) and taken by the job
+    // resolve() posts: that job then holds only the frame and the attempt, which fit a job's
+    // inline storage, so a completion allocates nothing for its hand-over.
+    result<json> answer_;
     std::atomic<bool> cancelled_{false};
     std::mutex mutex_;
     std::function<void()> cancel_handler_;

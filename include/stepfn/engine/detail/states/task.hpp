@@ -105,10 +105,9 @@ STEPFN_INLINE void task_attempt::resolve(result<json> answer) {
     if (completed_.exchange(true)) return;
     auto f = owner_.lock();
     if (!f) return;
-    auto core = core_;
-    const auto generation = generation_;
-    core->post_to(f, [core, f, generation, answer = std::move(answer)]() mutable {
-        core->on_task_result(f, generation, std::move(answer));
+    answer_ = std::move(answer);
+    core_->post_to(f, [f, self = shared_from_this()]() {
+        self->core_->on_task_result(f, self->generation_, std::move(self->answer_));
     });
 }
 
