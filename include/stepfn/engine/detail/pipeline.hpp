@@ -176,7 +176,8 @@ STEPFN_INLINE outcome engine_core::complete_state(const std::shared_ptr<frame>& 
         // Merged into the raw input in place. When Retry or Catch may still need that input,
         // a merge that fails the size check is undone, so the success path copies nothing.
         const std::size_t limit = options_.bounds.max_payload_bytes;
-        auto merged = merge_sized(*result_path, f->input, f->input_size, std::move(*selected), limit);
+        auto merged = merge_sized(*result_path, f->input, f->input_size, std::move(*selected), limit,
+                                  selector ? unknown_size : value_size);
         if (!merged) return outcome::fail(std::move(merged.error()));
         inspect(*f, s, "afterResultPath", f->input);
         if (!whole_output) {

@@ -371,12 +371,19 @@ STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, 
     ++f->generation;
 
     resource_names resource(t.resource);
-    if (answer && exceeds_size(*answer, options_.bounds.max_payload_bytes))
-        answer = tl::make_unexpected(size_error(t.resource));
-    else if (answer && exceeds_depth(*answer, options_.bounds.max_payload_depth))
-        answer = make_error(errors::data_limit_exceeded, "The state/task '" + t.resource + "' returned a result nested more than " +
-                                                             std::to_string(options_.bounds.max_payload_depth) +
-                                                             " levels deep (limits::max_payload_depth).");
+    // Size and depth in one walk; the size, within the limit, spares the ResultPath merge a walk.
+    std::size_t answer_size = unknown_size;
+    if (answer) {
+        const payload_measure measured = measure_payload(*answer, options_.bounds.max_payload_bytes, options_.bounds.max_payload_depth);
+        if (measured.size > options_.bounds.max_payload_bytes)
+            answer = tl::make_unexpected(size_error(t.resource));
+        else if (measured.too_deep)
+            answer = make_error(errors::data_limit_exceeded, "The state/task '" + t.resource + "' returned a result nested more than " +
+                                                                 std::to_string(options_.bounds.max_payload_depth) +
+                                                                 " levels deep (limits::max_payload_depth).");
+        else
+            answer_size = measured.size;
+    }
     const task_family_events events = resource.events();
     if (!was_started) {
         // An activity answered without saying which worker took it.
@@ -414,7 +421,7 @@ STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, 
     if (metrics_) count_task(*f, t, task_phase::succeeded);
     if (traced(*f->exec)) trace_attempt_ended(*f, t, nullptr);
 
-    resume(f, s, complete_state(f, s, std::move(*answer), t.result_selector, t.result_path));
+    resume(f, s, complete_state(f, s, std::move(*answer), t.result_selector, t.result_path, answer_size));
 }
 
 STEPFN_INLINE void engine_core::on_task_submitted(const std::shared_ptr<frame>& f, std::uint64_t generation, json response) {
