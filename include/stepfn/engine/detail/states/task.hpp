@@ -298,12 +298,15 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
     }
 
     task_request request;
-    request.resource = t.resource;
     // Lent only for a call made now (a durable engine sends it after a checkpoint, and keeps it).
     if (!raw_as_input) request.input = std::move(*params);
     else if (!f->exec->durable && invoker->borrows_input()) request.lent_input = raw_as_input;
     else request.input = *raw_as_input;
-    address_request(request, *f, s);
+    // A durable engine keeps the request (sent again after a restart): named in full.
+    if (f->exec->durable || invoker->reads_request_names()) {
+        request.resource = t.resource;
+        address_request(request, *f, s);
+    }
     request.attempt = f->retry_count;
     request.deadline = deadline;
     request.heartbeat_seconds = heartbeat;
