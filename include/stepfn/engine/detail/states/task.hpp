@@ -48,6 +48,7 @@ inline task_family_events events_of(task_family family) noexcept {
 class resource_names {
 public:
     explicit resource_names(const std::string& resource) : resource_(resource), family_(family_of(resource)) {}
+    resource_names(const std::string& resource, task_family family) : resource_(resource), family_(family) {}
     const std::string& type() { return parts().first; }
     const std::string& name() { return parts().second; }
     task_family family() const noexcept { return family_; }
@@ -281,7 +282,7 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
     if (traced(*f->exec)) trace_attempt_started(*f);
 
     const auto generation = ++f->generation;
-    auto attempt = std::make_shared<task_attempt>(shared_from_this(), f, generation, callback);
+    auto attempt = std::make_shared<task_attempt>(shared_from_this(), f, generation, callback, resource.family());
     attempt->token = token;
     attempt->heartbeat_seconds = heartbeat;
     attempt->was_started = started_now;
@@ -373,7 +374,7 @@ STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, 
     f->waiting = false;
     ++f->generation;
 
-    resource_names resource(t.resource);
+    resource_names resource(t.resource, ended->family);
     // Size and depth in one walk; the size, within the limit, spares the ResultPath merge a walk.
     std::size_t answer_size = unknown_size;
     if (answer) {
