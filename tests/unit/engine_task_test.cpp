@@ -49,6 +49,60 @@ TEST_CASE("Task without an invoker fails naming the resource", "[engine][task]")
     CHECK_THAT(r.value.error().cause, Catch::Matchers::Contains("my-service"));
 }
 
+// Records the names of every request it gets; says whether it reads them.
+struct naming_invoker final : stepfn::task_invoker {
+    bool reads_names = true;
+    std::vector<stepfn::task_request> seen;
+    void invoke(stepfn::task_request request, stepfn::task_completion done) override {
+        request.lent_input = nullptr;  // lent for the call only
+        seen.push_back(std::move(request));
+        done.complete(json{{"ok", true}});
+    }
+    bool reads_request_names() const noexcept override { return reads_names; }
+};
+
+TEST_CASE("Task requests name the resource, execution and state, unless the invoker never reads them", "[engine][task]") {
+    const std::string definition = R"({"StartAt":"Charge","States":{"Charge":{"Type":"Task","Resource":"svc:charge","End":true}}})";
+    for (const bool reads : {true, false}) {
+        INFO("reads_request_names " << reads);
+        harness h;
+        auto invoker = std::make_shared<naming_invoker>();
+        invoker->reads_names = reads;
+        h.engine.invokers().set_default(invoker);
+        auto r = h.run(definition, json{{"id", 1}});
+        REQUIRE(r.value);
+        REQUIRE(invoker->seen.size() == 1);
+        const stepfn::task_request& request = invoker->seen[0];
+        CHECK(request.input == json{{"id", 1}});
+        // A durable engine keeps the request to send it again after a restart: always named.
+        if (reads || durable_test::enabled()) {
+            CHECK(request.resource == "svc:charge");
+            CHECK(request.execution_id == r.arn);
+            CHECK(request.root_execution_id == r.arn);
+            CHECK(r.arn.size() > request.execution_name.size());
+            CHECK(r.arn.compare(r.arn.size() - request.execution_name.size(), std::string::npos, request.execution_name) == 0);
+            CHECK(request.state_name == "Charge");
+        } else {
+            CHECK(request.resource.empty());
+            CHECK(request.execution_id.empty());
+            CHECK(request.root_execution_id.empty());
+            CHECK(request.execution_name.empty());
+            CHECK(request.state_name.empty());
+        }
+    }
+    SECTION("make_invoker's callables: only one that takes the task_request reads the names") {
+        CHECK_FALSE(stepfn::make_invoker([](const json& in) { return in; })->reads_request_names());
+        CHECK_FALSE(stepfn::make_invoker([](json in) { return in; })->reads_request_names());
+        CHECK(stepfn::make_invoker([](const stepfn::task_request& request) { return json(request.state_name); })->reads_request_names());
+        harness h;
+        h.engine.invokers().set_default(
+            stepfn::make_invoker([](const stepfn::task_request& request) { return json{{"state", request.state_name}}; }));
+        auto r = h.run(definition, json::object());
+        REQUIRE(r.value);
+        CHECK(*r.value == json{{"state", "Charge"}});
+    }
+}
+
 TEST_CASE("Retry: delays follow the back-off formula on the virtual clock", "[engine][retry]") {
     harness h;
     int calls = 0;

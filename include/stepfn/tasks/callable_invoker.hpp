@@ -239,6 +239,8 @@ public:
     bool borrows_input() const noexcept override {
         return Form == callable_form::typed_input || (Form == callable_form::json_input && reads_json_only<F>());
     }
+    // Only a callable that takes the whole task_request sees the names.
+    bool reads_request_names() const noexcept override { return Form == callable_form::request_input; }
 
 private:
     result<json> call(task_request& request) {

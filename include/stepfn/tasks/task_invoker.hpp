@@ -141,6 +141,9 @@ public:
     // True when invoke() reads the request's input only before it returns, through
     // input_view(), and keeps no reference to it: the engine may then lend the input.
     virtual bool borrows_input() const noexcept { return false; }
+    // False when invoke() never reads the request's resource, execution ARNs and names: the
+    // engine then leaves them empty rather than copy four strings per attempt.
+    virtual bool reads_request_names() const noexcept { return true; }
 };
 
 } // namespace stepfn

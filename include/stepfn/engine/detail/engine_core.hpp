@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <stepfn/config.hpp>
@@ -81,6 +82,8 @@ public:
     // `$$.Execution.RoleArn` of every execution.
     const std::string& role_arn() const noexcept { return role_arn_; }
     std::uint64_t random_u64();
+    // Two draws under one lock, in the order two calls of random_u64() would make them.
+    std::pair<std::uint64_t, std::uint64_t> random_pair();
     double random_unit();
 
     // Set by the shell when its executor can be driven from the waiting thread; then virtual
@@ -321,6 +324,9 @@ private:
     // Running executions by ARN; the key views the record's own `arn`, which outlives the entry
     // (a record is erased here when it ends, and cannot be freed before it ends).
     std::unordered_map<std::string_view, std::weak_ptr<execution_record>> executions_;
+    // The entry of the last execution to end, kept for the next start: an execution's entry
+    // then costs no allocation when executions run one after another (empty otherwise).
+    decltype(executions_)::node_type spare_entry_;
     std::unordered_map<std::string, std::weak_ptr<task_attempt>> tokens_;
 
     // With a store: each machine's stored version, computed once (the machine is kept so its

@@ -17,6 +17,7 @@
 #include <unordered_map>
 
 #include <stepfn/clocks/timer.hpp>
+#include <stepfn/detail/json_release.hpp>
 #include <stepfn/engine/detail/durable_state.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/execution_status.hpp>
@@ -48,6 +49,12 @@ struct variable_scope {
 
 struct execution_record {
     explicit execution_record(state_machine m) : machine(std::move(m)) {}
+    // The output and `$$` input die with the record, on the host's thread: freed without the
+    // heap stack nlohmann's destructor builds (json_release.hpp).
+    ~execution_record() {
+        release(output);
+        release(input);
+    }
 
     std::shared_ptr<engine_core> core;
     state_machine machine;
@@ -73,10 +80,14 @@ struct execution_record {
 
     std::atomic<bool> ended{false};
     // Bumped by every event of every branch and iteration, on any thread: kept on a cache line
-    // of its own so that it does not slow down readers of the fields around it.
-    alignas(64) std::atomic<std::int64_t> event_count{0};
-    alignas(64) std::mutex history_mutex;
-
+    // of its own so that it does not slow down readers of the fields around it. Padded rather
+    // than alignas(64): an over-aligned record is allocated through posix_memalign, which takes
+    // glibc's large-chunk path (and a consolidation of its fast bins) once per execution. The
+    // counter and its neighbours are 8-aligned, so 56 bytes either side keep them off its line.
+    char event_count_gap_before[56] = {};
+    std::atomic<std::int64_t> event_count{0};
+    char event_count_gap_after[56] = {};
+    std::mutex history_mutex;
     mutable std::mutex mutex;
     std::condition_variable finished;
     execution_status status = execution_status::running;

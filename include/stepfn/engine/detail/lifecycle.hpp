@@ -28,23 +28,24 @@
 
 namespace stepfn::detail {
 
-// A UUID's 128 bits in its 8-4-4-4-12 text form.
+// A UUID's 128 bits in its 8-4-4-4-12 text form, written into one buffer: the string is made
+// once, at its final size.
 inline std::string uuid_text(std::uint64_t hi, std::uint64_t lo) {
     static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(36);
+    char out[36];
+    std::size_t at = 0;
     for (int i = 0; i < 32; ++i) {
         const std::uint64_t word = i < 16 ? hi : lo;
         const int shift = 60 - 4 * (i % 16);
-        out += digits[(word >> shift) & 0xF];
-        if (i == 7 || i == 11 || i == 15 || i == 19) out += '-';
+        out[at++] = digits[(word >> shift) & 0xF];
+        if (i == 7 || i == 11 || i == 15 || i == 19) out[at++] = '-';
     }
-    return out;
+    return std::string(out, sizeof out);
 }
 
 // A version-4 UUID from the engine's seeded source (Map Run ids, tokens).
 inline std::string make_uuid(engine_core& core) {
-    std::uint64_t hi = core.random_u64(), lo = core.random_u64();
+    auto [hi, lo] = core.random_pair();
     hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
     lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // RFC 4122 variant
     return uuid_text(hi, lo);
@@ -62,8 +63,7 @@ inline std::string make_execution_name(engine_core& core) {
     const std::uint64_t ms = (ns / 1000000) & 0xFFFFFFFFFFFFULL;
     const std::uint64_t fraction = (ns % 1000000) * 4096 / 1000000;  // 12 bits
     const std::uint64_t hi = (ms << 16) | 0x7000ULL | fraction;  // version 7
-    (void)core.random_u64();
-    const std::uint64_t lo = (core.random_u64() & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // RFC 9562 variant
+    const std::uint64_t lo = (core.random_pair().second & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // RFC 9562 variant
     return uuid_text(hi, lo);
 }
 
@@ -87,6 +87,12 @@ STEPFN_INLINE engine_core::engine_core(std::unique_ptr<executor_iface> executor,
 STEPFN_INLINE std::uint64_t engine_core::random_u64() {
     std::lock_guard<std::mutex> lock(rng_mutex_);
     return rng_();
+}
+
+STEPFN_INLINE std::pair<std::uint64_t, std::uint64_t> engine_core::random_pair() {
+    std::lock_guard<std::mutex> lock(rng_mutex_);
+    const std::uint64_t first = rng_();
+    return {first, rng_()};
 }
 
 STEPFN_INLINE double engine_core::random_unit() {
@@ -155,13 +161,21 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
     }
     {
         std::lock_guard<std::mutex> lock(registry_mutex_);
-        auto& slot = executions_[rec->arn];
-        if (auto existing = slot.lock()) {
-            if (existing->durable && rec->durable && existing->durable->input_text == rec->durable->input_text)
-                return execution(existing);
-            return make_error("ExecutionAlreadyExists", "an execution named '" + rec->name + "' is already running");
+        if (auto it = executions_.find(rec->arn); it != executions_.end()) {
+            if (auto existing = it->second.lock()) {
+                if (existing->durable && rec->durable && existing->durable->input_text == rec->durable->input_text)
+                    return execution(existing);
+                return make_error("ExecutionAlreadyExists", "an execution named '" + rec->name + "' is already running");
+            }
+            executions_.erase(it);  // its key viewed the ARN of a record that is gone
         }
-        slot = rec;
+        if (spare_entry_) {
+            spare_entry_.key() = rec->arn;
+            spare_entry_.mapped() = rec;
+            executions_.insert(std::move(spare_entry_));
+        } else {
+            executions_.emplace(rec->arn, rec);
+        }
     }
 
     rec->express = options.type == execution_type::express;
@@ -354,7 +368,11 @@ STEPFN_INLINE void engine_core::publish_end(const std::shared_ptr<execution_reco
     {
         std::lock_guard<std::mutex> lock(registry_mutex_);
         auto it = executions_.find(rec->arn);
-        if (it != executions_.end() && it->second.lock() == rec) executions_.erase(it);
+        if (it != executions_.end() && it->second.lock() == rec) {
+            auto entry = executions_.extract(it);
+            entry.mapped().reset();  // a weak reference would keep the record's memory
+            if (!spare_entry_) spare_entry_ = std::move(entry);
+        }
     }
     if (on_end) on_end(*rec);
     // A host callback that throws must not stop the others, nor the thread that ended it.

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include <stepfn/config.hpp>
+#include <stepfn/detail/json_release.hpp>
 #include <stepfn/detail/json_size.hpp>
 #include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/history.hpp>
@@ -61,8 +62,14 @@ inline bool keeps_raw_input(const state& s, const std::optional<json_path>& resu
 }
 
 inline result<json> apply_result_path(const std::optional<json_path>& path, json raw, json value) {
-    if (!path) return raw;
-    if (path->is_root()) return value;
+    if (!path) {
+        release(value);
+        return raw;
+    }
+    if (path->is_root()) {
+        release(raw);
+        return value;
+    }
     auto assigned = path->assign(raw, std::move(value));
     if (!assigned) return tl::make_unexpected(std::move(assigned.error()));
     return raw;
@@ -182,7 +189,8 @@ STEPFN_INLINE outcome engine_core::complete_state(const std::shared_ptr<frame>& 
         // Merged into the raw input in place. When Retry or Catch may still need that input,
         // a merge that fails the size check is undone, so the success path copies nothing.
         const std::size_t limit = options_.bounds.max_payload_bytes;
-        auto merged = merge_sized(*result_path, f->input, f->input_size, std::move(*selected), limit);
+        auto merged = merge_sized(*result_path, f->input, f->input_size, std::move(*selected), limit,
+                                  selector ? unknown_size : value_size);
         if (!merged) return outcome::fail(std::move(merged.error()));
         inspect(*f, s, "afterResultPath", f->input);
         if (!whole_output) {

@@ -281,7 +281,7 @@ STEPFN_INLINE result<void> engine_core::restore_wait(const std::shared_ptr<frame
         if (!req || !req->is_object()) return make_error("CorruptSnapshot", "a task attempt without its request");
         snapshot_reader rr(*req);
         const bool callback = ends_with(t->resource, ".waitForTaskToken");
-        auto attempt = std::make_shared<task_attempt>(self, f, ++f->generation, callback);
+        auto attempt = std::make_shared<task_attempt>(self, f, ++f->generation, callback, family_of(t->resource));
         attempt->token = tr.text("token", problem);
         attempt->was_submitted = tr.flag("submitted");
         attempt->was_started = !tr.flag("notStarted");

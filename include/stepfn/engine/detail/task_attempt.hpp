@@ -14,6 +14,7 @@
 
 #include <stepfn/config.hpp>
 #include <stepfn/detail/guarded_call.hpp>
+#include <stepfn/engine/detail/task_resource.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/tasks/task_invoker.hpp>
@@ -24,10 +25,11 @@ class engine_core;
 struct frame;
 
 // The engine's side of one Task attempt: the invoker's completion handle points here.
-class task_attempt final : public completion_target {
+class task_attempt final : public completion_target, public std::enable_shared_from_this<task_attempt> {
 public:
-    task_attempt(std::shared_ptr<engine_core> core, std::weak_ptr<frame> owner, std::uint64_t generation, bool callback)
-        : core_(std::move(core)), owner_(std::move(owner)), generation_(generation), callback_(callback) {}
+    task_attempt(std::shared_ptr<engine_core> core, std::weak_ptr<frame> owner, std::uint64_t generation, bool callback,
+                 task_family events_family)
+        : family(events_family), core_(std::move(core)), owner_(std::move(owner)), generation_(generation), callback_(callback) {}
 
     // For a callback task, the invoker's success is only the submission; the token decides.
     void complete(result<json> outcome) override {
@@ -64,6 +66,8 @@ public:
         if (handler) call_quietly(handler);
     }
     std::uint64_t generation() const noexcept { return generation_; }
+    // Which events its Task writes (family_of its resource): worked out once, when it starts.
+    const task_family family;
     std::string token;
     // HeartbeatSeconds as evaluated when the attempt started (a JSONata expression's value).
     std::optional<std::int64_t> heartbeat_seconds;
@@ -81,6 +85,10 @@ private:
     std::uint64_t generation_;
     bool callback_;
     std::atomic<bool> completed_{false};
+    // The first completion's answer, written once (completed_ guards it) and taken by the job
+    // resolve() posts: that job then holds only the frame and the attempt, which fit a job's
+    // inline storage, so a completion allocates nothing for its hand-over.
+    result<json> answer_;
     std::atomic<bool> cancelled_{false};
     std::mutex mutex_;
     std::function<void()> cancel_handler_;

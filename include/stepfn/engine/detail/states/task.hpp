@@ -48,6 +48,7 @@ inline task_family_events events_of(task_family family) noexcept {
 class resource_names {
 public:
     explicit resource_names(const std::string& resource) : resource_(resource), family_(family_of(resource)) {}
+    resource_names(const std::string& resource, task_family family) : resource_(resource), family_(family) {}
     const std::string& type() { return parts().first; }
     const std::string& name() { return parts().second; }
     task_family family() const noexcept { return family_; }
@@ -105,10 +106,9 @@ STEPFN_INLINE void task_attempt::resolve(result<json> answer) {
     if (completed_.exchange(true)) return;
     auto f = owner_.lock();
     if (!f) return;
-    auto core = core_;
-    const auto generation = generation_;
-    core->post_to(f, [core, f, generation, answer = std::move(answer)]() mutable {
-        core->on_task_result(f, generation, std::move(answer));
+    answer_ = std::move(answer);
+    core_->post_to(f, [f, self = shared_from_this()]() {
+        self->core_->on_task_result(f, self->generation_, std::move(self->answer_));
     });
 }
 
@@ -282,7 +282,7 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
     if (traced(*f->exec)) trace_attempt_started(*f);
 
     const auto generation = ++f->generation;
-    auto attempt = std::make_shared<task_attempt>(shared_from_this(), f, generation, callback);
+    auto attempt = std::make_shared<task_attempt>(shared_from_this(), f, generation, callback, resource.family());
     attempt->token = token;
     attempt->heartbeat_seconds = heartbeat;
     attempt->was_started = started_now;
@@ -299,12 +299,15 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
     }
 
     task_request request;
-    request.resource = t.resource;
     // Lent only for a call made now (a durable engine sends it after a checkpoint, and keeps it).
     if (!raw_as_input) request.input = std::move(*params);
     else if (!f->exec->durable && invoker->borrows_input()) request.lent_input = raw_as_input;
     else request.input = *raw_as_input;
-    address_request(request, *f, s);
+    // A durable engine keeps the request (sent again after a restart): named in full.
+    if (f->exec->durable || invoker->reads_request_names()) {
+        request.resource = t.resource;
+        address_request(request, *f, s);
+    }
     request.attempt = f->retry_count;
     request.deadline = deadline;
     request.heartbeat_seconds = heartbeat;
@@ -371,13 +374,20 @@ STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, 
     f->waiting = false;
     ++f->generation;
 
-    resource_names resource(t.resource);
-    if (answer && exceeds_size(*answer, options_.bounds.max_payload_bytes))
-        answer = tl::make_unexpected(size_error(t.resource));
-    else if (answer && exceeds_depth(*answer, options_.bounds.max_payload_depth))
-        answer = make_error(errors::data_limit_exceeded, "The state/task '" + t.resource + "' returned a result nested more than " +
-                                                             std::to_string(options_.bounds.max_payload_depth) +
-                                                             " levels deep (limits::max_payload_depth).");
+    resource_names resource(t.resource, ended->family);
+    // Size and depth in one walk; the size, within the limit, spares the ResultPath merge a walk.
+    std::size_t answer_size = unknown_size;
+    if (answer) {
+        const payload_measure measured = measure_payload(*answer, options_.bounds.max_payload_bytes, options_.bounds.max_payload_depth);
+        if (measured.size > options_.bounds.max_payload_bytes)
+            answer = tl::make_unexpected(size_error(t.resource));
+        else if (measured.too_deep)
+            answer = make_error(errors::data_limit_exceeded, "The state/task '" + t.resource + "' returned a result nested more than " +
+                                                                 std::to_string(options_.bounds.max_payload_depth) +
+                                                                 " levels deep (limits::max_payload_depth).");
+        else
+            answer_size = measured.size;
+    }
     const task_family_events events = resource.events();
     if (!was_started) {
         // An activity answered without saying which worker took it.
@@ -415,7 +425,7 @@ STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, 
     if (metrics_) count_task(*f, t, task_phase::succeeded);
     if (traced(*f->exec)) trace_attempt_ended(*f, t, nullptr);
 
-    resume(f, s, complete_state(f, s, std::move(*answer), t.result_selector, t.result_path));
+    resume(f, s, complete_state(f, s, std::move(*answer), t.result_selector, t.result_path, answer_size));
 }
 
 STEPFN_INLINE void engine_core::on_task_submitted(const std::shared_ptr<frame>& f, std::uint64_t generation, json response) {
