@@ -16,6 +16,7 @@
 
 #include <stepfn/config.hpp>
 #include <stepfn/history/event.hpp>
+#include <stepfn/history/event_parts.hpp>
 #include <stepfn/history/history_sink.hpp>
 
 namespace stepfn {
@@ -35,9 +36,15 @@ namespace stepfn {
 class memory_sink final : public history_sink {
 public:
     bool keeps_deferred() const noexcept override { return true; }
+    bool keeps_parts() const noexcept override { return true; }
 
     void record(std::string_view execution_arn, const history_event& event) override { keep(execution_arn, event); }
     void take(std::string_view execution_arn, history_event&& event) override { keep(execution_arn, std::move(event)); }
+    void record_parts(std::string_view execution_arn, const event_parts& event) override {
+        if (!event.credentials.is_null()) return keep(execution_arn, to_event(event));
+        std::lock_guard<std::mutex> lock(mutex_);
+        keep_parts(execution_arn, event, event, event.name, event.text, event.arn);
+    }
 
     // One execution's events, in the order they were recorded; empty for an unknown ARN.
     std::vector<history_event> events(std::string_view execution_arn) const {
@@ -140,40 +147,60 @@ private:
     }
 
     // Copies a deferred event's parts into text_ (its text once when the last event showed the
-    // same one); keeps any other event whole. Undoes what it added if it cannot link the event.
+    // same one); keeps any other event whole.
     template <class Event>
     void keep(std::string_view execution_arn, Event&& event) {
         std::lock_guard<std::mutex> lock(mutex_);
-        const std::size_t chars = text_.size();
+        const deferred_details& parts = event.deferred;
+        if (event.is_deferred() && parts.credentials.is_null())
+            return keep_parts(execution_arn, parts, event, parts.name, parts.text, parts.arn);
         kept_event kept;
+        head(kept, event);
+        kept.whole = true;
+        kept.at = whole_.size();
+        whole_.push_back(std::forward<Event>(event));
+        append(execution_arn, kept, text_.size());
+    }
+
+    template <class Head>
+    static void head(kept_event& kept, const Head& event) noexcept {
         kept.id = event.id;
         kept.previous_event_id = event.previous_event_id;
         kept.timestamp = event.timestamp;
         kept.type = event.type;
-        const deferred_details& parts = event.deferred;
-        if (event.is_deferred() && parts.credentials.is_null()) {
-            kept.at = chars;
-            kept.name_size = parts.name.size();
-            kept.arn_size = parts.arn.size();
-            text_.append(parts.name).append(parts.arn);
-            kept.has_text = parts.text != nullptr;
-            if (kept.has_text && parts.text != last_text_) {
-                last_at_ = text_.size();
-                text_.append(*parts.text);
-                last_text_ = parts.text;
-            }
-            if (kept.has_text) {
-                kept.text_at = last_at_;
-                kept.text_size = parts.text->size();
-            }
-            kept.timeout = parts.timeout;
-            kept.heartbeat = parts.heartbeat;
-            kept.bare = parts.bare;
-        } else {
-            kept.whole = true;
-            kept.at = whole_.size();
-            whole_.push_back(std::forward<Event>(event));
+    }
+
+    // `parts` has timeout, heartbeat and bare (history_event::deferred or event_parts); `event`
+    // the id, link, time and type.
+    template <class Parts, class Head>
+    void keep_parts(std::string_view execution_arn, const Parts& parts, const Head& event, std::string_view name,
+                    const std::shared_ptr<const std::string>& text, std::string_view arn) {
+        const std::size_t chars = text_.size();
+        kept_event kept;
+        head(kept, event);
+        kept.at = chars;
+        kept.name_size = name.size();
+        kept.arn_size = arn.size();
+        text_.append(name).append(arn);
+        kept.has_text = text != nullptr;
+        if (kept.has_text && text != last_text_) {
+            last_at_ = text_.size();
+            text_.append(*text);
+            last_text_ = text;
         }
+        if (kept.has_text) {
+            kept.text_at = last_at_;
+            kept.text_size = text->size();
+        }
+        kept.timeout = parts.timeout;
+        kept.heartbeat = parts.heartbeat;
+        kept.bare = parts.bare;
+        append(execution_arn, kept, chars);
+    }
+
+    // Stores the record and links it to its execution; undoes what the caller added to text_ (from
+    // `chars` on) and whole_ if it cannot.
+    void append(std::string_view execution_arn, const kept_event& kept, std::size_t chars) {
 #if STEPFN_HAS_EXCEPTIONS
         const std::size_t events = log_.size();
         try {
@@ -187,6 +214,7 @@ private:
             throw;
         }
 #else
+        (void)chars;
         log_.push_back(kept);  // without exceptions, running out of memory ends the process
         link(execution_arn);
 #endif

@@ -73,7 +73,7 @@ STEPFN_INLINE outcome engine_core::execute_state(const std::shared_ptr<frame>& f
     // AWS links the first state's Entered event to nothing (previousEventId 0).
     emit(*f->exec, f->prev_event, entered_events[static_cast<int>(s.type())],
          [&] {
-             deferred_details parts;
+             event_parts parts;
              parts.name = s.name;
              // An input that is still the execution's shows as the caller spelled it.
              const std::string& given = f->exec->given_input;
@@ -225,7 +225,12 @@ STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, cons
         return text;
     };
     if (!assigns && s.type() != state_type::fail) {
-        emit(*f->exec, f->prev_event, exited, [&] { return deferred_details{s.name, output_text()}; });
+        emit(*f->exec, f->prev_event, exited, [&] {
+            event_parts parts;
+            parts.name = s.name;
+            parts.text = output_text();
+            return parts;
+        });
     } else {
         emit(*f->exec, f->prev_event, exited, [&] {
             json details = json::object();

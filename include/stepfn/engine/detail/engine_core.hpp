@@ -37,6 +37,7 @@
 #include <stepfn/engine/options.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/history/event.hpp>
+#include <stepfn/history/event_parts.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/model/state_machine.hpp>
 #include <stepfn/observe/metrics.hpp>
@@ -120,7 +121,7 @@ private:
     template <class Details>
     void emit(execution_record& rec, std::int64_t& prev, event_type type, Details&& details, bool link = true);
     // ExecutionStarted's parts: the input's text and the role (the engine's when `role` is empty).
-    deferred_details execution_started_parts(std::shared_ptr<const std::string> input_text, const std::string& role) const;
+    event_parts execution_started_parts(std::shared_ptr<const std::string> input_text, const std::string& role) const;
 
     // ---- controller.hpp: the only code that applies outcomes and moves frames ---------------
     void launch(const std::shared_ptr<frame>& f);      // posts a new frame's first run

@@ -302,7 +302,7 @@ STEPFN_INLINE void engine_core::end_execution(const std::shared_ptr<execution_re
     if (status == execution_status::succeeded) {
         emit(*rec, prev, final_events[static_cast<int>(status)],
              [&] {
-                 deferred_details parts;
+                 event_parts parts;
                  parts.text = output_text ? std::move(output_text) : std::make_shared<const std::string>(json_text(output));
                  return parts;
              });

@@ -146,7 +146,7 @@ STEPFN_INLINE void engine_core::emit_task_started(frame& f, resource_names& reso
     const event_type started = resource.events().started;
     if (resource.family() == task_family::service) return emit(*f.exec, f.prev_event, started, [&] { return resource.base_details(); });
     emit(*f.exec, f.prev_event, started, [] {
-        deferred_details parts;
+        event_parts parts;
         parts.bare = true;
         return parts;
     });
@@ -251,7 +251,7 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
     } else {
         // {resource, input, ...}: deferred for a sink that keeps events (history_event::deferred).
         emit(*f->exec, f->prev_event, events.scheduled, [&] {
-            deferred_details parts;
+            event_parts parts;
             parts.arn = t.resource;
             parts.text = shares_entered ? entered_text : std::make_shared<const std::string>(json_text(task_input));
             parts.timeout = timeout;
@@ -401,7 +401,7 @@ STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, 
         // {output, outputDetails} only: deferred for a sink that keeps events (history_event::deferred).
         emit(*f->exec, f->prev_event, events.succeeded,
              [&] {
-                 deferred_details parts;
+                 event_parts parts;
                  parts.text = std::make_shared<const std::string>(json_text(*answer));
                  return parts;
              });
