@@ -21,6 +21,9 @@ namespace stepfn {
 struct event_parts {
     std::int64_t id = 0;
     std::int64_t previous_event_id = 0;
+    // Names the execution: events with the same nonzero number belong to the same execution
+    // (the number is unique in the process), so a sink need not compare ARNs to know it.
+    std::uint64_t execution = 0;
     std::chrono::system_clock::time_point timestamp;
     event_type type = event_type::execution_started;
     std::string_view name;                    // the state's (Entered and Exited events only)

@@ -43,7 +43,7 @@ public:
     void record_parts(std::string_view execution_arn, const event_parts& event) override {
         if (!event.credentials.is_null()) return keep(execution_arn, to_event(event));
         std::lock_guard<std::mutex> lock(mutex_);
-        keep_parts(execution_arn, event, event, event.name, event.text, event.arn);
+        keep_parts(execution_arn, event.execution, event, event, event.name, event.text, event.arn);
     }
 
     // One execution's events, in the order they were recorded; empty for an unknown ARN.
@@ -95,6 +95,7 @@ public:
         last_text_.reset();
         used_ = 0;
         last_ = npos;
+        last_serial_ = 0;
         std::fill(slots_.begin(), slots_.end(), std::size_t{0});
     }
 
@@ -153,123 +154,134 @@ private:
         std::lock_guard<std::mutex> lock(mutex_);
         const deferred_details& parts = event.deferred;
         if (event.is_deferred() && parts.credentials.is_null())
-            return keep_parts(execution_arn, parts, event, parts.name, parts.text, parts.arn);
-        kept_event kept;
-        head(kept, event);
-        kept.whole = true;
-        kept.at = whole_.size();
-        whole_.push_back(std::forward<Event>(event));
-        append(execution_arn, kept, text_.size());
+            return keep_parts(execution_arn, 0, parts, event, parts.name, parts.text, parts.arn);
+        undoable([&] {
+            whole_.push_back(std::forward<Event>(event));
+            kept_event& kept = head(whole_.back());
+            kept.whole = true;
+            kept.at = whole_.size() - 1;
+            link(execution_arn, 0);
+        });
     }
 
+    // `parts` has timeout, heartbeat and bare (history_event::deferred or event_parts); `event`
+    // the id, link, time and type; `serial` is event_parts::execution (0: unknown).
+    template <class Parts, class Head>
+    void keep_parts(std::string_view execution_arn, std::uint64_t serial, const Parts& parts, const Head& event,
+                    std::string_view name, const std::shared_ptr<const std::string>& text, std::string_view arn) {
+        undoable([&] {
+            // Filled in place: a record built aside and copied in stalls on its own stores.
+            kept_event& kept = head(event);
+            kept.at = text_.size();
+            kept.name_size = name.size();
+            kept.arn_size = arn.size();
+            if (!name.empty()) text_.append(name);
+            if (!arn.empty()) text_.append(arn);
+            kept.has_text = text != nullptr;
+            if (kept.has_text && text != last_text_) {
+                last_at_ = text_.size();
+                text_.append(*text);
+                last_text_ = text;
+            }
+            if (kept.has_text) {
+                kept.text_at = last_at_;
+                kept.text_size = text->size();
+            }
+            kept.timeout = parts.timeout;
+            kept.heartbeat = parts.heartbeat;
+            kept.bare = parts.bare;
+            link(execution_arn, serial);
+        });
+    }
+
+    // A new record with the event's id, link, time and type.
     template <class Head>
-    static void head(kept_event& kept, const Head& event) noexcept {
+    kept_event& head(const Head& event) {
+        kept_event& kept = log_.emplace_back();
         kept.id = event.id;
         kept.previous_event_id = event.previous_event_id;
         kept.timestamp = event.timestamp;
         kept.type = event.type;
+        return kept;
     }
 
-    // `parts` has timeout, heartbeat and bare (history_event::deferred or event_parts); `event`
-    // the id, link, time and type.
-    template <class Parts, class Head>
-    void keep_parts(std::string_view execution_arn, const Parts& parts, const Head& event, std::string_view name,
-                    const std::shared_ptr<const std::string>& text, std::string_view arn) {
-        const std::size_t chars = text_.size();
-        kept_event kept;
-        head(kept, event);
-        kept.at = chars;
-        kept.name_size = name.size();
-        kept.arn_size = arn.size();
-        text_.append(name).append(arn);
-        kept.has_text = text != nullptr;
-        if (kept.has_text && text != last_text_) {
-            last_at_ = text_.size();
-            text_.append(*text);
-            last_text_ = text;
-        }
-        if (kept.has_text) {
-            kept.text_at = last_at_;
-            kept.text_size = text->size();
-        }
-        kept.timeout = parts.timeout;
-        kept.heartbeat = parts.heartbeat;
-        kept.bare = parts.bare;
-        append(execution_arn, kept, chars);
-    }
-
-    // Stores the record and links it to its execution; undoes what the caller added to text_ (from
-    // `chars` on) and whole_ if it cannot.
-    void append(std::string_view execution_arn, const kept_event& kept, std::size_t chars) {
+    // Runs `keep`; if it throws, takes back what it added to log_, whole_ and text_.
+    template <class Keep>
+    void undoable(Keep&& keep) {
 #if STEPFN_HAS_EXCEPTIONS
         const std::size_t events = log_.size();
+        const std::size_t wholes = whole_.size();
+        const std::size_t chars = text_.size();
         try {
-            log_.push_back(kept);
-            link(execution_arn);
+            keep();
         } catch (...) {
             log_.resize(events);
-            if (kept.whole) whole_.pop_back();
+            while (whole_.size() > wholes) whole_.pop_back();
             text_.resize(chars);
-            if (kept.has_text && last_at_ >= chars) last_text_.reset();  // its text was just copied
+            if (last_text_ && last_at_ >= chars) last_text_.reset();  // its text was just copied
             throw;
         }
 #else
-        (void)chars;
-        log_.push_back(kept);  // without exceptions, running out of memory ends the process
-        link(execution_arn);
+        keep();  // without exceptions, running out of memory ends the process
 #endif
     }
 
     static std::size_t hash_of(std::string_view arn) noexcept { return std::hash<std::string_view>{}(arn); }
 
     // Appends the event just stored to its execution's chain.
-    void link(std::string_view execution_arn) {
+    void link(std::string_view execution_arn, std::uint64_t serial) {
         const std::size_t index = log_.size() - 1;
-        execution_entry& execution = executions_[entry_for(execution_arn)];
+        execution_entry& execution = executions_[entry_for(execution_arn, serial)];
         if (execution.count++ == 0) execution.first = index;
         else log_[execution.last].next = index;
         execution.last = index;
     }
 
-    // Events come in runs from the same execution, so the last one is tried first.
-    std::size_t entry_for(std::string_view execution_arn) {
-        if (last_ != npos && executions_[last_].arn == execution_arn) return last_;
-        std::size_t at = find(execution_arn);
-        if (at == npos) at = add(execution_arn);
+    // Events come in runs from the same execution, so the last one is tried first: by the
+    // engine's number for it when there is one, else by its ARN.
+    std::size_t entry_for(std::string_view execution_arn, std::uint64_t serial) {
+        if (last_ != npos && (serial != 0 ? serial == last_serial_ : executions_[last_].arn == execution_arn))
+            return last_;
+        const std::size_t hash = hash_of(execution_arn);
+        std::size_t at = find(execution_arn, hash);
+        if (at == npos) at = add(execution_arn, hash);
         last_ = at;
+        last_serial_ = serial;
         return at;
     }
 
-    std::size_t find(std::string_view execution_arn) const {
+    std::size_t find(std::string_view execution_arn) const { return find(execution_arn, hash_of(execution_arn)); }
+
+    std::size_t find(std::string_view execution_arn, std::size_t hash) const {
         if (slots_.empty()) return npos;
         const std::size_t mask = slots_.size() - 1;
-        for (std::size_t i = hash_of(execution_arn) & mask;; i = (i + 1) & mask) {
+        for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
             if (slots_[i] == 0) return npos;
             if (executions_[slots_[i] - 1].arn == execution_arn) return slots_[i] - 1;
         }
     }
 
-    std::size_t add(std::string_view execution_arn) {
+    std::size_t add(std::string_view execution_arn, std::size_t hash) {
         if ((used_ + 1) * 2 > slots_.size()) rehash(slots_.empty() ? 64 : slots_.size() * 2);
         if (used_ == executions_.size()) executions_.emplace_back();
         execution_entry& execution = executions_[used_];
         execution.arn.assign(execution_arn.data(), execution_arn.size());  // reuses a cleared entry's buffer
         execution.first = execution.last = npos;
         execution.count = 0;
-        place(used_);
+        place(used_, hash);
         return used_++;
     }
 
-    void place(std::size_t at) noexcept {
+    void place(std::size_t at, std::size_t hash) noexcept {
         const std::size_t mask = slots_.size() - 1;
-        std::size_t i = hash_of(executions_[at].arn) & mask;
+        std::size_t i = hash & mask;
         while (slots_[i] != 0) i = (i + 1) & mask;
         slots_[i] = at + 1;
     }
 
     void rehash(std::size_t size) {
         slots_.assign(size, 0);
-        for (std::size_t at = 0; at < used_; ++at) place(at);
+        for (std::size_t at = 0; at < used_; ++at) place(at, hash_of(executions_[at].arn));
     }
 
     mutable std::mutex mutex_;
@@ -281,6 +293,7 @@ private:
     std::vector<execution_entry> executions_;    // in order of their first event; the first used_ are live
     std::size_t used_ = 0;
     std::size_t last_ = npos;                    // the execution of the last event recorded
+    std::uint64_t last_serial_ = 0;              // its event_parts::execution, 0: unknown
     std::vector<std::size_t> slots_;             // open addressing: 1 + an index into executions_, 0 empty
 };
 

@@ -46,6 +46,12 @@ struct variable_scope {
     }
 };
 
+// A number for each execution record, unique in the process (event_parts::execution).
+inline std::uint64_t next_history_serial() noexcept {
+    static std::atomic<std::uint64_t> serial{0};
+    return serial.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
 struct execution_record {
     explicit execution_record(state_machine m) : machine(std::move(m)) {}
 
@@ -76,6 +82,7 @@ struct execution_record {
     // of its own so that it does not slow down readers of the fields around it.
     alignas(64) std::atomic<std::int64_t> event_count{0};
     alignas(64) std::mutex history_mutex;
+    const std::uint64_t history_serial = next_history_serial();  // next to the lock emit() takes
 
     mutable std::mutex mutex;
     std::condition_variable finished;

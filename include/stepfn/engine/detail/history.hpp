@@ -56,6 +56,7 @@ void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type typ
             std::lock_guard<std::mutex> lock(rec.history_mutex);  // ids, times and order agree
             event.id = rec.event_count.fetch_add(1) + 1;
             event.previous_event_id = previous;
+            event.execution = rec.history_serial;
             event.timestamp = clock_->now();
             prev = event.id;
             if (own) deliver_quietly([&] { own->record_parts(rec.arn, event); });
