@@ -19,14 +19,15 @@
 
 namespace stepfn::detail {
 
-// Writes into a string sized ahead (from the caller's size, else a guess) through a cursor:
+// Appends to a string sized ahead (from the caller's size, else a guess) through a cursor:
 // std::string::push_back is an out-of-line call per character.
 class json_text_writer {
 public:
     json_text_writer(std::string& out, std::size_t expected) : out_(out) {
-        out_.resize(expected < 16 ? 16 : expected);
-        at_ = out_.data();
-        end_ = at_ + out_.size();
+        const std::size_t start = out_.size();
+        out_.resize(start + (expected < 16 ? 16 : expected));
+        at_ = out_.data() + start;
+        end_ = out_.data() + out_.size();
     }
     // Shrinks the string to what was written.
     void finish() { out_.resize(static_cast<std::size_t>(at_ - out_.data())); }
@@ -174,13 +175,17 @@ private:
     char* end_ = nullptr;
 };
 
-// `size_hint`: the text's length when the caller knows it (frame::input_size), so the string
-// is allocated once.
-inline std::string json_text(const json& value, std::size_t size_hint = unknown_size) {
-    std::string out;
+// Appends the text to `out` (a history sink's own storage). `size_hint`: the text's length
+// when the caller knows it (frame::input_size), so the string grows once.
+inline void append_json_text(std::string& out, const json& value, std::size_t size_hint = unknown_size) {
     json_text_writer writer(out, size_hint != unknown_size ? size_hint : value.is_structured() ? 128 : 16);
     writer.value(value, 0);
     writer.finish();
+}
+
+inline std::string json_text(const json& value, std::size_t size_hint = unknown_size) {
+    std::string out;
+    append_json_text(out, value, size_hint);
     return out;
 }
 

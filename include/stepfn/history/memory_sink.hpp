@@ -43,7 +43,15 @@ public:
     void record_parts(std::string_view execution_arn, const event_parts& event) override {
         if (!event.credentials.is_null()) return keep(execution_arn, to_event(event));
         std::lock_guard<std::mutex> lock(mutex_);
-        keep_parts(execution_arn, event.execution, event, event, event.name, event.text, event.arn);
+        keep_parts(execution_arn, event.execution, event, event, event.name, event.arn, event.text || event.payload, [&] {
+            // The engine names a text that several events show; a text without a name is compared
+            // by its pointer, which last_text_ keeps alive.
+            if (event.text_id != 0 ? event.text_id == last_text_id_ : event.text && event.text == last_text_) return false;
+            append_text(text_, event);  // a payload is written here, not made as a string first
+            last_text_ = event.text;
+            last_text_id_ = event.text_id;
+            return true;
+        });
     }
 
     // One execution's events, in the order they were recorded; empty for an unknown ARN.
@@ -93,6 +101,7 @@ public:
         whole_.clear();
         text_.clear();
         last_text_.reset();
+        last_text_id_ = 0;
         used_ = 0;
         last_ = npos;
         last_serial_ = 0;
@@ -154,7 +163,13 @@ private:
         std::lock_guard<std::mutex> lock(mutex_);
         const deferred_details& parts = event.deferred;
         if (event.is_deferred() && parts.credentials.is_null())
-            return keep_parts(execution_arn, 0, parts, event, parts.name, parts.text, parts.arn);
+            return keep_parts(execution_arn, 0, parts, event, parts.name, parts.arn, parts.text != nullptr, [&] {
+                if (parts.text == last_text_) return false;
+                text_.append(*parts.text);
+                last_text_ = parts.text;
+                last_text_id_ = 0;
+                return true;
+            });
         undoable([&] {
             whole_.push_back(std::forward<Event>(event));
             kept_event& kept = head(whole_.back());
@@ -165,10 +180,12 @@ private:
     }
 
     // `parts` has timeout, heartbeat and bare (history_event::deferred or event_parts); `event`
-    // the id, link, time and type; `serial` is event_parts::execution (0: unknown).
-    template <class Parts, class Head>
+    // the id, link, time and type; `serial` is event_parts::execution (0: unknown). `copy`
+    // appends the text to text_ and says true, or says false when the last text copied is the
+    // same.
+    template <class Parts, class Head, class Copy>
     void keep_parts(std::string_view execution_arn, std::uint64_t serial, const Parts& parts, const Head& event,
-                    std::string_view name, const std::shared_ptr<const std::string>& text, std::string_view arn) {
+                    std::string_view name, std::string_view arn, bool has_text, Copy&& copy) {
         undoable([&] {
             // Filled in place: a record built aside and copied in stalls on its own stores.
             kept_event& kept = head(event);
@@ -177,15 +194,15 @@ private:
             kept.arn_size = arn.size();
             if (!name.empty()) text_.append(name);
             if (!arn.empty()) text_.append(arn);
-            kept.has_text = text != nullptr;
-            if (kept.has_text && text != last_text_) {
-                last_at_ = text_.size();
-                text_.append(*text);
-                last_text_ = text;
-            }
-            if (kept.has_text) {
+            kept.has_text = has_text;
+            if (has_text) {
+                const std::size_t at = text_.size();
+                if (copy()) {
+                    last_at_ = at;
+                    last_size_ = text_.size() - at;
+                }
                 kept.text_at = last_at_;
-                kept.text_size = text->size();
+                kept.text_size = last_size_;
             }
             kept.timeout = parts.timeout;
             kept.heartbeat = parts.heartbeat;
@@ -218,7 +235,10 @@ private:
             log_.resize(events);
             while (whole_.size() > wholes) whole_.pop_back();
             text_.resize(chars);
-            if (last_text_ && last_at_ >= chars) last_text_.reset();  // its text was just copied
+            if (last_at_ >= chars) {  // its text was just copied
+                last_text_.reset();
+                last_text_id_ = 0;
+            }
             throw;
         }
 #else
@@ -288,8 +308,12 @@ private:
     std::vector<kept_event> log_;                // arrival order
     std::vector<history_event> whole_;           // the events kept whole
     std::string text_;                           // the deferred events' parts
-    std::shared_ptr<const std::string> last_text_;  // the last text copied into text_, at last_at_
+    // The last text copied into text_, at last_at_ (last_size_ characters): its pointer (kept
+    // alive, so that no other text has it) or the engine's id for it (event_parts::text_id).
+    std::shared_ptr<const std::string> last_text_;
+    std::uint64_t last_text_id_ = 0;
     std::size_t last_at_ = 0;
+    std::size_t last_size_ = 0;
     std::vector<execution_entry> executions_;    // in order of their first event; the first used_ are live
     std::size_t used_ = 0;
     std::size_t last_ = npos;                    // the execution of the last event recorded

@@ -37,6 +37,7 @@
 #include <stepfn/engine/options.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/history/event.hpp>
+#include <stepfn/engine/detail/history_text.hpp>
 #include <stepfn/history/event_parts.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/model/state_machine.hpp>
@@ -148,7 +149,7 @@ private:
     void end_from_outside(const std::shared_ptr<execution_record>& rec, execution_status status, error e);
     // output_text: the output's text when the last state's Exited event made it.
     void end_execution(const std::shared_ptr<execution_record>& rec, execution_status status, json output, error e,
-                       std::shared_ptr<const std::string> output_text = nullptr);
+                       history_text output_text = history_text());
     void publish_end(const std::shared_ptr<execution_record>& rec, execution_status status, json output, error e);
     void abort_frame(const std::shared_ptr<frame>& f);
     result<std::shared_ptr<task_attempt>> find_attempt(std::string_view token);

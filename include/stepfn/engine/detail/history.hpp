@@ -47,11 +47,13 @@ void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type typ
     }
     history_sink* const own = rec.sink.get();
     history_sink* const shared = options_.history.get();
-    constexpr bool parts = std::is_same_v<std::decay_t<decltype(details())>, event_parts>;
+    // `details(made)` gives the parts: `made` asks for payload texts made, else the sinks write
+    // them from the values (event_parts::payload).
+    constexpr bool parts = std::is_invocable_v<Details&, bool>;
     if constexpr (parts) {
         // A sink that takes parts gets views of the engine's strings: no event made or destroyed.
         if (!rec.durable && (!own || own->keeps_parts()) && (!shared || shared->keeps_parts())) {
-            event_parts event = details();
+            event_parts event = details(false);
             event.type = type;
             std::lock_guard<std::mutex> lock(rec.history_mutex);  // ids, times and order agree
             event.id = rec.event_count.fetch_add(1) + 1;
@@ -72,8 +74,10 @@ void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type typ
         } else {
             // An event stays deferred only when every receiver keeps it so.
             const bool deferred = !rec.durable && (!own || own->keeps_deferred()) && (!shared || shared->keeps_deferred());
-            event_parts p = details();
+            event_parts p = details(true);
             p.type = type;
+            if (!p.text && p.payload)  // a text named by an event that went to a sink taking parts
+                p.text = std::make_shared<const std::string>(json_text(*p.payload, p.payload_size ? p.payload_size : unknown_size));
             if (!deferred) return history_event{0, 0, {}, type, details_of(p), deferred_details{}};
             return history_event{0, 0, {}, type, json(),
                                  deferred_details{std::string(p.name), std::move(p.text), std::string(p.arn), p.timeout,
