@@ -357,6 +357,44 @@ TEST_CASE("memory_sink takes events in parts: found by the execution's number, o
     CHECK(p2[4].details.contains("taskCredentials"));
 }
 
+TEST_CASE("memory_sink writes a payload handed as a value, once per text id", "[history]") {
+    stepfn::memory_sink sink;
+    const std::string arn = "arn:aws:states:us-east-1:123456789012:execution:m:v";
+    const json output = json{{"s", "tab\tquote\"caf\xc3\xa9"}, {"n", -3}, {"f", 1.5}, {"a", json::array({nullptr, true})}};
+    const json other = json{{"x", 1}};
+    auto event = [&](std::int64_t id, stepfn::event_type type, const json& value, std::uint64_t text_id) {
+        stepfn::event_parts e;
+        e.id = id;
+        e.previous_event_id = id - 1;
+        e.execution = 77;
+        e.type = type;
+        e.name = "S";
+        e.payload = &value;
+        e.payload_size = id == 1 ? 0 : dumped(value).size();  // a size known, or not
+        e.text_id = text_id;
+        return e;
+    };
+    std::string appended = "before:";
+    stepfn::append_text(appended, event(1, stepfn::event_type::pass_state_exited, output, 5));
+    CHECK(appended == "before:" + dumped(output));
+    // Exited and the next Entered share an id; an event between them with another text, then
+    // the id again (written again: the sink compares with the last text only); a text with no id.
+    sink.record_parts(arn, event(1, stepfn::event_type::pass_state_exited, output, 5));
+    sink.record_parts(arn, event(2, stepfn::event_type::pass_state_entered, output, 5));
+    sink.record_parts(arn, event(3, stepfn::event_type::lambda_function_succeeded, other, 0));
+    sink.record_parts(arn, event(4, stepfn::event_type::pass_state_exited, output, 5));
+    sink.record_parts(arn, event(5, stepfn::event_type::execution_succeeded, other, 0));
+    const auto events = sink.events(arn);
+    REQUIRE(events.size() == 5);
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        const json& value = i == 2 || i == 4 ? other : output;
+        const char* key = events[i].type == stepfn::event_type::pass_state_entered ? "input" : "output";
+        CHECK(events[i].details[key] == dumped(value));
+        CHECK(dumped(events[i].details) ==
+              dumped(stepfn::details_of(event(events[i].id, events[i].type, value, 0))));
+    }
+}
+
 TEST_CASE("the engine numbers each execution's events for a sink that takes parts", "[history][engine]") {
     const auto machine = load(R"({"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Wait","Seconds":1,"End":true}}})");
     stepfn::manual_executor executor;

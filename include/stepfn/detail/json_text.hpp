@@ -23,10 +23,9 @@ namespace stepfn::detail {
 // std::string::push_back is an out-of-line call per character.
 class json_text_writer {
 public:
-    json_text_writer(std::string& out, std::size_t expected) : out_(out) {
-        const std::size_t start = out_.size();
-        out_.resize(start + (expected < 16 ? 16 : expected));
-        at_ = out_.data() + start;
+    json_text_writer(std::string& out, std::size_t expected) : out_(out), start_(out.size()) {
+        out_.resize(start_ + (expected < 16 ? 16 : expected));
+        at_ = out_.data() + start_;
         end_ = out_.data() + out_.size();
     }
     // Shrinks the string to what was written.
@@ -163,14 +162,16 @@ private:
         }
         }
     }
+    // Doubles what this text has, not the string it is appended to (a sink's whole buffer).
     void grow(std::size_t n) {
         const auto used = static_cast<std::size_t>(at_ - out_.data());
-        out_.resize((std::max)(out_.size() * 2, used + n));
+        out_.resize(used + (std::max)(n, (std::max)(used - start_, std::size_t{16})));
         at_ = out_.data() + used;
         end_ = out_.data() + out_.size();
     }
 
     std::string& out_;
+    std::size_t start_;  // where this text begins in out_
     char* at_ = nullptr;
     char* end_ = nullptr;
 };
