@@ -22,16 +22,18 @@
 namespace stepfn {
 
 // Keeps every event in memory: the sink for tests and for hosts that show a run's history
-// themselves. Thread-safe; readers get copies, so they never race the engine. It keeps the
-// engine's deferred events as parts (a state's name, the payload text, an ARN) and builds their
-// details when they are read: the copies it returns always have `details`.
+// themselves. Thread-safe; readers get copies, so they never race the engine. It takes the
+// engine's deferred events as parts (keeps_parts: a state's name, the payload, an ARN), keeps
+// them so and builds their details when they are read: the copies it returns always have
+// `details`.
 //
 // Storage is one vector of fixed-size records, each linked to the next event of its execution,
-// one buffer holding the parts' characters (a text shared by consecutive events, as a state's
-// output and the next state's input, is copied once), and one entry per execution found
-// through an open-addressed table. Recording allocates nothing once they have grown and keeps
-// none of the engine's texts alive (but the last, to know it again), so they are freed while
-// the execution runs; clear() keeps the storage for the next run and frees nothing per event.
+// one buffer holding the parts' characters (the payload written there as text, once for
+// consecutive events that show the same text, as a state's output and the next state's input),
+// and one entry per execution found through an open-addressed table. Recording allocates
+// nothing once they have grown and keeps none of the engine's strings alive (but the last text
+// of an event recorded whole or deferred, to know it again); clear() keeps the storage for the
+// next run and frees nothing per event.
 // Events with credentials or built details are kept whole, aside.
 class memory_sink final : public history_sink {
 public:

@@ -57,6 +57,12 @@ inline void show(event_parts& parts, const history_text& text, const json& value
     }
 }
 
+// `value`'s text for an event that shares it with no other: made, or written by the sinks.
+inline void show_once(event_parts& parts, bool made, const json& value) {
+    if (made) parts.text = std::make_shared<const std::string>(json_text(value));
+    else parts.payload = &value;
+}
+
 } // namespace stepfn::detail
 
 #endif

@@ -306,8 +306,7 @@ STEPFN_INLINE void engine_core::end_execution(const std::shared_ptr<execution_re
              [&](bool made) {
                  event_parts parts;
                  if (output_text) show(parts, output_text, output, unknown_size);
-                 else if (made) parts.text = std::make_shared<const std::string>(json_text(output));
-                 else parts.payload = &output;
+                 else show_once(parts, made, output);
                  return parts;
              });
     } else {

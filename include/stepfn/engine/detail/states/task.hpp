@@ -254,7 +254,7 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
             event_parts parts;
             parts.arn = t.resource;
             if (shares_entered) show(parts, entered_text, task_input, f->input_size);
-            else show(parts, new_history_text(made, task_input, unknown_size), task_input, unknown_size);
+            else show_once(parts, made, task_input);
             parts.timeout = timeout;
             if (resource.family() != task_family::lambda) parts.heartbeat = heartbeat;
             if (resource.family() != task_family::activity) parts.credentials = task_credentials(credentials);
@@ -403,8 +403,7 @@ STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, 
         emit(*f->exec, f->prev_event, events.succeeded,
              [&](bool made) {
                  event_parts parts;
-                 if (made) parts.text = std::make_shared<const std::string>(json_text(*answer));
-                 else parts.payload = &*answer;  // shown once: no id
+                 show_once(parts, made, *answer);
                  return parts;
              });
     } else {
