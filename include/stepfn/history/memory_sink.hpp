@@ -32,8 +32,8 @@ namespace stepfn {
 // consecutive events that show the same text, as a state's output and the next state's input),
 // and one entry per execution found through an open-addressed table. Recording allocates
 // nothing once they have grown and keeps none of the engine's strings alive (but the last text
-// of an event recorded whole or deferred, to know it again); clear() keeps the storage for the
-// next run and frees nothing per event.
+// it copied, to know it again); clear() keeps the storage for the next run and frees nothing
+// per event.
 // Events with credentials or built details are kept whole, aside.
 class memory_sink final : public history_sink {
 public:
