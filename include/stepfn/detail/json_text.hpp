@@ -37,7 +37,7 @@ public:
     }
     void put(const char* text, std::size_t n) {
         if (static_cast<std::size_t>(end_ - at_) < n) grow(n);
-        std::memcpy(at_, text, n);
+        copy(at_, text, n);
         at_ += n;
     }
 
@@ -61,21 +61,25 @@ public:
             special = static_cast<unsigned char>(special | (c < 0x20) | (c == '"') | (c == '\\'));
         }
         if (high & 0x80) return dumped(json(s));
-        const bool plain = special == 0;
-        put('"');
-        if (plain) {
-            put(data, size);
-        } else {
-            std::size_t run = 0;  // start of the bytes copied as they are
-            for (std::size_t i = 0; i < size; ++i) {
-                const auto c = static_cast<unsigned char>(data[i]);
-                if (c >= 0x20 && c != '"' && c != '\\') continue;
-                put(data + run, i - run);
-                run = i + 1;
-                escape(c);
-            }
-            put(data + run, size - run);
+        if (special == 0) {
+            // Most keys and strings: room checked once for the quotes and the bytes.
+            if (static_cast<std::size_t>(end_ - at_) < size + 2) grow(size + 2);
+            *at_++ = '"';
+            copy(at_, data, size);
+            at_ += size;
+            *at_++ = '"';
+            return;
         }
+        put('"');
+        std::size_t run = 0;  // start of the bytes copied as they are
+        for (std::size_t i = 0; i < size; ++i) {
+            const auto c = static_cast<unsigned char>(data[i]);
+            if (c >= 0x20 && c != '"' && c != '\\') continue;
+            put(data + run, i - run);
+            run = i + 1;
+            escape(c);
+        }
+        put(data + run, size - run);
         put('"');
     }
 
@@ -146,6 +150,24 @@ public:
     }
 
 private:
+    // Keys, short strings and numbers, most of what a payload holds, copied by two moves that
+    // may overlap instead of a call to memcpy each.
+    static void copy(char* to, const char* from, std::size_t n) noexcept {
+        if (n > 16) {
+            std::memcpy(to, from, n);
+        } else if (n >= 8) {
+            std::memcpy(to, from, 8);
+            std::memcpy(to + n - 8, from + n - 8, 8);
+        } else if (n >= 4) {
+            std::memcpy(to, from, 4);
+            std::memcpy(to + n - 4, from + n - 4, 4);
+        } else if (n != 0) {
+            to[0] = from[0];
+            to[n / 2] = from[n / 2];
+            to[n - 1] = from[n - 1];
+        }
+    }
+
     void escape(unsigned char c) {
         switch (c) {
         case '"': return put("\\\"", 2);
