@@ -11,11 +11,14 @@
 #include <cstdint>
 #include <iterator>
 #include <limits>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <stepfn/detail/json_text.hpp>
@@ -70,12 +73,52 @@ struct collecting_sink final : stepfn::history_sink {
     }
 };
 
-// Runs `definition` twice, once on an engine whose sink keeps deferred events (memory_sink) and
-// once on one whose sink gets every event built, and checks that both read the same history.
+// Keeps events as the engine defers them for a sink written before keeps_parts() (a
+// history_event with `deferred` parts), and builds their details when read.
+struct deferring_sink final : stepfn::history_sink {
+    std::mutex mutex;
+    std::vector<stepfn::history_event> events;
+    bool keeps_deferred() const noexcept override { return true; }
+    void record(std::string_view, const stepfn::history_event& event) override {
+        std::lock_guard<std::mutex> lock(mutex);
+        events.push_back(event);
+    }
+    std::vector<stepfn::history_event> built() {
+        std::lock_guard<std::mutex> lock(mutex);
+        auto out = events;
+        for (auto& event : out) stepfn::materialise(event);
+        return out;
+    }
+};
+
+// Says keeps_parts() but leaves record_parts() to the default, which records the event built.
+struct default_parts_sink final : stepfn::history_sink {
+    std::mutex mutex;
+    std::vector<stepfn::history_event> events;
+    std::vector<std::pair<std::string, std::uint64_t>> executions;  // each deferred event's ARN and number
+    bool keeps_parts() const noexcept override { return true; }
+    void record(std::string_view, const stepfn::history_event& event) override {
+        std::lock_guard<std::mutex> lock(mutex);
+        CHECK_FALSE(event.is_deferred());
+        events.push_back(event);
+    }
+    void record_parts(std::string_view execution_arn, const stepfn::event_parts& event) override {
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            executions.emplace_back(std::string(execution_arn), event.execution);
+        }
+        history_sink::record_parts(execution_arn, event);
+    }
+};
+
+// Runs `definition` on engines whose sinks take parts (memory_sink, and one that leaves
+// record_parts to the default), keep deferred events, or get every event built, and checks
+// that they all read the same history; and with two sinks at once (the execution's and the
+// engine's).
 void same_history(const std::string& definition, json input, std::optional<std::string> input_text = std::nullopt,
                   std::string role_arn = std::string()) {
     const auto machine = load(definition);
-    auto run = [&](std::shared_ptr<stepfn::history_sink> sink) {
+    auto run = [&](std::shared_ptr<stepfn::history_sink> sink, std::shared_ptr<stepfn::history_sink> own = nullptr) {
         stepfn::manual_executor executor;
         stepfn::virtual_clock clock;
         stepfn::engine_options options;
@@ -93,29 +136,60 @@ void same_history(const std::string& definition, json input, std::optional<std::
         start.name = "same";
         start.input_text = input_text;
         start.role_arn = role_arn;
+        start.history = std::move(own);
         auto e = engine.start(machine, input, start);
         REQUIRE(e);
         (void)e->wait();
     };
     auto memory = std::make_shared<stepfn::memory_sink>();
     auto built = std::make_shared<collecting_sink>();
+    auto deferring = std::make_shared<deferring_sink>();
+    auto by_default = std::make_shared<default_parts_sink>();
+    auto both_shared = std::make_shared<stepfn::memory_sink>();
+    auto both_own = std::make_shared<stepfn::memory_sink>();
+    auto mixed_own = std::make_shared<collecting_sink>();
     run(memory);
     run(built);
+    run(deferring);
+    run(by_default);
+    run(both_shared, both_own);  // two sinks that take parts
+    run(memory, mixed_own);      // one that takes parts, one that does not: both get events built
     const auto arns = memory->executions();
     REQUIRE(arns.size() == 1);
     const auto kept = memory->events(arns[0]);
-    REQUIRE(kept.size() == built->events.size());
+    REQUIRE(kept.size() == 2 * built->events.size());  // two runs of the same execution name
     REQUIRE(memory->all().size() == kept.size());
     const json as_json = memory->to_json(arns[0]);
-    for (std::size_t i = 0; i < kept.size(); ++i) {
-        INFO("event " << i + 1 << " " << stepfn::to_string(kept[i].type));
-        CHECK_FALSE(kept[i].is_deferred());
-        CHECK(kept[i].type == built->events[i].type);
-        CHECK(kept[i].id == built->events[i].id);
-        CHECK(kept[i].previous_event_id == built->events[i].previous_event_id);
-        CHECK(dumped(kept[i].details) == dumped(built->events[i].details));
+    const auto same = [&](const std::vector<stepfn::history_event>& events, std::size_t from) {
+        REQUIRE(events.size() >= from + built->events.size());
+        for (std::size_t i = 0; i < built->events.size(); ++i) {
+            INFO("event " << i + 1 << " " << stepfn::to_string(built->events[i].type));
+            const auto& event = events[from + i];
+            CHECK_FALSE(event.is_deferred());
+            CHECK(event.type == built->events[i].type);
+            CHECK(event.id == built->events[i].id);
+            CHECK(event.previous_event_id == built->events[i].previous_event_id);
+            CHECK(event.timestamp == built->events[i].timestamp);
+            CHECK(dumped(event.details) == dumped(built->events[i].details));
+        }
+    };
+    same(kept, 0);
+    same(kept, built->events.size());
+    same(memory->all(), 0);
+    same(deferring->built(), 0);
+    same(by_default->events, 0);
+    same(both_shared->all(), 0);
+    same(both_own->all(), 0);
+    same(mixed_own->events, 0);
+    REQUIRE(by_default->executions.size() <= built->events.size());
+    for (const auto& [arn, number] : by_default->executions) {
+        CHECK(arn == arns[0]);
+        CHECK(number != 0);
+        CHECK(number == by_default->executions[0].second);
+    }
+    for (std::size_t i = 0; i < built->events.size(); ++i) {
+        INFO("event " << i + 1 << " " << stepfn::to_string(built->events[i].type));
         CHECK(dumped(as_json[i]) == dumped(stepfn::to_json(built->events[i])));
-        CHECK(dumped(memory->all()[i].details) == dumped(built->events[i].details));
     }
 }
 
@@ -222,6 +296,130 @@ TEST_CASE("memory_sink keeps each execution's events apart, interleaved, and aft
         CHECK(sink.executions().empty());
         CHECK(sink.events(arns[0]).empty());
     }
+}
+
+TEST_CASE("memory_sink takes events in parts: found by the execution's number, or by its ARN", "[history]") {
+    stepfn::memory_sink sink;
+    CHECK(sink.keeps_parts());
+    const auto arn = [](int x) { return "arn:aws:states:us-east-1:123456789012:execution:m:p" + std::to_string(x); };
+    auto entered = [](std::int64_t id, std::uint64_t execution) {
+        stepfn::event_parts e;
+        e.id = id;
+        e.previous_event_id = id - 1;
+        e.execution = execution;
+        e.timestamp = stepfn::virtual_clock::default_start() + std::chrono::seconds(id);
+        e.type = stepfn::event_type::pass_state_entered;
+        e.name = "S";
+        e.text = std::make_shared<const std::string>("{\"n\":" + std::to_string(id) + "}");
+        return e;
+    };
+    // Three executions interleaved, then p0 again under a new number (a new record for the same
+    // ARN), an event with no number between two of p1's, and a Scheduled event with and without
+    // credentials.
+    for (std::int64_t id = 1; id <= 2; ++id)
+        for (int x = 0; x < 3; ++x) sink.record_parts(arn(x), entered(id, static_cast<std::uint64_t>(x + 1)));
+    sink.record_parts(arn(0), entered(3, 9));
+    sink.record_parts(arn(1), entered(3, 2));
+    sink.record(arn(2), stepfn::to_event(entered(3, 0)));
+    sink.record_parts(arn(1), entered(4, 2));
+    stepfn::event_parts scheduled = entered(4, 3);
+    scheduled.type = stepfn::event_type::lambda_function_scheduled;
+    scheduled.name = {};
+    scheduled.arn = "arn:aws:lambda:us-east-1:123456789012:function:f";
+    scheduled.timeout = 30;
+    sink.record_parts(arn(2), scheduled);
+    scheduled.id = 5;
+    scheduled.credentials = json{{"roleArn", "arn:aws:iam::123456789012:role/r"}};
+    sink.record_parts(arn(2), scheduled);
+
+    REQUIRE(sink.executions().size() == 3);
+    const auto p0 = sink.events(arn(0));
+    const auto p1 = sink.events(arn(1));
+    const auto p2 = sink.events(arn(2));
+    REQUIRE(p0.size() == 3);
+    REQUIRE(p1.size() == 4);
+    REQUIRE(p2.size() == 5);
+    for (const auto* events : {&p0, &p1, &p2})
+        for (std::size_t i = 0; i < 3; ++i) {
+            const auto& e = (*events)[i];
+            CHECK(e.id == static_cast<std::int64_t>(i + 1));
+            CHECK(e.previous_event_id == static_cast<std::int64_t>(i));
+            CHECK(e.timestamp == stepfn::virtual_clock::default_start() + std::chrono::seconds(e.id));
+            CHECK(dumped(e.details) == dumped(stepfn::details_of(entered(e.id, 0))));
+            CHECK(dumped(e.details) == R"({"name":"S","input":"{\"n\":)" + std::to_string(e.id) +
+                                           R"(}","inputDetails":{"truncated":false}})");
+        }
+    CHECK(p1[3].id == 4);
+    CHECK(p2[3].type == stepfn::event_type::lambda_function_scheduled);
+    CHECK(dumped(p2[3].details) == R"({"resource":"arn:aws:lambda:us-east-1:123456789012:function:f","input":"{\"n\":4}",)"
+                                   R"("inputDetails":{"truncated":false},"timeoutInSeconds":30})");
+    CHECK(dumped(p2[4].details) == dumped(stepfn::details_of(scheduled)));
+    CHECK(p2[4].details.contains("taskCredentials"));
+}
+
+TEST_CASE("memory_sink writes a payload handed as a value, once per text id", "[history]") {
+    stepfn::memory_sink sink;
+    const std::string arn = "arn:aws:states:us-east-1:123456789012:execution:m:v";
+    const json output = json{{"s", "tab\tquote\"caf\xc3\xa9"}, {"n", -3}, {"f", 1.5}, {"a", json::array({nullptr, true})}};
+    const json other = json{{"x", 1}};
+    auto event = [&](std::int64_t id, stepfn::event_type type, const json& value, std::uint64_t text_id) {
+        stepfn::event_parts e;
+        e.id = id;
+        e.previous_event_id = id - 1;
+        e.execution = 77;
+        e.type = type;
+        e.name = "S";
+        e.payload = &value;
+        e.payload_size = id == 1 ? 0 : dumped(value).size();  // a size known, or not
+        e.text_id = text_id;
+        return e;
+    };
+    std::string appended = "before:";
+    stepfn::append_text(appended, event(1, stepfn::event_type::pass_state_exited, output, 5));
+    CHECK(appended == "before:" + dumped(output));
+    // Exited and the next Entered share an id; an event between them with another text, then
+    // the id again (written again: the sink compares with the last text only); a text with no id.
+    sink.record_parts(arn, event(1, stepfn::event_type::pass_state_exited, output, 5));
+    sink.record_parts(arn, event(2, stepfn::event_type::pass_state_entered, output, 5));
+    sink.record_parts(arn, event(3, stepfn::event_type::lambda_function_succeeded, other, 0));
+    sink.record_parts(arn, event(4, stepfn::event_type::pass_state_exited, output, 5));
+    sink.record_parts(arn, event(5, stepfn::event_type::execution_succeeded, other, 0));
+    const auto events = sink.events(arn);
+    REQUIRE(events.size() == 5);
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        const json& value = i == 2 || i == 4 ? other : output;
+        const char* key = events[i].type == stepfn::event_type::pass_state_entered ? "input" : "output";
+        CHECK(events[i].details[key] == dumped(value));
+        CHECK(dumped(events[i].details) ==
+              dumped(stepfn::details_of(event(events[i].id, events[i].type, value, 0))));
+    }
+}
+
+TEST_CASE("the engine numbers each execution's events for a sink that takes parts", "[history][engine]") {
+    const auto machine = load(R"({"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Wait","Seconds":1,"End":true}}})");
+    stepfn::manual_executor executor;
+    stepfn::virtual_clock clock;
+    stepfn::engine_options options;
+    auto sink = std::make_shared<default_parts_sink>();
+    options.history = sink;
+    stepfn::basic_engine<stepfn::manual_executor, stepfn::virtual_clock> engine(executor, clock, options);
+    std::vector<stepfn::execution> runs;
+    for (int i = 0; i < 3; ++i) {  // started together: their events interleave at the Wait
+        auto e = engine.start(machine, json::object());
+        REQUIRE(e);
+        runs.push_back(*e);
+    }
+    for (auto& e : runs) (void)e.wait();
+    std::map<std::string, std::set<std::uint64_t>> numbers;
+    std::set<std::uint64_t> all;
+    for (const auto& [arn, number] : sink->executions) {
+        numbers[arn].insert(number);
+        all.insert(number);
+    }
+    REQUIRE(numbers.size() == 3);
+    for (const auto& [arn, seen] : numbers) CHECK(seen.size() == 1);
+    CHECK(all.size() == 3);
+    CHECK(all.count(0) == 0);
 }
 
 TEST_CASE("memory_sink copies the texts it keeps, once for consecutive events that share one", "[history]") {

@@ -19,14 +19,14 @@
 
 namespace stepfn::detail {
 
-// Writes into a string sized ahead (from the caller's size, else a guess) through a cursor:
+// Appends to a string sized ahead (from the caller's size, else a guess) through a cursor:
 // std::string::push_back is an out-of-line call per character.
 class json_text_writer {
 public:
-    json_text_writer(std::string& out, std::size_t expected) : out_(out) {
-        out_.resize(expected < 16 ? 16 : expected);
-        at_ = out_.data();
-        end_ = at_ + out_.size();
+    json_text_writer(std::string& out, std::size_t expected) : out_(out), start_(out.size()) {
+        out_.resize(start_ + (expected < 16 ? 16 : expected));
+        at_ = out_.data() + start_;
+        end_ = out_.data() + out_.size();
     }
     // Shrinks the string to what was written.
     void finish() { out_.resize(static_cast<std::size_t>(at_ - out_.data())); }
@@ -37,7 +37,7 @@ public:
     }
     void put(const char* text, std::size_t n) {
         if (static_cast<std::size_t>(end_ - at_) < n) grow(n);
-        std::memcpy(at_, text, n);
+        copy(at_, text, n);
         at_ += n;
     }
 
@@ -61,21 +61,25 @@ public:
             special = static_cast<unsigned char>(special | (c < 0x20) | (c == '"') | (c == '\\'));
         }
         if (high & 0x80) return dumped(json(s));
-        const bool plain = special == 0;
-        put('"');
-        if (plain) {
-            put(data, size);
-        } else {
-            std::size_t run = 0;  // start of the bytes copied as they are
-            for (std::size_t i = 0; i < size; ++i) {
-                const auto c = static_cast<unsigned char>(data[i]);
-                if (c >= 0x20 && c != '"' && c != '\\') continue;
-                put(data + run, i - run);
-                run = i + 1;
-                escape(c);
-            }
-            put(data + run, size - run);
+        if (special == 0) {
+            // Most keys and strings: room checked once for the quotes and the bytes.
+            if (static_cast<std::size_t>(end_ - at_) < size + 2) grow(size + 2);
+            *at_++ = '"';
+            copy(at_, data, size);
+            at_ += size;
+            *at_++ = '"';
+            return;
         }
+        put('"');
+        std::size_t run = 0;  // start of the bytes copied as they are
+        for (std::size_t i = 0; i < size; ++i) {
+            const auto c = static_cast<unsigned char>(data[i]);
+            if (c >= 0x20 && c != '"' && c != '\\') continue;
+            put(data + run, i - run);
+            run = i + 1;
+            escape(c);
+        }
+        put(data + run, size - run);
         put('"');
     }
 
@@ -146,6 +150,24 @@ public:
     }
 
 private:
+    // Keys, short strings and numbers, most of what a payload holds, copied by two moves that
+    // may overlap instead of a call to memcpy each.
+    static void copy(char* to, const char* from, std::size_t n) noexcept {
+        if (n > 16) {
+            std::memcpy(to, from, n);
+        } else if (n >= 8) {
+            std::memcpy(to, from, 8);
+            std::memcpy(to + n - 8, from + n - 8, 8);
+        } else if (n >= 4) {
+            std::memcpy(to, from, 4);
+            std::memcpy(to + n - 4, from + n - 4, 4);
+        } else if (n != 0) {
+            to[0] = from[0];
+            to[n / 2] = from[n / 2];
+            to[n - 1] = from[n - 1];
+        }
+    }
+
     void escape(unsigned char c) {
         switch (c) {
         case '"': return put("\\\"", 2);
@@ -162,25 +184,31 @@ private:
         }
         }
     }
+    // Doubles what this text has, not the string it is appended to (a sink's whole buffer).
     void grow(std::size_t n) {
         const auto used = static_cast<std::size_t>(at_ - out_.data());
-        out_.resize((std::max)(out_.size() * 2, used + n));
+        out_.resize(used + (std::max)(n, (std::max)(used - start_, std::size_t{16})));
         at_ = out_.data() + used;
         end_ = out_.data() + out_.size();
     }
 
     std::string& out_;
+    std::size_t start_;  // where this text begins in out_
     char* at_ = nullptr;
     char* end_ = nullptr;
 };
 
-// `size_hint`: the text's length when the caller knows it (frame::input_size), so the string
-// is allocated once.
-inline std::string json_text(const json& value, std::size_t size_hint = unknown_size) {
-    std::string out;
+// Appends the text to `out` (a history sink's own storage). `size_hint`: the text's length
+// when the caller knows it (frame::input_size), so the string grows once.
+inline void append_json_text(std::string& out, const json& value, std::size_t size_hint = unknown_size) {
     json_text_writer writer(out, size_hint != unknown_size ? size_hint : value.is_structured() ? 128 : 16);
     writer.value(value, 0);
     writer.finish();
+}
+
+inline std::string json_text(const json& value, std::size_t size_hint = unknown_size) {
+    std::string out;
+    append_json_text(out, value, size_hint);
     return out;
 }
 

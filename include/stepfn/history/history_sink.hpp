@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include <stepfn/history/event.hpp>
+#include <stepfn/history/event_parts.hpp>
 
 namespace stepfn {
 
@@ -22,6 +23,15 @@ public:
     // empty, the parts in history_event::deferred) and calls details_of() or materialise()
     // before anything reads them. Every other sink gets `details` built.
     virtual bool keeps_deferred() const noexcept { return false; }
+    // True for a sink that takes the events the engine would defer through record_parts()
+    // instead (whatever keeps_deferred() says): no history_event made per event, nothing copied
+    // before the sink copies what it keeps. Every other event still comes through record() or
+    // take(), with details built.
+    virtual bool keeps_parts() const noexcept { return false; }
+    // A deferred event, when keeps_parts(). By default it is recorded with its details built.
+    virtual void record_parts(std::string_view execution_arn, const event_parts& event) {
+        record(execution_arn, to_event(event));
+    }
 };
 
 } // namespace stepfn

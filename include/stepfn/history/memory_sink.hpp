@@ -16,28 +16,45 @@
 
 #include <stepfn/config.hpp>
 #include <stepfn/history/event.hpp>
+#include <stepfn/history/event_parts.hpp>
 #include <stepfn/history/history_sink.hpp>
 
 namespace stepfn {
 
 // Keeps every event in memory: the sink for tests and for hosts that show a run's history
-// themselves. Thread-safe; readers get copies, so they never race the engine. It keeps the
-// engine's deferred events as parts (a state's name, the payload text, an ARN) and builds their
-// details when they are read: the copies it returns always have `details`.
+// themselves. Thread-safe; readers get copies, so they never race the engine. It takes the
+// engine's deferred events as parts (keeps_parts: a state's name, the payload, an ARN), keeps
+// them so and builds their details when they are read: the copies it returns always have
+// `details`.
 //
 // Storage is one vector of fixed-size records, each linked to the next event of its execution,
-// one buffer holding the parts' characters (a text shared by consecutive events, as a state's
-// output and the next state's input, is copied once), and one entry per execution found
-// through an open-addressed table. Recording allocates nothing once they have grown and keeps
-// none of the engine's texts alive (but the last, to know it again), so they are freed while
-// the execution runs; clear() keeps the storage for the next run and frees nothing per event.
+// one buffer holding the parts' characters (the payload written there as text, once for
+// consecutive events that show the same text, as a state's output and the next state's input),
+// and one entry per execution found through an open-addressed table. Recording allocates
+// nothing once they have grown and keeps none of the engine's strings alive (but the last text
+// it copied, to know it again); clear() keeps the storage for the next run and frees nothing
+// per event.
 // Events with credentials or built details are kept whole, aside.
 class memory_sink final : public history_sink {
 public:
     bool keeps_deferred() const noexcept override { return true; }
+    bool keeps_parts() const noexcept override { return true; }
 
     void record(std::string_view execution_arn, const history_event& event) override { keep(execution_arn, event); }
     void take(std::string_view execution_arn, history_event&& event) override { keep(execution_arn, std::move(event)); }
+    void record_parts(std::string_view execution_arn, const event_parts& event) override {
+        if (!event.credentials.is_null()) return keep(execution_arn, to_event(event));
+        std::lock_guard<std::mutex> lock(mutex_);
+        keep_parts(execution_arn, event.execution, event, event, event.name, event.arn, event.text || event.payload, [&] {
+            // The engine names a text that several events show; a text without a name is compared
+            // by its pointer, which last_text_ keeps alive.
+            if (event.text_id != 0 ? event.text_id == last_text_id_ : event.text && event.text == last_text_) return false;
+            append_text(text_, event);  // a payload is written here, not made as a string first
+            last_text_ = event.text;
+            last_text_id_ = event.text_id;
+            return true;
+        });
+    }
 
     // One execution's events, in the order they were recorded; empty for an unknown ARN.
     std::vector<history_event> events(std::string_view execution_arn) const {
@@ -86,8 +103,10 @@ public:
         whole_.clear();
         text_.clear();
         last_text_.reset();
+        last_text_id_ = 0;
         used_ = 0;
         last_ = npos;
+        last_serial_ = 0;
         std::fill(slots_.begin(), slots_.end(), std::size_t{0});
     }
 
@@ -140,119 +159,167 @@ private:
     }
 
     // Copies a deferred event's parts into text_ (its text once when the last event showed the
-    // same one); keeps any other event whole. Undoes what it added if it cannot link the event.
+    // same one); keeps any other event whole.
     template <class Event>
     void keep(std::string_view execution_arn, Event&& event) {
         std::lock_guard<std::mutex> lock(mutex_);
-        const std::size_t chars = text_.size();
-        kept_event kept;
-        kept.id = event.id;
-        kept.previous_event_id = event.previous_event_id;
-        kept.timestamp = event.timestamp;
-        kept.type = event.type;
         const deferred_details& parts = event.deferred;
-        if (event.is_deferred() && parts.credentials.is_null()) {
-            kept.at = chars;
-            kept.name_size = parts.name.size();
-            kept.arn_size = parts.arn.size();
-            text_.append(parts.name).append(parts.arn);
-            kept.has_text = parts.text != nullptr;
-            if (kept.has_text && parts.text != last_text_) {
-                last_at_ = text_.size();
+        if (event.is_deferred() && parts.credentials.is_null())
+            return keep_parts(execution_arn, 0, parts, event, parts.name, parts.arn, parts.text != nullptr, [&] {
+                if (parts.text == last_text_) return false;
                 text_.append(*parts.text);
                 last_text_ = parts.text;
-            }
-            if (kept.has_text) {
+                last_text_id_ = 0;
+                return true;
+            });
+        undoable([&] {
+            whole_.push_back(std::forward<Event>(event));
+            kept_event& kept = head(whole_.back());
+            kept.whole = true;
+            kept.at = whole_.size() - 1;
+            link(execution_arn, 0);
+        });
+    }
+
+    // `parts` has timeout, heartbeat and bare (history_event::deferred or event_parts); `event`
+    // the id, link, time and type; `serial` is event_parts::execution (0: unknown). `copy`
+    // appends the text to text_ and says true, or says false when the last text copied is the
+    // same.
+    template <class Parts, class Head, class Copy>
+    void keep_parts(std::string_view execution_arn, std::uint64_t serial, const Parts& parts, const Head& event,
+                    std::string_view name, std::string_view arn, bool has_text, Copy&& copy) {
+        undoable([&] {
+            // Filled in place: a record built aside and copied in stalls on its own stores.
+            kept_event& kept = head(event);
+            kept.at = text_.size();
+            kept.name_size = name.size();
+            kept.arn_size = arn.size();
+            if (!name.empty()) text_.append(name);
+            if (!arn.empty()) text_.append(arn);
+            kept.has_text = has_text;
+            if (has_text) {
+                const std::size_t at = text_.size();
+                if (copy()) {
+                    last_at_ = at;
+                    last_size_ = text_.size() - at;
+                }
                 kept.text_at = last_at_;
-                kept.text_size = parts.text->size();
+                kept.text_size = last_size_;
             }
             kept.timeout = parts.timeout;
             kept.heartbeat = parts.heartbeat;
             kept.bare = parts.bare;
-        } else {
-            kept.whole = true;
-            kept.at = whole_.size();
-            whole_.push_back(std::forward<Event>(event));
-        }
+            link(execution_arn, serial);
+        });
+    }
+
+    // A new record with the event's id, link, time and type.
+    template <class Head>
+    kept_event& head(const Head& event) {
+        kept_event& kept = log_.emplace_back();
+        kept.id = event.id;
+        kept.previous_event_id = event.previous_event_id;
+        kept.timestamp = event.timestamp;
+        kept.type = event.type;
+        return kept;
+    }
+
+    // Runs `keep`; if it throws, takes back what it added to log_, whole_ and text_.
+    template <class Keep>
+    void undoable(Keep&& keep) {
 #if STEPFN_HAS_EXCEPTIONS
         const std::size_t events = log_.size();
+        const std::size_t wholes = whole_.size();
+        const std::size_t chars = text_.size();
         try {
-            log_.push_back(kept);
-            link(execution_arn);
+            keep();
         } catch (...) {
             log_.resize(events);
-            if (kept.whole) whole_.pop_back();
+            while (whole_.size() > wholes) whole_.pop_back();
             text_.resize(chars);
-            if (kept.has_text && last_at_ >= chars) last_text_.reset();  // its text was just copied
+            if (last_at_ >= chars) {  // its text was just copied
+                last_text_.reset();
+                last_text_id_ = 0;
+            }
             throw;
         }
 #else
-        log_.push_back(kept);  // without exceptions, running out of memory ends the process
-        link(execution_arn);
+        keep();  // without exceptions, running out of memory ends the process
 #endif
     }
 
     static std::size_t hash_of(std::string_view arn) noexcept { return std::hash<std::string_view>{}(arn); }
 
     // Appends the event just stored to its execution's chain.
-    void link(std::string_view execution_arn) {
+    void link(std::string_view execution_arn, std::uint64_t serial) {
         const std::size_t index = log_.size() - 1;
-        execution_entry& execution = executions_[entry_for(execution_arn)];
+        execution_entry& execution = executions_[entry_for(execution_arn, serial)];
         if (execution.count++ == 0) execution.first = index;
         else log_[execution.last].next = index;
         execution.last = index;
     }
 
-    // Events come in runs from the same execution, so the last one is tried first.
-    std::size_t entry_for(std::string_view execution_arn) {
-        if (last_ != npos && executions_[last_].arn == execution_arn) return last_;
-        std::size_t at = find(execution_arn);
-        if (at == npos) at = add(execution_arn);
+    // Events come in runs from the same execution, so the last one is tried first: by the
+    // engine's number for it when there is one, else by its ARN.
+    std::size_t entry_for(std::string_view execution_arn, std::uint64_t serial) {
+        if (last_ != npos && (serial != 0 ? serial == last_serial_ : executions_[last_].arn == execution_arn))
+            return last_;
+        const std::size_t hash = hash_of(execution_arn);
+        std::size_t at = find(execution_arn, hash);
+        if (at == npos) at = add(execution_arn, hash);
         last_ = at;
+        last_serial_ = serial;
         return at;
     }
 
-    std::size_t find(std::string_view execution_arn) const {
+    std::size_t find(std::string_view execution_arn) const { return find(execution_arn, hash_of(execution_arn)); }
+
+    std::size_t find(std::string_view execution_arn, std::size_t hash) const {
         if (slots_.empty()) return npos;
         const std::size_t mask = slots_.size() - 1;
-        for (std::size_t i = hash_of(execution_arn) & mask;; i = (i + 1) & mask) {
+        for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
             if (slots_[i] == 0) return npos;
             if (executions_[slots_[i] - 1].arn == execution_arn) return slots_[i] - 1;
         }
     }
 
-    std::size_t add(std::string_view execution_arn) {
+    std::size_t add(std::string_view execution_arn, std::size_t hash) {
         if ((used_ + 1) * 2 > slots_.size()) rehash(slots_.empty() ? 64 : slots_.size() * 2);
         if (used_ == executions_.size()) executions_.emplace_back();
         execution_entry& execution = executions_[used_];
         execution.arn.assign(execution_arn.data(), execution_arn.size());  // reuses a cleared entry's buffer
         execution.first = execution.last = npos;
         execution.count = 0;
-        place(used_);
+        place(used_, hash);
         return used_++;
     }
 
-    void place(std::size_t at) noexcept {
+    void place(std::size_t at, std::size_t hash) noexcept {
         const std::size_t mask = slots_.size() - 1;
-        std::size_t i = hash_of(executions_[at].arn) & mask;
+        std::size_t i = hash & mask;
         while (slots_[i] != 0) i = (i + 1) & mask;
         slots_[i] = at + 1;
     }
 
     void rehash(std::size_t size) {
         slots_.assign(size, 0);
-        for (std::size_t at = 0; at < used_; ++at) place(at);
+        for (std::size_t at = 0; at < used_; ++at) place(at, hash_of(executions_[at].arn));
     }
 
     mutable std::mutex mutex_;
     std::vector<kept_event> log_;                // arrival order
     std::vector<history_event> whole_;           // the events kept whole
     std::string text_;                           // the deferred events' parts
-    std::shared_ptr<const std::string> last_text_;  // the last text copied into text_, at last_at_
+    // The last text copied into text_, at last_at_ (last_size_ characters): its pointer (kept
+    // alive, so that no other text has it) or the engine's id for it (event_parts::text_id).
+    std::shared_ptr<const std::string> last_text_;
+    std::uint64_t last_text_id_ = 0;
     std::size_t last_at_ = 0;
+    std::size_t last_size_ = 0;
     std::vector<execution_entry> executions_;    // in order of their first event; the first used_ are live
     std::size_t used_ = 0;
     std::size_t last_ = npos;                    // the execution of the last event recorded
+    std::uint64_t last_serial_ = 0;              // its event_parts::execution, 0: unknown
     std::vector<std::size_t> slots_;             // open addressing: 1 + an index into executions_, 0 empty
 };
 

@@ -59,16 +59,18 @@ STEPFN_INLINE outcome engine_core::execute_state(const std::shared_ptr<frame>& f
     f->entered_text.reset();
     // AWS links the first state's Entered event to nothing (previousEventId 0).
     emit(*f->exec, f->prev_event, entered_events[static_cast<int>(s.type())],
-         [&] {
-             deferred_details parts;
+         [&](bool made) {
+             event_parts parts;
              parts.name = s.name;
              // An input that is still the execution's shows as the caller spelled it.
              const std::string& given = f->exec->given_input;
              const bool as_given = !given.empty() && ((f->is_root && f->first_state) || f->input == f->exec->input);
-             if (as_given) parts.text = std::make_shared<const std::string>(given);
-             else if (f->input_text) parts.text = std::move(f->input_text);  // the previous Exited event's
-             else parts.text = std::make_shared<const std::string>(json_text(f->input, f->input_size));
-             if (!as_given && (passes_input_through(s) || s.type() == state_type::task)) f->entered_text = parts.text;
+             history_text text;
+             if (as_given) text.text = std::make_shared<const std::string>(given);
+             else if (f->input_text) text = std::move(f->input_text);  // the previous Exited event's
+             else text = new_history_text(made, f->input, f->input_size);
+             if (!as_given && (passes_input_through(s) || s.type() == state_type::task)) f->entered_text = text;
+             show(parts, text, f->input, f->input_size);
              return parts;
          },
          !(f->is_root && f->first_state));
@@ -203,22 +205,28 @@ STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, cons
     }
     const event_type exited = exited_events[static_cast<int>(s.type())];
     // The output's text, made once: the next state's Entered event shows the same value.
-    std::shared_ptr<const std::string> entered_text = std::move(f->entered_text);
-    auto output_text = [&] {
-        auto text = entered_text && kind == transition_kind::advanced && !caught && passes_input_through(s)
-                        ? std::move(entered_text)
-                        : std::make_shared<const std::string>(json_text(output, output_size));
+    history_text entered_text = std::move(f->entered_text);
+    auto output_text = [&](bool made) {
+        history_text text = entered_text && kind == transition_kind::advanced && !caught && passes_input_through(s)
+                                ? std::move(entered_text)
+                                : new_history_text(made, output, output_size);
         if (target || f->is_root) f->input_text = text;  // an execution's end shows its output too
         return text;
     };
     if (!assigns && s.type() != state_type::fail) {
-        emit(*f->exec, f->prev_event, exited, [&] { return deferred_details{s.name, output_text()}; });
+        emit(*f->exec, f->prev_event, exited, [&](bool made) {
+            event_parts parts;
+            parts.name = s.name;
+            show(parts, output_text(made), output, output_size);
+            return parts;
+        });
     } else {
         emit(*f->exec, f->prev_event, exited, [&] {
             json details = json::object();
             reserve_members(details, 5);
             add_member(details, "name", s.name);
-            add_payload_text(details, "output", "outputDetails", *output_text());
+            const history_text text = output_text(true);  // named only, when an earlier event went to a sink taking parts
+            add_payload_text(details, "output", "outputDetails", text.text ? *text.text : json_text(output, output_size));
             if (assigns) {
                 json vars = json::object();
                 for (auto& item : assigned->items()) vars[item.key()] = json_text(item.value());

@@ -38,6 +38,8 @@
 #include <stepfn/engine/options.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/history/event.hpp>
+#include <stepfn/engine/detail/history_text.hpp>
+#include <stepfn/history/event_parts.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/model/state_machine.hpp>
 #include <stepfn/observe/metrics.hpp>
@@ -123,7 +125,7 @@ private:
     template <class Details>
     void emit(execution_record& rec, std::int64_t& prev, event_type type, Details&& details, bool link = true);
     // ExecutionStarted's parts: the input's text and the role (the engine's when `role` is empty).
-    deferred_details execution_started_parts(std::shared_ptr<const std::string> input_text, const std::string& role) const;
+    event_parts execution_started_parts(std::shared_ptr<const std::string> input_text, const std::string& role) const;
 
     // ---- controller.hpp: the only code that applies outcomes and moves frames ---------------
     void launch(const std::shared_ptr<frame>& f);      // posts a new frame's first run
@@ -150,7 +152,7 @@ private:
     void end_from_outside(const std::shared_ptr<execution_record>& rec, execution_status status, error e);
     // output_text: the output's text when the last state's Exited event made it.
     void end_execution(const std::shared_ptr<execution_record>& rec, execution_status status, json output, error e,
-                       std::shared_ptr<const std::string> output_text = nullptr);
+                       history_text output_text = history_text());
     void publish_end(const std::shared_ptr<execution_record>& rec, execution_status status, json output, error e);
     void abort_frame(const std::shared_ptr<frame>& f);
     result<std::shared_ptr<task_attempt>> find_attempt(std::string_view token);

@@ -47,6 +47,12 @@ struct variable_scope {
     }
 };
 
+// A number for each execution record, unique in the process (event_parts::execution).
+inline std::uint64_t next_history_serial() noexcept {
+    static std::atomic<std::uint64_t> serial{0};
+    return serial.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
 struct execution_record {
     explicit execution_record(state_machine m) : machine(std::move(m)) {}
     // The output and `$$` input die with the record, on the host's thread: freed without the
@@ -88,6 +94,7 @@ struct execution_record {
     std::atomic<std::int64_t> event_count{0};
     char event_count_gap_after[56] = {};
     std::mutex history_mutex;
+    const std::uint64_t history_serial = next_history_serial();  // next to the lock emit() takes
     mutable std::mutex mutex;
     std::condition_variable finished;
     execution_status status = execution_status::running;

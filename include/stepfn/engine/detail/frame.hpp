@@ -19,6 +19,7 @@
 #include <stepfn/clocks/timer.hpp>
 #include <stepfn/detail/json_size.hpp>
 #include <stepfn/engine/detail/execution_record.hpp>
+#include <stepfn/engine/detail/history_text.hpp>
 #include <stepfn/engine/detail/strand.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/job.hpp>
@@ -55,11 +56,11 @@ struct frame : std::enable_shared_from_this<frame> {
     std::size_t input_size = unknown_size;
     // `input` as history text, when the Exited event that handed it on made it: the next
     // Entered event shares it. Set only just before the next state runs; taken by it.
-    std::shared_ptr<const std::string> input_text;
+    history_text input_text;
     // The Entered event's text of `input` while a state that hands its input on untouched runs
     // (passes_input_through: its Exited event shows the same text), or until a Task whose
     // input is the state's input schedules it (TaskScheduled shows it).
-    std::shared_ptr<const std::string> entered_text;
+    history_text entered_text;
     time_point entered_time;
     std::int64_t entered_event = 0;
     std::int64_t retry_count = 0;

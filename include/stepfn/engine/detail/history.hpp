@@ -47,18 +47,43 @@ void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type typ
     }
     history_sink* const own = rec.sink.get();
     history_sink* const shared = options_.history.get();
-    constexpr bool parts = std::is_same_v<std::decay_t<decltype(details())>, deferred_details>;
+    // `details(made)` gives the parts: `made` asks for payload texts made, else the sinks write
+    // them from the values (event_parts::payload).
+    constexpr bool parts = std::is_invocable_v<Details&, bool>;
+    if constexpr (parts) {
+        // A sink that takes parts gets views of the engine's strings: no event made or destroyed.
+        if (!rec.durable && (!own || own->keeps_parts()) && (!shared || shared->keeps_parts())) {
+            event_parts event = details(false);
+            event.type = type;
+            std::lock_guard<std::mutex> lock(rec.history_mutex);  // ids, times and order agree
+            event.id = rec.event_count.fetch_add(1) + 1;
+            event.previous_event_id = previous;
+            event.execution = rec.history_serial;
+            event.timestamp = clock_->now();
+            prev = event.id;
+            if (own) deliver_quietly([&] { own->record_parts(rec.arn, event); });
+            if (shared) deliver_quietly([&] { shared->record_parts(rec.arn, event); });
+            return;
+        }
+    }
     // Before the lock: serialising payloads is the slow part. The event is built in place: no
     // empty details object allocated for an event that stays deferred, no parts moved twice.
     history_event event = [&] {
-        if constexpr (parts) return history_event{0, 0, {}, type, json(), details()};
-        else return history_event{0, 0, {}, type, details(), deferred_details{}};
+        if constexpr (!parts) {
+            return history_event{0, 0, {}, type, details(), deferred_details{}};
+        } else {
+            // An event stays deferred only when every receiver keeps it so.
+            const bool deferred = !rec.durable && (!own || own->keeps_deferred()) && (!shared || shared->keeps_deferred());
+            event_parts p = details(true);
+            p.type = type;
+            if (!p.text && p.payload)  // a text named by an event that went to a sink taking parts
+                p.text = std::make_shared<const std::string>(json_text(*p.payload, p.payload_size ? p.payload_size : unknown_size));
+            if (!deferred) return history_event{0, 0, {}, type, details_of(p), deferred_details{}};
+            return history_event{0, 0, {}, type, json(),
+                                 deferred_details{std::string(p.name), std::move(p.text), std::string(p.arn), p.timeout,
+                                                  p.heartbeat, std::move(p.credentials), p.bare}};
+        }
     }();
-    if constexpr (parts) {
-        // An event stays deferred only when every receiver keeps it so.
-        const bool deferred = !rec.durable && (!own || own->keeps_deferred()) && (!shared || shared->keeps_deferred());
-        if (!deferred) materialise(event);
-    }
     std::lock_guard<std::mutex> lock(rec.history_mutex);  // ids, times and order agree
     event.id = rec.event_count.fetch_add(1) + 1;
     event.previous_event_id = previous;
@@ -79,9 +104,9 @@ void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type typ
     }
 }
 
-STEPFN_INLINE deferred_details engine_core::execution_started_parts(std::shared_ptr<const std::string> input_text,
-                                                                    const std::string& role) const {
-    deferred_details parts;
+STEPFN_INLINE event_parts engine_core::execution_started_parts(std::shared_ptr<const std::string> input_text,
+                                                               const std::string& role) const {
+    event_parts parts;
     parts.text = std::move(input_text);
     parts.arn = role.empty() ? role_arn_ : role;
     return parts;

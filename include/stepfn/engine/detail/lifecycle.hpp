@@ -182,12 +182,14 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
     if (options.input_text && !options.input_text->empty() && options.input_text->size() <= options_.bounds.max_payload_bytes)
         rec->given_input = given_input_text(input, std::move(*options.input_text));
     std::int64_t prev = 0;
-    std::shared_ptr<const std::string> input_text;  // the first state's Entered event shows it too
-    emit(*rec, prev, event_type::execution_started, [&] {
+    history_text input_text;  // the first state's Entered event shows it too
+    emit(*rec, prev, event_type::execution_started, [&](bool made) {
         if (!rec->given_input.empty())
             return execution_started_parts(std::make_shared<const std::string>(rec->given_input), rec->role_arn);
-        input_text = std::make_shared<const std::string>(json_text(input, input_size));
-        return execution_started_parts(input_text, rec->role_arn);
+        input_text = new_history_text(made, input, input_size);
+        event_parts parts = execution_started_parts(nullptr, rec->role_arn);
+        show(parts, input_text, input, input_size);
+        return parts;
     });
     if (metrics_) count_execution_opened(*rec, true);
     if (spans_) trace_execution_started(*rec, options.trace_parent);
@@ -283,7 +285,7 @@ STEPFN_INLINE void engine_core::abort_frame(const std::shared_ptr<frame>& f) {
 }
 
 STEPFN_INLINE void engine_core::end_execution(const std::shared_ptr<execution_record>& rec, execution_status status, json output,
-                                       error e, std::shared_ptr<const std::string> output_text) {
+                                       error e, history_text output_text) {
     if (rec->ended.exchange(true)) return;
     // A parked execution (park.hpp) did not end: it only leaves this engine.
     const bool leaving = rec->durable && rec->durable->parked.load();
@@ -315,9 +317,10 @@ STEPFN_INLINE void engine_core::end_execution(const std::shared_ptr<execution_re
     }
     if (status == execution_status::succeeded) {
         emit(*rec, prev, final_events[static_cast<int>(status)],
-             [&] {
-                 deferred_details parts;
-                 parts.text = output_text ? std::move(output_text) : std::make_shared<const std::string>(json_text(output));
+             [&](bool made) {
+                 event_parts parts;
+                 if (output_text) show(parts, output_text, output, unknown_size);
+                 else show_once(parts, made, output);
                  return parts;
              });
     } else {

@@ -238,7 +238,7 @@ STEPFN_INLINE void engine_core::start_child_execution(const std::shared_ptr<fano
         g->children.emplace(index, root);
     }
     std::int64_t prev = 0;
-    emit(*rec, prev, event_type::execution_started, [&] {
+    emit(*rec, prev, event_type::execution_started, [&](bool) {
         return execution_started_parts(std::make_shared<const std::string>(json_text(rec->input)), rec->role_arn);
     });
     if (metrics_) count_execution_opened(*rec, true);

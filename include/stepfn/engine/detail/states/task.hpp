@@ -145,8 +145,8 @@ STEPFN_INLINE void task_attempt::heartbeat() {
 STEPFN_INLINE void engine_core::emit_task_started(frame& f, resource_names& resource) {
     const event_type started = resource.events().started;
     if (resource.family() == task_family::service) return emit(*f.exec, f.prev_event, started, [&] { return resource.base_details(); });
-    emit(*f.exec, f.prev_event, started, [] {
-        deferred_details parts;
+    emit(*f.exec, f.prev_event, started, [](bool) {
+        event_parts parts;
         parts.bare = true;
         return parts;
     });
@@ -231,7 +231,7 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
 
     const json& task_input = raw_as_input ? *raw_as_input : *params;
     // A task whose input is the state's input shows the text its Entered event made.
-    const std::shared_ptr<const std::string> entered_text = std::move(f->entered_text);
+    const history_text entered_text = std::move(f->entered_text);
     const bool shares_entered = entered_text && raw_as_input == &f->input;
     resource_names resource(t.resource);
     const task_family_events events = resource.events();
@@ -241,7 +241,7 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
             details["resourceType"] = resource.type();
             details["resource"] = resource.name();
             details["region"] = options_.region;
-            details["parameters"] = shares_entered ? *entered_text : json_text(task_input);
+            details["parameters"] = shares_entered && entered_text.text ? *entered_text.text : json_text(task_input);
             if (timeout) details["timeoutInSeconds"] = *timeout;
             if (heartbeat) details["heartbeatInSeconds"] = *heartbeat;
             json role = task_credentials(credentials);
@@ -250,10 +250,11 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
         });
     } else {
         // {resource, input, ...}: deferred for a sink that keeps events (history_event::deferred).
-        emit(*f->exec, f->prev_event, events.scheduled, [&] {
-            deferred_details parts;
+        emit(*f->exec, f->prev_event, events.scheduled, [&](bool made) {
+            event_parts parts;
             parts.arn = t.resource;
-            parts.text = shares_entered ? entered_text : std::make_shared<const std::string>(json_text(task_input));
+            if (shares_entered) show(parts, entered_text, task_input, f->input_size);
+            else show_once(parts, made, task_input);
             parts.timeout = timeout;
             if (resource.family() != task_family::lambda) parts.heartbeat = heartbeat;
             if (resource.family() != task_family::activity) parts.credentials = task_credentials(credentials);
@@ -410,9 +411,9 @@ STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, 
     if (resource.family() != task_family::service) {
         // {output, outputDetails} only: deferred for a sink that keeps events (history_event::deferred).
         emit(*f->exec, f->prev_event, events.succeeded,
-             [&] {
-                 deferred_details parts;
-                 parts.text = std::make_shared<const std::string>(json_text(*answer));
+             [&](bool made) {
+                 event_parts parts;
+                 show_once(parts, made, *answer);
                  return parts;
              });
     } else {
