@@ -21,6 +21,7 @@
 #include <stepfn/executors/manual_executor.hpp>
 #include <stepfn/executors/thread_pool_executor.hpp>
 #include <stepfn/history/event.hpp>
+#include <stepfn/history/event_parts.hpp>
 #include <stepfn/history/fanout_sink.hpp>
 #include <stepfn/history/history_sink.hpp>
 #include <stepfn/history/jsonl_sink.hpp>

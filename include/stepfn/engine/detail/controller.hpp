@@ -146,8 +146,8 @@ STEPFN_INLINE void engine_core::evaluation_failed(const std::shared_ptr<frame>& 
 STEPFN_INLINE void engine_core::apply(const std::shared_ptr<frame>& f, const state& s, outcome&& o) {
     switch (o.what) {
     case outcome::kind::advance:
-        exit_state(f, s, o.in_place ? std::move(f->input) : std::move(o.output), o.next, o.assigned ? &*o.assigned : nullptr, transition_kind::advanced,
-                   nullptr, o.output_size);
+        exit_state(f, s, o.in_place ? std::move(f->input) : std::move(o.output), o.next,
+                   o.assigned ? &*o.assigned : nullptr, transition_kind::advanced, nullptr, o.output_size);
         return;
     case outcome::kind::park:
         notify(*f, s, transition_kind::parked);

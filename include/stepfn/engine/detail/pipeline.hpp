@@ -35,13 +35,16 @@ inline bool definite(const std::optional<json_path>& path) { return !path || pat
 // then it cannot exceed the payload limit, which that input was checked against.
 inline bool selects_only(const state& s) { return definite(s.input_path) && definite(s.output_path); }
 
+// InputPath and OutputPath both `$`: the state reads and hands on its whole input.
+inline bool root_paths(const state& s) {
+    return s.input_path && s.input_path->is_root() && s.output_path && s.output_path->is_root();
+}
+
 // A JSONPath Pass with nothing but Next/End, a Choice or a Succeed, with InputPath and
 // OutputPath `$`: its output is its input, untouched, so its Exited event shows the text its
 // Entered event made, and the input stays in its frame (outcome::advance_in_place).
 inline bool passes_input_through(const state& s) {
-    if (s.language == query_language::jsonata || !s.input_path || !s.input_path->is_root() || !s.output_path ||
-        !s.output_path->is_root())
-        return false;
+    if (s.language == query_language::jsonata || !root_paths(s)) return false;
     if (s.type() == state_type::choice || s.type() == state_type::succeed) return true;
     if (s.type() != state_type::pass || s.assign) return false;
     const auto& p = std::get<pass_state>(s.body);

@@ -17,7 +17,7 @@ STEPFN_INLINE outcome engine_core::run_choice(const std::shared_ptr<frame>& f, c
     inspect(*f, s, "input", f->input);
     // With InputPath and OutputPath `$` the output is the input: its size goes on with it, and
     // unless an Assign reads it the input stays in its frame (outcome::advance_in_place).
-    const bool same = s.input_path && s.input_path->is_root() && s.output_path && s.output_path->is_root();
+    const bool same = root_paths(s);
     const std::size_t size = same ? f->input_size : unknown_size;
     const bool in_place = same && !f->exec->inspector;
     result<json> eff;

@@ -36,8 +36,7 @@ STEPFN_INLINE outcome engine_core::run_pass(const std::shared_ptr<frame>& f, con
     if (!p.result && !p.parameters && p.result_path && p.result_path->is_root() && !s.assign) {
         // The common identity-like Pass: move the input through, no copy.
         // With InputPath and OutputPath `$` the output is the input, whose size is known.
-        const bool same = s.input_path && s.input_path->is_root() && s.output_path && s.output_path->is_root();
-        const std::size_t size = same ? f->input_size : unknown_size;
+        const std::size_t size = root_paths(s) ? f->input_size : unknown_size;
         auto out = finish(effective_input(s, std::move(f->input), env), selects_only(s));
         if (!out) return outcome::fail(std::move(out.error()));
         outcome o = outcome::advance(std::move(*out), next_of(s));  // no temporaries on this hot path
