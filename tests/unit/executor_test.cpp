@@ -476,10 +476,15 @@ TEST_CASE("thread_pool_executor::try_run_one runs a queued job on the caller, ne
         inner_ran = pool.try_run_one();  // nor does a job that a helper runs
     });
     pool.post([&] { ran_on.push_back(std::this_thread::get_id()); });
+    CHECK(pool.pending() == 2);  // queued behind the held job, not started
+    CHECK(stepfn::executor_has_pending(pool));
     if (joiners_help) {
         CHECK(pool.try_run_one());
         CHECK_FALSE(inner_ran);
+        CHECK(pool.pending() == 1);
         CHECK(pool.try_run_one());
+        CHECK(pool.pending() == 0);
+        CHECK_FALSE(stepfn::executor_has_pending(pool));
         CHECK_FALSE(pool.try_run_one());  // the queue is empty
         CHECK(ran_on == std::vector<std::thread::id>(2, std::this_thread::get_id()));
     } else {
@@ -494,7 +499,22 @@ TEST_CASE("thread_pool_executor::try_run_one runs a queued job on the caller, ne
     pool.shutdown();
     CHECK_FALSE(nested_ran);
     CHECK(ran_on.size() == 2);
+    CHECK(pool.pending() == 0);
     CHECK(pool.failures() == 0);
+}
+
+TEST_CASE("executor_has_pending: an executor's pending(), else always true", "[executor]") {
+    STATIC_REQUIRE(stepfn::has_pending<stepfn::thread_pool_executor>::value);
+    STATIC_REQUIRE(stepfn::has_pending<stepfn::manual_executor>::value);
+    STATIC_REQUIRE_FALSE(stepfn::has_pending<post_only>::value);
+    const post_only unknown{};
+    CHECK(stepfn::executor_has_pending(unknown));  // it cannot tell: assume a job waits
+    stepfn::manual_executor manual;
+    CHECK_FALSE(stepfn::executor_has_pending(manual));
+    manual.post([] {});
+    CHECK(stepfn::executor_has_pending(manual));
+    CHECK(manual.run() == 1);
+    CHECK_FALSE(stepfn::executor_has_pending(manual));
 }
 
 } // namespace executor_test

@@ -153,6 +153,7 @@ private:
         void post(job fn) override { executor.post(std::move(fn)); }
         void post_bulk(job* jobs, std::size_t count) override { stepfn::post_bulk(executor, jobs, count); }
         std::size_t concurrency() const override { return executor_concurrency(executor); }
+        bool has_pending() const override { return executor_has_pending(executor); }
         Executor& executor;
     };
     struct clock_adapter final : detail::clock_iface {

@@ -35,6 +35,10 @@ namespace stepfn {
 // try_run_one() must return false on a thread already running one of the executor's jobs, so
 // that a join() from inside a job blocks as it would without the capability, instead of nesting
 // jobs on the stack without bound.
+// Optionally, how many jobs are queued and not started yet (read without ordering; a hint):
+//   std::size_t pending() const;
+// A Map's runner hands its thread back to the executor every 64 items only when some other job
+// is waiting for it; without the capability it always does.
 
 template <class E, class = void>
 struct is_executor : std::false_type {};
@@ -78,6 +82,22 @@ struct has_try_run_one : std::false_type {};
 template <class E>
 struct has_try_run_one<E, std::void_t<decltype(static_cast<bool>(std::declval<E&>().try_run_one()))>>
     : std::bool_constant<is_executor_v<E>> {};
+
+template <class E, class = void>
+struct has_pending : std::false_type {};
+
+template <class E>
+struct has_pending<E, std::void_t<decltype(static_cast<std::size_t>(std::declval<const E&>().pending()))>>
+    : std::true_type {};
+
+// Whether a job may be waiting for a thread: the executor's pending() when it has one, else
+// true (the caller must assume so).
+template <class E>
+bool executor_has_pending(const E& executor) {
+    if constexpr (has_pending<E>::value) return static_cast<std::size_t>(executor.pending()) != 0;
+    (void)executor;
+    return true;
+}
 
 // Posts jobs[0..count) (moving from them), in one batch when the executor takes batches.
 template <class E>

@@ -113,6 +113,9 @@ public:
         return true;
     }
 
+    // Jobs queued and not started yet (read without the lock: a hint, as executor_traits.hpp says).
+    std::size_t pending() const noexcept { return queued_.load(std::memory_order_relaxed); }
+
     // The number of threads.
     std::size_t size() const noexcept { return workers_.size(); }
     // As many jobs run at once as there are threads (the Executor concept's optional hint).

@@ -18,6 +18,7 @@ public:
     // Posts jobs[0..count) (moved from), in order.
     virtual void post_bulk(job* jobs, std::size_t count) = 0;
     virtual std::size_t concurrency() const = 0;  // jobs run at once (>= 1)
+    virtual bool has_pending() const = 0;         // a job may be waiting for a thread
 };
 
 class clock_iface {

@@ -126,7 +126,10 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
     const auto& m = std::get<map_state>(s.body);
     const auto& f = g->parent;
     constexpr std::size_t most_per_claim = 16;
-    constexpr std::size_t yield_after = 64;  // items; then yield the thread to other work, as drain() does
+    // Items; then the thread goes back to the executor, as drain() does, if another job waits for
+    // it. A repost that nobody waits for costs a lock round or two, and on a pool whose joiner
+    // helps, a thread spinning for it that the joiner beats (performance.md, session 13).
+    constexpr std::size_t yield_after = 64;
     std::optional<tally_scope> events(std::in_place, *f->exec);
 
     std::vector<std::pair<std::size_t, json>> claimed;
@@ -142,6 +145,16 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
     bool more = false;
     for (;;) {
         bool done = false, finished = false;
+        if (ran >= yield_after && !executor_->has_pending()) {
+            ran = 0;
+            // Going on in the same job: count the events so far as the job's end would, so that
+            // other threads' view of the history's size lags by no more than before.
+            event_tally& tally = local_tally();
+            if (tally.rec == f->exec.get() && tally.count) {
+                f->exec->event_count.fetch_add(tally.count, std::memory_order_relaxed);
+                tally.count = 0;
+            }
+        }
         {
             std::lock_guard<std::mutex> lock(g->mutex);
             finished = g->finished;
