@@ -17,6 +17,7 @@
 #include <benchmark/benchmark.h>
 
 #include <condition_variable>
+#include <cstdlib>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -114,14 +115,23 @@ void run_manual(benchmark::State& state, const char* file, const json& input, st
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * items);
 }
 
+// A pool of `threads`; STEPFN_BENCH_JOINERS_HELP=0 or 1 overrides its default `joiners_help`,
+// to measure both.
+std::unique_ptr<stepfn::thread_pool_executor> make_pool(int threads) {
+    const auto n = static_cast<std::size_t>(threads);
+    const char* help = std::getenv("STEPFN_BENCH_JOINERS_HELP");
+    if (help && *help) return std::make_unique<stepfn::thread_pool_executor>(n, *help != '0');
+    return std::make_unique<stepfn::thread_pool_executor>(n);
+}
+
 // The same on a thread pool of `threads` (0: the manual executor).
 void run_on(benchmark::State& state, const char* file, const json& input, std::int64_t items, int threads, bool history) {
     if (threads == 0) return run_manual(state, file, input, items, history);
     const auto machine = stepfn_bench::load(file);
     auto sink = sink_if(history);
-    stepfn::thread_pool_executor pool(static_cast<std::size_t>(threads));
+    const auto pool = make_pool(threads);
     stepfn::system_clock clock;
-    pool_engine engine(pool, clock, stepfn_bench::engine_options(sink));
+    pool_engine engine(*pool, clock, stepfn_bench::engine_options(sink));
     for (auto _ : state) {
         if (!run_once(state, engine, machine, untimed_copy(state, input))) break;
         if (sink) sink->clear();
