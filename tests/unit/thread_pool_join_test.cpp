@@ -93,7 +93,7 @@ struct endless_job {
 } // namespace
 
 TEST_CASE("join on a pool runs the execution's jobs on the joining thread", "[executor][concurrency][parallel]") {
-    stepfn::thread_pool_executor pool(1, true);
+    stepfn::thread_pool_executor pool(1);  // joiners help by default
     stepfn::system_clock clock;
     pool_engine engine(pool, clock);
     auto machine = load(parallel_of(20));

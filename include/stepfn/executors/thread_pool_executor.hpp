@@ -22,13 +22,14 @@ namespace stepfn {
 // Posted work should not throw; an exception that escapes is caught so that the thread
 // survives, and counted in failures().
 //
-// With `joiners_help` (off by default), try_run_one() lets a thread that waits for an execution
+// With `joiners_help` (on by default), try_run_one() lets a thread that waits for an execution
 // run a queued job itself (the Executor concept's optional capability, see executor_traits.hpp):
 // execution::join() uses it, so that the host runs its execution's first job instead of waking
 // a thread, and a fan-out that ends on the host's thread needs no wake-up to return. It runs
 // nothing on a thread that is already running a pool's job (a pool thread, or a joiner helping),
-// so helping never nests. Off by default: it makes a short Parallel cheaper but a long Map on
-// two threads dearer (docs/performance.md, "Session 10: a join that helps").
+// so helping never nests. Since a joiner may run any queued job (a task invoker's, another
+// execution's), a host whose joining threads must not run engine work, or that joins while
+// holding a lock its invokers or sinks take, passes false (docs/executors-and-clocks.md).
 //
 // shutdown() stops taking work, lets the threads finish everything already queued, and joins
 // them; the destructor calls it. Work posted once shutdown has begun is dropped without running
@@ -36,7 +37,7 @@ namespace stepfn {
 // not be called from the pool's own work.
 class thread_pool_executor {
 public:
-    explicit thread_pool_executor(std::size_t threads = default_size(), bool joiners_help = false)
+    explicit thread_pool_executor(std::size_t threads = default_size(), bool joiners_help = true)
         : joiners_help_(joiners_help) {
         threads = (std::max)(threads, std::size_t{1});
         threads_ = threads;  // read by the threads themselves, while workers_ still grows
