@@ -110,6 +110,26 @@ TEST_CASE("join on a pool runs the execution's jobs on the joining thread", "[ex
     CHECK(held.held_throughout());
 }
 
+// A Map's runner on the joiner's thread hands itself back to the pool every 64 items; with the
+// pool's only thread held, the joiner takes it again and the Map still ends.
+TEST_CASE("join on a pool runs a long Map whose runner the joiner hands over", "[executor][concurrency][map]") {
+    stepfn::thread_pool_executor pool(1);
+    stepfn::system_clock clock;
+    pool_engine engine(pool, clock);
+    auto machine = load(R"({"StartAt":"M","States":{"M":{"Type":"Map","End":true,
+        "ItemProcessor":{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}}}})");
+    json items = json::array();
+    for (int i = 0; i < 300; ++i) items.push_back(i);
+    held_thread held(pool);
+
+    auto run = engine.start(machine, items);
+    REQUIRE(run);
+    CHECK(gives(*run, items));
+    CHECK(held.held_throughout());
+    held.release();
+    pool.shutdown();
+}
+
 TEST_CASE("join returns when its execution ends while other executions' jobs keep the queue full",
           "[executor][concurrency][parallel]") {
     const std::size_t threads = GENERATE(std::size_t{1}, std::size_t{2});

@@ -71,7 +71,12 @@ public:
                 executor.run();
             };
         } else if constexpr (has_try_run_one<Executor>::value) {
-            core_->helper = [&executor] { return executor.try_run_one(); };
+            core_->helper = [&executor] {
+                detail::joiner_helping() = true;
+                const bool ran = executor.try_run_one();
+                detail::joiner_helping() = false;
+                return ran;
+            };
         }
     }
     basic_engine(const basic_engine&) = delete;

@@ -21,6 +21,13 @@ public:
     virtual bool has_pending() const = 0;         // a job may be waiting for a thread
 };
 
+// Whether this thread is a joiner running a queued job (execution::join() helping, through the
+// Executor's try_run_one), rather than one of the executor's own threads.
+inline bool& joiner_helping() noexcept {
+    static thread_local bool helping = false;
+    return helping;
+}
+
 class clock_iface {
 public:
     virtual ~clock_iface() = default;

@@ -127,8 +127,11 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
     const auto& f = g->parent;
     constexpr std::size_t most_per_claim = 16;
     // Items; then the thread goes back to the executor, as drain() does, if another job waits for
-    // it. A repost that nobody waits for costs a lock round or two, and on a pool whose joiner
-    // helps, a thread spinning for it that the joiner beats (performance.md, session 13).
+    // it: a repost that nobody waits for costs lock rounds, and on a pool whose joiner helps, a
+    // thread spinning for it that the joiner beats. A joiner's thread always hands the runner
+    // over, so that a long Map goes on on the pool's threads (measured: iterations cost 15-20 %
+    // more CPU on the host's thread, which allocates from glibc's main arena; performance.md,
+    // session 13) while a short one, or a Parallel, still ends on the joiner with no wake-up.
     constexpr std::size_t yield_after = 64;
     std::optional<tally_scope> events(std::in_place, *f->exec);
 
@@ -145,7 +148,7 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
     bool more = false;
     for (;;) {
         bool done = false, finished = false;
-        if (ran >= yield_after && !executor_->has_pending()) {
+        if (ran >= yield_after && !joiner_helping() && !executor_->has_pending()) {
             ran = 0;
             // Going on in the same job: count the events so far as the job's end would, so that
             // other threads' view of the history's size lags by no more than before.

@@ -1,0 +1,33 @@
+// A Map's runners and the executor: every 64 items a runner hands its thread back when another
+// job waits for it, and goes on in the same job when none does.
+
+#include "catch.hpp"
+#include "engine_harness.hpp"
+
+namespace map_runner_test {
+
+// Every 64 items a Map's runner hands its thread back to the executor when another job waits:
+// another execution's work is not held up by a long Map.
+TEST_CASE("A Map's runner gives its thread up to a queued job every 64 items", "[engine][map][executor]") {
+    harness h;
+    json items = json::array();
+    for (int i = 0; i < 200; ++i) items.push_back(i);
+    auto map = h.engine.start(load(R"({"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","End":true,
+        "ItemProcessor":{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}}}})"),
+                              json{{"items", items}});
+    auto pass = h.engine.start(load(R"({"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}})"));
+    REQUIRE(map);
+    REQUIRE(pass);
+    REQUIRE(h.executor.run_one());  // the Map's first job: 64 items, then it queues behind the Pass
+    CHECK(map->status() == stepfn::execution_status::running);
+    for (int jobs = 0; pass->status() == stepfn::execution_status::running && jobs < 10; ++jobs)
+        REQUIRE(h.executor.run_one());
+    CHECK(pass->status() == stepfn::execution_status::succeeded);
+    CHECK(map->status() == stepfn::execution_status::running);
+    h.executor.run();
+    auto output = map->wait();
+    REQUIRE(output);
+    CHECK(*output == items);
+}
+
+} // namespace map_runner_test
