@@ -72,9 +72,12 @@ public:
             };
         } else if constexpr (has_try_run_one<Executor>::value) {
             core_->helper = [&executor] {
+                // Restored after: a job that joins (and so runs nothing, helping never nests)
+                // must not clear its own joiner's mark.
+                const bool outer = detail::joiner_helping();
                 detail::joiner_helping() = true;
                 const bool ran = executor.try_run_one();
-                detail::joiner_helping() = false;
+                detail::joiner_helping() = outer;
                 return ran;
             };
         }
