@@ -532,6 +532,16 @@ TEST_CASE("a sink that keeps deferred events reads the history every other sink 
                 {"StartAt":"L","States":{"L":{"Type":"Pass","End":true}}},
                 {"StartAt":"R","States":{"R":{"Type":"Wait","Seconds":1,"Next":"R2"},"R2":{"Type":"Succeed"}}}],"End":true}}})",
                      json{{"items", {1, "two", json{{"three", 3}}}}});
+        // An iteration that fails (MapIterationFailed), the others aborted, the Map caught.
+        same_history(R"({"StartAt":"M","States":{
+            "M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":2,"ItemProcessor":{"StartAt":"C","States":{
+                "C":{"Type":"Choice","Choices":[{"Variable":"$","NumericEquals":2,"Next":"F"}],"Default":"W"},
+                "W":{"Type":"Wait","Seconds":1,"Next":"D"},
+                "D":{"Type":"Succeed"},
+                "F":{"Type":"Fail","Error":"Two","Cause":"the second item"}}},
+                "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.error","Next":"Done"}],"Next":"Done"},
+            "Done":{"Type":"Succeed"}}})",
+                     json{{"items", {1, 2, 3, 4}}});
     }
     SECTION("JSONata states that assign variables") {
         same_history(R"({"QueryLanguage":"JSONata","StartAt":"A","States":{
