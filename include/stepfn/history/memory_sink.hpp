@@ -24,9 +24,9 @@ namespace stepfn {
 
 // Keeps every event in memory: the sink for tests and for hosts that show a run's history
 // themselves. Thread-safe; readers get copies, so they never race the engine. It takes the
-// engine's deferred events as parts (keeps_parts: a state's name, the payload, an ARN), keeps
-// them so and builds their details when they are read: the copies it returns always have
-// `details`.
+// engine's deferred events as parts (keeps_parts: a state's name, the payload, an ARN, a Map
+// iteration's index), keeps them so and builds their details when they are read: the copies it
+// returns always have `details`.
 //
 // Storage is one vector of fixed-size records, each linked to the next event of its execution,
 // one buffer holding the parts' characters (the payload written there as text, once for
