@@ -222,11 +222,11 @@ TEST_CASE("json_text writes exactly what dump() writes", "[history][json]") {
 
     // Short strings, read a word at a time: each byte that needs dump()'s handling or an escape,
     // at each place in strings of every length up to and past the 16 bytes read so.
-    for (const unsigned char odd : {0x00, 0x01, 0x1f, 0x22, 0x5c, 0x7f, 0x80, 0xc3, 0xff, 0x20, 0x21, 0x5b, 0x5d}) {
+    for (const int odd : {0x00, 0x01, 0x1f, 0x22, 0x5c, 0x7f, 0x80, 0xc3, 0xff, 0x20, 0x21, 0x5b, 0x5d}) {
         for (std::size_t size = 1; size <= 18; ++size) {
             for (std::size_t at = 0; at < size; ++at) {
                 std::string text(size, 'k');
-                text[at] = static_cast<char>(odd);
+                text[at] = static_cast<char>(static_cast<unsigned char>(odd));
                 const json value = json{{text, text}};
                 INFO(dumped(value));
                 CHECK(stepfn::detail::json_text(value) == dumped(value));
