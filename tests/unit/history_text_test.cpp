@@ -220,6 +220,20 @@ TEST_CASE("json_text writes exactly what dump() writes", "[history][json]") {
         CHECK(stepfn::detail::json_text(value, stepfn::detail::serialized_size(value)) == dumped(value));
     }
 
+    // Short strings, read a word at a time: each byte that needs dump()'s handling or an escape,
+    // at each place in strings of every length up to and past the 16 bytes read so.
+    for (const int odd : {0x00, 0x01, 0x1f, 0x22, 0x5c, 0x7f, 0x80, 0xc3, 0xff, 0x20, 0x21, 0x5b, 0x5d}) {
+        for (std::size_t size = 1; size <= 18; ++size) {
+            for (std::size_t at = 0; at < size; ++at) {
+                std::string text(size, 'k');
+                text[at] = static_cast<char>(static_cast<unsigned char>(odd));
+                const json value = json{{text, text}};
+                INFO(dumped(value));
+                CHECK(stepfn::detail::json_text(value) == dumped(value));
+            }
+        }
+    }
+
     // Deeper than the writer recurses itself: the rest is left to dump().
     json deep = "leaf";
     for (int i = 0; i < 300; ++i) deep = json{{"k", json::array({deep, i})}};
@@ -532,6 +546,16 @@ TEST_CASE("a sink that keeps deferred events reads the history every other sink 
                 {"StartAt":"L","States":{"L":{"Type":"Pass","End":true}}},
                 {"StartAt":"R","States":{"R":{"Type":"Wait","Seconds":1,"Next":"R2"},"R2":{"Type":"Succeed"}}}],"End":true}}})",
                      json{{"items", {1, "two", json{{"three", 3}}}}});
+        // An iteration that fails (MapIterationFailed), the others aborted, the Map caught.
+        same_history(R"({"StartAt":"M","States":{
+            "M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":2,"ItemProcessor":{"StartAt":"C","States":{
+                "C":{"Type":"Choice","Choices":[{"Variable":"$","NumericEquals":2,"Next":"F"}],"Default":"W"},
+                "W":{"Type":"Wait","Seconds":1,"Next":"D"},
+                "D":{"Type":"Succeed"},
+                "F":{"Type":"Fail","Error":"Two","Cause":"the second item"}}},
+                "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.error","Next":"Done"}],"Next":"Done"},
+            "Done":{"Type":"Succeed"}}})",
+                     json{{"items", {1, 2, 3, 4}}});
     }
     SECTION("JSONata states that assign variables") {
         same_history(R"({"QueryLanguage":"JSONata","StartAt":"A","States":{

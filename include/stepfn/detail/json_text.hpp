@@ -51,14 +51,16 @@ public:
     void string(const std::string& s) {
         const char* const data = s.data();
         const std::size_t size = s.size();
-        // One pass without branches (the compiler vectorises it): any byte above ASCII, any
-        // byte to escape.
         unsigned char high = 0;
         unsigned char special = 0;
-        for (std::size_t i = 0; i < size; ++i) {
-            const auto c = static_cast<unsigned char>(data[i]);
-            high = static_cast<unsigned char>(high | c);
-            special = static_cast<unsigned char>(special | (c < 0x20) | (c == '"') | (c == '\\'));
+        if (size > 16 || !plain_short(data, size)) {
+            // One pass without branches (the compiler vectorises it): any byte above ASCII, any
+            // byte to escape.
+            for (std::size_t i = 0; i < size; ++i) {
+                const auto c = static_cast<unsigned char>(data[i]);
+                high = static_cast<unsigned char>(high | c);
+                special = static_cast<unsigned char>(special | (c < 0x20) | (c == '"') | (c == '\\'));
+            }
         }
         if (high & 0x80) return dumped(json(s));
         if (special == 0) {
@@ -150,6 +152,35 @@ public:
     }
 
 private:
+    // Whether a string of at most 16 bytes is written as it is (no byte above ASCII, none to
+    // escape), read as two words that may overlap: keys and short values, where the byte loop
+    // above costs more than the copy. Each test is exact for "any byte": a byte that matches
+    // is the lowest one to borrow, and none borrows when none matches.
+    static bool plain_short(const char* data, std::size_t n) noexcept {
+        constexpr std::uint64_t ones = 0x0101010101010101u;
+        constexpr std::uint64_t highs = 0x8080808080808080u;
+        std::uint64_t a = 0x6161616161616161u;  // 'a' where a short string has no byte
+        std::uint64_t b = a;
+        if (n >= 8) {
+            std::memcpy(&a, data, 8);
+            std::memcpy(&b, data + n - 8, 8);
+        } else if (n >= 4) {
+            std::uint32_t low = 0, top = 0;
+            std::memcpy(&low, data, 4);
+            std::memcpy(&top, data + n - 4, 4);
+            a = low | (std::uint64_t{top} << 32);
+        } else if (n != 0) {
+            a = (a & ~std::uint64_t{0xFFFFFF}) | static_cast<unsigned char>(data[0]) |
+                (std::uint64_t{static_cast<unsigned char>(data[n / 2])} << 8) |
+                (std::uint64_t{static_cast<unsigned char>(data[n - 1])} << 16);
+        }
+        const auto bad = [&](std::uint64_t w) {
+            const auto zero_byte = [&](std::uint64_t v) { return (v - ones) & ~v & highs; };
+            return (w & highs) | ((w - ones * 0x20) & ~w & highs) | zero_byte(w ^ (ones * 0x22u)) | zero_byte(w ^ (ones * 0x5Cu));  // '"', '\\'
+        };
+        return (bad(a) | bad(b)) == 0;
+    }
+
     // Keys, short strings and numbers, most of what a payload holds, copied by two moves that
     // may overlap instead of a call to memcpy each.
     static void copy(char* to, const char* from, std::size_t n) noexcept {

@@ -17,6 +17,8 @@ namespace stepfn {
 // history_sink::keeps_parts() as it is: its id, link, time and type, and the parts its details
 // show, the name and ARN as views into the engine's own strings. No history_event is made, no
 // name or ARN copied; the views are valid during the call only, so a sink copies what it keeps.
+// A Map iteration's events (MapIterationStarted, ...Succeeded, ...Failed) come so too, as the
+// Map state's name and the iteration's `index`.
 // The payload comes as `text` (made already: an input given as text, or an event of a
 // durable execution's) or as `payload`, the value itself, which the sink writes as text into
 // its own storage (append_text), so the engine makes no string for it. `text_id` names the
@@ -40,6 +42,7 @@ struct event_parts {
     std::optional<std::int64_t> heartbeat;    // *Scheduled: heartbeatInSeconds
     json credentials;                         // *Scheduled: taskCredentials; null: none
     bool bare = false;                        // no text: details are {} (a *Started event)
+    std::optional<std::uint64_t> index;       // a MapIteration* event: details are {"name", "index"}
 };
 
 namespace detail {
@@ -49,7 +52,7 @@ inline deferred_view view_of(const event_parts& event, const std::string& writte
     std::optional<std::string_view> text;
     if (event.text) text = *event.text;
     else if (event.payload) text = written;
-    return deferred_view{event.name, text, event.arn, event.timeout, event.heartbeat, &event.credentials, event.bare};
+    return deferred_view{event.name, text, event.arn, event.timeout, event.heartbeat, &event.credentials, event.bare, event.index};
 }
 
 } // namespace detail

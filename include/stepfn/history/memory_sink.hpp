@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -23,9 +24,9 @@ namespace stepfn {
 
 // Keeps every event in memory: the sink for tests and for hosts that show a run's history
 // themselves. Thread-safe; readers get copies, so they never race the engine. It takes the
-// engine's deferred events as parts (keeps_parts: a state's name, the payload, an ARN), keeps
-// them so and builds their details when they are read: the copies it returns always have
-// `details`.
+// engine's deferred events as parts (keeps_parts: a state's name, the payload, an ARN, a Map
+// iteration's index), keeps them so and builds their details when they are read: the copies it
+// returns always have `details`.
 //
 // Storage is one vector of fixed-size records, each linked to the next event of its execution,
 // one buffer holding the parts' characters (the payload written there as text, once for
@@ -130,6 +131,7 @@ private:
         std::size_t text_size = 0;
         std::optional<std::int64_t> timeout;
         std::optional<std::int64_t> heartbeat;
+        std::optional<std::uint64_t> index;  // a Map iteration's
         std::size_t next = npos;  // the next event of the same execution
     };
     // One execution's ARN and the first and last of its events.
@@ -154,6 +156,7 @@ private:
         parts.timeout = kept.timeout;
         parts.heartbeat = kept.heartbeat;
         parts.bare = kept.bare;
+        parts.index = kept.index;
         return history_event{kept.id, kept.previous_event_id, kept.timestamp, kept.type,
                              detail::deferred_event_details(kept.type, parts), deferred_details{}};
     }
@@ -209,6 +212,7 @@ private:
             kept.timeout = parts.timeout;
             kept.heartbeat = parts.heartbeat;
             kept.bare = parts.bare;
+            if constexpr (std::is_same_v<Parts, event_parts>) kept.index = parts.index;
             link(execution_arn, serial);
         });
     }

@@ -78,7 +78,8 @@ void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type typ
             p.type = type;
             if (!p.text && p.payload)  // a text named by an event that went to a sink taking parts
                 p.text = std::make_shared<const std::string>(json_text(*p.payload, p.payload_size ? p.payload_size : unknown_size));
-            if (!deferred) return history_event{0, 0, {}, type, details_of(p), deferred_details{}};
+            // deferred_details has no room for a Map iteration's index: its details are built.
+            if (!deferred || p.index) return history_event{0, 0, {}, type, details_of(p), deferred_details{}};
             return history_event{0, 0, {}, type, json(),
                                  deferred_details{std::string(p.name), std::move(p.text), std::string(p.arn), p.timeout,
                                                   p.heartbeat, std::move(p.credentials), p.bare}};

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <stepfn/history/event_parts.hpp>
 #include <stepfn/json.hpp>
@@ -55,6 +56,14 @@ inline void show(event_parts& parts, const history_text& text, const json& value
         parts.payload = &value;
         parts.payload_size = size == unknown_size ? 0 : size;
     }
+}
+
+// A Map iteration's event (MapIterationStarted, ...Succeeded, ...Failed): details {"name", "index"}.
+inline event_parts iteration_parts(std::string_view map_name, std::size_t index) {
+    event_parts parts;
+    parts.name = map_name;
+    parts.index = index;
+    return parts;
 }
 
 // `value`'s text for an event that shares it with no other: made, or written by the sinks.

@@ -34,6 +34,7 @@ struct deferred_view {
     std::optional<std::int64_t> heartbeat;
     const json* credentials = nullptr;  // null: none
     bool bare = false;
+    std::optional<std::uint64_t> index;  // a MapIteration* event's
 };
 
 // The key order and spelling the engine has always written: {"name", "input", "inputDetails":
@@ -41,9 +42,16 @@ struct deferred_view {
 // Exited event, {"input", "inputDetails", "roleArn"} for ExecutionStarted, {"resource", "input",
 // "inputDetails", "timeoutInSeconds"?, "heartbeatInSeconds"?, "taskCredentials"?} for a Lambda
 // or activity task's *Scheduled, {} for a bare event, {"output", "outputDetails"} for the other
-// events it defers (ExecutionSucceeded, a Lambda or activity task's *Succeeded).
+// events it defers (ExecutionSucceeded, a Lambda or activity task's *Succeeded); {"name",
+// "index"} for a Map iteration's events (given as parts only: deferred_details has no index).
 inline json deferred_event_details(event_type type, const deferred_view& parts) {
     json details = json::object();
+    if (parts.index) {
+        reserve_members(details, 2);
+        add_member(details, "name", std::string(parts.name));
+        add_member(details, "index", *parts.index);
+        return details;
+    }
     if (parts.bare && !parts.text) return details;
     const auto text = [&] { return std::string(*parts.text); };
     if (type == event_type::execution_started) {
@@ -76,7 +84,7 @@ inline json deferred_event_details(const history_event& event) {
     std::optional<std::string_view> text;
     if (parts.text) text = *parts.text;
     return deferred_event_details(event.type, deferred_view{parts.name, text, parts.arn, parts.timeout,
-                                                            parts.heartbeat, &parts.credentials, parts.bare});
+                                                            parts.heartbeat, &parts.credentials, parts.bare, std::nullopt});
 }
 
 } // namespace detail

@@ -53,7 +53,7 @@ STEPFN_INLINE void engine_core::on_child_finished(const std::shared_ptr<fanout_g
     const std::int64_t inner = prev;  // the iteration's own last event
     if (g->is_map && !g->run) {
         emit(*g->parent->exec, prev, ended ? event_type::map_iteration_succeeded : event_type::map_iteration_failed,
-             [&] { return json{{"name", s.name}, {"index", index}}; });
+             [&](bool) { return iteration_parts(s.name, index); });
     }
     std::vector<std::shared_ptr<frame>> to_abort;
     bool done = false, launch = false;

@@ -90,7 +90,7 @@ STEPFN_INLINE void engine_core::launch_frames(const std::shared_ptr<fanout_group
         auto child = make_child(f, *m.processor, std::move(*input), g, index);
         // After an iteration ended, AWS links the next start to that iteration's last event.
         std::int64_t link = g->last_inner ? g->last_inner : g->last_event ? g->last_event : f->prev_event;
-        emit(*f->exec, link, event_type::map_iteration_started, [&] { return json{{"name", g->owner->name}, {"index", index}}; });
+        emit(*f->exec, link, event_type::map_iteration_started, [&](bool) { return iteration_parts(g->owner->name, index); });
         child->prev_event = link;
         {
             std::lock_guard<std::mutex> lock(g->mutex);
@@ -203,8 +203,7 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
             if (child) reuse_child(*child, *f, std::move(*input), index);
             else child = make_child(f, *m.processor, std::move(*input), g, index);
             std::int64_t started = link;
-            emit(*f->exec, started, event_type::map_iteration_started,
-                 [&] { return json{{"name", s.name}, {"index", index}}; });
+            emit(*f->exec, started, event_type::map_iteration_started, [&](bool) { return iteration_parts(s.name, index); });
             child->prev_event = started;
 
             run_child_here(child);
@@ -213,7 +212,7 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
             if (child->delivered) {
                 last_inner = (std::max)(last_inner, child->prev_event);
                 emit(*f->exec, child->prev_event, event_type::map_iteration_succeeded,
-                     [&] { return json{{"name", s.name}, {"index", index}}; });
+                     [&](bool) { return iteration_parts(s.name, index); });
                 last_event = (std::max)(last_event, child->prev_event);
                 sized = (std::min)(sized + delivered_size(*child), cap);
                 succeeded.emplace_back(index, std::move(child->delivered_output));
