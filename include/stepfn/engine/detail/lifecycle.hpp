@@ -360,10 +360,10 @@ STEPFN_INLINE void engine_core::publish_end(const std::shared_ptr<execution_reco
     std::vector<std::function<void()>> watchers;
     {
         std::lock_guard<std::mutex> lock(rec->mutex);
-        rec->status = status;
         rec->output = std::move(output);
         rec->failure = std::move(e);
         rec->stop_time = clock_->now();
+        rec->status.store(status, std::memory_order_release);  // last: it publishes the rest
         on_end = std::move(rec->on_end);
         watchers = std::move(rec->end_watchers);
     }
