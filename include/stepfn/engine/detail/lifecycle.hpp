@@ -32,14 +32,16 @@ namespace stepfn::detail {
 // once, at its final size.
 inline std::string uuid_text(std::uint64_t hi, std::uint64_t lo) {
     static constexpr char digits[] = "0123456789abcdef";
+    // Where each byte's two digits go: the dashes stand after the 8th, 12th, 16th and 20th.
+    static constexpr unsigned char at[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
     char out[36];
-    std::size_t at = 0;
-    for (int i = 0; i < 32; ++i) {
-        const std::uint64_t word = i < 16 ? hi : lo;
-        const int shift = 60 - 4 * (i % 16);
-        out[at++] = digits[(word >> shift) & 0xF];
-        if (i == 7 || i == 11 || i == 15 || i == 19) out[at++] = '-';
+    for (int i = 0; i < 16; ++i) {
+        const std::uint64_t word = i < 8 ? hi : lo;
+        const auto byte = static_cast<unsigned>(word >> (56 - 8 * (i % 8))) & 0xFFu;
+        out[at[i]] = digits[byte >> 4];
+        out[at[i] + 1] = digits[byte & 0xFu];
     }
+    out[8] = out[13] = out[18] = out[23] = '-';
     return std::string(out, sizeof out);
 }
 
