@@ -14,6 +14,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -163,19 +164,29 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
     }
     {
         std::lock_guard<std::mutex> lock(registry_mutex_);
-        if (auto it = executions_.find(rec->arn); it != executions_.end()) {
-            if (auto existing = it->second.lock()) {
+        // Inserted first (the ARN hashed once); a name taken already gives the entry back.
+        decltype(executions_)::iterator at;
+        bool added = false;
+        if (spare_entry_) {
+            spare_entry_.key() = rec->arn;
+            spare_entry_.mapped() = rec;
+            auto inserted = executions_.insert(std::move(spare_entry_));
+            at = inserted.position;
+            added = inserted.inserted;
+            if (!added) {
+                spare_entry_ = std::move(inserted.node);
+                spare_entry_.mapped().reset();  // a weak reference would keep the record's memory
+            }
+        } else {
+            std::tie(at, added) = executions_.emplace(rec->arn, rec);
+        }
+        if (!added) {
+            if (auto existing = at->second.lock()) {
                 if (existing->durable && rec->durable && existing->durable->input_text == rec->durable->input_text)
                     return execution(existing);
                 return make_error("ExecutionAlreadyExists", "an execution named '" + rec->name + "' is already running");
             }
-            executions_.erase(it);  // its key viewed the ARN of a record that is gone
-        }
-        if (spare_entry_) {
-            spare_entry_.key() = rec->arn;
-            spare_entry_.mapped() = rec;
-            executions_.insert(std::move(spare_entry_));
-        } else {
+            executions_.erase(at);  // its key viewed the ARN of a record that is gone
             executions_.emplace(rec->arn, rec);
         }
     }
@@ -373,7 +384,8 @@ STEPFN_INLINE void engine_core::publish_end(const std::shared_ptr<execution_reco
     {
         std::lock_guard<std::mutex> lock(registry_mutex_);
         auto it = executions_.find(rec->arn);
-        if (it != executions_.end() && it->second.lock() == rec) {
+        // The same record, compared without locking the weak reference.
+        if (it != executions_.end() && !it->second.owner_before(rec) && !rec.owner_before(it->second)) {
             auto entry = executions_.extract(it);
             entry.mapped().reset();  // a weak reference would keep the record's memory
             if (!spare_entry_) spare_entry_ = std::move(entry);
