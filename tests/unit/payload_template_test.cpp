@@ -294,7 +294,7 @@ TEST_CASE("evaluate_taking gives what evaluate gives, moving plain member select
         {R"({"o.$":"$['order']"})", false},
         {R"({"all.$":"$"})", false},
         {R"({"ctx.$":"$$.Execution.Name","var.$":"$v.k","o.$":"$.order"})", false},
-        {R"({"s.$":"States.Format('{}', $.order)"})", false},
+        {R"j({"s.$":"States.Format('{}', $.order)"})j", false},
     };
     for (const auto& e : examples) {
         INFO(e.source);
