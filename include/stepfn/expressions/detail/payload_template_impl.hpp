@@ -185,18 +185,20 @@ inline result<json> evaluate_field(const node& n, const json& input, const eval_
                                            (document ? jsonpath::compact(*document) : std::string("null")) + "'");
 }
 
-inline result<json> evaluate(const node& n, const json& input, const eval_env& env) {
+// The template's value, each `.$` field's from `leaf` (the first error stops it).
+template <class Leaf>
+result<json> assemble(const node& n, Leaf& leaf) {
     switch (n.type) {
     case node::kind::literal:
         return *n.literal;
     case node::kind::expression:
-        return evaluate_field(n, input, env);
+        return leaf(n);
     case node::kind::array: {
         json out = json::array();
         auto& elements = out.get_ref<json::array_t&>();
         elements.reserve(n.elements.size());
         for (const auto& element : n.elements) {
-            auto value = evaluate(element, input, env);
+            auto value = assemble(element, leaf);
             if (!value) return value;
             elements.push_back(std::move(*value));
         }
@@ -209,7 +211,7 @@ inline result<json> evaluate(const node& n, const json& input, const eval_env& e
         auto& members = out.get_ref<json::object_t&>();
         members.reserve(n.members.size());
         for (const auto& m : n.members) {
-            auto value = evaluate(m.value, input, env);
+            auto value = assemble(m.value, leaf);
             if (!value) return value;
             members.emplace_back(m.name, std::move(*value));
         }
@@ -217,6 +219,11 @@ inline result<json> evaluate(const node& n, const json& input, const eval_env& e
     }
     }
     return json();
+}
+
+inline result<json> evaluate(const node& n, const json& input, const eval_env& env) {
+    auto leaf = [&](const node& field) { return evaluate_field(field, input, env); };
+    return assemble(n, leaf);
 }
 
 // Templates whose values may be moved out of their input: every `.$` field a path `$.name` (one
@@ -266,26 +273,10 @@ inline bool find_taken(const node& n, const json& input, const eval_env& env, st
 }
 
 // evaluate() with the values found beforehand, moved out of the input that holds them.
-inline json build_taken(const node& n, const std::array<const json*, max_taken>& found, std::size_t& next) {
-    switch (n.type) {
-    case node::kind::literal: return *n.literal;
-    case node::kind::expression: return std::move(*const_cast<json*>(found[next++]));  // the caller's, not const
-    case node::kind::array: {
-        json out = json::array();
-        auto& elements = out.get_ref<json::array_t&>();
-        elements.reserve(n.elements.size());
-        for (const auto& element : n.elements) elements.push_back(build_taken(element, found, next));
-        return out;
-    }
-    case node::kind::object: {
-        json out = json::object();
-        auto& members = out.get_ref<json::object_t&>();
-        members.reserve(n.members.size());
-        for (const auto& m : n.members) members.emplace_back(m.name, build_taken(m.value, found, next));
-        return out;
-    }
-    }
-    return json();
+inline result<json> build_taken(const node& n, const std::array<const json*, max_taken>& found) {
+    std::size_t next = 0;
+    auto leaf = [&](const node&) -> result<json> { return std::move(*const_cast<json*>(found[next++])); };  // the caller's, not const
+    return assemble(n, leaf);
 }
 
 } // namespace detail::templates
@@ -328,10 +319,8 @@ STEPFN_INLINE result<json> payload_template::evaluate_taking(json& input, const 
         std::size_t count = 0;
         // Every value is found before any is moved: a missing one fails as evaluate() says,
         // naming the input as it was.
-        if (detail::templates::find_taken(impl_->root, input, env, found, count)) {
-            std::size_t next = 0;
-            return detail::templates::build_taken(impl_->root, found, next);
-        }
+        if (detail::templates::find_taken(impl_->root, input, env, found, count))
+            return detail::templates::build_taken(impl_->root, found);
     }
     return detail::templates::evaluate(impl_->root, input, env);
 }
