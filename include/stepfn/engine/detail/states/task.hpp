@@ -197,7 +197,8 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
             inspect(*f, s, "afterInputPath", *in_place);
             // Without Retry, Catch or a ResultPath merge the raw input goes: what Parameters
             // select is moved out of it (`in_place` points into the frame's input or `no_input`).
-            params = keep ? t.parameters->evaluate(*in_place, env) : t.parameters->evaluate_taking(*const_cast<json*>(in_place), env);
+            params = keep || !effective_in_raw(s) ? t.parameters->evaluate(*in_place, env)
+                                                  : t.parameters->evaluate_taking(*const_cast<json*>(in_place), env);
             if (!keep) f->input = json();  // as if moved into the effective input
         } else if (!t.parameters && s.input_path && s.input_path->is_root() && keep) {
             inspect(*f, s, "input", f->input);
