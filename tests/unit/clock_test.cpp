@@ -198,6 +198,28 @@ TEST_CASE("virtual_clock can be advanced while other threads schedule", "[clock]
     CHECK(clock.now() >= t0 + std::chrono::seconds(threads * per_thread - 1));
 }
 
+TEST_CASE("virtual_clock::now, read without its lock, never goes back while another thread advances", "[clock][concurrency]") {
+    stepfn::virtual_clock clock;
+    constexpr int steps = 2000;
+    for (int i = 1; i <= steps; ++i) clock.schedule_at(t0 + std::chrono::seconds(i), [] {});
+    std::atomic<bool> done{false};
+    std::thread advancer([&] {
+        while (clock.advance_to_next()) {
+        }
+        done = true;
+    });
+    stepfn::time_point last = clock.now();
+    bool monotonic = true;
+    while (!done.load()) {
+        const stepfn::time_point now = clock.now();
+        if (now < last) monotonic = false;
+        last = now;
+    }
+    advancer.join();
+    CHECK(monotonic);
+    CHECK(clock.now() == t0 + std::chrono::seconds(steps));
+}
+
 namespace {
 
 // Collects what a system_clock's thread fires, for the test thread to wait on.

@@ -7,6 +7,9 @@
 #include <chrono>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <thread>
+#include <vector>
 
 namespace controller_test {
 
@@ -89,6 +92,45 @@ TEST_CASE("The transition hook sees every outcome the controller applies, in ord
     CHECK((c[8].state == "Done" && c[8].kind == kind::advanced && c[8].next.empty()));
     CHECK(*c[8].data == *out);  // the frame's output ends the execution
     for (const auto& change : c) CHECK(change.top_level);
+}
+
+TEST_CASE("A task answered within invoke() goes on at once, as one answered later from another thread does", "[controller][task][concurrency]") {
+    const std::string definition = R"({"StartAt":"T","States":{
+        "T":{"Type":"Task","Resource":"svc","ResultPath":"$.t","Next":"U"},
+        "U":{"Type":"Task","Resource":"svc","Parameters":{"n.$":"$.t.n"},"ResultPath":"$.u","End":true}}})";
+    const json expected = json::parse(R"({"x":1,"t":{"n":1},"u":{"n":2}})");
+    auto kinds = [](const std::vector<seen>& changes) {
+        std::vector<std::string> out;
+        for (const auto& c : changes) out.push_back(c.state + ":" + std::to_string(static_cast<int>(c.kind)));
+        return out;
+    };
+    const std::vector<std::string> expected_kinds{"T:" + std::to_string(static_cast<int>(kind::parked)),
+                                                  "T:" + std::to_string(static_cast<int>(kind::advanced)),
+                                                  "U:" + std::to_string(static_cast<int>(kind::parked)),
+                                                  "U:" + std::to_string(static_cast<int>(kind::advanced))};
+    int calls = 0;
+    auto next_answer = [&calls] { return json{{"n", ++calls}}; };
+
+    hooked now;
+    now.engine.invokers().set_default(answer([&](const stepfn::task_request&) -> stepfn::result<json> { return next_answer(); }));
+    auto e = now.engine.start(load(definition), json{{"x", 1}});
+    REQUIRE(e);
+    // The frame's first job runs both tasks: no job is posted for an answer given in invoke().
+    REQUIRE(now.executor.run_one());
+    CHECK(e->done());
+    CHECK(e->wait() == expected);
+    CHECK(kinds(now.hook->changes) == expected_kinds);
+
+    calls = 0;
+    hooked later;
+    std::vector<std::thread> answering;
+    later.engine.invokers().set_default(std::make_shared<lambda_invoker>([&](stepfn::task_request, stepfn::task_completion done) {
+        answering.emplace_back([&next_answer, done = std::move(done)]() mutable { done.complete(next_answer()); });
+    }));
+    auto r = later.run(definition, json{{"x", 1}});
+    for (auto& t : answering) t.join();
+    CHECK(r == expected);
+    CHECK(kinds(later.hook->changes) == expected_kinds);
 }
 
 TEST_CASE("The transition hook: a caught error, a failed frame, and branches", "[controller][transitions]") {

@@ -39,10 +39,17 @@ TEST_CASE("serialized_size matches dump() and stops past its bound", "[limits][p
     CHECK(stepfn::detail::serialized_size(docs, whole) == whole);
     CHECK_FALSE(stepfn::detail::exceeds_size(docs, whole));
     CHECK(stepfn::detail::exceeds_size(docs, whole - 1));
+    // More containers pending at once than the walk's fixed buffer holds (scalars never wait).
+    json wide = json::array();
+    for (int i = 0; i < 200; ++i) wide.push_back(json{{"k", i}, {"v", json::array({i, "x"})}});
+    CHECK(stepfn::detail::serialized_size(wide) == wide.dump().size());
+    CHECK(stepfn::detail::measure_payload(wide, wide.dump().size(), 3).size == wide.dump().size());
+    CHECK_FALSE(stepfn::detail::measure_payload(wide, wide.dump().size(), 3).too_deep);
+    CHECK(stepfn::detail::measure_payload(wide, wide.dump().size(), 2).too_deep);
 }
 
-// `depth` arrays nested in one another, each also holding `wide` numbers (so that the walk's
-// fixed buffer spills), the innermost an object.
+// `depth` arrays nested in one another, each also holding `wide` numbers, the innermost an
+// object.
 json nested(std::size_t depth, std::size_t wide) {
     json doc = json{{"leaf", "x"}};
     for (std::size_t i = 1; i < depth; ++i) {

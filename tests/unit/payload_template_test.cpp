@@ -274,3 +274,51 @@ TEST_CASE("a default-constructed template and expression are inert", "[templates
     CHECK_FALSE(e.evaluate(json::object(), env));
 }
 } // namespace payload_template_test
+
+namespace payload_template_test {
+
+TEST_CASE("evaluate_taking gives what evaluate gives, moving plain member selections out of the input", "[payload-template]") {
+    template_env env;
+    env.variables["v"] = json{{"k", "variable"}};
+    const json input = json::parse(R"({"order":"A-1001","amount":250,"customer":{"id":17,"tier":"gold"},"tags":["x","y"]})");
+    struct example {
+        const char* source;
+        bool moves;  // whether the selected values leave the input
+    };
+    const example examples[] = {
+        {R"({"order.$":"$.order","amount.$":"$.amount","kind":"charge"})", true},
+        {R"({"who":{"c.$":"$.customer"},"list":["lit",{"t.$":"$.tags"}]})", true},
+        {R"({"kind":"literal only","n":[1,2]})", true},
+        {R"({"a.$":"$.order","b.$":"$.order"})", false},              // one value selected twice
+        {R"({"tier.$":"$.customer.tier","id.$":"$.customer"})", false},  // not plain members
+        {R"({"o.$":"$['order']"})", false},
+        {R"({"all.$":"$"})", false},
+        {R"({"ctx.$":"$$.Execution.Name","var.$":"$v.k","o.$":"$.order"})", false},
+        {R"j({"s.$":"States.Format('{}', $.order)"})j", false},
+    };
+    for (const auto& e : examples) {
+        INFO(e.source);
+        const payload_template t = compile(json::parse(e.source));
+        const auto expected = t.evaluate(input, env);
+        REQUIRE(expected);
+        json taken_from = input;
+        const auto taken = t.evaluate_taking(taken_from, env);
+        REQUIRE(taken);
+        CHECK(*taken == *expected);
+        if (!e.moves) CHECK(taken_from == input);
+        else if (json::parse(e.source).dump().find(".$") != std::string::npos) CHECK(taken_from != input);
+    }
+
+    SECTION("a selection that is missing fails as evaluate() does, naming the input untouched") {
+        const payload_template t = compile(json::parse(R"({"order.$":"$.order","nope.$":"$.missing"})"));
+        json taken_from = input;
+        const auto taken = t.evaluate_taking(taken_from, env);
+        const auto expected = t.evaluate(input, env);
+        REQUIRE_FALSE(taken);
+        REQUIRE_FALSE(expected);
+        CHECK(taken.error().cause == expected.error().cause);
+        CHECK(taken_from == input);
+    }
+}
+
+} // namespace payload_template_test

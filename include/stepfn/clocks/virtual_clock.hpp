@@ -2,6 +2,7 @@
 #define STEPFN_CLOCKS_VIRTUAL_CLOCK_HPP
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <mutex>
@@ -28,14 +29,13 @@ public:
     // 2024-01-01T00:00:00Z, so that timestamps in tests are reproducible.
     static time_point default_start() noexcept { return time_point(std::chrono::seconds(1704067200)); }
 
-    explicit virtual_clock(time_point start = default_start()) : now_(start) {}
+    explicit virtual_clock(time_point start = default_start()) : now_(start), seen_(start.time_since_epoch().count()) {}
     virtual_clock(const virtual_clock&) = delete;
     virtual_clock& operator=(const virtual_clock&) = delete;
 
-    time_point now() const {
-        std::lock_guard<std::mutex> lock(mutex_);
-        return now_;
-    }
+    // Without the lock: the engine reads the time on every state entry. Time is written under
+    // the lock and published here after it, so a reader never sees it move backwards.
+    time_point now() const { return time_point(time_point::duration(seen_.load(std::memory_order_acquire))); }
 
     timer_id schedule_at(time_point when, job fn) {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -93,10 +93,10 @@ public:
                 std::lock_guard<std::mutex> lock(mutex_);
                 const time_point target = (std::max)(now_, t);
                 if (timers_.empty() || timers_.earliest() > target) {
-                    now_ = target;
+                    set_now(target);
                     return;
                 }
-                now_ = (std::max)(now_, timers_.earliest());
+                set_now((std::max)(now_, timers_.earliest()));
                 fn = timers_.pop_earliest();
             }
             if (fn) fn();
@@ -115,8 +115,14 @@ public:
     }
 
 private:
+    void set_now(time_point t) {  // under mutex_
+        now_ = t;
+        seen_.store(t.time_since_epoch().count(), std::memory_order_release);
+    }
+
     mutable std::mutex mutex_;
     time_point now_;
+    std::atomic<time_point::rep> seen_;  // now_, for now()
     detail::timer_queue timers_;
 };
 

@@ -43,6 +43,23 @@ inline std::size_t serialized_float_size(double d) {
                                     buffer.data());
 }
 
+// The serialised length of a scalar (not an object or array).
+inline std::size_t scalar_size(const json& v) {
+    switch (v.type()) {
+    case json::value_t::string: return serialized_string_size(v.get_ref<const std::string&>());
+    case json::value_t::boolean: return v.get<bool>() ? 4 : 5;
+    case json::value_t::null: return 4;
+    case json::value_t::number_integer: {
+        const auto n = v.get<std::int64_t>();
+        // Negate in unsigned arithmetic: -INT64_MIN does not fit in int64.
+        return n < 0 ? 1 + decimal_digits(0 - static_cast<std::uint64_t>(n)) : decimal_digits(static_cast<std::uint64_t>(n));
+    }
+    case json::value_t::number_unsigned: return decimal_digits(v.get<std::uint64_t>());
+    case json::value_t::number_float: return serialized_float_size(v.get<double>());
+    default: return v.dump().size();  // binary values: rare, let nlohmann size them
+    }
+}
+
 namespace json_size_walk {
 // One walk of a document for its serialised size and, when `Depth`, how deep it nests. Each
 // pending node carries its depth only when asked, so the plain size walk stays as light.
@@ -56,8 +73,11 @@ struct pending<false> {
     const json* node;
 };
 
+// Only objects and arrays wait on the stack: a scalar member is sized where it is met, and the
+// members are read from the containers themselves (no nlohmann iterators).
 template <bool Depth>
 std::size_t walk(const json& value, std::size_t stop_after, std::size_t max_depth, bool* too_deep) {
+    if (!value.is_structured()) return scalar_size(value);
     std::size_t total = 0;
     std::array<pending<Depth>, 64> inline_stack;
     std::vector<pending<Depth>> spilled;  // only for wide documents
@@ -66,9 +86,14 @@ std::size_t walk(const json& value, std::size_t stop_after, std::size_t max_dept
         if (count < inline_stack.size()) inline_stack[count++] = p;
         else spilled.push_back(p);
     };
-    auto child = [&](const json* node, [[maybe_unused]] const pending<Depth>& parent) {
-        if constexpr (Depth) push({node, parent.depth + 1});
-        else push({node});
+    auto child = [&](const json& node, [[maybe_unused]] const pending<Depth>& parent) {
+        if (!node.is_structured()) {
+            total += scalar_size(node);
+        } else if constexpr (Depth) {
+            push({&node, parent.depth + 1});
+        } else {
+            push({&node});
+        }
     };
     if constexpr (Depth) push({&value, 1});
     else push({&value});
@@ -82,32 +107,23 @@ std::size_t walk(const json& value, std::size_t stop_after, std::size_t max_dept
         }
         const json* v = top.node;
         if constexpr (Depth) {
-            if (v->is_structured() && top.depth > max_depth) *too_deep = true;
+            if (top.depth > max_depth) *too_deep = true;
         }
-        switch (v->type()) {
-        case json::value_t::object:
-            total += 2 + (v->empty() ? 0 : v->size() - 1);  // braces and commas
-            for (auto it = v->begin(); it != v->end(); ++it) {
-                total += serialized_string_size(it.key()) + 1;
-                child(&it.value(), top);
+        if (v->is_object()) {
+            const auto& members = v->get_ref<const json::object_t&>();
+            total += 2 + (members.empty() ? 0 : members.size() - 1);  // braces and commas
+            for (const auto& member : members) {
+                total += serialized_string_size(member.first) + 1;
+                child(member.second, top);
+                if (total > stop_after) return total;  // a wide container stops early too
             }
-            break;
-        case json::value_t::array:
-            total += 2 + (v->empty() ? 0 : v->size() - 1);
-            for (const auto& item : *v) child(&item, top);
-            break;
-        case json::value_t::string: total += serialized_string_size(v->get_ref<const std::string&>()); break;
-        case json::value_t::boolean: total += v->get<bool>() ? 4 : 5; break;
-        case json::value_t::null: total += 4; break;
-        case json::value_t::number_integer: {
-            const auto n = v->get<std::int64_t>();
-            // Negate in unsigned arithmetic: -INT64_MIN does not fit in int64.
-            total += n < 0 ? 1 + decimal_digits(0 - static_cast<std::uint64_t>(n)) : decimal_digits(static_cast<std::uint64_t>(n));
-            break;
-        }
-        case json::value_t::number_unsigned: total += decimal_digits(v->get<std::uint64_t>()); break;
-        case json::value_t::number_float: total += serialized_float_size(v->get<double>()); break;
-        default: total += v->dump().size(); break;  // binary values: rare, let nlohmann size them
+        } else {
+            const auto& items = v->get_ref<const json::array_t&>();
+            total += 2 + (items.empty() ? 0 : items.size() - 1);
+            for (const auto& item : items) {
+                child(item, top);
+                if (total > stop_after) return total;
+            }
         }
         if (total > stop_after) return total;
     }

@@ -205,6 +205,7 @@ private:
                          std::optional<time_point> heartbeat_deadline);
     void dispatch(const std::shared_ptr<frame>& f, const std::shared_ptr<task_attempt>& attempt,
                   std::shared_ptr<task_invoker> invoker, task_request request, bool now = false);
+    outcome task_answered(const std::shared_ptr<frame>& f, const state& s, result<json> answer);
     void on_task_timeout(const std::shared_ptr<frame>& f, std::uint64_t generation, bool heartbeat);
     std::shared_ptr<task_attempt> end_attempt(frame& f);  // cancels its timers, forgets its token
     outcome start_parallel(const std::shared_ptr<frame>& f, const state& s, const parallel_state& p);

@@ -13,22 +13,19 @@ namespace stepfn {
 
 STEPFN_INLINE const std::string& execution::arn() const noexcept { return record_->arn; }
 STEPFN_INLINE const std::string& execution::name() const noexcept { return record_->name; }
-STEPFN_INLINE execution_status execution::status() const {
-    std::lock_guard<std::mutex> lock(record_->mutex);
-    return record_->status;
-}
+// The status is published after the outcome it describes (execution_record::status): no lock.
+STEPFN_INLINE execution_status execution::status() const { return record_->status.load(std::memory_order_acquire); }
 STEPFN_INLINE bool execution::done() const { return status() != execution_status::running; }
 
 STEPFN_INLINE result<json> execution::outcome() const {
-    std::lock_guard<std::mutex> lock(record_->mutex);
-    if (record_->status == execution_status::succeeded) return record_->output;
-    if (record_->status == execution_status::running) return make_error("ExecutionRunning", "the execution is still running");
+    const execution_status now = status();
+    if (now == execution_status::succeeded) return record_->output;
+    if (now == execution_status::running) return make_error("ExecutionRunning", "the execution is still running");
     return tl::make_unexpected(record_->failure);
 }
 
 STEPFN_INLINE const json* execution::output() const {
-    std::lock_guard<std::mutex> lock(record_->mutex);
-    return record_->status == execution_status::succeeded ? &record_->output : nullptr;
+    return status() == execution_status::succeeded ? &record_->output : nullptr;
 }
 
 STEPFN_INLINE void execution::on_end(std::function<void()> fn) const {

@@ -97,7 +97,9 @@ struct execution_record {
     const std::uint64_t history_serial = next_history_serial();  // next to the lock emit() takes
     mutable std::mutex mutex;
     std::condition_variable finished;
-    execution_status status = execution_status::running;
+    // Set once, under `mutex`, after `output` and `failure`, which never change again: a reader
+    // that sees it ended reads them without the lock (execution::done(), output()).
+    std::atomic<execution_status> status{execution_status::running};
     json output;
     error failure;
     std::optional<timer_id> timeout_timer;

@@ -14,6 +14,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -32,14 +33,16 @@ namespace stepfn::detail {
 // once, at its final size.
 inline std::string uuid_text(std::uint64_t hi, std::uint64_t lo) {
     static constexpr char digits[] = "0123456789abcdef";
+    // Where each byte's two digits go: the dashes stand after the 8th, 12th, 16th and 20th.
+    static constexpr unsigned char at[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
     char out[36];
-    std::size_t at = 0;
-    for (int i = 0; i < 32; ++i) {
-        const std::uint64_t word = i < 16 ? hi : lo;
-        const int shift = 60 - 4 * (i % 16);
-        out[at++] = digits[(word >> shift) & 0xF];
-        if (i == 7 || i == 11 || i == 15 || i == 19) out[at++] = '-';
+    for (int i = 0; i < 16; ++i) {
+        const std::uint64_t word = i < 8 ? hi : lo;
+        const auto byte = static_cast<unsigned>(word >> (56 - 8 * (i % 8))) & 0xFFu;
+        out[at[i]] = digits[byte >> 4];
+        out[at[i] + 1] = digits[byte & 0xFu];
     }
+    out[8] = out[13] = out[18] = out[23] = '-';
     return std::string(out, sizeof out);
 }
 
@@ -161,19 +164,29 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
     }
     {
         std::lock_guard<std::mutex> lock(registry_mutex_);
-        if (auto it = executions_.find(rec->arn); it != executions_.end()) {
-            if (auto existing = it->second.lock()) {
+        // Inserted first (the ARN hashed once); a name taken already gives the entry back.
+        decltype(executions_)::iterator at;
+        bool added = false;
+        if (spare_entry_) {
+            spare_entry_.key() = rec->arn;
+            spare_entry_.mapped() = rec;
+            auto inserted = executions_.insert(std::move(spare_entry_));
+            at = inserted.position;
+            added = inserted.inserted;
+            if (!added) {
+                spare_entry_ = std::move(inserted.node);
+                spare_entry_.mapped().reset();  // a weak reference would keep the record's memory
+            }
+        } else {
+            std::tie(at, added) = executions_.emplace(rec->arn, rec);
+        }
+        if (!added) {
+            if (auto existing = at->second.lock()) {
                 if (existing->durable && rec->durable && existing->durable->input_text == rec->durable->input_text)
                     return execution(existing);
                 return make_error("ExecutionAlreadyExists", "an execution named '" + rec->name + "' is already running");
             }
-            executions_.erase(it);  // its key viewed the ARN of a record that is gone
-        }
-        if (spare_entry_) {
-            spare_entry_.key() = rec->arn;
-            spare_entry_.mapped() = rec;
-            executions_.insert(std::move(spare_entry_));
-        } else {
+            executions_.erase(at);  // its key viewed the ARN of a record that is gone
             executions_.emplace(rec->arn, rec);
         }
     }
@@ -360,10 +373,10 @@ STEPFN_INLINE void engine_core::publish_end(const std::shared_ptr<execution_reco
     std::vector<std::function<void()>> watchers;
     {
         std::lock_guard<std::mutex> lock(rec->mutex);
-        rec->status = status;
         rec->output = std::move(output);
         rec->failure = std::move(e);
         rec->stop_time = clock_->now();
+        rec->status.store(status, std::memory_order_release);  // last: it publishes the rest
         on_end = std::move(rec->on_end);
         watchers = std::move(rec->end_watchers);
     }
@@ -371,7 +384,8 @@ STEPFN_INLINE void engine_core::publish_end(const std::shared_ptr<execution_reco
     {
         std::lock_guard<std::mutex> lock(registry_mutex_);
         auto it = executions_.find(rec->arn);
-        if (it != executions_.end() && it->second.lock() == rec) {
+        // The same record, compared without locking the weak reference.
+        if (it != executions_.end() && !it->second.owner_before(rec) && !rec.owner_before(it->second)) {
             auto entry = executions_.extract(it);
             entry.mapped().reset();  // a weak reference would keep the record's memory
             if (!spare_entry_) spare_entry_ = std::move(entry);

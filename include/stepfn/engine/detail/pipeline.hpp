@@ -102,6 +102,10 @@ inline const json* effective_in_place(const state& s, const json& raw, const eva
     return s.input_path->find(raw, env);
 }
 
+// Whether what effective_in_place finds lies in the state's raw input (or is the `{}` of a null
+// InputPath), not in the context object or a variable: only then may Parameters take from it.
+inline bool effective_in_raw(const state& s) { return !s.input_path || s.input_path->root() == json_path::root_kind::input; }
+
 STEPFN_INLINE result<json> engine_core::apply_output_path(const state& s, json data, const eval_env& env) const {
     if (!s.output_path) return json::object();
     if (s.output_path->is_root()) return data;

@@ -66,6 +66,16 @@ public:
         if (handler) call_quietly(handler);
     }
     std::uint64_t generation() const noexcept { return generation_; }
+    // A synchronous invoker answers inside invoke(): the frame that sent the request then takes
+    // the answer as invoke() returns, with no job posted to its strand and run by the executor
+    // (a hop per task). Called around the invoke() of an attempt sent at once (not durable, not
+    // a callback); true from end_dispatch() when the answer came meanwhile (take_answer()).
+    void begin_dispatch() noexcept { hand_over_.store(dispatching, std::memory_order_relaxed); }
+    bool end_dispatch() noexcept {
+        int expected = dispatching;
+        return !hand_over_.compare_exchange_strong(expected, posting);
+    }
+    result<json> take_answer() { return std::move(answer_); }
     // Which events its Task writes (family_of its resource): worked out once, when it starts.
     const task_family family;
     std::string token;
@@ -89,6 +99,10 @@ private:
     // resolve() posts: that job then holds only the frame and the attempt, which fit a job's
     // inline storage, so a completion allocates nothing for its hand-over.
     result<json> answer_;
+    // Who hands the answer to the frame: a posted job, or the dispatcher (see begin_dispatch).
+    // resolve() and end_dispatch() race for `dispatching`; whichever moves it first decides.
+    enum : int { posting, dispatching, answered };
+    std::atomic<int> hand_over_{posting};
     std::atomic<bool> cancelled_{false};
     std::mutex mutex_;
     std::function<void()> cancel_handler_;

@@ -4,6 +4,8 @@
 #include <stepfn/config.hpp>
 #include <stepfn/expressions/payload_template.hpp>
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -183,18 +185,20 @@ inline result<json> evaluate_field(const node& n, const json& input, const eval_
                                            (document ? jsonpath::compact(*document) : std::string("null")) + "'");
 }
 
-inline result<json> evaluate(const node& n, const json& input, const eval_env& env) {
+// The template's value, each `.$` field's from `leaf` (the first error stops it).
+template <class Leaf>
+result<json> assemble(const node& n, Leaf& leaf) {
     switch (n.type) {
     case node::kind::literal:
         return *n.literal;
     case node::kind::expression:
-        return evaluate_field(n, input, env);
+        return leaf(n);
     case node::kind::array: {
         json out = json::array();
         auto& elements = out.get_ref<json::array_t&>();
         elements.reserve(n.elements.size());
         for (const auto& element : n.elements) {
-            auto value = evaluate(element, input, env);
+            auto value = assemble(element, leaf);
             if (!value) return value;
             elements.push_back(std::move(*value));
         }
@@ -207,7 +211,7 @@ inline result<json> evaluate(const node& n, const json& input, const eval_env& e
         auto& members = out.get_ref<json::object_t&>();
         members.reserve(n.members.size());
         for (const auto& m : n.members) {
-            auto value = evaluate(m.value, input, env);
+            auto value = assemble(m.value, leaf);
             if (!value) return value;
             members.emplace_back(m.name, std::move(*value));
         }
@@ -217,11 +221,70 @@ inline result<json> evaluate(const node& n, const json& input, const eval_env& e
     return json();
 }
 
+inline result<json> evaluate(const node& n, const json& input, const eval_env& env) {
+    auto leaf = [&](const node& field) { return evaluate_field(field, input, env); };
+    return assemble(n, leaf);
+}
+
+// Templates whose values may be moved out of their input: every `.$` field a path `$.name` (one
+// plain member of the input), no two the same, so the values they select are disjoint and none
+// lies inside another. At most `max_taken` of them (the pointers are found before any is moved).
+constexpr std::size_t max_taken = 16;
+
+inline bool plain_member_path(const value_expression& e) {
+    if (!e.is_path()) return false;
+    const std::string& text = e.text();
+    if (text.size() < 3 || text[0] != '$' || text[1] != '.') return false;
+    return std::all_of(text.begin() + 2, text.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    });
+}
+
+inline bool collect_takeable(const node& n, std::vector<const std::string*>& paths) {
+    switch (n.type) {
+    case node::kind::literal: return true;
+    case node::kind::expression:
+        if (!plain_member_path(n.expression) || paths.size() == max_taken) return false;
+        for (const std::string* seen : paths)
+            if (*seen == n.expression.text()) return false;
+        paths.push_back(&n.expression.text());
+        return true;
+    case node::kind::array:
+        return std::all_of(n.elements.begin(), n.elements.end(), [&](const node& e) { return collect_takeable(e, paths); });
+    case node::kind::object:
+        return std::all_of(n.members.begin(), n.members.end(), [&](const member& m) { return collect_takeable(m.value, paths); });
+    }
+    return false;
+}
+
+// The selected values, in the order evaluate() meets them; false when one is missing.
+inline bool find_taken(const node& n, const json& input, const eval_env& env, std::array<const json*, max_taken>& found,
+                       std::size_t& count) {
+    switch (n.type) {
+    case node::kind::literal: return true;
+    case node::kind::expression: return (found[count++] = n.expression.path().find(input, env)) != nullptr;
+    case node::kind::array:
+        return std::all_of(n.elements.begin(), n.elements.end(), [&](const node& e) { return find_taken(e, input, env, found, count); });
+    case node::kind::object:
+        return std::all_of(n.members.begin(), n.members.end(),
+                           [&](const member& m) { return find_taken(m.value, input, env, found, count); });
+    }
+    return false;
+}
+
+// evaluate() with the values found beforehand, moved out of the input that holds them.
+inline result<json> build_taken(const node& n, const std::array<const json*, max_taken>& found) {
+    std::size_t next = 0;
+    auto leaf = [&](const node&) -> result<json> { return std::move(*const_cast<json*>(found[next++])); };  // the caller's, not const
+    return assemble(n, leaf);
+}
+
 } // namespace detail::templates
 
 struct payload_template::impl {
     json source;
     detail::templates::node root;
+    bool takeable = false;  // see detail::templates::collect_takeable
 };
 
 STEPFN_INLINE result<payload_template> payload_template::compile(const json& source, std::string_view pointer,
@@ -232,6 +295,8 @@ STEPFN_INLINE result<payload_template> payload_template::compile(const json& sou
     // Literal nodes point into m->source, which stays put inside the shared impl.
     m->root = detail::templates::compiler{bounds, problems}.compile(m->source, std::string(pointer), 0);
     if (!problems.empty()) return make_invalid(std::move(problems));
+    std::vector<const std::string*> paths;
+    m->takeable = detail::templates::collect_takeable(m->root, paths);
     payload_template out;
     out.impl_ = std::move(m);
     return out;
@@ -244,6 +309,19 @@ STEPFN_INLINE const json& payload_template::source() const noexcept {
 
 STEPFN_INLINE result<json> payload_template::evaluate(const json& input, const eval_env& env) const {
     if (!impl_) return json();
+    return detail::templates::evaluate(impl_->root, input, env);
+}
+
+STEPFN_INLINE result<json> payload_template::evaluate_taking(json& input, const eval_env& env) const {
+    if (!impl_) return json();
+    if (impl_->takeable) {
+        std::array<const json*, detail::templates::max_taken> found{};
+        std::size_t count = 0;
+        // Every value is found before any is moved: a missing one fails as evaluate() says,
+        // naming the input as it was.
+        if (detail::templates::find_taken(impl_->root, input, env, found, count))
+            return detail::templates::build_taken(impl_->root, found);
+    }
     return detail::templates::evaluate(impl_->root, input, env);
 }
 

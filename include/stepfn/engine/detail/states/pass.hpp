@@ -55,7 +55,11 @@ STEPFN_INLINE outcome engine_core::run_pass(const std::shared_ptr<frame>& f, con
         value = raw;
     } else if (in_place) {
         inspect(*f, s, "afterInputPath", *in_place);
-        value = p.parameters->evaluate(*in_place, env);
+        // A ResultPath of `$` drops the raw input: what Parameters select is moved out of it.
+        // (`in_place` points into `raw`, this frame's own, or into `no_input`.)
+        if (p.result_path && p.result_path->is_root() && effective_in_raw(s))
+            value = p.parameters->evaluate_taking(*const_cast<json*>(in_place), env);
+        else value = p.parameters->evaluate(*in_place, env);
         inspect(*f, s, "afterParameters", value);
     } else {
         const bool keep = !p.result_path || !p.result_path->is_root();

@@ -107,6 +107,8 @@ STEPFN_INLINE void task_attempt::resolve(result<json> answer) {
     auto f = owner_.lock();
     if (!f) return;
     answer_ = std::move(answer);
+    int expected = dispatching;
+    if (hand_over_.compare_exchange_strong(expected, answered)) return;  // the dispatcher takes it
     core_->post_to(f, [f, self = shared_from_this()]() {
         self->core_->on_task_result(f, self->generation_, std::move(self->answer_));
     });
@@ -193,7 +195,10 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
         if (in_place) {
             inspect(*f, s, "input", f->input);
             inspect(*f, s, "afterInputPath", *in_place);
-            params = t.parameters->evaluate(*in_place, env);
+            // Without Retry, Catch or a ResultPath merge the raw input goes: what Parameters
+            // select is moved out of it (`in_place` points into the frame's input or `no_input`).
+            params = keep || !effective_in_raw(s) ? t.parameters->evaluate(*in_place, env)
+                                                  : t.parameters->evaluate_taking(*const_cast<json*>(in_place), env);
             if (!keep) f->input = json();  // as if moved into the effective input
         } else if (!t.parameters && s.input_path && s.input_path->is_root() && keep) {
             inspect(*f, s, "input", f->input);
@@ -326,8 +331,20 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
         attempt->kept_request = request;
         if (!token.empty()) f->exec->durable->tokens.push_back(token_change{token, true});
     }
-    dispatch(f, attempt, std::move(invoker), std::move(request));
-    return outcome::parked();
+    // A durable engine sends after a checkpoint; a callback's or an activity's answer may follow
+    // other reports (submitted, started by a worker) whose jobs must run first.
+    if (f->exec->durable || callback || !started_now) {
+        dispatch(f, attempt, std::move(invoker), std::move(request));
+        return outcome::parked();
+    }
+    attempt->begin_dispatch();
+    dispatch(f, attempt, std::move(invoker), std::move(request), true);
+    if (!attempt->end_dispatch()) return outcome::parked();  // the answer comes later, posted
+    // Answered within invoke(): taken here, as the job resolve() posts otherwise would, after
+    // the hook hears of the park that job would have ended (unless a stop came meanwhile).
+    if (f->generation != generation || f->attempt != attempt || f->exec->ended.load()) return outcome::parked();
+    notify(*f, s, transition_kind::parked);
+    return task_answered(f, s, attempt->take_answer());
 }
 
 STEPFN_INLINE void engine_core::arm_task_timers(const std::shared_ptr<frame>& f, std::optional<time_point> deadline,
@@ -369,6 +386,11 @@ STEPFN_INLINE void engine_core::dispatch(const std::shared_ptr<frame>& f, const 
 STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, std::uint64_t generation, result<json> answer) {
     if (f->generation != generation || !f->attempt || f->exec->ended.load()) return;
     const state& s = f->states->states[f->current];
+    resume(f, s, task_answered(f, s, std::move(answer)));
+}
+
+// The current attempt's answer: its events, then the state's outcome (Retry and Catch for an error).
+STEPFN_INLINE outcome engine_core::task_answered(const std::shared_ptr<frame>& f, const state& s, result<json> answer) {
     const auto& t = std::get<task_state>(s.body);
     const auto ended = end_attempt(*f);
     const bool was_started = ended->was_started, was_submitted = ended->was_submitted;
@@ -400,7 +422,7 @@ STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, 
              [&] { return resource.error_details(answer.error().name, answer.error().cause); });
         if (metrics_) count_task(*f, t, task_phase::failed);
         if (traced(*f->exec)) trace_attempt_ended(*f, t, &answer.error());
-        return resume(f, s, outcome::fail_from_outside(std::move(answer.error())));
+        return outcome::fail_from_outside(std::move(answer.error()));
     }
     if (!was_submitted && (ends_with(t.resource, ".sync") || ends_with(t.resource, ".waitForTaskToken") ||
                                   t.resource.find(".sync:") != std::string::npos)) {
@@ -426,7 +448,7 @@ STEPFN_INLINE void engine_core::on_task_result(const std::shared_ptr<frame>& f, 
     if (metrics_) count_task(*f, t, task_phase::succeeded);
     if (traced(*f->exec)) trace_attempt_ended(*f, t, nullptr);
 
-    resume(f, s, complete_state(f, s, std::move(*answer), t.result_selector, t.result_path, answer_size));
+    return complete_state(f, s, std::move(*answer), t.result_selector, t.result_path, answer_size);
 }
 
 STEPFN_INLINE void engine_core::on_task_submitted(const std::shared_ptr<frame>& f, std::uint64_t generation, json response) {
