@@ -120,9 +120,11 @@ inline bool match(const signature& sig, const std::string& syms, std::size_t p, 
 }
 } // namespace sig_detail
 
-// The arguments to pass, or the reference's error. `name` is the function as called.
-inline result<std::vector<value>> validate_args(const signature& sig, std::vector<value>& args, const value& context,
-                                                std::string_view name) {
+// Checks the arguments: true when they are to be passed as they are, false when the ones to
+// pass are in `out` (optional parameters filled, single values wrapped as arrays), or the
+// reference's error. `name` is the function as called.
+inline result<bool> validate_args(const signature& sig, std::vector<value>& args, const value& context,
+                                  std::string_view name, std::vector<value>& out) {
     std::string syms;
     for (const auto& a : args) syms += type_symbol(a);
     // One count per parameter: on the stack for the built-ins' few, every call of which checks.
@@ -152,8 +154,7 @@ inline result<std::vector<value>> validate_args(const signature& sig, std::vecto
     // arguments are the result, without a second vector.
     bool as_passed = true;
     for (std::size_t p = 0; p < sig.params.size() && as_passed; ++p) as_passed = counts[p] == 1 && sig.params[p].type != 'a';
-    if (as_passed) return std::move(args);
-    std::vector<value> out;
+    if (as_passed) return true;
     out.reserve(args.size() + 1);
     std::size_t ai = 0;
     for (std::size_t p = 0; p < sig.params.size(); ++p) {
@@ -203,7 +204,7 @@ inline result<std::vector<value>> validate_args(const signature& sig, std::vecto
             out.push_back(std::move(arg));
         }
     }
-    return out;
+    return false;
 }
 
 } // namespace jsonata

@@ -29,6 +29,69 @@ namespace jsonata {
 struct sequence;
 struct function_value;
 
+// Blocks of one size, freed by evaluation and kept on this thread for the next: every string,
+// array, object and sequence an evaluation makes takes one for its shared holder, and an
+// evaluation makes and frees them by the handful (malloc and free cost more than the list).
+template <std::size_t Size>
+class block_cache {
+public:
+    static void* take() noexcept {
+        block_cache* c = get();
+        if (c == nullptr || c->free_.empty()) return nullptr;
+        void* p = c->free_.back();
+        c->free_.pop_back();
+        return p;
+    }
+    // False when the block is not kept (the cache is full, or gone at thread exit).
+    static bool give(void* p) noexcept {
+        block_cache* c = get();
+        if (c == nullptr || c->free_.size() == c->free_.capacity()) return false;
+        c->free_.push_back(p);  // within the capacity reserved: never allocates
+        return true;
+    }
+    block_cache(const block_cache&) = delete;
+    block_cache& operator=(const block_cache&) = delete;
+
+private:
+    block_cache() { free_.reserve(64); }
+    ~block_cache() {
+        gone() = true;
+        for (void* p : free_) ::operator delete(p);
+    }
+    static bool& gone() noexcept {
+        thread_local bool g = false;  // trivially destructible: readable after the cache is gone
+        return g;
+    }
+    static block_cache* get() noexcept {
+        if (gone()) return nullptr;
+        thread_local block_cache c;
+        return &c;
+    }
+    std::vector<void*> free_;
+};
+
+// The allocator of those holders (std::allocate_shared): single objects come from block_cache.
+template <class T>
+struct cached_allocator {
+    using value_type = T;
+    cached_allocator() noexcept = default;
+    template <class U>
+    cached_allocator(const cached_allocator<U>&) noexcept {}
+    T* allocate(std::size_t n) {
+        if (n == 1)
+            if (void* p = block_cache<sizeof(T)>::take()) return static_cast<T*>(p);
+        return static_cast<T*>(::operator new(n * sizeof(T)));
+    }
+    void deallocate(T* p, std::size_t n) noexcept {
+        if (n == 1 && block_cache<sizeof(T)>::give(p)) return;
+        ::operator delete(p);
+    }
+    template <class U>
+    bool operator==(const cached_allocator<U>&) const noexcept { return true; }
+    template <class U>
+    bool operator!=(const cached_allocator<U>&) const noexcept { return false; }
+};
+
 // A document made during evaluation. json destroys an array or object by first moving every
 // member onto a stack of its own, which costs more than building it (`[1..1000000]`); here the
 // members are destroyed in place, and only nested containers take json's way.
@@ -86,7 +149,7 @@ public:
     // Scalars inline, strings and containers shared.
     value(owned_t, json&& j) : kind_(kind::json) {
         if (j.is_object() || j.is_array() || j.is_string()) {
-            auto made = std::make_shared<made_json>(std::move(j));
+            auto made = std::allocate_shared<made_json>(cached_allocator<made_json>(), std::move(j));
             ref_ = &made->doc;
             ptr_ = std::shared_ptr<const json>(std::move(made), ref_);
         } else {
@@ -240,7 +303,46 @@ struct sequence {
     bool outer_wrapper = false;   // the top-level input array wrapped once
 };
 
-inline std::shared_ptr<sequence> new_seq() { return std::make_shared<sequence>(); }
+inline std::shared_ptr<sequence> new_seq() { return std::allocate_shared<sequence>(cached_allocator<sequence>()); }
+
+// A vector of values taken from, and given back to, a few kept on this thread: a call builds
+// its arguments (and, when it checks them, a second vector) in one, and would otherwise
+// allocate it afresh each time (each evaluation has a new evaluator, so it cannot keep them).
+class value_vector {
+public:
+    value_vector() noexcept = default;
+    ~value_vector() {
+        v_.clear();
+        auto& s = spare();
+        // Only small vectors are kept (most calls take a few arguments), and only a few of them.
+        if (v_.capacity() != 0 && v_.capacity() <= 16 && s.size() < 32) {
+            s.emplace_back();
+            s.back().swap(v_);
+        }
+    }
+    value_vector(const value_vector&) = delete;
+    value_vector& operator=(const value_vector&) = delete;
+    // The vector, taken from the kept ones on first use (a call that checks nothing needs none).
+    std::vector<value>& operator*() noexcept {
+        if (!taken_) {
+            taken_ = true;
+            auto& s = spare();
+            if (!s.empty()) {
+                v_.swap(s.back());
+                s.pop_back();
+            }
+        }
+        return v_;
+    }
+
+private:
+    static std::vector<std::vector<value>>& spare() noexcept {
+        thread_local std::vector<std::vector<value>> kept;
+        return kept;
+    }
+    std::vector<value> v_;
+    bool taken_ = false;
+};
 
 // Number of members of an array-like value (1 for anything else defined).
 inline std::size_t array_size(const value& v) {
