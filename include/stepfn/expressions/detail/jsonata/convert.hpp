@@ -143,9 +143,13 @@ inline std::string to_json_text(const value& v) {
 }
 
 // $string: strings as they are, other values as JSON with 15-digit numbers.
-inline result<std::string> to_string_value(const value& v, bool pretty = false) {
-    if (v.is_fn()) return std::string();
-    if (v.is_string()) return v.str();
+// $string of `v` appended to `out` (`&` builds its result this way, without a string per operand).
+inline result<void> append_string_value(std::string& out, const value& v, bool pretty = false) {
+    if (v.is_fn()) return {};
+    if (v.is_string()) {
+        out += v.str();
+        return {};
+    }
     if (v.is_number() && !std::isfinite(v.num()))
         return fail("D3001", "Attempting to invoke string function on Infinity or NaN");
     if (v.is_array() || v.is_object()) {
@@ -160,9 +164,15 @@ inline result<std::string> to_string_value(const value& v, bool pretty = false) 
         else for_each_item(v, [&](const value& m) { if (m.is_json()) scan(m.j(), scan, 0); });
         if (!finite) return fail("D1001", "Number out of range: null");
     }
-    std::string out;
     if (v.is_json()) convert_detail::stringify(out, v.j(), true, pretty ? 2 : 0, 0);  // no copy
     else convert_detail::stringify(out, to_json_or_null(v), true, pretty ? 2 : 0, 0);
+    return {};
+}
+
+inline result<std::string> to_string_value(const value& v, bool pretty = false) {
+    if (v.is_string()) return v.str();
+    std::string out;
+    if (auto r = append_string_value(out, v, pretty); !r) return tl::make_unexpected(r.error());
     return out;
 }
 

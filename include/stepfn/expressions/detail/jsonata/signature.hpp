@@ -6,6 +6,7 @@
 // `-` take the context value when missing, `a<n>` arrays of a type), with T0410/T0411/T0412.
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,6 +21,7 @@ namespace jsonata {
 
 struct sig_param {
     std::string accepts;  // the type letters this parameter matches, `m` (missing) included
+    std::uint32_t accepted = 0;  // the same letters as bits (1 << (letter - 'a')): every call tests them
     char type = 'x';
     std::string subtype;  // a<n>: the item type
     bool optional = false;
@@ -77,6 +79,8 @@ inline result<std::shared_ptr<const signature>> parse_signature(std::string_view
         default:
             return bad();
         }
+        for (const char a : p.accepts)
+            if (a >= 'a' && a <= 'z') p.accepted |= std::uint32_t{1} << (a - 'a');
         sig->params.push_back(std::move(p));
         ++i;
     }
@@ -100,13 +104,18 @@ inline char type_symbol(const value& v) {
 }
 
 namespace sig_detail {
+// Whether the parameter takes a value of type letter `sym` (type_symbol's letters).
+inline bool takes(const sig_param& param, char sym) {
+    return sym >= 'a' && sym <= 'z' && (param.accepted >> (sym - 'a') & 1U) != 0;
+}
+
 // Greedy, backtracking match of argument symbols against parameters (what the reference's
 // regular expression does); fills `counts` with the arguments each parameter took.
 inline bool match(const signature& sig, const std::string& syms, std::size_t p, std::size_t a, std::size_t* counts) {
     if (p == sig.params.size()) return a == syms.size();
     const sig_param& param = sig.params[p];
     std::size_t max = 0;
-    while (a + max < syms.size() && param.accepts.find(syms[a + max]) != std::string::npos) {
+    while (a + max < syms.size() && takes(param, syms[a + max])) {
         ++max;
         if (!param.repeat) break;
     }
@@ -141,7 +150,7 @@ inline result<bool> validate_args(const signature& sig, std::vector<value>& args
         for (std::size_t p = 0; p < sig.params.size() && good < syms.size(); ++p) {
             const auto& param = sig.params[p];
             std::size_t n = 0;
-            while (good + n < syms.size() && param.accepts.find(syms[good + n]) != std::string::npos) {
+            while (good + n < syms.size() && sig_detail::takes(param, syms[good + n])) {
                 ++n;
                 if (!param.repeat) break;
             }
@@ -161,7 +170,7 @@ inline result<bool> validate_args(const signature& sig, std::vector<value>& args
         const sig_param& param = sig.params[p];
         if (counts[p] == 0) {
             if (param.context) {
-                if (param.accepts.find(type_symbol(context)) == std::string::npos)
+                if (!sig_detail::takes(param, type_symbol(context)))
                     return fail("T0411", "Context value is not a compatible type with argument " + std::to_string(ai + 1) + " of function " + quote(name));
                 out.push_back(context);
             } else {
