@@ -111,9 +111,9 @@ public:
     enum class kind : std::uint8_t { undefined, json, sequence, function };
 
     value() noexcept {}
-    value(const value& o) noexcept : cons(o.cons), kind_(o.kind_), ptr_(o.ptr_), parent_(o.parent_) { take_ref(o); }
+    value(const value& o) noexcept : cons(o.cons), kind_(o.kind_), parent_(o.parent_), ptr_(o.ptr_) { take_ref(o); }
     value(value&& o) noexcept
-        : cons(o.cons), kind_(o.kind_), ptr_(std::move(o.ptr_)), parent_(o.parent_) {
+        : cons(o.cons), kind_(o.kind_), parent_(o.parent_), ptr_(std::move(o.ptr_)) {
         take_ref(o);
     }
     value& operator=(const value& o) noexcept {
@@ -286,6 +286,10 @@ private:
 
     kind kind_ = kind::undefined;
     const json* ref_ = nullptr;
+    // Before inline_, apart from ptr_: after ptr_, the compiler copied it together with ptr_'s
+    // second word in one 16-byte load, which the CPU cannot forward from the two 8-byte stores
+    // that had just written them (a stall on a value's move, and values move through every node).
+    const value* parent_ = nullptr;  // kept alive by the evaluator (evaluator::keep_parent)
     // A number, boolean or null made during evaluation, kept without optional's flag and
     // without json's out-of-line destructor: values move through every node.
     union {
@@ -294,7 +298,6 @@ private:
     // What keeps the value alive: the constructed document `ref_` points into, the sequence,
     // or the function (one pointer, so copying a value touches one reference count).
     std::shared_ptr<const void> ptr_;
-    const value* parent_ = nullptr;  // kept alive by the evaluator (evaluator::keep_parent)
 };
 
 struct sequence {
