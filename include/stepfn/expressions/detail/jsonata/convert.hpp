@@ -5,6 +5,7 @@
 // JSON.stringify for results and messages, $string's 15-digit numbers, $boolean's truthiness,
 // deep equality for `=`, strict equality for `in`, and field lookup that maps over arrays.
 
+#include <charconv>
 #include <cmath>
 #include <forward_list>
 #include <cstdint>
@@ -74,6 +75,14 @@ inline void stringify(std::string& out, const json& j, bool precision15, int ind
 
 inline void stringify_number(std::string& out, const json& j, bool precision15) {
     double d = j.get<double>();
+    // An integer of at most 15 digits is its own shortest form and its own toPrecision(15):
+    // its digits are printed as an integer's, without the search for a double's shortest digits.
+    if (std::fabs(d) < 1e15 && d != 0 && static_cast<double>(static_cast<std::int64_t>(d)) == d) {
+        char buf[24];
+        const auto res = std::to_chars(buf, buf + sizeof buf, static_cast<std::int64_t>(d));
+        out.append(buf, res.ptr);
+        return;
+    }
     if (std::isfinite(d) && d != 0) {
         // A number whose shortest digits are 15 or fewer is its own toPrecision(15): those
         // digits are the 15-digit decimal nearest to it (a double is closer to its shortest
