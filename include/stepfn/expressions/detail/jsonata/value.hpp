@@ -7,6 +7,7 @@
 // (flattened, unwrapped when singletons) and functions.
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -308,43 +309,38 @@ struct sequence {
 
 inline std::shared_ptr<sequence> new_seq() { return std::allocate_shared<sequence>(cached_allocator<sequence>()); }
 
-// A vector of values taken from, and given back to, a few kept on this thread: a call builds
-// its arguments (and, when it checks them, a second vector) in one, and would otherwise
-// allocate it afresh each time (each evaluation has a new evaluator, so it cannot keep them).
+// A vector of values lent by a stack of them kept on this thread: a call builds its arguments
+// (and, when it checks them, a second vector) in one, and would otherwise allocate it afresh
+// each time (each evaluation has a new evaluator, so it cannot keep them). Only for automatic
+// variables: they end in the reverse order of their start, so the vectors are lent as a
+// stack, by index, and no vector is moved (a move's 16-byte loads of words just written stall).
 class value_vector {
 public:
-    value_vector() noexcept = default;
+    value_vector() noexcept {
+        kept& k = stack();
+        if (k.depth < k.vectors.size()) v_ = &k.vectors[k.depth++];
+    }
     ~value_vector() {
-        v_.clear();
-        auto& s = spare();
-        // Only small vectors are kept (most calls take a few arguments), and only a few of them.
-        if (v_.capacity() != 0 && v_.capacity() <= 16 && s.size() < 32) {
-            s.emplace_back();
-            s.back().swap(v_);
-        }
+        if (v_ == &own_) return;
+        v_->clear();
+        if (v_->capacity() > 64) std::vector<value>().swap(*v_);  // a large one is not kept
+        --stack().depth;
     }
     value_vector(const value_vector&) = delete;
     value_vector& operator=(const value_vector&) = delete;
-    // The vector, taken from the kept ones on first use (a call that checks nothing needs none).
-    std::vector<value>& operator*() noexcept {
-        if (!taken_) {
-            taken_ = true;
-            auto& s = spare();
-            if (!s.empty()) {
-                v_.swap(s.back());
-                s.pop_back();
-            }
-        }
-        return v_;
-    }
+    std::vector<value>& operator*() noexcept { return *v_; }
 
 private:
-    static std::vector<std::vector<value>>& spare() noexcept {
-        thread_local std::vector<std::vector<value>> kept;
-        return kept;
+    struct kept {
+        std::array<std::vector<value>, 32> vectors;  // deeper calls allocate their own
+        std::size_t depth = 0;
+    };
+    static kept& stack() noexcept {
+        thread_local kept k;
+        return k;
     }
-    std::vector<value> v_;
-    bool taken_ = false;
+    std::vector<value> own_;
+    std::vector<value>* v_ = &own_;
 };
 
 // Number of members of an array-like value (1 for anything else defined).
