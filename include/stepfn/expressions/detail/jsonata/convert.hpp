@@ -5,6 +5,7 @@
 // JSON.stringify for results and messages, $string's 15-digit numbers, $boolean's truthiness,
 // deep equality for `=`, strict equality for `in`, and field lookup that maps over arrays.
 
+#include <charconv>
 #include <cmath>
 #include <forward_list>
 #include <cstdint>
@@ -74,6 +75,14 @@ inline void stringify(std::string& out, const json& j, bool precision15, int ind
 
 inline void stringify_number(std::string& out, const json& j, bool precision15) {
     double d = j.get<double>();
+    // An integer of at most 15 digits is its own shortest form and its own toPrecision(15):
+    // its digits are printed as an integer's, without the search for a double's shortest digits.
+    if (std::fabs(d) < 1e15 && d != 0 && static_cast<double>(static_cast<std::int64_t>(d)) == d) {
+        char buf[24];
+        const auto res = std::to_chars(buf, buf + sizeof buf, static_cast<std::int64_t>(d));
+        out.append(buf, res.ptr);
+        return;
+    }
     if (std::isfinite(d) && d != 0) {
         // A number whose shortest digits are 15 or fewer is its own toPrecision(15): those
         // digits are the 15-digit decimal nearest to it (a double is closer to its shortest
@@ -143,9 +152,13 @@ inline std::string to_json_text(const value& v) {
 }
 
 // $string: strings as they are, other values as JSON with 15-digit numbers.
-inline result<std::string> to_string_value(const value& v, bool pretty = false) {
-    if (v.is_fn()) return std::string();
-    if (v.is_string()) return v.str();
+// $string of `v` appended to `out` (`&` builds its result this way, without a string per operand).
+inline result<void> append_string_value(std::string& out, const value& v, bool pretty = false) {
+    if (v.is_fn()) return {};
+    if (v.is_string()) {
+        out += v.str();
+        return {};
+    }
     if (v.is_number() && !std::isfinite(v.num()))
         return fail("D3001", "Attempting to invoke string function on Infinity or NaN");
     if (v.is_array() || v.is_object()) {
@@ -160,9 +173,15 @@ inline result<std::string> to_string_value(const value& v, bool pretty = false) 
         else for_each_item(v, [&](const value& m) { if (m.is_json()) scan(m.j(), scan, 0); });
         if (!finite) return fail("D1001", "Number out of range: null");
     }
-    std::string out;
     if (v.is_json()) convert_detail::stringify(out, v.j(), true, pretty ? 2 : 0, 0);  // no copy
     else convert_detail::stringify(out, to_json_or_null(v), true, pretty ? 2 : 0, 0);
+    return {};
+}
+
+inline result<std::string> to_string_value(const value& v, bool pretty = false) {
+    if (v.is_string()) return v.str();
+    std::string out;
+    if (auto r = append_string_value(out, v, pretty); !r) return tl::make_unexpected(r.error());
     return out;
 }
 

@@ -43,7 +43,8 @@ inline result<value> evaluator::eval_call(const node* n, const value& input, con
         if (!p) return p;
         proc = std::move(*p);
     }
-    std::vector<value> args;
+    value_vector kept;
+    std::vector<value>& args = *kept;
     args.reserve(n->items.size() + 1);
     if (applied_to != nullptr) args.push_back(*applied_to);
     for (const node* a : n->items) {
@@ -142,27 +143,25 @@ inline result<value> evaluator::apply(const value& proc, std::vector<value>& arg
 inline result<value> evaluator::apply_builtin(const builtin_def& b, std::vector<value>& args, const value& input,
                                               std::string_view name, const prepared_picture* picture) {
     std::string_view shown = name.empty() ? std::string_view(b.name) : name;
-    std::vector<value> validated;
+    value_vector checked;
+    std::vector<value>* use = &args;
     if (b.parsed) {
-        auto v = validate_args(*b.parsed, args, input, shown);
+        auto v = validate_args(*b.parsed, args, input, shown, *checked);
         if (!v) return tl::make_unexpected(v.error());
-        validated = std::move(*v);
-    } else {
-        validated = std::move(args);
+        if (!*v) use = &*checked;
     }
     call_info ci{*this, input, shown, picture};
-    return b.impl(ci, validated);
+    return b.impl(ci, *use);
 }
 
 inline result<value> evaluator::apply_lambda(const function_value& f, std::vector<value>& args, std::string_view name) {
     const node* def = f.def;
-    std::vector<value> validated;
+    value_vector checked;
     const std::vector<value>* use = &args;
     if (def->x().sig) {
-        auto v = validate_args(*def->x().sig, args, f.input, name);
+        auto v = validate_args(*def->x().sig, args, f.input, name, *checked);
         if (!v) return tl::make_unexpected(v.error());
-        validated = std::move(*v);
-        use = &validated;
+        if (!*v) use = &*checked;
     }
     if (calls_ >= max_depth_)
         return fail("U1001", "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.");

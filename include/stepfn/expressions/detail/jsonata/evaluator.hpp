@@ -367,6 +367,7 @@ inline result<value> evaluator::eval_condition(const node* n, const value& input
 
 inline result<value> evaluator::eval_array(const node* n, const value& input, const frame_ptr& env) {
     json out = json::array();
+    out.get_ref<json::array_t&>().reserve(n->items.size());  // one member per item, the usual case
     for (const node* item : n->items) {
         if (item->type == node_type::range && !item->has_predicates() && !item->has_group && !item->keep_array) {
             // `[1..n]`: the numbers go straight into the array, without a sequence of values.
@@ -501,16 +502,10 @@ inline result<value> evaluator::eval_binary(const node* n, const value& input, c
     }
     case binary_op::concat: {
         std::string s;
-        if (!l.undefined()) {
-            auto ls = to_string_value(l);
-            if (!ls) return tl::make_unexpected(ls.error());
-            s = std::move(*ls);
-        }
-        if (!r.undefined()) {
-            auto rs = to_string_value(r);
-            if (!rs) return tl::make_unexpected(rs.error());
-            s += *rs;
-        }
+        if (!l.undefined())
+            if (auto a = append_string_value(s, l); !a) return tl::make_unexpected(a.error());
+        if (!r.undefined())
+            if (auto a = append_string_value(s, r); !a) return tl::make_unexpected(a.error());
         if (s.size() > max_string_bytes) return too_large();
         return made(json(std::move(s)));
     }

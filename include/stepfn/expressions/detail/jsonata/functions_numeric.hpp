@@ -3,9 +3,11 @@
 
 // Numeric, aggregation and boolean functions.
 
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <stepfn/expressions/detail/jsonata/functions_string.hpp>
@@ -50,7 +52,9 @@ inline bool parse_number_text(const std::string& s, double& out) {
         if (!is_digits(s, i)) return false;
     }
     if (i != s.size()) return false;
-    out = std::strtod(s.c_str(), nullptr);
+    // from_chars gives strtod's value (both round correctly) without its locale and its
+    // multi-precision path; what it refuses (out of range) strtod answers, as before.
+    if (std::from_chars(s.data(), s.data() + s.size(), out).ec != std::errc()) out = std::strtod(s.c_str(), nullptr);
     return std::isfinite(out);
 }
 

@@ -6,6 +6,7 @@
 // `-` take the context value when missing, `a<n>` arrays of a type), with T0410/T0411/T0412.
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,6 +21,7 @@ namespace jsonata {
 
 struct sig_param {
     std::string accepts;  // the type letters this parameter matches, `m` (missing) included
+    std::uint32_t accepted = 0;  // the same letters as bits (1 << (letter - 'a')): every call tests them
     char type = 'x';
     std::string subtype;  // a<n>: the item type
     bool optional = false;
@@ -77,6 +79,8 @@ inline result<std::shared_ptr<const signature>> parse_signature(std::string_view
         default:
             return bad();
         }
+        for (const char a : p.accepts)
+            if (a >= 'a' && a <= 'z') p.accepted |= std::uint32_t{1} << (a - 'a');
         sig->params.push_back(std::move(p));
         ++i;
     }
@@ -100,13 +104,18 @@ inline char type_symbol(const value& v) {
 }
 
 namespace sig_detail {
+// Whether the parameter takes a value of type letter `sym` (type_symbol's letters).
+inline bool takes(const sig_param& param, char sym) {
+    return sym >= 'a' && sym <= 'z' && (param.accepted >> (sym - 'a') & 1U) != 0;
+}
+
 // Greedy, backtracking match of argument symbols against parameters (what the reference's
 // regular expression does); fills `counts` with the arguments each parameter took.
 inline bool match(const signature& sig, const std::string& syms, std::size_t p, std::size_t a, std::size_t* counts) {
     if (p == sig.params.size()) return a == syms.size();
     const sig_param& param = sig.params[p];
     std::size_t max = 0;
-    while (a + max < syms.size() && param.accepts.find(syms[a + max]) != std::string::npos) {
+    while (a + max < syms.size() && takes(param, syms[a + max])) {
         ++max;
         if (!param.repeat) break;
     }
@@ -120,9 +129,11 @@ inline bool match(const signature& sig, const std::string& syms, std::size_t p, 
 }
 } // namespace sig_detail
 
-// The arguments to pass, or the reference's error. `name` is the function as called.
-inline result<std::vector<value>> validate_args(const signature& sig, std::vector<value>& args, const value& context,
-                                                std::string_view name) {
+// Checks the arguments: true when they are to be passed as they are, false when the ones to
+// pass are in `out` (optional parameters filled, single values wrapped as arrays), or the
+// reference's error. `name` is the function as called.
+inline result<bool> validate_args(const signature& sig, std::vector<value>& args, const value& context,
+                                  std::string_view name, std::vector<value>& out) {
     std::string syms;
     for (const auto& a : args) syms += type_symbol(a);
     // One count per parameter: on the stack for the built-ins' few, every call of which checks.
@@ -139,7 +150,7 @@ inline result<std::vector<value>> validate_args(const signature& sig, std::vecto
         for (std::size_t p = 0; p < sig.params.size() && good < syms.size(); ++p) {
             const auto& param = sig.params[p];
             std::size_t n = 0;
-            while (good + n < syms.size() && param.accepts.find(syms[good + n]) != std::string::npos) {
+            while (good + n < syms.size() && sig_detail::takes(param, syms[good + n])) {
                 ++n;
                 if (!param.repeat) break;
             }
@@ -152,15 +163,14 @@ inline result<std::vector<value>> validate_args(const signature& sig, std::vecto
     // arguments are the result, without a second vector.
     bool as_passed = true;
     for (std::size_t p = 0; p < sig.params.size() && as_passed; ++p) as_passed = counts[p] == 1 && sig.params[p].type != 'a';
-    if (as_passed) return std::move(args);
-    std::vector<value> out;
+    if (as_passed) return true;
     out.reserve(args.size() + 1);
     std::size_t ai = 0;
     for (std::size_t p = 0; p < sig.params.size(); ++p) {
         const sig_param& param = sig.params[p];
         if (counts[p] == 0) {
             if (param.context) {
-                if (param.accepts.find(type_symbol(context)) == std::string::npos)
+                if (!sig_detail::takes(param, type_symbol(context)))
                     return fail("T0411", "Context value is not a compatible type with argument " + std::to_string(ai + 1) + " of function " + quote(name));
                 out.push_back(context);
             } else {
@@ -203,7 +213,7 @@ inline result<std::vector<value>> validate_args(const signature& sig, std::vecto
             out.push_back(std::move(arg));
         }
     }
-    return out;
+    return false;
 }
 
 } // namespace jsonata

@@ -7,6 +7,7 @@
 // (flattened, unwrapped when singletons) and functions.
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -29,6 +30,69 @@ namespace jsonata {
 struct sequence;
 struct function_value;
 
+// Blocks of one size, freed by evaluation and kept on this thread for the next: every string,
+// array, object and sequence an evaluation makes takes one for its shared holder, and an
+// evaluation makes and frees them by the handful (malloc and free cost more than the list).
+template <std::size_t Size>
+class block_cache {
+public:
+    static void* take() noexcept {
+        block_cache* c = get();
+        if (c == nullptr || c->free_.empty()) return nullptr;
+        void* p = c->free_.back();
+        c->free_.pop_back();
+        return p;
+    }
+    // False when the block is not kept (the cache is full, or gone at thread exit).
+    static bool give(void* p) noexcept {
+        block_cache* c = get();
+        if (c == nullptr || c->free_.size() == c->free_.capacity()) return false;
+        c->free_.push_back(p);  // within the capacity reserved: never allocates
+        return true;
+    }
+    block_cache(const block_cache&) = delete;
+    block_cache& operator=(const block_cache&) = delete;
+
+private:
+    block_cache() { free_.reserve(64); }
+    ~block_cache() {
+        gone() = true;
+        for (void* p : free_) ::operator delete(p);
+    }
+    static bool& gone() noexcept {
+        thread_local bool g = false;  // trivially destructible: readable after the cache is gone
+        return g;
+    }
+    static block_cache* get() noexcept {
+        if (gone()) return nullptr;
+        thread_local block_cache c;
+        return &c;
+    }
+    std::vector<void*> free_;
+};
+
+// The allocator of those holders (std::allocate_shared): single objects come from block_cache.
+template <class T>
+struct cached_allocator {
+    using value_type = T;
+    cached_allocator() noexcept = default;
+    template <class U>
+    cached_allocator(const cached_allocator<U>&) noexcept {}
+    T* allocate(std::size_t n) {
+        if (n == 1)
+            if (void* p = block_cache<sizeof(T)>::take()) return static_cast<T*>(p);
+        return static_cast<T*>(::operator new(n * sizeof(T)));
+    }
+    void deallocate(T* p, std::size_t n) noexcept {
+        if (n == 1 && block_cache<sizeof(T)>::give(p)) return;
+        ::operator delete(p);
+    }
+    template <class U>
+    bool operator==(const cached_allocator<U>&) const noexcept { return true; }
+    template <class U>
+    bool operator!=(const cached_allocator<U>&) const noexcept { return false; }
+};
+
 // A document made during evaluation. json destroys an array or object by first moving every
 // member onto a stack of its own, which costs more than building it (`[1..1000000]`); here the
 // members are destroyed in place, and only nested containers take json's way.
@@ -48,9 +112,9 @@ public:
     enum class kind : std::uint8_t { undefined, json, sequence, function };
 
     value() noexcept {}
-    value(const value& o) noexcept : cons(o.cons), kind_(o.kind_), ptr_(o.ptr_), parent_(o.parent_) { take_ref(o); }
+    value(const value& o) noexcept : cons(o.cons), kind_(o.kind_), parent_(o.parent_), ptr_(o.ptr_) { take_ref(o); }
     value(value&& o) noexcept
-        : cons(o.cons), kind_(o.kind_), ptr_(std::move(o.ptr_)), parent_(o.parent_) {
+        : cons(o.cons), kind_(o.kind_), parent_(o.parent_), ptr_(std::move(o.ptr_)) {
         take_ref(o);
     }
     value& operator=(const value& o) noexcept {
@@ -86,7 +150,7 @@ public:
     // Scalars inline, strings and containers shared.
     value(owned_t, json&& j) : kind_(kind::json) {
         if (j.is_object() || j.is_array() || j.is_string()) {
-            auto made = std::make_shared<made_json>(std::move(j));
+            auto made = std::allocate_shared<made_json>(cached_allocator<made_json>(), std::move(j));
             ref_ = &made->doc;
             ptr_ = std::shared_ptr<const json>(std::move(made), ref_);
         } else {
@@ -223,6 +287,10 @@ private:
 
     kind kind_ = kind::undefined;
     const json* ref_ = nullptr;
+    // Before inline_, apart from ptr_: after ptr_, the compiler copied it together with ptr_'s
+    // second word in one 16-byte load, which the CPU cannot forward from the two 8-byte stores
+    // that had just written them (a stall on a value's move, and values move through every node).
+    const value* parent_ = nullptr;  // kept alive by the evaluator (evaluator::keep_parent)
     // A number, boolean or null made during evaluation, kept without optional's flag and
     // without json's out-of-line destructor: values move through every node.
     union {
@@ -231,7 +299,6 @@ private:
     // What keeps the value alive: the constructed document `ref_` points into, the sequence,
     // or the function (one pointer, so copying a value touches one reference count).
     std::shared_ptr<const void> ptr_;
-    const value* parent_ = nullptr;  // kept alive by the evaluator (evaluator::keep_parent)
 };
 
 struct sequence {
@@ -240,7 +307,41 @@ struct sequence {
     bool outer_wrapper = false;   // the top-level input array wrapped once
 };
 
-inline std::shared_ptr<sequence> new_seq() { return std::make_shared<sequence>(); }
+inline std::shared_ptr<sequence> new_seq() { return std::allocate_shared<sequence>(cached_allocator<sequence>()); }
+
+// A vector of values lent by a stack of them kept on this thread: a call builds its arguments
+// (and, when it checks them, a second vector) in one, and would otherwise allocate it afresh
+// each time (each evaluation has a new evaluator, so it cannot keep them). Only for automatic
+// variables: they end in the reverse order of their start, so the vectors are lent as a
+// stack, by index, and no vector is moved (a move's 16-byte loads of words just written stall).
+class value_vector {
+public:
+    value_vector() noexcept {
+        kept& k = stack();
+        if (k.depth < k.vectors.size()) v_ = &k.vectors[k.depth++];
+    }
+    ~value_vector() {
+        if (v_ == &own_) return;
+        v_->clear();
+        if (v_->capacity() > 64) std::vector<value>().swap(*v_);  // a large one is not kept
+        --stack().depth;
+    }
+    value_vector(const value_vector&) = delete;
+    value_vector& operator=(const value_vector&) = delete;
+    std::vector<value>& operator*() noexcept { return *v_; }
+
+private:
+    struct kept {
+        std::array<std::vector<value>, 32> vectors;  // deeper calls allocate their own
+        std::size_t depth = 0;
+    };
+    static kept& stack() noexcept {
+        thread_local kept k;
+        return k;
+    }
+    std::vector<value> own_;
+    std::vector<value>* v_ = &own_;
+};
 
 // Number of members of an array-like value (1 for anything else defined).
 inline std::size_t array_size(const value& v) {
