@@ -8,6 +8,26 @@ namespace json_path_test {
 
 using namespace json_path_support;
 
+TEST_CASE("disjoint_from: definite paths whose nodes neither coincide nor nest", "[paths]") {
+    const auto disjoint = [](const char* a, const char* b) {
+        const bool one = path(a).disjoint_from(path(b));
+        CHECK(one == path(b).disjoint_from(path(a)));  // symmetric
+        return one;
+    };
+    CHECK(disjoint("$.a", "$.b"));
+    CHECK(disjoint("$.a.x", "$['a']['y']"));
+    CHECK(disjoint("$.list[0]", "$.list[1].name"));
+    CHECK_FALSE(disjoint("$.a", "$['a']"));      // the same node
+    CHECK_FALSE(disjoint("$.a", "$.a.x"));       // one inside the other
+    CHECK_FALSE(disjoint("$", "$.a"));
+    CHECK_FALSE(disjoint("$.list[-1]", "$.list[1]"));  // may be the same element
+    CHECK_FALSE(disjoint("$.a[0]", "$.a['0']"));  // an index and a name: not told apart
+    CHECK_FALSE(disjoint("$.a[*]", "$.b"));       // not definite
+    CHECK_FALSE(disjoint("$['a','b']", "$.c"));   // a merged leaf is not a node
+    CHECK_FALSE(disjoint("$$.Execution.Name", "$.b"));
+    CHECK_FALSE(disjoint("$v.a", "$.b"));         // a variable, not the input
+}
+
 TEST_CASE("definite paths select one value", "[paths]") {
     CHECK(eval("$") == store());
     CHECK(eval("$.expensive") == 10);

@@ -289,10 +289,14 @@ TEST_CASE("evaluate_taking gives what evaluate gives, moving plain member select
         {R"({"order.$":"$.order","amount.$":"$.amount","kind":"charge"})", true},
         {R"({"who":{"c.$":"$.customer"},"list":["lit",{"t.$":"$.tags"}]})", true},
         {R"({"kind":"literal only","n":[1,2]})", true},
-        {R"({"a.$":"$.order","b.$":"$.order"})", false},              // one value selected twice
-        {R"({"tier.$":"$.customer.tier","id.$":"$.customer"})", false},  // not plain members
-        {R"({"o.$":"$['order']"})", false},
-        {R"({"all.$":"$"})", false},
+        {R"({"t.$":"$.customer.tier","i.$":"$.customer['id']","o.$":"$.order"})", true},  // disjoint paths
+        {R"({"first.$":"$.tags[0]","second.$":"$.tags[1]"})", true},
+        {R"({"all.$":"$"})", true},
+        {R"({"a.$":"$.order","b.$":"$.order"})", false},                  // one value selected twice
+        {R"({"tier.$":"$.customer.tier","c.$":"$.customer"})", false},     // one inside the other
+        {R"({"last.$":"$.tags[-1]","second.$":"$.tags[1]"})", false},      // the same node, told apart by neither
+        {R"({"all.$":"$","o.$":"$.order"})", false},
+        {R"({"any.$":"$.tags[*]","o.$":"$.order"})", false},               // not definite
         {R"({"ctx.$":"$$.Execution.Name","var.$":"$v.k","o.$":"$.order"})", false},
         {R"j({"s.$":"States.Format('{}', $.order)"})j", false},
     };

@@ -43,6 +43,12 @@ public:
     // Definite paths only: the selected node, or nullptr when it does not exist. No copy.
     const json* find(const json& input, const eval_env& env) const;
 
+    // Definite paths from `$` only: whether the nodes this and `other` select can be neither the
+    // same node nor one inside the other, so that both may be moved out of one document. True
+    // when their steps part where both name a member, or both give a non-negative index; false
+    // when one path leads into the other, or it cannot be told (a negative index).
+    bool disjoint_from(const json_path& other) const noexcept;
+
     // Same as evaluate, but takes the input by value so a selected subtree is moved out.
     result<json> extract(json&& input, const eval_env& env) const;
 

@@ -51,8 +51,9 @@ public:
     // "The JSONPath '$.x' specified for the field 'k.$' could not be found in the input '<json>'".
     result<json> evaluate(const json& input, const eval_env& env) const;
     // The same value, for a caller that drops `input` afterwards: when every `.$` field is a
-    // distinct `$.name`, the values are moved out of `input` instead of copied (on success
-    // only; `input` is left valid but unspecified).
+    // definite path from `$` and none selects what another does or lies inside it, the values
+    // are moved out of `input` instead of copied (on success only; `input` is left valid but
+    // unspecified).
     result<json> evaluate_taking(json& input, const eval_env& env) const;
 
 private:

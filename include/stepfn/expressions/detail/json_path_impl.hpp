@@ -156,6 +156,26 @@ STEPFN_INLINE const json* json_path::find(const json& input, const eval_env& env
     return doc ? detail::jsonpath::walk(m.body, m.body.steps.size(), doc) : nullptr;
 }
 
+STEPFN_INLINE bool json_path::disjoint_from(const json_path& other) const noexcept {
+    if (!is_definite() || !other.is_definite() || root() != root_kind::input || other.root() != root_kind::input)
+        return false;
+    const auto& mine = impl_->body.steps;
+    const auto& theirs = other.impl_->body.steps;
+    for (std::size_t i = 0; i < mine.size() && i < theirs.size(); ++i) {
+        const auto& a = mine[i];
+        const auto& b = theirs[i];
+        if (a.kind != b.kind) return false;  // a name and an index: not told apart here
+        if (a.kind == detail::jsonpath::step_kind::name) {
+            if (a.name != b.name) return true;
+        } else if (a.index < 0 || b.index < 0) {
+            return false;  // `[-1]` may be `[2]`
+        } else if (a.index != b.index) {
+            return true;
+        }
+    }
+    return false;  // one leads into the other, or they are the same
+}
+
 STEPFN_INLINE result<json> json_path::extract(json&& input, const eval_env& env) const {
     if (!impl_ || impl_->kind != root_kind::input) return evaluate(input, env);
     const impl& m = *impl_;

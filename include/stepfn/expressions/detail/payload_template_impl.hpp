@@ -226,29 +226,24 @@ inline result<json> evaluate(const node& n, const json& input, const eval_env& e
     return assemble(n, leaf);
 }
 
-// Templates whose values may be moved out of their input: every `.$` field a path `$.name` (one
-// plain member of the input), no two the same, so the values they select are disjoint and none
-// lies inside another. At most `max_taken` of them (the pointers are found before any is moved).
+// Templates whose values may be moved out of their input: every `.$` field a definite path from
+// `$`, each disjoint from the others (json_path::disjoint_from), so that no value is selected
+// twice and none lies inside another. At most `max_taken` of them (the pointers are found before
+// any is moved).
 constexpr std::size_t max_taken = 16;
 
-inline bool plain_member_path(const value_expression& e) {
-    if (!e.is_path()) return false;
-    const std::string& text = e.text();
-    if (text.size() < 3 || text[0] != '$' || text[1] != '.') return false;
-    return std::all_of(text.begin() + 2, text.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-    });
-}
-
-inline bool collect_takeable(const node& n, std::vector<const std::string*>& paths) {
+inline bool collect_takeable(const node& n, std::vector<const json_path*>& paths) {
     switch (n.type) {
     case node::kind::literal: return true;
-    case node::kind::expression:
-        if (!plain_member_path(n.expression) || paths.size() == max_taken) return false;
-        for (const std::string* seen : paths)
-            if (*seen == n.expression.text()) return false;
-        paths.push_back(&n.expression.text());
+    case node::kind::expression: {
+        if (!n.expression.is_path() || paths.size() == max_taken) return false;
+        const json_path& path = n.expression.path();
+        if (!path.is_definite() || path.root() != json_path::root_kind::input) return false;
+        for (const json_path* seen : paths)
+            if (!path.disjoint_from(*seen)) return false;
+        paths.push_back(&path);
         return true;
+    }
     case node::kind::array:
         return std::all_of(n.elements.begin(), n.elements.end(), [&](const node& e) { return collect_takeable(e, paths); });
     case node::kind::object:
@@ -295,7 +290,7 @@ STEPFN_INLINE result<payload_template> payload_template::compile(const json& sou
     // Literal nodes point into m->source, which stays put inside the shared impl.
     m->root = detail::templates::compiler{bounds, problems}.compile(m->source, std::string(pointer), 0);
     if (!problems.empty()) return make_invalid(std::move(problems));
-    std::vector<const std::string*> paths;
+    std::vector<const json_path*> paths;
     m->takeable = detail::templates::collect_takeable(m->root, paths);
     payload_template out;
     out.impl_ = std::move(m);
