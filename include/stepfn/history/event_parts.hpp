@@ -17,8 +17,8 @@ namespace stepfn {
 // history_sink::keeps_parts() as it is: its id, link, time and type, and the parts its details
 // show, the name and ARN as views into the engine's own strings. No history_event is made, no
 // name or ARN copied; the views are valid during the call only, so a sink copies what it keeps.
-// A Map iteration's events (MapIterationStarted, ...Succeeded, ...Failed) come so too, as the
-// Map state's name and the iteration's `index`.
+// A Map iteration's events (MapIterationStarted, ...Succeeded, ...Failed, ...Aborted) come so
+// too, as the Map state's name and the iteration's `index`.
 // The payload comes as `text` (made already: an input given as text, or an event of a
 // durable execution's) or as `payload`, the value itself, which the sink writes as text into
 // its own storage (append_text), so the engine makes no string for it. `text_id` names the

@@ -155,8 +155,14 @@ public:
     }
     ~tally_scope() {
         if (!owner_) return;
-        if (tally_.count) tally_.rec->event_count.fetch_add(tally_.count, std::memory_order_relaxed);
+        flush();
         tally_.rec = nullptr;
+    }
+    // Adds the events counted so far to their record, as the end of the job would: for a job
+    // that goes on past the point where it used to end (a Map's runner that keeps its thread).
+    void flush() noexcept {
+        if (!tally_.count) return;
+        tally_.rec->event_count.fetch_add(tally_.count, std::memory_order_relaxed);
         tally_.count = 0;
     }
     tally_scope(const tally_scope&) = delete;

@@ -58,7 +58,7 @@ inline void show(event_parts& parts, const history_text& text, const json& value
     }
 }
 
-// A Map iteration's event (MapIterationStarted, ...Succeeded, ...Failed): details {"name", "index"}.
+// A Map iteration's event (MapIterationStarted, ...Succeeded, ...Failed, ...Aborted): details {"name", "index"}.
 inline event_parts iteration_parts(std::string_view map_name, std::size_t index) {
     event_parts parts;
     parts.name = map_name;

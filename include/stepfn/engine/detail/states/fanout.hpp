@@ -134,7 +134,7 @@ STEPFN_INLINE void engine_core::on_child_finished(const std::shared_ptr<fanout_g
         post_to(c, [self, c, g]() {
             if (g->is_map && !c->done) {
                 self->emit(*c->exec, c->prev_event, event_type::map_iteration_aborted,
-                     [&] { return json{{"name", g->owner->name}, {"index", c->map_index}}; });
+                           [&](bool) { return iteration_parts(g->owner->name, static_cast<std::size_t>(c->map_index)); });
             }
             self->abort_frame(c);
         });

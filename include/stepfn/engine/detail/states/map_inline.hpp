@@ -152,11 +152,7 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
             ran = 0;
             // Going on in the same job: count the events so far as the job's end would, so that
             // other threads' view of the history's size lags by no more than before.
-            event_tally& tally = local_tally();
-            if (tally.rec == f->exec.get() && tally.count) {
-                f->exec->event_count.fetch_add(tally.count, std::memory_order_relaxed);
-                tally.count = 0;
-            }
+            events->flush();
         }
         {
             std::lock_guard<std::mutex> lock(g->mutex);
