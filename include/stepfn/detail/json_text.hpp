@@ -56,6 +56,24 @@ public:
         put(text.data(), text.size());
     }
 
+    // A member's key with the comma before it (`first`: none) and the colon after it: a plain key
+    // (most of them) with one room check.
+    void key(const std::string& s, bool first) {
+        if (s.size() <= 16 && plain_short(s.data(), s.size())) {
+            if (static_cast<std::size_t>(end_ - at_) < s.size() + 4) grow(s.size() + 4);
+            if (!first) *at_++ = ',';
+            *at_++ = '"';
+            copy(at_, s.data(), s.size());
+            at_ += s.size();
+            *at_++ = '"';
+            *at_++ = ':';
+            return;
+        }
+        if (!first) put(',');
+        string(s);
+        put(':');
+    }
+
     void string(const std::string& s) {
         const char* const data = s.data();
         const std::size_t size = s.size();
@@ -119,10 +137,8 @@ public:
             put('{');
             bool first = true;
             for (const auto& member : v.get_ref<const json::object_t&>()) {
-                if (!first) put(',');
+                key(member.first, first);
                 first = false;
-                string(member.first);
-                put(':');
                 value(member.second, depth + 1);
             }
             put('}');
