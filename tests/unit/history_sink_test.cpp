@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -348,5 +349,74 @@ TEST_CASE("sinks plug into the history_sink interface", "[history]") {
         std::make_shared<stepfn::callback_sink>(nullptr)};
     for (const auto& sink : sinks) sink->record("arn:a", make_event(1, stepfn::event_type::execution_started));
     CHECK(static_cast<stepfn::memory_sink&>(*sinks[0]).size() == 1);
+}
+
+TEST_CASE("memory_sink writes texts in place as its buffer grows, the rare numbers beside them", "[history]") {
+    stepfn::memory_sink sink;
+    const auto dumped = [](const stepfn::json& value) { return value.dump(-1, ' ', false, stepfn::json::error_handler_t::replace); };
+    const std::string arn = "arn:aws:states:us-east-1:123456789012:execution:m:grow";
+    const std::string resource = "arn:aws:lambda:us-east-1:123456789012:function:f";
+    stepfn::json large = stepfn::json::object();
+    for (int i = 0; i < 3000; ++i) large["key" + std::to_string(i)] = stepfn::json::array({i, "v\"" + std::to_string(i), 0.25 * i});
+    const stepfn::json small = stepfn::json{{"x", 1}};
+    // Sizes unknown (0), exact and too small: the buffer (4,096 characters at first) must grow
+    // in the middle of a text, and what comes after it must still be read back.
+    const std::size_t sizes[] = {0, dumped(large).size(), 10};
+    for (int round = 0; round < 2; ++round) {  // the second after clear(), which keeps the room
+        std::int64_t id = 0;
+        std::uint64_t text_id = 100;
+        for (const std::size_t size : sizes) {
+            stepfn::event_parts entered;
+            entered.id = ++id;
+            entered.previous_event_id = id - 1;
+            entered.type = stepfn::event_type::task_state_entered;
+            entered.name = "Work";
+            entered.payload = &large;
+            entered.payload_size = size;
+            entered.text_id = ++text_id;
+            sink.record_parts(arn, entered);
+            stepfn::event_parts scheduled = entered;
+            scheduled.id = ++id;
+            scheduled.previous_event_id = id - 1;
+            scheduled.type = stepfn::event_type::lambda_function_scheduled;
+            scheduled.name = {};
+            scheduled.arn = resource;
+            scheduled.timeout = 30 + id;
+            scheduled.heartbeat = 5;
+            sink.record_parts(arn, scheduled);  // the same text id: not written again
+            stepfn::event_parts iteration;
+            iteration.id = ++id;
+            iteration.previous_event_id = id - 1;
+            iteration.type = stepfn::event_type::map_iteration_started;
+            iteration.name = "Each";
+            iteration.index = 1000000007ULL * static_cast<std::uint64_t>(id);
+            sink.record_parts(arn, iteration);
+            stepfn::event_parts exited = entered;
+            exited.id = ++id;
+            exited.type = stepfn::event_type::task_state_exited;
+            exited.payload = &small;
+            exited.payload_size = 0;
+            exited.text_id = ++text_id;
+            sink.record_parts(arn, exited);
+        }
+        const auto events = sink.events(arn);
+        REQUIRE(events.size() == 12);
+        for (std::size_t i = 0; i < events.size(); ++i) {
+            const auto& e = events[i];
+            switch (i % 4) {
+            case 0: CHECK(e.details["input"] == dumped(large)); break;
+            case 1:
+                CHECK(e.details["input"] == dumped(large));
+                CHECK(e.details["resource"] == resource);
+                CHECK(e.details["timeoutInSeconds"] == 30 + e.id);
+                CHECK(e.details["heartbeatInSeconds"] == 5);
+                break;
+            case 2: CHECK(e.details == stepfn::json{{"name", "Each"}, {"index", 1000000007ULL * static_cast<std::uint64_t>(e.id)}}); break;
+            default: CHECK(e.details["output"] == dumped(small)); break;
+            }
+        }
+        sink.clear();
+        CHECK(sink.size() == 0);
+    }
 }
 } // namespace history_sink_test

@@ -28,8 +28,16 @@ public:
         at_ = out_.data() + start_;
         end_ = out_.data() + out_.size();
     }
+    // Writes from `at` into a buffer whose size is its room (a sink's storage, zero-filled as it
+    // grows, not for each text); end() says where the text ends and the size stays as it is.
+    struct in_place_t {};
+    json_text_writer(std::string& out, std::size_t at, in_place_t) : out_(out), start_(at), in_place_(true) {
+        at_ = out_.data() + at;
+        end_ = out_.data() + out_.size();
+    }
     // Shrinks the string to what was written.
-    void finish() { out_.resize(static_cast<std::size_t>(at_ - out_.data())); }
+    void finish() { out_.resize(end()); }
+    std::size_t end() const noexcept { return static_cast<std::size_t>(at_ - out_.data()); }
 
     void put(char c) {
         if (at_ == end_) grow(1);
@@ -46,6 +54,24 @@ public:
     void dumped(const json& value) {
         const std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
         put(text.data(), text.size());
+    }
+
+    // A member's key with the comma before it (`first`: none) and the colon after it: a plain key
+    // (most of them) with one room check.
+    void key(const std::string& s, bool first) {
+        if (s.size() <= 16 && plain_short(s.data(), s.size())) {
+            if (static_cast<std::size_t>(end_ - at_) < s.size() + 4) grow(s.size() + 4);
+            if (!first) *at_++ = ',';
+            *at_++ = '"';
+            copy(at_, s.data(), s.size());
+            at_ += s.size();
+            *at_++ = '"';
+            *at_++ = ':';
+            return;
+        }
+        if (!first) put(',');
+        string(s);
+        put(':');
     }
 
     void string(const std::string& s) {
@@ -111,10 +137,8 @@ public:
             put('{');
             bool first = true;
             for (const auto& member : v.get_ref<const json::object_t&>()) {
-                if (!first) put(',');
+                key(member.first, first);
                 first = false;
-                string(member.first);
-                put(':');
                 value(member.second, depth + 1);
             }
             put('}');
@@ -216,15 +240,18 @@ private:
         }
     }
     // Doubles what this text has, not the string it is appended to (a sink's whole buffer).
+    // A buffer written in place doubles as a whole: its size is room, not text.
     void grow(std::size_t n) {
         const auto used = static_cast<std::size_t>(at_ - out_.data());
-        out_.resize(used + (std::max)(n, (std::max)(used - start_, std::size_t{16})));
+        const std::size_t size = used + (std::max)(n, (std::max)(used - start_, std::size_t{16}));
+        out_.resize(in_place_ ? (std::max)(size, out_.size() * 2) : size);
         at_ = out_.data() + used;
         end_ = out_.data() + out_.size();
     }
 
     std::string& out_;
     std::size_t start_;  // where this text begins in out_
+    bool in_place_ = false;
     char* at_ = nullptr;
     char* end_ = nullptr;
 };
@@ -235,6 +262,14 @@ inline void append_json_text(std::string& out, const json& value, std::size_t si
     json_text_writer writer(out, size_hint != unknown_size ? size_hint : value.is_structured() ? 128 : 16);
     writer.value(value, 0);
     writer.finish();
+}
+
+// Writes the text at `at` in `buffer`, a string whose size is room (the writer's in_place_t),
+// and returns where it ends. A caller that knows the length makes the room first.
+inline std::size_t write_json_text(std::string& buffer, std::size_t at, const json& value) {
+    json_text_writer writer(buffer, at, json_text_writer::in_place_t{});
+    writer.value(value, 0);
+    return writer.end();
 }
 
 inline std::string json_text(const json& value, std::size_t size_hint = unknown_size) {

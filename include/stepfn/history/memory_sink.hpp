@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstdint>
 #include <cstddef>
+#include <cstring>
+#include <limits>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include <stepfn/config.hpp>
+#include <stepfn/detail/json_text.hpp>
 #include <stepfn/history/event.hpp>
 #include <stepfn/history/event_parts.hpp>
 #include <stepfn/history/history_sink.hpp>
@@ -34,7 +37,8 @@ namespace stepfn {
 // and one entry per execution found through an open-addressed table. Recording allocates
 // nothing once they have grown and keeps none of the engine's strings alive (but the last text
 // it copied, to know it again); clear() keeps the storage for the next run and frees nothing
-// per event.
+// per event. Nothing is zero-filled per event: a record is written field by field where it is
+// stored, and the buffer's size is its room (texts are written into it in place).
 // Events with credentials or built details are kept whole, aside.
 class memory_sink final : public history_sink {
 public:
@@ -44,13 +48,18 @@ public:
     void record(std::string_view execution_arn, const history_event& event) override { keep(execution_arn, event); }
     void take(std::string_view execution_arn, history_event&& event) override { keep(execution_arn, std::move(event)); }
     void record_parts(std::string_view execution_arn, const event_parts& event) override {
-        if (!event.credentials.is_null()) return keep(execution_arn, to_event(event));
+        if (!event.credentials.is_null() || !fits(event.name, event.arn)) return keep(execution_arn, to_event(event));
         std::lock_guard<std::mutex> lock(mutex_);
         keep_parts(execution_arn, event.execution, event, event, event.name, event.arn, event.text || event.payload, [&] {
             // The engine names a text that several events show; a text without a name is compared
             // by its pointer, which last_text_ keeps alive.
             if (event.text_id != 0 ? event.text_id == last_text_id_ : event.text && event.text == last_text_) return false;
-            append_text(text_, event);  // a payload is written here, not made as a string first
+            if (event.text) {
+                put(*event.text);
+            } else {  // a payload is written here, not made as a string first
+                if (event.payload_size != 0) room(event.payload_size);
+                chars_ = detail::write_json_text(text_, chars_, *event.payload);
+            }
             last_text_ = event.text;
             last_text_id_ = event.text_id;
             return true;
@@ -102,7 +111,7 @@ public:
         std::lock_guard<std::mutex> lock(mutex_);
         log_.clear();
         whole_.clear();
-        text_.clear();
+        chars_ = 0;
         last_text_.reset();
         last_text_id_ = 0;
         used_ = 0;
@@ -114,25 +123,25 @@ public:
 private:
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
+    // What a record's flags say.
+    enum : std::uint8_t { kept_whole = 1, kept_text = 2, kept_bare = 4, kept_timeout = 8, kept_heartbeat = 16, kept_index = 32 };
+
     // An event's id, time and type, and where its parts are in text_ (or whole_[at] for an
-    // event kept whole): trivially destroyed, so clear() walks nothing.
+    // event kept whole): trivially destroyed, so clear() walks nothing. 72 bytes: the rare
+    // numbers (a timeout, a heartbeat, a Map iteration's index) follow the ARN in text_.
     struct kept_event {
-        std::int64_t id = 0;
-        std::int64_t previous_event_id = 0;
+        kept_event() noexcept {}  // no zero-fill of memory that head() and its caller write anyway
+        std::int64_t id;
+        std::int64_t previous_event_id;
         std::chrono::system_clock::time_point timestamp;
-        event_type type = event_type::execution_started;
-        bool whole = false;
-        bool has_text = false;
-        bool bare = false;
-        std::size_t at = 0;  // the name, then the ARN; whole: an index into whole_
-        std::size_t name_size = 0;
-        std::size_t arn_size = 0;
-        std::size_t text_at = 0;
-        std::size_t text_size = 0;
-        std::optional<std::int64_t> timeout;
-        std::optional<std::int64_t> heartbeat;
-        std::optional<std::uint64_t> index;  // a Map iteration's
-        std::size_t next = npos;  // the next event of the same execution
+        std::size_t at;  // the name, the ARN, then the numbers the flags name; whole: an index into whole_
+        std::size_t text_at;
+        std::size_t text_size;
+        std::size_t next;  // the next event of the same execution
+        std::uint32_t name_size;
+        std::uint32_t arn_size;
+        event_type type;
+        std::uint8_t flags;
     };
     // One execution's ARN and the first and last of its events.
     struct execution_entry {
@@ -143,20 +152,27 @@ private:
     };
 
     history_event materialised(const kept_event& kept) const {
-        if (kept.whole) {
+        if (kept.flags & kept_whole) {
             history_event copy = whole_[kept.at];
             materialise(copy);
             return copy;
         }
-        const std::string_view chars(text_);
+        const std::string_view chars(text_.data(), chars_);
         detail::deferred_view parts;
         parts.name = chars.substr(kept.at, kept.name_size);
         parts.arn = chars.substr(kept.at + kept.name_size, kept.arn_size);
-        if (kept.has_text) parts.text = chars.substr(kept.text_at, kept.text_size);
-        parts.timeout = kept.timeout;
-        parts.heartbeat = kept.heartbeat;
-        parts.bare = kept.bare;
-        parts.index = kept.index;
+        if (kept.flags & kept_text) parts.text = chars.substr(kept.text_at, kept.text_size);
+        std::size_t number = kept.at + kept.name_size + kept.arn_size;
+        const auto read = [&](auto& to) {
+            typename std::decay_t<decltype(to)>::value_type value;
+            std::memcpy(&value, text_.data() + number, sizeof value);
+            number += sizeof value;
+            to = value;
+        };
+        if (kept.flags & kept_timeout) read(parts.timeout);
+        if (kept.flags & kept_heartbeat) read(parts.heartbeat);
+        if (kept.flags & kept_index) read(parts.index);
+        parts.bare = (kept.flags & kept_bare) != 0;
         return history_event{kept.id, kept.previous_event_id, kept.timestamp, kept.type,
                              detail::deferred_event_details(kept.type, parts), deferred_details{}};
     }
@@ -167,10 +183,10 @@ private:
     void keep(std::string_view execution_arn, Event&& event) {
         std::lock_guard<std::mutex> lock(mutex_);
         const deferred_details& parts = event.deferred;
-        if (event.is_deferred() && parts.credentials.is_null())
+        if (event.is_deferred() && parts.credentials.is_null() && fits(parts.name, parts.arn))
             return keep_parts(execution_arn, 0, parts, event, parts.name, parts.arn, parts.text != nullptr, [&] {
                 if (parts.text == last_text_) return false;
-                text_.append(*parts.text);
+                put(*parts.text);
                 last_text_ = parts.text;
                 last_text_id_ = 0;
                 return true;
@@ -178,8 +194,10 @@ private:
         undoable([&] {
             whole_.push_back(std::forward<Event>(event));
             kept_event& kept = head(whole_.back());
-            kept.whole = true;
+            kept.flags = kept_whole;
             kept.at = whole_.size() - 1;
+            kept.text_at = kept.text_size = 0;
+            kept.name_size = kept.arn_size = 0;
             link(execution_arn, 0);
         });
     }
@@ -194,25 +212,33 @@ private:
         undoable([&] {
             // Filled in place: a record built aside and copied in stalls on its own stores.
             kept_event& kept = head(event);
-            kept.at = text_.size();
-            kept.name_size = name.size();
-            kept.arn_size = arn.size();
-            if (!name.empty()) text_.append(name);
-            if (!arn.empty()) text_.append(arn);
-            kept.has_text = has_text;
+            kept.at = chars_;
+            kept.name_size = static_cast<std::uint32_t>(name.size());
+            kept.arn_size = static_cast<std::uint32_t>(arn.size());
+            put(name);
+            put(arn);
+            auto flags = static_cast<std::uint8_t>(parts.bare ? kept_bare : 0);
+            const auto number = [&](std::uint8_t flag, auto value) {
+                flags = static_cast<std::uint8_t>(flags | flag);
+                std::memcpy(room(sizeof value), &value, sizeof value);
+                chars_ += sizeof value;
+            };
+            if (parts.timeout) number(kept_timeout, *parts.timeout);
+            if (parts.heartbeat) number(kept_heartbeat, *parts.heartbeat);
+            if constexpr (std::is_same_v<Parts, event_parts>)
+                if (parts.index) number(kept_index, *parts.index);
+            kept.text_at = kept.text_size = 0;
             if (has_text) {
-                const std::size_t at = text_.size();
+                flags = static_cast<std::uint8_t>(flags | kept_text);
+                const std::size_t at = chars_;
                 if (copy()) {
                     last_at_ = at;
-                    last_size_ = text_.size() - at;
+                    last_size_ = chars_ - at;
                 }
                 kept.text_at = last_at_;
                 kept.text_size = last_size_;
             }
-            kept.timeout = parts.timeout;
-            kept.heartbeat = parts.heartbeat;
-            kept.bare = parts.bare;
-            if constexpr (std::is_same_v<Parts, event_parts>) kept.index = parts.index;
+            kept.flags = flags;
             link(execution_arn, serial);
         });
     }
@@ -225,7 +251,26 @@ private:
         kept.previous_event_id = event.previous_event_id;
         kept.timestamp = event.timestamp;
         kept.type = event.type;
+        kept.next = npos;
         return kept;
+    }
+
+    // Whether the name's and the ARN's lengths fit a record (else the event is kept whole).
+    static bool fits(std::string_view name, std::string_view arn) noexcept {
+        constexpr std::size_t most = (std::numeric_limits<std::uint32_t>::max)();
+        return name.size() <= most && arn.size() <= most;
+    }
+
+    // At least n characters of room after chars_ (text_'s size is its room; it doubles).
+    char* room(std::size_t n) {
+        if (text_.size() - chars_ < n) text_.resize((std::max)(chars_ + n, (std::max)(text_.size() * 2, std::size_t{4096})));
+        return text_.data() + chars_;
+    }
+
+    void put(std::string_view chars) {
+        if (chars.empty()) return;
+        std::memcpy(room(chars.size()), chars.data(), chars.size());
+        chars_ += chars.size();
     }
 
     // Runs `keep`; if it throws, takes back what it added to log_, whole_ and text_.
@@ -234,13 +279,13 @@ private:
 #if STEPFN_HAS_EXCEPTIONS
         const std::size_t events = log_.size();
         const std::size_t wholes = whole_.size();
-        const std::size_t chars = text_.size();
+        const std::size_t chars = chars_;
         try {
             keep();
         } catch (...) {
             log_.resize(events);
             while (whole_.size() > wholes) whole_.pop_back();
-            text_.resize(chars);
+            chars_ = chars;
             if (last_at_ >= chars) {  // its text was just copied
                 last_text_.reset();
                 last_text_id_ = 0;
@@ -313,7 +358,8 @@ private:
     mutable std::mutex mutex_;
     std::vector<kept_event> log_;                // arrival order
     std::vector<history_event> whole_;           // the events kept whole
-    std::string text_;                           // the deferred events' parts
+    std::string text_;                           // the deferred events' parts, in its first chars_ characters
+    std::size_t chars_ = 0;
     // The last text copied into text_, at last_at_ (last_size_ characters): its pointer (kept
     // alive, so that no other text has it) or the engine's id for it (event_parts::text_id).
     std::shared_ptr<const std::string> last_text_;
