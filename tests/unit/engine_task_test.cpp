@@ -247,6 +247,12 @@ TEST_CASE("History as AWS writes it: integration resources split into resourceTy
     CHECK(family_of("arn:aws:states:::lambda:invoke") == task_family::service);
     CHECK(family_of("arn:aws:states:us-east-1:123456789012:activity:a") == task_family::activity);
     CHECK(family_of("svc") == task_family::service);
+    using stepfn::detail::traits_of;  // what the loader keeps in task_state::traits
+    CHECK((traits_of("arn:aws:states:::sqs:sendMessage.waitForTaskToken").callback && traits_of("x.waitForTaskToken").submits));
+    CHECK((traits_of("arn:aws:states:::ecs:runTask.sync").submits && !traits_of("arn:aws:states:::ecs:runTask.sync").callback));
+    CHECK((traits_of("arn:aws:states:::states:startExecution.sync:2").submits && traits_of("svc").known));
+    CHECK_FALSE((traits_of("arn:aws:states:::lambda:invoke").submits || traits_of("arn:aws:lambda:r:1:function:sync").submits));
+    CHECK(traits_of("arn:aws:lambda:us-east-1:123456789012:function:f").family == task_family::lambda);
 }
 
 TEST_CASE("Callback tokens: send_task_success from another thread", "[engine][task][concurrency]") {

@@ -135,6 +135,11 @@ TEST_CASE("Task fields, retriers' defaults and catchers' result paths", "[loader
     })asl");
     const auto& task = body_of<stepfn::task_state>(machine.top().states[0]);
     CHECK(task.resource == "arn:aws:states:::lambda:invoke");
+    // What the Resource says, read once here instead of on every attempt.
+    CHECK(task.traits.known);
+    CHECK(task.traits.family == stepfn::detail::task_family::service);
+    CHECK_FALSE(task.traits.callback);
+    CHECK_FALSE(task.traits.submits);
     REQUIRE(task.parameters.has_value());
     CHECK(task.parameters->source()["FunctionName"] == "f");
     CHECK(task.result_selector.has_value());

@@ -11,6 +11,7 @@
 
 #include <stepfn/json.hpp>
 #include <stepfn/model/distributed_map.hpp>
+#include <stepfn/model/task_resource.hpp>
 #include <stepfn/expressions/choice_rule.hpp>
 #include <stepfn/expressions/query_language.hpp>
 #include <stepfn/expressions/json_path.hpp>
@@ -95,6 +96,7 @@ struct pass_state {
 
 struct task_state {
     std::string resource;
+    detail::task_resource_traits traits;        // what `resource` says, set by the loader
     std::optional<payload_template> parameters;
     std::optional<payload_template> result_selector;
     std::optional<json_path> result_path;       // default `$`; nullopt = null

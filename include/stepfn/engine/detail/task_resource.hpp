@@ -2,11 +2,14 @@
 #define STEPFN_ENGINE_DETAIL_TASK_RESOURCE_HPP
 
 // What a Task's Resource says about its history events: the service and action AWS's events
-// name, and which family of events (Task*, LambdaFunction*, Activity*) its attempts write.
+// name, and which family of events (Task*, LambdaFunction*, Activity*) its attempts write
+// (model/task_resource.hpp).
 // Plain functions, apart from the engine's bodies, so that tests reach them in compiled mode too.
 
 #include <string>
 #include <utility>
+
+#include <stepfn/model/task_resource.hpp>
 
 namespace stepfn::detail {
 
@@ -26,18 +29,6 @@ inline std::pair<std::string, std::string> split_resource(const std::string& res
     static const std::string lambda = "arn:aws:lambda:";
     if (resource.compare(0, lambda.size(), lambda) == 0) return {"lambda", resource};
     return {"custom", resource};
-}
-
-// Which events a Task's attempts write: a plain Lambda function ARN writes LambdaFunction*, an
-// activity ARN Activity*, everything else (integrations, custom resources) Task*.
-enum class task_family { service, lambda, activity };
-
-inline task_family family_of(const std::string& resource) {
-    if (resource.rfind("arn:aws:lambda:", 0) == 0 && resource.find(":function:") != std::string::npos)
-        return task_family::lambda;
-    if (resource.rfind("arn:aws:states:", 0) == 0 && resource.find(":activity:") != std::string::npos)
-        return task_family::activity;
-    return task_family::service;
 }
 
 } // namespace stepfn::detail

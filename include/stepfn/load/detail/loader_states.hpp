@@ -52,6 +52,7 @@ inline task_state definition_loader::load_task(const json& body, const std::stri
     if (const json* resource = get(body, "Resource"))
         if (auto text = read_string(*resource, pointer_child(pointer, "Resource"), "Resource"))
             out.resource = std::move(*text);
+    out.traits = detail::traits_of(out.resource);
     read_work_fields(body, pointer, language, out);
     out.timeout_seconds = int_or_path_field(body, pointer, language, "TimeoutSeconds", "TimeoutSecondsPath", 1,
                                             max_asl_seconds);
