@@ -241,7 +241,7 @@ TEST_CASE("History as AWS writes it: integration resources split into resourceTy
     CHECK(split_resource("arn:aws:states:::ecs:runTask.sync") == parts{"ecs", "runTask.sync"});
     CHECK(split_resource("my-service") == parts{"custom", "my-service"});
     using stepfn::detail::family_of;
-    using stepfn::detail::task_family;
+    using stepfn::task_family;
     CHECK(family_of("arn:aws:lambda:us-east-1:123456789012:function:f") == task_family::lambda);
     CHECK(family_of("arn:aws:lambda:us-east-1:123456789012:function:f:prod") == task_family::lambda);
     CHECK(family_of("arn:aws:states:::lambda:invoke") == task_family::service);

@@ -137,7 +137,7 @@ TEST_CASE("Task fields, retriers' defaults and catchers' result paths", "[loader
     CHECK(task.resource == "arn:aws:states:::lambda:invoke");
     // What the Resource says, read once here instead of on every attempt.
     CHECK(task.traits.known);
-    CHECK(task.traits.family == stepfn::detail::task_family::service);
+    CHECK(task.traits.family == stepfn::task_family::service);
     CHECK_FALSE(task.traits.callback);
     CHECK_FALSE(task.traits.submits);
     REQUIRE(task.parameters.has_value());

@@ -96,7 +96,7 @@ struct pass_state {
 
 struct task_state {
     std::string resource;
-    detail::task_resource_traits traits;        // what `resource` says, set by the loader
+    task_resource_traits traits;        // what `resource` says, set by the loader
     std::optional<payload_template> parameters;
     std::optional<payload_template> result_selector;
     std::optional<json_path> result_path;       // default `$`; nullopt = null

@@ -7,11 +7,24 @@
 
 #include <string_view>
 
-namespace stepfn::detail {
+namespace stepfn {
 
 // Which events a Task's attempts write: a plain Lambda function ARN writes LambdaFunction*, an
 // activity ARN Activity*, everything else (integrations, custom resources) Task*.
 enum class task_family { service, lambda, activity };
+
+// What a Task's Resource says, worked out once (task_state::traits).
+struct task_resource_traits {
+    bool known = false;  // false in a task_state built without the loader: read from the Resource
+    task_family family = task_family::service;
+    bool callback = false;  // `.waitForTaskToken`: the attempt waits for its task token
+    // `.sync`, `.sync:N` or `.waitForTaskToken`: AWS writes TaskSubmitted after TaskStarted.
+    bool submits = false;
+};
+
+} // namespace stepfn
+
+namespace stepfn::detail {
 
 inline bool ends_with(std::string_view text, std::string_view suffix) noexcept {
     return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -24,14 +37,6 @@ inline task_family family_of(std::string_view resource) noexcept {
         return task_family::activity;
     return task_family::service;
 }
-
-struct task_resource_traits {
-    bool known = false;  // false in a task_state built without the loader: read from the Resource
-    task_family family = task_family::service;
-    bool callback = false;  // `.waitForTaskToken`: the attempt waits for its task token
-    // `.sync`, `.sync:N` or `.waitForTaskToken`: AWS writes TaskSubmitted after TaskStarted.
-    bool submits = false;
-};
 
 inline task_resource_traits traits_of(std::string_view resource) noexcept {
     task_resource_traits out;
