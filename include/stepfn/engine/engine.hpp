@@ -71,14 +71,21 @@ public:
                 executor.run();
             };
         } else if constexpr (has_try_run_one<Executor>::value) {
-            core_->helper = [&executor] {
-                // Restored after: a job that joins (and so runs nothing, helping never nests)
-                // must not clear its own joiner's mark.
-                const bool outer = detail::joiner_helping();
-                detail::joiner_helping() = true;
-                const bool ran = executor.try_run_one();
-                detail::joiner_helping() = outer;
-                return ran;
+            core_->helper = [&executor](const std::function<bool()>& done) {
+                while (!done()) {
+                    // Restored after: a job that joins (and so runs nothing, helping never
+                    // nests) must not clear its own joiner's mark.
+                    const bool outer = detail::joiner_helping();
+                    detail::joiner_helping() = true;
+                    const bool ran = executor.try_run_one();
+                    detail::joiner_helping() = outer;
+                    if (ran) continue;
+                    // The queue is empty: watch it and the execution a moment before blocking.
+                    if constexpr (has_await_job<Executor>::value) {
+                        if (executor.await_job(done)) continue;
+                    }
+                    return;
+                }
             };
         }
     }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include <stepfn/job.hpp>
+#include <stepfn/detail/spin.hpp>
 #include <stepfn/detail/guarded_call.hpp>
 
 namespace stepfn {
@@ -31,14 +33,22 @@ namespace stepfn {
 // execution's), a host whose joining threads must not run engine work, or that joins while
 // holding a lock its invokers or sinks take, passes false (docs/executors-and-clocks.md).
 //
+// A thread that runs out of work looks for more for up to `idle_spin` before it sleeps, so that
+// work posted microseconds apart (a fan-out's, the next execution's) costs no futex wake-up,
+// which on a VM takes tens of microseconds: a pool thread between looks relaxes the core and
+// yields it now and then (a core others wait for is given away); a helping joiner whose
+// execution is not done watches the queue and the execution without yielding (await_job), so
+// that an execution a pool thread ends meanwhile costs it no sleep. Zero: both sleep at once.
+//
 // shutdown() stops taking work, lets the threads finish everything already queued, and joins
 // them; the destructor calls it. Work posted once shutdown has begun is dropped without running
 // (and destroyed at once), including work posted by the work being finished. shutdown() must
 // not be called from the pool's own work.
 class thread_pool_executor {
 public:
-    explicit thread_pool_executor(std::size_t threads = default_size(), bool joiners_help = true)
-        : joiners_help_(joiners_help) {
+    explicit thread_pool_executor(std::size_t threads = default_size(), bool joiners_help = true,
+                                  std::chrono::microseconds idle_spin = default_idle_spin())
+        : joiners_help_(joiners_help), idle_spin_((std::max)(idle_spin, std::chrono::microseconds::zero())) {
         threads = (std::max)(threads, std::size_t{1});
         threads_ = threads;  // read by the threads themselves, while workers_ still grows
         workers_.reserve(threads);
@@ -63,11 +73,15 @@ public:
     static std::size_t default_size() noexcept {
         return (std::max)(std::size_t{std::thread::hardware_concurrency()}, std::size_t{1});
     }
+    // Long enough for another thread to end a short fan-out or post the next job; an idle pool
+    // sleeps this long after its last job.
+    static constexpr std::chrono::microseconds default_idle_spin() noexcept { return std::chrono::microseconds(50); }
 
     void post(job fn) {
         bool notify = false;
         {
-            std::lock_guard<std::mutex> lock(mutex_);
+            std::unique_lock<std::mutex> lock(mutex_, std::defer_lock);
+            detail::lock_spinning(lock);
             if (stopping_) return;  // `fn` is destroyed after the unlock
             queue_.push_back(std::move(fn));
             queued_.store(queue_.size(), std::memory_order_relaxed);
@@ -81,7 +95,8 @@ public:
     void post_bulk(job* jobs, std::size_t count) {
         std::size_t wake = 0;
         {
-            std::lock_guard<std::mutex> lock(mutex_);
+            std::unique_lock<std::mutex> lock(mutex_, std::defer_lock);
+            detail::lock_spinning(lock);
             if (stopping_) return;  // the jobs are the caller's to destroy
             for (std::size_t i = 0; i < count; ++i) queue_.push_back(std::move(jobs[i]));
             queued_.store(queue_.size(), std::memory_order_relaxed);
@@ -101,7 +116,8 @@ public:
         if (queued_.load(std::memory_order_relaxed) == 0) return false;  // looked at again under the lock
         job fn;
         {
-            std::lock_guard<std::mutex> lock(mutex_);
+            std::unique_lock<std::mutex> lock(mutex_, std::defer_lock);
+            detail::lock_spinning(lock);
             if (queue_.empty()) return false;
             fn = std::move(queue_.front());
             queue_.pop_front();
@@ -112,6 +128,22 @@ public:
         fn = nullptr;  // what it captured is released before the caller looks at its execution
         running_here_ = nullptr;
         return true;
+    }
+
+    // For a helping joiner that found the queue empty: watches the queue and `stop()` without
+    // giving its core away (no yield, no syscall) for up to idle_spin. Returns true once a job
+    // is queued (try_run_one() may still lose it to a pool thread), false when stop() says so,
+    // after idle_spin, or on a thread that may not help. Thread-safe.
+    template <class Stop>
+    bool await_job(const Stop& stop) {
+        if (!joiners_help_ || running_here_ != nullptr || idle_spin_.count() == 0) return false;
+        const auto until = std::chrono::steady_clock::now() + idle_spin_;
+        for (unsigned looks = 1;; ++looks) {
+            if (queued_.load(std::memory_order_relaxed) != 0) return true;
+            if (stop()) return false;
+            detail::cpu_relax();
+            if (looks % 16 == 0 && std::chrono::steady_clock::now() >= until) return false;
+        }
     }
 
     // Jobs queued and not started yet (read without the lock: a hint, as executor_traits.hpp says).
@@ -159,23 +191,30 @@ private:
             lock.unlock();
             run(fn);
             fn = nullptr;  // release what it captured outside the lock
-            lock.lock();
+            detail::lock_spinning(lock);
         }
     }
 
     // With `lock` held on entry and on return: whether work arrived while it watched the
-    // queue's length, unlocked, for a bounded number of rounds (yielding the core between
-    // looks, as the machine may have fewer cores than runnable threads).
+    // queue's length, unlocked, for up to idle_spin (relaxing the core between looks, and
+    // yielding it every few microseconds, as the machine may have fewer cores than runnable
+    // threads).
     bool spin(std::unique_lock<std::mutex>& lock) {
-        constexpr int rounds = 64;
-        if (threads_ < 2) return false;  // one thread has nobody to wait for but posters
+        if (idle_spin_.count() == 0) return false;
         bool arrived = false;
         lock.unlock();
-        for (int i = 0; i < rounds && !arrived; ++i) {
+        const auto until = std::chrono::steady_clock::now() + idle_spin_;
+        for (unsigned looks = 1;; ++looks) {
             arrived = queued_.load(std::memory_order_relaxed) != 0;
-            if (!arrived) std::this_thread::yield();
+            if (arrived) break;
+            if (looks % 32 != 0) {
+                detail::cpu_relax();
+                continue;
+            }
+            if (std::chrono::steady_clock::now() >= until) break;
+            std::this_thread::yield();
         }
-        lock.lock();
+        detail::lock_spinning(lock);
         return arrived;
     }
 
@@ -188,6 +227,7 @@ private:
     static inline thread_local const thread_pool_executor* running_here_ = nullptr;
 
     const bool joiners_help_;
+    const std::chrono::microseconds idle_spin_;
     std::mutex mutex_;
     std::condition_variable ready_;
     std::deque<job> queue_;
