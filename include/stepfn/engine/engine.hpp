@@ -72,17 +72,25 @@ public:
             };
         } else if constexpr (has_try_run_one<Executor>::value) {
             core_->helper = [&executor](const std::function<bool()>& done) {
-                while (!done()) {
+                auto run_one = [&executor] {
                     // Restored after: a job that joins (and so runs nothing, helping never
                     // nests) must not clear its own joiner's mark.
                     const bool outer = detail::joiner_helping();
                     detail::joiner_helping() = true;
                     const bool ran = executor.try_run_one();
                     detail::joiner_helping() = outer;
-                    if (ran) continue;
+                    return ran;
+                };
+                while (!done()) {
+                    if (run_one()) continue;
                     // The queue is empty: watch it and the execution a moment before blocking.
                     if constexpr (has_await_job<Executor>::value) {
-                        if (executor.await_job(done)) continue;
+                        // A job that arrived while the joiner watched woke no pool thread:
+                        // the joiner takes it even if its execution ended meanwhile.
+                        if (executor.await_job(done)) {
+                            run_one();
+                            continue;
+                        }
                     }
                     return;
                 }

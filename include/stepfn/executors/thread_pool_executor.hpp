@@ -84,8 +84,9 @@ public:
             detail::lock_spinning(lock);
             if (stopping_) return;  // `fn` is destroyed after the unlock
             queue_.push_back(std::move(fn));
-            queued_.store(queue_.size(), std::memory_order_relaxed);
-            notify = idle_ > 0;
+            queued_.store(queue_.size(), std::memory_order_seq_cst);
+            // A thread watching the queue takes it: no sleeper is woken for it.
+            notify = idle_ > 0 && spinners() == 0;
         }
         if (notify) ready_.notify_one();
     }
@@ -99,8 +100,9 @@ public:
             detail::lock_spinning(lock);
             if (stopping_) return;  // the jobs are the caller's to destroy
             for (std::size_t i = 0; i < count; ++i) queue_.push_back(std::move(jobs[i]));
-            queued_.store(queue_.size(), std::memory_order_relaxed);
-            wake = (std::min)(idle_, count);
+            queued_.store(queue_.size(), std::memory_order_seq_cst);
+            const std::size_t watching = spinners();
+            wake = count > watching ? (std::min)(idle_, count - watching) : 0;
         }
         if (wake == 0) return;
         if (wake >= threads_) ready_.notify_all();
@@ -122,6 +124,7 @@ public:
             fn = std::move(queue_.front());
             queue_.pop_front();
             queued_.store(queue_.size(), std::memory_order_relaxed);
+            wake_for_rest(lock);
         }
         running_here_ = this;
         run(fn);
@@ -137,13 +140,23 @@ public:
     template <class Stop>
     bool await_job(const Stop& stop) {
         if (!joiners_help_ || running_here_ != nullptr || idle_spin_.count() == 0) return false;
+        // Counted as watching the queue, so that a post meanwhile wakes no sleeper: on the way
+        // out without a job the joiner wakes one itself, if one is needed.
+        joiners_watching_.fetch_add(1, std::memory_order_seq_cst);
         const auto until = std::chrono::steady_clock::now() + idle_spin_;
+        bool arrived = false;
         for (unsigned looks = 1;; ++looks) {
-            if (queued_.load(std::memory_order_relaxed) != 0) return true;
-            if (stop()) return false;
+            arrived = queued_.load(std::memory_order_relaxed) != 0;
+            if (arrived || stop()) break;
             detail::cpu_relax();
-            if (looks % 16 == 0 && std::chrono::steady_clock::now() >= until) return false;
+            if (looks % 16 == 0 && std::chrono::steady_clock::now() >= until) break;
         }
+        joiners_watching_.fetch_sub(1, std::memory_order_seq_cst);
+        if (!arrived && queued_.load(std::memory_order_seq_cst) != 0) {
+            std::unique_lock<std::mutex> lock(mutex_);
+            wake_for_rest(lock);
+        }
+        return arrived;
     }
 
     // Jobs queued and not started yet (read without the lock: a hint, as executor_traits.hpp says).
@@ -188,6 +201,7 @@ private:
             job fn = std::move(queue_.front());
             queue_.pop_front();
             queued_.store(queue_.size(), std::memory_order_relaxed);
+            wake_for_rest(lock);
             lock.unlock();
             run(fn);
             fn = nullptr;  // release what it captured outside the lock
@@ -199,8 +213,12 @@ private:
     // queue's length, unlocked, for up to idle_spin (relaxing the core between looks, and
     // yielding it every few microseconds, as the machine may have fewer cores than runnable
     // threads).
+    // At most half the threads (at least one) watch at a time, so that the others sleep rather
+    // than share the cores with the threads running work.
     bool spin(std::unique_lock<std::mutex>& lock) {
         if (idle_spin_.count() == 0) return false;
+        if (pool_watching_.load(std::memory_order_relaxed) >= (std::max)(threads_ / 2, std::size_t{1})) return false;
+        pool_watching_.fetch_add(1, std::memory_order_seq_cst);
         bool arrived = false;
         lock.unlock();
         const auto until = std::chrono::steady_clock::now() + idle_spin_;
@@ -214,8 +232,23 @@ private:
             if (std::chrono::steady_clock::now() >= until) break;
             std::this_thread::yield();
         }
+        // Before the lock: a post that still counts this thread as watching finds the job in
+        // the queue when this thread looks under the lock.
+        pool_watching_.fetch_sub(1, std::memory_order_seq_cst);
         detail::lock_spinning(lock);
         return arrived;
+    }
+
+    // Threads watching the queue that would take a job posted now.
+    std::size_t spinners() const noexcept {
+        return pool_watching_.load(std::memory_order_seq_cst) + joiners_watching_.load(std::memory_order_seq_cst);
+    }
+
+    // With `lock` held, after taking a job: jobs left that no watching thread is there for
+    // wake a sleeper (a post skipped it, counting on a thread that then took another job).
+    void wake_for_rest(std::unique_lock<std::mutex>& lock) {
+        (void)lock;
+        if (!queue_.empty() && idle_ > 0 && spinners() < queue_.size()) ready_.notify_one();
     }
 
     void run(job& fn) noexcept {
@@ -232,6 +265,8 @@ private:
     std::condition_variable ready_;
     std::deque<job> queue_;
     std::atomic<std::size_t> queued_{0};  // queue_.size(), read without the lock while spinning
+    std::atomic<std::size_t> pool_watching_{0};     // pool threads in spin()
+    std::atomic<std::size_t> joiners_watching_{0};  // joiners in await_job()
     std::size_t idle_ = 0;
     bool stopping_ = false;
     std::atomic<std::size_t> failures_{0};
