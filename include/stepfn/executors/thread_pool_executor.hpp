@@ -110,12 +110,16 @@ public:
             for (std::size_t i = 0; i < wake; ++i) ready_.notify_one();
     }
 
-    // Runs the oldest queued job on the calling thread, if there is one and the caller is not
-    // already running a pool's job (this pool's or another's: helping nests at most one job
-    // deep); returns whether it ran one. Thread-safe.
+    // Runs the oldest queued job on the calling thread, if there is one, no pool thread is
+    // watching the queue for it, and the caller is not already running a pool's job (this
+    // pool's or another's: helping nests at most one job deep); returns whether it ran one.
+    // Thread-safe.
     bool try_run_one() {
         if (!joiners_help_ || running_here_ != nullptr) return false;
         if (queued_.load(std::memory_order_relaxed) == 0) return false;  // looked at again under the lock
+        // A pool thread watching the queue takes it at once: the joiner leaves it the job (a
+        // Map's runner that the joiner handed over, say, stays on the pool's thread).
+        if (pool_watching_.load(std::memory_order_relaxed) != 0) return false;
         job fn;
         {
             std::unique_lock<std::mutex> lock(mutex_, std::defer_lock);
@@ -135,7 +139,8 @@ public:
 
     // For a helping joiner that found the queue empty: watches the queue and `stop()` without
     // giving its core away (no yield, no syscall) for up to idle_spin. Returns true once a job
-    // is queued (try_run_one() may still lose it to a pool thread), false when stop() says so,
+    // is queued that no pool thread watches for (try_run_one() may still lose it to one),
+    // false when stop() says so,
     // after idle_spin, or on a thread that may not help. Thread-safe.
     template <class Stop>
     bool await_job(const Stop& stop) {
@@ -146,7 +151,7 @@ public:
         const auto until = std::chrono::steady_clock::now() + idle_spin_;
         bool arrived = false;
         for (unsigned looks = 1;; ++looks) {
-            arrived = queued_.load(std::memory_order_relaxed) != 0;
+            arrived = queued_.load(std::memory_order_relaxed) != 0 && pool_watching_.load(std::memory_order_relaxed) == 0;
             if (arrived || stop()) break;
             detail::cpu_relax();
             if (looks % 16 == 0 && std::chrono::steady_clock::now() >= until) break;
