@@ -167,6 +167,12 @@ public:
     // Jobs queued and not started yet (read without the lock: a hint, as executor_traits.hpp says).
     std::size_t pending() const noexcept { return queued_.load(std::memory_order_relaxed); }
 
+    // Threads asleep, waiting for work (an idle pool's all are, idle_spin after its last job).
+    std::size_t sleeping() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return idle_;
+    }
+
     // The number of threads.
     std::size_t size() const noexcept { return workers_.size(); }
     // As many jobs run at once as there are threads (the Executor concept's optional hint).
@@ -181,6 +187,7 @@ public:
         {
             std::lock_guard<std::mutex> lock(mutex_);
             stopping_ = true;
+            stopping_hint_.store(true, std::memory_order_relaxed);  // ends a spin at once
         }
         ready_.notify_all();
         for (auto& worker : workers_)
@@ -229,7 +236,7 @@ private:
         const auto until = std::chrono::steady_clock::now() + idle_spin_;
         for (unsigned looks = 1;; ++looks) {
             arrived = queued_.load(std::memory_order_relaxed) != 0;
-            if (arrived) break;
+            if (arrived || stopping_hint_.load(std::memory_order_relaxed)) break;
             if (looks % 32 != 0) {
                 detail::cpu_relax();
                 continue;
@@ -266,7 +273,7 @@ private:
 
     const bool joiners_help_;
     const std::chrono::microseconds idle_spin_;
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     std::condition_variable ready_;
     std::deque<job> queue_;
     std::atomic<std::size_t> queued_{0};  // queue_.size(), read without the lock while spinning
@@ -274,6 +281,7 @@ private:
     std::atomic<std::size_t> joiners_watching_{0};  // joiners in await_job()
     std::size_t idle_ = 0;
     bool stopping_ = false;
+    std::atomic<bool> stopping_hint_{false};  // stopping_, read without the lock while spinning
     std::atomic<std::size_t> failures_{0};
     std::mutex join_mutex_;
     std::size_t threads_ = 0;           // set before the threads start
