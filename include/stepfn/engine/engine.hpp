@@ -72,25 +72,22 @@ public:
             };
         } else if constexpr (has_try_run_one<Executor>::value) {
             core_->helper = [&executor](const std::function<bool()>& done) {
-                auto run_one = [&executor] {
-                    // Restored after: a job that joins (and so runs nothing, helping never
-                    // nests) must not clear its own joiner's mark.
+                // Marks the thread as a joiner running jobs while `help` runs. Restored after:
+                // a job that joins (and so runs nothing, helping never nests) must not clear
+                // its own joiner's mark.
+                auto marked = [](auto help) {
                     const bool outer = detail::joiner_helping();
                     detail::joiner_helping() = true;
-                    const bool ran = executor.try_run_one();
+                    const bool ran = help();
                     detail::joiner_helping() = outer;
                     return ran;
                 };
                 while (!done()) {
-                    if (run_one()) continue;
-                    // The queue is empty: watch it and the execution a moment before blocking.
+                    if (marked([&executor] { return executor.try_run_one(); })) continue;
+                    // The queue is empty: watch it and the execution a moment before blocking,
+                    // running what arrives meanwhile.
                     if constexpr (has_await_job<Executor>::value) {
-                        // A job that arrived while the joiner watched woke no pool thread:
-                        // the joiner takes it even if its execution ended meanwhile.
-                        if (executor.await_job(done)) {
-                            run_one();
-                            continue;
-                        }
+                        if (marked([&executor, &done] { return executor.await_job(done); })) continue;
                     }
                     return;
                 }

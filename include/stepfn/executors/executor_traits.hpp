@@ -38,8 +38,9 @@ namespace stepfn {
 // jobs on the stack without bound.
 // Optionally, with try_run_one(), a joiner that found the queue empty may watch it a moment
 // before it blocks (an execution that another thread ends meanwhile then costs no wake-up):
-//   bool await_job(const std::function<bool()>& stop);  // true once a job is queued; false when
-//                                                       // stop() says so or after a short bound
+//   bool await_job(const std::function<bool()>& stop);  // true once it ran a job that arrived;
+//                                                       // false when stop() says so or after
+//                                                       // a short bound
 // Optionally, how many jobs are queued and not started yet (read without ordering; a hint):
 //   std::size_t pending() const;
 // A Map's runner hands its thread back to the executor every 64 items only when some other job

@@ -120,48 +120,33 @@ public:
         // A pool thread watching the queue takes it at once: the joiner leaves it the job (a
         // Map's runner that the joiner handed over, say, stays on the pool's thread).
         if (pool_watching_.load(std::memory_order_relaxed) != 0) return false;
-        job fn;
-        {
-            std::unique_lock<std::mutex> lock(mutex_, std::defer_lock);
-            detail::lock_spinning(lock);
-            if (queue_.empty()) return false;
-            fn = std::move(queue_.front());
-            queue_.pop_front();
-            queued_.store(queue_.size(), std::memory_order_relaxed);
-            wake_for_rest(lock);
-        }
-        running_here_ = this;
-        run(fn);
-        fn = nullptr;  // what it captured is released before the caller looks at its execution
-        running_here_ = nullptr;
-        return true;
+        return take_and_run();
     }
 
     // For a helping joiner that found the queue empty: watches the queue and `stop()` without
-    // giving its core away (no yield, no syscall) for up to idle_spin. Returns true once a job
-    // is queued that no pool thread watches for (try_run_one() may still lose it to one),
-    // false when stop() says so,
-    // after idle_spin, or on a thread that may not help. Thread-safe.
+    // giving its core away (no yield, no syscall) for up to idle_spin, and runs a job that
+    // arrives meanwhile, unless a pool thread watching the queue takes it (one that does not
+    // within a few microseconds has lost its core: then the joiner runs it). Returns true once
+    // it ran one; false when stop() says so, after idle_spin, or on a thread that may not help.
+    // Thread-safe.
     template <class Stop>
     bool await_job(const Stop& stop) {
         if (!joiners_help_ || running_here_ != nullptr || idle_spin_.count() == 0) return false;
-        // Counted as watching the queue, so that a post meanwhile wakes no sleeper: on the way
-        // out without a job the joiner wakes one itself, if one is needed.
-        joiners_watching_.fetch_add(1, std::memory_order_seq_cst);
         const auto until = std::chrono::steady_clock::now() + idle_spin_;
-        bool arrived = false;
-        for (unsigned looks = 1;; ++looks) {
-            arrived = queued_.load(std::memory_order_relaxed) != 0 && pool_watching_.load(std::memory_order_relaxed) == 0;
-            if (arrived || stop()) break;
-            detail::cpu_relax();
-            if (looks % 16 == 0 && std::chrono::steady_clock::now() >= until) break;
+        for (;;) {
+            // Counted as watching the queue while it looks, so that a post meanwhile wakes no
+            // sleeper: on the way out without a job the joiner wakes one itself, if needed.
+            joiners_watching_.fetch_add(1, std::memory_order_seq_cst);
+            const bool found = watch(stop, until);
+            joiners_watching_.fetch_sub(1, std::memory_order_seq_cst);
+            if (!found) break;
+            if (take_and_run()) return true;  // else another thread took it: look again
         }
-        joiners_watching_.fetch_sub(1, std::memory_order_seq_cst);
-        if (!arrived && queued_.load(std::memory_order_seq_cst) != 0) {
+        if (queued_.load(std::memory_order_seq_cst) != 0) {
             std::unique_lock<std::mutex> lock(mutex_);
             wake_for_rest(lock);
         }
-        return arrived;
+        return false;
     }
 
     // Jobs queued and not started yet (read without the lock: a hint, as executor_traits.hpp says).
@@ -249,6 +234,52 @@ private:
         pool_watching_.fetch_sub(1, std::memory_order_seq_cst);
         detail::lock_spinning(lock);
         return arrived;
+    }
+
+    // Runs the oldest queued job on the calling thread (a joiner), if there is one.
+    bool take_and_run() {
+        job fn;
+        {
+            std::unique_lock<std::mutex> lock(mutex_, std::defer_lock);
+            detail::lock_spinning(lock);
+            if (queue_.empty()) return false;
+            fn = std::move(queue_.front());
+            queue_.pop_front();
+            queued_.store(queue_.size(), std::memory_order_relaxed);
+            wake_for_rest(lock);
+        }
+        running_here_ = this;
+        run(fn);
+        fn = nullptr;  // what it captured is released before the caller looks at its execution
+        running_here_ = nullptr;
+        return true;
+    }
+
+    // await_job's look: true once a job is queued for the joiner, false once stop() says so or
+    // at `until`.
+    template <class Stop>
+    bool watch(const Stop& stop, std::chrono::steady_clock::time_point until) {
+        // How long a job may wait for a watching pool thread before the joiner takes it.
+        constexpr std::chrono::microseconds grace(3);
+        bool waiting = false;
+        std::chrono::steady_clock::time_point since{};
+        for (unsigned looks = 1;; ++looks) {
+            if (queued_.load(std::memory_order_relaxed) != 0) {
+                if (pool_watching_.load(std::memory_order_relaxed) == 0) return true;
+                const auto now = std::chrono::steady_clock::now();
+                if (!waiting) {
+                    waiting = true;
+                    since = now;
+                } else if (now - since >= grace) {
+                    return true;
+                }
+            } else {
+                waiting = false;
+            }
+            if (stop()) return false;
+            detail::cpu_relax();
+            if (looks % 16 == 0 && std::chrono::steady_clock::now() >= until) return false;
+        }
     }
 
     // Threads watching the queue that would take a job posted now.
