@@ -16,6 +16,7 @@
 // --cliffs runs this beside the peer engine and prints the targets.
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
@@ -24,6 +25,10 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#if defined(__linux__)
+#include <sys/resource.h>
+#endif
 
 #include <stepfn/clocks/system_clock.hpp>
 #include <stepfn/clocks/virtual_clock.hpp>
@@ -116,12 +121,25 @@ void run_manual(benchmark::State& state, const char* file, const json& input, st
 }
 
 // A pool of `threads`; STEPFN_BENCH_JOINERS_HELP=0 or 1 overrides its default `joiners_help`,
-// to measure both.
+// and STEPFN_BENCH_IDLE_SPIN_US its default `idle_spin` (0: no thread spins), to
+// measure both.
 std::unique_ptr<stepfn::thread_pool_executor> make_pool(int threads) {
     const auto n = static_cast<std::size_t>(threads);
     const char* help = std::getenv("STEPFN_BENCH_JOINERS_HELP");
-    if (help && *help) return std::make_unique<stepfn::thread_pool_executor>(n, *help != '0');
-    return std::make_unique<stepfn::thread_pool_executor>(n);
+    const char* spin = std::getenv("STEPFN_BENCH_IDLE_SPIN_US");
+    return std::make_unique<stepfn::thread_pool_executor>(
+        n, !(help && *help == '0'),
+        spin && *spin ? std::chrono::microseconds(std::atol(spin)) : stepfn::thread_pool_executor::default_idle_spin());
+}
+
+// The calling thread's voluntary context switches so far (its sleeps: a join that blocked),
+// where the system says.
+long host_sleeps() {
+#if defined(__linux__) && defined(RUSAGE_THREAD)
+    rusage usage{};
+    if (getrusage(RUSAGE_THREAD, &usage) == 0) return usage.ru_nvcsw;
+#endif
+    return 0;
 }
 
 // The same on a thread pool of `threads` (0: the manual executor).
@@ -132,11 +150,15 @@ void run_on(benchmark::State& state, const char* file, const json& input, std::i
     const auto pool = make_pool(threads);
     stepfn::system_clock clock;
     pool_engine engine(*pool, clock, stepfn_bench::engine_options(sink));
+    const long slept = host_sleeps();
     for (auto _ : state) {
         if (!run_once(state, engine, machine, untimed_copy(state, input))) break;
         if (sink) sink->clear();
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * items);
+    // How often the host's thread slept per execution (in join(), mostly).
+    state.counters["host_sleeps"] = benchmark::Counter(static_cast<double>(host_sleeps() - slept),
+                                                       benchmark::Counter::kAvgIterations);
 }
 
 // ---- A 200 KiB document through 100 states ------------------------------------------------

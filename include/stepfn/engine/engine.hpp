@@ -71,14 +71,26 @@ public:
                 executor.run();
             };
         } else if constexpr (has_try_run_one<Executor>::value) {
-            core_->helper = [&executor] {
-                // Restored after: a job that joins (and so runs nothing, helping never nests)
-                // must not clear its own joiner's mark.
-                const bool outer = detail::joiner_helping();
-                detail::joiner_helping() = true;
-                const bool ran = executor.try_run_one();
-                detail::joiner_helping() = outer;
-                return ran;
+            core_->helper = [&executor](const std::function<bool()>& done) {
+                // Marks the thread as a joiner running jobs while `help` runs. Restored after:
+                // a job that joins (and so runs nothing, helping never nests) must not clear
+                // its own joiner's mark.
+                auto marked = [](auto help) {
+                    const bool outer = detail::joiner_helping();
+                    detail::joiner_helping() = true;
+                    const bool ran = help();
+                    detail::joiner_helping() = outer;
+                    return ran;
+                };
+                while (!done()) {
+                    if (marked([&executor] { return executor.try_run_one(); })) continue;
+                    // The queue is empty: watch it and the execution a moment before blocking,
+                    // running what arrives meanwhile.
+                    if constexpr (has_await_job<Executor>::value) {
+                        if (marked([&executor, &done] { return executor.await_job(done); })) continue;
+                    }
+                    return;
+                }
             };
         }
     }

@@ -2,6 +2,7 @@
 #define STEPFN_EXECUTORS_EXECUTOR_TRAITS_HPP
 
 #include <cstddef>
+#include <functional>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -35,6 +36,11 @@ namespace stepfn {
 // try_run_one() must return false on a thread already running one of the executor's jobs, so
 // that a join() from inside a job blocks as it would without the capability, instead of nesting
 // jobs on the stack without bound.
+// Optionally, with try_run_one(), a joiner that found the queue empty may watch it a moment
+// before it blocks (an execution that another thread ends meanwhile then costs no wake-up):
+//   bool await_job(const std::function<bool()>& stop);  // true once it ran a job that arrived;
+//                                                       // false when stop() says so or after
+//                                                       // a short bound
 // Optionally, how many jobs are queued and not started yet (read without ordering; a hint):
 //   std::size_t pending() const;
 // A Map's runner hands its thread back to the executor every 64 items only when some other job
@@ -82,6 +88,14 @@ struct has_try_run_one : std::false_type {};
 template <class E>
 struct has_try_run_one<E, std::void_t<decltype(static_cast<bool>(std::declval<E&>().try_run_one()))>>
     : std::bool_constant<is_executor_v<E>> {};
+
+template <class E, class = void>
+struct has_await_job : std::false_type {};
+
+template <class E>
+struct has_await_job<E, std::void_t<decltype(static_cast<bool>(
+                            std::declval<E&>().await_job(std::declval<const std::function<bool()>&>())))>>
+    : std::bool_constant<has_try_run_one<E>::value> {};
 
 template <class E, class = void>
 struct has_pending : std::false_type {};

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include <stepfn/job.hpp>
+#include <stepfn/detail/spin.hpp>
 #include <stepfn/detail/guarded_call.hpp>
 
 namespace stepfn {
@@ -31,14 +33,22 @@ namespace stepfn {
 // execution's), a host whose joining threads must not run engine work, or that joins while
 // holding a lock its invokers or sinks take, passes false (docs/executors-and-clocks.md).
 //
+// A thread that runs out of work looks for more for up to `idle_spin` before it sleeps, so that
+// work posted microseconds apart (a fan-out's, the next execution's) costs no futex wake-up,
+// which on a VM takes tens of microseconds: a pool thread between looks relaxes the core and
+// yields it now and then (a core others wait for is given away); a helping joiner whose
+// execution is not done watches the queue and the execution without yielding (await_job), so
+// that an execution a pool thread ends meanwhile costs it no sleep. Zero: both sleep at once.
+//
 // shutdown() stops taking work, lets the threads finish everything already queued, and joins
 // them; the destructor calls it. Work posted once shutdown has begun is dropped without running
 // (and destroyed at once), including work posted by the work being finished. shutdown() must
 // not be called from the pool's own work.
 class thread_pool_executor {
 public:
-    explicit thread_pool_executor(std::size_t threads = default_size(), bool joiners_help = true)
-        : joiners_help_(joiners_help) {
+    explicit thread_pool_executor(std::size_t threads = default_size(), bool joiners_help = true,
+                                  std::chrono::microseconds idle_spin = default_idle_spin())
+        : joiners_help_(joiners_help), idle_spin_((std::max)(idle_spin, std::chrono::microseconds::zero())) {
         threads = (std::max)(threads, std::size_t{1});
         threads_ = threads;  // read by the threads themselves, while workers_ still grows
         workers_.reserve(threads);
@@ -63,15 +73,20 @@ public:
     static std::size_t default_size() noexcept {
         return (std::max)(std::size_t{std::thread::hardware_concurrency()}, std::size_t{1});
     }
+    // Long enough for another thread to end a short fan-out or post the next job; an idle pool
+    // sleeps this long after its last job.
+    static constexpr std::chrono::microseconds default_idle_spin() noexcept { return std::chrono::microseconds(50); }
 
     void post(job fn) {
         bool notify = false;
         {
-            std::lock_guard<std::mutex> lock(mutex_);
+            std::unique_lock<std::mutex> lock(mutex_, std::defer_lock);
+            detail::lock_spinning(lock);
             if (stopping_) return;  // `fn` is destroyed after the unlock
             queue_.push_back(std::move(fn));
-            queued_.store(queue_.size(), std::memory_order_relaxed);
-            notify = idle_ > 0;
+            queued_.store(queue_.size(), std::memory_order_seq_cst);
+            // A thread watching the queue takes it: no sleeper is woken for it.
+            notify = idle_ > 0 && spinners() == 0;
         }
         if (notify) ready_.notify_one();
     }
@@ -81,11 +96,13 @@ public:
     void post_bulk(job* jobs, std::size_t count) {
         std::size_t wake = 0;
         {
-            std::lock_guard<std::mutex> lock(mutex_);
+            std::unique_lock<std::mutex> lock(mutex_, std::defer_lock);
+            detail::lock_spinning(lock);
             if (stopping_) return;  // the jobs are the caller's to destroy
             for (std::size_t i = 0; i < count; ++i) queue_.push_back(std::move(jobs[i]));
-            queued_.store(queue_.size(), std::memory_order_relaxed);
-            wake = (std::min)(idle_, count);
+            queued_.store(queue_.size(), std::memory_order_seq_cst);
+            const std::size_t watching = spinners();
+            wake = count > watching ? (std::min)(idle_, count - watching) : 0;
         }
         if (wake == 0) return;
         if (wake >= threads_) ready_.notify_all();
@@ -93,29 +110,53 @@ public:
             for (std::size_t i = 0; i < wake; ++i) ready_.notify_one();
     }
 
-    // Runs the oldest queued job on the calling thread, if there is one and the caller is not
-    // already running a pool's job (this pool's or another's: helping nests at most one job
-    // deep); returns whether it ran one. Thread-safe.
+    // Runs the oldest queued job on the calling thread, if there is one, no pool thread is
+    // watching the queue for it, and the caller is not already running a pool's job (this
+    // pool's or another's: helping nests at most one job deep); returns whether it ran one.
+    // Thread-safe.
     bool try_run_one() {
         if (!joiners_help_ || running_here_ != nullptr) return false;
         if (queued_.load(std::memory_order_relaxed) == 0) return false;  // looked at again under the lock
-        job fn;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            if (queue_.empty()) return false;
-            fn = std::move(queue_.front());
-            queue_.pop_front();
-            queued_.store(queue_.size(), std::memory_order_relaxed);
+        // A pool thread watching the queue takes it at once: the joiner leaves it the job (a
+        // Map's runner that the joiner handed over, say, stays on the pool's thread).
+        if (pool_watching_.load(std::memory_order_relaxed) != 0) return false;
+        return take_and_run();
+    }
+
+    // For a helping joiner that found the queue empty: watches the queue and `stop()` without
+    // giving its core away (no yield, no syscall) for up to idle_spin, and runs a job that
+    // arrives meanwhile, unless a pool thread watching the queue takes it (one that does not
+    // within a few microseconds has lost its core: then the joiner runs it). Returns true once
+    // it ran one; false when stop() says so, after idle_spin, or on a thread that may not help.
+    // Thread-safe.
+    template <class Stop>
+    bool await_job(const Stop& stop) {
+        if (!joiners_help_ || running_here_ != nullptr || idle_spin_.count() == 0) return false;
+        const auto until = std::chrono::steady_clock::now() + idle_spin_;
+        for (;;) {
+            // Counted as watching the queue while it looks, so that a post meanwhile wakes no
+            // sleeper: on the way out without a job the joiner wakes one itself, if needed.
+            joiners_watching_.fetch_add(1, std::memory_order_seq_cst);
+            const bool found = watch(stop, until);
+            joiners_watching_.fetch_sub(1, std::memory_order_seq_cst);
+            if (!found) break;
+            if (take_and_run()) return true;  // else another thread took it: look again
         }
-        running_here_ = this;
-        run(fn);
-        fn = nullptr;  // what it captured is released before the caller looks at its execution
-        running_here_ = nullptr;
-        return true;
+        if (queued_.load(std::memory_order_seq_cst) != 0) {
+            std::unique_lock<std::mutex> lock(mutex_);
+            wake_for_rest(lock);
+        }
+        return false;
     }
 
     // Jobs queued and not started yet (read without the lock: a hint, as executor_traits.hpp says).
     std::size_t pending() const noexcept { return queued_.load(std::memory_order_relaxed); }
+
+    // Threads asleep, waiting for work (an idle pool's all are, idle_spin after its last job).
+    std::size_t sleeping() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return idle_;
+    }
 
     // The number of threads.
     std::size_t size() const noexcept { return workers_.size(); }
@@ -131,6 +172,7 @@ public:
         {
             std::lock_guard<std::mutex> lock(mutex_);
             stopping_ = true;
+            stopping_hint_.store(true, std::memory_order_relaxed);  // ends a spin at once
         }
         ready_.notify_all();
         for (auto& worker : workers_)
@@ -156,27 +198,100 @@ private:
             job fn = std::move(queue_.front());
             queue_.pop_front();
             queued_.store(queue_.size(), std::memory_order_relaxed);
+            wake_for_rest(lock);
             lock.unlock();
             run(fn);
             fn = nullptr;  // release what it captured outside the lock
-            lock.lock();
+            detail::lock_spinning(lock);
         }
     }
 
     // With `lock` held on entry and on return: whether work arrived while it watched the
-    // queue's length, unlocked, for a bounded number of rounds (yielding the core between
-    // looks, as the machine may have fewer cores than runnable threads).
+    // queue's length, unlocked, for up to idle_spin (relaxing the core between looks, and
+    // yielding it every few microseconds, as the machine may have fewer cores than runnable
+    // threads).
+    // At most half the threads (at least one) watch at a time, so that the others sleep rather
+    // than share the cores with the threads running work.
     bool spin(std::unique_lock<std::mutex>& lock) {
-        constexpr int rounds = 64;
-        if (threads_ < 2) return false;  // one thread has nobody to wait for but posters
+        if (idle_spin_.count() == 0) return false;
+        if (pool_watching_.load(std::memory_order_relaxed) >= (std::max)(threads_ / 2, std::size_t{1})) return false;
+        pool_watching_.fetch_add(1, std::memory_order_seq_cst);
         bool arrived = false;
         lock.unlock();
-        for (int i = 0; i < rounds && !arrived; ++i) {
+        const auto until = std::chrono::steady_clock::now() + idle_spin_;
+        for (unsigned looks = 1;; ++looks) {
             arrived = queued_.load(std::memory_order_relaxed) != 0;
-            if (!arrived) std::this_thread::yield();
+            if (arrived || stopping_hint_.load(std::memory_order_relaxed)) break;
+            if (looks % 32 != 0) {
+                detail::cpu_relax();
+                continue;
+            }
+            if (std::chrono::steady_clock::now() >= until) break;
+            std::this_thread::yield();
         }
-        lock.lock();
+        // Before the lock: a post that still counts this thread as watching finds the job in
+        // the queue when this thread looks under the lock.
+        pool_watching_.fetch_sub(1, std::memory_order_seq_cst);
+        detail::lock_spinning(lock);
         return arrived;
+    }
+
+    // Runs the oldest queued job on the calling thread (a joiner), if there is one.
+    bool take_and_run() {
+        job fn;
+        {
+            std::unique_lock<std::mutex> lock(mutex_, std::defer_lock);
+            detail::lock_spinning(lock);
+            if (queue_.empty()) return false;
+            fn = std::move(queue_.front());
+            queue_.pop_front();
+            queued_.store(queue_.size(), std::memory_order_relaxed);
+            wake_for_rest(lock);
+        }
+        running_here_ = this;
+        run(fn);
+        fn = nullptr;  // what it captured is released before the caller looks at its execution
+        running_here_ = nullptr;
+        return true;
+    }
+
+    // await_job's look: true once a job is queued for the joiner, false once stop() says so or
+    // at `until`.
+    template <class Stop>
+    bool watch(const Stop& stop, std::chrono::steady_clock::time_point until) {
+        // How long a job may wait for a watching pool thread before the joiner takes it.
+        constexpr std::chrono::microseconds grace(3);
+        bool waiting = false;
+        std::chrono::steady_clock::time_point since{};
+        for (unsigned looks = 1;; ++looks) {
+            if (queued_.load(std::memory_order_relaxed) != 0) {
+                if (pool_watching_.load(std::memory_order_relaxed) == 0) return true;
+                const auto now = std::chrono::steady_clock::now();
+                if (!waiting) {
+                    waiting = true;
+                    since = now;
+                } else if (now - since >= grace) {
+                    return true;
+                }
+            } else {
+                waiting = false;
+            }
+            if (stop()) return false;
+            detail::cpu_relax();
+            if (looks % 16 == 0 && std::chrono::steady_clock::now() >= until) return false;
+        }
+    }
+
+    // Threads watching the queue that would take a job posted now.
+    std::size_t spinners() const noexcept {
+        return pool_watching_.load(std::memory_order_seq_cst) + joiners_watching_.load(std::memory_order_seq_cst);
+    }
+
+    // With `lock` held, after taking a job: jobs left that no watching thread is there for
+    // wake a sleeper (a post skipped it, counting on a thread that then took another job).
+    void wake_for_rest(std::unique_lock<std::mutex>& lock) {
+        (void)lock;
+        if (!queue_.empty() && idle_ > 0 && spinners() < queue_.size()) ready_.notify_one();
     }
 
     void run(job& fn) noexcept {
@@ -188,12 +303,16 @@ private:
     static inline thread_local const thread_pool_executor* running_here_ = nullptr;
 
     const bool joiners_help_;
-    std::mutex mutex_;
+    const std::chrono::microseconds idle_spin_;
+    mutable std::mutex mutex_;
     std::condition_variable ready_;
     std::deque<job> queue_;
     std::atomic<std::size_t> queued_{0};  // queue_.size(), read without the lock while spinning
+    std::atomic<std::size_t> pool_watching_{0};     // pool threads in spin()
+    std::atomic<std::size_t> joiners_watching_{0};  // joiners in await_job()
     std::size_t idle_ = 0;
     bool stopping_ = false;
+    std::atomic<bool> stopping_hint_{false};  // stopping_, read without the lock while spinning
     std::atomic<std::size_t> failures_{0};
     std::mutex join_mutex_;
     std::size_t threads_ = 0;           // set before the threads start

@@ -92,8 +92,9 @@ public:
     // time moves only in wait() or by hand, so a test can observe an execution mid-way.
     std::function<void(const std::function<bool()>&)> driver;
     // Set by the shell when its executor lets a waiting thread run one queued job
-    // (has_try_run_one): execution::join() runs jobs while its execution is not done.
-    std::function<bool()> helper;
+    // (has_try_run_one): execution::join() calls it, and it runs jobs while its execution is
+    // not done and jobs are queued (waiting a moment for one: has_await_job), then returns.
+    std::function<void(const std::function<bool()>&)> helper;
 
     // ---- scheduling.hpp: each frame's strand (a durable execution's one) on the executor -----
     void post_to(const std::shared_ptr<frame>& f, job work);

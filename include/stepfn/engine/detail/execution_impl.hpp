@@ -68,12 +68,10 @@ STEPFN_INLINE execution_status execution::join() const {
         (*record_->driver)([this] { return done(); });
     } else {
         // An executor that lets a waiter run queued jobs (executor_traits.hpp, try_run_one):
-        // help while there are some, one job between looks at this execution. Once the queue is
-        // empty, block: the end still notifies `finished`, and what is posted later the pool's
-        // threads take.
-        if (record_->helper && *record_->helper)
-            while (!done() && (*record_->helper)()) {
-            }
+        // help while there are some, one job between looks at this execution. Once the queue
+        // stays empty, block: the end still notifies `finished`, and what is posted later the
+        // pool's threads take.
+        if (record_->helper && *record_->helper) (*record_->helper)([this] { return done(); });
         std::unique_lock<std::mutex> lock(record_->mutex);
         record_->finished.wait(lock, [this] { return record_->status != execution_status::running; });
     }

@@ -126,7 +126,7 @@ struct execution_record {
     // The engine's driver (see engine_core::driver), so that wait() can drive the executor.
     const std::function<void(const std::function<bool()>&)>* driver = nullptr;
     // The engine's helper (see engine_core::helper), so that wait() can run queued jobs.
-    const std::function<bool()>* helper = nullptr;
+    const std::function<void(const std::function<bool()>&)>* helper = nullptr;
 };
 
 // The events of an execution that records no history are only counted, for the history-size

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <stepfn/config.hpp>
+#include <stepfn/detail/spin.hpp>
 #include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/history.hpp>
 #include <stepfn/engine/detail/pipeline.hpp>
@@ -90,6 +91,10 @@ STEPFN_INLINE void engine_core::run_branches(const std::shared_ptr<fanout_group>
     const auto& f = g->parent;
     std::optional<tally_scope> events(std::in_place, *f->exec);
     std::vector<std::pair<std::size_t, json>> succeeded;
+    // A frame whose branch ended here, ready for the next: no allocation, and no count of the
+    // execution's and the group's shared owners raised and dropped per branch, which two runners
+    // would bounce between their cores.
+    std::shared_ptr<frame> spare;
     std::int64_t last_event = 0;
     std::size_t sized = 0;  // the serialised sizes of `succeeded`, capped past the limit
     const std::size_t cap = options_.bounds.max_payload_bytes + 1;
@@ -97,7 +102,9 @@ STEPFN_INLINE void engine_core::run_branches(const std::shared_ptr<fanout_group>
         std::size_t first = 0, count = 0;
         bool done = false;
         {
-            std::lock_guard<std::mutex> lock(g->mutex);
+            // Both runners come here every few branches: wait for the other rather than sleep.
+            std::unique_lock<std::mutex> lock(g->mutex, std::defer_lock);
+            lock_spinning(lock);
             bool finished = g->finished;
             if (!finished && !succeeded.empty() && g->hand_back(succeeded, sized, last_event, cap))
                 finished = done = g->finished = true;
@@ -117,7 +124,14 @@ STEPFN_INLINE void engine_core::run_branches(const std::shared_ptr<fanout_group>
         for (std::size_t index = first; index < first + count; ++index) {
             // The Parallel failed or was aborted meanwhile: start nothing more.
             if (g->finished.load(std::memory_order_relaxed)) break;
-            auto child = make_child(f, p.branches[index], json(g->branch_input), g, index);
+            std::shared_ptr<frame> child = std::move(spare);
+            if (child) {
+                child->states = &p.branches[index];
+                reuse_child(*child, *f, json(g->branch_input), index);
+                child->map_index = -1;
+            } else {
+                child = make_child(f, p.branches[index], json(g->branch_input), g, index);
+            }
             child->prev_event = g->start_event;
             run_child_here(child);
             if (child->delivered) {
@@ -128,8 +142,10 @@ STEPFN_INLINE void engine_core::run_branches(const std::shared_ptr<fanout_group>
                 keep_waiting_child(g, index, child);
             }
             drain_jobs(child);
+            if (child->delivered && child.use_count() == 1) spare = std::move(child);
         }
     }
+    spare.reset();  // before work_done(): the engine may be shut down once it says so
     events.reset();
     work_done();
 }

@@ -1,0 +1,163 @@
+// thread_pool_executor's idle_spin: pool threads and helping joiners that watch the queue for a
+// moment before they sleep, and the wake-ups they save (no lost ones).
+
+#include "catch.hpp"
+#include "engine_harness.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace thread_pool_spin_test {
+
+namespace {
+
+using namespace std::chrono_literals;
+using pool_engine = stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::system_clock>;
+
+// Waits (up to 10 s, so that a hang fails instead of blocking the suite) until `ready()`.
+template <class Ready>
+bool eventually(Ready ready) {
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (!ready()) {
+        if (std::chrono::steady_clock::now() > until) return false;
+        std::this_thread::sleep_for(1ms);
+    }
+    return true;
+}
+
+// Counts jobs run, and lets a test wait for a number of them.
+struct tally {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::size_t ran = 0;
+    void add() {
+        std::lock_guard<std::mutex> lock(mutex);
+        ++ran;
+        changed.notify_all();
+    }
+    bool reaches(std::size_t count) {
+        std::unique_lock<std::mutex> lock(mutex);
+        return changed.wait_for(lock, 10s, [&] { return ran >= count; });
+    }
+};
+
+} // namespace
+
+TEST_CASE("thread_pool_executor: an idle pool sleeps after idle_spin, and wakes for work", "[executor][concurrency]") {
+    STATIC_REQUIRE(stepfn::has_await_job<stepfn::thread_pool_executor>::value);
+    STATIC_REQUIRE_FALSE(stepfn::has_await_job<stepfn::manual_executor>::value);
+    CHECK(stepfn::thread_pool_executor::default_idle_spin() > 0us);
+    const auto spin = GENERATE(0us, 50us, 2000us);
+    INFO("idle_spin " << spin.count() << " us");
+    stepfn::thread_pool_executor pool(2, true, spin);
+    tally jobs;
+    for (int round = 0; round < 3; ++round) {
+        // Every thread ends up asleep once the pool has nothing to do...
+        REQUIRE(eventually([&] { return pool.sleeping() == 2; }));
+        // ...and a post wakes one: nothing is left queued.
+        for (int i = 0; i < 4; ++i) pool.post([&] { jobs.add(); });
+        REQUIRE(jobs.reaches(static_cast<std::size_t>(4 * (round + 1))));
+    }
+    pool.shutdown();
+    CHECK(pool.pending() == 0);
+}
+
+TEST_CASE("thread_pool_executor: shutdown ends a spin at once, and half the threads spin at most",
+          "[executor][concurrency]") {
+    // A spin far longer than the test: only shutdown() can end it.
+    stepfn::thread_pool_executor pool(4, true, std::chrono::hours(1));
+    tally jobs;
+    for (int i = 0; i < 8; ++i) pool.post([&] { jobs.add(); });
+    REQUIRE(jobs.reaches(8));
+    // Two of the four watch the queue; the other two sleep.
+    REQUIRE(eventually([&] { return pool.sleeping() == 2; }));
+    pool.post([&] { jobs.add(); });  // a watching thread takes it, no sleeper is woken for it
+    REQUIRE(jobs.reaches(9));
+    pool.shutdown();
+    CHECK(pool.sleeping() == 0);
+}
+
+TEST_CASE("thread_pool_executor: every job runs while threads spin, sleep and wake, posted from anywhere",
+          "[executor][concurrency]") {
+    const auto spin = GENERATE(0us, 20us, 1000us);
+    const std::size_t threads = GENERATE(std::size_t{1}, std::size_t{3});
+    INFO("idle_spin " << spin.count() << " us, " << threads << " threads");
+    stepfn::thread_pool_executor pool(threads, true, spin);
+    constexpr int posters = 3, per_poster = 300;
+    tally jobs;
+    std::vector<std::thread> outside;
+    for (int t = 0; t < posters; ++t) {
+        outside.emplace_back([&, t] {
+            for (int i = 0; i < per_poster; ++i) {
+                if (i % 3 == 0) {
+                    // A job that posts another (from a pool thread, or from a helping joiner).
+                    pool.post([&] { pool.post([&] { jobs.add(); }); });
+                } else if (i % 3 == 1) {
+                    stepfn::job batch[2] = {stepfn::job([&] { jobs.add(); }), stepfn::job([&] { jobs.add(); })};
+                    pool.post_bulk(batch, 2);
+                } else {
+                    pool.post([&] { jobs.add(); });
+                    (void)pool.try_run_one();  // this thread helps now and then, as a joiner does
+                }
+                // Gaps now and then, so that threads go from spinning to sleeping between posts.
+                if ((i + t) % 50 == 0) std::this_thread::sleep_for(2ms);
+            }
+        });
+    }
+    for (auto& poster : outside) poster.join();
+    // 100 single posts, 100 batches of two and 100 posting jobs per poster.
+    CHECK(jobs.reaches(static_cast<std::size_t>(posters * (per_poster / 3) * 4)));
+    pool.shutdown();
+    CHECK(pool.failures() == 0);
+}
+
+TEST_CASE("join on a pool: a joiner that watched the queue still wakes when a task completes late",
+          "[executor][concurrency][parallel]") {
+    // 0: block at once; 50 us: the completion comes long after the watch; 10 s: it comes while
+    // the joiner still watches, so join returns without sleeping.
+    const auto spin = GENERATE(0us, 50us, std::chrono::microseconds(10s));
+    const std::size_t threads = GENERATE(std::size_t{1}, std::size_t{2});
+    INFO("idle_spin " << spin.count() << " us, " << threads << " threads");
+    stepfn::thread_pool_executor pool(threads, true, spin);
+    stepfn::system_clock clock;
+    pool_engine engine(pool, clock);
+    std::mutex mutex;
+    std::optional<stepfn::task_completion> pending;
+    std::condition_variable invoked;
+    engine.invokers().add("late", std::make_shared<lambda_invoker>([&](stepfn::task_request, stepfn::task_completion done) {
+        std::lock_guard<std::mutex> lock(mutex);
+        pending.emplace(std::move(done));
+        invoked.notify_all();
+    }));
+    // A Parallel whose second branch waits for the late task: its first ends at once.
+    auto machine = load(R"({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+        {"StartAt":"A","States":{"A":{"Type":"Pass","Result":1,"End":true}}},
+        {"StartAt":"T","States":{"T":{"Type":"Task","Resource":"late","End":true}}}]}}})");
+    for (int round = 0; round < 3; ++round) {
+        auto run = engine.start(machine);
+        REQUIRE(run);
+        std::thread answerer([&] {
+            std::unique_lock<std::mutex> lock(mutex);
+            invoked.wait(lock, [&] { return pending.has_value(); });
+            auto done = std::move(*pending);
+            pending.reset();
+            lock.unlock();
+            std::this_thread::sleep_for(20ms);  // the joiner has found the queue empty by now
+            done.complete(json{{"late", round}});
+        });
+        CHECK(run->join() == stepfn::execution_status::succeeded);
+        answerer.join();
+        REQUIRE(run->output());
+        CHECK(*run->output() == json::array({1, json{{"late", round}}}));
+    }
+    pool.shutdown();
+}
+
+} // namespace thread_pool_spin_test
