@@ -404,14 +404,19 @@ TEST_CASE("An inline Map on a thread pool never has more than MaxConcurrency ite
           "[engine][map][concurrency]") {
     pool_harness h(2);
     std::atomic<int> in_flight{0}, most{0};
+    // Joined before the pool is destroyed: a completing thread may still be inside the pool's
+    // post() (its wake-up comes after the unlock) when the execution it ended is seen to end.
+    std::mutex threads_mutex;
+    std::vector<std::thread> threads;
     h.engine.invokers().set_default(std::make_shared<lambda_invoker>([&](stepfn::task_request r, stepfn::task_completion done) {
         const int now = ++in_flight;
         for (int seen = most.load(); now > seen && !most.compare_exchange_weak(seen, now);) {}
-        std::thread([&in_flight, input = std::move(r.input), d = std::move(done)]() mutable {
+        std::lock_guard<std::mutex> lock(threads_mutex);
+        threads.emplace_back([&in_flight, input = std::move(r.input), d = std::move(done)]() mutable {
             std::this_thread::sleep_for(std::chrono::microseconds(200));
             --in_flight;
             d.succeed(input);
-        }).detach();
+        });
     }));
     auto machine = load(R"({"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":3,"End":true,
         "ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","End":true}}}}}})");
@@ -420,6 +425,8 @@ TEST_CASE("An inline Map on a thread pool never has more than MaxConcurrency ite
     auto out = h.engine.start(machine, items)->wait();
     CHECK((out && *out == items));
     CHECK(most.load() <= 3);
+    std::lock_guard<std::mutex> lock(threads_mutex);
+    for (auto& t : threads) t.join();
 }
 
 TEST_CASE("execution::join and output read the result in place", "[engine]") {
