@@ -138,7 +138,7 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
 
     std::vector<std::pair<std::size_t, json>> claimed;
     std::vector<std::pair<std::size_t, json>> succeeded;
-    json spent;  // the items array once its last item is claimed: freed here, not by the host
+    json spent;  // the item array once its last item is claimed, to free on this thread
     std::shared_ptr<frame> spare;
     std::int64_t last_event = 0;  // this runner's latest MapIterationSucceeded
     // What the next MapIterationStarted links to: the last event inside the iteration this runner
