@@ -1,5 +1,6 @@
 // A Map's runners and the executor: every 64 items a runner hands its thread back when another
-// job waits for it, and goes on in the same job when none does.
+// job waits for it, and goes on in the same job when none does; the runner that claims the last
+// item frees the item array.
 
 #include "catch.hpp"
 #include "engine_harness.hpp"
