@@ -1,5 +1,6 @@
 // A Map's runners and the executor: every 64 items a runner hands its thread back when another
-// job waits for it, and goes on in the same job when none does.
+// job waits for it, and goes on in the same job when none does; the runner that claims the last
+// item frees the item array.
 
 #include "catch.hpp"
 #include "engine_harness.hpp"
@@ -28,6 +29,35 @@ TEST_CASE("A Map's runner gives its thread up to a queued job every 64 items", "
     auto output = map->wait();
     REQUIRE(output);
     CHECK(*output == items);
+}
+
+// The runner that claims a Map's last item frees the item array while iterations still run:
+// each iteration has its own item by then, and the ItemSelector reads it and its index.
+TEST_CASE("A Map's iterations keep their items once the item array is freed", "[engine][map][concurrency]") {
+    const auto machine = load(R"({"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":4,
+        "ItemSelector":{"v.$":"$$.Map.Item.Value.v","i.$":"$$.Map.Item.Index","tag.$":"$.tag"},
+        "ItemProcessor":{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"v.$":"$.v","i.$":"$.i","t.$":"$.tag"},
+        "End":true}}},"End":true}}})");
+    json items = json::array(), expected = json::array();
+    for (int i = 0; i < 300; ++i) {
+        items.push_back(json{{"v", "item-" + std::to_string(i)}});
+        expected.push_back(json{{"v", "item-" + std::to_string(i)}, {"i", i}, {"t", "x"}});
+    }
+    const json input{{"items", items}, {"tag", "x"}};
+    SECTION("on the manual executor") {
+        harness h;
+        auto out = h.engine.start(machine, input)->wait();
+        REQUIRE(out);
+        CHECK(*out == expected);
+    }
+    SECTION("on two threads") {
+        pool_harness h(2);
+        for (int round = 0; round < 5; ++round) {
+            auto out = h.engine.start(machine, input)->wait();
+            REQUIRE(out);
+            CHECK(*out == expected);
+        }
+    }
 }
 
 } // namespace map_runner_test

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <stepfn/config.hpp>
+#include <stepfn/detail/json_release.hpp>
 #include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/history.hpp>
 #include <stepfn/engine/detail/pipeline.hpp>
@@ -137,6 +138,7 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
 
     std::vector<std::pair<std::size_t, json>> claimed;
     std::vector<std::pair<std::size_t, json>> succeeded;
+    json spent;  // the item array once its last item is claimed, to free on this thread
     std::shared_ptr<frame> spare;
     std::int64_t last_event = 0;  // this runner's latest MapIterationSucceeded
     // What the next MapIterationStarted links to: the last event inside the iteration this runner
@@ -178,12 +180,20 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
                                                       g->max_running - g->running});
                 for (std::size_t i = 0; i < count; ++i, ++g->next)
                     claimed.emplace_back(g->next, std::move(g->items[g->next]));
+                if (g->next == g->total) spent = std::move(g->items);
                 g->running += count;
                 if (!link) link = g->last_inner ? g->last_inner : f->prev_event;
             }
         }
         if (done) post_fanout_done(g);
         if (claimed.empty()) break;
+        // Every item is out of the array: this runner frees it, alongside the last iterations,
+        // rather than the thread that drops the group once the Map ended (an array of moved-from
+        // items is freed without nlohmann's heap stack, json_release.hpp).
+        if (!spent.is_null()) {
+            release(spent);
+            spent = json();
+        }
 
         for (auto& claim : claimed) {
             // The Map failed or was aborted meanwhile: start nothing more.
