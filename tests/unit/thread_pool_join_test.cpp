@@ -3,6 +3,7 @@
 
 #include "catch.hpp"
 #include "engine_harness.hpp"
+#include "held_task.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -160,25 +161,11 @@ TEST_CASE("join blocks while its execution waits, and returns at once after the 
     stepfn::thread_pool_executor pool(2, true);
     stepfn::system_clock clock;
     pool_engine engine(pool, clock);
-    std::mutex mutex;
-    std::optional<stepfn::task_completion> pending;
-    std::condition_variable invoked;
-    engine.invokers().add("held", std::make_shared<lambda_invoker>([&](stepfn::task_request, stepfn::task_completion done) {
-        std::lock_guard<std::mutex> lock(mutex);
-        pending.emplace(std::move(done));
-        invoked.notify_all();
-    }));
+    held_task_support::held_task held(engine, "held");
     auto machine = load(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"held","End":true}}})");
     auto run = engine.start(machine);
     REQUIRE(run);
-    std::thread answerer([&] {
-        std::unique_lock<std::mutex> lock(mutex);
-        invoked.wait(lock, [&] { return pending.has_value(); });
-        auto done = std::move(*pending);
-        lock.unlock();
-        std::this_thread::sleep_for(20ms);  // the joiner has found the queue empty and blocks
-        done.complete(json{{"answered", true}});
-    });
+    std::thread answerer = held.answer_later(json{{"answered", true}}, 20ms);  // the joiner has found the queue empty and blocks
     CHECK(run->join() == stepfn::execution_status::succeeded);
     answerer.join();
     REQUIRE(run->output());

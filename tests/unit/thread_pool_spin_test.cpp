@@ -3,6 +3,7 @@
 
 #include "catch.hpp"
 #include "engine_harness.hpp"
+#include "held_task.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -128,14 +129,7 @@ TEST_CASE("join on a pool: a joiner that watched the queue still wakes when a ta
     stepfn::thread_pool_executor pool(threads, true, spin);
     stepfn::system_clock clock;
     pool_engine engine(pool, clock);
-    std::mutex mutex;
-    std::optional<stepfn::task_completion> pending;
-    std::condition_variable invoked;
-    engine.invokers().add("late", std::make_shared<lambda_invoker>([&](stepfn::task_request, stepfn::task_completion done) {
-        std::lock_guard<std::mutex> lock(mutex);
-        pending.emplace(std::move(done));
-        invoked.notify_all();
-    }));
+    held_task_support::held_task late(engine, "late");
     // A Parallel whose second branch waits for the late task: its first ends at once.
     auto machine = load(R"({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
         {"StartAt":"A","States":{"A":{"Type":"Pass","Result":1,"End":true}}},
@@ -143,15 +137,7 @@ TEST_CASE("join on a pool: a joiner that watched the queue still wakes when a ta
     for (int round = 0; round < 3; ++round) {
         auto run = engine.start(machine);
         REQUIRE(run);
-        std::thread answerer([&] {
-            std::unique_lock<std::mutex> lock(mutex);
-            invoked.wait(lock, [&] { return pending.has_value(); });
-            auto done = std::move(*pending);
-            pending.reset();
-            lock.unlock();
-            std::this_thread::sleep_for(20ms);  // the joiner has found the queue empty by now
-            done.complete(json{{"late", round}});
-        });
+        std::thread answerer = late.answer_later(json{{"late", round}}, 20ms);
         CHECK(run->join() == stepfn::execution_status::succeeded);
         answerer.join();
         REQUIRE(run->output());
