@@ -399,36 +399,6 @@ TEST_CASE("A fan-out runs on the thread that starts it, with no job of its own",
         "ItemProcessor":{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}}}})") == pass);
 }
 
-// Runners share MaxConcurrency between them; iterations that wait still count against it.
-TEST_CASE("An inline Map on a thread pool never has more than MaxConcurrency iterations in flight",
-          "[engine][map][concurrency]") {
-    pool_harness h(2);
-    std::atomic<int> in_flight{0}, most{0};
-    // Joined before the pool is destroyed: a completing thread may still be inside the pool's
-    // post() (its wake-up comes after the unlock) when the execution it ended is seen to end.
-    std::mutex threads_mutex;
-    std::vector<std::thread> threads;
-    h.engine.invokers().set_default(std::make_shared<lambda_invoker>([&](stepfn::task_request r, stepfn::task_completion done) {
-        const int now = ++in_flight;
-        for (int seen = most.load(); now > seen && !most.compare_exchange_weak(seen, now);) {}
-        std::lock_guard<std::mutex> lock(threads_mutex);
-        threads.emplace_back([&in_flight, input = std::move(r.input), d = std::move(done)]() mutable {
-            std::this_thread::sleep_for(std::chrono::microseconds(200));
-            --in_flight;
-            d.succeed(input);
-        });
-    }));
-    auto machine = load(R"({"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":3,"End":true,
-        "ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","End":true}}}}}})");
-    json items = json::array();
-    for (int i = 0; i < 60; ++i) items.push_back(i);
-    auto out = h.engine.start(machine, items)->wait();
-    CHECK((out && *out == items));
-    CHECK(most.load() <= 3);
-    std::lock_guard<std::mutex> lock(threads_mutex);
-    for (auto& t : threads) t.join();
-}
-
 TEST_CASE("execution::join and output read the result in place", "[engine]") {
     harness h;
     auto machine = load(R"({"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"big":[1,2,3]},"End":true}}})");

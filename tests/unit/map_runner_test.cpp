@@ -1,9 +1,15 @@
 // A Map's runners and the executor: every 64 items a runner hands its thread back when another
-// job waits for it, and goes on in the same job when none does; the runner that claims the last
-// item frees the item array.
+// job waits for it, and goes on in the same job when none does; runners share MaxConcurrency;
+// the runner that claims the last item frees the item array.
 
 #include "catch.hpp"
 #include "engine_harness.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 namespace map_runner_test {
 
@@ -58,6 +64,36 @@ TEST_CASE("A Map's iterations keep their items once the item array is freed", "[
             CHECK(*out == expected);
         }
     }
+}
+
+// Runners share MaxConcurrency between them; iterations that wait still count against it.
+TEST_CASE("An inline Map on a thread pool never has more than MaxConcurrency iterations in flight",
+          "[engine][map][concurrency]") {
+    pool_harness h(2);
+    std::atomic<int> in_flight{0}, most{0};
+    // Joined before the pool is destroyed: a completing thread may still be inside the pool's
+    // post() (its wake-up comes after the unlock) when the execution it ended is seen to end.
+    std::mutex threads_mutex;
+    std::vector<std::thread> threads;
+    h.engine.invokers().set_default(std::make_shared<lambda_invoker>([&](stepfn::task_request r, stepfn::task_completion done) {
+        const int now = ++in_flight;
+        for (int seen = most.load(); now > seen && !most.compare_exchange_weak(seen, now);) {}
+        std::lock_guard<std::mutex> lock(threads_mutex);
+        threads.emplace_back([&in_flight, input = std::move(r.input), d = std::move(done)]() mutable {
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+            --in_flight;
+            d.succeed(input);
+        });
+    }));
+    auto machine = load(R"({"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":3,"End":true,
+        "ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","End":true}}}}}})");
+    json items = json::array();
+    for (int i = 0; i < 60; ++i) items.push_back(i);
+    auto out = h.engine.start(machine, items)->wait();
+    CHECK((out && *out == items));
+    CHECK(most.load() <= 3);
+    std::lock_guard<std::mutex> lock(threads_mutex);
+    for (auto& t : threads) t.join();
 }
 
 } // namespace map_runner_test
