@@ -250,7 +250,7 @@ TEST_CASE("History as AWS writes it: integration resources split into resourceTy
     using stepfn::detail::traits_of;  // what the loader keeps in task_state::traits
     CHECK((traits_of("arn:aws:states:::sqs:sendMessage.waitForTaskToken").callback && traits_of("x.waitForTaskToken").submits));
     CHECK((traits_of("arn:aws:states:::ecs:runTask.sync").submits && !traits_of("arn:aws:states:::ecs:runTask.sync").callback));
-    CHECK((traits_of("arn:aws:states:::states:startExecution.sync:2").submits && traits_of("svc").known));
+    CHECK((traits_of("arn:aws:states:::states:startExecution.sync:2").submits && !traits_of("svc").callback));
     CHECK_FALSE((traits_of("arn:aws:states:::lambda:invoke").submits || traits_of("arn:aws:lambda:r:1:function:sync").submits));
     CHECK(traits_of("arn:aws:lambda:us-east-1:123456789012:function:f").family == task_family::lambda);
 }

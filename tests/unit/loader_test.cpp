@@ -136,10 +136,16 @@ TEST_CASE("Task fields, retriers' defaults and catchers' result paths", "[loader
     const auto& task = body_of<stepfn::task_state>(machine.top().states[0]);
     CHECK(task.resource == "arn:aws:states:::lambda:invoke");
     // What the Resource says, read once here instead of on every attempt.
-    CHECK(task.traits.known);
     CHECK(task.traits.family == stepfn::task_family::service);
     CHECK_FALSE(task.traits.callback);
     CHECK_FALSE(task.traits.submits);
+    auto others = load_ok(R"asl({"StartAt": "Wait", "States": {
+        "Wait": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                 "Parameters": {"MessageBody": {"token.$": "$$.Task.Token"}}, "Next": "Fn"},
+        "Fn": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f", "End": true}}})asl");
+    const auto& wait = body_of<stepfn::task_state>(others.top().states[0]);
+    CHECK((wait.traits.callback && wait.traits.submits && wait.traits.family == stepfn::task_family::service));
+    CHECK(body_of<stepfn::task_state>(others.top().states[1]).traits.family == stepfn::task_family::lambda);
     REQUIRE(task.parameters.has_value());
     CHECK(task.parameters->source()["FunctionName"] == "f");
     CHECK(task.result_selector.has_value());

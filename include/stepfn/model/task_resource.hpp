@@ -13,9 +13,8 @@ namespace stepfn {
 // activity ARN Activity*, everything else (integrations, custom resources) Task*.
 enum class task_family { service, lambda, activity };
 
-// What a Task's Resource says, worked out once (task_state::traits).
+// What a Task's Resource says, worked out once by the loader (task_state::traits).
 struct task_resource_traits {
-    bool known = false;  // false in a task_state built without the loader: read from the Resource
     task_family family = task_family::service;
     bool callback = false;  // `.waitForTaskToken`: the attempt waits for its task token
     // `.sync`, `.sync:N` or `.waitForTaskToken`: AWS writes TaskSubmitted after TaskStarted.
@@ -40,7 +39,6 @@ inline task_family family_of(std::string_view resource) noexcept {
 
 inline task_resource_traits traits_of(std::string_view resource) noexcept {
     task_resource_traits out;
-    out.known = true;
     out.family = family_of(resource);
     out.callback = ends_with(resource, ".waitForTaskToken");
     out.submits = out.callback || ends_with(resource, ".sync") || resource.find(".sync:") != std::string_view::npos;

@@ -280,8 +280,7 @@ STEPFN_INLINE result<void> engine_core::restore_wait(const std::shared_ptr<frame
         const json* req = tr.find("request");
         if (!req || !req->is_object()) return make_error("CorruptSnapshot", "a task attempt without its request");
         snapshot_reader rr(*req);
-        const task_resource_traits traits = traits_for(*t);
-        auto attempt = std::make_shared<task_attempt>(self, f, ++f->generation, traits.callback, traits.family);
+        auto attempt = std::make_shared<task_attempt>(self, f, ++f->generation, t->traits.callback, t->traits.family);
         attempt->token = tr.text("token", problem);
         attempt->was_submitted = tr.flag("submitted");
         attempt->was_started = !tr.flag("notStarted");

@@ -97,11 +97,6 @@ inline void address_request(task_request& request, const frame& f, const state& 
     request.state_name = s.name;
 }
 
-// What a Task's Resource says, as the loader found it (or from the string, for a hand-built state).
-inline task_resource_traits traits_for(const task_state& t) noexcept {
-    return t.traits.known ? t.traits : traits_of(t.resource);
-}
-
 STEPFN_INLINE void task_attempt::resolve(result<json> answer) {
     if (completed_.exchange(true)) return;
     auto f = owner_.lock();
@@ -156,8 +151,7 @@ STEPFN_INLINE void engine_core::emit_task_started(frame& f, resource_names& reso
 
 STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<frame>& f, const state& s, const task_state& t) {
     frame_env env(*this, *f, s);
-    const task_resource_traits traits = traits_for(t);
-    const bool callback = traits.callback;
+    const bool callback = t.traits.callback;
     std::string token;
     if (callback) {
         token = make_uuid(*this) + make_uuid(*this);
@@ -239,7 +233,7 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
     // A task whose input is the state's input shows the text its Entered event made.
     const history_text entered_text = std::move(f->entered_text);
     const bool shares_entered = entered_text && raw_as_input == &f->input;
-    resource_names resource(t.resource, traits.family);
+    resource_names resource(t.resource, t.traits.family);
     const task_family_events events = resource.events();
     if (resource.family() == task_family::service) {
         emit(*f->exec, f->prev_event, events.scheduled, [&] {
@@ -425,7 +419,7 @@ STEPFN_INLINE outcome engine_core::task_answered(const std::shared_ptr<frame>& f
         if (traced(*f->exec)) trace_attempt_ended(*f, t, &answer.error());
         return outcome::fail_from_outside(std::move(answer.error()));
     }
-    if (!was_submitted && traits_for(t).submits) {
+    if (!was_submitted && t.traits.submits) {
         // AWS writes TaskSubmitted after TaskStarted for a job or callback; an invoker (a mock)
         // that answered at once never reported the submission, so it is written here.
         emit(*f->exec, f->prev_event, event_type::task_submitted, [&] { return resource.base_details(); });
@@ -455,7 +449,7 @@ STEPFN_INLINE void engine_core::on_task_submitted(const std::shared_ptr<frame>& 
     if (f->generation != generation || !f->attempt || f->exec->ended.load()) return;
     const auto& t = std::get<task_state>(f->states->states[f->current].body);
     f->attempt->was_submitted = true;
-    resource_names resource(t.resource, traits_for(t).family);
+    resource_names resource(t.resource, t.traits.family);
     emit(*f->exec, f->prev_event, event_type::task_submitted, [&] {
         json details = resource.base_details();
         add_io(details, "output", "outputDetails", response);
@@ -468,7 +462,7 @@ STEPFN_INLINE void engine_core::on_task_taken(const std::shared_ptr<frame>& f, s
     const auto& t = std::get<task_state>(f->states->states[f->current].body);
     f->attempt->was_started = true;
     if (f->exec->durable) f->exec->durable->touched = true;  // the next checkpoint knows it started
-    resource_names resource(t.resource, traits_for(t).family);
+    resource_names resource(t.resource, t.traits.family);
     emit(*f->exec, f->prev_event, resource.events().started, [&] {
         json details = resource.base_details();
         if (!worker_name.empty()) details["workerName"] = std::move(worker_name);
@@ -505,7 +499,7 @@ STEPFN_INLINE void engine_core::on_task_timeout(const std::shared_ptr<frame>& f,
     end_attempt(*f)->cancel();  // tells the invoker; a late completion is ignored (stale generation)
     f->waiting = false;
     ++f->generation;
-    resource_names resource(t.resource, traits_for(t).family);
+    resource_names resource(t.resource, t.traits.family);
     emit(*f->exec, f->prev_event, resource.events().timed_out, [&] {
         return resource.error_details(errors::timeout, heartbeat ? "The task missed its heartbeat (HeartbeatSeconds)."
                                                                  : "The task timed out (TimeoutSeconds).");
