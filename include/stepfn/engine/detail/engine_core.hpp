@@ -215,6 +215,10 @@ private:
     // ---- states/fanout.hpp: branches and iterations reporting to their Parallel or Map -------
     std::shared_ptr<frame> make_child(const std::shared_ptr<frame>& parent, const scope& states, json input,
                                       const std::shared_ptr<fanout_group>& g, std::size_t index);
+    // make_child's frame, or `spare` (a child of `g` that was delivered and that nothing else
+    // holds any more) made ready again: a runner's next branch or iteration without an allocation.
+    std::shared_ptr<frame> next_child(std::shared_ptr<frame>& spare, const std::shared_ptr<frame>& parent, const scope& states,
+                                      json input, const std::shared_ptr<fanout_group>& g, std::size_t index);
     void child_ended(const std::shared_ptr<frame>& child, result<json> result);
     void on_child_finished(const std::shared_ptr<fanout_group>& g, std::size_t index, const std::shared_ptr<frame>& child,
                            result<json> result);
@@ -234,7 +238,6 @@ private:
     void launch_frames(const std::shared_ptr<fanout_group>& g);  // durable executions
     void run_iterations(const std::shared_ptr<fanout_group>& g);
     result<json> item_input(const fanout_group& g, std::size_t index, json item);
-    void reuse_child(frame& child, const frame& parent, json input, std::size_t index);
 
     // ---- states/map_distributed.hpp: items from a reader, children as executions ----------------
     // `from_input`: the items distributed_input_items chose from the input, when no ItemReader reads them.

@@ -35,6 +35,30 @@ STEPFN_INLINE std::shared_ptr<frame> engine_core::make_child(const std::shared_p
     return child;
 }
 
+STEPFN_INLINE std::shared_ptr<frame> engine_core::next_child(std::shared_ptr<frame>& spare, const std::shared_ptr<frame>& parent,
+                                                      const scope& states, json input,
+                                                      const std::shared_ptr<fanout_group>& g, std::size_t index) {
+    if (!spare) return make_child(parent, states, std::move(input), g, index);
+    std::shared_ptr<frame> child = std::move(spare);
+    // What make_child sets, and what the last run changed; exec and member_of are the same.
+    child->states = &states;
+    child->current = states.start;
+    child->input = std::move(input);
+    child->input_size = unknown_size;
+    child->input_text.reset();
+    child->retry_count = 0;
+    child->retrier_attempts.clear();
+    ++child->generation;
+    child->waiting = false;
+    child->done = false;
+    child->delivered = false;
+    child->variables = parent->variables;
+    child->owns_variables = false;
+    child->map_index = g->is_map ? static_cast<std::int64_t>(index) : -1;
+    child->member_index = index;
+    return child;
+}
+
 STEPFN_INLINE void engine_core::child_ended(const std::shared_ptr<frame>& child, result<json> ended) {
     if (ended && inline_iteration() == child.get()) {
         // Its runner is waiting for it on this thread and reports it with others in one step.

@@ -205,9 +205,7 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
                 on_child_finished(g, index, nullptr, tl::make_unexpected(std::move(input.error())));
                 continue;
             }
-            std::shared_ptr<frame> child = std::move(spare);
-            if (child) reuse_child(*child, *f, std::move(*input), index);
-            else child = make_child(f, *m.processor, std::move(*input), g, index);
+            std::shared_ptr<frame> child = next_child(spare, f, *m.processor, std::move(*input), g, index);
             std::int64_t started = link;
             emit(*f->exec, started, event_type::map_iteration_started, [&](bool) { return iteration_parts(s.name, index); });
             child->prev_event = started;
@@ -237,24 +235,6 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
     }
     events.reset();
     work_done();
-}
-
-// Makes a frame whose iteration ended ready for the next item of the same Map.
-STEPFN_INLINE void engine_core::reuse_child(frame& child, const frame& parent, json input, std::size_t index) {
-    child.current = child.states->start;
-    child.input = std::move(input);
-    child.input_size = unknown_size;
-    child.input_text.reset();
-    child.retry_count = 0;
-    child.retrier_attempts.clear();
-    ++child.generation;
-    child.waiting = false;
-    child.done = false;
-    child.delivered = false;
-    child.variables = parent.variables;
-    child.owns_variables = false;
-    child.map_index = static_cast<std::int64_t>(index);
-    child.member_index = index;
 }
 
 } // namespace stepfn::detail

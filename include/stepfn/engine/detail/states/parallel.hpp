@@ -124,14 +124,7 @@ STEPFN_INLINE void engine_core::run_branches(const std::shared_ptr<fanout_group>
         for (std::size_t index = first; index < first + count; ++index) {
             // The Parallel failed or was aborted meanwhile: start nothing more.
             if (g->finished.load(std::memory_order_relaxed)) break;
-            std::shared_ptr<frame> child = std::move(spare);
-            if (child) {
-                child->states = &p.branches[index];
-                reuse_child(*child, *f, json(g->branch_input), index);
-                child->map_index = -1;
-            } else {
-                child = make_child(f, p.branches[index], json(g->branch_input), g, index);
-            }
+            std::shared_ptr<frame> child = next_child(spare, f, p.branches[index], json(g->branch_input), g, index);
             child->prev_event = g->start_event;
             run_child_here(child);
             if (child->delivered) {
