@@ -153,7 +153,11 @@ void run_on(benchmark::State& state, const char* file, const json& input, std::i
     auto sink = sink_if(history);
     const auto pool = make_pool(threads);
     stepfn::system_clock clock;
-    pool_engine engine(*pool, clock, stepfn_bench::engine_options(sink));
+    auto options = stepfn_bench::engine_options(sink);
+    // STEPFN_BENCH_PARALLEL_FREES=0: the output freed on the dropping thread alone.
+    const char* frees = std::getenv("STEPFN_BENCH_PARALLEL_FREES");
+    options.parallel_frees = !(frees && *frees == '0');
+    pool_engine engine(*pool, clock, std::move(options));
     const long slept = host_sleeps();
     for (auto _ : state) {
         if (!run_once(state, engine, machine, untimed_copy(state, input))) break;

@@ -58,11 +58,14 @@ struct execution_record {
     // The output and `$$` input die with the record, on the host's thread: freed without the
     // heap stack nlohmann's destructor builds (json_release.hpp).
     ~execution_record() {
+        if (release_output && core) release_output(*core, output);
         release(output);
         release(input);
     }
 
     std::shared_ptr<engine_core> core;
+    // Frees `output` with the executor's threads when it is large (engine_core::release_output).
+    void (*release_output)(engine_core&, json&) noexcept = nullptr;
     state_machine machine;
     std::string arn;
     std::string name;
