@@ -26,12 +26,14 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #if defined(__linux__)
 #include <sys/resource.h>
+#include <time.h>
 #endif
 
 #include <stepfn/clocks/system_clock.hpp>
@@ -93,19 +95,44 @@ void add_lookup(stepfn::invoker_registry& invokers) {
                  stepfn::make_invoker([](const json&) { return lookup_result(); }));
 }
 
+// The calling thread's CPU time (ms), where the system says.
+double thread_cpu_ms() {
+#if defined(__linux__)
+    timespec t{};
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) == 0) return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
+#endif
+    return 0;
+}
+
+// What dropping the execution's handle cost the host (freeing the output when the host lets go
+// of it last), summed over the executions: wall and the host thread's CPU time, in ms.
+struct drop_cost {
+    double wall_ms = 0;
+    double cpu_ms = 0;
+};
+
 template <class Engine>
-bool run_once(benchmark::State& state, Engine& engine, const stepfn::state_machine& machine, json input) {
+bool run_once(benchmark::State& state, Engine& engine, const stepfn::state_machine& machine, json input,
+              drop_cost* drop = nullptr) {
     auto run = engine.start(machine, std::move(input));
     if (!run) {
         state.SkipWithError(run.error().cause.c_str());
         return false;
     }
-    if (run->join() != stepfn::execution_status::succeeded) {
-        const auto outcome = run->outcome();
+    std::optional<stepfn::execution> held(std::move(*run));
+    if (held->join() != stepfn::execution_status::succeeded) {
+        const auto outcome = held->outcome();
         state.SkipWithError((outcome.error().name + ": " + outcome.error().cause).c_str());
         return false;
     }
-    benchmark::DoNotOptimize(run->output());
+    benchmark::DoNotOptimize(held->output());
+    const auto wall = std::chrono::steady_clock::now();
+    const double cpu = thread_cpu_ms();
+    held.reset();
+    if (drop) {
+        drop->wall_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wall).count();
+        drop->cpu_ms += thread_cpu_ms() - cpu;
+    }
     return true;
 }
 
@@ -159,14 +186,18 @@ void run_on(benchmark::State& state, const char* file, const json& input, std::i
     options.parallel_frees = !(frees && *frees == '0');
     pool_engine engine(*pool, clock, std::move(options));
     const long slept = host_sleeps();
+    drop_cost drop;
     for (auto _ : state) {
-        if (!run_once(state, engine, machine, untimed_copy(state, input))) break;
+        if (!run_once(state, engine, machine, untimed_copy(state, input), &drop)) break;
         if (sink) sink->clear();
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * items);
     // How often the host's thread slept per execution (in join(), mostly).
     state.counters["host_sleeps"] = benchmark::Counter(static_cast<double>(host_sleeps() - slept),
                                                        benchmark::Counter::kAvgIterations);
+    // The serial tail: the host's time dropping the handle, per execution.
+    state.counters["drop_ms"] = benchmark::Counter(drop.wall_ms, benchmark::Counter::kAvgIterations);
+    state.counters["drop_cpu_ms"] = benchmark::Counter(drop.cpu_ms, benchmark::Counter::kAvgIterations);
 }
 
 // ---- A 200 KiB document through 100 states ------------------------------------------------
@@ -357,12 +388,18 @@ private:
 void baseline_map_10(benchmark::State& state) {
     static const json input = items_input(map_items);
     map_floor floor(static_cast<int>(state.range(0)));
+    double free_cpu_ms = 0;
     for (auto _ : state) {
         json doc = untimed_copy(state, input);
         json output = floor.run(doc["items"].get_ref<json::array_t&>(), state.range(1) != 0);
         benchmark::DoNotOptimize(output);
+        const double cpu = thread_cpu_ms();
+        output = json();
+        free_cpu_ms += thread_cpu_ms() - cpu;
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * map_items);
+    // The serial tail: the host's CPU time freeing the output, per execution.
+    state.counters["free_cpu_ms"] = benchmark::Counter(free_cpu_ms, benchmark::Counter::kAvgIterations);
 }
 BENCHMARK(baseline_map_10)
     ->ArgNames({"threads", "host"})
