@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -38,6 +39,7 @@
 
 #include <stepfn/clocks/system_clock.hpp>
 #include <stepfn/clocks/virtual_clock.hpp>
+#include <stepfn/detail/json_release.hpp>
 #include <stepfn/executors/manual_executor.hpp>
 #include <stepfn/executors/thread_pool_executor.hpp>
 #include <stepfn/tasks/callable_invoker.hpp>
@@ -303,9 +305,10 @@ BENCHMARK(map_10)
 // What map_10 does, written by hand: each item shaped into {"id", "name", "kind"} (the name
 // moved, as the engine's Parameters do), split between `threads` pre-started threads and, with
 // `host` 1, the host, each claiming 16 items at a time from an atomic counter and writing into
-// pre-sized slots; the output is freed on the host, as the engine's host frees it when it drops
-// the execution. The floor for map_10 on the same number of threads: what two cores and the
-// allocator give this work without an engine.
+// pre-sized slots; then the output is freed as the engine frees an execution's (release()), on
+// the host alone or, with `shared_free` 1, by the host and the threads together (as
+// engine_options::parallel_frees does). The floor for map_10 on the same number of threads:
+// what two cores and the allocator give this work without an engine.
 class map_floor {
 public:
     explicit map_floor(int threads) {
@@ -321,30 +324,36 @@ public:
         wake_.notify_all();
         for (auto& worker : workers_) worker.join();
     }
-    json run(json::array_t& items, bool host) {
+    json shape(json::array_t& items, bool host) {
         json output = json::array();
         auto& slots = output.get_ref<json::array_t&>();
         slots.resize(items.size());
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            items_ = &items;
-            slots_ = &slots;
-            next_.store(0);
-            busy_ = workers_.size();
-            ++round_;
-        }
-        wake_.notify_all();
-        if (host) shape_items();
-        std::unique_lock<std::mutex> lock(mutex_);
-        done_.wait(lock, [&] { return busy_ == 0; });
+        next_.store(0);
+        round([&] { shape_items(items, slots); }, host);
         return output;
+    }
+    void free(json& output, bool shared) {
+        if (!shared) return stepfn::detail::release(output);
+        stepfn::detail::shared_release work(std::move(output.get_ref<json::array_t&>()));
+        round([&] { work.run(); }, true);
     }
 
 private:
     static constexpr std::size_t chunk = 16;
-    void shape_items() {
-        auto& items = *items_;
-        auto& slots = *slots_;
+    // `task` on every thread, and on the host's too with `host`; returns when all ran it.
+    void round(std::function<void()> task, bool host) {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            task_ = std::move(task);
+            busy_ = workers_.size();
+            ++round_;
+        }
+        wake_.notify_all();
+        if (host) task_();
+        std::unique_lock<std::mutex> lock(mutex_);
+        done_.wait(lock, [&] { return busy_ == 0; });
+    }
+    void shape_items(json::array_t& items, json::array_t& slots) {
         for (std::size_t first = next_.fetch_add(chunk); first < items.size(); first = next_.fetch_add(chunk)) {
             const std::size_t last = (std::min)(first + chunk, items.size());
             for (std::size_t i = first; i < last; ++i) {
@@ -368,7 +377,7 @@ private:
                 if (stopping_) return;
                 seen = round_;
             }
-            shape_items();
+            task_();
             std::lock_guard<std::mutex> lock(mutex_);
             if (--busy_ == 0) done_.notify_one();
         }
@@ -378,8 +387,7 @@ private:
     std::mutex mutex_;
     std::condition_variable wake_, done_;
     std::atomic<std::size_t> next_{0};
-    json::array_t* items_ = nullptr;
-    json::array_t* slots_ = nullptr;
+    std::function<void()> task_;
     std::size_t busy_ = 0;
     std::uint64_t round_ = 0;
     bool stopping_ = false;
@@ -391,10 +399,10 @@ void baseline_map_10(benchmark::State& state) {
     double free_cpu_ms = 0;
     for (auto _ : state) {
         json doc = untimed_copy(state, input);
-        json output = floor.run(doc["items"].get_ref<json::array_t&>(), state.range(1) != 0);
+        json output = floor.shape(doc["items"].get_ref<json::array_t&>(), state.range(1) != 0);
         benchmark::DoNotOptimize(output);
         const double cpu = thread_cpu_ms();
-        output = json();
+        floor.free(output, state.range(2) != 0);
         free_cpu_ms += thread_cpu_ms() - cpu;
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * map_items);
@@ -402,12 +410,16 @@ void baseline_map_10(benchmark::State& state) {
     state.counters["free_cpu_ms"] = benchmark::Counter(free_cpu_ms, benchmark::Counter::kAvgIterations);
 }
 BENCHMARK(baseline_map_10)
-    ->ArgNames({"threads", "host"})
-    ->Args({0, 1})
-    ->Args({1, 0})
-    ->Args({2, 0})
-    ->Args({1, 1})
-    ->Args({2, 1})
+    ->ArgNames({"threads", "host", "shared_free"})
+    ->Args({0, 1, 0})
+    ->Args({1, 0, 0})
+    ->Args({2, 0, 0})
+    ->Args({1, 1, 0})
+    ->Args({2, 1, 0})
+    ->Args({1, 0, 1})
+    ->Args({2, 0, 1})
+    ->Args({1, 1, 1})
+    ->Args({2, 1, 1})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->MeasureProcessCPUTime();
