@@ -8,7 +8,8 @@
 //               per state must not grow with the number of states before it;
 //   parallel_50 a Parallel of 50 branches, on the manual executor and on pools of 1 and 2
 //               threads (process CPU time is measured next to wall time);
-//   map_10      a Map of 100,000 items with MaxConcurrency 10, on the same executors;
+//   map_10      a Map of 100,000 items with MaxConcurrency 10, on the same executors, against
+//               the same shaping written by hand on pre-started threads (baseline_map_10);
 //   callbacks   100,000 task tokens completed from another thread (a Map of .waitForTaskToken
 //               tasks on a 2-thread pool).
 //
@@ -16,22 +17,29 @@
 // --cliffs runs this beside the peer engine and prints the targets.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdlib>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #if defined(__linux__)
 #include <sys/resource.h>
+#include <time.h>
 #endif
 
 #include <stepfn/clocks/system_clock.hpp>
 #include <stepfn/clocks/virtual_clock.hpp>
+#include <stepfn/detail/json_release.hpp>
 #include <stepfn/executors/manual_executor.hpp>
 #include <stepfn/executors/thread_pool_executor.hpp>
 #include <stepfn/tasks/callable_invoker.hpp>
@@ -89,19 +97,44 @@ void add_lookup(stepfn::invoker_registry& invokers) {
                  stepfn::make_invoker([](const json&) { return lookup_result(); }));
 }
 
+// The calling thread's CPU time (ms), where the system says.
+double thread_cpu_ms() {
+#if defined(__linux__)
+    timespec t{};
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) == 0) return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
+#endif
+    return 0;
+}
+
+// What dropping the execution's handle cost the host (freeing the output when the host lets go
+// of it last), summed over the executions: wall and the host thread's CPU time, in ms.
+struct drop_cost {
+    double wall_ms = 0;
+    double cpu_ms = 0;
+};
+
 template <class Engine>
-bool run_once(benchmark::State& state, Engine& engine, const stepfn::state_machine& machine, json input) {
+bool run_once(benchmark::State& state, Engine& engine, const stepfn::state_machine& machine, json input,
+              drop_cost* drop = nullptr) {
     auto run = engine.start(machine, std::move(input));
     if (!run) {
         state.SkipWithError(run.error().cause.c_str());
         return false;
     }
-    if (run->join() != stepfn::execution_status::succeeded) {
-        const auto outcome = run->outcome();
+    std::optional<stepfn::execution> held(std::move(*run));
+    if (held->join() != stepfn::execution_status::succeeded) {
+        const auto outcome = held->outcome();
         state.SkipWithError((outcome.error().name + ": " + outcome.error().cause).c_str());
         return false;
     }
-    benchmark::DoNotOptimize(run->output());
+    benchmark::DoNotOptimize(held->output());
+    const auto wall = std::chrono::steady_clock::now();
+    const double cpu = thread_cpu_ms();
+    held.reset();
+    if (drop) {
+        drop->wall_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wall).count();
+        drop->cpu_ms += thread_cpu_ms() - cpu;
+    }
     return true;
 }
 
@@ -149,16 +182,24 @@ void run_on(benchmark::State& state, const char* file, const json& input, std::i
     auto sink = sink_if(history);
     const auto pool = make_pool(threads);
     stepfn::system_clock clock;
-    pool_engine engine(*pool, clock, stepfn_bench::engine_options(sink));
+    auto options = stepfn_bench::engine_options(sink);
+    // STEPFN_BENCH_PARALLEL_FREES=0: the output freed on the dropping thread alone.
+    const char* frees = std::getenv("STEPFN_BENCH_PARALLEL_FREES");
+    options.parallel_frees = !(frees && *frees == '0');
+    pool_engine engine(*pool, clock, std::move(options));
     const long slept = host_sleeps();
+    drop_cost drop;
     for (auto _ : state) {
-        if (!run_once(state, engine, machine, untimed_copy(state, input))) break;
+        if (!run_once(state, engine, machine, untimed_copy(state, input), &drop)) break;
         if (sink) sink->clear();
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * items);
     // How often the host's thread slept per execution (in join(), mostly).
     state.counters["host_sleeps"] = benchmark::Counter(static_cast<double>(host_sleeps() - slept),
                                                        benchmark::Counter::kAvgIterations);
+    // The serial tail: the host's time dropping the handle, per execution.
+    state.counters["drop_ms"] = benchmark::Counter(drop.wall_ms, benchmark::Counter::kAvgIterations);
+    state.counters["drop_cpu_ms"] = benchmark::Counter(drop.cpu_ms, benchmark::Counter::kAvgIterations);
 }
 
 // ---- A 200 KiB document through 100 states ------------------------------------------------
@@ -257,6 +298,128 @@ void map_10(benchmark::State& state) {
 BENCHMARK(map_10)
     ->ArgNames({"threads", "history"})
     ->ArgsProduct({{0, 1, 2}, {0, 1}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MeasureProcessCPUTime();
+
+// What map_10 does, written by hand: each item shaped into {"id", "name", "kind"} (the name
+// moved, as the engine's Parameters do), split between `threads` pre-started threads and, with
+// `host` 1, the host, each claiming 16 items at a time from an atomic counter and writing into
+// pre-sized slots; then the output is freed as the engine frees an execution's (release()), on
+// the host alone or, with `shared_free` 1, by the host and the threads together (as
+// engine_options::parallel_frees does). The floor for map_10 on the same number of threads:
+// what two cores and the allocator give this work without an engine.
+class map_floor {
+public:
+    explicit map_floor(int threads) {
+        for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { serve(); });
+    }
+    map_floor(const map_floor&) = delete;
+    map_floor& operator=(const map_floor&) = delete;
+    ~map_floor() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stopping_ = true;
+        }
+        wake_.notify_all();
+        for (auto& worker : workers_) worker.join();
+    }
+    json shape(json::array_t& items, bool host) {
+        json output = json::array();
+        auto& slots = output.get_ref<json::array_t&>();
+        slots.resize(items.size());
+        next_.store(0);
+        round([&] { shape_items(items, slots); }, host);
+        return output;
+    }
+    void free(json& output, bool shared) {
+        if (!shared) return stepfn::detail::release(output);
+        stepfn::detail::shared_release work(std::move(output.get_ref<json::array_t&>()));
+        round([&] { work.run(); }, true);
+    }
+
+private:
+    static constexpr std::size_t chunk = 16;
+    // `task` on every thread, and on the host's too with `host`; returns when all ran it.
+    void round(std::function<void()> task, bool host) {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            task_ = std::move(task);
+            busy_ = workers_.size();
+            ++round_;
+        }
+        wake_.notify_all();
+        if (host) task_();
+        std::unique_lock<std::mutex> lock(mutex_);
+        done_.wait(lock, [&] { return busy_ == 0; });
+    }
+    void shape_items(json::array_t& items, json::array_t& slots) {
+        for (std::size_t first = next_.fetch_add(chunk); first < items.size(); first = next_.fetch_add(chunk)) {
+            const std::size_t last = (std::min)(first + chunk, items.size());
+            for (std::size_t i = first; i < last; ++i) {
+                json item = std::move(items[i]);
+                json shaped(json::value_t::object);
+                auto& members = shaped.get_ref<json::object_t&>();
+                members.reserve(3);
+                members.emplace_back("id", item["id"]);
+                members.emplace_back("name", std::move(item["name"]));
+                members.emplace_back("kind", "item");
+                slots[i] = std::move(shaped);
+            }
+        }
+    }
+    void serve() {
+        std::uint64_t seen = 0;
+        for (;;) {
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                wake_.wait(lock, [&] { return stopping_ || round_ != seen; });
+                if (stopping_) return;
+                seen = round_;
+            }
+            task_();
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (--busy_ == 0) done_.notify_one();
+        }
+    }
+
+    std::vector<std::thread> workers_;
+    std::mutex mutex_;
+    std::condition_variable wake_, done_;
+    std::atomic<std::size_t> next_{0};
+    std::function<void()> task_;
+    std::size_t busy_ = 0;
+    std::uint64_t round_ = 0;
+    bool stopping_ = false;
+};
+
+void baseline_map_10(benchmark::State& state) {
+    static const json input = items_input(map_items);
+    map_floor floor(static_cast<int>(state.range(0)));
+    double free_cpu_ms = 0;
+    for (auto _ : state) {
+        json doc = untimed_copy(state, input);
+        json output = floor.shape(doc["items"].get_ref<json::array_t&>(), state.range(1) != 0);
+        benchmark::DoNotOptimize(output);
+        const double cpu = thread_cpu_ms();
+        floor.free(output, state.range(2) != 0);
+        free_cpu_ms += thread_cpu_ms() - cpu;
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * map_items);
+    // The serial tail: the host's CPU time freeing the output, per execution.
+    state.counters["free_cpu_ms"] = benchmark::Counter(free_cpu_ms, benchmark::Counter::kAvgIterations);
+}
+BENCHMARK(baseline_map_10)
+    ->ArgNames({"threads", "host", "shared_free"})
+    ->Args({0, 1, 0})
+    ->Args({1, 0, 0})
+    ->Args({2, 0, 0})
+    ->Args({1, 1, 0})
+    ->Args({2, 1, 0})
+    ->Args({1, 0, 1})
+    ->Args({2, 0, 1})
+    ->Args({1, 1, 1})
+    ->Args({2, 1, 1})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->MeasureProcessCPUTime();
