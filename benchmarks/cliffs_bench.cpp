@@ -8,6 +8,7 @@
 //               per state must not grow with the number of states before it;
 //   parallel_50 a Parallel of 50 branches, on the manual executor and on pools of 1 and 2
 //               threads (process CPU time is measured next to wall time);
+//               baseline_parallel_50 does the same JSON work by hand on the host and N threads;
 //   map_10      a Map of 100,000 items with MaxConcurrency 10, on the same executors;
 //   callbacks   100,000 task tokens completed from another thread (a Map of .waitForTaskToken
 //               tasks on a 2-thread pool).
@@ -16,7 +17,10 @@
 // --cliffs runs this beside the peer engine and prints the targets.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
@@ -32,6 +36,7 @@
 
 #include <stepfn/clocks/system_clock.hpp>
 #include <stepfn/clocks/virtual_clock.hpp>
+#include <stepfn/detail/spin.hpp>
 #include <stepfn/executors/manual_executor.hpp>
 #include <stepfn/executors/thread_pool_executor.hpp>
 #include <stepfn/tasks/callable_invoker.hpp>
@@ -246,6 +251,96 @@ void parallel_50(benchmark::State& state) {
 BENCHMARK(parallel_50)
     ->ArgNames({"threads", "history"})
     ->ArgsProduct({{0, 1, 2}, {0, 1}})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime()
+    ->MeasureProcessCPUTime();
+
+// The floor for parallel_50: the same JSON work by hand (each branch copies the input and
+// builds {"branch": i, "id": ...}, stored in branch order), shared between the host and
+// `threads` pre-started threads that spin on a generation counter (a yield every few looks),
+// claim `chunk` branches at a time from a counter, write pre-sized slots without a lock and
+// count what they did into one done counter. What two cores can give 50 such branches here.
+class parallel_floor {
+public:
+    parallel_floor(int threads, std::size_t chunk) : chunk_(chunk) {
+        for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
+    }
+    parallel_floor(const parallel_floor&) = delete;
+    parallel_floor& operator=(const parallel_floor&) = delete;
+    ~parallel_floor() {
+        stop_.store(true);
+        for (auto& worker : workers_) worker.join();
+    }
+
+    json run(json input) {
+        input_ = std::move(input);
+        results_.assign(branches, json());
+        done_.store(0, std::memory_order_relaxed);
+        // Released: a thread late from the last round that claims from this one sees its input.
+        next_.store(0, std::memory_order_release);
+        generation_.fetch_add(1, std::memory_order_release);
+        claim();
+        for (unsigned looks = 1; done_.load(std::memory_order_acquire) != branches; ++looks) relax(looks);
+        return json(std::move(results_));
+    }
+
+private:
+    static constexpr std::size_t branches = 50;
+
+    static void relax(unsigned looks) {
+        if (looks % 64 == 0) std::this_thread::yield();
+        else stepfn::detail::cpu_relax();
+    }
+
+    void claim() {
+        std::size_t did = 0;
+        for (;;) {
+            const std::size_t first = next_.fetch_add(chunk_, std::memory_order_acq_rel);
+            if (first >= branches) break;
+            const std::size_t last = (std::min)(first + chunk_, branches);
+            for (std::size_t i = first; i < last; ++i) {
+                json in = input_;  // every branch gets its own copy of the input, as the engine's do
+                json out = json::object();
+                out["branch"] = i;
+                out["id"] = std::move(in["id"]);
+                results_[i] = std::move(out);
+            }
+            did += last - first;
+        }
+        if (did != 0) done_.fetch_add(did, std::memory_order_acq_rel);
+    }
+
+    void work() {
+        std::uint64_t seen = 0;
+        for (unsigned looks = 1; !stop_.load(std::memory_order_relaxed); ++looks) {
+            const std::uint64_t now = generation_.load(std::memory_order_acquire);
+            if (now == seen) {
+                relax(looks);
+                continue;
+            }
+            seen = now;
+            claim();
+        }
+    }
+
+    const std::size_t chunk_;
+    json input_;
+    json::array_t results_;
+    alignas(64) std::atomic<std::uint64_t> generation_{0};
+    alignas(64) std::atomic<std::size_t> next_{0};
+    alignas(64) std::atomic<std::size_t> done_{0};
+    std::atomic<bool> stop_{false};
+    std::vector<std::thread> workers_;
+};
+
+void baseline_parallel_50(benchmark::State& state) {
+    static const json input = json{{"id", 7}};
+    parallel_floor floor(static_cast<int>(state.range(0)), static_cast<std::size_t>(state.range(1)));
+    for (auto _ : state) benchmark::DoNotOptimize(floor.run(untimed_copy(state, input)));
+}
+BENCHMARK(baseline_parallel_50)
+    ->ArgNames({"threads", "chunk"})
+    ->ArgsProduct({{0, 1, 2}, {1, 5, 25}})
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime()
     ->MeasureProcessCPUTime();
