@@ -126,15 +126,18 @@ void run_manual(benchmark::State& state, const char* file, const json& input, st
 }
 
 // A pool of `threads`; STEPFN_BENCH_JOINERS_HELP=0 or 1 overrides its default `joiners_help`,
-// and STEPFN_BENCH_IDLE_SPIN_US its default `idle_spin` (0: no thread spins), to
-// measure both.
+// STEPFN_BENCH_IDLE_SPIN_US its default `idle_spin` (0: no thread spins) and
+// STEPFN_BENCH_JOINERS_WATCH=0 its default `joiners_watch` (a joiner that does not help blocks
+// at once), to measure each.
 std::unique_ptr<stepfn::thread_pool_executor> make_pool(int threads) {
     const auto n = static_cast<std::size_t>(threads);
     const char* help = std::getenv("STEPFN_BENCH_JOINERS_HELP");
     const char* spin = std::getenv("STEPFN_BENCH_IDLE_SPIN_US");
+    const char* watch = std::getenv("STEPFN_BENCH_JOINERS_WATCH");
     return std::make_unique<stepfn::thread_pool_executor>(
         n, !(help && *help == '0'),
-        spin && *spin ? std::chrono::microseconds(std::atol(spin)) : stepfn::thread_pool_executor::default_idle_spin());
+        spin && *spin ? std::chrono::microseconds(std::atol(spin)) : stepfn::thread_pool_executor::default_idle_spin(),
+        !(watch && *watch == '0'));
 }
 
 // The calling thread's voluntary context switches so far (its sleeps: a join that blocked),
