@@ -127,8 +127,8 @@ void run_manual(benchmark::State& state, const char* file, const json& input, st
 
 // A pool of `threads`; STEPFN_BENCH_JOINERS_HELP=0 or 1 overrides its default `joiners_help`,
 // STEPFN_BENCH_IDLE_SPIN_US its default `idle_spin` (0: no thread spins) and
-// STEPFN_BENCH_JOINERS_WATCH=0 its default `joiners_watch` (a joiner that does not help blocks
-// at once), to measure each.
+// STEPFN_BENCH_JOINERS_WATCH=1 its default `joiners_watch` (a joiner that does not help
+// watches its execution before it blocks), to measure each.
 std::unique_ptr<stepfn::thread_pool_executor> make_pool(int threads) {
     const auto n = static_cast<std::size_t>(threads);
     const char* help = std::getenv("STEPFN_BENCH_JOINERS_HELP");
@@ -137,7 +137,7 @@ std::unique_ptr<stepfn::thread_pool_executor> make_pool(int threads) {
     return std::make_unique<stepfn::thread_pool_executor>(
         n, !(help && *help == '0'),
         spin && *spin ? std::chrono::microseconds(std::atol(spin)) : stepfn::thread_pool_executor::default_idle_spin(),
-        !(watch && *watch == '0'));
+        watch && *watch == '1');
 }
 
 // The calling thread's voluntary context switches so far (its sleeps: a join that blocked),
@@ -263,9 +263,11 @@ BENCHMARK(parallel_50)
 // `threads` pre-started threads that spin on a generation counter (a yield every few looks),
 // claim `chunk` branches at a time from a counter, write pre-sized slots without a lock and
 // count what they did into one done counter. What two cores can give 50 such branches here.
+// With `host_works` false the host only hands the branches over and waits: the floor of an
+// execution that runs on a pool thread while the host joins.
 class parallel_floor {
 public:
-    parallel_floor(int threads, std::size_t chunk) : chunk_(chunk) {
+    parallel_floor(int threads, std::size_t chunk, bool host_works) : chunk_(chunk), host_works_(host_works) {
         for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
     }
     parallel_floor(const parallel_floor&) = delete;
@@ -282,7 +284,7 @@ public:
         // Released: a thread late from the last round that claims from this one sees its input.
         next_.store(0, std::memory_order_release);
         generation_.fetch_add(1, std::memory_order_release);
-        claim();
+        if (host_works_) claim();
         for (unsigned looks = 1; done_.load(std::memory_order_acquire) != branches; ++looks) relax(looks);
         return json(std::move(results_));
     }
@@ -327,6 +329,7 @@ private:
     }
 
     const std::size_t chunk_;
+    const bool host_works_;
     json input_;
     json::array_t results_;
     alignas(64) std::atomic<std::uint64_t> generation_{0};
@@ -338,12 +341,15 @@ private:
 
 void baseline_parallel_50(benchmark::State& state) {
     static const json input = json{{"id", 7}};
-    parallel_floor floor(static_cast<int>(state.range(0)), static_cast<std::size_t>(state.range(1)));
+    const bool host_works = state.range(2) != 0;
+    parallel_floor floor(static_cast<int>(state.range(0)), static_cast<std::size_t>(state.range(1)), host_works);
     for (auto _ : state) benchmark::DoNotOptimize(floor.run(untimed_copy(state, input)));
 }
 BENCHMARK(baseline_parallel_50)
-    ->ArgNames({"threads", "chunk"})
-    ->ArgsProduct({{0, 1, 2}, {1, 5, 25}})
+    ->ArgNames({"threads", "chunk", "host"})
+    ->ArgsProduct({{0, 1, 2}, {1, 5, 25}, {1}})
+    ->Args({1, 50, 0})  // one thread runs them all while the host waits
+    ->Args({2, 5, 0})
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime()
     ->MeasureProcessCPUTime();

@@ -39,9 +39,11 @@ namespace stepfn {
 // yields it now and then (a core others wait for is given away); a helping joiner whose
 // execution is not done watches the queue and the execution without yielding (await_job), so
 // that an execution a pool thread ends meanwhile costs it no sleep. Zero: both sleep at once.
-// A joiner that does not help still watches its execution for up to idle_spin before it blocks
-// (yielding its core now and then, since it runs nothing), unless `joiners_watch` is false:
-// the end of an execution that a pool thread finishes then costs it no wake-up either.
+// With `joiners_watch` (off by default), a joiner that does not help watches its execution for
+// up to idle_spin before it blocks (yielding its core now and then, since it runs nothing): the
+// end of an execution that a pool thread finishes then costs it no wake-up either. Only for
+// hosts with cores to spare: on a machine busy with other work the watcher takes CPU from the
+// pool thread it waits for, and an execution can take milliseconds instead of microseconds.
 //
 // shutdown() stops taking work, lets the threads finish everything already queued, and joins
 // them; the destructor calls it. Work posted once shutdown has begun is dropped without running
@@ -50,7 +52,7 @@ namespace stepfn {
 class thread_pool_executor {
 public:
     explicit thread_pool_executor(std::size_t threads = default_size(), bool joiners_help = true,
-                                  std::chrono::microseconds idle_spin = default_idle_spin(), bool joiners_watch = true)
+                                  std::chrono::microseconds idle_spin = default_idle_spin(), bool joiners_watch = false)
         : joiners_help_(joiners_help),
           joiners_watch_(joiners_watch),
           idle_spin_((std::max)(idle_spin, std::chrono::microseconds::zero())) {
