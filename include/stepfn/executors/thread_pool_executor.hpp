@@ -142,7 +142,7 @@ public:
         if (running_here_ != nullptr || idle_spin_.count() == 0) return false;
         const auto until = std::chrono::steady_clock::now() + idle_spin_;
         if (!joiners_help_) {
-            if (joiners_watch_) watch_only(stop, until);
+            if (joiners_watch_) watch_yielding(stop, until);
             return false;
         }
         for (;;) {
@@ -230,17 +230,12 @@ private:
         pool_watching_.fetch_add(1, std::memory_order_seq_cst);
         bool arrived = false;
         lock.unlock();
-        const auto until = std::chrono::steady_clock::now() + idle_spin_;
-        for (unsigned looks = 1;; ++looks) {
-            arrived = queued_.load(std::memory_order_relaxed) != 0;
-            if (arrived || stopping_hint_.load(std::memory_order_relaxed)) break;
-            if (looks % 32 != 0) {
-                detail::cpu_relax();
-                continue;
-            }
-            if (std::chrono::steady_clock::now() >= until) break;
-            std::this_thread::yield();
-        }
+        watch_yielding(
+            [&] {
+                arrived = queued_.load(std::memory_order_relaxed) != 0;
+                return arrived || stopping_hint_.load(std::memory_order_relaxed);
+            },
+            std::chrono::steady_clock::now() + idle_spin_);
         // Before the lock: a post that still counts this thread as watching finds the job in
         // the queue when this thread looks under the lock.
         pool_watching_.fetch_sub(1, std::memory_order_seq_cst);
@@ -294,10 +289,11 @@ private:
         }
     }
 
-    // A joiner that does not help: looks at stop() until it says so or `until`, yielding the
-    // core every few looks as a pool thread does (the threads doing the work may need it).
+    // Looks at stop() until it says so or `until`, relaxing the core between looks and yielding
+    // it every few (the threads doing the work may need it): an idle pool thread, and a joiner
+    // that does not help.
     template <class Stop>
-    static void watch_only(const Stop& stop, std::chrono::steady_clock::time_point until) {
+    static void watch_yielding(const Stop& stop, std::chrono::steady_clock::time_point until) {
         for (unsigned looks = 1; !stop(); ++looks) {
             if (looks % 32 != 0) {
                 detail::cpu_relax();
