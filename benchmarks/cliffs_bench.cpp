@@ -8,6 +8,7 @@
 //               per state must not grow with the number of states before it;
 //   parallel_50 a Parallel of 50 branches, on the manual executor and on pools of 1 and 2
 //               threads (process CPU time is measured next to wall time);
+//               baseline_parallel_50 does the same JSON work by hand on the host and N threads;
 //   map_10      a Map of 100,000 items with MaxConcurrency 10, on the same executors, against
 //               the same shaping written by hand on pre-started threads (baseline_map_10);
 //   callbacks   100,000 task tokens completed from another thread (a Map of .waitForTaskToken
@@ -40,6 +41,7 @@
 #include <stepfn/clocks/system_clock.hpp>
 #include <stepfn/clocks/virtual_clock.hpp>
 #include <stepfn/detail/json_release.hpp>
+#include <stepfn/detail/spin.hpp>
 #include <stepfn/executors/manual_executor.hpp>
 #include <stepfn/executors/thread_pool_executor.hpp>
 #include <stepfn/tasks/callable_invoker.hpp>
@@ -154,15 +156,18 @@ void run_manual(benchmark::State& state, const char* file, const json& input, st
 }
 
 // A pool of `threads`; STEPFN_BENCH_JOINERS_HELP=0 or 1 overrides its default `joiners_help`,
-// and STEPFN_BENCH_IDLE_SPIN_US its default `idle_spin` (0: no thread spins), to
-// measure both.
+// STEPFN_BENCH_IDLE_SPIN_US its default `idle_spin` (0: no thread spins) and
+// STEPFN_BENCH_JOINERS_WATCH=1 its default `joiners_watch` (a joiner that does not help
+// watches its execution before it blocks), to measure each.
 std::unique_ptr<stepfn::thread_pool_executor> make_pool(int threads) {
     const auto n = static_cast<std::size_t>(threads);
     const char* help = std::getenv("STEPFN_BENCH_JOINERS_HELP");
     const char* spin = std::getenv("STEPFN_BENCH_IDLE_SPIN_US");
+    const char* watch = std::getenv("STEPFN_BENCH_JOINERS_WATCH");
     return std::make_unique<stepfn::thread_pool_executor>(
         n, !(help && *help == '0'),
-        spin && *spin ? std::chrono::microseconds(std::atol(spin)) : stepfn::thread_pool_executor::default_idle_spin());
+        spin && *spin ? std::chrono::microseconds(std::atol(spin)) : stepfn::thread_pool_executor::default_idle_spin(),
+        watch && *watch == '1');
 }
 
 // The calling thread's voluntary context switches so far (its sleeps: a join that blocked),
@@ -287,6 +292,102 @@ void parallel_50(benchmark::State& state) {
 BENCHMARK(parallel_50)
     ->ArgNames({"threads", "history"})
     ->ArgsProduct({{0, 1, 2}, {0, 1}})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime()
+    ->MeasureProcessCPUTime();
+
+// The floor for parallel_50: the same JSON work by hand (each branch copies the input and
+// builds {"branch": i, "id": ...}, stored in branch order), shared between the host and
+// `threads` pre-started threads that spin on a generation counter (a yield every few looks),
+// claim `chunk` branches at a time from a counter, write pre-sized slots without a lock and
+// count what they did into one done counter. What two cores can give 50 such branches here.
+// With `host_works` false the host only hands the branches over and waits: the floor of an
+// execution that runs on a pool thread while the host joins.
+class parallel_floor {
+public:
+    parallel_floor(int threads, std::size_t chunk, bool host_works) : chunk_(chunk), host_works_(host_works) {
+        for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
+    }
+    parallel_floor(const parallel_floor&) = delete;
+    parallel_floor& operator=(const parallel_floor&) = delete;
+    ~parallel_floor() {
+        stop_.store(true);
+        for (auto& worker : workers_) worker.join();
+    }
+
+    json run(json input) {
+        input_ = std::move(input);
+        results_.assign(branches, json());
+        done_.store(0, std::memory_order_relaxed);
+        // Released: a thread late from the last round that claims from this one sees its input.
+        next_.store(0, std::memory_order_release);
+        generation_.fetch_add(1, std::memory_order_release);
+        if (host_works_) claim();
+        for (unsigned looks = 1; done_.load(std::memory_order_acquire) != branches; ++looks) relax(looks);
+        return json(std::move(results_));
+    }
+
+private:
+    static constexpr std::size_t branches = 50;
+
+    static void relax(unsigned looks) {
+        if (looks % 64 == 0) std::this_thread::yield();
+        else stepfn::detail::cpu_relax();
+    }
+
+    void claim() {
+        std::size_t did = 0;
+        for (;;) {
+            const std::size_t first = next_.fetch_add(chunk_, std::memory_order_acq_rel);
+            if (first >= branches) break;
+            const std::size_t last = (std::min)(first + chunk_, branches);
+            for (std::size_t i = first; i < last; ++i) {
+                json in = input_;  // every branch gets its own copy of the input, as the engine's do
+                json out = json::object();
+                out["branch"] = i;
+                out["id"] = std::move(in["id"]);
+                results_[i] = std::move(out);
+            }
+            did += last - first;
+        }
+        if (did != 0) done_.fetch_add(did, std::memory_order_acq_rel);
+    }
+
+    void work() {
+        std::uint64_t seen = 0;
+        for (unsigned looks = 1; !stop_.load(std::memory_order_relaxed); ++looks) {
+            const std::uint64_t now = generation_.load(std::memory_order_acquire);
+            if (now == seen) {
+                relax(looks);
+                continue;
+            }
+            seen = now;
+            claim();
+        }
+    }
+
+    const std::size_t chunk_;
+    const bool host_works_;
+    json input_;
+    json::array_t results_;
+    alignas(64) std::atomic<std::uint64_t> generation_{0};
+    alignas(64) std::atomic<std::size_t> next_{0};
+    alignas(64) std::atomic<std::size_t> done_{0};
+    std::atomic<bool> stop_{false};
+    std::vector<std::thread> workers_;
+};
+
+void baseline_parallel_50(benchmark::State& state) {
+    static const json input = json{{"id", 7}};
+    const bool host_works = state.range(2) != 0;
+    parallel_floor floor(static_cast<int>(state.range(0)), static_cast<std::size_t>(state.range(1)), host_works);
+    for (auto _ : state) benchmark::DoNotOptimize(floor.run(untimed_copy(state, input)));
+}
+BENCHMARK(baseline_parallel_50)
+    ->ArgNames({"threads", "chunk", "host"})
+    ->ArgsProduct({{0, 1, 2}, {1, 5, 25}, {1}})
+    ->Args({1, 50, 0})  // one thread runs them all while the host waits
+    ->Args({2, 5, 0})
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime()
     ->MeasureProcessCPUTime();

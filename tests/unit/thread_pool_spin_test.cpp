@@ -1,5 +1,6 @@
 // thread_pool_executor's idle_spin: pool threads and helping joiners that watch the queue for a
-// moment before they sleep, and the wake-ups they save (no lost ones).
+// moment before they sleep, joiners that do not help and watch their execution only, and the
+// wake-ups they save (no lost ones).
 
 #include "catch.hpp"
 #include "engine_harness.hpp"
@@ -119,14 +120,55 @@ TEST_CASE("thread_pool_executor: every job runs while threads spin, sleep and wa
     CHECK(pool.failures() == 0);
 }
 
+TEST_CASE("thread_pool_executor: a joiner that does not help watches stop() and runs nothing, unless told not to watch",
+          "[executor][concurrency]") {
+    const bool watch = GENERATE(true, false);
+    INFO("joiners_watch " << watch);
+    // A watch far longer than the test: only stop() can end it.
+    stepfn::thread_pool_executor pool(1, false, std::chrono::hours(1), watch);
+    std::mutex gate_mutex;
+    std::condition_variable gate_opened;
+    bool gate = false;
+    tally jobs;
+    // The pool's one thread is held, so the next job stays queued while the joiner watches.
+    pool.post([&] {
+        std::unique_lock<std::mutex> lock(gate_mutex);
+        gate_opened.wait(lock, [&] { return gate; });
+        jobs.add();
+    });
+    std::thread::id ran_on;
+    pool.post([&] {
+        ran_on = std::this_thread::get_id();
+        jobs.add();
+    });
+    REQUIRE(eventually([&] { return pool.pending() == 1; }));
+    int looks = 0;
+    CHECK_FALSE(pool.try_run_one());
+    CHECK_FALSE(pool.await_job([&] { return ++looks >= 1000; }));
+    // Watching, it looked until stop() said so; not watching, it did not look at all.
+    CHECK(looks == (watch ? 1000 : 0));
+    CHECK(pool.pending() == 1);  // the queued job was left to the pool
+    {
+        std::lock_guard<std::mutex> lock(gate_mutex);
+        gate = true;
+    }
+    gate_opened.notify_all();
+    REQUIRE(jobs.reaches(2));
+    CHECK(ran_on != std::this_thread::get_id());
+    pool.shutdown();
+}
+
 TEST_CASE("join on a pool: a joiner that watched the queue still wakes when a task completes late",
           "[executor][concurrency][parallel]") {
     // 0: block at once; 50 us: the completion comes long after the watch; 10 s: it comes while
     // the joiner still watches, so join returns without sleeping.
     const auto spin = GENERATE(0us, 50us, std::chrono::microseconds(10s));
     const std::size_t threads = GENERATE(std::size_t{1}, std::size_t{2});
-    INFO("idle_spin " << spin.count() << " us, " << threads << " threads");
-    stepfn::thread_pool_executor pool(threads, true, spin);
+    // A joiner that does not help (and is told to watch) watches its execution only, as long,
+    // then blocks the same way.
+    const bool help = GENERATE(true, false);
+    INFO("idle_spin " << spin.count() << " us, " << threads << " threads, joiners_help " << help);
+    stepfn::thread_pool_executor pool(threads, help, spin, /*joiners_watch=*/!help);
     stepfn::system_clock clock;
     pool_engine engine(pool, clock);
     held_task_support::held_task late(engine, "late");

@@ -40,7 +40,10 @@ namespace stepfn {
 // before it blocks (an execution that another thread ends meanwhile then costs no wake-up):
 //   bool await_job(const std::function<bool()>& stop);  // true once it ran a job that arrived;
 //                                                       // false when stop() says so or after
-//                                                       // a short bound
+//                                                       // a short bound (an executor whose
+//                                                       // joiners may not run jobs may still
+//                                                       // watch stop(), run nothing, and
+//                                                       // return false)
 // Optionally, how many jobs are queued and not started yet (read without ordering; a hint):
 //   std::size_t pending() const;
 // A Map's runner hands its thread back to the executor every 64 items only when some other job

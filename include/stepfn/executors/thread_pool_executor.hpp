@@ -39,6 +39,11 @@ namespace stepfn {
 // yields it now and then (a core others wait for is given away); a helping joiner whose
 // execution is not done watches the queue and the execution without yielding (await_job), so
 // that an execution a pool thread ends meanwhile costs it no sleep. Zero: both sleep at once.
+// With `joiners_watch` (off by default), a joiner that does not help watches its execution for
+// up to idle_spin before it blocks (yielding its core now and then, since it runs nothing): the
+// end of an execution that a pool thread finishes then costs it no wake-up either. Only for
+// hosts with cores to spare: on a machine busy with other work the watcher takes CPU from the
+// pool thread it waits for, and an execution can take milliseconds instead of microseconds.
 //
 // shutdown() stops taking work, lets the threads finish everything already queued, and joins
 // them; the destructor calls it. Work posted once shutdown has begun is dropped without running
@@ -47,8 +52,10 @@ namespace stepfn {
 class thread_pool_executor {
 public:
     explicit thread_pool_executor(std::size_t threads = default_size(), bool joiners_help = true,
-                                  std::chrono::microseconds idle_spin = default_idle_spin())
-        : joiners_help_(joiners_help), idle_spin_((std::max)(idle_spin, std::chrono::microseconds::zero())) {
+                                  std::chrono::microseconds idle_spin = default_idle_spin(), bool joiners_watch = false)
+        : joiners_help_(joiners_help),
+          joiners_watch_(joiners_watch),
+          idle_spin_((std::max)(idle_spin, std::chrono::microseconds::zero())) {
         threads = (std::max)(threads, std::size_t{1});
         threads_ = threads;  // read by the threads themselves, while workers_ still grows
         workers_.reserve(threads);
@@ -128,11 +135,16 @@ public:
     // arrives meanwhile, unless a pool thread watching the queue takes it (one that does not
     // within a few microseconds has lost its core: then the joiner runs it). Returns true once
     // it ran one; false when stop() says so, after idle_spin, or on a thread that may not help.
-    // Thread-safe.
+    // Without joiners_help it runs nothing: it only watches stop() (joiners_watch), then returns
+    // false. Thread-safe.
     template <class Stop>
     bool await_job(const Stop& stop) {
-        if (!joiners_help_ || running_here_ != nullptr || idle_spin_.count() == 0) return false;
+        if (running_here_ != nullptr || idle_spin_.count() == 0) return false;
         const auto until = std::chrono::steady_clock::now() + idle_spin_;
+        if (!joiners_help_) {
+            if (joiners_watch_) watch_yielding(stop, until);
+            return false;
+        }
         for (;;) {
             // Counted as watching the queue while it looks, so that a post meanwhile wakes no
             // sleeper: on the way out without a job the joiner wakes one itself, if needed.
@@ -218,17 +230,12 @@ private:
         pool_watching_.fetch_add(1, std::memory_order_seq_cst);
         bool arrived = false;
         lock.unlock();
-        const auto until = std::chrono::steady_clock::now() + idle_spin_;
-        for (unsigned looks = 1;; ++looks) {
-            arrived = queued_.load(std::memory_order_relaxed) != 0;
-            if (arrived || stopping_hint_.load(std::memory_order_relaxed)) break;
-            if (looks % 32 != 0) {
-                detail::cpu_relax();
-                continue;
-            }
-            if (std::chrono::steady_clock::now() >= until) break;
-            std::this_thread::yield();
-        }
+        watch_yielding(
+            [&] {
+                arrived = queued_.load(std::memory_order_relaxed) != 0;
+                return arrived || stopping_hint_.load(std::memory_order_relaxed);
+            },
+            std::chrono::steady_clock::now() + idle_spin_);
         // Before the lock: a post that still counts this thread as watching finds the job in
         // the queue when this thread looks under the lock.
         pool_watching_.fetch_sub(1, std::memory_order_seq_cst);
@@ -282,6 +289,21 @@ private:
         }
     }
 
+    // Looks at stop() until it says so or `until`, relaxing the core between looks and yielding
+    // it every few (the threads doing the work may need it): an idle pool thread, and a joiner
+    // that does not help.
+    template <class Stop>
+    static void watch_yielding(const Stop& stop, std::chrono::steady_clock::time_point until) {
+        for (unsigned looks = 1; !stop(); ++looks) {
+            if (looks % 32 != 0) {
+                detail::cpu_relax();
+                continue;
+            }
+            if (std::chrono::steady_clock::now() >= until) return;
+            std::this_thread::yield();
+        }
+    }
+
     // Threads watching the queue that would take a job posted now.
     std::size_t spinners() const noexcept {
         return pool_watching_.load(std::memory_order_seq_cst) + joiners_watching_.load(std::memory_order_seq_cst);
@@ -303,6 +325,7 @@ private:
     static inline thread_local const thread_pool_executor* running_here_ = nullptr;
 
     const bool joiners_help_;
+    const bool joiners_watch_;
     const std::chrono::microseconds idle_spin_;
     mutable std::mutex mutex_;
     std::condition_variable ready_;
