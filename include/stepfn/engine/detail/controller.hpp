@@ -247,7 +247,7 @@ STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, cons
             show(parts, output_text(made), output, output_size);
             return parts;
         };
-        if (target && enters_with_exit(*f)) {
+        if (target && watched(*f->exec) && enters_with_exit(*f)) {
             const state& next = f->states->states[target->index];
             f->entered_text.reset();
             emit_pair(*f->exec, f->prev_event, exited, exited_parts, entered_event_type(next),

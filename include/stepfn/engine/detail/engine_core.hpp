@@ -142,6 +142,8 @@ private:
     event_parts entered_parts(frame& f, const state& s, const json& input, std::size_t input_size, bool made);
     void entered(frame& f, const state& s);  // after its Entered event
     bool enters_with_exit(const frame& f) const noexcept;
+    // Whether any sink sees the execution's events (checked first, inline: most executions have none).
+    bool watched(const execution_record& rec) const noexcept { return rec.sink || options_.history; }
     outcome start_work(const std::shared_ptr<frame>& f, const state& s);  // Task, Parallel, Map: retried
     void apply(const std::shared_ptr<frame>& f, const state& s, outcome&& o);
     void evaluation_failed(const std::shared_ptr<frame>& f, const state& s, const error& e);  // JSONata: the event

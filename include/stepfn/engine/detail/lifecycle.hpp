@@ -209,7 +209,7 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
         show(parts, root->input_text, input, input_size);
         return parts;
     };
-    if (!options_.transitions && !spans_ && takes_parts(*rec)) {
+    if (watched(*rec) && !options_.transitions && !spans_ && takes_parts(*rec)) {
         // The first state's Entered event with ExecutionStarted, as a state's exit hands on the
         // next one's (enters_with_exit): nothing can look between the two.
         const state& first = machine.top().states[machine.top().start];
