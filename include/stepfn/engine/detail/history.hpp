@@ -63,7 +63,8 @@ void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type typ
     constexpr bool parts = std::is_invocable_v<Details&, bool>;
     if constexpr (parts) {
         // A sink that takes parts gets views of the engine's strings: no event made or destroyed.
-        if (takes_parts(rec)) {
+        // Checked here, not through takes_parts(): a call less per event.
+        if (!rec.durable && (!own || own->keeps_parts()) && (!shared || shared->keeps_parts())) {
             event_parts event = details(false);
             event.type = type;
             std::lock_guard<std::mutex> lock(rec.history_mutex);  // ids, times and order agree
@@ -72,7 +73,8 @@ void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type typ
             event.execution = rec.history_serial;
             event.timestamp = clock_->now();
             prev = event.id;
-            deliver_parts(rec, &event, 1);
+            if (own) deliver_quietly([&] { own->record_parts(rec.arn, event); });
+            if (shared) deliver_quietly([&] { shared->record_parts(rec.arn, event); });
             return;
         }
     }
