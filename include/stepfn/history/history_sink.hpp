@@ -1,6 +1,7 @@
 #ifndef STEPFN_HISTORY_HISTORY_SINK_HPP
 #define STEPFN_HISTORY_HISTORY_SINK_HPP
 
+#include <cstddef>
 #include <string_view>
 
 #include <stepfn/history/event.hpp>
@@ -31,6 +32,17 @@ public:
     // A deferred event, when keeps_parts(). By default it is recorded with its details built.
     virtual void record_parts(std::string_view execution_arn, const event_parts& event) {
         record(execution_arn, to_event(event));
+    }
+    // True for a sink that takes events the engine emits back to back in one step of one
+    // execution (a state's Exited event and the next state's Entered event; a Task's
+    // *Scheduled and *Started) through record_batch(), in one call. Only for a sink that
+    // keeps_parts(); every other sink gets them one by one, in the same order, with the same
+    // ids and times. The engine hands a batch over as soon as its last event is made.
+    virtual bool keeps_batches() const noexcept { return false; }
+    // `count` events of one execution, in id order, when keeps_batches(). By default each is
+    // given to record_parts() in turn.
+    virtual void record_batch(std::string_view execution_arn, const event_parts* events, std::size_t count) {
+        for (std::size_t i = 0; i < count; ++i) record_parts(execution_arn, events[i]);
     }
 };
 

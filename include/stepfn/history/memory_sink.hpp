@@ -44,26 +44,24 @@ class memory_sink final : public history_sink {
 public:
     bool keeps_deferred() const noexcept override { return true; }
     bool keeps_parts() const noexcept override { return true; }
+    bool keeps_batches() const noexcept override { return true; }
 
-    void record(std::string_view execution_arn, const history_event& event) override { keep(execution_arn, event); }
-    void take(std::string_view execution_arn, history_event&& event) override { keep(execution_arn, std::move(event)); }
-    void record_parts(std::string_view execution_arn, const event_parts& event) override {
-        if (!event.credentials.is_null() || !fits(event.name, event.arn)) return keep(execution_arn, to_event(event));
+    void record(std::string_view execution_arn, const history_event& event) override {
         std::lock_guard<std::mutex> lock(mutex_);
-        keep_parts(execution_arn, event.execution, event, event, event.name, event.arn, event.text || event.payload, [&] {
-            // The engine names a text that several events show; a text without a name is compared
-            // by its pointer, which last_text_ keeps alive.
-            if (event.text_id != 0 ? event.text_id == last_text_id_ : event.text && event.text == last_text_) return false;
-            if (event.text) {
-                put(*event.text);
-            } else {  // a payload is written here, not made as a string first
-                if (event.payload_size != 0) room(event.payload_size);
-                chars_ = detail::write_json_text(text_, chars_, *event.payload);
-            }
-            last_text_ = event.text;
-            last_text_id_ = event.text_id;
-            return true;
-        });
+        keep(execution_arn, event);
+    }
+    void take(std::string_view execution_arn, history_event&& event) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        keep(execution_arn, std::move(event));
+    }
+    void record_parts(std::string_view execution_arn, const event_parts& event) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        keep(execution_arn, event);
+    }
+    // One lock round for the batch.
+    void record_batch(std::string_view execution_arn, const event_parts* events, std::size_t count) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (std::size_t i = 0; i < count; ++i) keep(execution_arn, events[i]);
     }
 
     // One execution's events, in the order they were recorded; empty for an unknown ARN.
@@ -177,11 +175,30 @@ private:
                              detail::deferred_event_details(kept.type, parts), deferred_details{}};
     }
 
-    // Copies a deferred event's parts into text_ (its text once when the last event showed the
-    // same one); keeps any other event whole.
+    // Under mutex_: copies the parts into text_ (the payload written there, once for consecutive
+    // events that show the same text); keeps an event with credentials whole.
+    void keep(std::string_view execution_arn, const event_parts& event) {
+        if (!event.credentials.is_null() || !fits(event.name, event.arn)) return keep(execution_arn, to_event(event));
+        keep_parts(execution_arn, event.execution, event, event, event.name, event.arn, event.text || event.payload, [&] {
+            // The engine names a text that several events show; a text without a name is compared
+            // by its pointer, which last_text_ keeps alive.
+            if (event.text_id != 0 ? event.text_id == last_text_id_ : event.text && event.text == last_text_) return false;
+            if (event.text) {
+                put(*event.text);
+            } else {  // a payload is written here, not made as a string first
+                if (event.payload_size != 0) room(event.payload_size);
+                chars_ = detail::write_json_text(text_, chars_, *event.payload);
+            }
+            last_text_ = event.text;
+            last_text_id_ = event.text_id;
+            return true;
+        });
+    }
+
+    // Under mutex_: copies a deferred event's parts into text_ (its text once when the last event
+    // showed the same one); keeps any other event whole.
     template <class Event>
     void keep(std::string_view execution_arn, Event&& event) {
-        std::lock_guard<std::mutex> lock(mutex_);
         const deferred_details& parts = event.deferred;
         if (event.is_deferred() && parts.credentials.is_null() && fits(parts.name, parts.arn))
             return keep_parts(execution_arn, 0, parts, event, parts.name, parts.arn, parts.text != nullptr, [&] {

@@ -48,36 +48,63 @@ STEPFN_INLINE void engine_core::resume(const std::shared_ptr<frame>& f, const st
     run_frame(f);
 }
 
-STEPFN_INLINE outcome engine_core::execute_state(const std::shared_ptr<frame>& f, const state& s) {
+STEPFN_INLINE event_type engine_core::entered_event_type(const state& s) noexcept {
     static constexpr event_type entered_events[] = {
         event_type::task_state_entered, event_type::parallel_state_entered, event_type::map_state_entered,
         event_type::pass_state_entered, event_type::wait_state_entered,     event_type::choice_state_entered,
         event_type::succeed_state_entered, event_type::fail_state_entered};
+    return entered_events[static_cast<int>(s.type())];
+}
+
+// A state's Entered event, showing `input` (the frame's, or the output the previous state is
+// about to hand on).
+STEPFN_INLINE event_parts engine_core::entered_parts(frame& f, const state& s, const json& input, std::size_t input_size,
+                                                     bool made) {
+    event_parts parts;
+    parts.name = s.name;
+    // An input that is still the execution's shows as the caller spelled it.
+    const std::string& given = f.exec->given_input;
+    const bool as_given = !given.empty() && ((f.is_root && f.first_state) || input == f.exec->input);
+    history_text text;
+    if (as_given) text.text = std::make_shared<const std::string>(given);
+    else if (f.input_text) text = std::move(f.input_text);  // the previous Exited event's
+    else text = new_history_text(made, input, input_size);
+    if (!as_given && (passes_input_through(s) || s.type() == state_type::task)) f.entered_text = text;
+    show(parts, text, input, input_size);
+    return parts;
+}
+
+STEPFN_INLINE void engine_core::entered(frame& f, const state& s) {
+    f.input_text.reset();
+    f.first_state = false;
+    f.entered_event = f.prev_event;
+    if (traced(*f.exec)) trace_state_started(f, s);
+}
+
+// Whether a state's exit emits the next state's Entered event with its Exited event, in one
+// hand-over: only when every receiver takes parts and nothing can look between the two (no
+// transition hook, no spans, no durable store). Nothing runs between them but the frame's
+// move to the next state; an execution stopped there shows the Entered event before its end,
+// as when the stop comes just after it.
+STEPFN_INLINE bool engine_core::enters_with_exit(const frame& f) const noexcept {
+    return !options_.transitions && !traced(*f.exec) && takes_parts(*f.exec);
+}
+
+STEPFN_INLINE outcome engine_core::execute_state(const std::shared_ptr<frame>& f, const state& s) {
     f->entered_time = clock_->now();
     f->retry_count = 0;
     f->retrier_attempts.clear();
-    f->entered_text.reset();
-    // AWS links the first state's Entered event to nothing (previousEventId 0).
-    emit(*f->exec, f->prev_event, entered_events[static_cast<int>(s.type())],
-         [&](bool made) {
-             event_parts parts;
-             parts.name = s.name;
-             // An input that is still the execution's shows as the caller spelled it.
-             const std::string& given = f->exec->given_input;
-             const bool as_given = !given.empty() && ((f->is_root && f->first_state) || f->input == f->exec->input);
-             history_text text;
-             if (as_given) text.text = std::make_shared<const std::string>(given);
-             else if (f->input_text) text = std::move(f->input_text);  // the previous Exited event's
-             else text = new_history_text(made, f->input, f->input_size);
-             if (!as_given && (passes_input_through(s) || s.type() == state_type::task)) f->entered_text = text;
-             show(parts, text, f->input, f->input_size);
-             return parts;
-         },
-         !(f->is_root && f->first_state));
-    f->input_text.reset();
-    f->first_state = false;
-    f->entered_event = f->prev_event;
-    if (traced(*f->exec)) trace_state_started(*f, s);
+    if (f->entered_early == &s) {
+        f->entered_early = nullptr;  // the previous state's exit emitted its Entered event
+    } else {
+        f->entered_early = nullptr;
+        f->entered_text.reset();
+        // AWS links the first state's Entered event to nothing (previousEventId 0).
+        emit(*f->exec, f->prev_event, entered_event_type(s),
+             [&](bool made) { return entered_parts(*f, s, f->input, f->input_size, made); },
+             !(f->is_root && f->first_state));
+        entered(*f, s);
+    }
 
     // AWS's STANDARD limit; an EXPRESS execution keeps no such history and has none.
     if (!f->exec->express &&
@@ -214,12 +241,22 @@ STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, cons
         return text;
     };
     if (!assigns && s.type() != state_type::fail) {
-        emit(*f->exec, f->prev_event, exited, [&](bool made) {
+        const auto exited_parts = [&](bool made) {
             event_parts parts;
             parts.name = s.name;
             show(parts, output_text(made), output, output_size);
             return parts;
-        });
+        };
+        if (target && watched(*f->exec) && enters_with_exit(*f)) {
+            const state& next = f->states->states[target->index];
+            f->entered_text.reset();
+            emit_pair(*f->exec, f->prev_event, exited, exited_parts, entered_event_type(next),
+                      [&](bool made) { return entered_parts(*f, next, output, output_size, made); });
+            f->entered_early = &next;
+            entered(*f, next);
+        } else {
+            emit(*f->exec, f->prev_event, exited, exited_parts);
+        }
     } else {
         emit(*f->exec, f->prev_event, exited, [&] {
             json details = json::object();

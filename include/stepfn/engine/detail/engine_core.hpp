@@ -128,6 +128,11 @@ private:
     // ---- history.hpp: events as AWS writes them ---------------------------------------------
     template <class Details>
     void emit(execution_record& rec, std::int64_t& prev, event_type type, Details&& details, bool link = true);
+    template <class First, class Second>
+    void emit_pair(execution_record& rec, std::int64_t& prev, event_type first_type, First&& first,
+                   event_type second_type, Second&& second, bool link_second = true);
+    bool takes_parts(const execution_record& rec) const noexcept;  // every receiver takes event_parts
+    void deliver_parts(execution_record& rec, const event_parts* events, std::size_t count);
     // ExecutionStarted's parts: the input's text and the role (the engine's when `role` is empty).
     event_parts execution_started_parts(std::shared_ptr<const std::string> input_text, const std::string& role) const;
 
@@ -136,6 +141,12 @@ private:
     void run_frame(const std::shared_ptr<frame>& f);   // runs states until the frame waits or ends
     void run_inline(const std::shared_ptr<frame>& f);  // the same, on a Map runner's thread
     outcome execute_state(const std::shared_ptr<frame>& f, const state& s);
+    static event_type entered_event_type(const state& s) noexcept;  // the state's *Entered
+    event_parts entered_parts(frame& f, const state& s, const json& input, std::size_t input_size, bool made);
+    void entered(frame& f, const state& s);  // after its Entered event
+    bool enters_with_exit(const frame& f) const noexcept;
+    // Whether any sink sees the execution's events (checked first, inline: most executions have none).
+    bool watched(const execution_record& rec) const noexcept { return rec.sink || options_.history; }
     outcome start_work(const std::shared_ptr<frame>& f, const state& s);  // Task, Parallel, Map: retried
     void apply(const std::shared_ptr<frame>& f, const state& s, outcome&& o);
     void evaluation_failed(const std::shared_ptr<frame>& f, const state& s, const error& e);  // JSONata: the event

@@ -63,6 +63,9 @@ struct frame : std::enable_shared_from_this<frame> {
     history_text entered_text;
     time_point entered_time;
     std::int64_t entered_event = 0;
+    // The state whose Entered event the previous state's exit emitted with its Exited event
+    // (engine_core::enters_with_exit); execute_state then does not emit it again.
+    const state* entered_early = nullptr;
     std::int64_t retry_count = 0;
     std::vector<std::int64_t> retrier_attempts;
     std::uint64_t generation = 0;    // bumped whenever what the frame waits for changes

@@ -4,6 +4,8 @@
 // History events as AWS writes them: ids from one counter per execution, each event linked to
 // the previous one of its frame, delivered to the execution's and the engine's sinks in id order.
 
+#include <cstddef>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -61,6 +63,7 @@ void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type typ
     constexpr bool parts = std::is_invocable_v<Details&, bool>;
     if constexpr (parts) {
         // A sink that takes parts gets views of the engine's strings: no event made or destroyed.
+        // Checked here, not through takes_parts(): a call less per event.
         if (!rec.durable && (!own || own->keeps_parts()) && (!shared || shared->keeps_parts())) {
             event_parts event = details(false);
             event.type = type;
@@ -111,6 +114,52 @@ void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type typ
     } else {
         history_sink* const only = own ? own : shared;
         deliver_quietly([&] { only->take(rec.arn, std::move(event)); });
+    }
+}
+
+// Two events emitted back to back in one step of one execution, each given by a `(bool made)`
+// callable as emit() takes it. When every receiver takes parts they get both under one history
+// lock, with consecutive ids, the second linked to the first (unless `link_second` is false:
+// the first state's Entered event links to nothing), one time read for both, and a sink that
+// keeps_batches() in one call; otherwise they are emitted one after the other.
+template <class First, class Second>
+void engine_core::emit_pair(execution_record& rec, std::int64_t& prev, event_type first_type, First&& first,
+                            event_type second_type, Second&& second, bool link_second) {
+    if (!takes_parts(rec)) {
+        emit(rec, prev, first_type, first);
+        emit(rec, prev, second_type, second, link_second);
+        return;
+    }
+    event_parts events[2] = {first(false), second(false)};  // in order: the second may share the first's text
+    events[0].type = first_type;
+    events[1].type = second_type;
+    std::lock_guard<std::mutex> lock(rec.history_mutex);  // ids, times and order agree
+    const auto now = clock_->now();
+    for (event_parts& event : events) {
+        event.previous_event_id = &event == &events[1] && !link_second ? 0 : prev;
+        event.id = next_event_id(rec);
+        event.execution = rec.history_serial;
+        event.timestamp = now;
+        prev = event.id;
+    }
+    deliver_parts(rec, events, 2);
+}
+
+STEPFN_INLINE bool engine_core::takes_parts(const execution_record& rec) const noexcept {
+    const history_sink* const own = rec.sink.get();
+    const history_sink* const shared = options_.history.get();
+    return !rec.durable && (own || shared) && (!own || own->keeps_parts()) && (!shared || shared->keeps_parts());
+}
+
+// Under the history lock: a batch in one call to a sink that keeps_batches(), else event by event.
+STEPFN_INLINE void engine_core::deliver_parts(execution_record& rec, const event_parts* events, std::size_t count) {
+    for (history_sink* const sink : {rec.sink.get(), options_.history.get()}) {
+        if (!sink) continue;
+        if (count > 1 && sink->keeps_batches()) {
+            deliver_quietly([&] { sink->record_batch(rec.arn, events, count); });
+            continue;
+        }
+        for (std::size_t i = 0; i < count; ++i) deliver_quietly([&] { sink->record_parts(rec.arn, events[i]); });
     }
 }
 

@@ -224,31 +224,40 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
     rec->express = options.type == execution_type::express;
     if (options.input_text && !options.input_text->empty() && options.input_text->size() <= options_.bounds.max_payload_bytes)
         rec->given_input = given_input_text(input, std::move(*options.input_text));
-    std::int64_t prev = 0;
-    history_text input_text;  // the first state's Entered event shows it too
-    emit(*rec, prev, event_type::execution_started, [&](bool made) {
-        if (!rec->given_input.empty())
-            return execution_started_parts(std::make_shared<const std::string>(rec->given_input), rec->role_arn);
-        input_text = new_history_text(made, input, input_size);
-        event_parts parts = execution_started_parts(nullptr, rec->role_arn);
-        show(parts, input_text, input, input_size);
-        return parts;
-    });
-    if (metrics_) count_execution_opened(*rec, true);
-    if (spans_) trace_execution_started(*rec, options.trace_parent);
-    // `$$.Execution.Input` needs the input as it was; a machine that never reads `$$` does not.
-    // Kept too when the caller's text is shown for the states whose input it still is.
-    if (machine.definition().reads_context || !rec->given_input.empty()) rec->input = input;
-
     auto root = std::make_shared<frame>();
     root->exec = rec;
     root->states = &machine.top();
     root->is_root = true;
     root->current = machine.top().start;
-    root->input = std::move(input);
     root->input_size = input_size;
-    root->input_text = std::move(input_text);
-    root->prev_event = prev;
+    std::int64_t prev = 0;
+    const auto started_parts = [&](bool made) {
+        if (!rec->given_input.empty())
+            return execution_started_parts(std::make_shared<const std::string>(rec->given_input), rec->role_arn);
+        root->input_text = new_history_text(made, input, input_size);  // the first Entered event shows it too
+        event_parts parts = execution_started_parts(nullptr, rec->role_arn);
+        show(parts, root->input_text, input, input_size);
+        return parts;
+    };
+    if (watched(*rec) && !options_.transitions && !spans_ && takes_parts(*rec)) {
+        // The first state's Entered event with ExecutionStarted, as a state's exit hands on the
+        // next one's (enters_with_exit): nothing can look between the two.
+        const state& first = machine.top().states[machine.top().start];
+        emit_pair(*rec, prev, event_type::execution_started, started_parts, entered_event_type(first),
+                  [&](bool made) { return entered_parts(*root, first, input, input_size, made); }, false);
+        root->prev_event = prev;
+        root->entered_early = &first;
+        entered(*root, first);
+    } else {
+        emit(*rec, prev, event_type::execution_started, started_parts);
+        root->prev_event = prev;
+    }
+    if (metrics_) count_execution_opened(*rec, true);
+    if (spans_) trace_execution_started(*rec, options.trace_parent);
+    // `$$.Execution.Input` needs the input as it was; a machine that never reads `$$` does not.
+    // Kept too when the caller's text is shown for the states whose input it still is.
+    if (machine.definition().reads_context || !rec->given_input.empty()) rec->input = input;
+    root->input = std::move(input);
     {
         std::lock_guard<std::mutex> lock(rec->mutex);
         rec->root = root;

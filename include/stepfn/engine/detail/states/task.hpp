@@ -137,16 +137,19 @@ STEPFN_INLINE void task_attempt::heartbeat() {
     core->post_to(f, [core, f, generation]() { core->on_task_heartbeat(f, generation); });
 }
 
+// A Lambda or activity task's *Started event: details {}.
+inline event_parts bare_parts(bool) {
+    event_parts parts;
+    parts.bare = true;
+    return parts;
+}
+
 // A Task attempt's *Started event: {resourceType, resource} for a service integration; a Lambda
 // or activity task's names nothing, so it is deferred (details {}) for a sink that keeps events.
 STEPFN_INLINE void engine_core::emit_task_started(frame& f, resource_names& resource) {
     const event_type started = resource.events().started;
     if (resource.family() == task_family::service) return emit(*f.exec, f.prev_event, started, [&] { return resource.base_details(); });
-    emit(*f.exec, f.prev_event, started, [](bool) {
-        event_parts parts;
-        parts.bare = true;
-        return parts;
-    });
+    emit(*f.exec, f.prev_event, started, bare_parts);
 }
 
 STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<frame>& f, const state& s, const task_state& t) {
@@ -248,9 +251,15 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
             if (!role.is_null()) details["taskCredentials"] = std::move(role);
             return details;
         });
-    } else {
+    }
+    auto invoker = invokers_.find(t.resource);
+    // An activity is started when a worker takes it (task_completion::started), not when queued.
+    const bool started_now = resource.family() != task_family::activity;
+    // A Lambda task's *Started follows its *Scheduled at once: both handed over together.
+    const bool started_with_scheduled = invoker && started_now && resource.family() != task_family::service;
+    if (resource.family() != task_family::service) {
         // {resource, input, ...}: deferred for a sink that keeps events (history_event::deferred).
-        emit(*f->exec, f->prev_event, events.scheduled, [&](bool made) {
+        const auto scheduled_parts = [&](bool made) {
             event_parts parts;
             parts.arn = t.resource;
             if (shares_entered) show(parts, entered_text, task_input, f->input_size);
@@ -259,11 +268,12 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
             if (resource.family() != task_family::lambda) parts.heartbeat = heartbeat;
             if (resource.family() != task_family::activity) parts.credentials = task_credentials(credentials);
             return parts;
-        });
+        };
+        if (started_with_scheduled) emit_pair(*f->exec, f->prev_event, events.scheduled, scheduled_parts, events.started, bare_parts);
+        else emit(*f->exec, f->prev_event, events.scheduled, scheduled_parts);
     }
     if (metrics_) count_task(*f, t, task_phase::scheduled);
 
-    auto invoker = invokers_.find(t.resource);
     if (!invoker) {
         emit(*f->exec, f->prev_event, events.start_failed, [&] {
             return resource.error_details(errors::runtime, "no task invoker is registered for resource '" + t.resource + "'");
@@ -276,9 +286,7 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
         }
         return outcome::fail(error{errors::runtime, "No task invoker is registered for resource '" + t.resource + "'."});
     }
-    // An activity is started when a worker takes it (task_completion::started), not when queued.
-    const bool started_now = resource.family() != task_family::activity;
-    if (started_now) emit_task_started(*f, resource);
+    if (started_now && !started_with_scheduled) emit_task_started(*f, resource);
     if (metrics_ && started_now) count_task(*f, t, task_phase::started);
     if (traced(*f->exec)) trace_attempt_started(*f);
 
