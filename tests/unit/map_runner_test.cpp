@@ -1,16 +1,13 @@
 // A Map's runners and the executor: every 64 items a runner hands its thread back when another
 // job waits for it, and goes on in the same job when none does; runners share MaxConcurrency;
-// the runner that claims the last item frees the item array; a large output is freed with the
-// executor's threads when its execution is dropped.
+// the runner that claims the last item frees the item array.
 
 #include "catch.hpp"
 #include "engine_harness.hpp"
 
 #include <atomic>
 #include <chrono>
-#include <memory>
 #include <mutex>
-#include <optional>
 #include <thread>
 #include <vector>
 
@@ -97,52 +94,6 @@ TEST_CASE("An inline Map on a thread pool never has more than MaxConcurrency ite
     CHECK(most.load() <= 3);
     std::lock_guard<std::mutex> lock(threads_mutex);
     for (auto& t : threads) t.join();
-}
-
-// A thread pool that counts what is posted to it.
-struct counting_pool {
-    explicit counting_pool(std::size_t threads) : pool(threads) {}
-    template <class F>
-    void post(F&& fn) {
-        ++posts;
-        pool.post(std::forward<F>(fn));
-    }
-    std::size_t concurrency() const { return pool.concurrency(); }
-    std::atomic<int> posts{0};
-    stepfn::thread_pool_executor pool;
-};
-
-// Dropping an ended execution whose output is an array of 4,096 values or more posts jobs that
-// free it beside the dropping thread (engine_options::parallel_frees), only while the engine
-// lives: the host destroys the executor after the engine.
-TEST_CASE("A large Map output is freed with the executor's threads when its execution is dropped",
-          "[engine][map][concurrency]") {
-    const auto machine = load(R"({"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":10,
-        "ItemProcessor":{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"i.$":"$.i","kind":"item"},
-        "End":true}}},"End":true}}})");
-    json items = json::array();
-    for (int i = 0; i < 5000; ++i) items.push_back(json{{"i", i}, {"name", "item-" + std::to_string(i)}});
-    const bool parallel = GENERATE(true, false);
-    const bool engine_first = GENERATE(false, true);
-    counting_pool pool(2);
-    stepfn::system_clock clock;
-    stepfn::engine_options options;
-    options.parallel_frees = parallel;
-    auto engine = std::make_unique<stepfn::basic_engine<counting_pool, stepfn::system_clock>>(pool, clock, options);
-    std::optional<stepfn::execution> run(*engine->start(machine, json{{"items", items}}));
-    auto out = run->wait();
-    REQUIRE(out);
-    REQUIRE(out->size() == 5000);
-    CHECK((*out)[4999] == json({{"i", 4999}, {"kind", "item"}}));
-    out = json();
-    // The execution's own jobs are over: the record is this handle's alone.
-    for (int i = 0; i < 500 && run->status() == stepfn::execution_status::running; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (engine_first) engine.reset();
-    const int before = pool.posts.load();
-    run.reset();
-    CHECK(pool.posts.load() - before == (parallel && !engine_first ? 2 : 0));
 }
 
 } // namespace map_runner_test

@@ -55,11 +55,6 @@ struct engine_options {
     std::shared_ptr<execution_store> store;
     in_flight_tasks after_restart = in_flight_tasks::fail;
     checkpointing checkpoints = checkpointing::group_commit;
-    // An ended execution's large output (an array of 4,096 values or more, e.g. a big Map's) is
-    // freed, when the last handle to the execution goes, by that thread and the executor's
-    // threads together (a thread pool's; a driven executor such as manual_executor's frees on
-    // that thread). false: on that thread alone.
-    bool parallel_frees = true;
 };
 
 // AWS's two workflow types. stepfn runs both the same way, but for the history-length limit,

@@ -73,9 +73,6 @@ public:
     void park(std::string_view arn, time_point not_before, std::function<void(result<park_outcome>)> done);
     // Called when the engine is destroyed: aborts what still runs so nothing touches it later.
     void shutdown();
-    // An ended execution's output as its record goes: a large array (a big Map's) freed in
-    // chunks by the dropping thread and the executor's threads together (lifecycle.hpp).
-    static void release_output(engine_core& core, json& output) noexcept;
 
     invoker_registry& invokers() noexcept { return invokers_; }
     item_reader_registry& item_readers() noexcept { return item_readers_; }
@@ -332,10 +329,6 @@ private:
     item_reader_registry item_readers_;
     result_writer_registry result_writers_;
     alignas(64) std::atomic<std::int64_t> busy_{0};  // changes often, from every thread: a line of its own
-    // release_output posts to the executor only while the engine is open (the host destroys the
-    // executor after the engine); shutdown() waits for a post under way.
-    std::atomic<bool> open_{true};
-    std::atomic<int> releasing_{0};
     std::unique_ptr<instrument_cache> instruments_;  // with metrics only
     // The gauges' counts, under gauges_mutex_ so that a gauge never shows a stale count last.
     std::mutex gauges_mutex_;

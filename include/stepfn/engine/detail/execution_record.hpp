@@ -55,18 +55,15 @@ inline std::uint64_t next_history_serial() noexcept {
 
 struct execution_record {
     explicit execution_record(state_machine m) : machine(std::move(m)) {}
-    // The output and `$$` input die with the record, on the thread that lets go of it last:
-    // freed without the heap stack nlohmann's destructor builds (json_release.hpp), a large
-    // output with the executor's threads' help (release_output).
+    // The output and `$$` input die with the record, on the thread that lets go of it last
+    // (often a pool thread's last job, not the host): freed without the heap stack nlohmann's
+    // destructor builds (json_release.hpp).
     ~execution_record() {
-        if (release_output && core) release_output(*core, output);
         release(output);
         release(input);
     }
 
     std::shared_ptr<engine_core> core;
-    // Frees `output` with the executor's threads when it is large (engine_core::release_output).
-    void (*release_output)(engine_core&, json&) noexcept = nullptr;
     state_machine machine;
     std::string arn;
     std::string name;

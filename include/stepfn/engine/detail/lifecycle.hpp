@@ -14,14 +14,12 @@
 #include <optional>
 #include <random>
 #include <string>
-#include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
 
 #include <stepfn/config.hpp>
 #include <stepfn/detail/guarded_call.hpp>
-#include <stepfn/detail/json_release.hpp>
 #include <stepfn/detail/json_size.hpp>
 #include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/history.hpp>
@@ -105,8 +103,6 @@ STEPFN_INLINE double engine_core::random_unit() {
 }
 
 STEPFN_INLINE void engine_core::shutdown() {
-    open_.store(false);
-    while (releasing_.load() != 0) std::this_thread::yield();  // a release_output posting now
     std::vector<std::shared_ptr<execution_record>> live;
     {
         std::lock_guard<std::mutex> lock(registry_mutex_);
@@ -119,31 +115,6 @@ STEPFN_INLINE void engine_core::shutdown() {
         if (r->durable) r->durable->detached = true;
     if (options_.store) (void)options_.store->flush();
     for (auto& r : live) end_execution(r, execution_status::aborted, json(), error{"", "the engine was destroyed"});
-}
-
-// A 100,000-item Map's output is 11-17 ms of frees on one thread, the serial tail of its
-// execution (performance.md, session 15): shared with the executor's threads, it shortens with
-// them. Only where the executor has threads of its own (a driven one, manual_executor, frees
-// here) and while the engine is open. The dropping thread frees too and returns when all is
-// freed, so that memory is back as before; a helper that comes late finds nothing left.
-STEPFN_INLINE void engine_core::release_output(engine_core& core, json& output) noexcept {
-    constexpr std::size_t shared_from = 4 * shared_release::chunk;
-    if (!output.is_array() || output.size() < shared_from || !core.options_.parallel_frees || core.driver) return;
-    core.releasing_.fetch_add(1);
-    std::shared_ptr<shared_release> work;
-    try {
-        if (core.open_.load()) {
-            work = std::make_shared<shared_release>(std::move(output.get_ref<json::array_t&>()));
-            const std::size_t helpers = (std::min)(core.executor_->concurrency(), work->chunks() - 1);
-            for (std::size_t i = 0; i < helpers; ++i) core.executor_->post([work] { work->run(); });
-        }
-    } catch (...) {
-        // No memory for a job: what was not posted is freed here.
-    }
-    core.releasing_.fetch_sub(1);
-    if (!work) return;
-    work->run();
-    work->wait();
 }
 
 // The caller's input text, kept only when it spells `input` otherwise than stepfn would (blanks,
@@ -177,7 +148,6 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
 
     auto rec = std::make_shared<execution_record>(machine);
     rec->core = shared_from_this();
-    rec->release_output = &engine_core::release_output;
     rec->driver = &driver;
     rec->helper = &helper;
     rec->arn.reserve(arn_prefix_.size() + 10 + machine.name().size() + 1 + options.name.size());

@@ -85,7 +85,6 @@ STEPFN_INLINE result<state_machine> engine_core::load_pinned(const stored_execut
 STEPFN_INLINE std::shared_ptr<execution_record> engine_core::stored_record(const stored_execution& row, state_machine machine) {
     auto rec = std::make_shared<execution_record>(std::move(machine));
     rec->core = shared_from_this();
-    rec->release_output = &engine_core::release_output;
     rec->driver = &driver;
     rec->helper = &helper;
     rec->arn = row.arn;
