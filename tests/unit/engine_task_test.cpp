@@ -495,11 +495,11 @@ struct end_counter {
     std::mutex mutex;
     std::condition_variable changed;
     int calls = 0;
+    // Notifies under the lock: the waiting test may destroy the counter as soon as it sees the
+    // count, which must not be while this thread is still inside notify_all().
     void bump() {
-        {
-            std::lock_guard<std::mutex> lock(mutex);
-            ++calls;
-        }
+        std::lock_guard<std::mutex> lock(mutex);
+        ++calls;
         changed.notify_all();
     }
     bool wait_for(int n) {
