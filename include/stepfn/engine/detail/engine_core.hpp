@@ -141,9 +141,17 @@ private:
     static event_type entered_event_type(const state& s) noexcept;  // the state's *Entered
     event_parts entered_parts(frame& f, const state& s, const json& input, std::size_t input_size, bool made);
     void entered(frame& f, const state& s);  // after its Entered event
-    bool enters_with_exit(const frame& f) const noexcept;
     // Whether any sink sees the execution's events (checked first, inline: most executions have none).
     bool watched(const execution_record& rec) const noexcept { return rec.sink || options_.history; }
+    // Whether a state's Entered event goes with the event before it (ExecutionStarted, or the
+    // previous state's Exited event) in one hand-over: only when some sink watches, every
+    // receiver takes parts and nothing can look between the two (no transition hook; no spans:
+    // an execution is not traced yet when ExecutionStarted is emitted; no durable store).
+    // Nothing runs between them but the frame's move to the next state; an execution stopped
+    // there shows the Entered event before its end, as when the stop comes just after it.
+    bool enters_with_exit(const execution_record& rec) const noexcept {
+        return watched(rec) && !options_.transitions && !spans_ && takes_parts(rec);
+    }
     outcome start_work(const std::shared_ptr<frame>& f, const state& s);  // Task, Parallel, Map: retried
     void apply(const std::shared_ptr<frame>& f, const state& s, outcome&& o);
     void evaluation_failed(const std::shared_ptr<frame>& f, const state& s, const error& e);  // JSONata: the event
