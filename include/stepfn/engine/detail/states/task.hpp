@@ -238,6 +238,11 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
     const bool shares_entered = entered_text && raw_as_input == &f->input;
     resource_names resource(t.resource, t.traits.family);
     const task_family_events events = resource.events();
+    auto invoker = invokers_.find(t.resource);
+    // An activity is started when a worker takes it (task_completion::started), not when queued.
+    const bool started_now = resource.family() != task_family::activity;
+    // A Lambda task's *Started follows its *Scheduled at once: both handed over together.
+    const bool started_with_scheduled = invoker && resource.family() == task_family::lambda;
     if (resource.family() == task_family::service) {
         emit(*f->exec, f->prev_event, events.scheduled, [&] {
             json details = json::object();
@@ -251,13 +256,7 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
             if (!role.is_null()) details["taskCredentials"] = std::move(role);
             return details;
         });
-    }
-    auto invoker = invokers_.find(t.resource);
-    // An activity is started when a worker takes it (task_completion::started), not when queued.
-    const bool started_now = resource.family() != task_family::activity;
-    // A Lambda task's *Started follows its *Scheduled at once: both handed over together.
-    const bool started_with_scheduled = invoker && started_now && resource.family() != task_family::service;
-    if (resource.family() != task_family::service) {
+    } else {
         // {resource, input, ...}: deferred for a sink that keeps events (history_event::deferred).
         const auto scheduled_parts = [&](bool made) {
             event_parts parts;
