@@ -110,7 +110,6 @@ TEST_CASE("a sink that takes batches sees the events a sink that takes them one 
     CHECK(single->sizes.empty());
 
     // Against a sink that gets every event built (no parts, no batches): the same history.
-    auto built = std::make_shared<stepfn::memory_sink>();
     auto plain = std::make_shared<parts_sink>(true);
     struct built_sink final : stepfn::history_sink {
         std::shared_ptr<stepfn::memory_sink> kept = std::make_shared<stepfn::memory_sink>();
