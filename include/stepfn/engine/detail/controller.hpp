@@ -81,6 +81,16 @@ STEPFN_INLINE void engine_core::entered(frame& f, const state& s) {
     if (traced(*f.exec)) trace_state_started(f, s);
 }
 
+// Whether a state's Entered event goes with the event before it (ExecutionStarted, or the
+// previous state's Exited event) in one hand-over, for an execution some sink watches: only
+// when every receiver takes parts and nothing can look between the two (no transition hook; no
+// spans: an execution is not traced yet when ExecutionStarted is emitted; no durable store).
+// Nothing runs between them but the frame's move to the next state; an execution stopped there
+// shows the Entered event before its end, as when the stop comes just after it.
+STEPFN_INLINE bool engine_core::enters_with_exit(const execution_record& rec) const noexcept {
+    return !options_.transitions && !spans_ && takes_parts(rec);
+}
+
 STEPFN_INLINE outcome engine_core::execute_state(const std::shared_ptr<frame>& f, const state& s) {
     f->entered_time = clock_->now();
     f->retry_count = 0;
@@ -238,7 +248,7 @@ STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, cons
             show(parts, output_text(made), output, output_size);
             return parts;
         };
-        if (target && enters_with_exit(*f->exec)) {
+        if (target && watched(*f->exec) && enters_with_exit(*f->exec)) {
             const state& next = f->states->states[target->index];
             f->entered_text.reset();
             emit_pair(*f->exec, f->prev_event, exited, exited_parts, entered_event_type(next),

@@ -143,15 +143,7 @@ private:
     void entered(frame& f, const state& s);  // after its Entered event
     // Whether any sink sees the execution's events (checked first, inline: most executions have none).
     bool watched(const execution_record& rec) const noexcept { return rec.sink || options_.history; }
-    // Whether a state's Entered event goes with the event before it (ExecutionStarted, or the
-    // previous state's Exited event) in one hand-over: only when some sink watches, every
-    // receiver takes parts and nothing can look between the two (no transition hook; no spans:
-    // an execution is not traced yet when ExecutionStarted is emitted; no durable store).
-    // Nothing runs between them but the frame's move to the next state; an execution stopped
-    // there shows the Entered event before its end, as when the stop comes just after it.
-    bool enters_with_exit(const execution_record& rec) const noexcept {
-        return watched(rec) && !options_.transitions && !spans_ && takes_parts(rec);
-    }
+    bool enters_with_exit(const execution_record& rec) const noexcept;  // after watched(rec)
     outcome start_work(const std::shared_ptr<frame>& f, const state& s);  // Task, Parallel, Map: retried
     void apply(const std::shared_ptr<frame>& f, const state& s, outcome&& o);
     void evaluation_failed(const std::shared_ptr<frame>& f, const state& s, const error& e);  // JSONata: the event

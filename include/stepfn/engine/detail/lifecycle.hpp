@@ -209,7 +209,7 @@ STEPFN_INLINE result<execution> engine_core::start(const state_machine& machine,
         show(parts, root->input_text, input, input_size);
         return parts;
     };
-    if (enters_with_exit(*rec)) {  // the first state's Entered event with ExecutionStarted
+    if (watched(*rec) && enters_with_exit(*rec)) {  // the first state's Entered event with ExecutionStarted
         const state& first = machine.top().states[machine.top().start];
         emit_pair(*rec, prev, event_type::execution_started, started_parts, entered_event_type(first),
                   [&](bool made) { return entered_parts(*root, first, input, input_size, made); }, false);
