@@ -174,14 +174,15 @@ void run_manual(benchmark::State& state, const char* file, const json& input, st
 // STEPFN_BENCH_JOINERS_WATCH=1 its default `joiners_watch` (a joiner that does not help
 // watches its execution before it blocks), to measure each.
 std::unique_ptr<stepfn::thread_pool_executor> make_pool(int threads) {
-    const auto n = static_cast<std::size_t>(threads);
     const char* help = std::getenv("STEPFN_BENCH_JOINERS_HELP");
     const char* spin = std::getenv("STEPFN_BENCH_IDLE_SPIN_US");
     const char* watch = std::getenv("STEPFN_BENCH_JOINERS_WATCH");
-    return std::make_unique<stepfn::thread_pool_executor>(
-        n, !(help && *help == '0'),
-        spin && *spin ? std::chrono::microseconds(std::atol(spin)) : stepfn::thread_pool_executor::default_idle_spin(),
-        watch && *watch == '1');
+    stepfn::thread_pool_options options;
+    options.threads = static_cast<std::size_t>(threads);
+    if (help && *help) options.joiners_help = *help != '0';
+    if (spin && *spin) options.idle_spin = std::chrono::microseconds(std::atol(spin));
+    if (watch && *watch) options.joiners_watch = *watch == '1';
+    return std::make_unique<stepfn::thread_pool_executor>(options);
 }
 
 // The calling thread's voluntary context switches so far (its sleeps: a join that blocked),
