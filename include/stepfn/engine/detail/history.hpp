@@ -47,7 +47,13 @@ inline std::int64_t next_event_id(execution_record& rec) noexcept {
 // would sleep far longer than the holder keeps it, so it tries for a moment first.
 inline std::unique_lock<std::mutex> lock_history(execution_record& rec) {
     std::unique_lock<std::mutex> lock(rec.history_mutex, std::defer_lock);
-    lock_spinning(lock);
+    // Backing off between tries: each try takes the lock's cache line from the holder, which
+    // needs it to unlock.
+    for (unsigned pauses = 1; pauses <= 256; pauses *= 2) {
+        if (lock.try_lock()) return lock;
+        for (unsigned i = 0; i < pauses; ++i) cpu_relax();
+    }
+    lock.lock();
     return lock;
 }
 
