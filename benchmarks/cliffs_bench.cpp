@@ -12,7 +12,11 @@
 //   map_10      a Map of 100,000 items with MaxConcurrency 10, on the same executors, against
 //               the same shaping written by hand on pre-started threads (baseline_map_10);
 //   callbacks   100,000 task tokens completed from another thread (a Map of .waitForTaskToken
-//               tasks on a 2-thread pool).
+//               tasks on a 2-thread pool);
+//   parallel_50_work, map_work
+//               fan-out that carries work: a Parallel of 50 Tasks of about 20 µs of CPU each, a
+//               Map of 10,000 Tasks of about 5 µs each (MaxConcurrency 10), on the same executors,
+//               against the CPU job alone on the host and N threads (baseline_fanout_work).
 //
 // Inputs are built outside the timed region and handed over by move. benchmarks/compare.py
 // --cliffs runs this beside the peer engine and prints the targets.
@@ -50,6 +54,7 @@
 namespace {
 
 using stepfn::json;
+using stepfn_bench::cpu_job;
 using stepfn_bench::map_floor;
 using stepfn_bench::parallel_floor;
 using manual_engine = stepfn::basic_engine<stepfn::manual_executor, stepfn::virtual_clock>;
@@ -58,6 +63,10 @@ using pool_engine = stepfn::basic_engine<stepfn::thread_pool_executor, stepfn::s
 constexpr int large_states = 100;
 constexpr std::size_t large_bytes = 200 * 1024;
 constexpr int map_items = 100'000;
+constexpr int work_items = 10'000;
+// As benchmarks/definitions/generate.py writes them into parallel_50_work.json and map_work_10.json.
+constexpr std::int64_t parallel_work_rounds = 20;
+constexpr std::int64_t map_work_rounds = 5;
 
 std::shared_ptr<stepfn::memory_sink> sink_if(bool history) {
     return history ? std::make_shared<stepfn::memory_sink>() : nullptr;
@@ -95,9 +104,14 @@ json untimed_copy(benchmark::State& state, const json& input) {
 
 json lookup_result() { return json{{"price", 12.5}, {"currency", "EUR"}, {"warehouse", "north"}, {"stock", 3}}; }
 
+// The workloads' Lambda functions: `lookup` answers at once, `work` runs the CPU job its input
+// asks for.
 void add_lookup(stepfn::invoker_registry& invokers) {
     invokers.add("arn:aws:lambda:us-east-1:123456789012:function:lookup",
                  stepfn::make_invoker([](const json&) { return lookup_result(); }));
+    invokers.add("arn:aws:lambda:us-east-1:123456789012:function:work", stepfn::make_invoker([](const json& in) {
+                     return json{{"hash", cpu_job(in.at("rounds").get<std::int64_t>(), in.at("seed").get<std::int64_t>())}};
+                 }));
 }
 
 // The calling thread's CPU time (ms), where the system says.
@@ -160,14 +174,15 @@ void run_manual(benchmark::State& state, const char* file, const json& input, st
 // STEPFN_BENCH_JOINERS_WATCH=1 its default `joiners_watch` (a joiner that does not help
 // watches its execution before it blocks), to measure each.
 std::unique_ptr<stepfn::thread_pool_executor> make_pool(int threads) {
-    const auto n = static_cast<std::size_t>(threads);
     const char* help = std::getenv("STEPFN_BENCH_JOINERS_HELP");
     const char* spin = std::getenv("STEPFN_BENCH_IDLE_SPIN_US");
     const char* watch = std::getenv("STEPFN_BENCH_JOINERS_WATCH");
-    return std::make_unique<stepfn::thread_pool_executor>(
-        n, !(help && *help == '0'),
-        spin && *spin ? std::chrono::microseconds(std::atol(spin)) : stepfn::thread_pool_executor::default_idle_spin(),
-        watch && *watch == '1');
+    stepfn::thread_pool_options options;
+    options.threads = static_cast<std::size_t>(threads);
+    if (help && *help) options.joiners_help = *help != '0';
+    if (spin && *spin) options.idle_spin = std::chrono::microseconds(std::atol(spin));
+    if (watch && *watch) options.joiners_watch = *watch == '1';
+    return std::make_unique<stepfn::thread_pool_executor>(options);
 }
 
 // The calling thread's voluntary context switches so far (its sleeps: a join that blocked),
@@ -188,6 +203,7 @@ void run_on(benchmark::State& state, const char* file, const json& input, std::i
     const auto pool = make_pool(threads);
     stepfn::system_clock clock;
     pool_engine engine(*pool, clock, stepfn_bench::engine_options(sink));
+    add_lookup(engine.invokers());
     const long slept = host_sleeps();
     // The drop is timed only for a big output: a thread's CPU clock is a system call, about a
     // microsecond per read, which a Parallel of 50 (about 20 µs) would show.
@@ -352,6 +368,55 @@ BENCHMARK(baseline_map_10)
     ->Args({1, 1, 1})
     ->Args({2, 1, 1})
     ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MeasureProcessCPUTime();
+
+// ---- Fan-out that carries work: 50 Tasks of ~20 µs, 10,000 Tasks of ~5 µs --------------------
+
+void parallel_50_work(benchmark::State& state) {
+    static const json input = json{{"id", 7}};
+    run_on(state, "parallel_50_work.json", input, 50, static_cast<int>(state.range(0)), state.range(1) != 0);
+}
+BENCHMARK(parallel_50_work)
+    ->ArgNames({"threads", "history"})
+    ->ArgsProduct({{0, 1, 2}, {0, 1}})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime()
+    ->MeasureProcessCPUTime();
+
+void map_work(benchmark::State& state) {
+    static const json input = items_input(work_items);
+    run_on(state, "map_work_10.json", input, work_items, static_cast<int>(state.range(0)), state.range(1) != 0);
+}
+BENCHMARK(map_work)
+    ->ArgNames({"threads", "history"})
+    ->ArgsProduct({{0, 1, 2}, {0, 1}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MeasureProcessCPUTime();
+
+// Their floor: the CPU job alone, `items` times (50 of 20 rounds, or 10,000 of 5, seeded as the
+// workloads seed them), on the host alone (threads 0) or shared with N spinning threads, one item
+// per claim for the Parallel's, five for the Map's (MaxConcurrency 10 split between two runners).
+void baseline_fanout_work(benchmark::State& state) {
+    const bool map = state.range(0) != 0;
+    const std::size_t items = map ? work_items : 50;
+    const std::int64_t rounds = map ? map_work_rounds : parallel_work_rounds;
+    std::vector<std::uint64_t> hashes(items);
+    const std::function<void(std::size_t)> job = [&](std::size_t i) {
+        hashes[i] = cpu_job(rounds, static_cast<std::int64_t>(i));
+    };
+    stepfn_bench::spin_crew crew(static_cast<int>(state.range(1)), map ? 5 : 1, true);
+    for (auto _ : state) {
+        crew.run(items, job);
+        benchmark::DoNotOptimize(hashes.data());
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(items));
+}
+BENCHMARK(baseline_fanout_work)
+    ->ArgNames({"map", "threads"})
+    ->ArgsProduct({{0, 1}, {0, 1, 2}})
+    ->Unit(benchmark::kMicrosecond)
     ->UseRealTime()
     ->MeasureProcessCPUTime();
 

@@ -76,6 +76,10 @@ def run(args, build, install_peer, here):
                          f"growing_{states}_{blob}")
     side_by_side("Parallel of 50 branches, manual executor (branches/s)", "parallel_50/threads:0/history:0", "parallel_50")
     side_by_side("Map of 100,000 items, MaxConcurrency 10, manual executor (items/s)", "map_10/threads:0/history:0", "map_10")
+    side_by_side("Parallel of 50 Tasks of ~20 µs of CPU, manual executor (branches/s)", "parallel_50_work/threads:0/history:0",
+                 "parallel_50_work")
+    side_by_side("Map of 10,000 Tasks of ~5 µs of CPU, MaxConcurrency 10, manual executor (items/s)",
+                 "map_work/threads:0/history:0", "map_work")
 
     print("\n## Cost per state against payload size (microseconds per state, no history)\n")
     print("| workload | engine | hand-written, moving JSON | engine / hand-written |")
@@ -101,7 +105,9 @@ def run(args, build, install_peer, here):
     print("\n## Fan-out on executors (items/s; CPU = items per second of the process's CPU time)\n")
     print("| workload | executor | items/s | items/CPU s | with history |")
     print("| --- | --- | ---: | ---: | ---: |")
-    for label, bench in (("Parallel of 50 branches", "parallel_50"), ("Map of 100,000, MaxConcurrency 10", "map_10")):
+    for label, bench in (("Parallel of 50 branches", "parallel_50"), ("Map of 100,000, MaxConcurrency 10", "map_10"),
+                         ("Parallel of 50 Tasks of ~20 µs", "parallel_50_work"),
+                         ("Map of 10,000 Tasks of ~5 µs, MaxConcurrency 10", "map_work")):
         for threads, executor in EXECUTORS:
             base = f"{bench}/threads:{threads}"
             print(f"| {label} | {executor} | {human(wall(base + '/history:0'))} | {human(cpu(base + '/history:0'))} "

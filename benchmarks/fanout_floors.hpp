@@ -1,9 +1,10 @@
 #ifndef STEPFN_BENCH_FANOUT_FLOORS_HPP
 #define STEPFN_BENCH_FANOUT_FLOORS_HPP
 
-// The hand-written floors for cliffs_bench's parallel_50 and map_10: the same JSON work without
-// an engine, shared between the host and pre-started threads. What two cores and glibc's
-// allocator can give these workloads on this machine (docs/performance.md, session 15).
+// The hand-written floors for cliffs_bench's fan-out workloads: the same JSON work (parallel_50,
+// map_10) or CPU job (parallel_50_work, map_work) without an engine, shared between the host and
+// pre-started threads. What two cores and glibc's allocator can give these workloads on this
+// machine (docs/performance.md, sessions 15 and 16).
 
 #include <algorithm>
 #include <atomic>
@@ -56,40 +57,36 @@ private:
     std::atomic<std::size_t> next_{0};
 };
 
-// The floor for parallel_50: the same JSON work by hand (each branch copies the input and
-// builds {"branch": i, "id": ...}, stored in branch order), shared between the host and
-// `threads` pre-started threads that spin on a generation counter (a yield every few looks),
-// claim `chunk` branches at a time from a counter, write pre-sized slots without a lock and
-// count what they did into one done counter. What two cores can give 50 such branches here.
-// With `host_works` false the host only hands the branches over and waits: the floor of an
-// execution that runs on a pool thread while the host joins.
-class parallel_floor {
+// Pre-started threads that spin on a generation counter (a yield every few looks) and, with the
+// host too when `host_works`, run fn(i) for i in [0, count), claiming `chunk` at a time from one
+// counter and counting what they did into one done counter, which the host spins on. With
+// `host_works` false the host only hands the work over and waits: the floor of an execution that
+// runs on a pool thread while the host joins.
+class spin_crew {
 public:
-    parallel_floor(int threads, std::size_t chunk, bool host_works) : chunk_(chunk), host_works_(host_works) {
+    spin_crew(int threads, std::size_t chunk, bool host_works) : chunk_(chunk), host_works_(host_works) {
         for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
     }
-    parallel_floor(const parallel_floor&) = delete;
-    parallel_floor& operator=(const parallel_floor&) = delete;
-    ~parallel_floor() {
+    spin_crew(const spin_crew&) = delete;
+    spin_crew& operator=(const spin_crew&) = delete;
+    ~spin_crew() {
         stop_.store(true);
         for (auto& worker : workers_) worker.join();
     }
 
-    json run(json input) {
-        input_ = std::move(input);
-        results_.assign(branches, json());
+    // `fn` must stay alive until run() returns (a thread late from this round claims nothing).
+    void run(std::size_t count, const std::function<void(std::size_t)>& fn) {
+        fn_ = &fn;
+        count_ = count;
         done_.store(0, std::memory_order_relaxed);
-        // Released: a thread late from the last round that claims from this one sees its input.
+        // Released: a thread late from the last round that claims from this one sees fn_ and count_.
         next_.store(0, std::memory_order_release);
         generation_.fetch_add(1, std::memory_order_release);
         if (host_works_) claim();
-        for (unsigned looks = 1; done_.load(std::memory_order_acquire) != branches; ++looks) relax(looks);
-        return json(std::move(results_));
+        for (unsigned looks = 1; done_.load(std::memory_order_acquire) != count; ++looks) relax(looks);
     }
 
 private:
-    static constexpr std::size_t branches = 50;
-
     static void relax(unsigned looks) {
         if (looks % 64 == 0) std::this_thread::yield();
         else stepfn::detail::cpu_relax();
@@ -99,15 +96,9 @@ private:
         std::size_t did = 0;
         for (;;) {
             const std::size_t first = next_.fetch_add(chunk_, std::memory_order_acq_rel);
-            if (first >= branches) break;
-            const std::size_t last = (std::min)(first + chunk_, branches);
-            for (std::size_t i = first; i < last; ++i) {
-                json in = input_;  // every branch gets its own copy of the input, as the engine's do
-                json out = json::object();
-                out["branch"] = i;
-                out["id"] = std::move(in["id"]);
-                results_[i] = std::move(out);
-            }
+            if (first >= count_) break;
+            const std::size_t last = (std::min)(first + chunk_, count_);
+            for (std::size_t i = first; i < last; ++i) (*fn_)(i);
             did += last - first;
         }
         if (did != 0) done_.fetch_add(did, std::memory_order_acq_rel);
@@ -128,14 +119,57 @@ private:
 
     const std::size_t chunk_;
     const bool host_works_;
-    json input_;
-    json::array_t results_;
+    const std::function<void(std::size_t)>* fn_ = nullptr;
+    std::size_t count_ = 0;
     alignas(64) std::atomic<std::uint64_t> generation_{0};
     alignas(64) std::atomic<std::size_t> next_{0};
     alignas(64) std::atomic<std::size_t> done_{0};
     std::atomic<bool> stop_{false};
     std::vector<std::thread> workers_;
 };
+
+// The floor for parallel_50: the same JSON work by hand (each branch copies the input and
+// builds {"branch": i, "id": ...}, stored in branch order into pre-sized slots, without a lock),
+// shared by a spin_crew. What two cores can give 50 such branches here.
+class parallel_floor {
+public:
+    parallel_floor(int threads, std::size_t chunk, bool host_works) : crew_(threads, chunk, host_works) {}
+
+    json run(json input) {
+        input_ = std::move(input);
+        results_.assign(branches, json());
+        crew_.run(branches, branch_);
+        return json(std::move(results_));
+    }
+
+private:
+    static constexpr std::size_t branches = 50;
+
+    json input_;
+    json::array_t results_;
+    const std::function<void(std::size_t)> branch_ = [this](std::size_t i) {
+        json in = input_;  // every branch gets its own copy of the input, as the engine's do
+        json out = json::object();
+        out["branch"] = i;
+        out["id"] = std::move(in["id"]);
+        results_[i] = std::move(out);
+    };
+    spin_crew crew_;  // last: its threads start after what they use exists
+};
+
+// The CPU job of the fan-out workloads that carry work (parallel_50_work, map_work): FNV-1a
+// over a 1 KiB buffer seeded by `seed`, `rounds` times (about 1 µs per round here), no memory
+// beyond the stack. Deterministic, so an engine's task and the floor do the same work.
+inline std::uint64_t cpu_job(std::int64_t rounds, std::int64_t seed) {
+    unsigned char buffer[1024];
+    for (std::size_t i = 0; i < sizeof buffer; ++i) buffer[i] = static_cast<unsigned char>(i * 31 + static_cast<std::size_t>(seed));
+    std::uint64_t hash = 1469598103934665603ull;
+    for (std::int64_t r = 0; r < rounds; ++r) {
+        for (unsigned char byte : buffer) hash = (hash ^ byte) * 1099511628211ull;
+        buffer[static_cast<std::size_t>(r) % sizeof buffer] = static_cast<unsigned char>(hash);  // no round like the last
+    }
+    return hash;
+}
 
 // What map_10 does, written by hand: each item shaped into {"id", "name", "kind"} (the name
 // moved, as the engine's Parameters do), split between `threads` pre-started threads and, with

@@ -2,8 +2,10 @@
 // inputs of cliffs_bench.cpp: a 200 KiB document through 100 states (large_result,
 // large_parameters, large_task), 100-800 states each adding a 250 B or 1 KiB blob
 // (growing_N_B), a Parallel of 50 branches (parallel_50), and a Map of 100,000 items with
-// MaxConcurrency 10 (map_10). The peer has no task tokens for local handlers, so the callback
-// workload has no peer figure.
+// MaxConcurrency 10 (map_10), and the fan-out that carries work: a Parallel of 50 Tasks of about
+// 20 µs of CPU each (parallel_50_work) and a Map of 10,000 Tasks of about 5 µs each, MaxConcurrency
+// 10 (map_work). The peer has no task tokens for local handlers, so the callback workload has no
+// peer figure.
 //
 //   node peer_cliffs.mjs PEER_DIR DEFINITIONS_DIR [MIN_SECONDS] [comma-separated workloads]
 //
@@ -34,6 +36,19 @@ function largeInput() {
   return { id: 7, big };
 }
 const lookup = () => ({ price: 12.5, currency: 'EUR', warehouse: 'north', stock: 3 });
+// cliffs_bench's CPU job (fanout_floors.hpp, cpu_job): FNV-1a over a 1 KiB buffer `rounds` times,
+// in 32 bits here (JavaScript has no fast 64-bit multiply): the same bytes hashed, as many rounds.
+function cpuJob(rounds, seed) {
+  const buffer = new Uint8Array(1024);
+  for (let i = 0; i < 1024; i += 1) buffer[i] = (i * 31 + seed) & 0xff;
+  let hash = 0x811c9dc5;
+  for (let r = 0; r < rounds; r += 1) {
+    for (let i = 0; i < 1024; i += 1) hash = Math.imul(hash ^ buffer[i], 16777619);
+    buffer[r % 1024] = hash & 0xff;
+  }
+  return hash >>> 0;
+}
+const work = (input) => ({ hash: cpuJob(input.rounds, input.seed) });
 const itemsInput = (count) => ({ items: Array.from({ length: count }, (_, i) => ({ id: i, name: `item-${i}` })) });
 
 // Items per second of wall-clock time, and per second of the process's CPU time (so that a busy
@@ -85,6 +100,26 @@ if (wanted('map_10')) {
     const output = await machine.run(input).result;
     if (output.length !== 100000) throw new Error('unexpected Map output');
   }, 'map_10');
+}
+
+if (wanted('parallel_50_work')) {
+  const def = definition('parallel_50_work.json');
+  const handlers = {};
+  for (const branch of def.States.Fan.Branches) handlers[branch.StartAt] = work;
+  const machine = new StateMachine(def);
+  results.parallel_50_work = await measure(50, async () => {
+    const output = await machine.run({ id: 7 }, { overrides: { taskResourceLocalHandlers: handlers } }).result;
+    if (output.length !== 50) throw new Error('unexpected Parallel output');
+  }, 'parallel_50_work');
+}
+
+if (wanted('map_work')) {
+  const machine = new StateMachine(definition('map_work_10.json'));
+  const input = itemsInput(10000);
+  results.map_work = await measure(10000, async () => {
+    const output = await machine.run(input, { overrides: { taskResourceLocalHandlers: { Work: work } } }).result;
+    if (output.length !== 10000) throw new Error('unexpected Map output');
+  }, 'map_work');
 }
 
 process.stdout.write(`${JSON.stringify({ wall: results, cpu })}\n`);

@@ -258,6 +258,33 @@ def map_bounded(concurrency):
     return definition
 
 
+# Fan-out that carries work (cliffs_bench's parallel_50_work, map_work): each branch or item is a
+# Task whose invoker runs a fixed CPU job of `rounds` rounds (benchmarks/fanout_floors.hpp,
+# cpu_job: about 1 µs a round), seeded by the branch's number or the item's id.
+WORK_ROUNDS_PARALLEL = 20
+WORK_ROUNDS_MAP = 5
+
+
+def parallel_work(count, rounds):
+    branches = [{"StartAt": f"Work{b:02d}", "States": {f"Work{b:02d}": {"Type": "Task", "Resource": LAMBDA + "work",
+                                                                       "Parameters": {"rounds": rounds, "seed": b},
+                                                                       "End": True}}} for b in range(count)]
+    return {"Comment": f"A Parallel of {count} branches, each a Task doing {rounds} rounds of CPU work",
+            "StartAt": "Fan", "States": {"Fan": {"Type": "Parallel", "Branches": branches, "End": True}}}
+
+
+def map_work(concurrency, rounds):
+    return {
+        "Comment": f"A Map with MaxConcurrency {concurrency} whose iteration is a Task doing {rounds} rounds of CPU work",
+        "StartAt": "Each",
+        "States": {"Each": {"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": concurrency,
+                            "ItemProcessor": {"StartAt": "Work", "States": {"Work": {
+                                "Type": "Task", "Resource": LAMBDA + "work",
+                                "Parameters": {"rounds": rounds, "seed.$": "$.id"}, "End": True}}},
+                            "End": True}},
+    }
+
+
 def map_callbacks():
     return {
         "Comment": "A Map whose iteration waits for a task token that another thread completes",
@@ -279,6 +306,8 @@ if __name__ == "__main__":
     write("parallel_50.json", parallel_branches(50))
     write("map_concurrency_10.json", map_bounded(10))
     write("map_callbacks.json", map_callbacks())
+    write("parallel_50_work.json", parallel_work(50, WORK_ROUNDS_PARALLEL))
+    write("map_work_10.json", map_work(10, WORK_ROUNDS_MAP))
     write("pass_chain_1000.json", pass_chain(1000))
     write("map_10000.json", map_items())
     write("five_states.json", five_states())

@@ -216,6 +216,21 @@ TEST_CASE("thread_pool_executor sizes", "[executor][concurrency]") {
     CHECK(defaulted.size() == stepfn::thread_pool_executor::default_size());
 }
 
+TEST_CASE("thread_pool_executor takes its options by name, with the defaults it had", "[executor][concurrency]") {
+    const stepfn::thread_pool_options defaults;
+    CHECK(defaults.threads == stepfn::thread_pool_executor::default_size());
+    CHECK(defaults.joiners_help);
+    CHECK(defaults.idle_spin == stepfn::thread_pool_executor::default_idle_spin());
+    CHECK_FALSE(defaults.joiners_watch);
+    stepfn::thread_pool_options options;
+    options.threads = 3;
+    stepfn::thread_pool_executor three(options);
+    CHECK(three.size() == 3);
+    options.threads = 0;
+    stepfn::thread_pool_executor at_least_one(options);
+    CHECK(at_least_one.size() == 1);
+}
+
 TEST_CASE("thread_pool_executor runs every task posted from many threads", "[executor][concurrency]") {
     stepfn::thread_pool_executor pool(4);
     constexpr int posters = 4;
@@ -451,7 +466,10 @@ TEST_CASE("thread_pool_executor::try_run_one runs a queued job on the caller, ne
     STATIC_REQUIRE_FALSE(stepfn::has_try_run_one<stepfn::manual_executor>::value);
     const bool joiners_help = GENERATE(true, false);
     INFO((joiners_help ? "joiners help" : "helping off"));
-    stepfn::thread_pool_executor pool(1, joiners_help);
+    stepfn::thread_pool_options options;
+    options.threads = 1;
+    options.joiners_help = joiners_help;
+    stepfn::thread_pool_executor pool(options);
     // Hold the pool's only thread, so that what is posted next stays queued.
     std::mutex mutex;
     std::condition_variable changed;

@@ -135,7 +135,10 @@ TEST_CASE("join returns when its execution ends while other executions' jobs kee
           "[executor][concurrency][parallel]") {
     const std::size_t threads = GENERATE(std::size_t{1}, std::size_t{2});
     INFO(threads << " threads");
-    stepfn::thread_pool_executor pool(threads, true);
+    stepfn::thread_pool_options options;
+    options.threads = threads;
+    options.joiners_help = true;
+    stepfn::thread_pool_executor pool(options);
     stepfn::system_clock clock;
     pool_engine engine(pool, clock);
     auto machine = load(parallel_of(8));
@@ -158,7 +161,10 @@ TEST_CASE("join returns when its execution ends while other executions' jobs kee
 }
 
 TEST_CASE("join blocks while its execution waits, and returns at once after the end", "[executor][concurrency]") {
-    stepfn::thread_pool_executor pool(2, true);
+    stepfn::thread_pool_options options;
+    options.threads = 2;
+    options.joiners_help = true;
+    stepfn::thread_pool_executor pool(options);
     stepfn::system_clock clock;
     pool_engine engine(pool, clock);
     held_task_support::held_task held(engine, "held");
@@ -184,7 +190,10 @@ TEST_CASE("join blocks while its execution waits, and returns at once after the 
 
 TEST_CASE("join from many threads at once: each its own executions, and several on one",
           "[executor][concurrency][parallel]") {
-    stepfn::thread_pool_executor pool(2, true);
+    stepfn::thread_pool_options options;
+    options.threads = 2;
+    options.joiners_help = true;
+    stepfn::thread_pool_executor pool(options);
     stepfn::system_clock clock;
     pool_engine engine(pool, clock);
     auto machine = load(parallel_of(10));
@@ -218,7 +227,10 @@ TEST_CASE("join from inside a pool's job blocks instead of helping, and a pool c
           "[executor][concurrency][parallel]") {
     const bool joiners_help = GENERATE(true, false);
     INFO((joiners_help ? "joiners help" : "joiners only block"));
-    stepfn::thread_pool_executor pool(2, joiners_help);
+    stepfn::thread_pool_options options;
+    options.threads = 2;
+    options.joiners_help = joiners_help;
+    stepfn::thread_pool_executor pool(options);
     stepfn::system_clock clock;
     pool_engine engine(pool, clock);
     auto machine = load(parallel_of(10));

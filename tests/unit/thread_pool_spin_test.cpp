@@ -58,7 +58,11 @@ TEST_CASE("thread_pool_executor: an idle pool sleeps after idle_spin, and wakes 
     CHECK(stepfn::thread_pool_executor::default_idle_spin() > 0us);
     const auto spin = GENERATE(0us, 50us, 2000us);
     INFO("idle_spin " << spin.count() << " us");
-    stepfn::thread_pool_executor pool(2, true, spin);
+    stepfn::thread_pool_options options;
+    options.threads = 2;
+    options.joiners_help = true;
+    options.idle_spin = spin;
+    stepfn::thread_pool_executor pool(options);
     tally jobs;
     for (int round = 0; round < 3; ++round) {
         // Every thread ends up asleep once the pool has nothing to do...
@@ -74,7 +78,11 @@ TEST_CASE("thread_pool_executor: an idle pool sleeps after idle_spin, and wakes 
 TEST_CASE("thread_pool_executor: shutdown ends a spin at once, and half the threads spin at most",
           "[executor][concurrency]") {
     // A spin far longer than the test: only shutdown() can end it.
-    stepfn::thread_pool_executor pool(4, true, std::chrono::hours(1));
+    stepfn::thread_pool_options options;
+    options.threads = 4;
+    options.joiners_help = true;
+    options.idle_spin = std::chrono::hours(1);
+    stepfn::thread_pool_executor pool(options);
     tally jobs;
     for (int i = 0; i < 8; ++i) pool.post([&] { jobs.add(); });
     REQUIRE(jobs.reaches(8));
@@ -91,7 +99,11 @@ TEST_CASE("thread_pool_executor: every job runs while threads spin, sleep and wa
     const auto spin = GENERATE(0us, 20us, 1000us);
     const std::size_t threads = GENERATE(std::size_t{1}, std::size_t{3});
     INFO("idle_spin " << spin.count() << " us, " << threads << " threads");
-    stepfn::thread_pool_executor pool(threads, true, spin);
+    stepfn::thread_pool_options options;
+    options.threads = threads;
+    options.joiners_help = true;
+    options.idle_spin = spin;
+    stepfn::thread_pool_executor pool(options);
     constexpr int posters = 3, per_poster = 300;
     tally jobs;
     std::vector<std::thread> outside;
@@ -125,7 +137,12 @@ TEST_CASE("thread_pool_executor: a joiner that does not help watches stop() and 
     const bool watch = GENERATE(true, false);
     INFO("joiners_watch " << watch);
     // A watch far longer than the test: only stop() can end it.
-    stepfn::thread_pool_executor pool(1, false, std::chrono::hours(1), watch);
+    stepfn::thread_pool_options options;
+    options.threads = 1;
+    options.joiners_help = false;
+    options.idle_spin = std::chrono::hours(1);
+    options.joiners_watch = watch;
+    stepfn::thread_pool_executor pool(options);
     std::mutex gate_mutex;
     std::condition_variable gate_opened;
     bool gate = false;
@@ -168,7 +185,12 @@ TEST_CASE("join on a pool: a joiner that watched the queue still wakes when a ta
     // then blocks the same way.
     const bool help = GENERATE(true, false);
     INFO("idle_spin " << spin.count() << " us, " << threads << " threads, joiners_help " << help);
-    stepfn::thread_pool_executor pool(threads, help, spin, /*joiners_watch=*/!help);
+    stepfn::thread_pool_options options;
+    options.threads = threads;
+    options.joiners_help = help;
+    options.idle_spin = spin;
+    options.joiners_watch = !help;
+    stepfn::thread_pool_executor pool(options);
     stepfn::system_clock clock;
     pool_engine engine(pool, clock);
     held_task_support::held_task late(engine, "late");

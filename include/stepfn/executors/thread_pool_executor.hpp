@@ -15,6 +15,7 @@
 #include <stepfn/job.hpp>
 #include <stepfn/detail/spin.hpp>
 #include <stepfn/detail/guarded_call.hpp>
+#include <stepfn/executors/thread_pool_options.hpp>
 
 namespace stepfn {
 
@@ -23,6 +24,9 @@ namespace stepfn {
 //
 // Posted work should not throw; an exception that escapes is caught so that the thread
 // survives, and counted in failures().
+//
+// Options (thread_pool_options.hpp): `threads`, and `joiners_help`, `idle_spin` and
+// `joiners_watch`, which the rest of this comment describes.
 //
 // With `joiners_help` (on by default), try_run_one() lets a thread that waits for an execution
 // run a queued job itself (the Executor concept's optional capability, see executor_traits.hpp):
@@ -51,12 +55,12 @@ namespace stepfn {
 // not be called from the pool's own work.
 class thread_pool_executor {
 public:
-    explicit thread_pool_executor(std::size_t threads = default_size(), bool joiners_help = true,
-                                  std::chrono::microseconds idle_spin = default_idle_spin(), bool joiners_watch = false)
-        : joiners_help_(joiners_help),
-          joiners_watch_(joiners_watch),
-          idle_spin_((std::max)(idle_spin, std::chrono::microseconds::zero())) {
-        threads = (std::max)(threads, std::size_t{1});
+    // Set by name: `thread_pool_options options; options.threads = 2; thread_pool_executor pool(options);`.
+    explicit thread_pool_executor(const thread_pool_options& options = thread_pool_options{})
+        : joiners_help_(options.joiners_help),
+          joiners_watch_(options.joiners_watch),
+          idle_spin_((std::max)(options.idle_spin, std::chrono::microseconds::zero())) {
+        const std::size_t threads = (std::max)(options.threads, std::size_t{1});
         threads_ = threads;  // read by the threads themselves, while workers_ still grows
         workers_.reserve(threads);
 #if STEPFN_HAS_EXCEPTIONS
@@ -72,17 +76,16 @@ public:
 #endif
     }
 
+    // `threads` threads, the other options as thread_pool_options has them.
+    explicit thread_pool_executor(std::size_t threads) : thread_pool_executor(with_threads(threads)) {}
+
     thread_pool_executor(const thread_pool_executor&) = delete;
     thread_pool_executor& operator=(const thread_pool_executor&) = delete;
 
     ~thread_pool_executor() { shutdown(); }
 
-    static std::size_t default_size() noexcept {
-        return (std::max)(std::size_t{std::thread::hardware_concurrency()}, std::size_t{1});
-    }
-    // Long enough for another thread to end a short fan-out or post the next job; an idle pool
-    // sleeps this long after its last job.
-    static constexpr std::chrono::microseconds default_idle_spin() noexcept { return std::chrono::microseconds(50); }
+    static std::size_t default_size() noexcept { return thread_pool_options::default_threads(); }
+    static constexpr std::chrono::microseconds default_idle_spin() noexcept { return thread_pool_options::default_idle_spin(); }
 
     void post(job fn) {
         bool notify = false;
@@ -192,6 +195,12 @@ public:
     }
 
 private:
+    static thread_pool_options with_threads(std::size_t threads) {
+        thread_pool_options options;
+        options.threads = threads;
+        return options;
+    }
+
     void work() {
         running_here_ = this;
         std::unique_lock<std::mutex> lock(mutex_);

@@ -16,6 +16,7 @@
 #include <stepfn/detail/guarded_call.hpp>
 #include <stepfn/detail/json_object.hpp>
 #include <stepfn/detail/json_text.hpp>
+#include <stepfn/detail/spin.hpp>
 #include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/history/event.hpp>
 
@@ -39,6 +40,21 @@ inline std::int64_t next_event_id(execution_record& rec) noexcept {
     const std::int64_t id = rec.event_count.load(std::memory_order_relaxed) + 1;
     rec.event_count.store(id, std::memory_order_release);
     return id;
+}
+
+// The execution's history lock, held for an event's id, time and delivery (a few hundred
+// nanoseconds): a fan-out's runners on several threads emit at once, and one that blocked on it
+// would sleep far longer than the holder keeps it, so it tries for a moment first.
+inline std::unique_lock<std::mutex> lock_history(execution_record& rec) {
+    std::unique_lock<std::mutex> lock(rec.history_mutex, std::defer_lock);
+    // Backing off between tries: each try takes the lock's cache line from the holder, which
+    // needs it to unlock.
+    for (unsigned pauses = 1; pauses <= 256; pauses *= 2) {
+        if (lock.try_lock()) return lock;
+        for (unsigned i = 0; i < pauses; ++i) cpu_relax();
+    }
+    lock.lock();
+    return lock;
 }
 
 template <class Details>
@@ -67,7 +83,7 @@ void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type typ
         if (!rec.durable && (!own || own->keeps_parts()) && (!shared || shared->keeps_parts())) {
             event_parts event = details(false);
             event.type = type;
-            std::lock_guard<std::mutex> lock(rec.history_mutex);  // ids, times and order agree
+            const auto lock = lock_history(rec);  // ids, times and order agree
             event.id = next_event_id(rec);
             event.previous_event_id = previous;
             event.execution = rec.history_serial;
@@ -97,7 +113,7 @@ void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type typ
                                                   p.heartbeat, std::move(p.credentials), p.bare}};
         }
     }();
-    std::lock_guard<std::mutex> lock(rec.history_mutex);  // ids, times and order agree
+    const auto lock = lock_history(rec);  // ids, times and order agree
     event.id = next_event_id(rec);
     event.previous_event_id = previous;
     event.timestamp = clock_->now();
@@ -133,7 +149,7 @@ void engine_core::emit_pair(execution_record& rec, std::int64_t& prev, event_typ
     event_parts events[2] = {first(false), second(false)};  // in order: the second may share the first's text
     events[0].type = first_type;
     events[1].type = second_type;
-    std::lock_guard<std::mutex> lock(rec.history_mutex);  // ids, times and order agree
+    const auto lock = lock_history(rec);  // ids, times and order agree
     const auto now = clock_->now();
     for (event_parts& event : events) {
         event.previous_event_id = &event == &events[1] && !link_second ? 0 : prev;
