@@ -241,6 +241,32 @@ TEST_CASE("JSONata Outputs that take from $states leave every other reader its v
         REQUIRE(r.value);
         CHECK(*r.value == json::parse(R"({"e": "Boom", "o": "A-1"})"));
     }
+    SECTION("a Choice and a Succeed without Output and Assign hand on their input, as their events show") {
+        harness h;
+        auto r = h.run(R"({"QueryLanguage": "JSONata", "StartAt": "C", "States": {
+            "C": {"Type": "Choice", "Default": "D",
+                  "Choices": [{"Condition": "{% $states.input.n > 5 %}", "Output": {"big": true}, "Next": "D"},
+                              {"Condition": "{% $states.input.n > 1 %}", "Next": "D"}]},
+            "D": {"Type": "Succeed"}}})",
+                       json::parse(R"({"n": 2, "x": [1, -0.0]})"));
+        REQUIRE(r.value);
+        CHECK(*r.value == json::parse(R"({"n": 2, "x": [1, -0.0]})"));
+        std::vector<std::string> texts;
+        for (const auto& ev : h.sink->events(r.arn)) {
+            const json details = stepfn::details_of(ev);
+            for (const char* key : {"input", "output"})
+                if (details.contains(key) && ev.type != stepfn::event_type::execution_started) texts.push_back(details[key]);
+        }
+        CHECK(texts == std::vector<std::string>(5, R"({"n":2,"x":[1,-0.0]})"));
+        // The rule with an Output gives its Output.
+        auto big = h.run(R"({"QueryLanguage": "JSONata", "StartAt": "C", "States": {
+            "C": {"Type": "Choice", "Default": "D",
+                  "Choices": [{"Condition": "{% $states.input.n > 5 %}", "Output": {"big": true}, "Next": "D"}]},
+            "D": {"Type": "Succeed"}}})",
+                         json{{"n", 9}});
+        REQUIRE(big.value);
+        CHECK(*big.value == json{{"big", true}});
+    }
     SECTION("Map iterations and Parallel branches, each with its own input") {
         harness h;
         h.engine.invokers().set_default(answer([](const stepfn::task_request& req) -> stepfn::result<json> {
