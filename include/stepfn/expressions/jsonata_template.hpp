@@ -75,7 +75,14 @@ private:
 // Values are moved in and taken out again, so binding the state's input copies nothing.
 class states_env final : public eval_env {
 public:
-    explicit states_env(const eval_env& base) : base_(base) {}
+    explicit states_env(const eval_env& base) : base_(base) { spare().swap(states_.get_ref<json::object_t&>()); }
+    states_env(const states_env&) = delete;
+    states_env& operator=(const states_env&) = delete;
+    ~states_env() override {
+        auto& members = states_.get_ref<json::object_t&>();
+        members.clear();
+        if (spare().capacity() == 0) spare().swap(members);
+    }
 
     void set(const char* member, json value) {
         if (json* slot = detail::find_member(states_, member)) {
@@ -125,6 +132,11 @@ public:
     limits bounds() const override { return base_.bounds(); }
 
 private:
+    // The members' room, kept on the thread for the next state's `$states`.
+    static json::object_t& spare() {
+        thread_local json::object_t kept;
+        return kept;
+    }
     const eval_env& base_;
     json states_ = json::object();
     std::uint8_t context_ = 0;  // `$states.context` bound: 1 without Execution.Input, 2 with it
