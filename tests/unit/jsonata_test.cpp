@@ -330,6 +330,91 @@ TEST_CASE("An Output $merge([$states.input, {...}]) takes the input and gives th
     CHECK(shadowed.take("input") == inputs[0]);
 }
 
+TEST_CASE("An Output takes from $states what only one of its expressions reads, with the same answers", "[jsonata]") {
+    using stepfn::detail::parse_object_of_paths;
+    auto paths = parse_object_of_paths(" { 'receipt' : $states.result, \"o\": $states.input.order.id } ");
+    REQUIRE(paths);
+    REQUIRE(paths->size() == 2);
+    CHECK((*paths)[0].first == "receipt");
+    CHECK((*paths)[1].second.names == std::vector<std::string>{"input", "order", "id"});
+    for (const char* text : {"{}", "{'a': $states.result,}", "{'a': $x, 'a': $y}", "{'a\\'b': $x}", "{'a': $x + 1}",
+                             "{'a': $states.result.b[0]}", "{'a': $x} ~> $f", "{'a': $f($x)}", "{'a': $x > 1}"}) {
+        INFO(text);
+        CHECK_FALSE(parse_object_of_paths(text));
+    }
+
+    stepfn::empty_env base;
+    const json inputs[] = {json::parse(R"({"order": {"id": "A-1", "lines": [1, 2]}, "amount": -0.0, "tags": ["x"], "n": 1})"),
+                           json::parse(R"([{"order": 1}])"), json("text"), json::parse("{}")};
+    const json results[] = {json::parse(R"({"id": "r1", "x": {"y": 2}})"), json::parse("[1, 2]"), json(nullptr)};
+    const char* templates[] = {
+        R"({"order": "{% $states.input.order %}", "amount": "{% $states.input.amount %}"})",
+        R"({"a": "{% $states.input.order %}", "b": "{% $states.input.order %}"})",
+        R"({"a": "{% $states.input.order %}", "b": ["{% $states.input.order.id %}"]})",
+        R"({"a": "{% $states.input.order %}", "n": "{% $count($states.input.order.lines) %}"})",
+        R"({"a": "{% $states.input.order.lines %}", "t": "{% $states.input.tags %}"})",
+        R"({"r": "{% $states.result %}", "i": "{% $states.input.n %}", "x": "{% $states.result.x.y = 2 %}"})",
+        R"({"r": "{% $states.result %}", "i": "{% $states.input.missing %}"})",
+        R"(["{% $states.result.x %}", "{% $states.result.id %}", {"k": "{% $states %}"}])",
+        R"("{% $states.result %}")",
+        R"("{% $merge([$states.input, {'receipt': $states.result}]) %}")",
+        R"("{% $merge([$states.input, {'receipt': $states.result, 'id': $states.input.order.id}]) %}")",
+        R"("{% $merge([$states.input, {'a': $states.result, 'b': $states.result.x}]) %}")",
+        R"("{% $merge([$states.input, {'r': $states.result.missing, 'n': $states.result.id}]) %}")",
+        R"("{% $merge([$states.input, {'r': $states.result.x.y, 'n': $states.input.n}]) %}")",
+        R"({"m": "{% $merge([$states.input, {'r': $states.result}]) %}", "r": "{% $states.result.id %}"})",
+        R"({"m": "{% $merge([$states.input, {'r': $states.result}]) %}", "o": "{% $states.input.order %}"})",
+    };
+    // What is left of `$states` after the template took what it could.
+    const auto left_after = [&](const char* text, const json& input, const json& result) {
+        auto t = stepfn::jsonata_template::compile(json::parse(text), "/Output", "Output");
+        REQUIRE(t);
+        stepfn::states_env env(base);
+        env.set("input", input);
+        env.set("result", result);
+        REQUIRE(env.evaluate_last(*t));
+        return json{{"input", env.take("input")}, {"result", env.take("result")}};
+    };
+    for (const json& input : inputs) {
+        for (const json& result : results) {
+            for (const char* text : templates) {
+                INFO(input.dump() << " " << result.dump() << " " << text);
+                auto t = stepfn::jsonata_template::compile(json::parse(text), "/Output", "Output");
+                REQUIRE(t);
+                stepfn::states_env copied(base), last(base);
+                for (auto* env : {&copied, &last}) {
+                    env->set("input", input);
+                    env->set("result", result);
+                }
+                auto expected = copied.evaluate(*t);
+                for (int twice = 0; twice < 2; ++twice) {  // the template keeps nothing of an evaluation
+                    auto got = last.evaluate_last(*t);
+                    REQUIRE(expected.has_value() == got.has_value());
+                    if (expected) CHECK(expected->dump() == got->dump());
+                    else CHECK(expected.error().cause == got.error().cause);
+                    last.set("input", input);
+                    last.set("result", result);
+                }
+                CHECK(copied.take("input") == input);  // evaluate() copies
+                CHECK(copied.take("result") == result);
+            }
+        }
+    }
+    const json& in = inputs[0];
+    const json& res = results[0];
+    json rest = in;
+    rest["order"] = nullptr;
+    CHECK(left_after(templates[0], in, res)["input"] == rest);  // the order taken; -0 was written 0
+    // Read twice, or around another path, or by another expression; arrays are the evaluator's.
+    for (int i : {1, 2, 3, 4, 15}) CHECK(left_after(templates[i], in, res)["input"] == in);
+    CHECK(left_after(templates[5], in, res)["result"] == res);  // read twice
+    CHECK(left_after(templates[8], in, res)["result"].is_null());
+    CHECK(left_after(templates[9], in, res) == json{{"input", nullptr}, {"result", nullptr}});
+    CHECK(left_after(templates[10], in, res) == json{{"input", nullptr}, {"result", nullptr}});
+    CHECK(left_after(templates[11], in, res)["result"] == res);
+    CHECK(left_after(templates[14], in, res) == json{{"input", nullptr}, {"result", res}});
+}
+
 TEST_CASE("JSONata constant expressions are computed once at compile time, with the same results", "[jsonata]") {
     jsonata_options unfolded;
     unfolded.fold_constants = false;

@@ -192,4 +192,102 @@ TEST_CASE("a JSONata evaluation error is recorded as an EvaluationFailed event n
     REQUIRE(at != caught_types.end());
     CHECK(*(at + 1) == "TaskStateExited");
 }
+
+// Outputs take from `$states.input` and `$states.result` what nothing reads after them, and a Task
+// without Arguments is handed its input in place: what every other reader sees must not change.
+TEST_CASE("JSONata Outputs that take from $states leave every other reader its value", "[engine][query]") {
+    SECTION("Assign and Output reading the same path; the next state reading it again") {
+        harness h;
+        auto r = h.run(R"({"QueryLanguage": "JSONata", "StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Assign": {"o": "{% $states.input.order %}"},
+                  "Output": {"order": "{% $states.input.order %}", "n": "{% $states.input.n %}"}, "Next": "B"},
+            "B": {"Type": "Pass", "Output": {"v": "{% $o %}", "order": "{% $states.input.order %}",
+                                             "again": "{% $states.input.order.id %}"}, "End": true}}})",
+                       json::parse(R"({"order": {"id": "A-1"}, "n": 2})"));
+        REQUIRE(r.value);
+        CHECK(*r.value == json::parse(R"({"v": {"id": "A-1"}, "order": {"id": "A-1"}, "again": "A-1"})"));
+    }
+    SECTION("a Task without Arguments: its input in place, Retry starting again from it, the result merged") {
+        harness h;
+        std::vector<json> asked;
+        h.engine.invokers().set_default(answer([&](const stepfn::task_request& req) -> stepfn::result<json> {
+            asked.push_back(req.input_view());
+            if (asked.size() == 1) return stepfn::make_error("Flaky", "once");
+            return json{{"charged", req.input_view()["amount"]}};
+        }));
+        auto r = h.run(R"({"QueryLanguage": "JSONata", "StartAt": "T", "States": {
+            "T": {"Type": "Task", "Resource": "charge", "TimeoutSeconds": "{% $states.input.t %}",
+                  "Retry": [{"ErrorEquals": ["Flaky"], "IntervalSeconds": 1}],
+                  "Output": "{% $merge([$states.input, {'receipt': $states.result, 'a': $states.input.amount}]) %}",
+                  "End": true}}})",
+                       json::parse(R"({"amount": 5, "t": 30})"));
+        REQUIRE(r.value);
+        CHECK(*r.value == json::parse(R"({"amount": 5, "t": 30, "receipt": {"charged": 5}, "a": 5})"));
+        REQUIRE(asked.size() == 2);
+        CHECK(asked[0] == json::parse(R"({"amount": 5, "t": 30})"));
+        CHECK(asked[1] == asked[0]);
+    }
+    SECTION("a Catch's Output after a Task handed its input in place") {
+        harness h;
+        h.engine.invokers().set_default(
+            answer([](const stepfn::task_request&) -> stepfn::result<json> { return stepfn::make_error("Boom", "no"); }));
+        auto r = h.run(R"({"QueryLanguage": "JSONata", "StartAt": "T", "States": {
+            "T": {"Type": "Task", "Resource": "r", "Output": {"o": "{% $states.input.order %}", "r": "{% $states.result %}"},
+                  "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "H",
+                             "Output": {"e": "{% $states.errorOutput.Error %}", "o": "{% $states.input.order %}"}}],
+                  "End": true},
+            "H": {"Type": "Succeed"}}})",
+                       json::parse(R"({"order": "A-1"})"));
+        REQUIRE(r.value);
+        CHECK(*r.value == json::parse(R"({"e": "Boom", "o": "A-1"})"));
+    }
+    SECTION("a Choice and a Succeed without Output and Assign hand on their input, as their events show") {
+        harness h;
+        auto r = h.run(R"({"QueryLanguage": "JSONata", "StartAt": "C", "States": {
+            "C": {"Type": "Choice", "Default": "D",
+                  "Choices": [{"Condition": "{% $states.input.n > 5 %}", "Output": {"big": true}, "Next": "D"},
+                              {"Condition": "{% $states.input.n > 1 %}", "Next": "D"}]},
+            "D": {"Type": "Succeed"}}})",
+                       json::parse(R"({"n": 2, "x": [1, -0.0]})"));
+        REQUIRE(r.value);
+        CHECK(*r.value == json::parse(R"({"n": 2, "x": [1, -0.0]})"));
+        std::vector<std::string> texts;
+        for (const auto& ev : h.sink->events(r.arn)) {
+            const json details = stepfn::details_of(ev);
+            for (const char* key : {"input", "output"})
+                if (details.contains(key) && ev.type != stepfn::event_type::execution_started) texts.push_back(details[key]);
+        }
+        CHECK(texts == std::vector<std::string>(5, R"({"n":2,"x":[1,-0.0]})"));
+        // The rule with an Output gives its Output.
+        auto big = h.run(R"({"QueryLanguage": "JSONata", "StartAt": "C", "States": {
+            "C": {"Type": "Choice", "Default": "D",
+                  "Choices": [{"Condition": "{% $states.input.n > 5 %}", "Output": {"big": true}, "Next": "D"}]},
+            "D": {"Type": "Succeed"}}})",
+                         json{{"n", 9}});
+        REQUIRE(big.value);
+        CHECK(*big.value == json{{"big", true}});
+    }
+    SECTION("Map iterations and Parallel branches, each with its own input") {
+        harness h;
+        h.engine.invokers().set_default(answer([](const stepfn::task_request& req) -> stepfn::result<json> {
+            return json{{"seen", req.input_view()["id"]}};
+        }));
+        auto r = h.run(R"({"QueryLanguage": "JSONata", "StartAt": "M", "States": {
+            "M": {"Type": "Map", "Items": "{% $states.input.items %}", "Next": "P",
+                  "Output": {"items": "{% $states.result %}", "tag": "{% $states.input.tag %}"},
+                  "ItemProcessor": {"StartAt": "I", "States": {
+                      "I": {"Type": "Pass", "Output": {"id": "{% $states.input.id %}", "k": "{% $states.input.k %}"}, "Next": "C"},
+                      "C": {"Type": "Task", "Resource": "r",
+                            "Output": "{% $merge([$states.input, {'r': $states.result}]) %}", "End": true}}}},
+            "P": {"Type": "Parallel", "End": true,
+                  "Branches": [
+                      {"StartAt": "B1", "States": {"B1": {"Type": "Pass", "Output": {"t": "{% $states.input.tag %}"}, "End": true}}},
+                      {"StartAt": "B2", "States": {"B2": {"Type": "Pass", "Output": {"i": "{% $states.input.items %}",
+                                                                                       "t": "{% $states.input.tag %}"}, "End": true}}}]}}})",
+                       json::parse(R"({"items": [{"id": 1, "k": "a"}, {"id": 2, "k": "b"}, {"id": 3, "k": "c"}], "tag": "x"})"));
+        REQUIRE(r.value);
+        CHECK(*r.value == json::parse(R"([{"t": "x"}, {"i": [{"id": 1, "k": "a", "r": {"seen": 1}},
+            {"id": 2, "k": "b", "r": {"seen": 2}}, {"id": 3, "k": "c", "r": {"seen": 3}}], "t": "x"}])"));
+    }
+}
 } // namespace query_language_engine_test

@@ -22,6 +22,7 @@
 #include <stepfn/config.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/json.hpp>
+#include <stepfn/detail/json_object.hpp>
 #include <stepfn/expressions/eval_env.hpp>
 #include <stepfn/expressions/jsonata.hpp>
 
@@ -58,10 +59,11 @@ public:
     // field '<field>' returned nothing (undefined)."; one that throws, with "... threw an error
     // during evaluation. <code>: <message>".
     result<json> evaluate(const eval_env& env) const;
-    // The same, where `input` is `$states.input` as `env` binds it and the caller reads it no
-    // more: an expression `$merge([$states.input, {...}])` (the commonest Output) may then take
-    // it instead of copying it, leaving null behind.
-    result<json> evaluate(const eval_env& env, json* input) const;
+    // The same, where `states` is `$states` as `env` binds it and the caller reads none of its
+    // members again (a state's Output): what only one expression of the template reads may be
+    // taken instead of copied, leaving null behind: the input of `$merge([$states.input, X])`
+    // (the commonest Output), a plain path such as `$states.input.order` or `$states.result`.
+    result<json> evaluate(const eval_env& env, json* states) const;
 
 private:
     struct impl;
@@ -73,9 +75,24 @@ private:
 // Values are moved in and taken out again, so binding the state's input copies nothing.
 class states_env final : public eval_env {
 public:
-    explicit states_env(const eval_env& base) : base_(base) {}
+    explicit states_env(const eval_env& base) : base_(base) { spare().swap(states_.get_ref<json::object_t&>()); }
+    states_env(const states_env&) = delete;
+    states_env& operator=(const states_env&) = delete;
+    ~states_env() override {
+        auto& members = states_.get_ref<json::object_t&>();
+        members.clear();
+        if (spare().capacity() == 0) spare().swap(members);
+    }
 
-    void set(const char* member, json value) { states_[member] = std::move(value); }
+    void set(const char* member, json value) {
+        if (json* slot = detail::find_member(states_, member)) {
+            *slot = std::move(value);
+            return;
+        }
+        // Room for all four members at once: ordered_json grows an object by copying its members.
+        detail::reserve_members(states_, 4);
+        detail::add_member(states_, member, std::move(value));
+    }
     // Moves a member back out (null when it was never set).
     json take(const char* member) {
         auto it = states_.find(member);
@@ -90,7 +107,7 @@ public:
     // iteration reading `$states.context.Map.Item.Value` does not copy the execution's input.
     void bind_context(bool with_input = true) {
         if (context_ == 2 || (context_ == 1 && !with_input)) return;
-        states_["context"] = base_.context_copy(with_input);
+        set("context", base_.context_copy(with_input));
         context_ = with_input ? 2 : 1;
     }
     // Evaluates `t` here, binding `$states.context` first when `t` may read it.
@@ -98,12 +115,11 @@ public:
         if (t.reads(states_member::context)) bind_context(t.reads(states_member::execution_input));
         return t.evaluate(*this);
     }
-    // Evaluates `t` as the last reader of `$states.input` (a state's Output), which it may take
-    // instead of copying; take("input") afterwards gives what is left of it.
+    // Evaluates `t` as the last reader of `$states` (a state's Output), which may take from its
+    // members instead of copying; take() afterwards gives what is left of them.
     result<json> evaluate_last(const jsonata_template& t) {
         if (t.reads(states_member::context)) bind_context(t.reads(states_member::execution_input));
-        auto it = states_.find("input");
-        return t.evaluate(*this, it == states_.end() ? nullptr : &*it);
+        return t.evaluate(*this, &states_);
     }
 
     const json* context() const override { return base_.context(); }
@@ -116,6 +132,11 @@ public:
     limits bounds() const override { return base_.bounds(); }
 
 private:
+    // The members' room, kept on the thread for the next state's `$states`.
+    static json::object_t& spare() {
+        thread_local json::object_t kept;
+        return kept;
+    }
     const eval_env& base_;
     json states_ = json::object();
     std::uint8_t context_ = 0;  // `$states.context` bound: 1 without Execution.Input, 2 with it

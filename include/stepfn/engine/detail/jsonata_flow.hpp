@@ -82,6 +82,9 @@ STEPFN_INLINE result<json> engine_core::jsonata_output(const state& s, states_en
 
 // Pass, Succeed and Choice: Output and Assign over the input (Choice: its chosen rule's).
 STEPFN_INLINE outcome engine_core::run_jsonata_flow(const std::shared_ptr<frame>& f, const state& s) {
+    // Without Output and Assign the input is the output, left in its frame (as JSONPath's).
+    const bool in_place = !f->exec->inspector && passes_input_through(s);
+    if (in_place && s.type() != state_type::choice) return outcome::advance_in_place(next_of(s), f->input_size);
     frame_env base(*this, *f, s);
     states_env env(base);
     inspect(*f, s, "input", f->input);
@@ -108,6 +111,10 @@ STEPFN_INLINE outcome engine_core::run_jsonata_flow(const std::shared_ptr<frame>
                 return outcome::fail(error{errors::no_choice_matched, "No Matches! The Choice state '" + s.name +
                                                                           "' matched no rule and has no Default."});
             target = &*c->default_;
+        }
+        if (in_place) {
+            f->input = env.take("input");
+            return outcome::advance_in_place(target, f->input_size);
         }
     }
     json assigned;

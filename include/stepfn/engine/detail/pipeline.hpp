@@ -40,11 +40,26 @@ inline bool root_paths(const state& s) {
     return s.input_path && s.input_path->is_root() && s.output_path && s.output_path->is_root();
 }
 
+// A JSONata Pass, Choice or Succeed without Output and Assign, on the state and on every rule:
+// its output is its input.
+inline bool jsonata_passes_input_through(const state& s) {
+    if (s.assign || s.jsonata_output) return false;
+    if (const auto* c = std::get_if<choice_state>(&s.body)) {
+        for (const auto& branch : c->choices)
+            if (branch.assign || branch.jsonata_output) return false;
+        return true;
+    }
+    if (const auto* p = std::get_if<pass_state>(&s.body)) return !p->result && !p->parameters;
+    return s.type() == state_type::succeed;
+}
+
 // A JSONPath Pass with nothing but Next/End, a Choice or a Succeed, with InputPath and
-// OutputPath `$`: its output is its input, untouched, so its Exited event shows the text its
-// Entered event made, and the input stays in its frame (outcome::advance_in_place).
+// OutputPath `$` (or such a JSONata state, above): its output is its input, untouched, so its
+// Exited event shows the text its Entered event made, and the input stays in its frame
+// (outcome::advance_in_place).
 inline bool passes_input_through(const state& s) {
-    if (s.language == query_language::jsonata || !root_paths(s)) return false;
+    if (s.language == query_language::jsonata) return jsonata_passes_input_through(s);
+    if (!root_paths(s)) return false;
     if (s.type() == state_type::choice || s.type() == state_type::succeed) return true;
     if (s.type() != state_type::pass || s.assign) return false;
     const auto& p = std::get<pass_state>(s.body);

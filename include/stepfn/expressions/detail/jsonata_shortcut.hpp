@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <stepfn/expressions/eval_env.hpp>
@@ -129,17 +130,69 @@ inline std::optional<std::string_view> merge_input_rest(std::string_view text) {
     return s;
 }
 
-// The answer, or nullopt when the compiled expression must give it.
-inline std::optional<json> try_shortcut(const jsonata_shortcut& s, const eval_env& env) {
-    const json* v = env.variable(s.variable);
-    if (v == nullptr) return std::nullopt;
+// What the path reaches from `v`, the variable's value: nullptr where the evaluator must answer
+// (a step into something that is not an object, a missing field, an array at the end).
+template <class Json>
+Json* shortcut_target(const jsonata_shortcut& s, Json* v) {
+    if (v == nullptr) return nullptr;
     for (const auto& step : s.names) {
-        if (!v->is_object()) return std::nullopt;
+        if (!v->is_object()) return nullptr;
         auto it = v->find(step);
-        if (it == v->end()) return std::nullopt;
+        if (it == v->end()) return nullptr;
         v = &*it;
     }
-    if (v->is_array()) return std::nullopt;
+    return v->is_array() ? nullptr : v;
+}
+
+// A plain path's answer taken from `variable` (the variable's value, which nothing reads again
+// at that place) instead of copied, leaving null there; nullopt when the compiled expression
+// must give it.
+inline std::optional<json> try_take(const jsonata_shortcut& s, json& variable) {
+    json* v = shortcut_target(s, &variable);
+    if (v == nullptr || s.rel != jsonata_shortcut::relation::none) return std::nullopt;
+    if (v->is_number_float() && v->get<double>() == 0) return json(0);  // -0 is 0, as the evaluator gives it
+    json out = std::move(*v);
+    *v = json();
+    return out;
+}
+
+// An object constructor whose values are all plain paths, `{'receipt': $states.result}` (the
+// usual X of `$merge([$states.input, X])`): its keys and paths in order, or nullopt for any other
+// text (a key written with an escape or twice, a value that is not a plain path).
+using object_of_paths = std::vector<std::pair<std::string, jsonata_shortcut>>;
+inline std::optional<object_of_paths> parse_object_of_paths(std::string_view text) {
+    std::string_view s = trim_spaces(text);
+    if (s.size() < 2 || s.front() != '{' || s.back() != '}') return std::nullopt;
+    s = trim_spaces(s.substr(1, s.size() - 2));
+    object_of_paths out;
+    while (!s.empty()) {
+        const char quote = s.front();
+        if (quote != '\'' && quote != '"') return std::nullopt;
+        const std::size_t end = s.find(quote, 1);
+        if (end == std::string_view::npos) return std::nullopt;
+        std::string key(s.substr(1, end - 1));
+        if (key.find('\\') != std::string::npos) return std::nullopt;
+        for (const auto& member : out)
+            if (member.first == key) return std::nullopt;  // the evaluator's error D1009
+        s = trim_spaces(s.substr(end + 1));
+        if (s.empty() || s.front() != ':') return std::nullopt;
+        s.remove_prefix(1);
+        const std::size_t next = s.find(',');
+        auto path = parse_shortcut(s.substr(0, next));  // a plain path holds no comma
+        if (!path || path->rel != jsonata_shortcut::relation::none) return std::nullopt;
+        out.emplace_back(std::move(key), std::move(*path));
+        if (next == std::string_view::npos) break;
+        s = trim_spaces(s.substr(next + 1));
+        if (s.empty()) return std::nullopt;  // a trailing comma
+    }
+    if (out.empty()) return std::nullopt;
+    return out;
+}
+
+// The answer, or nullopt when the compiled expression must give it.
+inline std::optional<json> try_shortcut(const jsonata_shortcut& s, const eval_env& env) {
+    const json* v = shortcut_target(s, env.variable(s.variable));
+    if (v == nullptr) return std::nullopt;
     using rel = jsonata_shortcut::relation;
     if (s.rel == rel::none) {
         if (v->is_number_float() && v->get<double>() == 0) return json(0);  // -0 is 0, as the evaluator gives it

@@ -169,7 +169,14 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
     if (s.language == query_language::jsonata) {
         inspect(*f, s, "input", f->input);
         states_env jenv(env);
-        bind_input(*f, s, jenv);
+        // Without Arguments, a state that keeps its input hands it to the task in place, as a
+        // JSONPath Task without Parameters does; `$states.input` is then bound (a copy) only for
+        // the fields below that read it.
+        const bool in_place = !t.jsonata_arguments && jsonata_keeps_input(s);
+        if (!in_place) bind_input(*f, s, jenv);
+        else if (reads_input(t.timeout_seconds.expression) || reads_input(t.heartbeat_seconds.expression) ||
+                 reads_input(t.jsonata_credentials))
+            jenv.set("input", f->input);
         auto to = jsonata_integer(t.timeout_seconds, jenv, "TimeoutSeconds", 1, 99999999);
         if (!to) return outcome::fail(std::move(to.error()));
         auto hb = jsonata_integer(t.heartbeat_seconds, jenv, "HeartbeatSeconds", 1, 99999999);
@@ -181,8 +188,12 @@ STEPFN_INLINE outcome engine_core::start_task_attempt(const std::shared_ptr<fram
             if (!c) return outcome::fail(std::move(c.error()));
             credentials = std::move(*c);
         }
-        params = jsonata_arguments(*f, s, t.jsonata_arguments, jenv);
-        if (!params) return outcome::fail(std::move(params.error()));
+        if (in_place) {
+            raw_as_input = &f->input;
+        } else {
+            params = jsonata_arguments(*f, s, t.jsonata_arguments, jenv);
+            if (!params) return outcome::fail(std::move(params.error()));
+        }
     } else {
         // TimeoutSecondsPath, HeartbeatSecondsPath and Credentials read the raw input below.
         const bool keep = keeps_raw_input(s, t.result_path) || t.timeout_seconds.path || t.heartbeat_seconds.path ||

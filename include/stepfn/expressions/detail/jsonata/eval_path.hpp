@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include <stepfn/detail/json_object.hpp>  // reserve_members
 #include <stepfn/expressions/detail/jsonata/evaluator.hpp>
 
 namespace stepfn {
@@ -311,6 +312,7 @@ inline result<value> evaluator::eval_group(const std::vector<std::pair<node*, no
         const value none;
         const value& ctx = items->empty() ? none : items->front();
         json out = json::object();
+        reserve_members(out, pairs.size());  // growing it would copy every member made so far
         std::vector<std::string> undefined_keys;  // hold their place for the duplicate check
         for (std::size_t p = 0; p < pairs.size(); ++p) {
             auto k = eval(pairs[p].first, ctx, env);
@@ -351,6 +353,7 @@ inline result<value> evaluator::eval_group(const std::vector<std::pair<node*, no
         }
     }
     json out = json::object();
+    reserve_members(out, groups.size());
     for (const auto& g : groups) {
         value ctx;
         frame_ptr fenv = env;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <stepfn/detail/json_object.hpp>  // reserve_members
 #include <stepfn/expressions/detail/jsonata/functions_numeric.hpp>
 
 namespace stepfn {
@@ -185,15 +186,23 @@ inline result<value> fn_merge(call_info&, std::vector<value>& a) {
         // its objects' members move instead of being copied.
         for (auto& o : const_cast<json&>(a[0].j())) {
             if (!o.is_object()) continue;
-            if (out.empty()) out = std::move(o);  // whole: no key lookups
-            else for (auto it = o.begin(); it != o.end(); ++it) out[it.key()] = std::move(it.value());
+            if (out.empty()) {
+                out = std::move(o);  // whole: no key lookups
+                continue;
+            }
+            reserve_members(out, out.size() + o.size());  // growing it would copy every member
+            for (auto it = o.begin(); it != o.end(); ++it) out[it.key()] = std::move(it.value());
         }
         return value::own(std::move(out));
     }
     for_each_item(a[0], [&](const value& o) {
         if (!o.is_object()) return;
-        if (out.empty()) out = o.j();  // whole: one copy, no key lookups
-        else for (auto it = o.j().begin(); it != o.j().end(); ++it) out[it.key()] = it.value();
+        if (out.empty()) {
+            out = o.j();  // whole: one copy, no key lookups
+            return;
+        }
+        reserve_members(out, out.size() + o.j().size());
+        for (auto it = o.j().begin(); it != o.j().end(); ++it) out[it.key()] = it.value();
     });
     return value::own(std::move(out));
 }
