@@ -27,7 +27,8 @@ public:
     // True for a sink that takes the events the engine would defer through record_parts()
     // instead (whatever keeps_deferred() says): no history_event made per event, nothing copied
     // before the sink copies what it keeps. Every other event still comes through record() or
-    // take(), with details built. Asked once per execution: the answer must not change.
+    // take(), with details built. Asked once per execution (as keeps_batches()): the answer
+    // must not change.
     virtual bool keeps_parts() const noexcept { return false; }
     // A deferred event, when keeps_parts(). By default it is recorded with its details built.
     virtual void record_parts(std::string_view execution_arn, const event_parts& event) {

@@ -138,6 +138,10 @@ private:
     void emit_pair(execution_record& rec, std::int64_t& prev, event_type first_type, First&& first,
                    event_type second_type, Second&& second, bool link_second = true);
     bool takes_parts(const execution_record& rec) const noexcept;  // every receiver takes event_parts
+    // What the execution's receivers take (execution_record::receivers), asked once.
+    enum : std::uint8_t { receivers_known = 1, receivers_take_parts = 2, own_takes_batches = 4, shared_takes_batches = 8 };
+    std::uint8_t receivers(const execution_record& rec) const noexcept;
+    std::uint8_t ask_receivers(const execution_record& rec) const noexcept;
     void stamp(execution_record& rec, std::int64_t& prev, event_parts* events, std::size_t count, bool link_first,
                bool link_rest);
     void deliver_parts(execution_record& rec, const event_parts* events, std::size_t count);

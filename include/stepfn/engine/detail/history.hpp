@@ -148,28 +148,38 @@ STEPFN_INLINE void engine_core::stamp(execution_record& rec, std::int64_t& prev,
     }
 }
 
-// Asked of the sinks once per execution (execution_record::parts_receivers): two virtual calls
-// less for each event and each check before a pair.
-STEPFN_INLINE bool engine_core::takes_parts(const execution_record& rec) const noexcept {
-    const std::uint8_t known = rec.parts_receivers.load(std::memory_order_relaxed);
-    if (known != 0) return known == 1;
+// Asked of the sinks once per execution (execution_record::receivers): a byte read instead
+// of two virtual calls for each event, each check before a pair and each hand-over.
+STEPFN_INLINE std::uint8_t engine_core::receivers(const execution_record& rec) const noexcept {
+    const std::uint8_t known = rec.receivers.load(std::memory_order_relaxed);
+    return known != 0 ? known : ask_receivers(rec);
+}
+
+STEPFN_INLINE std::uint8_t engine_core::ask_receivers(const execution_record& rec) const noexcept {
     const history_sink* const own = rec.sink.get();
     const history_sink* const shared = options_.history.get();
     const bool parts = !rec.durable && (own || shared) && (!own || own->keeps_parts()) && (!shared || shared->keeps_parts());
-    rec.parts_receivers.store(parts ? 1 : 2, std::memory_order_relaxed);  // every thread finds the same
-    return parts;
+    auto known = static_cast<std::uint8_t>(receivers_known | (parts ? receivers_take_parts : 0));
+    if (parts && own && own->keeps_batches()) known = static_cast<std::uint8_t>(known | own_takes_batches);
+    if (parts && shared && shared->keeps_batches()) known = static_cast<std::uint8_t>(known | shared_takes_batches);
+    rec.receivers.store(known, std::memory_order_relaxed);  // every thread finds the same
+    return known;
 }
 
-// Under the history lock: a batch in one call to a sink that keeps_batches(), else event by event.
+STEPFN_INLINE bool engine_core::takes_parts(const execution_record& rec) const noexcept {
+    return (receivers(rec) & receivers_take_parts) != 0;
+}
+
+// Under the history lock, after takes_parts(rec): a batch in one call to a sink that
+// keeps_batches(), else event by event.
 STEPFN_INLINE void engine_core::deliver_parts(execution_record& rec, const event_parts* events, std::size_t count) {
-    for (history_sink* const sink : {rec.sink.get(), options_.history.get()}) {
-        if (!sink) continue;
-        if (count > 1 && sink->keeps_batches()) {
-            deliver_quietly([&] { sink->record_batch(rec.arn, events, count); });
-            continue;
-        }
+    const std::uint8_t known = receivers(rec);
+    const auto deliver = [&](history_sink* sink, bool batches) {
+        if (count > 1 && batches) return deliver_quietly([&] { sink->record_batch(rec.arn, events, count); });
         for (std::size_t i = 0; i < count; ++i) deliver_quietly([&] { sink->record_parts(rec.arn, events[i]); });
-    }
+    };
+    if (history_sink* const own = rec.sink.get()) deliver(own, (known & own_takes_batches) != 0);
+    if (history_sink* const shared = options_.history.get()) deliver(shared, (known & shared_takes_batches) != 0);
 }
 
 STEPFN_INLINE event_parts engine_core::execution_started_parts(std::shared_ptr<const std::string> input_text,
