@@ -132,14 +132,15 @@ public:
     void value(const json& v, int depth) {
         // Deep subtrees go to dump() (recursive too): this writer adds no stack beyond it.
         if (depth > 64) return dumped(v);
+        // Values read through get_ptr: get<>() and get_ref<>() are out-of-line calls per value.
         switch (v.type()) {
         case json::value_t::object: {
             put('{');
             bool first = true;
-            for (const auto& member : v.get_ref<const json::object_t&>()) {
+            for (const auto& member : *v.get_ptr<const json::object_t*>()) {
                 key(member.first, first);
                 first = false;
-                value(member.second, depth + 1);
+                item(member.second, depth + 1);
             }
             put('}');
             return;
@@ -147,24 +148,24 @@ public:
         case json::value_t::array: {
             put('[');
             bool first = true;
-            for (const auto& item : v.get_ref<const json::array_t&>()) {
+            for (const auto& element : *v.get_ptr<const json::array_t*>()) {
                 if (!first) put(',');
                 first = false;
-                value(item, depth + 1);
+                item(element, depth + 1);
             }
             put(']');
             return;
         }
-        case json::value_t::string: return string(v.get_ref<const std::string&>());
+        case json::value_t::string: return string(*v.get_ptr<const json::string_t*>());
         case json::value_t::boolean:
-            if (v.get<bool>()) put("true", 4);
+            if (*v.get_ptr<const json::boolean_t*>()) put("true", 4);
             else put("false", 5);
             return;
         case json::value_t::null: put("null", 4); return;
-        case json::value_t::number_unsigned: return digits(v.get<std::uint64_t>());
-        case json::value_t::number_integer: return integer(v.get<std::int64_t>());
+        case json::value_t::number_unsigned: return digits(*v.get_ptr<const json::number_unsigned_t*>());
+        case json::value_t::number_integer: return integer(*v.get_ptr<const json::number_integer_t*>());
         case json::value_t::number_float: {
-            const double d = v.get<double>();
+            const double d = *v.get_ptr<const json::number_float_t*>();
             if (!std::isfinite(d)) return put("null", 4);
             std::array<char, 64> buffer{};
             const char* end = nlohmann::detail::to_chars(buffer.data(), buffer.data() + buffer.size(), d);
@@ -176,6 +177,15 @@ public:
     }
 
 private:
+    // A member's value or an array's item: strings and non-negative integers, most of what a
+    // payload holds, written here without a recursive call, its depth check and its dispatch
+    // (the same bytes at any depth).
+    void item(const json& v, int depth) {
+        if (v.is_string()) return string(*v.get_ptr<const json::string_t*>());
+        if (v.is_number_unsigned()) return digits(*v.get_ptr<const json::number_unsigned_t*>());
+        value(v, depth);
+    }
+
     // Whether a string of at most 16 bytes is written as it is (no byte above ASCII, none to
     // escape), read as two words that may overlap: keys and short values, where the byte loop
     // above costs more than the copy. Each test is exact for "any byte": a byte that matches

@@ -27,7 +27,8 @@ public:
     // True for a sink that takes the events the engine would defer through record_parts()
     // instead (whatever keeps_deferred() says): no history_event made per event, nothing copied
     // before the sink copies what it keeps. Every other event still comes through record() or
-    // take(), with details built.
+    // take(), with details built. Asked once per execution (as keeps_batches()): the answer
+    // must not change.
     virtual bool keeps_parts() const noexcept { return false; }
     // A deferred event, when keeps_parts(). By default it is recorded with its details built.
     virtual void record_parts(std::string_view execution_arn, const event_parts& event) {
@@ -35,7 +36,8 @@ public:
     }
     // True for a sink that takes events the engine emits back to back in one step of one
     // execution (a state's Exited event and the next state's Entered event; a Task's
-    // *Scheduled and *Started) through record_batch(), in one call. Only for a sink that
+    // *Scheduled and *Started; the last Exited event and ExecutionSucceeded) through
+    // record_batch(), in one call. Only for a sink that
     // keeps_parts(); every other sink gets them one by one, in the same order, with the same
     // ids and times. The engine hands a batch over as soon as its last event is made.
     virtual bool keeps_batches() const noexcept { return false; }

@@ -232,6 +232,7 @@ STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, cons
         for (auto& item : assigned->items()) f->variables->values[item.key()] = item.value();
     }
     const event_type exited = exited_events[static_cast<int>(s.type())];
+    exit_at_end last_exit;
     // The output's text, made once: the next state's Entered event shows the same value.
     history_text entered_text = std::move(f->entered_text);
     auto output_text = [&](bool made) {
@@ -255,6 +256,11 @@ STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, cons
                       [&](bool made) { return entered_parts(*f, next, output, output_size, made); });
             f->entered_early = &next;
             entered(*f, next);
+        } else if (!target && f->is_root && watched(*f->exec) && enters_with_exit(*f->exec)) {
+            // The last state's Exited event goes with ExecutionSucceeded, once end_execution has
+            // claimed the end: an execution stopped first ends as if stopped before the exit.
+            last_exit = {&s.name, exited, f->prev_event, output_size};
+            (void)output_text(false);  // the end shows the same text (f->input_text)
         } else {
             emit(*f->exec, f->prev_event, exited, exited_parts);
         }
@@ -284,7 +290,7 @@ STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, cons
     } else {
         notify(*f, s, kind, nullptr, &output, caught);
         f->input_size = output_size;  // a branch's or iteration's runner adds it to the run's size
-        finish_frame(f, std::move(output));
+        finish_frame(f, std::move(output), last_exit);
     }
 }
 
@@ -402,13 +408,13 @@ STEPFN_INLINE void engine_core::fail_frame(const std::shared_ptr<frame>& f, erro
     }
 }
 
-STEPFN_INLINE void engine_core::finish_frame(const std::shared_ptr<frame>& f, json output) {
+STEPFN_INLINE void engine_core::finish_frame(const std::shared_ptr<frame>& f, json output, const exit_at_end& last_exit) {
     f->done = true;
     f->waiting = false;
     // Every state checked its output against the payload limit (a Catch its merged output),
     // unless it only selected from an input that was checked: no need to walk it again.
     if (f->is_root) {
-        end_execution(f->exec, execution_status::succeeded, std::move(output), error{}, std::move(f->input_text));
+        end_execution(f->exec, execution_status::succeeded, std::move(output), error{}, std::move(f->input_text), last_exit);
     } else if (f->member_of) {
         child_ended(f, std::move(output));
     }

@@ -55,6 +55,15 @@ namespace stepfn::detail {
 
 class resource_names;  // states/task.hpp
 
+// The last state's Exited event when end_execution emits it with ExecutionSucceeded (name
+// null: emitted already): its state's name, its type, the frame's last event and the size.
+struct exit_at_end {
+    const std::string* name = nullptr;
+    event_type type = event_type::execution_succeeded;
+    std::int64_t prev = 0;
+    std::size_t size = unknown_size;
+};
+
 class engine_core : public std::enable_shared_from_this<engine_core> {
 public:
     // ---- lifecycle.hpp: the engine, its executions and their callers ----------------------
@@ -129,6 +138,12 @@ private:
     void emit_pair(execution_record& rec, std::int64_t& prev, event_type first_type, First&& first,
                    event_type second_type, Second&& second, bool link_second = true);
     bool takes_parts(const execution_record& rec) const noexcept;  // every receiver takes event_parts
+    // What the execution's receivers take (execution_record::receivers), asked once.
+    enum : std::uint8_t { receivers_known = 1, receivers_take_parts = 2, own_takes_batches = 4, shared_takes_batches = 8 };
+    std::uint8_t receivers(const execution_record& rec) const noexcept;
+    std::uint8_t ask_receivers(const execution_record& rec) const noexcept;
+    void stamp(execution_record& rec, std::int64_t& prev, event_parts* events, std::size_t count, bool link_first,
+               bool link_rest);
     void deliver_parts(execution_record& rec, const event_parts* events, std::size_t count);
     // ExecutionStarted's parts: the input's text and the role (the engine's when `role` is empty).
     event_parts execution_started_parts(std::shared_ptr<const std::string> input_text, const std::string& role) const;
@@ -155,7 +170,7 @@ private:
                     const error* caught = nullptr, std::size_t output_size = unknown_size);
     void arm_retry(const std::shared_ptr<frame>& f, time_point when);
     void fail_frame(const std::shared_ptr<frame>& f, error e);
-    void finish_frame(const std::shared_ptr<frame>& f, json output);
+    void finish_frame(const std::shared_ptr<frame>& f, json output, const exit_at_end& last_exit);
     void notify(const frame& f, const state& s, transition_kind kind, const transition* next = nullptr,
                 const json* data = nullptr, const error* failure = nullptr);
 
@@ -164,7 +179,7 @@ private:
     void end_from_outside(const std::shared_ptr<execution_record>& rec, execution_status status, error e);
     // output_text: the output's text when the last state's Exited event made it.
     void end_execution(const std::shared_ptr<execution_record>& rec, execution_status status, json output, error e,
-                       history_text output_text = history_text());
+                       history_text output_text = history_text(), const exit_at_end& last_exit = exit_at_end());
     void publish_end(const std::shared_ptr<execution_record>& rec, execution_status status, json output, error e);
     void abort_frame(const std::shared_ptr<frame>& f);
     result<std::shared_ptr<task_attempt>> find_attempt(std::string_view token);

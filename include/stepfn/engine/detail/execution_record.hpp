@@ -96,6 +96,10 @@ struct execution_record {
     char event_count_gap_after[56] = {};
     std::mutex history_mutex;
     const std::uint64_t history_serial = next_history_serial();  // next to the lock emit() takes
+    // What its receivers take (engine_core::receivers), asked of the sinks at its first event
+    // and kept: 0 not asked yet. Its sinks and its store are set before its first event and
+    // never change.
+    mutable std::atomic<std::uint8_t> receivers{0};
     mutable std::mutex mutex;
     std::condition_variable finished;
     // Set once, under `mutex`, after `output` and `failure`, which never change again: a reader

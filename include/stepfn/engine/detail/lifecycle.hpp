@@ -305,7 +305,7 @@ STEPFN_INLINE void engine_core::abort_frame(const std::shared_ptr<frame>& f) {
 }
 
 STEPFN_INLINE void engine_core::end_execution(const std::shared_ptr<execution_record>& rec, execution_status status, json output,
-                                       error e, history_text output_text) {
+                                       error e, history_text output_text, const exit_at_end& last_exit) {
     if (rec->ended.exchange(true)) return;
     // A parked execution (park.hpp) did not end: it only leaves this engine.
     const bool leaving = rec->durable && rec->durable->parked.load();
@@ -336,13 +336,25 @@ STEPFN_INLINE void engine_core::end_execution(const std::shared_ptr<execution_re
         post_to(root, [self, root]() { self->abort_frame(root); });
     }
     if (status == execution_status::succeeded) {
-        emit(*rec, prev, final_events[static_cast<int>(status)],
-             [&](bool made) {
-                 event_parts parts;
-                 if (output_text) show(parts, output_text, output, unknown_size);
-                 else show_once(parts, made, output);
-                 return parts;
-             });
+        const auto succeeded_parts = [&](bool made) {
+            event_parts parts;
+            if (output_text) show(parts, output_text, output, unknown_size);
+            else show_once(parts, made, output);
+            return parts;
+        };
+        if (last_exit.name) {  // the last state's Exited event first, the same text shown by both
+            prev = last_exit.prev;
+            emit_pair(*rec, prev, last_exit.type,
+                      [&](bool) {
+                          event_parts parts;
+                          parts.name = *last_exit.name;
+                          show(parts, output_text, output, last_exit.size);
+                          return parts;
+                      },
+                      event_type::execution_succeeded, succeeded_parts);
+        } else {
+            emit(*rec, prev, event_type::execution_succeeded, succeeded_parts);
+        }
     } else {
         emit(*rec, prev, final_events[static_cast<int>(status)], [&] {
             json details = json::object();
