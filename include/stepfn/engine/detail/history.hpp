@@ -44,18 +44,30 @@ inline std::int64_t next_event_id(execution_record& rec) noexcept {
 
 // The execution's history lock, held for an event's id, time and delivery (a few hundred
 // nanoseconds): a fan-out's runners on several threads emit at once, and one that blocked on it
-// would sleep far longer than the holder keeps it, so it tries for a moment first.
-inline std::unique_lock<std::mutex> lock_history(execution_record& rec) {
-    std::unique_lock<std::mutex> lock(rec.history_mutex, std::defer_lock);
-    // Backing off between tries: each try takes the lock's cache line from the holder, which
-    // needs it to unlock.
+// would sleep far longer than the holder keeps it, so a waiter tries for a moment first, backing
+// off between tries: each try takes the lock's cache line from the holder, which needs it to
+// unlock.
+inline void lock_history_contended(std::mutex& m) {
     for (unsigned pauses = 1; pauses <= 256; pauses *= 2) {
-        if (lock.try_lock()) return lock;
         for (unsigned i = 0; i < pauses; ++i) cpu_relax();
+        if (m.try_lock()) return;
     }
-    lock.lock();
-    return lock;
+    m.lock();
 }
+
+// Uncontended (one thread's execution, every event of a sequential workflow) it is a lock_guard.
+class history_lock {
+public:
+    explicit history_lock(execution_record& rec) : m_(rec.history_mutex) {
+        if (!m_.try_lock()) lock_history_contended(m_);
+    }
+    history_lock(const history_lock&) = delete;
+    history_lock& operator=(const history_lock&) = delete;
+    ~history_lock() { m_.unlock(); }
+
+private:
+    std::mutex& m_;
+};
 
 template <class Details>
 void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type type, Details&& details, bool link) {
@@ -82,7 +94,7 @@ void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type typ
         if (takes_parts(rec)) {
             event_parts event = details(false);
             event.type = type;
-            const auto lock = lock_history(rec);  // ids, times and order agree
+            const history_lock lock(rec);  // ids, times and order agree
             stamp(rec, prev, &event, 1, link, true);
             deliver_parts(rec, &event, 1);
             return;
@@ -107,7 +119,7 @@ void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type typ
                                                   p.heartbeat, std::move(p.credentials), p.bare}};
         }
     }();
-    const auto lock = lock_history(rec);  // ids, times and order agree
+    const history_lock lock(rec);  // ids, times and order agree
     event.id = next_event_id(rec);
     event.previous_event_id = previous;
     event.timestamp = clock_->now();
@@ -143,7 +155,7 @@ void engine_core::emit_pair(execution_record& rec, std::int64_t& prev, event_typ
     event_parts events[2] = {first(false), second(false)};  // in order: the second may share the first's text
     events[0].type = first_type;
     events[1].type = second_type;
-    const auto lock = lock_history(rec);  // ids, times and order agree
+    const history_lock lock(rec);  // ids, times and order agree
     stamp(rec, prev, events, 2, true, link_second);
     deliver_parts(rec, events, 2);
 }
