@@ -35,6 +35,18 @@ inline void lock_spinning(std::unique_lock<std::mutex>& lock) {
     lock.lock();
 }
 
+// The same for a mutex that two threads take constantly (an execution's history lock, taken per
+// event by a fan-out's runners): the waiter backs off between tries (1, 2, 4 ... 256 pauses),
+// since each try takes the lock's cache line from the holder, which needs it to unlock. Call
+// it after a try_lock() has failed; then it blocks as lock() does.
+inline void lock_backing_off(std::mutex& m) {
+    for (unsigned pauses = 1; pauses <= 256; pauses *= 2) {
+        for (unsigned i = 0; i < pauses; ++i) cpu_relax();
+        if (m.try_lock()) return;
+    }
+    m.lock();
+}
+
 } // namespace stepfn::detail
 
 #endif

@@ -249,14 +249,16 @@ STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, cons
             show(parts, output_text(made), output, output_size);
             return parts;
         };
-        if (target && watched(*f->exec) && enters_with_exit(*f->exec)) {
+        // The next state's Entered event, or at the root the end, goes with this Exited event.
+        const bool batched = (target || f->is_root) && watched(*f->exec) && enters_with_exit(*f->exec);
+        if (target && batched) {
             const state& next = f->states->states[target->index];
             f->entered_text.reset();
             emit_pair(*f->exec, f->prev_event, exited, exited_parts, entered_event_type(next),
                       [&](bool made) { return entered_parts(*f, next, output, output_size, made); });
             f->entered_early = &next;
             entered(*f, next);
-        } else if (!target && f->is_root && watched(*f->exec) && enters_with_exit(*f->exec)) {
+        } else if (!target && f->is_root && batched) {
             // The last state's Exited event goes with ExecutionSucceeded, once end_execution has
             // claimed the end: an execution stopped first ends as if stopped before the exit.
             last_exit = {&s.name, exited, f->prev_event, output_size};

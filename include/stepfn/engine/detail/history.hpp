@@ -44,22 +44,12 @@ inline std::int64_t next_event_id(execution_record& rec) noexcept {
 
 // The execution's history lock, held for an event's id, time and delivery (a few hundred
 // nanoseconds): a fan-out's runners on several threads emit at once, and one that blocked on it
-// would sleep far longer than the holder keeps it, so a waiter tries for a moment first, backing
-// off between tries: each try takes the lock's cache line from the holder, which needs it to
-// unlock.
-inline void lock_history_contended(std::mutex& m) {
-    for (unsigned pauses = 1; pauses <= 256; pauses *= 2) {
-        for (unsigned i = 0; i < pauses; ++i) cpu_relax();
-        if (m.try_lock()) return;
-    }
-    m.lock();
-}
-
+// would sleep far longer than the holder keeps it, so a waiter backs off and tries again first.
 // Uncontended (one thread's execution, every event of a sequential workflow) it is a lock_guard.
 class history_lock {
 public:
     explicit history_lock(execution_record& rec) : m_(rec.history_mutex) {
-        if (!m_.try_lock()) lock_history_contended(m_);
+        if (!m_.try_lock()) lock_backing_off(m_);
     }
     history_lock(const history_lock&) = delete;
     history_lock& operator=(const history_lock&) = delete;

@@ -144,13 +144,17 @@ Json* shortcut_target(const jsonata_shortcut& s, Json* v) {
     return v->is_array() ? nullptr : v;
 }
 
+// A path's answer that is a floating-point zero is the integer 0: -0 is 0, as the evaluator
+// gives it.
+inline bool is_float_zero(const json& v) { return v.is_number_float() && v.get<double>() == 0; }
+
 // A plain path's answer taken from `variable` (the variable's value, which nothing reads again
 // at that place) instead of copied, leaving null there; nullopt when the compiled expression
 // must give it.
 inline std::optional<json> try_take(const jsonata_shortcut& s, json& variable) {
     json* v = shortcut_target(s, &variable);
     if (v == nullptr || s.rel != jsonata_shortcut::relation::none) return std::nullopt;
-    if (v->is_number_float() && v->get<double>() == 0) return json(0);  // -0 is 0, as the evaluator gives it
+    if (is_float_zero(*v)) return json(0);
     json out = std::move(*v);
     *v = json();
     return out;
@@ -195,7 +199,7 @@ inline std::optional<json> try_shortcut(const jsonata_shortcut& s, const eval_en
     if (v == nullptr) return std::nullopt;
     using rel = jsonata_shortcut::relation;
     if (s.rel == rel::none) {
-        if (v->is_number_float() && v->get<double>() == 0) return json(0);  // -0 is 0, as the evaluator gives it
+        if (is_float_zero(*v)) return json(0);
         return *v;
     }
     if (s.literal.is_number() && v->is_number()) {
