@@ -226,7 +226,7 @@ void baseline_five_states(benchmark::State& state) {
 BENCHMARK(baseline_five_states)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The same workflow written in JSONata (Output, Condition, $states), side by side with the one
-// above: what evaluating JSONata costs against compiled paths (docs/performance.md).
+// above: what evaluating JSONata costs against compiled paths (docs/performance/jsonata.md).
 void five_states_jsonata(benchmark::State& state) {
     run_manual(state, {"five_states_jsonata.json", stepfn_bench::small_payload(), 1, 1000});
 }

@@ -4,7 +4,7 @@
 // The hand-written floors for cliffs_bench's fan-out workloads: the same JSON work (parallel_50,
 // map_10) or CPU job (parallel_50_work, map_work) without an engine, shared between the host and
 // pre-started threads. What two cores and glibc's allocator can give these workloads on this
-// machine (docs/performance.md, sessions 15 and 16).
+// machine (docs/performance/fan-out.md, sessions 15 and 16).
 
 #include <algorithm>
 #include <atomic>

@@ -1,4 +1,4 @@
-// What observation costs (docs/performance.md, "Observability"): 1,000 sequential executions of
+// What observation costs (docs/performance/observability.md): 1,000 sequential executions of
 // the five-state machine (workload 3) with nothing attached (mode 0), with a metrics_registry
 // (1), with metrics and tracing (2: spans queued as the OTLP exporter's engine side does, its
 // sending thread's serialisation left out), with those and the JSON-lines transition log to /dev/null (3), and

@@ -4,7 +4,7 @@
 # a class whose first virtual function is declared without `inline` and defined inline in a
 # header: that function is the class's key function, so every header-only translation unit
 # emits the vtable and all the code it reaches (the whole engine, once). Declare it
-# STEPFN_INLINE (docs/performance.md, "Compile cost").
+# STEPFN_INLINE (docs/performance/compile-cost.md).
 set -u
 found=$("${2:-nm}" -C "$1" | grep 'vtable for stepfn' || true)
 if [ -n "$found" ]; then

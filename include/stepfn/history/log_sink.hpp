@@ -69,7 +69,7 @@ public:
         std::string line;
         const std::string_view execution = options.full_arn ? execution_arn : detail::arn_suffix(execution_arn);
         // Plain appends, not fmt: formatting one line is not worth instantiating fmt in every TU
-        // that includes the umbrella header (docs/performance.md, "Compile cost").
+        // that includes the umbrella header (docs/performance/compile-cost.md).
         line += detail::format_iso8601(event.timestamp);
         line += ' ';
         line += execution;

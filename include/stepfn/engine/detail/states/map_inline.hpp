@@ -131,8 +131,9 @@ STEPFN_INLINE void engine_core::run_iterations(const std::shared_ptr<fanout_grou
     // it: a repost that nobody waits for costs lock rounds, and on a pool whose joiner helps, a
     // thread spinning for it that the joiner beats. A joiner's thread always hands the runner
     // over, so that a long Map goes on on the pool's threads (measured: iterations cost 15-20 %
-    // more CPU on the host's thread, which allocates from glibc's main arena; performance.md,
-    // session 13) while a short one, or a Parallel, still ends on the joiner with no wake-up.
+    // more CPU on the host's thread, which allocates from glibc's main arena;
+    // docs/performance/fan-out.md, session 13) while a short one, or a Parallel, still ends on
+    // the joiner with no wake-up.
     constexpr std::size_t yield_after = 64;
     std::optional<tally_scope> events(std::in_place, *f->exec);
 
