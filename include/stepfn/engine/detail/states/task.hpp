@@ -389,7 +389,7 @@ inline void send_request(const std::shared_ptr<task_attempt>& attempt, task_invo
 // Hands the request to its invoker: now, or with a store once the checkpoint that scheduled the
 // task is durable (so a crash can never have run a task the store does not know of).
 STEPFN_INLINE void engine_core::dispatch(const std::shared_ptr<frame>& f, const std::shared_ptr<task_attempt>& attempt,
-                                         std::shared_ptr<task_invoker> invoker, task_request request, bool now) {
+                                         std::shared_ptr<task_invoker> invoker, task_request&& request, bool now) {
     if (!f->exec->durable || now) return send_request(attempt, *invoker, std::move(request));
     f->exec->durable->effects.push_back([attempt, invoker = std::move(invoker), request = std::move(request)]() mutable {
         if (!attempt->cancelled()) send_request(attempt, *invoker, std::move(request));  // not stopped meanwhile
