@@ -180,7 +180,7 @@ private:
     // output_text: the output's text when the last state's Exited event made it.
     void end_execution(const std::shared_ptr<execution_record>& rec, execution_status status, json output, error e,
                        history_text output_text = history_text(), const exit_at_end& last_exit = exit_at_end());
-    void publish_end(const std::shared_ptr<execution_record>& rec, execution_status status, json output, error e);
+    void publish_end(const std::shared_ptr<execution_record>& rec, execution_status status, json&& output, error&& e);
     void abort_frame(const std::shared_ptr<frame>& f);
     result<std::shared_ptr<task_attempt>> find_attempt(std::string_view token);
 

@@ -398,8 +398,8 @@ STEPFN_INLINE void engine_core::end_execution(const std::shared_ptr<execution_re
 }
 
 // Tells the execution's waiters how it ended and forgets it.
-STEPFN_INLINE void engine_core::publish_end(const std::shared_ptr<execution_record>& rec, execution_status status, json output,
-                                            error e) {
+STEPFN_INLINE void engine_core::publish_end(const std::shared_ptr<execution_record>& rec, execution_status status, json&& output,
+                                            error&& e) {
     std::function<void(execution_record&)> on_end;
     std::vector<std::function<void()>> watchers;
     {
