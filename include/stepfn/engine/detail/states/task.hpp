@@ -99,11 +99,12 @@ inline void address_request(task_request& request, const frame& f, const state& 
 
 STEPFN_INLINE void task_attempt::resolve(result<json> answer) {
     if (completed_.exchange(true)) return;
-    auto f = owner_.lock();
-    if (!f) return;
     answer_ = std::move(answer);
     int expected = dispatching;
-    if (hand_over_.compare_exchange_strong(expected, answered)) return;  // the dispatcher takes it
+    // The dispatcher takes it (its frame is alive: it is running it), without the frame locked.
+    if (hand_over_.compare_exchange_strong(expected, answered)) return;
+    auto f = owner_.lock();
+    if (!f) return;
     core_->post_to(f, [f, self = shared_from_this()]() {
         self->core_->on_task_result(f, self->generation_, std::move(self->answer_));
     });
