@@ -6,6 +6,7 @@
 #include "engine_harness.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -46,6 +47,36 @@ TEST_CASE("serialized_size matches dump() and stops past its bound", "[limits][p
     CHECK(stepfn::detail::measure_payload(wide, wide.dump().size(), 3).size == wide.dump().size());
     CHECK_FALSE(stepfn::detail::measure_payload(wide, wide.dump().size(), 3).too_deep);
     CHECK(stepfn::detail::measure_payload(wide, wide.dump().size(), 2).too_deep);
+}
+
+TEST_CASE("Short strings and small integers are sized as dump() writes them", "[limits][payload-size]") {
+    // Strings of up to 16 bytes are tested a word or two at a time: every length around those
+    // words, with each byte that dump() escapes (and bytes next to them, and above ASCII) at
+    // every position.
+    const char specials[] = {'"', '\\', '\b', '\f', '\n', '\r', '\t', '\x01', '\x1f', '\0',
+                             ' ', '!', '#', '[', ']', '\x7f', '\x80', '\xc3', '\xff'};
+    for (std::size_t n = 0; n <= 20; ++n) {
+        const std::string plain(n, 'k');
+        CHECK(stepfn::detail::serialized_string_size(plain) == json(plain).dump().size());
+        for (std::size_t at = 0; at < n; ++at) {
+            for (const char c : specials) {
+                std::string s = plain;
+                s[at] = c;
+                // dump() refuses invalid UTF-8; a lone byte above ASCII is sized as one byte
+                // (the bytes as they are), as a valid sequence's bytes are.
+                const auto byte = static_cast<unsigned char>(c);
+                const std::size_t expected = byte >= 0x80 ? n + 2 : json(s).dump().size();
+                INFO("length " << n << ", byte " << static_cast<int>(byte) << " at " << at);
+                CHECK(stepfn::detail::serialized_string_size(s) == expected);
+            }
+        }
+    }
+    for (const std::int64_t n : {0LL, 9LL, 10LL, 99LL, 100LL, 999LL, 1000LL, 9999LL, 10000LL, 99999LL, 100000LL,
+                                 9223372036854775807LL, -1LL, -9LL, -10LL, -9999LL, -10000LL}) {
+        CHECK(stepfn::detail::scalar_size(json(n)) == json(n).dump().size());
+    }
+    for (const std::uint64_t n : {0ULL, 9ULL, 10ULL, 9999ULL, 10000ULL, 18446744073709551615ULL})
+        CHECK(stepfn::detail::scalar_size(json(n)) == json(n).dump().size());
 }
 
 // `depth` arrays nested in one another, each also holding `wide` numbers, the innermost an

@@ -1,6 +1,7 @@
 #ifndef STEPFN_EXECUTORS_MANUAL_EXECUTOR_HPP
 #define STEPFN_EXECUTORS_MANUAL_EXECUTOR_HPP
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -30,6 +31,7 @@ public:
         {
             std::lock_guard<std::mutex> lock(mutex_);
             queue_.push_back(std::move(fn));
+            queued_.store(queue_.size(), std::memory_order_release);
             notify = waiters_ > 0;
         }
         if (notify) ready_.notify_all();
@@ -44,14 +46,17 @@ public:
     }
 
     // Runs the oldest queued item, if any. The lock is released before the item runs, so the
-    // item may post more work.
+    // item may post more work. An empty queue is seen without the lock: a driver asks after
+    // every job and once more when its execution is done, and most of those asks find nothing.
     bool run_one() {
+        if (queued_.load(std::memory_order_acquire) == 0) return false;
         job fn;
         {
             std::lock_guard<std::mutex> lock(mutex_);
             if (queue_.empty()) return false;
             fn = std::move(queue_.front());
             queue_.pop_front();
+            queued_.store(queue_.size(), std::memory_order_relaxed);
         }
         if (fn) fn();
         return true;
@@ -91,6 +96,7 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable ready_;
     std::deque<job> queue_;
+    std::atomic<std::size_t> queued_{0};  // queue_.size(), written under the lock
     std::size_t waiters_ = 0;
     bool woken_ = false;
 };

@@ -19,8 +19,9 @@
 namespace stepfn::detail {
 
 STEPFN_INLINE void engine_core::launch(const std::shared_ptr<frame>& f) {
-    auto self = shared_from_this();
-    post_to(f, [self, f]() { self->run_frame(f); });
+    // The engine reached through the frame's execution, which holds it, as the drain does: no
+    // shared_from_this() (a weak lock and its release) per run.
+    post_to(f, [f]() { f->exec->core->run_frame(f); });
 }
 
 STEPFN_INLINE void engine_core::run_frame(const std::shared_ptr<frame>& f) {

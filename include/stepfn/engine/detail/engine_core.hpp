@@ -180,7 +180,7 @@ private:
     // output_text: the output's text when the last state's Exited event made it.
     void end_execution(const std::shared_ptr<execution_record>& rec, execution_status status, json output, error e,
                        history_text output_text = history_text(), const exit_at_end& last_exit = exit_at_end());
-    void publish_end(const std::shared_ptr<execution_record>& rec, execution_status status, json output, error e);
+    void publish_end(const std::shared_ptr<execution_record>& rec, execution_status status, json&& output, error&& e);
     void abort_frame(const std::shared_ptr<frame>& f);
     result<std::shared_ptr<task_attempt>> find_attempt(std::string_view token);
 
@@ -231,7 +231,7 @@ private:
     void arm_task_timers(const std::shared_ptr<frame>& f, std::optional<time_point> deadline,
                          std::optional<time_point> heartbeat_deadline);
     void dispatch(const std::shared_ptr<frame>& f, const std::shared_ptr<task_attempt>& attempt,
-                  std::shared_ptr<task_invoker> invoker, task_request request, bool now = false);
+                  std::shared_ptr<task_invoker> invoker, task_request&& request, bool now = false);
     outcome task_answered(const std::shared_ptr<frame>& f, const state& s, result<json> answer);
     void on_task_timeout(const std::shared_ptr<frame>& f, std::uint64_t generation, bool heartbeat);
     std::shared_ptr<task_attempt> end_attempt(frame& f);  // cancels its timers, forgets its token

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -29,18 +30,29 @@
 
 namespace stepfn::detail {
 
+// Each byte's two lower-case hex digits, so that a UUID's byte is one two-byte copy.
+struct hex_pairs {
+    char text[512];
+    constexpr hex_pairs() : text{} {
+        constexpr char digits[] = "0123456789abcdef";
+        for (int i = 0; i < 256; ++i) {
+            text[2 * i] = digits[i >> 4];
+            text[2 * i + 1] = digits[i & 0xF];
+        }
+    }
+};
+inline constexpr hex_pairs hex_pair_table{};
+
 // A UUID's 128 bits in its 8-4-4-4-12 text form, written into one buffer: the string is made
 // once, at its final size.
 inline std::string uuid_text(std::uint64_t hi, std::uint64_t lo) {
-    static constexpr char digits[] = "0123456789abcdef";
     // Where each byte's two digits go: the dashes stand after the 8th, 12th, 16th and 20th.
     static constexpr unsigned char at[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
     char out[36];
-    for (int i = 0; i < 16; ++i) {
-        const std::uint64_t word = i < 8 ? hi : lo;
-        const auto byte = static_cast<unsigned>(word >> (56 - 8 * (i % 8))) & 0xFFu;
-        out[at[i]] = digits[byte >> 4];
-        out[at[i] + 1] = digits[byte & 0xFu];
+    for (int i = 0; i < 8; ++i) {
+        const int shift = 56 - 8 * i;
+        std::memcpy(out + at[i], hex_pair_table.text + 2 * ((hi >> shift) & 0xFFu), 2);
+        std::memcpy(out + at[i + 8], hex_pair_table.text + 2 * ((lo >> shift) & 0xFFu), 2);
     }
     out[8] = out[13] = out[18] = out[23] = '-';
     return std::string(out, sizeof out);
@@ -386,8 +398,8 @@ STEPFN_INLINE void engine_core::end_execution(const std::shared_ptr<execution_re
 }
 
 // Tells the execution's waiters how it ended and forgets it.
-STEPFN_INLINE void engine_core::publish_end(const std::shared_ptr<execution_record>& rec, execution_status status, json output,
-                                            error e) {
+STEPFN_INLINE void engine_core::publish_end(const std::shared_ptr<execution_record>& rec, execution_status status, json&& output,
+                                            error&& e) {
     std::function<void(execution_record&)> on_end;
     std::vector<std::function<void()>> watchers;
     {

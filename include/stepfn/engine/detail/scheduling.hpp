@@ -51,13 +51,10 @@ struct engine_core::drain_job {
     void operator()() {
         auto f = std::move(owner);
         auto r = std::move(record);
-        if (f) {
-            auto core = f->exec->core;
-            core->drain(f);
-        } else {
-            auto core = r->core;
-            core->drain_execution(r);
-        }
+        // The engine is held by the execution, which the frame (or `r`) holds until the drain
+        // returns: no reference of its own needed.
+        if (f) f->exec->core->drain(f);
+        else r->core->drain_execution(r);
     }
     ~drain_job() {
         strand* lane = owner ? &owner->lane : record ? &record->durable->lane : nullptr;

@@ -99,11 +99,12 @@ inline void address_request(task_request& request, const frame& f, const state& 
 
 STEPFN_INLINE void task_attempt::resolve(result<json> answer) {
     if (completed_.exchange(true)) return;
-    auto f = owner_.lock();
-    if (!f) return;
     answer_ = std::move(answer);
     int expected = dispatching;
-    if (hand_over_.compare_exchange_strong(expected, answered)) return;  // the dispatcher takes it
+    // The dispatcher takes it (its frame is alive: it is running it), without the frame locked.
+    if (hand_over_.compare_exchange_strong(expected, answered)) return;
+    auto f = owner_.lock();
+    if (!f) return;
     core_->post_to(f, [f, self = shared_from_this()]() {
         self->core_->on_task_result(f, self->generation_, std::move(self->answer_));
     });
@@ -389,7 +390,7 @@ inline void send_request(const std::shared_ptr<task_attempt>& attempt, task_invo
 // Hands the request to its invoker: now, or with a store once the checkpoint that scheduled the
 // task is durable (so a crash can never have run a task the store does not know of).
 STEPFN_INLINE void engine_core::dispatch(const std::shared_ptr<frame>& f, const std::shared_ptr<task_attempt>& attempt,
-                                         std::shared_ptr<task_invoker> invoker, task_request request, bool now) {
+                                         std::shared_ptr<task_invoker> invoker, task_request&& request, bool now) {
     if (!f->exec->durable || now) return send_request(attempt, *invoker, std::move(request));
     f->exec->durable->effects.push_back([attempt, invoker = std::move(invoker), request = std::move(request)]() mutable {
         if (!attempt->cancelled()) send_request(attempt, *invoker, std::move(request));  // not stopped meanwhile
