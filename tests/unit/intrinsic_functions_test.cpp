@@ -3,6 +3,8 @@
 #include "catch.hpp"
 #include "intrinsic_support.hpp"
 
+#include <stepfn/detail/uuid_text.hpp>
+
 namespace intrinsic_functions_test {
 
 using namespace intrinsic_support;
@@ -250,5 +252,13 @@ TEST_CASE("States.UUID", "[intrinsic]") {
     // Not folded at load time: every evaluation draws again.
     const json two = eval("States.Array(States.UUID(), States.UUID())");
     CHECK(two[0] != two[1]);
+}
+// The text every generated UUID goes through (States.UUID, $uuid(), execution names and ids).
+TEST_CASE("UUID text: the most significant byte first, version 4 and its variant over the random bits",
+          "[intrinsic]") {
+    CHECK(stepfn::detail::uuid_text(0x0123456789abcdefULL, 0xfedcba9876543210ULL) ==
+          "01234567-89ab-cdef-fedc-ba9876543210");
+    CHECK(stepfn::detail::uuid_v4_text(0, 0) == "00000000-0000-4000-8000-000000000000");
+    CHECK(stepfn::detail::uuid_v4_text(~0ULL, ~0ULL) == "ffffffff-ffff-4fff-bfff-ffffffffffff");
 }
 } // namespace intrinsic_functions_test

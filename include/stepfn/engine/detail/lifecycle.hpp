@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <cstring>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -22,6 +21,7 @@
 #include <stepfn/config.hpp>
 #include <stepfn/detail/guarded_call.hpp>
 #include <stepfn/detail/json_size.hpp>
+#include <stepfn/detail/uuid_text.hpp>
 #include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/history.hpp>
 #include <stepfn/engine/detail/scheduling.hpp>
@@ -30,40 +30,10 @@
 
 namespace stepfn::detail {
 
-// Each byte's two lower-case hex digits, so that a UUID's byte is one two-byte copy.
-struct hex_pairs {
-    char text[512];
-    constexpr hex_pairs() : text{} {
-        constexpr char digits[] = "0123456789abcdef";
-        for (int i = 0; i < 256; ++i) {
-            text[2 * i] = digits[i >> 4];
-            text[2 * i + 1] = digits[i & 0xF];
-        }
-    }
-};
-inline constexpr hex_pairs hex_pair_table{};
-
-// A UUID's 128 bits in its 8-4-4-4-12 text form, written into one buffer: the string is made
-// once, at its final size.
-inline std::string uuid_text(std::uint64_t hi, std::uint64_t lo) {
-    // Where each byte's two digits go: the dashes stand after the 8th, 12th, 16th and 20th.
-    static constexpr unsigned char at[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
-    char out[36];
-    for (int i = 0; i < 8; ++i) {
-        const int shift = 56 - 8 * i;
-        std::memcpy(out + at[i], hex_pair_table.text + 2 * ((hi >> shift) & 0xFFu), 2);
-        std::memcpy(out + at[i + 8], hex_pair_table.text + 2 * ((lo >> shift) & 0xFFu), 2);
-    }
-    out[8] = out[13] = out[18] = out[23] = '-';
-    return std::string(out, sizeof out);
-}
-
 // A version-4 UUID from the engine's seeded source (Map Run ids, tokens).
 inline std::string make_uuid(engine_core& core) {
-    auto [hi, lo] = core.random_pair();
-    hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
-    lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // RFC 4122 variant
-    return uuid_text(hi, lo);
+    const auto [hi, lo] = core.random_pair();
+    return uuid_v4_text(hi, lo);
 }
 
 // A generated execution name: a version-7 UUID (RFC 9562), the engine clock's Unix milliseconds

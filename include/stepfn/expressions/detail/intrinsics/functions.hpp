@@ -16,6 +16,7 @@
 
 #include <stepfn/detail/base64.hpp>
 #include <stepfn/detail/hash.hpp>
+#include <stepfn/detail/uuid_text.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/limits.hpp>
@@ -324,15 +325,9 @@ inline result<json> fn_string_split(const arg_list& args) {
 }
 
 inline json make_uuid(const eval_env& env) {
-    std::uint64_t high = env.random();
-    std::uint64_t low = env.random();
-    high = (high & ~std::uint64_t{0xF000}) | std::uint64_t{0x4000};              // version 4
-    low = (low & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;                 // variant 10xx
-    std::string hex;
-    hash_impl::append_hex(hex, high, 8, false);
-    hash_impl::append_hex(hex, low, 8, false);
-    return json(hex.substr(0, 8) + '-' + hex.substr(8, 4) + '-' + hex.substr(12, 4) + '-' + hex.substr(16, 4) +
-                '-' + hex.substr(20));
+    const std::uint64_t high = env.random();
+    const std::uint64_t low = env.random();
+    return json(uuid_v4_text(high, low));
 }
 
 inline result<json> apply(const call_node& call, arg_list& args, const eval_env& env, const limits& bounds) {

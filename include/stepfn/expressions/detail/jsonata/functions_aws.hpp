@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <stepfn/detail/hash.hpp>
+#include <stepfn/detail/uuid_text.hpp>
 #include <stepfn/expressions/detail/jsonata/functions_array.hpp>
 
 namespace stepfn {
@@ -57,23 +58,16 @@ inline result<value> fn_hash(call_info&, std::vector<value>& a) {
 }
 
 inline result<value> fn_uuid(call_info& c, std::vector<value>&) {
-    static constexpr char hex[] = "0123456789abcdef";
     const std::uint64_t hi = c.ev.host().random();
     const std::uint64_t lo = c.ev.host().random();
+    // $uuid() has always laid each draw's bytes out low byte first (States.UUID high byte
+    // first), so that a seed gives the same text as before, the words are read in that order.
     unsigned char bytes[16];
     for (int i = 0; i < 8; ++i) {
         bytes[i] = static_cast<unsigned char>(hi >> (8 * i));
         bytes[8 + i] = static_cast<unsigned char>(lo >> (8 * i));
     }
-    bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0FU) | 0x40U);
-    bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3FU) | 0x80U);
-    std::string out;
-    for (int i = 0; i < 16; ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-        out += hex[bytes[i] >> 4];
-        out += hex[bytes[i] & 0xFU];
-    }
-    return str_value(std::move(out));
+    return str_value(uuid_v4_text(hash_impl::load_be64(bytes), hash_impl::load_be64(bytes + 8)));
 }
 
 inline result<value> fn_parse(call_info&, std::vector<value>& a) {
