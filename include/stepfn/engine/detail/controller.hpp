@@ -259,7 +259,7 @@ STEPFN_INLINE void engine_core::exit_state(const std::shared_ptr<frame>& f, cons
                       [&](bool made) { return entered_parts(*f, next, output, output_size, made); });
             f->entered_early = &next;
             entered(*f, next);
-        } else if (!target && f->is_root && batched) {
+        } else if (batched) {  // no target: the root's last state
             // The last state's Exited event goes with ExecutionSucceeded, once end_execution has
             // claimed the end: an execution stopped first ends as if stopped before the exit.
             last_exit = {&s.name, exited, f->prev_event, output_size};
