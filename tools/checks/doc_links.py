@@ -35,7 +35,7 @@ def headings(path, cache={}):
 
 
 def prose(path):
-    """(line number, text) outside fenced code blocks, lines joined where a reference wraps."""
+    """(line number, text) of each line outside fenced code blocks."""
     fence, out = False, []
     for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
         if line.startswith("```"):
