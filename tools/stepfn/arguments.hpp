@@ -39,10 +39,8 @@ inline std::string one_line(std::string_view text) {
     for (char c : text) {
         const auto byte = static_cast<unsigned char>(c);
         if (byte < 0x20 || byte == 0x7f) {
-            static constexpr char hex[] = "0123456789abcdef";
             out += "\\x";
-            out += hex[byte >> 4];
-            out += hex[byte & 0xf];
+            stepfn::detail::append_hex_byte(out, byte);
         } else {
             out += c;
         }

@@ -32,6 +32,7 @@
 #include <stepfn/load/loader.hpp>
 #include <stepfn/load/detail/text_checks.hpp>  // too_deep_message, in both build modes
 #include <stepfn/error.hpp>
+#include <stepfn/detail/hex.hpp>
 #include <stepfn/history/jsonl_sink.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/limits.hpp>

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include <stepfn/detail/hex.hpp>
+
 namespace stepfn {
 namespace detail {
 
@@ -57,12 +59,9 @@ inline std::uint64_t load_be64(const unsigned char* p) noexcept {
 }
 
 inline void append_hex(std::string& out, std::uint64_t value, std::size_t bytes, bool little_endian) {
-    static constexpr char digits[] = "0123456789abcdef";
     for (std::size_t i = 0; i < bytes; ++i) {
         const std::size_t shift = 8U * (little_endian ? i : bytes - 1U - i);
-        const auto byte = static_cast<unsigned>((value >> shift) & 0xFFU);
-        out += digits[byte >> 4];
-        out += digits[byte & 0xFU];
+        append_hex_byte(out, static_cast<unsigned char>((value >> shift) & 0xFFU));
     }
 }
 

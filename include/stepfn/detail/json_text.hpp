@@ -14,6 +14,7 @@
 #include <cstring>
 #include <string>
 
+#include <stepfn/detail/hex.hpp>
 #include <stepfn/detail/json_size.hpp>
 #include <stepfn/json.hpp>
 
@@ -243,8 +244,7 @@ private:
         case '\r': return put("\\r", 2);
         case '\t': return put("\\t", 2);
         default: {
-            static constexpr char hex[] = "0123456789abcdef";
-            const char escaped[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
+            const char escaped[] = {'\\', 'u', '0', '0', lower_hex_digits[c >> 4], lower_hex_digits[c & 0xF]};
             return put(escaped, sizeof escaped);
         }
         }

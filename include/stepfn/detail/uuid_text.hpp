@@ -10,16 +10,17 @@
 #include <cstring>
 #include <string>
 
+#include <stepfn/detail/hex.hpp>
+
 namespace stepfn::detail {
 
 // Each byte's two lower-case hex digits.
 struct hex_pairs {
     char text[512];
     constexpr hex_pairs() : text{} {
-        constexpr char digits[] = "0123456789abcdef";
         for (int i = 0; i < 256; ++i) {
-            text[2 * i] = digits[i >> 4];
-            text[2 * i + 1] = digits[i & 0xF];
+            text[2 * i] = lower_hex_digits[i >> 4];
+            text[2 * i + 1] = lower_hex_digits[i & 0xF];
         }
     }
 };

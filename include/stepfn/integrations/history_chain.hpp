@@ -201,7 +201,7 @@ inline result<history_verification> verify_history(execution_store& executions, 
                                       " was inserted or moved there");
         }
         h = detail::chain_next(h, events[i]);
-        chain.push_back(detail::to_hex(h));
+        chain.push_back(detail::hex_of_bytes(h));
     }
 
     std::string previous_signature;

@@ -184,7 +184,7 @@ private:
             chain& now = found->second;
             now.head = detail::chain_next(now.head, e);
             now.last_id = e.id;
-            now.pending.push_back(detail::to_hex(now.head));
+            now.pending.push_back(detail::hex_of_bytes(now.head));
             if (is_last(e.type)) return sign_final(found);
             if (now.pending.size() >= every_) {
                 // Every `every` events, unless the signer is behind: then one digest covers more
@@ -244,7 +244,7 @@ private:
                 }
                 c.head = detail::chain_next(c.head, e);
                 c.last_id = e.id;
-                c.pending.push_back(detail::to_hex(c.head));
+                c.pending.push_back(detail::hex_of_bytes(c.head));
             }
             if (page->next_token.empty()) break;
             request.next_token = page->next_token;

@@ -119,7 +119,7 @@ public:
         to_sign.reserve(64 + scope.size() + 64);
         to_sign.append("AWS4-HMAC-SHA256\n").append(*date_header).append(1, '\n').append(scope).append(1, '\n').append(
             detail::sha256_hex(*canonical));
-        const std::string expected = detail::to_hex(detail::hmac_sha256_raw(signing_key(key->second, *auth), to_sign));
+        const std::string expected = detail::hex_of_bytes(detail::hmac_sha256_raw(signing_key(key->second, *auth), to_sign));
         if (expected.size() != 64 || !detail::constant_time_equals(expected, auth->signature)) return signature_mismatch();
         principal who = key->second.who;
         who.authenticated_by = "sigv4";
@@ -190,7 +190,7 @@ inline void sigv4_sign(api_caller& request, std::string_view body, const access_
     k = detail::hmac_sha256_raw(k, "aws4_request");
     request.headers.emplace_back("authorization", "AWS4-HMAC-SHA256 Credential=" + key.access_key_id + '/' + scope +
                                                       ", SignedHeaders=" + auth.signed_headers_text +
-                                                      ", Signature=" + detail::to_hex(detail::hmac_sha256_raw(k, to_sign)));
+                                                      ", Signature=" + detail::hex_of_bytes(detail::hmac_sha256_raw(k, to_sign)));
 }
 
 } // namespace stepfn

@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include <stepfn/detail/hex.hpp>
 
 namespace stepfn {
 
@@ -35,44 +36,28 @@ struct trace_context {
     bool valid() const noexcept { return (trace_id_high | trace_id_low) != 0 && span_id != 0; }
 };
 
-namespace detail {
-inline void append_hex(std::string& out, std::uint64_t v, int digits) {
-    static constexpr char hex[] = "0123456789abcdef";
-    for (int i = digits - 1; i >= 0; --i) out += hex[(v >> (4 * i)) & 0xf];
-}
-inline bool read_hex(std::string_view text, std::uint64_t& out) {
-    out = 0;
-    for (char c : text) {
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;  // lower case only
-        if (d < 0) return false;
-        out = (out << 4) | static_cast<std::uint64_t>(d);
-    }
-    return true;
-}
-} // namespace detail
-
 // "00-<32 hex trace id>-<16 hex span id>-<2 hex flags>".
 inline std::string to_traceparent(const trace_context& c) {
     std::string out = "00-";
-    detail::append_hex(out, c.trace_id_high, 16);
-    detail::append_hex(out, c.trace_id_low, 16);
+    detail::append_hex_digits(out, c.trace_id_high, 16);
+    detail::append_hex_digits(out, c.trace_id_low, 16);
     out += '-';
-    detail::append_hex(out, c.span_id, 16);
+    detail::append_hex_digits(out, c.span_id, 16);
     out += '-';
-    detail::append_hex(out, c.flags, 2);
+    detail::append_hex_digits(out, c.flags, 2);
     return out;
 }
 
 inline std::string trace_id_hex(const trace_context& c) {
     std::string out;
-    detail::append_hex(out, c.trace_id_high, 16);
-    detail::append_hex(out, c.trace_id_low, 16);
+    detail::append_hex_digits(out, c.trace_id_high, 16);
+    detail::append_hex_digits(out, c.trace_id_low, 16);
     return out;
 }
 
 inline std::string span_id_hex(std::uint64_t id) {
     std::string out;
-    detail::append_hex(out, id, 16);
+    detail::append_hex_digits(out, id, 16);
     return out;
 }
 

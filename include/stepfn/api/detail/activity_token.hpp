@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 
+#include <stepfn/detail/hex.hpp>
+
 namespace stepfn::detail {
 
 inline constexpr std::string_view activity_token_prefix = "act1.";
@@ -38,7 +40,6 @@ inline bool well_formed_activity_token(std::string_view token) noexcept {
 class activity_token_source {
 public:
     std::string next() {
-        static constexpr char digits[] = "0123456789abcdef";
         std::string token(activity_token_prefix);
         token.reserve(activity_token_prefix.size() + activity_token_random_hex);
         // std::random_device is not promised to be safe to call from two threads at once.
@@ -46,7 +47,7 @@ public:
         for (std::size_t i = 0; i < activity_token_random_hex / 8; ++i) {
             auto word = static_cast<std::uint32_t>(random_());
             for (int nibble = 0; nibble < 8; ++nibble) {
-                token += digits[word & 0xFU];
+                token += lower_hex_digits[word & 0xFU];
                 word >>= 4;
             }
         }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <stepfn/detail/base64.hpp>
+#include <stepfn/detail/hex.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/integrations/detail/bounded_json.hpp>
 #include <stepfn/integrations/http_message.hpp>
@@ -40,24 +41,6 @@ inline bool forbidden_http_task_header(std::string_view name) {
         "max-forwards", "origin", "pragma", "proxy-authorization", "referer", "server", "te", "trailer",
         "transfer-encoding", "upgrade", "via", "warning"};
     return std::find(std::begin(names), std::end(names), n) != std::end(names);
-}
-
-// RFC 3986 percent-encoding: everything but the unreserved characters.
-inline std::string url_encode(std::string_view text) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(text.size());
-    for (char ch : text) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += ch;
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
 }
 
 // A scalar as the text it is sent as; nullopt-like empty error for objects and arrays.
@@ -128,7 +111,7 @@ inline std::string join_pairs(const std::vector<std::pair<std::string, std::stri
     std::string out;
     for (const auto& p : pairs) {
         if (!out.empty()) out += '&';
-        out += url_encode(p.first) + "=" + url_encode(p.second);
+        out += percent_encode(p.first) + "=" + percent_encode(p.second);
     }
     return out;
 }

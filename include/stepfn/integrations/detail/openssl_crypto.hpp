@@ -16,6 +16,7 @@
 #include <openssl/hmac.h>
 
 #include <stepfn/detail/base64.hpp>
+#include <stepfn/detail/hex.hpp>
 
 namespace stepfn::detail {
 
@@ -54,19 +55,7 @@ inline std::string hmac_sha256_raw(std::string_view key, std::string_view data) 
     return std::string(reinterpret_cast<const char*>(out), size);
 }
 
-inline std::string to_hex(std::string_view bytes) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (char byte : bytes) {
-        const auto c = static_cast<unsigned char>(byte);
-        out += digits[c >> 4];
-        out += digits[c & 15U];
-    }
-    return out;
-}
-
-inline std::string sha256_hex(std::string_view data) { return to_hex(sha256_raw(data)); }
+inline std::string sha256_hex(std::string_view data) { return hex_of_bytes(sha256_raw(data)); }
 
 // Equal contents, in time that depends on the length only (signatures, tokens).
 inline bool constant_time_equals(std::string_view a, std::string_view b) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <stepfn/api/api_call.hpp>
+#include <stepfn/detail/hex.hpp>
 #include <stepfn/detail/timestamp_impl.hpp>
 
 namespace stepfn::detail {
@@ -115,25 +116,6 @@ inline std::string format_amz_date(std::chrono::system_clock::time_point t) {
     return buffer;
 }
 
-// RFC 3986 percent-encoding of everything but the unreserved characters (and '/' when asked).
-inline std::string uri_encode(std::string_view s, bool keep_slash) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(s.size());
-    for (char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~' ||
-            (keep_slash && c == '/')) {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15U];
-        }
-    }
-    return out;
-}
-
 inline std::string uri_decode(std::string_view s) {
     auto value = [](char c) -> int {
         if (c >= '0' && c <= '9') return c - '0';
@@ -166,7 +148,7 @@ inline std::optional<std::string> sigv4_canonical_request(const api_caller& requ
     out.reserve(512);
     out.append(request.method).append(1, '\n');
     // Services other than S3 sign the path as sent, encoded once more.
-    out.append(path.empty() ? std::string("/") : uri_encode(path, true)).append(1, '\n');
+    out.append(path.empty() ? std::string("/") : percent_encode(path, true)).append(1, '\n');
     std::vector<std::pair<std::string, std::string>> params;
     std::string_view rest = query;
     while (!rest.empty()) {
@@ -175,8 +157,8 @@ inline std::optional<std::string> sigv4_canonical_request(const api_caller& requ
         rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
         if (pair.empty()) continue;
         const std::size_t eq = pair.find('=');
-        params.emplace_back(uri_encode(uri_decode(pair.substr(0, eq)), false),
-                            eq == std::string_view::npos ? std::string() : uri_encode(uri_decode(pair.substr(eq + 1)), false));
+        params.emplace_back(percent_encode(uri_decode(pair.substr(0, eq)), false),
+                            eq == std::string_view::npos ? std::string() : percent_encode(uri_decode(pair.substr(eq + 1)), false));
     }
     std::sort(params.begin(), params.end());
     for (std::size_t i = 0; i < params.size(); ++i) {

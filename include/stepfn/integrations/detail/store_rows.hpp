@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <stepfn/detail/hash.hpp>
+#include <stepfn/detail/hex.hpp>
 #include <stepfn/detail/json_text.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/execution_status.hpp>
@@ -113,27 +114,6 @@ inline result<std::vector<history_event>> read_events(const std::string& body, c
 // ---- page tokens: "<kind>1.<hex position>.<hex check>", the check binding the position to the
 // request it continues (filter, execution, direction), so a token is refused anywhere else.
 
-inline std::string hex64(std::uint64_t v) {
-    static const char digits[] = "0123456789abcdef";
-    std::string out(16, '0');
-    for (int i = 15; i >= 0; --i, v >>= 4) out[static_cast<std::size_t>(i)] = digits[v & 0xF];
-    return out;
-}
-
-inline bool parse_hex64(std::string_view text, std::uint64_t& out) noexcept {
-    if (text.size() != 16) return false;
-    std::uint64_t v = 0;
-    for (char c : text) {
-        int d = 0;
-        if (c >= '0' && c <= '9') d = c - '0';
-        else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-        else return false;
-        v = (v << 4) | static_cast<std::uint64_t>(d);
-    }
-    out = v;
-    return true;
-}
-
 inline std::string token_check(std::string_view scope, std::string_view position) {
     std::string text(scope);
     text += '\n';
@@ -142,7 +122,9 @@ inline std::string token_check(std::string_view scope, std::string_view position
 }
 
 inline std::string make_page_token(char kind, std::string_view scope, std::uint64_t a, std::uint64_t b) {
-    std::string position = hex64(a) + hex64(b);
+    std::string position;
+    append_hex_digits(position, a, 16);
+    append_hex_digits(position, b, 16);
     std::string token(1, kind);
     token += "1.";
     token += position;
@@ -164,7 +146,7 @@ inline result<std::pair<std::uint64_t, std::uint64_t>> parse_page_token(char kin
         return tl::make_unexpected(invalid_token(token));
     const std::string_view position = token.substr(3, 32);
     std::uint64_t a = 0, b = 0;
-    if (!parse_hex64(position.substr(0, 16), a) || !parse_hex64(position.substr(16), b) || token.substr(36) != token_check(scope, position))
+    if (!read_hex(position.substr(0, 16), a) || !read_hex(position.substr(16), b) || token.substr(36) != token_check(scope, position))
         return tl::make_unexpected(invalid_token(token));
     return std::make_pair(a, b);
 }

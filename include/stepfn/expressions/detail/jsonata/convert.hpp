@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include <stepfn/detail/hex.hpp>
 #include <stepfn/expressions/detail/jsonata/number.hpp>
 #include <stepfn/expressions/detail/jsonata/value.hpp>
 
@@ -51,10 +52,8 @@ inline void append_string(std::string& out, const std::string& s) {
         case '\t': out += "\\t"; break;
         default:
             if (c < 0x20) {
-                static constexpr char hex[] = "0123456789abcdef";
                 out += "\\u00";
-                out += hex[c >> 4];
-                out += hex[c & 0xF];
+                append_hex_byte(out, c);
             } else {
                 out += ch;
             }

@@ -10,6 +10,7 @@
 
 #include <stepfn/detail/utf8.hpp>
 #include <stepfn/detail/base64.hpp>
+#include <stepfn/detail/hex.hpp>
 #include <stepfn/expressions/detail/jsonata/evaluator.hpp>
 #include <stepfn/expressions/detail/jsonata/regex.hpp>
 
@@ -405,7 +406,6 @@ inline result<value> fn_base64decode(call_info&, std::vector<value>& a) {
 
 inline result<value> url_encode(call_info& c, std::vector<value>& a, bool component) {
     if (arg(a, 0).undefined()) return value{};
-    static constexpr char hex[] = "0123456789ABCDEF";
     const std::string_view keep = component ? "-_.!~*'()" : "-_.!~*'();/?:@&=+$,#";
     std::string out;
     const std::string& s = a[0].str();
@@ -420,8 +420,8 @@ inline result<value> url_encode(call_info& c, std::vector<value>& a, bool compon
         append_utf8(bytes, cp);
         for (const char b : bytes) {
             out += '%';
-            out += hex[static_cast<unsigned char>(b) >> 4];
-            out += hex[static_cast<unsigned char>(b) & 0xF];
+            out += upper_hex_digits[static_cast<unsigned char>(b) >> 4];
+            out += upper_hex_digits[static_cast<unsigned char>(b) & 0xF];
         }
     }
     return checked_str(std::move(out));
