@@ -218,7 +218,10 @@ inline void stop_execution(api_state& s, const json& request, api_reply_handler 
     }
     auto handle = s.standard->running(*arn);
     auto stopped = s.standard->stop(*arn, error_name->value_or(""), cause->value_or(""));
-    if (!stopped) return fail(to_api_error(stopped.error()));
+    // Its own end (the last state, a timeout) may claim it between the look above and the stop:
+    // answered as for an execution that had already ended, once that end is known.
+    const bool ended_first = !stopped && handle && stopped.error().name == "ExecutionDoesNotExist";
+    if (!stopped && !ended_first) return fail(to_api_error(stopped.error()));
     out["stopDate"] = api_timestamp(s.standard->now());
     if (!handle) return reply(to_reply(api_outcome(std::move(out))));
     // The abort is durable when the execution's end is (on_end comes after it).

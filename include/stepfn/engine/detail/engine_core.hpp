@@ -176,9 +176,11 @@ private:
 
     // ---- lifecycle.hpp ------------------------------------------------------------------------
     void arm_execution_timeout(const std::shared_ptr<execution_record>& rec);
-    void end_from_outside(const std::shared_ptr<execution_record>& rec, execution_status status, error e);
-    // output_text: the output's text when the last state's Exited event made it.
-    void end_execution(const std::shared_ptr<execution_record>& rec, execution_status status, json output, error e,
+    // False when the execution had already ended (or, durable, was ending): the end was not this.
+    bool end_from_outside(const std::shared_ptr<execution_record>& rec, execution_status status, error e);
+    // output_text: the output's text when the last state's Exited event made it. False when
+    // another end (a stop, a timeout, the last state) claimed it first.
+    bool end_execution(const std::shared_ptr<execution_record>& rec, execution_status status, json output, error e,
                        history_text output_text = history_text(), const exit_at_end& last_exit = exit_at_end());
     void publish_end(const std::shared_ptr<execution_record>& rec, execution_status status, json&& output, error&& e);
     void abort_frame(const std::shared_ptr<frame>& f);

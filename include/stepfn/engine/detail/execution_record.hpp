@@ -96,6 +96,7 @@ struct execution_record {
     char event_count_gap_after[56] = {};
     std::mutex history_mutex;
     const std::uint64_t history_serial = next_history_serial();  // next to the lock emit() takes
+    bool history_closed = false;  // under history_mutex: its end event is recorded (open_history)
     // What its receivers take (engine_core::receivers), asked of the sinks at its first event
     // and kept: 0 not asked yet. Its sinks and its store are set before its first event and
     // never change.

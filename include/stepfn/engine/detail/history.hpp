@@ -42,6 +42,18 @@ inline std::int64_t next_event_id(execution_record& rec) noexcept {
     return id;
 }
 
+// Under the history lock: whether an event of `type` (the last of those recorded together) may
+// still be recorded. An execution's end event is its last: an event made after it on another
+// thread (a task's answer, or a runner's, racing a stop or a timeout) is dropped, as AWS records
+// nothing after an execution's end. One made after the end was claimed but before its event
+// goes in first, as if it had come before the stop.
+inline bool open_history(execution_record& rec, event_type last) noexcept {
+    if (rec.history_closed) return false;
+    rec.history_closed = last == event_type::execution_succeeded || last == event_type::execution_failed ||
+                         last == event_type::execution_timed_out || last == event_type::execution_aborted;
+    return true;
+}
+
 // The execution's history lock, held for an event's id, time and delivery (a few hundred
 // nanoseconds): a fan-out's runners on several threads emit at once, and one that blocked on it
 // would sleep far longer than the holder keeps it, so a waiter backs off and tries again first.
@@ -85,6 +97,7 @@ void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type typ
             event_parts event = details(false);
             event.type = type;
             const history_lock lock(rec);  // ids, times and order agree
+            if (!open_history(rec, type)) return;
             stamp(rec, prev, &event, 1, link, true);
             deliver_parts(rec, &event, 1);
             return;
@@ -110,6 +123,7 @@ void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type typ
         }
     }();
     const history_lock lock(rec);  // ids, times and order agree
+    if (!open_history(rec, type)) return;
     event.id = next_event_id(rec);
     event.previous_event_id = previous;
     event.timestamp = clock_->now();
@@ -146,6 +160,7 @@ void engine_core::emit_pair(execution_record& rec, std::int64_t& prev, event_typ
     events[0].type = first_type;
     events[1].type = second_type;
     const history_lock lock(rec);  // ids, times and order agree
+    if (!open_history(rec, second_type)) return;
     stamp(rec, prev, events, 2, true, link_second);
     deliver_parts(rec, events, 2);
 }

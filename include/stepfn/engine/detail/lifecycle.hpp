@@ -250,13 +250,16 @@ STEPFN_INLINE void engine_core::arm_execution_timeout(const std::shared_ptr<exec
     rec->timeout_timer = id;
 }
 
-// A timeout or a stop: a durable execution ends on its strand, so that its checkpoint sees it.
-STEPFN_INLINE void engine_core::end_from_outside(const std::shared_ptr<execution_record>& rec, execution_status status, error e) {
+// A timeout or a stop: a durable execution ends on its strand, so that its checkpoint sees it
+// (an end that its strand reaches first still wins there; this can only see one already claimed).
+STEPFN_INLINE bool engine_core::end_from_outside(const std::shared_ptr<execution_record>& rec, execution_status status, error e) {
     if (!rec->durable) return end_execution(rec, status, json(), std::move(e));
+    if (rec->ended.load()) return false;
     auto self = shared_from_this();
     post_to_execution(rec, [self, rec, status, e = std::move(e)]() mutable {
-        self->end_execution(rec, status, json(), std::move(e));
+        (void)self->end_execution(rec, status, json(), std::move(e));
     });
+    return true;
 }
 
 STEPFN_INLINE void engine_core::abort_frame(const std::shared_ptr<frame>& f) {
@@ -286,9 +289,9 @@ STEPFN_INLINE void engine_core::abort_frame(const std::shared_ptr<frame>& f) {
     f->waiting = false;
 }
 
-STEPFN_INLINE void engine_core::end_execution(const std::shared_ptr<execution_record>& rec, execution_status status, json output,
+STEPFN_INLINE bool engine_core::end_execution(const std::shared_ptr<execution_record>& rec, execution_status status, json output,
                                        error e, history_text output_text, const exit_at_end& last_exit) {
-    if (rec->ended.exchange(true)) return;
+    if (rec->ended.exchange(true)) return false;
     // A parked execution (park.hpp) did not end: it only leaves this engine.
     const bool leaving = rec->durable && rec->durable->parked.load();
     if (metrics_) {
@@ -362,9 +365,10 @@ STEPFN_INLINE void engine_core::end_execution(const std::shared_ptr<execution_re
         d.effects.push_back([self, weak, status, output = std::move(output), e = std::move(e)]() mutable {
             if (auto r = weak.lock()) self->publish_end(r, status, std::move(output), std::move(e));
         });
-        return;
+        return true;
     }
     publish_end(rec, status, std::move(output), std::move(e));
+    return true;
 }
 
 // Tells the execution's waiters how it ended and forgets it.
@@ -412,8 +416,10 @@ STEPFN_INLINE result<void> engine_core::stop(std::string_view arn, std::string e
         auto it = executions_.find(arn);
         if (it != executions_.end()) rec = it->second.lock();
     }
-    if (!rec) return make_error("ExecutionDoesNotExist", "no running execution has the ARN '" + std::string(arn) + "'");
-    end_from_outside(rec, execution_status::aborted, error{std::move(error_name), std::move(cause)});
+    // Still listed, but its own end (the last state, a timeout) may claim it first: then this
+    // stop did nothing, and says so as for an execution that has gone.
+    if (!rec || !end_from_outside(rec, execution_status::aborted, error{std::move(error_name), std::move(cause)}))
+        return make_error("ExecutionDoesNotExist", "no running execution has the ARN '" + std::string(arn) + "'");
     return {};
 }
 
