@@ -134,6 +134,8 @@ private:
     // ---- history.hpp: events as AWS writes them ---------------------------------------------
     template <class Details>
     void emit(execution_record& rec, std::int64_t& prev, event_type type, Details&& details, bool link = true);
+    template <class Details>  // emit() for an execution a sink or a store watches
+    void emit_watched(execution_record& rec, std::int64_t& prev, event_type type, Details&& details, bool link);
     template <class First, class Second>
     void emit_pair(execution_record& rec, std::int64_t& prev, event_type first_type, First&& first,
                    event_type second_type, Second&& second, bool link_second = true);
