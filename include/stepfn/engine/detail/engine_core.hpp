@@ -179,9 +179,11 @@ private:
     // ---- lifecycle.hpp ------------------------------------------------------------------------
     void arm_execution_timeout(const std::shared_ptr<execution_record>& rec);
     void end_from_outside(const std::shared_ptr<execution_record>& rec, execution_status status, error e);
-    // output_text: the output's text when the last state's Exited event made it.
+    // output_text: the output's text when the last state's Exited event made it; ending: the
+    // root frame, when a job of its own strand ends the execution (it is aborted there and then).
     void end_execution(const std::shared_ptr<execution_record>& rec, execution_status status, json output, error e,
-                       history_text output_text = history_text(), const exit_at_end& last_exit = exit_at_end());
+                       history_text output_text = history_text(), const exit_at_end& last_exit = exit_at_end(),
+                       const frame* ending = nullptr);
     void publish_end(const std::shared_ptr<execution_record>& rec, execution_status status, json&& output, error&& e);
     void abort_frame(const std::shared_ptr<frame>& f);
     result<std::shared_ptr<task_attempt>> find_attempt(std::string_view token);
