@@ -417,7 +417,8 @@ STEPFN_INLINE void engine_core::finish_frame(const std::shared_ptr<frame>& f, js
     // Every state checked its output against the payload limit (a Catch its merged output),
     // unless it only selected from an input that was checked: no need to walk it again.
     if (f->is_root) {
-        end_execution(f->exec, execution_status::succeeded, std::move(output), error{}, std::move(f->input_text), last_exit);
+        end_execution(f->exec, execution_status::succeeded, std::move(output), error{}, std::move(f->input_text), last_exit,
+                      f.get());
     } else if (f->member_of) {
         child_ended(f, std::move(output));
     }

@@ -134,6 +134,8 @@ private:
     // ---- history.hpp: events as AWS writes them ---------------------------------------------
     template <class Details>
     void emit(execution_record& rec, std::int64_t& prev, event_type type, Details&& details, bool link = true);
+    template <class Details>  // emit() for an execution a sink or a store watches
+    void emit_watched(execution_record& rec, std::int64_t& prev, event_type type, Details&& details, bool link);
     template <class First, class Second>
     void emit_pair(execution_record& rec, std::int64_t& prev, event_type first_type, First&& first,
                    event_type second_type, Second&& second, bool link_second = true);
@@ -178,10 +180,12 @@ private:
     void arm_execution_timeout(const std::shared_ptr<execution_record>& rec);
     // False when the execution had already ended (or, durable, was ending): the end was not this.
     bool end_from_outside(const std::shared_ptr<execution_record>& rec, execution_status status, error e);
-    // output_text: the output's text when the last state's Exited event made it. False when
-    // another end (a stop, a timeout, the last state) claimed it first.
+    // output_text: the output's text when the last state's Exited event made it; ending: the
+    // root frame, when a job of its own strand ends the execution (it is aborted there and then).
+    // False when another end (a stop, a timeout, the last state) claimed it first.
     bool end_execution(const std::shared_ptr<execution_record>& rec, execution_status status, json output, error e,
-                       history_text output_text = history_text(), const exit_at_end& last_exit = exit_at_end());
+                       history_text output_text = history_text(), const exit_at_end& last_exit = exit_at_end(),
+                       const frame* ending = nullptr);
     void publish_end(const std::shared_ptr<execution_record>& rec, execution_status status, json&& output, error&& e);
     void abort_frame(const std::shared_ptr<frame>& f);
     result<std::shared_ptr<task_attempt>> find_attempt(std::string_view token);
@@ -322,11 +326,16 @@ private:
     void trace_attempt_ended(frame& f, const task_state& t, const error* failure);
 
     // ---- inspection (tests and tools): every data-flow stage and Retry/Catch decision ---------
+    // The test inline, the call out of line: GCC kept the whole as a call, 26 per five-state
+    // execution, for executions that nearly never have an inspector.
     static void inspect(const frame& f, const state& s, const char* stage, const json& value) {
-        if (f.exec->inspector) f.exec->inspector->stage(s.name, stage, value);
+        if (f.exec->inspector) show_stage(*f.exec->inspector, s, stage, value);
     }
     static void inspect(const frame& f, const state& s, const char* stage, const result<json>& value) {
-        if (f.exec->inspector && value) f.exec->inspector->stage(s.name, stage, *value);
+        if (f.exec->inspector && value) show_stage(*f.exec->inspector, s, stage, *value);
+    }
+    static void show_stage(state_inspector& to, const state& s, const char* stage, const json& value) {
+        to.stage(s.name, stage, value);
     }
     static void decide(const frame& f, const state& s, const error& e, const error_decision& d) {
         if (f.exec->inspector) f.exec->inspector->decision(s.name, e, d);

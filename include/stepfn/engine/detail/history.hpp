@@ -71,9 +71,10 @@ private:
     std::mutex& m_;
 };
 
+// Inline where it is called: an event nobody sees costs a few loads and an add, not a call to
+// the whole of emit_watched (whose prologue alone cost more, 16 times per five-state execution).
 template <class Details>
 void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type type, Details&& details, bool link) {
-    const std::int64_t previous = link ? prev : 0;
     if (!rec.sink && !options_.history && !rec.durable) {
         // Nobody sees the event, but its id still counts (the history-size limit, and error
         // causes name the event a state was entered at): exact for a frame's own events.
@@ -86,6 +87,12 @@ void engine_core::emit(execution_record& rec, std::int64_t& prev, event_type typ
         }
         return;
     }
+    emit_watched(rec, prev, type, std::forward<Details>(details), link);
+}
+
+template <class Details>
+void engine_core::emit_watched(execution_record& rec, std::int64_t& prev, event_type type, Details&& details, bool link) {
+    const std::int64_t previous = link ? prev : 0;
     history_sink* const own = rec.sink.get();
     history_sink* const shared = options_.history.get();
     // `details(made)` gives the parts: `made` asks for payload texts made, else the sinks write

@@ -290,7 +290,8 @@ STEPFN_INLINE void engine_core::abort_frame(const std::shared_ptr<frame>& f) {
 }
 
 STEPFN_INLINE bool engine_core::end_execution(const std::shared_ptr<execution_record>& rec, execution_status status, json output,
-                                       error e, history_text output_text, const exit_at_end& last_exit) {
+                                       error e, history_text output_text, const exit_at_end& last_exit,
+                                       const frame* ending) {
     if (rec->ended.exchange(true)) return false;
     // A parked execution (park.hpp) did not end: it only leaves this engine.
     const bool leaving = rec->durable && rec->durable->parked.load();
@@ -314,7 +315,11 @@ STEPFN_INLINE bool engine_core::end_execution(const std::shared_ptr<execution_re
     if (timeout) clock_->cancel(*timeout);
     // The last event so far: frames may be running on other threads, so not a frame's own link.
     std::int64_t prev = rec->event_count.load();
-    if (root) {
+    if (root && root.get() == ending && !root->group && !rec->durable) {
+        // Its own last job ends it: aborted here, in its strand, as the job posted below would
+        // (it has no branches or iterations to stop), without a job posted and drained for it.
+        abort_frame(root);
+    } else if (root) {
         // Abort in the frame's own strand: its data is only touched there. It aborts its running
         // branches and iterations, and they theirs.
         auto self = shared_from_this();
