@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace runner_history_test {
@@ -23,6 +24,17 @@ void check_order(const std::vector<stepfn::history_event>& events) {
         CHECK(events[k].previous_event_id < events[k].id);
         if (k) CHECK(events[k - 1].timestamp <= events[k].timestamp);
     }
+}
+
+// Runs `machine` once on `input` to `status` and returns its history, checked for order.
+std::vector<stepfn::history_event> run_in_order(pool_harness& h, const stepfn::state_machine& machine, json input,
+                                                stepfn::execution_status status) {
+    auto run = h.engine.start(machine, std::move(input));
+    REQUIRE(run);
+    REQUIRE(run->join() == status);
+    auto events = h.sink->events(run->arn());
+    check_order(events);
+    return events;
 }
 
 TEST_CASE("A Map on two threads: each iteration's events chained from its start, in id order", "[history][map][concurrency]") {
@@ -81,11 +93,7 @@ TEST_CASE("A Parallel on two threads hands its branches' events over in id order
     }
     auto machine = load(R"({"StartAt":"Par","States":{"Par":{"Type":"Parallel","End":true,"Branches":[)" + branches + "]}}}");
     for (int round = 0; round < 5; ++round) {
-        auto run = h.engine.start(machine, json{{"v", round}});
-        REQUIRE(run);
-        REQUIRE(run->join() == stepfn::execution_status::succeeded);
-        const auto events = h.sink->events(run->arn());
-        check_order(events);
+        const auto events = run_in_order(h, machine, json{{"v", round}}, stepfn::execution_status::succeeded);
         CHECK(events.size() == static_cast<std::size_t>(1 + 2 + count * 4 + 2 + 1));
         CHECK(events.back().type == event_type::execution_succeeded);
     }
@@ -159,11 +167,7 @@ TEST_CASE("A Parallel on two threads whose branch fails: the others stop, the hi
     }
     auto machine = load(R"({"StartAt":"Par","States":{"Par":{"Type":"Parallel","End":true,"Branches":[)" + branches + "]}}}");
     for (int round = 0; round < 20; ++round) {
-        auto run = h.engine.start(machine, json{{"v", round}});
-        REQUIRE(run);
-        REQUIRE(run->join() == stepfn::execution_status::failed);
-        const auto events = h.sink->events(run->arn());
-        check_order(events);
+        const auto events = run_in_order(h, machine, json{{"v", round}}, stepfn::execution_status::failed);
         REQUIRE(!events.empty());
         CHECK(events.back().type == event_type::execution_failed);
         std::size_t parallel_failed = 0;
