@@ -64,3 +64,18 @@ TEST_CASE("percent-encoding keeps only RFC 3986's unreserved bytes, and '/' when
     CHECK(stepfn::detail::percent_encode("a b/c=d&é") == "a%20b%2Fc%3Dd%26%C3%A9");
     CHECK(stepfn::detail::percent_encode("/path/to x", true) == "/path/to%20x");
 }
+
+TEST_CASE("a hex digit's value in either case, and -1 for anything else", "[hex]") {
+    for (int b = 0; b < 256; ++b) {
+        const char c = static_cast<char>(b);
+        int expected = -1;
+        if (b >= '0' && b <= '9') expected = b - '0';
+        else if (b >= 'a' && b <= 'f') expected = b - 'a' + 10;
+        else if (b >= 'A' && b <= 'F') expected = b - 'A' + 10;
+        CHECK(stepfn::detail::hex_digit_value(c) == expected);
+    }
+    std::string out;
+    stepfn::detail::append_percent_byte(out, 0x0a);
+    stepfn::detail::append_percent_byte(out, 0xff);
+    CHECK(out == "%0A%FF");
+}

@@ -58,13 +58,6 @@ inline std::uint64_t load_be64(const unsigned char* p) noexcept {
     return (std::uint64_t{load_be32(p)} << 32) | std::uint64_t{load_be32(p + 4)};
 }
 
-inline void append_hex(std::string& out, std::uint64_t value, std::size_t bytes, bool little_endian) {
-    for (std::size_t i = 0; i < bytes; ++i) {
-        const std::size_t shift = 8U * (little_endian ? i : bytes - 1U - i);
-        append_hex_byte(out, static_cast<unsigned char>((value >> shift) & 0xFFU));
-    }
-}
-
 inline std::string md5(std::string_view data) {
     static constexpr std::array<std::uint32_t, 64> k = {
         0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613, 0xfd469501,
@@ -105,7 +98,8 @@ inline std::string md5(std::string_view data) {
         h[0] += a; h[1] += b; h[2] += c; h[3] += d;
     }
     std::string out;
-    for (auto word : h) append_hex(out, word, 4, true);
+    for (auto word : h)  // MD5 writes each word's bytes low first
+        for (unsigned shift = 0; shift < 32; shift += 8) append_hex_byte(out, static_cast<unsigned char>(word >> shift));
     return out;
 }
 
@@ -129,7 +123,7 @@ inline std::string sha1(std::string_view data) {
         h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e;
     }
     std::string out;
-    for (auto word : h) append_hex(out, word, 4, false);
+    for (auto word : h) append_hex_digits(out, word, 8);
     return out;
 }
 
@@ -167,7 +161,7 @@ inline std::string sha256(std::string_view data) {
         for (std::size_t i = 0; i < 8; ++i) h[i] += v[i];
     }
     std::string out;
-    for (auto word : h) append_hex(out, word, 4, false);
+    for (auto word : h) append_hex_digits(out, word, 8);
     return out;
 }
 
@@ -215,7 +209,7 @@ inline std::string sha512_family(std::string_view data, const std::array<std::ui
         for (std::size_t i = 0; i < 8; ++i) h[i] += v[i];
     }
     std::string out;
-    for (std::size_t i = 0; i < digest_words; ++i) append_hex(out, h[i], 8, false);
+    for (std::size_t i = 0; i < digest_words; ++i) append_hex_digits(out, h[i], 16);
     return out;
 }
 

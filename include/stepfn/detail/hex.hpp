@@ -2,9 +2,10 @@
 #define STEPFN_DETAIL_HEX_HPP
 
 // Hex text, written and read in one place: digests and signatures, trace and span ids, page
-// tokens, activity tokens, `\u00XX` escapes in JSON text, and RFC 3986 percent-encoding. The
-// checks here are plain ASCII comparisons: <cctype> follows the host's locale, and a host with
-// a single-byte locale would see bytes above 0x7F as letters.
+// tokens, activity tokens, `\u00XX` escapes, RFC 3986 percent-encoding and decoding, and the
+// hex digits of JSONPath, JSONata and YAML escapes and numbers. The checks are plain ASCII
+// comparisons: <cctype> follows the host's locale, and in a single-byte locale bytes above 0x7F
+// count as letters.
 
 #include <cstddef>
 #include <cstdint>
@@ -25,6 +26,18 @@ inline void append_hex_byte(std::string& out, unsigned char byte) {
 // The low `digits` hex digits of `value`, most significant first, lower case, zeros kept.
 inline void append_hex_digits(std::string& out, std::uint64_t value, int digits) {
     for (int i = digits - 1; i >= 0; --i) out += lower_hex_digits[(value >> (4 * i)) & 0xFU];
+}
+
+// "%XX" with upper-case digits: a byte percent-encoded (RFC 3986 asks for upper case).
+inline void append_percent_byte(std::string& out, unsigned char byte) {
+    out += '%';
+    out += upper_hex_digits[byte >> 4];
+    out += upper_hex_digits[byte & 0xFU];
+}
+
+// A hex digit's value, either case; -1 for any other character.
+constexpr int hex_digit_value(char c) noexcept {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
 // Each byte of `bytes` as two lower-case digits (a digest's usual text).
@@ -58,13 +71,8 @@ inline std::string percent_encode(std::string_view text, bool keep_slash = false
         const auto c = static_cast<unsigned char>(ch);
         const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
                                 c == '_' || c == '.' || c == '~';
-        if (unreserved || (keep_slash && c == '/')) {
-            out += ch;
-        } else {
-            out += '%';
-            out += upper_hex_digits[c >> 4];
-            out += upper_hex_digits[c & 0xFU];
-        }
+        if (unreserved || (keep_slash && c == '/')) out += ch;
+        else append_percent_byte(out, c);
     }
     return out;
 }

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <utility>
 
+#include <stepfn/detail/hex.hpp>
 #include <stepfn/detail/utf8.hpp>
 #include <stepfn/json.hpp>
 
@@ -120,18 +121,11 @@ protected:
         return true;
     }
 
-    static int hex_value(char c) noexcept {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-    }
-
     bool read_hex4(std::uint32_t& out) {
         if (pos_ + 4 > text_.size()) return false;
         std::uint32_t v = 0;
         for (std::size_t i = 0; i < 4; ++i) {
-            const int h = hex_value(text_[pos_ + i]);
+            const int h = hex_digit_value(text_[pos_ + i]);
             if (h < 0) return false;
             v = v * 16 + static_cast<std::uint32_t>(h);
         }

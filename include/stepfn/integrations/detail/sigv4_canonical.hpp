@@ -117,17 +117,13 @@ inline std::string format_amz_date(std::chrono::system_clock::time_point t) {
 }
 
 inline std::string uri_decode(std::string_view s) {
-    auto value = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-    };
     std::string out;
     out.reserve(s.size());
     for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() && value(s[i + 1]) >= 0 && value(s[i + 2]) >= 0) {
-            out += static_cast<char>(value(s[i + 1]) * 16 + value(s[i + 2]));
+        const int high = s[i] == '%' && i + 2 < s.size() ? hex_digit_value(s[i + 1]) : -1;
+        const int low = high >= 0 ? hex_digit_value(s[i + 2]) : -1;
+        if (low >= 0) {
+            out += static_cast<char>(high * 16 + low);
             i += 2;
         } else {
             out += s[i];

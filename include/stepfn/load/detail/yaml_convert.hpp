@@ -21,6 +21,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <stepfn/detail/hex.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/json.hpp>
 #include <stepfn/load/detail/text_checks.hpp>
@@ -53,7 +54,7 @@ inline bool all_of_chars(std::string_view text, bool (*accept)(char)) {
 
 inline bool is_decimal_digit(char c) { return c >= '0' && c <= '9'; }
 inline bool is_octal_digit(char c) { return c >= '0' && c <= '7'; }
-inline bool is_hex_digit(char c) { return is_decimal_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+inline bool is_hex_digit(char c) { return hex_digit_value(c) >= 0; }
 
 // [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? as JSON number text, or nullopt.
 inline std::optional<std::string> yaml_float_as_json(std::string_view text) {
@@ -226,9 +227,7 @@ private:
         }
         std::uint64_t value = 0;
         for (char c : digits) {
-            const std::uint64_t d = is_decimal_digit(c) ? static_cast<std::uint64_t>(c - '0')
-                                    : c >= 'a'          ? static_cast<std::uint64_t>(c - 'a' + 10)
-                                                        : static_cast<std::uint64_t>(c - 'A' + 10);
+            const auto d = static_cast<std::uint64_t>(hex_digit_value(c));  // the digits were checked for their base
             if (value > ((std::numeric_limits<std::uint64_t>::max)() - d) / static_cast<std::uint64_t>(base)) {
                 report(pointer, mark, "the integer '" + text + "' is too large");
                 return json();

@@ -10,15 +10,16 @@
 #include <system_error>
 #include <vector>
 
+#include <stepfn/detail/hex.hpp>
 #include <stepfn/expressions/detail/jsonata/functions_string.hpp>
 
 namespace stepfn {
 namespace detail {
 namespace jsonata {
 
-inline bool is_digits(const std::string& s, std::size_t& i, bool hex = false) {
+inline bool is_digits(const std::string& s, std::size_t& i) {
     const std::size_t start = i;
-    while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || (hex && ((s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F'))))) ++i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
     return i > start;
 }
 
@@ -29,11 +30,7 @@ inline bool parse_number_text(const std::string& s, double& out) {
         const int base = (s[1] == 'x' || s[1] == 'X') ? 16 : (s[1] == 'o' || s[1] == 'O') ? 8 : 2;
         double v = 0;
         for (i = 2; i < s.size(); ++i) {
-            const char c = s[i];
-            int d = -1;
-            if (c >= '0' && c <= '9') d = c - '0';
-            else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-            else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+            const int d = hex_digit_value(s[i]);
             if (d < 0 || d >= base) return false;
             v = v * base + d;
         }

@@ -418,11 +418,7 @@ inline result<value> url_encode(call_info& c, std::vector<value>& a, bool compon
         }
         std::string bytes;
         append_utf8(bytes, cp);
-        for (const char b : bytes) {
-            out += '%';
-            out += upper_hex_digits[static_cast<unsigned char>(b) >> 4];
-            out += upper_hex_digits[static_cast<unsigned char>(b) & 0xF];
-        }
+        for (const char b : bytes) append_percent_byte(out, static_cast<unsigned char>(b));
     }
     return checked_str(std::move(out));
 }
@@ -433,12 +429,6 @@ inline result<value> url_decode(call_info& c, std::vector<value>& a, bool compon
     if (arg(a, 0).undefined()) return value{};
     const std::string& s = a[0].str();
     const auto bad = [&] { return fail("D3140", "Malformed URL passed to $" + std::string(c.name) + "(): " + quote(s)); };
-    const auto hexval = [](char h) {
-        if (h >= '0' && h <= '9') return h - '0';
-        if (h >= 'a' && h <= 'f') return h - 'a' + 10;
-        if (h >= 'A' && h <= 'F') return h - 'A' + 10;
-        return -1;
-    };
     std::string out;
     for (std::size_t i = 0; i < s.size(); ++i) {
         if (s[i] != '%') { out += s[i]; continue; }
@@ -446,8 +436,8 @@ inline result<value> url_decode(call_info& c, std::vector<value>& a, bool compon
         std::size_t j = i;
         while (j < s.size() && s[j] == '%') {
             if (j + 2 >= s.size()) return bad();
-            const int h = hexval(s[j + 1]);
-            const int l = hexval(s[j + 2]);
+            const int h = hex_digit_value(s[j + 1]);
+            const int l = hex_digit_value(s[j + 2]);
             if (h < 0 || l < 0) return bad();
             bytes += static_cast<char>(h * 16 + l);
             j += 3;

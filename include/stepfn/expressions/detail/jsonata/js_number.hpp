@@ -17,6 +17,7 @@
 #include <string_view>
 #include <system_error>
 
+#include <stepfn/detail/hex.hpp>
 #include <stepfn/detail/utf8.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/json.hpp>
@@ -350,8 +351,7 @@ inline double js_parse_int(std::u16string_view s) {
     if (radix == 10) return sign * std::strtod(digits.c_str(), nullptr);
     double v = 0;
     for (const char c : digits) {
-        const int d = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-        v = v * 16 + d;
+        v = v * 16 + hex_digit_value(c);  // every one checked above
     }
     return sign * v;
 }

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include <stepfn/detail/hex.hpp>
 #include <stepfn/detail/utf8.hpp>
 #include <stepfn/error.hpp>
 #include <stepfn/expressions/detail/jsonata/number.hpp>
@@ -172,13 +173,9 @@ private:
         if (at + 4 > s_.size()) return false;
         out = 0;
         for (std::size_t k = at; k < at + 4; ++k) {
-            const char h = s_[k];
-            unsigned d = 0;
-            if (h >= '0' && h <= '9') d = static_cast<unsigned>(h - '0');
-            else if (h >= 'a' && h <= 'f') d = static_cast<unsigned>(h - 'a' + 10);
-            else if (h >= 'A' && h <= 'F') d = static_cast<unsigned>(h - 'A' + 10);
-            else return false;
-            out = out * 16 + d;
+            const int d = hex_digit_value(s_[k]);
+            if (d < 0) return false;
+            out = out * 16 + static_cast<unsigned>(d);
         }
         return true;
     }

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include <stepfn/detail/hex.hpp>
 #include <stepfn/expressions/detail/jsonata/value.hpp>
 
 namespace stepfn {
@@ -315,11 +316,9 @@ private:
             char32_t cp = 0;
             for (std::size_t k = 0; k < digits; ++k) {
                 const char32_t h = p_[i_++];
-                cp *= 16;
-                if (h >= '0' && h <= '9') cp += h - '0';
-                else if (h >= 'a' && h <= 'f') cp += h - 'a' + 10;
-                else if (h >= 'A' && h <= 'F') cp += h - 'A' + 10;
-                else return bad("bad escape");
+                const int d = h < 0x80 ? hex_digit_value(static_cast<char>(h)) : -1;
+                if (d < 0) return bad("bad escape");
+                cp = cp * 16 + static_cast<char32_t>(d);
             }
             return cp;
         }
