@@ -257,7 +257,7 @@ STEPFN_INLINE bool engine_core::end_from_outside(const std::shared_ptr<execution
     if (rec->ended.load()) return false;
     auto self = shared_from_this();
     post_to_execution(rec, [self, rec, status, e = std::move(e)]() mutable {
-        (void)self->end_execution(rec, status, json(), std::move(e));
+        self->end_execution(rec, status, json(), std::move(e));
     });
     return true;
 }
