@@ -3,7 +3,9 @@
 
 // Every definition of the engine core, in the order of engine_core.hpp's table of contents.
 // Header-only mode includes it from engine_core.hpp; the compiled mode's one source file
-// includes it instead (STEPFN_SEPARATE_COMPILATION).
+// includes it instead (STEPFN_SEPARATE_COMPILATION). Each part includes engine_core.hpp
+// before its guard: a part included first brings this list in, so that the parts, which use
+// each other, are always defined in this order.
 
 #include <stepfn/engine/detail/engine_core.hpp>
 

@@ -1,3 +1,7 @@
+// Its inline members are defined in the engine's parts (engine_impl.hpp). Included first, it
+// brings the engine in through engine_core.hpp, so that they are defined too.
+#include <stepfn/engine/detail/engine_core.hpp>
+
 #ifndef STEPFN_ENGINE_DETAIL_FRAME_ENV_HPP
 #define STEPFN_ENGINE_DETAIL_FRAME_ENV_HPP
 

@@ -1,3 +1,7 @@
+// A part of the engine's definitions (engine_impl.hpp lists them in order). Included first, it
+// brings the engine in through engine_core.hpp, so that every part is defined in that order.
+#include <stepfn/engine/detail/engine_core.hpp>
+
 #ifndef STEPFN_ENGINE_DETAIL_STATES_MAP_HPP
 #define STEPFN_ENGINE_DETAIL_STATES_MAP_HPP
 
