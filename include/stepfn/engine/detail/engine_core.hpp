@@ -257,6 +257,10 @@ private:
     void post_fanout_done(const std::shared_ptr<fanout_group>& g);
     void run_child_here(const std::shared_ptr<frame>& child);  // on a runner's thread
     void keep_waiting_child(const std::shared_ptr<fanout_group>& g, std::size_t index, const std::shared_ptr<frame>& child);
+    // A branch or iteration stopped because its run failed: its Aborted events, then abort_frame;
+    // the last of on_child_finished's (`ends_run`) then ends the run.
+    void abort_member(const std::shared_ptr<fanout_group>& g, const std::shared_ptr<frame>& child, bool ends_run);
+    static std::optional<event_type> aborted_event_type(const state& s) noexcept;
     void post_runners(const std::shared_ptr<fanout_group>& g, std::size_t count);  // states/parallel.hpp
     void run_runner(const std::shared_ptr<fanout_group>& g);  // one runner, on this thread
     void on_fanout_done(const std::shared_ptr<frame>& f, const std::shared_ptr<fanout_group>& g);

@@ -140,6 +140,7 @@ struct fanout_group {
     std::optional<double> tolerated_percentage;
     // Set under `mutex`; atomic so that a runner can stop between items without taking it.
     std::atomic<bool> finished{false};
+    std::size_t aborting = 0;        // failed: the children still to abort before the run ends
     std::optional<error> failure;
     std::int64_t last_event = 0;
     // The last event inside the iteration that ended last (before its MapIterationSucceeded):

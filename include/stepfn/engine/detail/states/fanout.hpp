@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -84,7 +85,7 @@ STEPFN_INLINE void engine_core::on_child_finished(const std::shared_ptr<fanout_g
              [&](bool) { return iteration_parts(s.name, index); });
     }
     std::vector<std::shared_ptr<frame>> to_abort;
-    bool done = false, launch = false;
+    bool done = false, launch = false, abort_first = false;
     {
         std::lock_guard<std::mutex> lock(g->mutex);
         if (g->finished) return;
@@ -118,9 +119,11 @@ STEPFN_INLINE void engine_core::on_child_finished(const std::shared_ptr<fanout_g
                 g->failed_event = prev;
                 for (auto& entry : g->children) {
                     if (entry.second->exec->durable) g->stopped.push_back(frame_snapshot(*entry.second));
+                    if (entry.second->exec == g->parent->exec && !entry.second->exec->durable) ++g->aborting;
                     to_abort.push_back(std::move(entry.second));
                 }
                 g->children.clear();
+                abort_first = g->aborting > 0;
             } else {
                 json error_output = json::object();
                 error_output["Error"] = ended.error().name;
@@ -158,17 +161,18 @@ STEPFN_INLINE void engine_core::on_child_finished(const std::shared_ptr<fanout_g
             end_execution(c->exec, execution_status::aborted, json(), error{});
             continue;
         }
-        // In the child's own strand: its history link and state are only touched there.
-        post_to(c, [self, c, g]() {
-            if (g->is_map && !c->done) {
-                self->emit(*c->exec, c->prev_event, event_type::map_iteration_aborted,
-                           [&](bool) { return iteration_parts(g->owner->name, static_cast<std::size_t>(c->map_index)); });
-            }
-            self->abort_frame(c);
-        });
+        // A durable execution's frames share its strand, this one: aborted here, so that their
+        // events go with this job's checkpoint.
+        if (c->exec->durable) {
+            abort_member(g, c, false);
+            continue;
+        }
+        // Else in the child's own strand: its history link and state are only touched there.
+        // The last of them ends the run, so that their events come before the state's next ones.
+        post_to(c, [self, c, g]() { self->abort_member(g, c, true); });
     }
     if (launch) launch_iterations(g);
-    if (done) post_fanout_done(g);
+    if (done && !abort_first) post_fanout_done(g);
 }
 
 // A delivered output's serialised size, capped just past the payload limit: as its last state
@@ -205,7 +209,46 @@ STEPFN_INLINE void engine_core::keep_waiting_child(const std::shared_ptr<fanout_
     }
     if (!aborted) return;
     auto self = shared_from_this();
-    post_to(child, [self, child]() { self->abort_frame(child); });
+    post_to(child, [self, child, g]() { self->abort_member(g, child, false); });
+}
+
+// The Aborted event of a state that can be left running: a Task, a Wait, a Map, a Parallel.
+STEPFN_INLINE std::optional<event_type> engine_core::aborted_event_type(const state& s) noexcept {
+    switch (s.type()) {
+        case state_type::task: return event_type::task_state_aborted;
+        case state_type::wait: return event_type::wait_state_aborted;
+        case state_type::map: return event_type::map_state_aborted;
+        case state_type::parallel: return event_type::parallel_state_aborted;
+        default: return std::nullopt;
+    }
+}
+
+// AWS writes, for each branch or iteration still running when its Parallel or Map fails, the
+// Aborted event of the state it is in (a Task or Wait waiting, a Map or Parallel running its
+// own), then, in a Map, MapIterationAborted. The branches and iterations of such an inner Map
+// or Parallel are aborted without events of their own. A run that ended with its execution
+// writes nothing: the execution's end event is its last (history.md).
+STEPFN_INLINE void engine_core::abort_member(const std::shared_ptr<fanout_group>& g, const std::shared_ptr<frame>& child,
+                                               bool ends_run) {
+    if (!child->done && g->failure) {
+        if (child->waiting && child->current != no_state) {
+            if (const auto type = aborted_event_type(child->states->states[child->current])) {
+                emit(*child->exec, child->prev_event, *type, [] { return json::object(); });
+            }
+        }
+        if (g->is_map) {
+            emit(*child->exec, child->prev_event, event_type::map_iteration_aborted,
+                 [&](bool) { return iteration_parts(g->owner->name, static_cast<std::size_t>(child->map_index)); });
+        }
+    }
+    abort_frame(child);
+    if (!ends_run) return;
+    bool last = false;
+    {
+        std::lock_guard<std::mutex> lock(g->mutex);
+        last = --g->aborting == 0;
+    }
+    if (last) post_fanout_done(g);
 }
 
 // The run ended (all done, failed or empty): its parent goes on, in its own strand.
