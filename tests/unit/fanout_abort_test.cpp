@@ -157,23 +157,61 @@ TEST_CASE("A failing Parallel aborts the state its other branches wait in", "[en
     CHECK(log.type(log.events.size() - 1) == "ExecutionFailed");
 }
 
+// On two threads the iterations run on both runners: each that was waiting in its Task when the
+// Map failed is aborted before the execution's end; each event is recorded once, in order. (One
+// that the other runner started just then may be stopped after the end, with no events: the
+// run's end does not wait for a runner's current item, which may be a slow synchronous task.)
+TEST_CASE("A failing Map on a thread pool aborts its waiting iterations before the execution ends",
+          "[engine][map][history][concurrency]") {
+    pool_harness h(2, true);
+    std::mutex kept_mutex;
+    std::vector<stepfn::task_completion> kept;
+    h.engine.invokers().set_default(std::make_shared<lambda_invoker>([&](stepfn::task_request, stepfn::task_completion done) {
+        std::lock_guard<std::mutex> lock(kept_mutex);
+        kept.push_back(std::move(done));
+    }));
+    json items = json::array();
+    for (int i = 0; i < 40; ++i) items.push_back({{"bad", i == 30}});
+    const auto machine = load(map_with(R"({"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true})"));
+    for (int round = 0; round < 10; ++round) {
+        auto run = h.engine.start(machine, items);
+        REQUIRE(run);
+        REQUIRE_FALSE(run->wait());
+        std::vector<history_event> events = h.sink->events(run->arn());
+        const history log{events};
+        for (std::size_t i = 0; i < events.size(); ++i) REQUIRE(events[i].id == static_cast<std::int64_t>(i + 1));
+        REQUIRE(log.type(events.size() - 1) == "ExecutionFailed");
+        // Iterations end at most once, each aborted one after its TaskStateAborted; most started
+        // ones end (all but one, at worst, that the other runner started as the Map failed).
+        std::map<std::int64_t, int> started, ended;
+        for (auto& e : events) {
+            const std::string t = stepfn::to_string(e.type);
+            const std::int64_t index = stepfn::details_of(e).value("index", -1);
+            if (t == "MapIterationStarted") ++started[index];
+            if (t == "MapIterationFailed" || t == "MapIterationAborted") ++ended[index];
+        }
+        for (const auto& [index, count] : ended) CHECK((count == 1 && started[index] == 1));
+        CHECK(ended.size() + 1 >= started.size());
+        CHECK(log.count("MapIterationFailed") == 1);
+        CHECK(log.each_linked("MapIterationAborted", "TaskStateAborted").size() == log.count("TaskStateAborted"));
+        CHECK(log.count("TaskStateAborted") + 1 >= log.count("TaskStateEntered"));
+        h.sink->clear();
+    }
+    // A task started on the other thread after the end must not outlive the pool.
+    h.pool.shutdown();
+}
+
 // AWS's recorded StopExecution during a Wait logs only ExecutionAborted (asl-reference, history
 // quirks); the engine writes no Aborted event for any state when the execution itself ends.
 TEST_CASE("A stopped execution writes no Aborted event for the states its iterations wait in", "[engine][map][history][stop]") {
-    stepfn::manual_executor executor;
-    stepfn::virtual_clock clock;
-    auto sink = std::make_shared<stepfn::memory_sink>();
-    stepfn::engine_options options;
-    options.history = sink;
-    stepfn::basic_engine<stepfn::manual_executor, stepfn::virtual_clock> engine(executor, clock, options);
-    auto run = engine.start(load(map_with(R"({"Type":"Wait","Seconds":100,"End":true})")),
-                            json::array({{{"bad", false}}, {{"bad", false}}}));
+    harness h;
+    auto run = h.engine.start(load(map_with(R"({"Type":"Wait","Seconds":100,"End":true})")),
+                              json::array({{{"bad", false}}, {{"bad", false}}}));
     REQUIRE(run);
-    executor.run();
-    REQUIRE(engine.stop(*run, "Halt", "by the test"));
+    h.executor.run();
+    REQUIRE(h.engine.stop(*run, "Halt", "by the test"));
     REQUIRE(run->wait().error().name == "Halt");
-    std::vector<std::string> types;
-    for (auto& e : sink->events(run->arn())) types.push_back(stepfn::to_string(e.type));
+    const std::vector<std::string> types = h.types(run->arn());
     CHECK(std::count(types.begin(), types.end(), "WaitStateEntered") == 2);
     CHECK(std::count(types.begin(), types.end(), "WaitStateAborted") == 0);
     CHECK(std::count(types.begin(), types.end(), "MapIterationAborted") == 0);

@@ -198,18 +198,23 @@ STEPFN_INLINE void engine_core::run_child_here(const std::shared_ptr<frame>& chi
 }
 
 // A child that ran here and now waits (a Task, a Wait) becomes one of the group's running
-// children, or is aborted if the group ended meanwhile.
+// children, or is aborted if the group ended meanwhile: before the run's end, like the
+// children on_child_finished aborts, if that end still waits for them.
 STEPFN_INLINE void engine_core::keep_waiting_child(const std::shared_ptr<fanout_group>& g, std::size_t index,
                                                    const std::shared_ptr<frame>& child) {
-    bool aborted = false;
+    bool aborted = false, before_end = false;
     {
         std::lock_guard<std::mutex> lock(g->mutex);
-        if (g->finished) aborted = true;
-        else g->children.emplace(index, child);
+        aborted = g->finished;
+        if (!aborted) g->children.emplace(index, child);
+        else if (g->aborting > 0) {
+            before_end = true;
+            ++g->aborting;
+        }
     }
     if (!aborted) return;
     auto self = shared_from_this();
-    post_to(child, [self, child, g]() { self->abort_member(g, child, false); });
+    post_to(child, [self, child, g, before_end]() { self->abort_member(g, child, before_end); });
 }
 
 // The Aborted event of a state that can be left running: a Task, a Wait, a Map, a Parallel.
