@@ -7,6 +7,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -38,6 +39,32 @@ struct lambda_invoker final : stepfn::task_invoker {
 [[maybe_unused]] std::shared_ptr<stepfn::task_invoker> answer(std::function<stepfn::result<json>(const stepfn::task_request&)> f) {
     return std::make_shared<lambda_invoker>([f](stepfn::task_request r, stepfn::task_completion done) { done.complete(f(r)); });
 }
+
+// Holds each task's completion (thread-safe) until the test releases it; those still held are
+// abandoned when it is destroyed. Alone, for runs that only a failure, a stop or a timeout ends.
+struct held_invoker final : stepfn::task_invoker {
+    std::mutex mutex;
+    std::vector<stepfn::task_completion> held;
+    void invoke(stepfn::task_request, stepfn::task_completion done) override {
+        std::lock_guard<std::mutex> lock(mutex);
+        held.push_back(std::move(done));
+    }
+    bool waiting() {
+        std::lock_guard<std::mutex> lock(mutex);
+        return !held.empty();
+    }
+    bool release_one(json output) {
+        stepfn::task_completion c;
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            if (held.empty()) return false;
+            c = std::move(held.back());
+            held.pop_back();
+        }
+        c.succeed(std::move(output));
+        return true;
+    }
+};
 
 stepfn::state_machine load(const std::string& text, stepfn::load_options options = {}) {
     auto m = stepfn::load_machine(text, options);

@@ -466,31 +466,6 @@ TEST_CASE("ToleratedFailurePercentagePath takes a numeric string, and names a va
 }
 
 namespace {
-// Holds each attempt's completion until the test releases it.
-struct held_invoker final : stepfn::task_invoker {
-    std::mutex mutex;
-    std::vector<stepfn::task_completion> held;
-    void invoke(stepfn::task_request, stepfn::task_completion done) override {
-        std::lock_guard<std::mutex> lock(mutex);
-        held.push_back(std::move(done));
-    }
-    bool waiting() {
-        std::lock_guard<std::mutex> lock(mutex);
-        return !held.empty();
-    }
-    bool release_one(json output) {
-        stepfn::task_completion c;
-        {
-            std::lock_guard<std::mutex> lock(mutex);
-            if (held.empty()) return false;
-            c = std::move(held.back());
-            held.pop_back();
-        }
-        c.succeed(std::move(output));
-        return true;
-    }
-};
-
 struct end_counter {
     std::mutex mutex;
     std::condition_variable changed;
