@@ -177,6 +177,47 @@ TEST_CASE("The transition hook: a caught error, a failed frame, and branches", "
     }
 }
 
+// A failing top-level frame ends its execution in its own job, as a succeeding one does (no
+// job posted to its strand to abort it): the same end, nothing left queued, nothing after it.
+TEST_CASE("A top-level frame that fails ends its execution there: its last events, nothing queued after", "[controller][stop]") {
+    struct ending {
+        const char* definition;
+        const char* error;
+        const char* before_end;  // the event before ExecutionFailed
+    };
+    const ending endings[] = {
+        {R"({"StartAt":"P","States":{"P":{"Type":"Pass","Next":"F"},"F":{"Type":"Fail","Error":"Bad","Cause":"why"}}})", "Bad",
+         "FailStateEntered"},
+        {R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"svc","End":true}}})", "Boom", "TaskFailed"},
+        {R"({"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.x","NumericEquals":1,"Next":"D"}]},
+            "D":{"Type":"Succeed"}}})",
+         "States.NoChoiceMatched", "ChoiceStateEntered"},
+    };
+    for (const auto& end : endings) {
+        INFO(end.definition);
+        harness h;
+        h.engine.invokers().set_default(answer([](const stepfn::task_request&) -> stepfn::result<json> {
+            return stepfn::make_error("Boom", "no");
+        }));
+        auto e = h.engine.start(load(end.definition), json{{"x", 2}});
+        REQUIRE(e);
+        auto out = e->wait();
+        REQUIRE_FALSE(out);
+        CHECK(out.error().name == end.error);
+        CHECK(e->status() == stepfn::execution_status::failed);
+        CHECK_FALSE(h.executor.run_one());
+        const auto types = h.types(e->arn());
+        REQUIRE(types.size() >= 3);
+        CHECK(types.back() == "ExecutionFailed");
+        CHECK(types[types.size() - 2] == end.before_end);
+        const auto stopped = h.engine.stop(e->arn());
+        REQUIRE_FALSE(stopped);
+        CHECK(stopped.error().name == "ExecutionDoesNotExist");
+        CHECK(h.types(e->arn()) == types);
+        CHECK(e->status() == stepfn::execution_status::failed);
+    }
+}
+
 namespace {
 // Retries twice whatever the rule says, 7 s apart.
 struct fixed_retry final : stepfn::retry_policy {

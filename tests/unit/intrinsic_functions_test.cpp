@@ -5,6 +5,11 @@
 
 #include <stepfn/detail/uuid_text.hpp>
 
+#include <cstdint>
+#include <cstdio>
+#include <random>
+#include <string>
+
 namespace intrinsic_functions_test {
 
 using namespace intrinsic_support;
@@ -260,5 +265,26 @@ TEST_CASE("UUID text: the most significant byte first, version 4 and its variant
           "01234567-89ab-cdef-fedc-ba9876543210");
     CHECK(stepfn::detail::uuid_v4_text(0, 0) == "00000000-0000-4000-8000-000000000000");
     CHECK(stepfn::detail::uuid_v4_text(~0ULL, ~0ULL) == "ffffffff-ffff-4fff-bfff-ffffffffffff");
+    // Every digit value at every position, and random bits, against a plain formatter.
+    const auto expected = [](std::uint64_t hi, std::uint64_t lo) {
+        char text[40];
+        std::snprintf(text, sizeof text, "%08llx-%04llx-%04llx-%04llx-%012llx",
+                      static_cast<unsigned long long>(hi >> 32), static_cast<unsigned long long>((hi >> 16) & 0xFFFF),
+                      static_cast<unsigned long long>(hi & 0xFFFF), static_cast<unsigned long long>(lo >> 48),
+                      static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
+        return std::string(text);
+    };
+    for (int shift = 0; shift < 64; shift += 4)
+        for (std::uint64_t digit = 0; digit < 16; ++digit) {
+            const std::uint64_t one = digit << shift, rest = ~(std::uint64_t{0xF} << shift);
+            CHECK(stepfn::detail::uuid_text(one, 0) == expected(one, 0));
+            CHECK(stepfn::detail::uuid_text(0, one) == expected(0, one));
+            CHECK(stepfn::detail::uuid_text(one | rest, ~one) == expected(one | rest, ~one));
+        }
+    std::mt19937_64 bits(7);
+    for (int i = 0; i < 10000; ++i) {
+        const std::uint64_t hi = bits(), lo = bits();
+        REQUIRE(stepfn::detail::uuid_text(hi, lo) == expected(hi, lo));
+    }
 }
 } // namespace intrinsic_functions_test

@@ -409,7 +409,7 @@ STEPFN_INLINE void engine_core::fail_frame(const std::shared_ptr<frame>& f, erro
     f->done = true;
     f->waiting = false;
     if (f->is_root) {
-        end_execution(f->exec, execution_status::failed, json(), std::move(e));
+        end_execution(f->exec, execution_status::failed, json(), std::move(e), history_text(), exit_at_end(), f.get());
     } else if (f->member_of) {
         child_ended(f, tl::make_unexpected(std::move(e)));
     }

@@ -181,7 +181,8 @@ private:
     // False when the execution had already ended (or, durable, was ending): the end was not this.
     bool end_from_outside(const std::shared_ptr<execution_record>& rec, execution_status status, error e);
     // output_text: the output's text when the last state's Exited event made it; ending: the
-    // root frame, when a job of its own strand ends the execution (it is aborted there and then).
+    // root frame, when a job of its own strand ends the execution (its last state succeeded or
+    // failed; it is aborted there and then).
     // False when another end (a stop, a timeout, the last state) claimed it first.
     bool end_execution(const std::shared_ptr<execution_record>& rec, execution_status status, json output, error e,
                        history_text output_text = history_text(), const exit_at_end& last_exit = exit_at_end(),

@@ -319,9 +319,10 @@ STEPFN_INLINE bool engine_core::end_execution(const std::shared_ptr<execution_re
     if (timeout) clock_->cancel(*timeout);
     // The last event so far: frames may be running on other threads, so not a frame's own link.
     std::int64_t prev = rec->event_count.load();
-    if (root && root.get() == ending && !root->group && !rec->durable) {
-        // Its own last job ends it: aborted here, in its strand, as the job posted below would
-        // (it has no branches or iterations to stop), without a job posted and drained for it.
+    if (root && root.get() == ending && !root->group && !root->attempt && !rec->durable) {
+        // Its own last job ends it (success or failure): aborted here, in its strand, as the job
+        // posted below would (it has no branches, iterations or task attempt to stop), without a
+        // job posted and drained for it.
         abort_frame(root);
     } else if (root) {
         // Abort in the frame's own strand: its data is only touched there. It aborts its running
