@@ -66,6 +66,24 @@ struct held_invoker final : stepfn::task_invoker {
     }
 };
 
+// A held_invoker as `engine`'s default, for tasks that never answer; the completions it still
+// holds go with this. Declare it after the engine: the engine holds the invoker and each
+// completion the engine, so kept ones would keep both alive (a leak).
+struct never_answered {
+    std::shared_ptr<held_invoker> invoker = std::make_shared<held_invoker>();
+    template <class Engine>
+    explicit never_answered(Engine& engine) {
+        engine.invokers().set_default(invoker);
+    }
+    never_answered(const never_answered&) = delete;
+    never_answered& operator=(const never_answered&) = delete;
+    ~never_answered() {
+        std::vector<stepfn::task_completion> dropped;
+        std::lock_guard<std::mutex> lock(invoker->mutex);
+        dropped.swap(invoker->held);
+    }
+};
+
 stepfn::state_machine load(const std::string& text, stepfn::load_options options = {}) {
     auto m = stepfn::load_machine(text, options);
     if (!m) FAIL("definition rejected: " << m.error().cause);

@@ -353,7 +353,7 @@ TEST_CASE("A Parallel on a thread pool fails when a branch fails, stopping the b
           "[engine][parallel][concurrency]") {
     pool_harness h(2, true);
     // Tasks never answer (their completions are kept): only the failure can end the run.
-    h.engine.invokers().set_default(std::make_shared<held_invoker>());
+    never_answered tasks(h.engine);
     auto machine = load(parallel_of(30, true));
     for (int round = 0; round < 5; ++round) {
         auto run = h.engine.start(machine, json{{"v", round}});

@@ -126,7 +126,7 @@ TEST_CASE("A failing Map aborts the iterations that wait: the state's Aborted ev
 TEST_CASE("A failing Map aborts an iteration whose Task waits: TaskStateAborted after the task's last event",
           "[engine][map][history]") {
     harness h;
-    h.engine.invokers().set_default(std::make_shared<held_invoker>());
+    never_answered tasks(h.engine);
     auto r = h.run(map_with(R"({"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true})"), three_items);
     REQUIRE_FALSE(r.value);
     const history log = events_of(h, r.arn);
@@ -157,7 +157,7 @@ TEST_CASE("A failing Parallel aborts the state its other branches wait in", "[en
 TEST_CASE("A failing Map on a thread pool aborts its waiting iterations before the execution ends",
           "[engine][map][history][concurrency]") {
     pool_harness h(2, true);
-    h.engine.invokers().set_default(std::make_shared<held_invoker>());
+    never_answered tasks(h.engine);
     json items = json::array();
     for (int i = 0; i < 40; ++i) items.push_back({{"bad", i == 30}});
     const auto machine = load(map_with(R"({"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true})"));
