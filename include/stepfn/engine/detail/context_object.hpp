@@ -11,7 +11,6 @@
 
 #include <stepfn/config.hpp>
 #include <stepfn/detail/timestamp.hpp>
-#include <stepfn/engine/detail/engine_core.hpp>
 
 namespace stepfn::detail {
 

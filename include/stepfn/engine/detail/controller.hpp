@@ -15,7 +15,6 @@
 #include <utility>
 
 #include <stepfn/config.hpp>
-#include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/history.hpp>
 #include <stepfn/engine/detail/pipeline.hpp>
 #include <stepfn/engine/detail/scheduling.hpp>

@@ -23,7 +23,6 @@
 #include <stepfn/config.hpp>
 #include <stepfn/detail/guarded_call.hpp>
 #include <stepfn/detail/hash.hpp>
-#include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/observe/metric_names.hpp>
 #include <stepfn/engine/detail/history.hpp>
 #include <stepfn/engine/detail/scheduling.hpp>

@@ -21,7 +21,6 @@
 #include <stepfn/detail/json_object.hpp>
 #include <stepfn/detail/json_text.hpp>
 #include <stepfn/detail/spin.hpp>
-#include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/history/event.hpp>
 
 namespace stepfn::detail {

@@ -18,7 +18,6 @@
 
 #include <stepfn/config.hpp>
 #include <stepfn/detail/timestamp.hpp>
-#include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/history.hpp>
 #include <stepfn/engine/detail/pipeline.hpp>
 #include <stepfn/expressions/jsonata_template.hpp>

@@ -26,7 +26,6 @@
 #include <stepfn/detail/guarded_call.hpp>
 #include <stepfn/detail/json_size.hpp>
 #include <stepfn/detail/uuid_text.hpp>
-#include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/history.hpp>
 #include <stepfn/engine/detail/scheduling.hpp>
 #include <stepfn/engine/detail/snapshot.hpp>

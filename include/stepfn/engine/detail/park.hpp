@@ -22,7 +22,6 @@
 #include <utility>
 
 #include <stepfn/detail/guarded_call.hpp>
-#include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/scheduling.hpp>
 
 namespace stepfn::detail {

@@ -18,7 +18,6 @@
 #include <stepfn/config.hpp>
 #include <stepfn/detail/json_release.hpp>
 #include <stepfn/detail/json_size.hpp>
-#include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/history.hpp>
 #include <stepfn/engine/detail/sized_merge.hpp>
 

@@ -19,7 +19,6 @@
 #include <vector>
 
 #include <stepfn/config.hpp>
-#include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/telemetry.hpp>
 #include <stepfn/engine/detail/history.hpp>
 #include <stepfn/engine/detail/restore.hpp>

@@ -20,7 +20,6 @@
 
 #include <stepfn/config.hpp>
 #include <stepfn/engine/detail/durable.hpp>
-#include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/pipeline.hpp>
 #include <stepfn/engine/detail/scheduling.hpp>
 #include <stepfn/engine/detail/states/task.hpp>

@@ -12,8 +12,6 @@
 #include <mutex>
 #include <utility>
 
-#include <stepfn/engine/detail/engine_core.hpp>
-
 namespace stepfn::detail {
 
 STEPFN_INLINE void engine_core::post_to(const std::shared_ptr<frame>& f, job work) {

@@ -15,7 +15,6 @@
 #include <string>
 #include <utility>
 
-#include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/history.hpp>
 #include <stepfn/engine/detail/telemetry.hpp>
 #include <stepfn/observe/tracing.hpp>

@@ -12,7 +12,6 @@
 
 #include <chrono>
 
-#include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/instruments.hpp>
 #include <stepfn/observe/metric_names.hpp>
 

@@ -20,7 +20,6 @@
 #include <stepfn/config.hpp>
 #include <stepfn/detail/guarded_call.hpp>
 #include <stepfn/detail/json_size.hpp>
-#include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/history.hpp>
 #include <stepfn/engine/detail/pipeline.hpp>
 #include <stepfn/engine/detail/jsonata_flow.hpp>

@@ -14,7 +14,6 @@
 
 #include <stepfn/detail/timestamp.hpp>
 #include <stepfn/config.hpp>
-#include <stepfn/engine/detail/engine_core.hpp>
 #include <stepfn/engine/detail/history.hpp>
 #include <stepfn/engine/detail/pipeline.hpp>
 #include <stepfn/engine/detail/scheduling.hpp>
