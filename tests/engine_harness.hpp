@@ -40,8 +40,9 @@ struct lambda_invoker final : stepfn::task_invoker {
     return std::make_shared<lambda_invoker>([f](stepfn::task_request r, stepfn::task_completion done) { done.complete(f(r)); });
 }
 
-// Holds each task's completion (thread-safe) until the test releases it; those still held are
-// abandoned when it is destroyed. Alone, for runs that only a failure, a stop or a timeout ends.
+// Holds each task's completion (thread-safe) until the test releases it. A completion holds its
+// engine, and an engine its invokers: whatever is still held when the test ends keeps both
+// alive, unless the test releases or drops it (never_answered drops them).
 struct held_invoker final : stepfn::task_invoker {
     std::mutex mutex;
     std::vector<stepfn::task_completion> held;

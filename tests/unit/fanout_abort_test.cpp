@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <string>
@@ -39,6 +40,16 @@ struct history {
         FAIL("no " << t);
         return 0;
     }
+    // How many events of the types `ts` each Map iteration index has.
+    std::map<std::int64_t, int> per_iteration(std::initializer_list<const char*> ts) const {
+        std::map<std::int64_t, int> out;
+        for (std::size_t i = 0; i < events.size(); ++i) {
+            const std::string t = type(i);
+            if (std::any_of(ts.begin(), ts.end(), [&](const char* x) { return t == x; }))
+                ++out[stepfn::details_of(events[i]).value("index", -1)];
+        }
+        return out;
+    }
     // Every event of type `t`, checked to link to an event of type `linked_to`; their positions.
     std::vector<std::size_t> each_linked(const std::string& t, const std::string& linked_to) const {
         std::vector<std::size_t> found;
@@ -54,9 +65,8 @@ struct history {
     }
 };
 
-history events_of(const harness& h, const std::string& arn) {
-    history out;
-    for (auto& e : h.sink->events(arn)) out.events.push_back(e);
+history events_of(const stepfn::memory_sink& sink, const std::string& arn) {
+    history out{sink.events(arn)};
     // Ids in order, from 1, each once.
     for (std::size_t i = 0; i < out.events.size(); ++i) REQUIRE(out.events[i].id == static_cast<std::int64_t>(i + 1));
     return out;
@@ -79,7 +89,7 @@ TEST_CASE("A failing Map aborts the iterations that wait: the state's Aborted ev
         auto r = h.run(map_with(R"({"Type":"Wait","Seconds":100,"End":true})"), three_items);
         REQUIRE_FALSE(r.value);
         CHECK(r.value.error().name == "Boom");
-        const history log = events_of(h, r.arn);
+        const history log = events_of(*h.sink, r.arn);
         CHECK(log.count("MapIterationFailed") == 1);
         const auto aborted_states = log.each_linked("WaitStateAborted", "WaitStateEntered");
         const auto aborted_iterations = log.each_linked("MapIterationAborted", "WaitStateAborted");
@@ -92,19 +102,15 @@ TEST_CASE("A failing Map aborts the iterations that wait: the state's Aborted ev
         CHECK(log.type(log.events.size() - 1) == "ExecutionFailed");
         // Each iteration ended once: started 3, failed 1, aborted 2.
         CHECK(log.count("MapIterationStarted") == 3);
-        std::map<std::int64_t, int> ended;
-        for (auto& e : log.events) {
-            const std::string t = stepfn::to_string(e.type);
-            if (t == "MapIterationFailed" || t == "MapIterationAborted") ++ended[stepfn::details_of(e).value("index", -1)];
-        }
-        CHECK(ended == std::map<std::int64_t, int>{{0, 1}, {1, 1}, {2, 1}});
+        CHECK(log.per_iteration({"MapIterationFailed", "MapIterationAborted"}) ==
+              std::map<std::int64_t, int>{{0, 1}, {1, 1}, {2, 1}});
     }
     SECTION("in a nested Parallel: its ParallelStateAborted, after the Parallel's last event") {
         auto r = h.run(map_with(R"({"Type":"Parallel","End":true,"Branches":[
             {"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100,"End":true}}}]})"),
                        three_items);
         REQUIRE_FALSE(r.value);
-        const history log = events_of(h, r.arn);
+        const history log = events_of(*h.sink, r.arn);
         CHECK(log.each_linked("ParallelStateAborted", "ParallelStateStarted").size() == 2);
         CHECK(log.each_linked("MapIterationAborted", "ParallelStateAborted").size() == 2);
         // The inner branches stop with their Parallel, with no events of their own.
@@ -115,7 +121,7 @@ TEST_CASE("A failing Map aborts the iterations that wait: the state's Aborted ev
                                 R"("Catch":[{"ErrorEquals":["States.ALL"],"Next":"Handled"}],)"),
                        three_items);
         REQUIRE(r.value);
-        const history log = events_of(h, r.arn);
+        const history log = events_of(*h.sink, r.arn);
         const auto aborted = log.each_linked("MapIterationAborted", "WaitStateAborted");
         REQUIRE(aborted.size() == 2);
         for (std::size_t i : aborted) CHECK(i < log.first("MapStateExited"));
@@ -129,7 +135,7 @@ TEST_CASE("A failing Map aborts an iteration whose Task waits: TaskStateAborted 
     never_answered tasks(h.engine);
     auto r = h.run(map_with(R"({"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true})"), three_items);
     REQUIRE_FALSE(r.value);
-    const history log = events_of(h, r.arn);
+    const history log = events_of(*h.sink, r.arn);
     CHECK(log.each_linked("TaskStateAborted", "TaskStarted").size() == 2);
     CHECK(log.each_linked("MapIterationAborted", "TaskStateAborted").size() == 2);
     CHECK(log.count("TaskStateExited") == 0);
@@ -142,7 +148,7 @@ TEST_CASE("A failing Parallel aborts the state its other branches wait in", "[en
         {"StartAt":"Slower","States":{"Slower":{"Type":"Wait","Seconds":200,"End":true}}},
         {"StartAt":"Bad","States":{"Bad":{"Type":"Fail","Error":"Boom"}}}]}}})");
     REQUIRE_FALSE(r.value);
-    const history log = events_of(h, r.arn);
+    const history log = events_of(*h.sink, r.arn);
     const auto aborted = log.each_linked("WaitStateAborted", "WaitStateEntered");
     REQUIRE(aborted.size() == 2);
     for (std::size_t i : aborted) CHECK(i > log.first("ParallelStateFailed"));
@@ -165,19 +171,12 @@ TEST_CASE("A failing Map on a thread pool aborts its waiting iterations before t
         auto run = h.engine.start(machine, items);
         REQUIRE(run);
         REQUIRE_FALSE(run->wait());
-        std::vector<history_event> events = h.sink->events(run->arn());
-        const history log{events};
-        for (std::size_t i = 0; i < events.size(); ++i) REQUIRE(events[i].id == static_cast<std::int64_t>(i + 1));
-        REQUIRE(log.type(events.size() - 1) == "ExecutionFailed");
+        const history log = events_of(*h.sink, run->arn());
+        REQUIRE(log.type(log.events.size() - 1) == "ExecutionFailed");
         // Iterations end at most once, each aborted one after its TaskStateAborted; most started
         // ones end (all but one, at worst, that the other runner started as the Map failed).
-        std::map<std::int64_t, int> started, ended;
-        for (auto& e : events) {
-            const std::string t = stepfn::to_string(e.type);
-            const std::int64_t index = stepfn::details_of(e).value("index", -1);
-            if (t == "MapIterationStarted") ++started[index];
-            if (t == "MapIterationFailed" || t == "MapIterationAborted") ++ended[index];
-        }
+        auto started = log.per_iteration({"MapIterationStarted"});
+        const auto ended = log.per_iteration({"MapIterationFailed", "MapIterationAborted"});
         for (const auto& [index, count] : ended) CHECK((count == 1 && started[index] == 1));
         CHECK(ended.size() + 1 >= started.size());
         CHECK(log.count("MapIterationFailed") == 1);
